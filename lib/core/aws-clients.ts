@@ -1,0 +1,77 @@
+// The AWS SDK v3 clients every part of Axon uses. On AWS they use the function's role and region;
+// locally the same clients are pointed at DynamoDB Local and kinesis-mock through env variables.
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Pluggable } from '@smithy/types';
+import { Agent } from 'node:http';
+
+/** Config for a client that talks to a local engine: fixed credentials, plain HTTP/1.1 keep-alive. */
+export function localClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: '000000000000', secretAccessKey: 'local' },
+    // kinesis-mock fails with the SDK's default HTTP/2 handler for Kinesis; HTTP/1.1 works for both.
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 256 }) }),
+    maxAttempts: 3,
+  } satisfies DynamoDBClientConfig;
+}
+
+/** Middleware added to every client this module creates (request accounting in benchmarks). */
+const plugins: Pluggable<object, object>[] = [];
+
+export function addClientPlugin(plugin: Pluggable<object, object>): void {
+  plugins.push(plugin);
+  resetClients();
+}
+
+export function removeClientPlugin(plugin: Pluggable<object, object>): void {
+  const i = plugins.indexOf(plugin);
+  if (i >= 0) plugins.splice(i, 1);
+  resetClients();
+}
+
+function configFor(endpointVar: string) {
+  const endpoint = process.env[endpointVar];
+  return endpoint ? localClientConfig(endpoint) : {};
+}
+
+let dynamo: DynamoDBClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
+let kinesis: KinesisClient | undefined;
+
+export function dynamoClient(): DynamoDBClient {
+  if (!dynamo) {
+    dynamo = new DynamoDBClient(configFor('AXON_DYNAMODB_ENDPOINT'));
+    for (const p of plugins) dynamo.middlewareStack.use(p as Pluggable<never, never>);
+  }
+  return dynamo;
+}
+
+/** Document client: plain JS values in and out, `undefined` fields dropped. */
+export function documentClient(): DynamoDBDocumentClient {
+  documents ??= DynamoDBDocumentClient.from(dynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+  return documents;
+}
+
+export function kinesisClient(): KinesisClient {
+  if (!kinesis) {
+    kinesis = new KinesisClient(configFor('AXON_KINESIS_ENDPOINT'));
+    for (const p of plugins) kinesis.middlewareStack.use(p as Pluggable<never, never>);
+  }
+  return kinesis;
+}
+
+/** Drop cached clients so the next call sees changed env variables or plugins. */
+export function resetClients(): void {
+  dynamo?.destroy();
+  kinesis?.destroy();
+  dynamo = undefined;
+  documents = undefined;
+  kinesis = undefined;
+}

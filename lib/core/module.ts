@@ -1,0 +1,170 @@
+// The module declaration: an application declared once, as data plus handler references, the way a
+// Rama module declares its depots, PStates and topologies. Both the CDK stack (lib/stacks) and the
+// local runtime (lib/local) are built from this one value; nothing about the app is listed twice.
+
+/** What a function may touch; IAM grants on AWS are derived from it. */
+export interface Access {
+  /** PState names read. */
+  reads?: readonly string[];
+  /** PState names written. */
+  writes?: readonly string[];
+  /** Depot names appended to. */
+  appends?: readonly string[];
+  /** Whether the function posts to WebSocket connections (`@connections`). */
+  pushes?: boolean;
+}
+
+/** A Lambda function: a handler module exporting `handler` (or `exportName`). */
+export interface FunctionDecl {
+  /** Path of the handler module relative to the project root, e.g. `functions/http/discovery.ts`. */
+  entry: string;
+  exportName?: string;
+  access?: Access;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+  description?: string;
+}
+
+/** A depot: an append-only log, one Kinesis stream. Records with one partition key stay in order. */
+export interface DepotDecl {
+  name: string;
+  /** What the partition key is in the domain (documentation, e.g. "room id"). */
+  partitionKey: string;
+  shards: number;
+  /** Retention in hours (24..8760); replay can go back this far. */
+  retentionHours?: number;
+}
+
+/**
+ * A PState: a named, schema-checked structure stored as items of the one table under
+ * `pk = <name>#...`. `schema` is a `lib/core/pstate` schema; the declaration only needs its name.
+ */
+export interface PStateDecl<S = unknown> {
+  name: string;
+  schema: S;
+}
+
+export type TopologyKind = 'stream' | 'microbatch';
+
+/** A topology: a function on a Kinesis event source mapping over one depot. */
+export interface TopologyDecl<F extends string = string> {
+  name: string;
+  kind: TopologyKind;
+  depot: string;
+  function: F;
+  /** Records per invocation (1..10000). */
+  batchSize: number;
+  /** How long the mapping gathers records before invoking (0..300000 ms). */
+  batchingWindowMs: number;
+  /** Retries of a failing batch before its records go to the dead-letter destination. */
+  maxRetries: number;
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS';
+
+/** An HTTP API route in API Gateway syntax: `/rooms/{roomId}/send/{eventType}/{txnId}`, `{proxy+}`. */
+export interface HttpRouteDecl<F extends string = string> {
+  method: HttpMethod;
+  path: string;
+  function: F;
+  /**
+   * The operation the function runs for this route (the spec's operationId where there is one).
+   * Functions implement operations by name, so a route's path is written only here.
+   */
+  operation: string;
+}
+
+/** A WebSocket API route: `$connect`, `$disconnect`, `$default` or an `action` value. */
+export interface WebSocketRouteDecl<F extends string = string> {
+  route: string;
+  function: F;
+}
+
+export interface CorsDecl {
+  allowOrigins: readonly string[];
+  allowMethods: readonly HttpMethod[];
+  allowHeaders: readonly string[];
+  maxAgeSeconds?: number;
+}
+
+export interface ModuleDecl<F extends string = string> {
+  /** Used to name resources: `<name>-<depot>` streams, the stack, log groups. */
+  name: string;
+  functions: Readonly<Record<F, FunctionDecl>>;
+  depots: readonly DepotDecl[];
+  pstates: readonly PStateDecl[];
+  topologies: readonly TopologyDecl<F>[];
+  http: {
+    routes: readonly HttpRouteDecl<F>[];
+    /** Function answering every request no route matches (unknown path, wrong method). */
+    fallback: F;
+    cors?: CorsDecl;
+  };
+  websocket: {
+    routes: readonly WebSocketRouteDecl<F>[];
+    /** The `$request.body.<field>` that selects a route. */
+    routeSelectionField: string;
+  };
+}
+
+/**
+ * Declare a module. Checks references (functions, depots) and uniqueness so that a mistake in the
+ * declaration fails at load time, in tests, in `cdk synth` and in `npm start` alike.
+ */
+export function defineModule<F extends string>(decl: ModuleDecl<F>): ModuleDecl<F> {
+  const problems: string[] = [];
+  const fnNames = new Set(Object.keys(decl.functions));
+  const depotNames = new Set<string>();
+  const pstateNames = new Set<string>();
+  const unique = (kind: string, seen: Set<string>, name: string) => {
+    if (seen.has(name)) problems.push(`${kind} "${name}" is declared twice`);
+    seen.add(name);
+  };
+  for (const d of decl.depots) {
+    unique('depot', depotNames, d.name);
+    if (!(d.shards >= 1)) problems.push(`depot "${d.name}" needs at least one shard`);
+  }
+  for (const p of decl.pstates) unique('pstate', pstateNames, p.name);
+  const fnRef = (where: string, fn: string) => {
+    if (!fnNames.has(fn)) problems.push(`${where} names unknown function "${fn}"`);
+  };
+  const topologyNames = new Set<string>();
+  for (const t of decl.topologies) {
+    unique('topology', topologyNames, t.name);
+    fnRef(`topology "${t.name}"`, t.function);
+    if (!depotNames.has(t.depot)) problems.push(`topology "${t.name}" reads unknown depot "${t.depot}"`);
+    if (t.batchSize < 1 || t.batchSize > 10_000) problems.push(`topology "${t.name}": batchSize must be 1..10000`);
+    if (t.batchingWindowMs < 0 || t.batchingWindowMs > 300_000) problems.push(`topology "${t.name}": batchingWindowMs must be 0..300000`);
+    if (t.maxRetries < 0 || t.maxRetries > 10_000) problems.push(`topology "${t.name}": maxRetries must be 0..10000`);
+  }
+  const routeKeys = new Set<string>();
+  for (const r of decl.http.routes) {
+    unique('http route', routeKeys, `${r.method} ${r.path}`);
+    fnRef(`route "${r.method} ${r.path}"`, r.function);
+  }
+  fnRef('http fallback', decl.http.fallback);
+  const wsRoutes = new Set<string>();
+  for (const r of decl.websocket.routes) {
+    unique('websocket route', wsRoutes, r.route);
+    fnRef(`websocket route "${r.route}"`, r.function);
+  }
+  for (const [name, fn] of Object.entries(decl.functions) as [string, FunctionDecl][]) {
+    for (const d of fn.access?.appends ?? []) if (!depotNames.has(d)) problems.push(`function "${name}" appends to unknown depot "${d}"`);
+    for (const p of [...(fn.access?.reads ?? []), ...(fn.access?.writes ?? [])]) {
+      if (!pstateNames.has(p)) problems.push(`function "${name}" names unknown pstate "${p}"`);
+    }
+  }
+  if (problems.length) throw new Error(`invalid module "${decl.name}":\n- ${problems.join('\n- ')}`);
+  return decl;
+}
+
+/** The name of the Kinesis stream of a depot. */
+export function streamName(moduleName: string, depot: string): string {
+  return `${moduleName}-${depot}`;
+}
+
+/** API Gateway's route key for an HTTP route: `GET /_matrix/client/versions`. */
+export function routeKey(route: Pick<HttpRouteDecl, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}

