@@ -1,0 +1,16 @@
+// GET /_matrix/client/versions and GET /.well-known/matrix/client.
+import { axon } from '../../lib/matrix/module.ts';
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json } from '../../lib/http/operation.ts';
+import { versionsResponse, wellKnownClient } from '../../lib/matrix/discovery.ts';
+
+export const handler = httpFunction(axon, 'discovery', {
+  getVersions: () => json(versionsResponse()),
+  getWellknown: (request) =>
+    json(
+      wellKnownClient(
+        process.env.AXON_PUBLIC_BASE_URL ?? `https://${request.headers['host'] ?? 'localhost'}`,
+        process.env.AXON_WS_URL,
+      ),
+    ),
+});

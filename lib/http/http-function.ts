@@ -1,0 +1,135 @@
+// Turns a set of named operations into one Lambda handler for API Gateway HTTP API events
+// (payload 2.0). The route → operation mapping lives only in the module declaration; this
+// wrapper looks the operation up by the event's route key, parses the request, and maps errors
+// to Matrix error responses, so a handler never answers with a stack trace.
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { routeKey, type ModuleDecl } from '../core/module.ts';
+import { MatrixError, notJson, unrecognized } from '../matrix/errors.ts';
+import type { DeclaredOperation, HttpRequest, HttpResponse, Operation } from './operation.ts';
+
+export const logger = new Logger({ serviceName: 'axon', logLevel: (process.env.AXON_LOG_LEVEL as 'INFO') ?? 'WARN' });
+
+/** The headers the spec asks every Client-Server response to carry, so browsers can call it. */
+export const corsHeaders = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
+};
+
+/** The operation key of the fallback function (API Gateway's `$default` route). */
+export const defaultRoute = '$default';
+
+function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { ...corsHeaders, ...response.headers };
+  if (response.rawBody) {
+    return { statusCode: response.status, headers, body: response.rawBody.toString('base64'), isBase64Encoded: true };
+  }
+  headers['content-type'] ??= 'application/json';
+  return {
+    statusCode: response.status,
+    headers,
+    body: response.body === undefined ? '{}' : JSON.stringify(response.body),
+  };
+}
+
+export function errorResponse(error: MatrixError): APIGatewayProxyStructuredResultV2 {
+  return toResponse({ status: error.status, body: error.toJSON() });
+}
+
+function decodeParameters(params: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {})) {
+    if (v === undefined) continue;
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function bearerToken(headers: Record<string, string>, query: URLSearchParams): string | undefined {
+  const authorization = headers['authorization'];
+  if (authorization) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    return match?.[1];
+  }
+  return query.get('access_token') ?? undefined;
+}
+
+function parseRequest(event: APIGatewayProxyEventV2, context: Context, options: DeclaredOperation['options']): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const query = new URLSearchParams(event.rawQueryString ?? '');
+  let body: unknown;
+  if (!options.rawBody && rawBody.length > 0) {
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw notJson();
+    }
+  }
+  let path = event.rawPath;
+  try {
+    path = decodeURIComponent(event.rawPath);
+  } catch {
+    // keep the raw path: a malformed escape is matched literally
+  }
+  return {
+    method: event.requestContext.http.method,
+    path,
+    rawPath: event.rawPath,
+    routeKey: event.routeKey,
+    pathParameters: decodeParameters(event.pathParameters),
+    query,
+    headers,
+    body,
+    rawBody,
+    accessToken: bearerToken(headers, query),
+    requestId: event.requestContext.requestId,
+    sourceIp: event.requestContext.http.sourceIp,
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+  };
+}
+
+function declared(op: Operation | DeclaredOperation): DeclaredOperation {
+  return typeof op === 'function' ? { run: op, options: {} } : op;
+}
+
+/**
+ * A Lambda handler serving `operations` for the routes that name `functionName` in `module`.
+ * The fallback function implements the operation `$default`.
+ */
+export function httpFunction(
+  module: ModuleDecl,
+  functionName: string,
+  operations: Record<string, Operation | DeclaredOperation>,
+) {
+  const byRouteKey = new Map<string, DeclaredOperation>();
+  for (const route of module.http.routes) {
+    if (route.function !== functionName) continue;
+    const op = operations[route.operation];
+    if (!op) throw new Error(`function ${functionName} does not implement operation ${route.operation}`);
+    byRouteKey.set(routeKey(route), declared(op));
+  }
+  const fallback = operations[defaultRoute];
+  if (fallback) byRouteKey.set(defaultRoute, declared(fallback));
+
+  const handle = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const op = byRouteKey.get(event.routeKey);
+    try {
+      if (!op) throw unrecognized(404);
+      const request = parseRequest(event, context, op.options);
+      return toResponse(await op.run(request));
+    } catch (e) {
+      if (e instanceof MatrixError) return errorResponse(e);
+      logger.error('operation failed', { routeKey: event.routeKey, error: e as Error });
+      return errorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));
+    }
+  };
+  return middy(handle);
+}

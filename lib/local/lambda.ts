@@ -1,0 +1,89 @@
+// Runs a declared function in this process the way Lambda would: the handler module is imported
+// once (a warm container), each invocation gets a Context and is bounded by the function's timeout.
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import type { Context, Handler } from 'aws-lambda';
+import type { FunctionDecl, ModuleDecl } from '../core/module.ts';
+
+export const projectRoot = resolve(import.meta.dirname, '..', '..');
+
+const defaultTimeoutSeconds = 30;
+
+export class FunctionTimeoutError extends Error {
+  constructor(functionName: string, timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (${functionName})`);
+    this.name = 'FunctionTimeoutError';
+  }
+}
+
+function lambdaContext(functionName: string, decl: FunctionDecl, deadline: number): Context {
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    memoryLimitInMB: String(decl.memoryMb ?? 1024),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export type Invoke = (functionName: string, event: unknown) => Promise<unknown>;
+
+/** Measured handler durations, for the cost model (Lambda bills GB-seconds). */
+export interface InvocationRecord {
+  functionName: string;
+  durationMs: number;
+  memoryMb: number;
+  failed: boolean;
+}
+
+export function createLocalInvoker(
+  module: ModuleDecl,
+  options: { onInvocation?: (record: InvocationRecord) => void } = {},
+): Invoke {
+  const loaded = new Map<string, Promise<Handler>>();
+  const load = (functionName: string, decl: FunctionDecl): Promise<Handler> => {
+    let handler = loaded.get(functionName);
+    if (!handler) {
+      handler = import(pathToFileURL(resolve(projectRoot, decl.entry)).href).then((mod: Record<string, unknown>) => {
+        const fn = mod[decl.exportName ?? 'handler'];
+        if (typeof fn !== 'function') throw new Error(`${decl.entry} does not export ${decl.exportName ?? 'handler'}`);
+        return fn as Handler;
+      });
+      loaded.set(functionName, handler);
+    }
+    return handler;
+  };
+
+  return async (functionName, event) => {
+    const decl = (module.functions as Record<string, FunctionDecl>)[functionName];
+    if (!decl) throw new Error(`unknown function ${functionName}`);
+    const handler = await load(functionName, decl);
+    const timeoutMs = (decl.timeoutSeconds ?? defaultTimeoutSeconds) * 1000;
+    const started = Date.now();
+    const context = lambdaContext(functionName, decl, started + timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    let failed = true;
+    try {
+      const result = await Promise.race([
+        Promise.resolve(handler(event, context, () => undefined)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new FunctionTimeoutError(functionName, timeoutMs)), timeoutMs);
+        }),
+      ]);
+      failed = false;
+      return result;
+    } finally {
+      clearTimeout(timer);
+      options.onInvocation?.({ functionName, durationMs: Date.now() - started, memoryMb: decl.memoryMb ?? 1024, failed });
+    }
+  };
+}

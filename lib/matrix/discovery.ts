@@ -1,0 +1,21 @@
+// Server discovery (spec: "Server Discovery" and "GET /_matrix/client/versions").
+
+/**
+ * Spec versions Axon advertises. A version is listed only when the endpoints clients expect of it
+ * are served (from v1.4 clients expect threads and relations, from v1.11 authenticated media).
+ */
+export const supportedVersions: readonly string[] = ['v1.1', 'v1.2', 'v1.3'];
+
+/** Namespaced well-known key under which Axon advertises its WebSocket push channel. */
+export const webSocketWellKnownKey = 'org.axon.websocket';
+
+export function versionsResponse() {
+  return { versions: [...supportedVersions], unstable_features: {} as Record<string, boolean> };
+}
+
+export function wellKnownClient(baseUrl: string, webSocketUrl?: string) {
+  return {
+    'm.homeserver': { base_url: baseUrl },
+    ...(webSocketUrl ? { [webSocketWellKnownKey]: { url: webSocketUrl } } : {}),
+  };
+}
