@@ -1,0 +1,64 @@
+// The redaction algorithm (room versions 10 and 11, spec "Redactions" in the room version
+// specs): every key not listed is removed, at the top level and in content.
+import type { JsonObject, JsonValue } from './canonical-json.ts';
+import type { RoomVersion } from './room-versions.ts';
+
+const topLevelKeysV10 = [
+  'event_id', 'type', 'room_id', 'sender', 'state_key', 'content', 'hashes', 'signatures',
+  'depth', 'prev_events', 'prev_state', 'auth_events', 'origin', 'origin_server_ts', 'membership',
+];
+// v11 (MSC2176/MSC3821/MSC3989): `origin`, `membership` and `prev_state` are no longer kept.
+const topLevelKeysV11 = [
+  'event_id', 'type', 'room_id', 'sender', 'state_key', 'content', 'hashes', 'signatures',
+  'depth', 'prev_events', 'auth_events', 'origin_server_ts',
+];
+
+function pick(source: JsonObject, keys: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const key of keys) if (Object.hasOwn(source, key)) out[key] = source[key]!;
+  return out;
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The content an event keeps after redaction. */
+export function redactContent(type: string, content: JsonObject, version: RoomVersion): JsonObject {
+  const v11 = version === '11';
+  switch (type) {
+    case 'm.room.member': {
+      const kept = pick(content, ['membership', 'join_authorised_via_users_server']);
+      if (v11) {
+        // v11 keeps the `signed` part of a third-party invite, so the join stays verifiable.
+        const invite = content.third_party_invite;
+        if (isObject(invite) && Object.hasOwn(invite, 'signed')) kept.third_party_invite = { signed: invite.signed! };
+      }
+      return kept;
+    }
+    case 'm.room.create':
+      return v11 ? { ...content } : pick(content, ['creator']);
+    case 'm.room.join_rules':
+      return pick(content, ['join_rule', 'allow']);
+    case 'm.room.power_levels':
+      return pick(content, [
+        'ban', 'events', 'events_default', 'kick', 'redact', 'state_default', 'users', 'users_default',
+        ...(v11 ? ['invite'] : []),
+      ]);
+    case 'm.room.history_visibility':
+      return pick(content, ['history_visibility']);
+    case 'm.room.redaction':
+      return v11 ? pick(content, ['redacts']) : {};
+    default:
+      return {};
+  }
+}
+
+/** The redacted form of an event (federation/PDU shape); `unsigned` is not kept. */
+export function redactEvent<T extends object>(event: T, version: RoomVersion): JsonObject {
+  const source = event as unknown as JsonObject;
+  const kept = pick(source, version === '11' ? topLevelKeysV11 : topLevelKeysV10);
+  const type = typeof source.type === 'string' ? source.type : '';
+  kept.content = redactContent(type, isObject(source.content) ? source.content : {}, version);
+  return kept;
+}
