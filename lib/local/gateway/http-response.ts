@@ -1,0 +1,56 @@
+// Turns what a function returned into the HTTP response an HTTP API (payload format 2.0) sends.
+
+export interface GatewayResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+  body: Buffer;
+}
+
+export function jsonResponse(statusCode: number, value: unknown): GatewayResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(JSON.stringify(value)) };
+}
+
+/** API Gateway's answer when the integration failed or returned something it cannot use. */
+export const internalServerError = (): GatewayResponse => jsonResponse(500, { message: 'Internal Server Error' });
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Payload 2.0 response rules: an object with `statusCode` is a structured response; anything else
+ * is a 200 `application/json` whose body is the function's output (a string as it is, any other
+ * value as its JSON). A malformed structured response is a 500, as on AWS.
+ */
+export function gatewayResponse(result: unknown): GatewayResponse {
+  if (!isObject(result) || !('statusCode' in result)) {
+    const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(body) };
+  }
+  const { statusCode, headers, cookies, body, isBase64Encoded } = result;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+    return internalServerError();
+  }
+  const outHeaders: Record<string, string> = {};
+  if (headers !== undefined) {
+    if (!isObject(headers)) return internalServerError();
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return internalServerError();
+      outHeaders[name.toLowerCase()] = String(value);
+    }
+  }
+  const outCookies: string[] = [];
+  if (cookies !== undefined) {
+    if (!Array.isArray(cookies) || !cookies.every((c) => typeof c === 'string')) return internalServerError();
+    outCookies.push(...(cookies as string[]));
+  }
+  if (body !== undefined && body !== null && typeof body !== 'string') return internalServerError();
+  const text = typeof body === 'string' ? body : '';
+  return {
+    statusCode,
+    headers: outHeaders,
+    cookies: outCookies,
+    body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8'),
+  };
+}

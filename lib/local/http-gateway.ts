@@ -1,0 +1,160 @@
+// The local stand-in for the module's API Gateway HTTP API: requests become payload 2.0 events for
+// the declared routes' functions (or the fallback, as a `$default` route), results become
+// responses by API Gateway's rules, CORS preflights are answered by the gateway itself.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { routeKey, type ModuleDecl } from '../core/module.ts';
+import { gatewayId } from './gateway/aws-format.ts';
+import { isPreflight, preflightHeaders, responseCorsHeaders } from './gateway/cors.ts';
+import { httpEvent } from './gateway/http-event.ts';
+import { gatewayResponse, internalServerError, jsonResponse, type GatewayResponse } from './gateway/http-response.ts';
+import { matchRoute } from './route-matching.ts';
+
+export type InvokeHttp = (functionName: string, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2 | unknown>;
+
+export interface HttpGateway {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface HttpGatewayOptions {
+  module: ModuleDecl;
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  invoke: InvokeHttp;
+  /** Largest request body accepted; API Gateway's limit is 10 MB. */
+  maxBodyBytes?: number;
+  log?: (line: string) => void;
+  /** `requestContext.apiId` / `accountId` in events. */
+  apiId?: string;
+  accountId?: string;
+}
+
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
+/** The request body, or BodyTooLarge once it passes `maxBytes` (the rest is read and dropped). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = Number.isFinite(declared) && declared > maxBytes;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    // Draining before answering lets the client finish sending and read the 413 cleanly.
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: GatewayResponse, extraHeaders: Record<string, string>): void {
+  const headers: Record<string, string | string[]> = { ...response.headers, ...extraHeaders };
+  if (response.cookies.length) headers['set-cookie'] = response.cookies;
+  headers['content-length'] = String(response.body.length);
+  res.writeHead(response.statusCode, headers);
+  res.end(response.body);
+}
+
+export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
+  const { module, invoke } = options;
+  const host = options.host ?? '127.0.0.1';
+  const maxBodyBytes = options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES;
+  const apiId = options.apiId ?? 'local';
+  const accountId = options.accountId ?? '000000000000';
+  const log = options.log ?? (() => {});
+  const cors = module.http.cors;
+  let listenAddress = host;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = gatewayId();
+    const epochMs = Date.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = (req.url ?? '/').split('?')[0]!;
+    const base: Record<string, string> = { 'apigw-requestid': requestId };
+    const finish = (response: GatewayResponse, extra: Record<string, string> = {}) => {
+      send(res, response, { ...extra, ...base });
+      log(`${method} ${path} ${response.statusCode} ${requestId}`);
+    };
+
+    if (cors && isPreflight(req)) {
+      req.resume();
+      finish({ statusCode: 204, headers: {}, cookies: [], body: Buffer.alloc(0) }, preflightHeaders(cors, req));
+      return;
+    }
+    const corsHeaders = cors ? responseCorsHeaders(cors, req) : {};
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        finish(jsonResponse(413, { message: 'Request Entity Too Large' }), corsHeaders);
+      } else {
+        req.socket.destroy();
+      }
+      return;
+    }
+
+    const match = matchRoute(module.http.routes, method, path);
+    const functionName = match ? match.route.function : module.http.fallback;
+    const event = httpEvent(req, body, {
+      routeKey: match ? routeKey(match.route) : '$default',
+      pathParameters: match?.pathParameters,
+      requestId,
+      epochMs,
+      apiId,
+      accountId,
+      listenAddress,
+    });
+    let response: GatewayResponse;
+    try {
+      response = gatewayResponse(await invoke(functionName, event));
+    } catch (err) {
+      log(`function ${functionName} failed on ${method} ${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      response = internalServerError();
+    }
+    finish(response, corsHeaders);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`http gateway error: ${String(err)}`);
+      if (!res.headersSent) send(res, internalServerError(), {});
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  listenAddress = `${host}:${port}`;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,265 @@
+// The local stand-in for the module's API Gateway WebSocket API: `$connect` decides on the
+// handshake, text frames are routed by `$request.body.<routeSelectionField>` (else `$default`),
+// `$disconnect` runs when a connection ends, and the `@connections` management API is served on
+// the same port so functions push frames with the real ApiGatewayManagementApiClient.
+
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { ModuleDecl } from '../core/module.ts';
+import { domainNameOf, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
+import { handleConnectionsRequest, type ManagedConnection } from './gateway/connections-api.ts';
+import { connectEvent, disconnectEvent, messageEvent, type ConnectionFacts } from './gateway/websocket-event.ts';
+
+export type InvokeWebSocket = (
+  functionName: string,
+  event: APIGatewayProxyWebsocketEventV2 & { queryStringParameters?: Record<string, string>; headers?: Record<string, string> },
+) => Promise<unknown>;
+
+export interface WebSocketGateway {
+  /** ws://host:port — where clients connect. */
+  url: string;
+  /** http://host:port — the ApiGatewayManagementApiClient endpoint. */
+  managementEndpoint: string;
+  port: number;
+  connectionCount(): number;
+  stop(): Promise<void>;
+}
+
+export interface WebSocketGatewayOptions {
+  module: ModuleDecl;
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  invoke: InvokeWebSocket;
+  log?: (line: string) => void;
+  /** `requestContext.apiId` / `stage` in events. */
+  apiId?: string;
+  stage?: string;
+}
+
+/** AWS's limit for one incoming WebSocket message. */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+interface Connection extends ManagedConnection {
+  facts: ConnectionFacts;
+  socket: WebSocket;
+  /** Messages of one connection are handled one after the other, in arrival order. */
+  queue: Promise<void>;
+}
+
+/** The status a `$connect` result answers the handshake with: its statusCode, else 200. */
+function connectStatus(result: unknown): number {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) {
+    const status = (result as { statusCode: unknown }).statusCode;
+    if (typeof status === 'number') return status;
+  }
+  return 200;
+}
+
+function refuseHandshake(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export async function startWebSocketGateway(options: WebSocketGatewayOptions): Promise<WebSocketGateway> {
+  const { module, invoke } = options;
+  const host = options.host ?? '127.0.0.1';
+  const apiId = options.apiId ?? 'local';
+  const stage = options.stage ?? 'local';
+  const log = options.log ?? (() => {});
+  const routes = new Map(module.websocket.routes.map((r) => [r.route, r.function]));
+  const field = module.websocket.routeSelectionField;
+  const connections = new Map<string, Connection>();
+  const pending = new Set<Promise<unknown>>();
+  let stopping = false;
+  let listenAddress = host;
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p)).catch(() => {});
+    return p;
+  };
+
+  const describe = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+  function routeFor(body: string): string | undefined {
+    let selected: string | undefined;
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        const value = (parsed as Record<string, unknown>)[field];
+        if (typeof value === 'string' && !value.startsWith('$')) selected = value;
+      }
+    } catch {
+      // Not JSON: only `$default` can take it.
+    }
+    if (selected !== undefined && routes.has(selected)) return selected;
+    return routes.has('$default') ? '$default' : undefined;
+  }
+
+  /** The error frame API Gateway sends a client when its message could not be handled. */
+  function sendGatewayError(c: Connection, message: string): void {
+    if (c.socket.readyState !== WebSocket.OPEN) return;
+    c.socket.send(JSON.stringify({ message, connectionId: c.facts.connectionId, requestId: gatewayId() }));
+  }
+
+  async function onMessage(c: Connection, body: string): Promise<void> {
+    const route = routeFor(body);
+    if (route === undefined) {
+      sendGatewayError(c, 'Forbidden');
+      return;
+    }
+    const fn = routes.get(route)!;
+    try {
+      await invoke(fn, messageEvent(c.facts, route, body, Date.now()));
+    } catch (err) {
+      log(`websocket route ${route} (${fn}) failed for ${c.facts.connectionId}: ${describe(err)}`);
+      sendGatewayError(c, 'Internal server error');
+    }
+  }
+
+  function onOpen(ws: WebSocket, facts: ConnectionFacts): void {
+    const c: Connection = {
+      facts,
+      socket: ws,
+      queue: Promise.resolve(),
+      connectedAt: facts.connectedAt,
+      lastActiveAt: facts.connectedAt,
+      sourceIp: facts.sourceIp,
+      userAgent: facts.userAgent,
+      post(data) {
+        if (ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(data, { binary: false });
+        return true;
+      },
+      close() {
+        ws.close(1000, 'Connection closed by the server');
+      },
+    };
+    connections.set(facts.connectionId, c);
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      c.lastActiveAt = Date.now();
+      if (isBinary) {
+        // WebSocket APIs take text frames only.
+        ws.close(1003, 'Binary frames are not supported');
+        return;
+      }
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      c.queue = track(c.queue.then(() => onMessage(c, text)));
+    });
+    ws.on('error', (err) => log(`websocket ${facts.connectionId}: ${err.message}`));
+    ws.on('close', (code, reason) => {
+      connections.delete(facts.connectionId);
+      const fn = routes.get('$disconnect');
+      log(`websocket ${facts.connectionId} closed (${code})`);
+      if (!fn) return;
+      const event = disconnectEvent(facts, code, reason.toString('utf8'), Date.now());
+      c.queue = track(
+        c.queue.then(() => invoke(fn, event)).then(
+          () => {},
+          (err: unknown) => log(`websocket route $disconnect (${fn}) failed for ${facts.connectionId}: ${describe(err)}`),
+        ),
+      );
+    });
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (err) => log(`websocket handshake: ${err.message}`));
+    if (stopping) {
+      refuseHandshake(socket, 503);
+      return;
+    }
+    const now = Date.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const facts: ConnectionFacts = {
+      connectionId: gatewayId(),
+      connectedAt: now,
+      sourceIp: sourceIpOf(req.socket.remoteAddress),
+      userAgent: req.headers['user-agent'],
+      domainName: domainNameOf(req.headers.host, listenAddress),
+      apiId,
+      stage,
+    };
+    const fn = routes.get('$connect');
+    if (fn) {
+      let status: number;
+      try {
+        const event = connectEvent(facts, { rawHeaders: req.rawHeaders, rawQueryString: q < 0 ? '' : url.slice(q + 1) }, now);
+        status = connectStatus(await track(invoke(fn, event)));
+      } catch (err) {
+        log(`websocket route $connect (${fn}) failed: ${describe(err)}`);
+        status = 500;
+      }
+      if (status < 200 || status > 299) {
+        log(`websocket connect refused with ${status}`);
+        refuseHandshake(socket, status);
+        return;
+      }
+    }
+    if (socket.destroyed || stopping) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, facts));
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const server = createServer((req, res) => {
+    handleConnectionsRequest(req, res, (id) => connections.get(id)).catch((err: unknown) => {
+      log(`@connections error: ${describe(err)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    onUpgrade(req, socket, head).catch((err: unknown) => {
+      log(`websocket upgrade error: ${describe(err)}`);
+      socket.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  listenAddress = `${host}:${port}`;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  async function stop(): Promise<void> {
+    stopping = true;
+    // Close every socket the way a server going away does; $disconnect still runs for each.
+    await Promise.all(
+      [...connections.values()].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.socket.readyState === WebSocket.CLOSED) return resolve();
+            c.socket.once('close', () => resolve());
+            c.socket.close(1001, 'Going away');
+            // A client that never answers the close frame is cut off.
+            setTimeout(() => c.socket.terminate(), 1000).unref();
+          }),
+      ),
+    );
+    while (pending.size) await Promise.allSettled([...pending]);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+    });
+  }
+
+  return {
+    url: `ws://${urlHost}:${port}`,
+    managementEndpoint: `http://${urlHost}:${port}`,
+    port,
+    connectionCount: () => connections.size,
+    stop,
+  };
+}
