@@ -1,0 +1,37 @@
+// The CDK app: Axon's stack, generated from its module declaration. `npx cdk synth` needs no AWS
+// credentials; `cdk deploy` targets the account and region of the current credentials.
+// Context (cdk.json or `-c key=value`): stackName, serverName, deletionProtection, alarmEmail.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AxonStack } from '../lib/stacks/axon-stack.ts';
+import { axon } from '../lib/matrix/module.ts';
+
+const app = new App();
+
+function context(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+}
+
+function flag(key: string, fallback: boolean): boolean {
+  const value = context(key);
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') throw new Error(`context ${key} must be true or false, got "${value}"`);
+  return value === 'true';
+}
+
+const stackName = context('stackName') ?? axon.name;
+
+new AxonStack(app, stackName, {
+  stackName,
+  module: axon,
+  serverName: context('serverName') ?? 'localhost',
+  // Protected unless a throw-away stack asks otherwise: the table and depots are the data.
+  deletionProtection: flag('deletionProtection', true),
+  alarmEmail: context('alarmEmail'),
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  description: 'Axon: a Matrix homeserver built from depots, topologies and PStates',
+});
+
+// AwsSolutions checks on every synth: an unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

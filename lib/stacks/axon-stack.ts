@@ -1,0 +1,82 @@
+// The stack of a module: everything generated from its declaration, nothing listed by hand.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { ModuleDecl } from '../core/module.ts';
+import { ModuleAlarms } from './alarms.ts';
+import { DepotStreams } from './depots.ts';
+import { ModuleFunctions } from './functions.ts';
+import { ModuleHttpApi } from './http-api.ts';
+import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
+import { PStateTable } from './table.ts';
+import { Topologies } from './topologies.ts';
+import { ModuleWebSocketApi } from './websocket-api.ts';
+
+export interface AxonStackProps extends StackProps {
+  module: ModuleDecl;
+  /** The Matrix server name (the part after `:` in user ids). */
+  serverName: string;
+  /** Protect and retain the table and streams (production); off for throw-away stacks. */
+  deletionProtection: boolean;
+  /** Where alarm notifications go; without it the topic has no subscriber. */
+  alarmEmail?: string;
+  logRetention?: RetentionDays;
+  /** See ModuleWebSocketApiProps.manageAccountLoggingRole (default true). */
+  manageApiGatewayAccountRole?: boolean;
+}
+
+export class AxonStack extends Stack {
+  readonly table: PStateTable;
+  readonly depots: DepotStreams;
+  readonly functions: ModuleFunctions;
+  readonly topologies: Topologies;
+  readonly httpApi: ModuleHttpApi;
+  readonly webSocketApi?: ModuleWebSocketApi;
+  readonly alarms: ModuleAlarms;
+
+  constructor(scope: Construct, id: string, props: AxonStackProps) {
+    super(scope, id, props);
+    const { module } = props;
+    const retain = props.deletionProtection;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    // Handlers find their streams as `<AXON_STREAM_PREFIX>-<depot>`.
+    const streamPrefix = this.stackName;
+
+    this.table = new PStateTable(this, 'PStates', { deletionProtection: props.deletionProtection });
+    this.depots = new DepotStreams(this, 'Depots', { depots: module.depots, streamPrefix, retain });
+    // A WebSocket API without routes cannot be deployed; a module without routes has none.
+    if (module.websocket.routes.length) {
+      this.webSocketApi = new ModuleWebSocketApi(this, 'WebSocket', {
+        module,
+        logRetention,
+        retainLogs: retain,
+        manageAccountLoggingRole: props.manageApiGatewayAccountRole ?? true,
+      });
+    }
+    this.functions = new ModuleFunctions(this, 'Functions', {
+      module,
+      table: this.table.table,
+      depots: this.depots,
+      streamPrefix,
+      serverName: props.serverName,
+      push: this.webSocketApi,
+      logRetention,
+      retainLogs: retain,
+    });
+    this.webSocketApi?.addRoutes(this.functions);
+    this.topologies = new Topologies(this, 'Topologies', { module, depots: this.depots, functions: this.functions, retain });
+    this.httpApi = new ModuleHttpApi(this, 'Http', { module, functions: this.functions, logRetention, retainLogs: retain });
+    this.alarms = new ModuleAlarms(this, 'Alarms', {
+      module,
+      functions: this.functions,
+      topologies: this.topologies,
+      alarmEmail: props.alarmEmail,
+    });
+
+    new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.url, description: 'Matrix client-server base URL' });
+    if (this.webSocketApi) new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'Push channel' });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The PState table' });
+
+    acknowledgeNagFindings(this);
+  }
+}

@@ -1,0 +1,47 @@
+// One Kinesis stream per declared depot, named `<streamPrefix>-<depot>` so that handlers find it
+// through lib/core/environment.ts (AXON_STREAM_PREFIX).
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { Construct } from 'constructs';
+import { streamName, type DepotDecl } from '../core/module.ts';
+
+/** Kinesis' default retention, used when a depot does not declare one. */
+const DEFAULT_RETENTION_HOURS = 24;
+
+export interface DepotStreamsProps {
+  depots: readonly DepotDecl[];
+  streamPrefix: string;
+  /** Keep the streams (the source of truth for replay) when the stack goes away. */
+  retain: boolean;
+}
+
+export class DepotStreams extends Construct {
+  readonly streams: ReadonlyMap<string, Stream>;
+
+  constructor(scope: Construct, id: string, props: DepotStreamsProps) {
+    super(scope, id);
+    const streams = new Map<string, Stream>();
+    for (const depot of props.depots) {
+      streams.set(
+        depot.name,
+        new Stream(this, depot.name, {
+          streamName: streamName(props.streamPrefix, depot.name),
+          streamMode: StreamMode.PROVISIONED,
+          shardCount: depot.shards,
+          retentionPeriod: Duration.hours(depot.retentionHours ?? DEFAULT_RETENTION_HOURS),
+          // The AWS-managed key (alias/aws/kinesis): producers and consumers need no KMS grant.
+          encryption: StreamEncryption.MANAGED,
+          removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        }),
+      );
+    }
+    this.streams = streams;
+  }
+
+  /** The stream of a declared depot; a missing one is a bug in the declaration or the stack. */
+  stream(depot: string): Stream {
+    const stream = this.streams.get(depot);
+    if (!stream) throw new Error(`no stream for depot "${depot}"`);
+    return stream;
+  }
+}

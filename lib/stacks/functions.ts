@@ -1,0 +1,153 @@
+// One NodejsFunction per declared function, each with its own role, log group and the grants its
+// declared access implies (least privilege: PState items by leading key, streams by name).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionDecl, ModuleDecl } from '../core/module.ts';
+import type { DepotStreams } from './depots.ts';
+import { functionGrants } from './grants.ts';
+
+/** The project root (where package.json and package-lock.json are); entries are relative to it. */
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const DEFAULT_MEMORY_MB = 512;
+const DEFAULT_TIMEOUT_SECONDS = 10;
+
+export const dynamoReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
+export const dynamoWriteActions = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/** Lets ESM bundles load CommonJS dependencies that call `require`. */
+const esmRequireBanner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export interface PushTarget {
+  /** The `@connections` management endpoint (https URL of the WebSocket stage). */
+  managementEndpoint: string;
+  /** Grants `execute-api:ManageConnections` on the stage's connections. */
+  grantManageConnections(role: Role): void;
+}
+
+export interface ModuleFunctionsProps {
+  module: ModuleDecl;
+  table: ITable;
+  depots: DepotStreams;
+  streamPrefix: string;
+  serverName: string;
+  /** Where pushing functions post; required when a function declares `pushes`. */
+  push?: PushTarget;
+  logRetention: RetentionDays;
+  retainLogs: boolean;
+}
+
+export class ModuleFunctions extends Construct {
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: ModuleFunctionsProps) {
+    super(scope, id);
+    const functions = new Map<string, NodejsFunction>();
+    for (const [name, decl] of Object.entries(props.module.functions) as [string, FunctionDecl][]) {
+      functions.set(name, this.createFunction(name, decl, props));
+    }
+    this.functions = functions;
+  }
+
+  /** The function of a declared name; a missing one is a bug in the declaration or the stack. */
+  fn(name: string): NodejsFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`no function "${name}"`);
+    return fn;
+  }
+
+  private createFunction(name: string, decl: FunctionDecl, props: ModuleFunctionsProps): NodejsFunction {
+    const scope = new Construct(this, name);
+    const grants = functionGrants(props.module, name);
+    if (grants.pushes && !props.push) {
+      throw new Error(`function "${name}" pushes to WebSocket connections but the module declares no WebSocket routes`);
+    }
+    const logGroup = new LogGroup(scope, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
+    const role = new Role(scope, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${name} function of ${props.module.name}`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.grantTable(role, props.table, 'read', grants.readKeys);
+    this.grantTable(role, props.table, 'write', grants.writeKeys);
+    if (grants.appends.length) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+          resources: grants.appends.map((depot) => props.depots.stream(depot).streamArn),
+        }),
+      );
+    }
+    if (grants.pushes) props.push?.grantManageConnections(role);
+
+    const environment: Record<string, string> = {
+      AXON_TABLE: props.table.tableName,
+      AXON_STREAM_PREFIX: props.streamPrefix,
+      AXON_SERVER_NAME: props.serverName,
+      NODE_OPTIONS: '--enable-source-maps',
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+    };
+    if (grants.pushes && props.push) environment.AXON_WS_MANAGEMENT_ENDPOINT = props.push.managementEndpoint;
+
+    return new NodejsFunction(scope, 'Function', {
+      description: decl.description,
+      entry: join(projectRoot, decl.entry),
+      handler: decl.exportName ?? 'handler',
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: decl.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(decl.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      role,
+      logGroup,
+      environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        banner: esmRequireBanner,
+        mainFields: ['module', 'main'],
+        // The nodejs22.x runtime ships SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        // Bundle with the installed esbuild; synth never needs Docker.
+        forceDockerBundling: false,
+      },
+    });
+  }
+
+  private grantTable(role: Role, table: ITable, kind: 'read' | 'write', leadingKeys: string[]): void {
+    if (!leadingKeys.length) return;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: kind === 'read' ? dynamoReadActions : dynamoWriteActions,
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+      }),
+    );
+  }
+}
