@@ -1,0 +1,202 @@
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHttpGateway, type HttpGateway } from '../../lib/local/http-gateway.ts';
+import { gatewayModule } from '../fixtures/gateway/module.ts';
+import { rawRequest } from '../fixtures/gateway/raw-http.ts';
+
+type Handler = (event: APIGatewayProxyEventV2) => unknown;
+
+// Each test says what the functions do; every invocation is recorded with the function's name.
+let handlers: Record<string, Handler> = {};
+const calls: { fn: string; event: APIGatewayProxyEventV2 }[] = [];
+const echoEvent: Handler = (event) => ({ statusCode: 200, body: JSON.stringify(event) });
+
+let gateway: HttpGateway;
+let small: HttpGateway;
+
+const invoke = async (fn: string, event: APIGatewayProxyEventV2) => {
+  calls.push({ fn, event });
+  const handler = handlers[fn];
+  if (!handler) throw new Error(`no handler for ${fn}`);
+  return handler(event);
+};
+
+beforeAll(async () => {
+  gateway = await startHttpGateway({ module: gatewayModule, port: 0, invoke });
+  small = await startHttpGateway({ module: gatewayModule, port: 0, invoke, maxBodyBytes: 1024 });
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await small?.stop();
+});
+beforeEach(() => {
+  calls.length = 0;
+  handlers = { echo: echoEvent, fallback: echoEvent };
+});
+
+const lastEvent = () => APIGatewayProxyEventV2Schema.parse(calls.at(-1)?.event);
+
+describe('HTTP gateway events (payload format 2.0)', () => {
+  it('builds the event API Gateway builds: route key, decoded path parameters, query, cookies, headers', async () => {
+    const res = await rawRequest(gateway.port, [
+      'GET /rooms/%21abc%3Aexample.org?x=1&x=2&y=a%20b&flag HTTP/1.1',
+      `Host: 127.0.0.1:${gateway.port}`,
+      'User-Agent: gateway-test/1.0',
+      'X-Dup: one',
+      'x-dup: two',
+      'Cookie: a=1; b=2',
+      'Cookie: c=3',
+    ]);
+    expect(res.status).toBe(200);
+    expect(calls.map((c) => c.fn)).toEqual(['echo']);
+    const event = lastEvent();
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'GET /rooms/{roomId}',
+      rawPath: '/rooms/%21abc%3Aexample.org',
+      rawQueryString: 'x=1&x=2&y=a%20b&flag',
+      cookies: ['a=1', 'b=2', 'c=3'],
+      queryStringParameters: { x: '1,2', y: 'a b', flag: '' },
+      pathParameters: { roomId: '!abc:example.org' },
+      isBase64Encoded: false,
+      requestContext: {
+        routeKey: 'GET /rooms/{roomId}',
+        stage: '$default',
+        domainName: '127.0.0.1',
+        http: { method: 'GET', path: '/rooms/%21abc%3Aexample.org', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'gateway-test/1.0' },
+      },
+    });
+    expect(event.headers['x-dup']).toBe('one,two');
+    expect(event.headers['user-agent']).toBe('gateway-test/1.0');
+    expect(event.headers.cookie).toBeUndefined();
+    expect(Object.keys(event.headers).every((h) => h === h.toLowerCase())).toBe(true);
+    expect(event.body).toBeUndefined();
+    expect(event.requestContext.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    expect(Math.abs(event.requestContext.timeEpoch - Date.now())).toBeLessThan(60_000);
+    expect(res.headers).toContain(`apigw-requestid: ${event.requestContext.requestId}`);
+  });
+
+  it('omits cookies, query parameters and path parameters when there are none', async () => {
+    await fetch(`${gateway.url}/rooms/public`);
+    const event = lastEvent();
+    expect(event.routeKey).toBe('GET /rooms/public');
+    expect('cookies' in event).toBe(false);
+    expect('queryStringParameters' in event).toBe(false);
+    expect('pathParameters' in event).toBe(false);
+    expect(event.rawQueryString).toBe('');
+  });
+
+  it('passes a text body as it is and a binary body base64-encoded', async () => {
+    await fetch(`${gateway.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"é":1}' });
+    expect(lastEvent()).toMatchObject({ body: '{"é":1}', isBase64Encoded: false });
+
+    const bytes = Buffer.from([0, 255, 1, 254, 0x80]);
+    await fetch(`${gateway.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const event = lastEvent();
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body!, 'base64').equals(bytes)).toBe(true);
+  });
+
+  it('gives the greedy variable the rest of the path', async () => {
+    await fetch(`${gateway.url}/files/a/b%20c/d.txt`);
+    expect(lastEvent()).toMatchObject({ routeKey: 'GET /files/{path+}', pathParameters: { path: 'a/b c/d.txt' } });
+  });
+
+  it('sends unknown paths and wrong methods to the fallback as the $default route', async () => {
+    await fetch(`${gateway.url}/nowhere?q=1`);
+    await fetch(`${gateway.url}/rooms/abc`, { method: 'DELETE' });
+    expect(calls.map((c) => c.fn)).toEqual(['fallback', 'fallback']);
+    for (const { event } of calls) {
+      const parsed = APIGatewayProxyEventV2Schema.parse(event);
+      expect(parsed.routeKey).toBe('$default');
+      expect(parsed.requestContext.routeKey).toBe('$default');
+      expect(parsed.pathParameters).toBeUndefined();
+    }
+    expect(calls[1]!.event.requestContext.http.method).toBe('DELETE');
+  });
+});
+
+describe('HTTP gateway responses', () => {
+  it('sends a structured response: status, headers, one Set-Cookie per cookie, body', async () => {
+    handlers.respond = () => ({
+      statusCode: 201,
+      headers: { 'Content-Type': 'text/plain', 'X-Count': 3 },
+      cookies: ['s=1; Path=/', 't=2; HttpOnly'],
+      body: 'created',
+    });
+    const res = await fetch(`${gateway.url}/respond`, { method: 'POST' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(res.headers.get('x-count')).toBe('3');
+    expect(res.headers.getSetCookie()).toEqual(['s=1; Path=/', 't=2; HttpOnly']);
+    expect(await res.text()).toBe('created');
+  });
+
+  it('decodes a base64 body', async () => {
+    const bytes = Buffer.from([1, 2, 3, 250]);
+    handlers.respond = () => ({ statusCode: 200, headers: { 'content-type': 'image/png' }, body: bytes.toString('base64'), isBase64Encoded: true });
+    const res = await fetch(`${gateway.url}/respond`, { method: 'POST' });
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('turns output without statusCode into a 200 application/json response', async () => {
+    handlers.respond = () => ({ message: 'hi', n: 1 });
+    let res = await fetch(`${gateway.url}/respond`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ message: 'hi', n: 1 });
+
+    handlers.respond = () => 'Hello from Lambda!';
+    res = await fetch(`${gateway.url}/respond`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('Hello from Lambda!');
+  });
+
+  it('answers 500 Internal Server Error when the function throws or returns a malformed response', async () => {
+    handlers.respond = () => {
+      throw new Error('boom');
+    };
+    let res = await fetch(`${gateway.url}/respond`, { method: 'POST' });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ message: 'Internal Server Error' });
+    expect(res.headers.get('apigw-requestid')).toBeTruthy();
+
+    handlers.respond = () => ({ statusCode: 'ok', body: 'x' });
+    res = await fetch(`${gateway.url}/respond`, { method: 'POST' });
+    expect(res.status).toBe(500);
+  });
+});
+
+describe('HTTP gateway CORS and limits', () => {
+  it('answers a preflight itself from the CORS declaration', async () => {
+    const res = await fetch(`${gateway.url}/echo`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toBe('GET,POST,PUT,DELETE,OPTIONS');
+    expect(res.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type');
+    expect(res.headers.get('access-control-max-age')).toBe('600');
+    expect(calls).toEqual([]);
+  });
+
+  it('adds the allowed origin to actual responses of cross-origin requests', async () => {
+    const res = await fetch(`${gateway.url}/rooms/public`, { headers: { origin: 'https://app.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const sameOrigin = await fetch(`${gateway.url}/rooms/public`);
+    expect(sameOrigin.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a body over the limit with 413 without invoking a function', async () => {
+    const res = await fetch(`${small.url}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(2048) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ message: 'Request Entity Too Large' });
+    expect(calls).toEqual([]);
+    const ok = await fetch(`${small.url}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(1024) });
+    expect(ok.status).toBe(200);
+    expect(lastEvent().body).toHaveLength(1024);
+  });
+});
