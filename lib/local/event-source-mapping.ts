@@ -1,0 +1,168 @@
+// The local emulation of Lambda's Kinesis event source mapping: for every topology of the module,
+// one poller per shard of its depot's stream invokes the topology's function with the event object
+// Lambda would pass, with the error handling the CDK stack configures on AWS (bisect on function
+// error, ReportBatchItemFailures, bounded retries, an on-failure destination) and a checkpoint per
+// shard persisted in the table so that a restart resumes where it stopped.
+import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { kinesisClient } from '../core/aws-clients.ts';
+import { depotStreamName } from '../core/environment.ts';
+import type { ModuleDecl, TopologyDecl } from '../core/module.ts';
+import { accountOf } from './event-source-mapping/kinesis-event.ts';
+import { ShardPoller } from './event-source-mapping/shard-poller.ts';
+
+export type InvokeTopology = (
+  functionName: string,
+  event: KinesisStreamEvent,
+) => Promise<KinesisStreamBatchResponse | void | unknown>;
+
+export interface MappingHandle {
+  readonly topology: string;
+  /** (Re)start polling from the persisted checkpoints; no-op when running. */
+  start(): void;
+  /** Stop polling after the batch in flight; resolves when stopped. */
+  stop(): Promise<void>;
+  /** Resolves once every shard's poller has caught up with the records present when called and has no batch in flight (retries included). */
+  idle(timeoutMs?: number): Promise<void>;
+}
+
+export interface EventSourceMappings {
+  mappings: MappingHandle[];
+  get(topology: string): MappingHandle;
+  stop(): Promise<void>;
+  idle(timeoutMs?: number): Promise<void>;
+}
+
+export interface EventSourceMappingOptions {
+  module: ModuleDecl;
+  invoke: InvokeTopology;
+  /**
+   * Pause after an empty GetRecords, per shard. kinesis-mock answers at once (no long poll), so
+   * this bounds both the idle request rate (1000 / pollIntervalMs per shard and topology) and the
+   * added latency of a record appended to an idle shard. Default 50 ms: low enough for the ack path
+   * (HTTP waits for the topology), and a few hundred cheap local requests a second for Axon's shards.
+   */
+  pollIntervalMs?: number;
+  log?: (line: string) => void;
+  /** First pause before retrying a failed batch (doubles per retry). Default 100 ms. */
+  retryDelayMs?: number;
+  /** Ceiling of every backoff. Default 5000 ms. */
+  maxBackoffMs?: number;
+  /** As the stack configures it on AWS; default true. */
+  bisectBatchOnFunctionError?: boolean;
+  /** As the stack configures it on AWS (FunctionResponseTypes: ReportBatchItemFailures); default true. */
+  reportBatchItemFailures?: boolean;
+  /** Only these topologies (default: all of the module's). */
+  topologies?: readonly string[];
+}
+
+const defaultIdleTimeoutMs = 30_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+class TopologyMapping implements MappingHandle {
+  constructor(
+    readonly topology: string,
+    private readonly pollers: readonly ShardPoller[],
+  ) {}
+
+  start(): void {
+    for (const p of this.pollers) p.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.pollers.map((p) => p.stop()));
+  }
+
+  idle(timeoutMs = defaultIdleTimeoutMs): Promise<void> {
+    return withTimeout(
+      Promise.all(this.pollers.map((p) => p.whenCaughtUp())).then(() => undefined),
+      timeoutMs,
+      `topology ${this.topology} did not catch up`,
+    );
+  }
+}
+
+interface StreamInfo {
+  name: string;
+  arn: string;
+  createdAt: string;
+  shards: Shard[];
+}
+
+async function describeStream(name: string): Promise<StreamInfo> {
+  const { StreamDescriptionSummary: summary } = await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: name }));
+  if (!summary?.StreamARN) throw new Error(`stream ${name} has no ARN`);
+  const shards: Shard[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await kinesisClient().send(
+      nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamName: name }),
+    );
+    shards.push(...(page.Shards ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return { name, arn: summary.StreamARN, createdAt: summary.StreamCreationTimestamp?.toISOString() ?? '', shards };
+}
+
+/**
+ * Start one poller per shard for each topology of the module. The table and the streams must
+ * exist. Shards are listed once, at start: resharding while running is not followed (the local
+ * streams never reshard), and a closed shard's poller ends once it has drained it.
+ */
+export async function startEventSourceMappings(options: EventSourceMappingOptions): Promise<EventSourceMappings> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const awsRegion = await kinesisClient().config.region();
+  const topologies = options.module.topologies.filter((t) => !options.topologies || options.topologies.includes(t.name));
+  const streams = new Map<string, Promise<StreamInfo>>();
+  const streamOf = (t: TopologyDecl) => {
+    let info = streams.get(t.depot);
+    if (!info) streams.set(t.depot, (info = describeStream(depotStreamName(t.depot))));
+    return info;
+  };
+  const mappings = await Promise.all(
+    topologies.map(async (topology) => {
+      const stream = await streamOf(topology);
+      const invokeIdentityArn = `arn:aws:iam::${accountOf(stream.arn)}:role/${options.module.name}-${topology.function}`;
+      const pollers = stream.shards.map(
+        (shard) =>
+          new ShardPoller({
+            topology,
+            streamName: stream.name,
+            streamCreatedAt: stream.createdAt,
+            source: { shardId: shard.ShardId ?? '', streamArn: stream.arn, awsRegion, invokeIdentityArn },
+            invoke: (event) => options.invoke(topology.function, event),
+            pollIntervalMs: options.pollIntervalMs ?? 50,
+            retryDelayMs: options.retryDelayMs ?? 100,
+            maxBackoffMs: options.maxBackoffMs ?? 5_000,
+            bisectBatchOnFunctionError: options.bisectBatchOnFunctionError ?? true,
+            reportBatchItemFailures: options.reportBatchItemFailures ?? true,
+            log,
+          }),
+      );
+      return new TopologyMapping(topology.name, pollers);
+    }),
+  );
+  for (const m of mappings) m.start();
+  const byName = new Map(mappings.map((m) => [m.topology, m]));
+  return {
+    mappings,
+    get(topology) {
+      const mapping = byName.get(topology);
+      if (!mapping) throw new Error(`no event source mapping for topology "${topology}"`);
+      return mapping;
+    },
+    async stop() {
+      await Promise.all(mappings.map((m) => m.stop()));
+    },
+    async idle(timeoutMs = defaultIdleTimeoutMs) {
+      await Promise.all(mappings.map((m) => m.idle(timeoutMs)));
+    },
+  };
+}

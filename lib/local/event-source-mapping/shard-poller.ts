@@ -1,0 +1,307 @@
+// One poller per shard per topology: reads the shard in order, gathers batches the way Lambda's
+// Kinesis event source mapping does (batch size, batching window), invokes the function and
+// applies Lambda's error handling (retries, bisect on function error, partial batch responses,
+// bounded retries then the on-failure destination) before it moves the persisted checkpoint.
+import { GetRecordsCommand, GetShardIteratorCommand, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { kinesisClient } from '../../core/aws-clients.ts';
+import type { TopologyDecl } from '../../core/module.ts';
+import { putDeadLetter } from '../dead-letters.ts';
+import { readCheckpoint, writeCheckpoint } from '../shard-checkpoints.ts';
+import { errorMessage, outcomeOfError, outcomeOfResponse, type BatchOutcome } from './batch-outcome.ts';
+import { toKinesisStreamEvent, type EventSource } from './kinesis-event.ts';
+
+export interface ShardPollerOptions {
+  topology: TopologyDecl;
+  streamName: string;
+  /** The stream instance; a checkpoint written for another instance is ignored. */
+  streamCreatedAt: string;
+  source: EventSource;
+  invoke: (event: KinesisStreamEvent) => Promise<unknown>;
+  /** Pause after a GetRecords that returned nothing (kinesis-mock answers at once, never long-polls). */
+  pollIntervalMs: number;
+  /** First pause before retrying a failed batch; doubles per retry up to `maxBackoffMs`. */
+  retryDelayMs: number;
+  /** Ceiling of every backoff (failed batches, engines not answering). */
+  maxBackoffMs: number;
+  bisectBatchOnFunctionError: boolean;
+  reportBatchItemFailures: boolean;
+  log: (line: string) => void;
+}
+
+interface PendingBatch {
+  records: KinesisRecord[];
+  /** Failed invocations of exactly these records; bisected halves start at zero. */
+  failures: number;
+}
+
+interface CaughtUpWaiter {
+  /** The first poll that started after the wait began. */
+  afterPoll: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const seq = (r: KinesisRecord) => r.SequenceNumber ?? '';
+
+export class ShardPoller {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pollsStarted = 0;
+  /** The shard is closed and every record of it is done with. */
+  private finished = false;
+  private waiters: CaughtUpWaiter[] = [];
+  private readonly name: string;
+
+  constructor(private readonly options: ShardPollerOptions) {
+    this.name = `${options.topology.name}/${options.source.shardId}`;
+  }
+
+  get shardId(): string {
+    return this.options.source.shardId;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run()
+      .catch((e) => this.options.log(`[esm ${this.name}] poller failed: ${errorMessage(e)}`))
+      .finally(() => {
+        this.running = false;
+        this.rejectWaiters('stopped');
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Resolves after a poll that started now or later found nothing new and nothing pending. */
+  whenCaughtUp(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    if (!this.running) return Promise.reject(new Error(`event source mapping ${this.name} is stopped`));
+    return new Promise((resolve, reject) => this.waiters.push({ afterPoll: this.pollsStarted + 1, resolve, reject }));
+  }
+
+  private caughtUp(poll: number): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (w.afterPoll > poll) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  private rejectWaiters(why: string): void {
+    for (const w of this.waiters.splice(0)) w.reject(new Error(`event source mapping ${this.name} ${why}`));
+  }
+
+  /** A pause that `stop()` cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.running) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private backoff(failures: number, base = 100): number {
+    return Math.min(this.options.maxBackoffMs, base * 2 ** Math.max(0, failures - 1));
+  }
+
+  /** Retry an engine call until it succeeds; `undefined` when stopped first. */
+  private async persistently<T>(what: string, call: () => Promise<T>): Promise<{ value: T } | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return { value: await call() };
+      } catch (e) {
+        if (failures === 1 || failures % 20 === 0) {
+          this.options.log(`[esm ${this.name}] ${what} failed (${failures}x), retrying: ${errorMessage(e)}`);
+        }
+        if (!this.running) return undefined;
+        await this.sleep(this.backoff(failures));
+        if (!this.running) return undefined;
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { topology, source, streamName } = this.options;
+    const stored = await this.persistently('reading the checkpoint', () => readCheckpoint(topology.name, source.shardId));
+    if (!stored) return;
+    let lastRead: string | undefined;
+    if (stored.value) {
+      if (stored.value.streamArn === source.streamArn && stored.value.streamCreatedAt === this.options.streamCreatedAt) {
+        lastRead = stored.value.sequenceNumber;
+      } else {
+        this.options.log(`[esm ${this.name}] ignoring the checkpoint of an earlier stream named ${streamName}`);
+      }
+    }
+    // With LATEST and no checkpoint, an iterator lost to an error is re-acquired at the start time,
+    // so records appended in between are not skipped.
+    const startedAt = new Date();
+    let startAtLatest = !lastRead && (topology.startingPosition ?? 'TRIM_HORIZON') === 'LATEST';
+    let iterator: string | undefined;
+    let closed = false;
+    let buffer: KinesisRecord[] = [];
+    let firstBufferedAt = 0;
+    let readFailures = 0;
+
+    while (this.running) {
+      if (!closed && buffer.length < topology.batchSize) {
+        try {
+          if (!iterator) {
+            const { ShardIterator } = await kinesisClient().send(
+              new GetShardIteratorCommand({
+                StreamName: streamName,
+                ShardId: source.shardId,
+                ...(lastRead
+                  ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastRead }
+                  : startAtLatest
+                    ? { ShardIteratorType: 'LATEST' }
+                    : topology.startingPosition === 'LATEST'
+                      ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: startedAt }
+                      : { ShardIteratorType: 'TRIM_HORIZON' }),
+              }),
+            );
+            startAtLatest = false;
+            iterator = ShardIterator;
+            if (!iterator) throw new Error('GetShardIterator returned no iterator');
+          }
+          const poll = ++this.pollsStarted;
+          const page = await kinesisClient().send(
+            new GetRecordsCommand({ ShardIterator: iterator, Limit: topology.batchSize - buffer.length }),
+          );
+          if (readFailures) this.options.log(`[esm ${this.name}] reading the shard again`);
+          readFailures = 0;
+          iterator = page.NextShardIterator;
+          if (!iterator) closed = true;
+          const records = page.Records ?? [];
+          if (records.length) {
+            if (!buffer.length) firstBufferedAt = Date.now();
+            buffer.push(...records);
+            lastRead = seq(records[records.length - 1]!);
+          } else if (!buffer.length && !page.MillisBehindLatest) {
+            this.caughtUp(poll);
+          }
+        } catch (e) {
+          // Unavailable engine, expired or invalid iterator: back off and re-acquire the iterator
+          // after the last record read; the records already buffered stay pending.
+          iterator = undefined;
+          readFailures++;
+          if (readFailures === 1 || readFailures % 20 === 0) {
+            this.options.log(`[esm ${this.name}] reading the shard failed (${readFailures}x): ${errorMessage(e)}`);
+          }
+          await this.sleep(this.backoff(readFailures));
+          continue;
+        }
+      }
+
+      const windowLeft = topology.batchingWindowMs - (Date.now() - firstBufferedAt);
+      if (buffer.length && (buffer.length >= topology.batchSize || closed || windowLeft <= 0)) {
+        if (!(await this.deliver(buffer))) return;
+        buffer = [];
+        continue;
+      }
+      if (closed && !buffer.length) {
+        this.options.log(`[esm ${this.name}] shard is closed and fully processed`);
+        this.finished = true;
+        for (const w of this.waiters.splice(0)) w.resolve();
+        return;
+      }
+      // Gathering for the batching window, or idle: either way, do not spin.
+      await this.sleep(buffer.length ? Math.min(this.options.pollIntervalMs, windowLeft) : this.options.pollIntervalMs);
+    }
+  }
+
+  private async invoke(records: KinesisRecord[]): Promise<BatchOutcome> {
+    try {
+      const response = await this.options.invoke(toKinesisStreamEvent(records, this.options.source));
+      if (!this.options.reportBatchItemFailures) return { kind: 'success' };
+      return outcomeOfResponse(response, records.map(seq));
+    } catch (e) {
+      return outcomeOfError(e);
+    }
+  }
+
+  private async checkpoint(sequenceNumber: string): Promise<boolean> {
+    const { topology, source, streamCreatedAt } = this.options;
+    const written = await this.persistently('writing the checkpoint', () =>
+      writeCheckpoint({ topology: topology.name, shardId: source.shardId, sequenceNumber, streamArn: source.streamArn, streamCreatedAt }),
+    );
+    return written !== undefined;
+  }
+
+  /**
+   * Deliver records until each one succeeded or went to the dead-letter store, checkpointing as
+   * it goes. False when stopped first: what is not checkpointed is delivered again after a restart.
+   */
+  private async deliver(records: KinesisRecord[]): Promise<boolean> {
+    const { topology, bisectBatchOnFunctionError, source } = this.options;
+    const queue: PendingBatch[] = [{ records, failures: 0 }];
+    while (queue.length) {
+      const batch = queue[0]!;
+      const outcome = await this.invoke(batch.records);
+      if (outcome.kind === 'success') {
+        if (!(await this.checkpoint(seq(batch.records[batch.records.length - 1]!)))) return false;
+        queue.shift();
+        continue;
+      }
+      if (!this.running) return false;
+      const range = `${seq(batch.records[0]!)}..${seq(batch.records[batch.records.length - 1]!)}`;
+      if (outcome.kind === 'partial' && outcome.firstFailed > 0) {
+        // Lambda checkpoints just before the lowest reported record and retries from there only.
+        if (!(await this.checkpoint(seq(batch.records[outcome.firstFailed - 1]!)))) return false;
+        batch.records = batch.records.slice(outcome.firstFailed);
+        batch.failures = 0;
+        this.options.log(`[esm ${this.name}] partial failure: ${outcome.error}; retrying the ${batch.records.length} records from there`);
+        continue;
+      }
+      if (outcome.kind === 'failed' && bisectBatchOnFunctionError && batch.records.length > 1) {
+        // BisectBatchOnFunctionError: split and retry each half; a split does not use a retry.
+        const half = Math.ceil(batch.records.length / 2);
+        queue.splice(0, 1, { records: batch.records.slice(0, half), failures: 0 }, { records: batch.records.slice(half), failures: 0 });
+        this.options.log(`[esm ${this.name}] batch ${range} (${batch.records.length} records) failed, bisecting: ${outcome.error}`);
+        continue;
+      }
+      batch.failures++;
+      if (batch.failures > topology.maxRetries) {
+        this.options.log(`[esm ${this.name}] batch ${range} failed ${batch.failures}x, sending it to the dead-letter store: ${outcome.error}`);
+        const last = batch.records[batch.records.length - 1]!;
+        const stored = await this.persistently('storing a dead letter', () =>
+          putDeadLetter({
+            topology: topology.name,
+            functionName: topology.function,
+            streamArn: source.streamArn,
+            shardId: source.shardId,
+            startSequenceNumber: seq(batch.records[0]!),
+            endSequenceNumber: seq(last),
+            batchSize: batch.records.length,
+            records: toKinesisStreamEvent(batch.records, source).Records.map(({ kinesis }) => ({
+              sequenceNumber: kinesis.sequenceNumber,
+              partitionKey: kinesis.partitionKey,
+              data: kinesis.data,
+              approximateArrivalTimestamp: kinesis.approximateArrivalTimestamp,
+            })),
+            attempts: batch.failures,
+            condition: 'RetryAttemptsExhausted',
+            error: outcome.error,
+          }),
+        );
+        if (!stored || !(await this.checkpoint(seq(last)))) return false;
+        queue.shift();
+        continue;
+      }
+      this.options.log(`[esm ${this.name}] batch ${range} failed (${batch.failures}x), retrying: ${outcome.error}`);
+      await this.sleep(this.backoff(batch.failures, this.options.retryDelayMs));
+      if (!this.running) return false;
+    }
+    return true;
+  }
+}
