@@ -1,0 +1,140 @@
+// Kinesis events as Lambda delivers them, to and from typed depot records: decoding is shared by
+// the stream and microbatch wrappers; building events is used by replay (and tests) to feed a
+// topology exactly what its event source mapping would.
+import { randomUUID } from 'node:crypto';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { _Record } from '@aws-sdk/client-kinesis';
+import type { AckError } from '../ack.ts';
+
+/** A depot record as a topology sees it: the envelope's payload plus where it sits in the depot. */
+export interface DepotRecord<T = unknown> {
+  payload: T;
+  kind?: string;
+  requestId?: string;
+  partitionKey: string;
+  shardId: string;
+  /** Kinesis sequence number: a decimal string, ordered as a number (compare with BigInt). */
+  sequenceNumber: string;
+  /** `<shardId>:<sequenceNumber>`: unique per record, a natural idempotency key. */
+  eventId: string;
+  /** Epoch milliseconds. */
+  arrivedAt: number;
+}
+
+/** Turns a payload into the topology's input type, throwing on invalid input (a zod schema fits). */
+export interface PayloadParser<T> {
+  parse(payload: unknown): T;
+}
+
+export type DecodedRecord<T> =
+  | { ok: true; record: DepotRecord<T> }
+  | { ok: false; source: KinesisStreamRecord; requestId?: string; error: AckError };
+
+/** The shard of a record: Lambda's eventID is `<shardId>:<sequenceNumber>`. */
+export function shardIdOf(record: KinesisStreamRecord): string {
+  const i = record.eventID.lastIndexOf(':');
+  return i > 0 ? record.eventID.slice(0, i) : record.eventID;
+}
+
+/**
+ * Decode one Kinesis record. A record that is not a valid envelope, or whose payload the parser
+ * refuses, is returned as a rejection (with its request id when one can be read) so that the
+ * wrapper records it and moves on: retrying it could never succeed.
+ */
+export function decodeRecord<T>(source: KinesisStreamRecord, parser?: PayloadParser<T>): DecodedRecord<T> {
+  const bad = (message: string, requestId?: string): DecodedRecord<T> => ({
+    ok: false,
+    source,
+    ...(requestId !== undefined ? { requestId } : {}),
+    error: { code: 'AXON_INVALID_RECORD', message, status: 400 },
+  });
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(Buffer.from(source.kinesis.data, 'base64').toString('utf8'));
+  } catch {
+    return bad('depot record is not JSON');
+  }
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) return bad('depot record is not an envelope object');
+  const e = envelope as Record<string, unknown>;
+  const requestId = typeof e.requestId === 'string' ? e.requestId : undefined;
+  if (e.v !== 1) return bad(`unknown depot envelope version ${JSON.stringify(e.v)}`, requestId);
+  if (!('payload' in e)) return bad('depot envelope has no payload', requestId);
+  if (e.requestId !== undefined && typeof e.requestId !== 'string') return bad('depot envelope requestId is not a string');
+  if (e.kind !== undefined && typeof e.kind !== 'string') return bad('depot envelope kind is not a string', requestId);
+  let payload: T;
+  try {
+    payload = parser ? parser.parse(e.payload) : (e.payload as T);
+  } catch (err) {
+    return bad(`invalid payload: ${err instanceof Error ? err.message : String(err)}`, requestId);
+  }
+  return {
+    ok: true,
+    record: {
+      payload,
+      ...(typeof e.kind === 'string' ? { kind: e.kind } : {}),
+      ...(requestId !== undefined ? { requestId } : {}),
+      partitionKey: source.kinesis.partitionKey,
+      shardId: shardIdOf(source),
+      sequenceNumber: source.kinesis.sequenceNumber,
+      eventId: source.eventID,
+      arrivedAt: Math.round(source.kinesis.approximateArrivalTimestamp * 1000),
+    },
+  };
+}
+
+/** Compare two Kinesis sequence numbers (decimal strings of up to 129 digits). */
+export function compareSequenceNumbers(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface EventSource {
+  shardId: string;
+  streamArn: string;
+  region?: string;
+}
+
+/** A Lambda Kinesis event for records read from one shard with GetRecords. */
+export function kinesisEvent(records: _Record[], source: EventSource): KinesisStreamEvent {
+  const region = source.region ?? source.streamArn.split(':')[3] ?? 'us-east-1';
+  const account = source.streamArn.split(':')[4] ?? '000000000000';
+  return {
+    Records: records.map((r) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: r.PartitionKey!,
+        sequenceNumber: r.SequenceNumber!,
+        data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${source.shardId}:${r.SequenceNumber!}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${account}:role/axon-local`,
+      awsRegion: region,
+      eventSourceARN: source.streamArn,
+    })),
+  };
+}
+
+/** A Lambda context for invoking a handler outside Lambda (replay, tests). */
+export function invocationContext(functionName: string, timeoutMs = 15 * 60 * 1000): Context {
+  const deadline = Date.now() + timeoutMs;
+  const requestId = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,67 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AckTimeoutError, appendWithAck, newRequestId, readAckOutcome, recordAckOutcome } from '../../lib/core/ack.ts';
+import { counterTopology, setUpDepot, shardPoller } from './topology-fixtures.ts';
+
+let streamArn: string;
+
+/** Run the topology (a hand-run event source mapping) until `waiting` settles. */
+async function withTopologyRunning<T>(waiting: Promise<T>): Promise<T> {
+  const poller = shardPoller('commands', streamArn, counterTopology());
+  let settled = false;
+  const result = waiting.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    const delivered = await poller.poll();
+    if (delivered === 0) await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 20))]);
+  }
+  return result;
+}
+
+describe('append with ack', () => {
+  beforeAll(async () => {
+    ({ streamArn } = await setUpDepot('ack', 'commands', 2));
+  });
+
+  it('returns the outcome of a topology that succeeds', async () => {
+    const outcome = await withTopologyRunning(
+      appendWithAck<number>('commands', { partitionKey: 'x', data: { amount: 5 } }, { timeoutMs: 20_000 }),
+    );
+    expect(outcome).toEqual({ ok: true, value: 5 });
+    const next = await withTopologyRunning(
+      appendWithAck<number>('commands', { partitionKey: 'x', data: { amount: 2 } }, { timeoutMs: 20_000 }),
+    );
+    expect(next).toEqual({ ok: true, value: 7 });
+  });
+
+  it('returns the error of a topology that rejects', async () => {
+    const outcome = await withTopologyRunning(
+      appendWithAck('commands', { partitionKey: 'y', data: { amount: -3 } }, { timeoutMs: 20_000 }),
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      error: { code: 'NEGATIVE_AMOUNT', message: 'amounts must not be negative', status: 400, data: { amount: -3 } },
+    });
+  });
+
+  it('times out with AckTimeoutError when no topology runs', async () => {
+    const requestId = newRequestId();
+    const waiting = appendWithAck('commands', { partitionKey: 'z', data: { amount: 1 } }, { timeoutMs: 300, requestId });
+    await expect(waiting).rejects.toBeInstanceOf(AckTimeoutError);
+    await expect(waiting).rejects.toMatchObject({ requestId, depot: 'commands', timeoutMs: 300 });
+    expect(await readAckOutcome(requestId)).toBeUndefined();
+  });
+
+  it('keeps the first recorded outcome of a request', async () => {
+    const requestId = newRequestId();
+    await recordAckOutcome(requestId, { ok: true, value: 'first' }, 't');
+    await recordAckOutcome(requestId, { ok: false, error: { code: 'LATER', message: 'later' } }, 't');
+    expect(await readAckOutcome(requestId)).toEqual({ ok: true, value: 'first' });
+  });
+
+  it('request ids are url-safe and distinct', () => {
+    const ids = Array.from({ length: 1000 }, newRequestId);
+    expect(new Set(ids).size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});
