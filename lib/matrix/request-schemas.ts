@@ -1,0 +1,109 @@
+// Request-body validation: zod schemas of Client-Server request bodies and the mapping of a
+// validation failure to the spec's errors (missing field → M_MISSING_PARAM, wrong shape →
+// M_BAD_JSON, a well-typed but unacceptable value → M_INVALID_PARAM, raised by callers).
+import { z } from 'zod';
+import { badJson, missingParam, notJson } from './errors.ts';
+import { isCanonicalJsonValue } from './canonical-json.ts';
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value = body;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Parses a request body with a schema, throwing the spec's MatrixError on failure. */
+export function parseRequestBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw notJson('Request body must be a JSON object');
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined && issue.path.length > 0) {
+    throw missingParam(`Missing parameter: ${path}`);
+  }
+  throw badJson(path ? `Invalid parameter ${path}: ${issue.message}` : issue.message);
+}
+
+/** Parses raw request text as JSON, M_NOT_JSON when it is not. */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw notJson();
+  }
+}
+
+/** Any JSON object (event content, account data). Floats are refused: events are hashed as canonical JSON. */
+export const jsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((value) => isCanonicalJsonValue(value), { message: 'numbers must be integers within ±(2^53-1)' });
+
+export const stateEventInput = z.object({
+  type: z.string(),
+  state_key: z.string().default(''),
+  content: jsonObject,
+});
+
+export const createRoomRequest = z.looseObject({
+  visibility: z.enum(['public', 'private']).optional(),
+  room_alias_name: z.string().optional(),
+  name: z.string().optional(),
+  topic: z.string().optional(),
+  invite: z.array(z.string()).optional(),
+  invite_3pid: z.array(z.unknown()).optional(),
+  room_version: z.string().optional(),
+  creation_content: jsonObject.optional(),
+  initial_state: z.array(stateEventInput).optional(),
+  preset: z.enum(['private_chat', 'public_chat', 'trusted_private_chat']).optional(),
+  is_direct: z.boolean().optional(),
+  power_level_content_override: jsonObject.optional(),
+});
+export type CreateRoomRequest = z.output<typeof createRoomRequest>;
+
+const userIdentifier = z.looseObject({ type: z.string(), user: z.string().optional() });
+
+export const loginRequest = z.looseObject({
+  type: z.string(),
+  identifier: userIdentifier.optional(),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  token: z.string().optional(),
+  device_id: z.string().optional(),
+  initial_device_display_name: z.string().optional(),
+  refresh_token: z.boolean().optional(),
+});
+
+export const registerRequest = z.looseObject({
+  auth: z.looseObject({ type: z.string().optional(), session: z.string().optional() }).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  device_id: z.string().optional(),
+  initial_device_display_name: z.string().optional(),
+  inhibit_login: z.boolean().optional(),
+  refresh_token: z.boolean().optional(),
+});
+
+export const membershipRequest = z.looseObject({ reason: z.string().optional() });
+export const targetMembershipRequest = z.looseObject({ user_id: z.string(), reason: z.string().optional() });
+
+export const displaynameRequest = z.looseObject({ displayname: z.string().nullable().optional() });
+export const avatarUrlRequest = z.looseObject({ avatar_url: z.string().nullable().optional() });
+
+export const redactRequest = z.looseObject({ reason: z.string().optional() });
+
+export const changePasswordRequest = z.looseObject({
+  new_password: z.string(),
+  logout_devices: z.boolean().default(true),
+  auth: z.looseObject({}).optional(),
+});
+
+export const deviceUpdateRequest = z.looseObject({ display_name: z.string().optional() });
+
+export const roomAliasRequest = z.looseObject({ room_id: z.string() });
+export const roomVisibilityRequest = z.looseObject({ visibility: z.enum(['public', 'private']).optional() });
+
+/** The spec's limit on an event's size (65536 bytes of its PDU JSON). */
+export const MAX_EVENT_BYTES = 65_536;
