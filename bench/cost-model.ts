@@ -1,0 +1,178 @@
+// The AWS cost model: pure functions from measured usage (request counts, capacity units, payload
+// units, Lambda GB-seconds) and the dated list prices to dollars. Variable costs only: per-stream
+// and per-shard hours are fixed monthly costs (see fixedMonthlyKinesisCost), free tiers are ignored.
+import type { OperationCount } from './accounting.ts';
+import { HOURS_PER_MONTH, PRICES, WEBSOCKET_LIMITS, type PriceTable } from './pricing.ts';
+
+/** Billed usage of something (one message, one poll, one connection…). */
+export interface Usage {
+  dynamoReadUnits: number;
+  dynamoWriteUnits: number;
+  kinesisRecords: number;
+  kinesisPutPayloadUnits: number;
+  kinesisBytesIn: number;
+  kinesisBytesOut: number;
+  lambdaInvocations: number;
+  lambdaGbSeconds: number;
+  httpRequests: number;
+  websocketMessages: number;
+  websocketConnectionMinutes: number;
+  sqsRequests: number;
+}
+
+export const NO_USAGE: Readonly<Usage> = Object.freeze({
+  dynamoReadUnits: 0, dynamoWriteUnits: 0, kinesisRecords: 0, kinesisPutPayloadUnits: 0, kinesisBytesIn: 0,
+  kinesisBytesOut: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, httpRequests: 0, websocketMessages: 0,
+  websocketConnectionMinutes: 0, sqsRequests: 0,
+});
+
+export function usage(partial: Partial<Usage> = {}): Usage {
+  return { ...NO_USAGE, ...partial };
+}
+
+/** a + factor × b, field by field. */
+export function addUsage(a: Usage, b: Usage, factor = 1): Usage {
+  const sum = { ...a };
+  for (const key of Object.keys(NO_USAGE) as (keyof Usage)[]) sum[key] += factor * b[key];
+  return sum;
+}
+
+export function scaleUsage(a: Usage, factor: number): Usage {
+  return addUsage(NO_USAGE, a, factor);
+}
+
+export type KinesisMode = 'on-demand' | 'provisioned';
+
+export interface CostOptions {
+  prices?: PriceTable;
+  kinesisMode?: KinesisMode;
+}
+
+/** Dollars per service. */
+export interface Cost {
+  dynamodb: number;
+  kinesis: number;
+  lambda: number;
+  apiGateway: number;
+  sqs: number;
+  total: number;
+}
+
+const MILLION = 1_000_000;
+const GB = 1024 ** 3;
+
+/** GB-seconds of one invocation: duration rounded up to the millisecond × configured memory. */
+export function lambdaGbSeconds(durationMs: number, memoryMb: number): number {
+  return (Math.ceil(durationMs) / 1000) * (memoryMb / 1024);
+}
+
+export function usageCost(u: Usage, options: CostOptions = {}): Cost {
+  const p = options.prices ?? PRICES;
+  const dynamodb =
+    (u.dynamoReadUnits / MILLION) * p.dynamodb.perMillionReadRequestUnits +
+    (u.dynamoWriteUnits / MILLION) * p.dynamodb.perMillionWriteRequestUnits;
+  const kinesis =
+    (options.kinesisMode ?? 'on-demand') === 'on-demand'
+      ? (u.kinesisBytesIn / GB) * p.kinesis.onDemand.perGbIngested + (u.kinesisBytesOut / GB) * p.kinesis.onDemand.perGbRetrieved
+      : (u.kinesisPutPayloadUnits / MILLION) * p.kinesis.provisioned.perMillionPutPayloadUnits;
+  const lambda = (u.lambdaInvocations / MILLION) * p.lambda.perMillionRequests + u.lambdaGbSeconds * p.lambda.perGbSecondArm64;
+  const apiGateway =
+    (u.httpRequests / MILLION) * p.apiGateway.httpPerMillionRequests +
+    (u.websocketMessages / MILLION) * p.apiGateway.websocketPerMillionMessages +
+    (u.websocketConnectionMinutes / MILLION) * p.apiGateway.websocketPerMillionConnectionMinutes;
+  const sqs = (u.sqsRequests / MILLION) * p.sqs.standardPerMillionRequests;
+  return { dynamodb, kinesis, lambda, apiGateway, sqs, total: dynamodb + kinesis + lambda + apiGateway + sqs };
+}
+
+/** Fixed Kinesis cost of a month: stream hours (on-demand) or shard hours (provisioned). */
+export function fixedMonthlyKinesisCost(streamsOrShards: number, mode: KinesisMode, prices: PriceTable = PRICES): number {
+  const hourly = mode === 'on-demand' ? prices.kinesis.onDemand.perStreamHour : prices.kinesis.provisioned.perShardHour;
+  return streamsOrShards * hourly * HOURS_PER_MONTH;
+}
+
+/**
+ * Usage of sending one message, split by what it scales with: a fixed part (the put, the event
+ * write…), a part per room member (e.g. timeline fan-out items) and a part per online member
+ * (e.g. one push and one wake-up per connected device). Each part comes from measurement.
+ */
+export interface MessageProfile {
+  perMessage: Usage;
+  perMember: Usage;
+  perOnlineMember: Usage;
+}
+
+export function messageUsage(profile: MessageProfile, members: number, online: number): Usage {
+  if (online > members) throw new RangeError(`online (${online}) exceeds members (${members})`);
+  return addUsage(addUsage(profile.perMessage, profile.perMember, members), profile.perOnlineMember, online);
+}
+
+/** Dollars per million messages sent into a room of `members` members with `online` connected. */
+export function dollarsPerMillionMessages(profile: MessageProfile, members: number, online: number, options: CostOptions = {}): Cost {
+  return usageCost(scaleUsage(messageUsage(profile, members, online), MILLION), options);
+}
+
+export interface IdleWebSocketOptions extends CostOptions {
+  /** Usage of one connect + disconnect cycle ($connect/$disconnect Lambdas, connection item writes). */
+  perConnection: Usage;
+  /** Usage of one keep-alive message (at least the message itself). */
+  perKeepalive?: Usage;
+  /** The client's keep-alive interval; must be below API Gateway's 10-minute idle timeout. */
+  keepaliveIntervalMinutes?: number;
+  /** API Gateway closes a connection after this; the client reconnects. */
+  maxConnectionMinutes?: number;
+}
+
+/** Usage of one idle user holding a WebSocket open for a whole month. */
+export function idleWebSocketUsagePerMonth(options: IdleWebSocketOptions): Usage {
+  const minutes = HOURS_PER_MONTH * 60;
+  const keepaliveInterval = options.keepaliveIntervalMinutes ?? WEBSOCKET_LIMITS.idleTimeoutMinutes - 1;
+  if (keepaliveInterval >= WEBSOCKET_LIMITS.idleTimeoutMinutes) {
+    throw new RangeError(`a keep-alive every ${keepaliveInterval} min does not beat the ${WEBSOCKET_LIMITS.idleTimeoutMinutes}-minute idle timeout`);
+  }
+  const connections = Math.ceil(minutes / (options.maxConnectionMinutes ?? WEBSOCKET_LIMITS.maxConnectionMinutes));
+  const keepalives = Math.floor(minutes / keepaliveInterval);
+  let u = usage({ websocketConnectionMinutes: minutes });
+  u = addUsage(u, options.perConnection, connections);
+  u = addUsage(u, options.perKeepalive ?? usage({ websocketMessages: 1 }), keepalives);
+  return u;
+}
+
+export function idleWebSocketUserPerMonth(options: IdleWebSocketOptions): Cost {
+  return usageCost(idleWebSocketUsagePerMonth(options), options);
+}
+
+export interface IdleLongPollOptions extends CostOptions {
+  /** Usage of one /sync long-poll that times out empty (HTTP request, Lambda time, reads). */
+  perPoll: Usage;
+  /** The `timeout` the client passes to /sync. */
+  pollTimeoutSeconds: number;
+}
+
+/** Usage of one idle user long-polling /sync for a whole month. */
+export function idleLongPollUsagePerMonth(options: IdleLongPollOptions): Usage {
+  if (options.pollTimeoutSeconds <= 0) throw new RangeError('pollTimeoutSeconds must be positive');
+  const polls = (HOURS_PER_MONTH * 3600) / options.pollTimeoutSeconds;
+  return scaleUsage(options.perPoll, polls);
+}
+
+export function idleLongPollUserPerMonth(options: IdleLongPollOptions): Cost {
+  return usageCost(idleLongPollUsagePerMonth(options), options);
+}
+
+/** Usage recorded by the request accounting (SDK calls and events recorded by hand). */
+export function usageFromAccounting(operations: readonly OperationCount[]): Usage {
+  let u = usage();
+  for (const op of operations) {
+    u = addUsage(u, usage({
+      dynamoReadUnits: op.readCapacityUnits,
+      dynamoWriteUnits: op.writeCapacityUnits,
+      kinesisRecords: op.kinesisRecords,
+      kinesisPutPayloadUnits: op.putPayloadUnits,
+      kinesisBytesIn: op.kinesisBytesIn,
+      kinesisBytesOut: op.kinesisBytesOut,
+      websocketMessages: op.service === 'ApiGatewayManagementApi' && op.operation === 'PostToConnection' ? op.requests : 0,
+      sqsRequests: op.service === 'SQS' ? op.requests : 0,
+    }));
+  }
+  return u;
+}

@@ -1,0 +1,62 @@
+// AWS list prices, us-east-1 (N. Virginia), on-demand, first pricing tier, without free tier.
+//
+// Checked on 2026-11-26 from the pages cited next to each group. Prices change: check the pages
+// before relying on a figure, and update PRICES_CHECKED_ON with the values.
+export const PRICES_CHECKED_ON = '2026-11-26';
+export const PRICES_REGION = 'us-east-1';
+
+export interface PriceTable {
+  dynamodb: { perMillionWriteRequestUnits: number; perMillionReadRequestUnits: number };
+  kinesis: {
+    onDemand: { perStreamHour: number; perGbIngested: number; perGbRetrieved: number };
+    provisioned: { perShardHour: number; perMillionPutPayloadUnits: number };
+  };
+  lambda: { perMillionRequests: number; perGbSecondArm64: number };
+  apiGateway: { httpPerMillionRequests: number; websocketPerMillionMessages: number; websocketPerMillionConnectionMinutes: number };
+  sqs: { standardPerMillionRequests: number };
+}
+
+export const PRICES: PriceTable = {
+  // https://aws.amazon.com/dynamodb/pricing/on-demand/ (on-demand throughput halved on 2024-11-01;
+  // $0.625 per million WRU and $0.125 per million RRU in us-east-1 since then).
+  dynamodb: {
+    perMillionWriteRequestUnits: 0.625,
+    perMillionReadRequestUnits: 0.125,
+  },
+  // https://aws.amazon.com/kinesis/data-streams/pricing/
+  // On-demand: per stream hour, per GB ingested (each record rounded up to 1 KB), per GB retrieved.
+  // Provisioned: per shard hour and per million PUT payload units (25 KB chunks of a record).
+  kinesis: {
+    onDemand: { perStreamHour: 0.04, perGbIngested: 0.08, perGbRetrieved: 0.04 },
+    provisioned: { perShardHour: 0.015, perMillionPutPayloadUnits: 0.014 },
+  },
+  // https://aws.amazon.com/lambda/pricing/ (Arm/Graviton, first 7.5 billion GB-seconds a month;
+  // duration billed per 1 ms).
+  lambda: {
+    perMillionRequests: 0.2,
+    perGbSecondArm64: 0.0000133334,
+  },
+  // https://aws.amazon.com/api-gateway/pricing/
+  // HTTP API: first 300 million requests a month (metered in 512 KB increments).
+  // WebSocket API: first billion messages a month (metered in 32 KB increments), connection minutes.
+  apiGateway: {
+    httpPerMillionRequests: 1.0,
+    websocketPerMillionMessages: 1.0,
+    websocketPerMillionConnectionMinutes: 0.25,
+  },
+  // https://aws.amazon.com/sqs/pricing/ (standard queue, first 100 billion requests a month; each
+  // 64 KB chunk of a payload is one request).
+  sqs: {
+    standardPerMillionRequests: 0.4,
+  },
+};
+
+/** API Gateway WebSocket limits that shape the idle cost (API Gateway quotas page). */
+export const WEBSOCKET_LIMITS = {
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+  idleTimeoutMinutes: 10,
+  maxConnectionMinutes: 120,
+} as const;
+
+/** Hours in a billing month as AWS's pricing examples count them. */
+export const HOURS_PER_MONTH = 730;

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dollarsPerMillionMessages, fixedMonthlyKinesisCost, idleLongPollUserPerMonth, idleWebSocketUsagePerMonth,
+  idleWebSocketUserPerMonth, lambdaGbSeconds, messageUsage, usage, usageCost, usageFromAccounting,
+} from '../../bench/cost-model.ts';
+import type { OperationCount } from '../../bench/accounting.ts';
+
+// Expected values below are worked out by hand from the us-east-1 prices in bench/pricing.ts.
+describe('cost model', () => {
+  it('prices DynamoDB request units and Kinesis in both capacity modes', () => {
+    expect(usageCost(usage({ dynamoReadUnits: 1e6, dynamoWriteUnits: 1e6 })).dynamodb).toBeCloseTo(0.75, 10);
+    const kinesis = usage({ kinesisBytesIn: 1024 ** 3, kinesisBytesOut: 2 * 1024 ** 3, kinesisPutPayloadUnits: 1e6 });
+    expect(usageCost(kinesis, { kinesisMode: 'on-demand' }).kinesis).toBeCloseTo(0.16, 10);
+    expect(usageCost(kinesis, { kinesisMode: 'provisioned' }).kinesis).toBeCloseTo(0.014, 10);
+    expect(fixedMonthlyKinesisCost(2, 'provisioned')).toBeCloseTo(21.9, 10);
+    expect(fixedMonthlyKinesisCost(1, 'on-demand')).toBeCloseTo(29.2, 10);
+  });
+
+  it('rounds Lambda duration up to the millisecond', () => {
+    expect(lambdaGbSeconds(100.2, 512)).toBeCloseTo(0.0505, 12);
+    expect(lambdaGbSeconds(1000, 1024)).toBe(1);
+  });
+
+  it('computes dollars per million messages from fixed, per-member and per-online parts', () => {
+    const profile = {
+      perMessage: usage({ kinesisPutPayloadUnits: 1, dynamoWriteUnits: 2, lambdaInvocations: 1, httpRequests: 1 }),
+      perMember: usage({ dynamoReadUnits: 0.5 }),
+      perOnlineMember: usage({ websocketMessages: 1 }),
+    };
+    expect(messageUsage(profile, 10, 4)).toMatchObject({ dynamoReadUnits: 5, websocketMessages: 4, dynamoWriteUnits: 2 });
+    const cost = dollarsPerMillionMessages(profile, 10, 4, { kinesisMode: 'provisioned' });
+    // 0.014 (PPU) + 1.25 (2M WRU) + 0.625 (5M RRU) + 0.2 (1M invocations) + 1.0 (1M HTTP) + 4.0 (4M WS messages)
+    expect(cost.kinesis).toBeCloseTo(0.014, 10);
+    expect(cost.dynamodb).toBeCloseTo(1.875, 10);
+    expect(cost.apiGateway).toBeCloseTo(5, 10);
+    expect(cost.total).toBeCloseTo(7.089, 10);
+    expect(() => messageUsage(profile, 3, 4)).toThrow(RangeError);
+  });
+
+  it('prices an idle WebSocket user: connection minutes, keep-alives and reconnects every 2 hours', () => {
+    const options = { perConnection: usage({ lambdaInvocations: 2, dynamoWriteUnits: 2 }) };
+    // 730 h = 43,800 min; 365 connections of 120 min; a keep-alive every 9 min = 4,866 messages.
+    expect(idleWebSocketUsagePerMonth(options)).toMatchObject({ websocketConnectionMinutes: 43800, websocketMessages: 4866, lambdaInvocations: 730, dynamoWriteUnits: 730 });
+    // 0.01095 + 0.004866 + 0.000146 + 0.00045625
+    expect(idleWebSocketUserPerMonth(options).total).toBeCloseTo(0.01641825, 10);
+    expect(() => idleWebSocketUserPerMonth({ ...options, keepaliveIntervalMinutes: 10 })).toThrow(RangeError);
+  });
+
+  it('prices an idle long-polling user by the polls a month of timeouts makes', () => {
+    const perPoll = usage({ httpRequests: 1, lambdaInvocations: 1, lambdaGbSeconds: lambdaGbSeconds(30_000, 256), dynamoReadUnits: 1 });
+    const cost = idleLongPollUserPerMonth({ perPoll, pollTimeoutSeconds: 30 });
+    // 87,600 polls: 0.0876 HTTP + 0.01752 invocations + 657,000 GB-s × 0.0000133334 + 0.01095 reads
+    expect(cost.apiGateway).toBeCloseTo(0.0876, 10);
+    expect(cost.lambda).toBeCloseTo(0.01752 + 657_000 * 0.0000133334, 8);
+    expect(cost.total).toBeCloseTo(8.8761138, 6);
+  });
+
+  it('turns accounting counts into usage', () => {
+    const base = { errors: 0, readCapacityUnits: 0, writeCapacityUnits: 0, kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0 };
+    const ops: OperationCount[] = [
+      { ...base, service: 'DynamoDB', operation: 'PutItem', requests: 3, writeCapacityUnits: 3 },
+      { ...base, service: 'Kinesis', operation: 'PutRecord', requests: 2, kinesisRecords: 2, putPayloadUnits: 2, kinesisBytesIn: 2048 },
+      { ...base, service: 'ApiGatewayManagementApi', operation: 'PostToConnection', requests: 5 },
+    ];
+    expect(usageFromAccounting(ops)).toMatchObject({ dynamoWriteUnits: 3, kinesisPutPayloadUnits: 2, kinesisBytesIn: 2048, websocketMessages: 5, httpRequests: 0 });
+  });
+});
