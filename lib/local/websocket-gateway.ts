@@ -6,17 +6,19 @@
 import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ModuleDecl } from '../core/module.ts';
 import { domainNameOf, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
 import { handleConnectionsRequest, type ManagedConnection } from './gateway/connections-api.ts';
-import { connectEvent, disconnectEvent, messageEvent, type ConnectionFacts } from './gateway/websocket-event.ts';
+import { connectEvent, disconnectEvent, messageEvent, type ConnectionFacts, type WebSocketEvent } from './gateway/websocket-event.ts';
 
-export type InvokeWebSocket = (
-  functionName: string,
-  event: APIGatewayProxyWebsocketEventV2 & { queryStringParameters?: Record<string, string>; headers?: Record<string, string> },
-) => Promise<unknown>;
+export type { WebSocketEvent };
+
+/**
+ * Runs a route's function. The event is `APIGatewayProxyWebsocketEventV2` plus, on `$connect`,
+ * the handshake's `headers`/`queryStringParameters` (and their multi-value forms).
+ */
+export type InvokeWebSocket = (functionName: string, event: WebSocketEvent) => Promise<unknown>;
 
 export interface WebSocketGateway {
   /** ws://host:port — where clients connect. */
