@@ -1,0 +1,99 @@
+// Least privilege derived from each function's declared access: PState items by leading key,
+// streams by depot, connections only for pushers, and never a wildcard table or action.
+import { describe, expect, it } from 'vitest';
+import type { FunctionDecl, ModuleDecl } from '../../lib/core/module.ts';
+import { axon } from '../../lib/matrix/module.ts';
+import { dynamoReadActions, dynamoWriteActions } from '../../lib/stacks/functions.ts';
+import { functionGrants } from '../../lib/stacks/grants.ts';
+import { chat } from '../fixtures/stacks/module.ts';
+import { resourcesOfType, synthesize, type Synthesized } from './synth.ts';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const list = <T>(value: T | T[]) => (Array.isArray(value) ? value : [value]);
+
+/** The statements of the inline policies attached to a function's role. */
+function statementsOf(synth: Synthesized, fn: string): Statement[] {
+  const role = synth.stack.functions.fn(fn).role!;
+  const roleId = synth.logicalId(role);
+  return Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function leadingKeys(statements: Statement[], actions: string[]): string[] {
+  const matching = statements.filter((s) => JSON.stringify(list(s.Action)) === JSON.stringify(actions));
+  return matching.flatMap((s) => list(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []));
+}
+
+describe('grants derived from the declaration', () => {
+  it('reads the declared PStates, and acks when the function appends', () => {
+    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false });
+  });
+
+  it('lets topologies record acks and checkpoints besides their PStates', () => {
+    expect(functionGrants(chat, 'materialize')).toEqual({
+      readKeys: ['$checkpoint#*', 'rooms#*'],
+      writeKeys: ['$ack#*', '$checkpoint#*', 'rooms#*', 'timeline#*'],
+      appends: [],
+      pushes: true,
+    });
+  });
+
+  it('gives a function that declares nothing nothing', () => {
+    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false });
+  });
+});
+
+const modules: [string, ModuleDecl][] = [
+  ['axon', axon],
+  ['chat fixture', chat],
+];
+
+describe.each(modules)('IAM policies of the %s module', (_label, module) => {
+  const synth = synthesize(module);
+  const tableId = synth.logicalId(synth.stack.table.table);
+
+  it('restricts table access to the leading keys each function declared', () => {
+    for (const name of Object.keys(module.functions)) {
+      const grants = functionGrants(module, name);
+      const statements = statementsOf(synth, name);
+      expect(leadingKeys(statements, dynamoReadActions).sort(), `${name} reads`).toEqual(grants.readKeys);
+      expect(leadingKeys(statements, dynamoWriteActions).sort(), `${name} writes`).toEqual(grants.writeKeys);
+    }
+  });
+
+  it('never grants DynamoDB on a wildcard, on another resource than the table, or without a leading-key condition', () => {
+    const statements = Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy')).flatMap(
+      (p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    const dynamo = statements.filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
+    for (const s of dynamo) {
+      expect(list(s.Action).every((a) => !a.includes('*'))).toBe(true);
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+      expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']).toBeDefined();
+    }
+  });
+
+  it('lets appenders put records on their depots only, and only pushers manage connections', () => {
+    for (const [name, decl] of Object.entries(module.functions) as [string, FunctionDecl][]) {
+      const statements = statementsOf(synth, name);
+      const puts = statements.filter((s) => list(s.Action).includes('kinesis:PutRecord'));
+      const expected = (decl.access?.appends ?? []).map((d) => ({ 'Fn::GetAtt': [synth.logicalId(synth.stack.depots.stream(d)), 'Arn'] }));
+      expect(puts.flatMap((s) => list(s.Resource)), `${name} appends`).toEqual(expected);
+      const manages = statements.some((s) => list(s.Action).includes('execute-api:ManageConnections'));
+      expect(manages, `${name} pushes`).toBe(decl.access?.pushes === true);
+    }
+  });
+
+  it('uses no AWS managed policies (each role writes only to its own log group)', () => {
+    for (const role of Object.values(resourcesOfType(synth.template, 'AWS::IAM::Role'))) {
+      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+// cdk-nag's AwsSolutions pack over the whole stack: no finding may remain that is not acknowledged
+// in lib/stacks/nag-acknowledgements.ts with its reason.
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import type { ModuleDecl } from '../../lib/core/module.ts';
+import { axon } from '../../lib/matrix/module.ts';
+import { chat } from '../fixtures/stacks/module.ts';
+import { synthesize } from './synth.ts';
+
+const modules: [string, ModuleDecl][] = [
+  ['axon', axon],
+  ['chat fixture', chat],
+];
+
+function acknowledgements(root: IConstruct): { id: string; reason: string }[] {
+  return root.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+    .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
+}
+
+describe.each(modules)('cdk-nag AwsSolutions on the %s module', (_label, module) => {
+  const { app, stack } = synthesize(module);
+
+  it('leaves no unacknowledged error or warning', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('acknowledges only AwsSolutions rules, each with a specific reason', () => {
+    const acks = acknowledgements(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/AwsSolutions-[A-Z]+\d+/);
+      expect(ack.reason.length, ack.id).toBeGreaterThan(80);
+    }
+  });
+
+  it('synthesizes without CDK errors or warnings', () => {
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
