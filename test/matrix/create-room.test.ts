@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCreateRoom } from '../../lib/matrix/create-room.ts';
+import { planCreateRoom, type PlannedEvent } from '../../lib/matrix/create-room.ts';
 import { MatrixError } from '../../lib/matrix/errors.ts';
 
 const creator = '@alice:localhost';
@@ -14,7 +14,7 @@ const errcodeOf = (body: unknown): string | undefined => {
     throw error;
   }
 };
-const find = (events: { type: string; state_key: string }[], type: string, key = '') => events.find((e) => e.type === type && e.state_key === key);
+const find = (events: PlannedEvent[], type: string, key = '') => events.find((e) => e.type === type && e.state_key === key);
 
 describe('createRoom plan', () => {
   it('orders the events as the spec says and defaults to a private v11 room', () => {
