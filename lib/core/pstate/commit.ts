@@ -1,0 +1,98 @@
+// Committing PState writes: the cheapest call that keeps them atomic (one PutItem/UpdateItem/
+// DeleteItem for one item, TransactWriteItems for several), and the read–compile–commit loop
+// that keeps subindexed sizes exact when other writers race (see writes.ts).
+import {
+  DeleteCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DeleteCommandInput,
+  type PutCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../aws-clients.ts';
+import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
+import { ConditionFailedError, ContentionError, ItemTooLargeError, MAX_ITEM_BYTES, TooManyWritesError } from './errors.ts';
+import { batchGetItems } from './reads.ts';
+import { compile, itemsToRead, type CompileOptions, type WriteOp } from './writes.ts';
+
+/** A commit failed because a condition did not hold (an op's own, or a guard on state read before). */
+export class WriteConflict extends Error {
+  override name = 'WriteConflict';
+}
+
+function wrap(err: unknown): unknown {
+  const e = err as { name?: string; message?: string; CancellationReasons?: { Code?: string }[] };
+  if (e.name === 'ConditionalCheckFailedException') return new WriteConflict(e.message ?? 'condition failed');
+  if (e.name === 'TransactionCanceledException') {
+    const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+    if (codes.includes('ConditionalCheckFailed')) return new WriteConflict(`transaction cancelled: ${codes.join(', ')}`);
+    if (codes.includes('TransactionConflict')) return new WriteConflict(`transaction conflict: ${codes.join(', ')}`);
+  }
+  if (e.name === 'ValidationException' && /item size/i.test(e.message ?? '')) {
+    return new ItemTooLargeError({ pk: '?', sk: '?' }, MAX_ITEM_BYTES + 1);
+  }
+  return err;
+}
+
+/**
+ * Commit table writes atomically with the cheapest call: nothing for none, a single PutItem /
+ * UpdateItem / DeleteItem for one, TransactWriteItems for 2..100. More than 100 items cannot be
+ * atomic and are rejected before anything is sent. A failed condition throws `WriteConflict`.
+ */
+export async function commitWrites(writes: readonly TableWrite[]): Promise<void> {
+  if (writes.length > MAX_TRANSACTION_ITEMS) throw new TooManyWritesError(writes.length);
+  if (writes.length === 0) return;
+  const client = documentClient();
+  try {
+    const only = writes.length === 1 ? writes[0]! : undefined;
+    if (only?.Put) await client.send(new PutCommand(only.Put as PutCommandInput));
+    else if (only?.Update) await client.send(new UpdateCommand(only.Update as UpdateCommandInput));
+    else if (only?.Delete) await client.send(new DeleteCommand(only.Delete as DeleteCommandInput));
+    else await client.send(new TransactWriteCommand({ TransactItems: [...writes] }));
+  } catch (err) {
+    throw wrap(err);
+  }
+}
+
+/**
+ * Compile ops into table writes from a strongly consistent read of the items they depend on,
+ * for a caller that commits them itself (e.g. a microbatch with its checkpoint). If that commit
+ * fails on a condition (`ConditionalCheckFailed`), another writer got in between: prepare again.
+ * With `onConditionFailed: 'skip'`, ops whose own condition already fails are left out.
+ */
+export async function prepare(ops: readonly WriteOp[], options: CompileOptions = {}): Promise<TableWrite[]> {
+  const keys = ops.flatMap((op) => itemsToRead(op, true));
+  const knowledge = keys.length ? await batchGetItems(keys, { consistent: true }) : new Map();
+  return compile(ops, knowledge, options);
+}
+
+export interface CommitOptions {
+  /** Attempts when guards fail because of concurrent writers (default 10). */
+  maxAttempts?: number;
+}
+
+/**
+ * Apply ops atomically: all or nothing. Reads only what count maintenance needs (element items,
+ * vector sizes); ops' own conditions are first left to DynamoDB and, after a failure, checked on
+ * a fresh read: a condition that does not hold throws `ConditionFailedError`, a guard broken by a
+ * concurrent writer makes the commit retry from a fresh read.
+ */
+export async function commit(ops: readonly WriteOp[], options: CommitOptions = {}): Promise<void> {
+  const maxAttempts = options.maxAttempts ?? 10;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const keys = ops.flatMap((op) => itemsToRead(op, attempt > 0));
+    const knowledge = keys.length ? await batchGetItems(keys, { consistent: true }) : new Map();
+    const writes = compile(ops, knowledge);
+    try {
+      await commitWrites(writes);
+      return;
+    } catch (err) {
+      if (!(err instanceof WriteConflict)) throw err;
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 1000) * Math.random()));
+    }
+  }
+  throw new ContentionError(`commit of ${ops.length} ops kept conflicting with other writers after ${maxAttempts} attempts`);
+}
+
+export { ConditionFailedError };
