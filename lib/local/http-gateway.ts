@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type ModuleDecl } from '../core/module.ts';
-import { gatewayId } from './gateway/aws-format.ts';
+import { decodedPath, gatewayId } from './gateway/aws-format.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './gateway/cors.ts';
 import { httpEvent } from './gateway/http-event.ts';
 import { gatewayResponse, internalServerError, jsonResponse, type GatewayResponse } from './gateway/http-response.ts';
@@ -84,7 +84,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const requestId = gatewayId();
     const epochMs = Date.now();
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = decodedPath((req.url ?? '/').split('?')[0]!);
     const base: Record<string, string> = { 'apigw-requestid': requestId };
     const finish = (response: GatewayResponse, extra: Record<string, string> = {}) => {
       send(res, response, { ...extra, ...base });
@@ -113,6 +113,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const match = matchRoute(module.http.routes, method, path);
     const functionName = match ? match.route.function : module.http.fallback;
     const event = httpEvent(req, body, {
+      path,
       routeKey: match ? routeKey(match.route) : '$default',
       pathParameters: match?.pathParameters,
       requestId,

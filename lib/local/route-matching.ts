@@ -3,6 +3,8 @@
 // `{name+}` (one or more segments). When several routes match, API Gateway picks the most specific:
 // compared segment by segment from the left, a literal beats `{param}`, which beats `{proxy+}`.
 // An `ANY` route matches every method but loses to a route naming the method.
+// Paths here are as HTTP APIs route them: already percent-decoded (the event's `rawPath`), so a
+// `%2F` in a request has become a separator before matching, as on AWS.
 
 import type { HttpRouteDecl } from '../core/module.ts';
 
@@ -36,38 +38,28 @@ function splitPath(path: string): string[] {
   return trimmed === '' ? [] : trimmed.split('/');
 }
 
-/** Percent-decoding that keeps a malformed escape as it was instead of throwing. */
-function decodeSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
-/** Path parameters when `route`'s path matches `path` (raw, percent-encoded), else undefined. */
-function matchPath(route: HttpRouteDecl, rawSegments: readonly string[]): Record<string, string> | undefined {
+/** Path parameters when `route`'s path matches the path split into `pathSegments`, else undefined. */
+function matchPath(route: HttpRouteDecl, pathSegments: readonly string[]): Record<string, string> | undefined {
   const segs = segmentsOf(route);
   const params: Record<string, string> = {};
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     if (seg.kind === 'greedy') {
-      const rest = rawSegments.slice(i);
+      const rest = pathSegments.slice(i);
       if (rest.length === 0 || rest.every((s) => s === '')) return undefined;
-      params[seg.name] = rest.map(decodeSegment).join('/');
+      params[seg.name] = rest.join('/');
       return params;
     }
-    const raw = rawSegments[i];
-    if (raw === undefined) return undefined;
-    const value = decodeSegment(raw);
+    const value = pathSegments[i];
+    if (value === undefined) return undefined;
     if (seg.kind === 'literal') {
       if (value !== seg.value) return undefined;
     } else {
-      if (raw === '') return undefined;
+      if (value === '') return undefined;
       params[seg.name] = value;
     }
   }
-  return segs.length === rawSegments.length ? params : undefined;
+  return segs.length === pathSegments.length ? params : undefined;
 }
 
 const rank = { literal: 0, param: 1, greedy: 2 } as const;
@@ -95,16 +87,16 @@ function methodMatches(route: HttpRouteDecl, method: string): boolean {
 }
 
 /**
- * The route API Gateway would choose for `method` and raw `path` (without query string), with
- * its path parameters percent-decoded (HTTP APIs hand decoded `pathParameters` to the function).
+ * The route API Gateway would choose for `method` and `path` (percent-decoded, without query
+ * string, i.e. the event's `rawPath`), with the path parameters it would pass.
  */
 export function matchRoute(routes: readonly HttpRouteDecl[], method: string, path: string): RouteMatch | undefined {
-  const rawSegments = splitPath(path);
+  const pathSegments = splitPath(path);
   const upper = method.toUpperCase();
   let best: RouteMatch | undefined;
   for (const route of routes) {
     if (!methodMatches(route, upper)) continue;
-    const pathParameters = matchPath(route, rawSegments);
+    const pathParameters = matchPath(route, pathSegments);
     if (!pathParameters) continue;
     if (!best || compareSpecificity(route, best.route) < 0) best = { route, pathParameters };
   }
@@ -116,8 +108,8 @@ export function matchRoute(routes: readonly HttpRouteDecl[], method: string, pat
  * this path (404); non-empty without the request's method means a wrong method (405).
  */
 export function methodsForPath(routes: readonly HttpRouteDecl[], path: string): string[] {
-  const rawSegments = splitPath(path);
+  const pathSegments = splitPath(path);
   const methods = new Set<string>();
-  for (const route of routes) if (matchPath(route, rawSegments)) methods.add(route.method);
+  for (const route of routes) if (matchPath(route, pathSegments)) methods.add(route.method);
   return [...methods].sort();
 }

@@ -54,7 +54,8 @@ describe('HTTP gateway events (payload format 2.0)', () => {
     expect(event).toMatchObject({
       version: '2.0',
       routeKey: 'GET /rooms/{roomId}',
-      rawPath: '/rooms/%21abc%3Aexample.org',
+      // HTTP APIs hand on the path percent-decoded (REST APIs do not).
+      rawPath: '/rooms/!abc:example.org',
       rawQueryString: 'x=1&x=2&y=a%20b&flag',
       cookies: ['a=1', 'b=2', 'c=3'],
       queryStringParameters: { x: '1,2', y: 'a b', flag: '' },
@@ -64,7 +65,7 @@ describe('HTTP gateway events (payload format 2.0)', () => {
         routeKey: 'GET /rooms/{roomId}',
         stage: '$default',
         domainName: '127.0.0.1',
-        http: { method: 'GET', path: '/rooms/%21abc%3Aexample.org', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'gateway-test/1.0' },
+        http: { method: 'GET', path: '/rooms/!abc:example.org', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'gateway-test/1.0' },
       },
     });
     expect(event.headers['x-dup']).toBe('one,two');
@@ -96,11 +97,21 @@ describe('HTTP gateway events (payload format 2.0)', () => {
     const event = lastEvent();
     expect(event.isBase64Encoded).toBe(true);
     expect(Buffer.from(event.body!, 'base64').equals(bytes)).toBe(true);
+
+    // Form posts and bodies without a content type count as binary on HTTP APIs too.
+    await fetch(`${gateway.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    expect(lastEvent()).toMatchObject({ body: Buffer.from('a=1').toString('base64'), isBase64Encoded: true });
+    const res = await rawRequest(gateway.port, ['POST /echo HTTP/1.1', 'Host: localhost'], '{}');
+    expect(res.status).toBe(200);
+    expect(lastEvent()).toMatchObject({ body: Buffer.from('{}').toString('base64'), isBase64Encoded: true });
   });
 
-  it('gives the greedy variable the rest of the path', async () => {
+  it('gives the greedy variable the rest of the path, and routes the decoded path as AWS does', async () => {
     await fetch(`${gateway.url}/files/a/b%20c/d.txt`);
-    expect(lastEvent()).toMatchObject({ routeKey: 'GET /files/{path+}', pathParameters: { path: 'a/b c/d.txt' } });
+    expect(lastEvent()).toMatchObject({ routeKey: 'GET /files/{path+}', pathParameters: { path: 'a/b c/d.txt' }, rawPath: '/files/a/b c/d.txt' });
+    // A %2F is a separator once decoded, so it no longer fits one {roomId} segment.
+    await fetch(`${gateway.url}/rooms/a%2Fb`);
+    expect(lastEvent()).toMatchObject({ routeKey: '$default', rawPath: '/rooms/a/b' });
   });
 
   it('sends unknown paths and wrong methods to the fallback as the $default route', async () => {

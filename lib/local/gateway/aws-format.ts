@@ -29,6 +29,24 @@ export function domainNameOf(hostHeader: string | undefined, fallback: string): 
   return host.replace(/:\d+$/, '');
 }
 
+/**
+ * The request path as an HTTP API hands it on and routes it: percent-decoded (live captures show
+ * `rawPath` decoded, unlike REST APIs and function URLs). A malformed escape stays as it was.
+ */
+export function decodedPath(rawUrlPath: string): string {
+  try {
+    return decodeURIComponent(rawUrlPath);
+  } catch {
+    return rawUrlPath.replace(/%[0-9a-fA-F]{2}/g, (e) => {
+      try {
+        return decodeURIComponent(e);
+      } catch {
+        return e;
+      }
+    });
+  }
+}
+
 /** Decodes `%XX` and `+` like API Gateway does for query parameters; keeps malformed escapes. */
 export function decodeQueryComponent(raw: string): string {
   const spaced = raw.replace(/\+/g, ' ');

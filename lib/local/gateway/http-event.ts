@@ -5,6 +5,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { domainNameOf, queryParameters, requestTime, sourceIpOf } from './aws-format.ts';
 
 export interface HttpEventContext {
+  /** The percent-decoded path (see decodedPath). */
+  path: string;
   routeKey: string;
   pathParameters?: Record<string, string>;
   requestId: string;
@@ -16,8 +18,9 @@ export interface HttpEventContext {
 }
 
 /**
- * Content types whose bodies HTTP APIs pass as text; any other body (or one without a content
- * type) arrives base64-encoded with `isBase64Encoded: true`.
+ * Content types whose bodies HTTP APIs pass as text; any other body arrives base64-encoded with
+ * `isBase64Encoded: true` — also without a content type and for form posts, as checked against
+ * real HTTP APIs (the docs do not list the types).
  */
 export function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -26,9 +29,7 @@ export function isTextContentType(contentType: string | undefined): boolean {
     type.startsWith('text/') ||
     type === 'application/json' ||
     type === 'application/javascript' ||
-    type === 'application/xml' ||
-    type.endsWith('+json') ||
-    type.endsWith('+xml')
+    type === 'application/xml'
   );
 }
 
@@ -56,7 +57,7 @@ function headersAndCookies(req: IncomingMessage): { headers: Record<string, stri
 export function httpEvent(req: IncomingMessage, body: Buffer, ctx: HttpEventContext): APIGatewayProxyEventV2 {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawPath = ctx.path;
   const rawQueryString = q < 0 ? '' : url.slice(q + 1);
   const { headers, cookies } = headersAndCookies(req);
   const sourceIp = sourceIpOf(req.socket.remoteAddress);
