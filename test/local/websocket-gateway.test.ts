@@ -3,6 +3,7 @@ import {
   DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
+  PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { APIGatewayProxyWebsocketEventSchema } from '@aws-lambda-powertools/parser/schemas/api-gateway-websocket';
@@ -160,6 +161,16 @@ describe('WebSocket gateway messages', () => {
     expect(frame).toMatchObject({ message: 'Internal server error', connectionId });
   });
 
+  it('closes the connection on a binary frame (1003) or a message over 128 KB (1009), as AWS does', async () => {
+    const binary = await connect();
+    binary.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect(await binary.closed).toBe(1003);
+    const big = await connect();
+    big.ws.send('x'.repeat(128 * 1024 + 1));
+    expect(await big.closed).toBe(1009);
+    expect(calls.filter((c) => c.event.requestContext.eventType === 'MESSAGE')).toEqual([]);
+  });
+
   it('runs $disconnect when the client goes away', async () => {
     const { ws, connectionId } = await connect();
     ws.close(1000, 'bye');
@@ -193,6 +204,13 @@ describe('@connections management API (real ApiGatewayManagementApiClient)', () 
     const gone = await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('late') })).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(GoneException);
     expect((gone as GoneException).$metadata.httpStatusCode).toBe(410);
+  });
+
+  it('refuses a post over 128 KB with PayloadTooLargeException', async () => {
+    const { frames, connectionId } = await connect();
+    const tooLarge = management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.alloc(128 * 1024 + 1, 'x') }));
+    await expect(tooLarge).rejects.toBeInstanceOf(PayloadTooLargeException);
+    expect(frames).toEqual([]);
   });
 
   it('reports an unknown connection as GoneException for every operation', async () => {
