@@ -8,7 +8,7 @@ const usage = `usage: npm run dead-letters -- [<topology>] [--json]
 Lists the batches the local event source mapping sent to its dead-letter store after their
 retries ran out. Reads the table of a running local Axon; set
   AXON_DYNAMODB_ENDPOINT  the DynamoDB Local endpoint (printed by npm start), e.g. http://127.0.0.1:8000
-  AXON_TABLE              the table name (printed by npm start)
+  AXON_TABLE              the table name (npm start uses the module name, axon, by default)
 `;
 
 function preview(data: string | undefined): string {

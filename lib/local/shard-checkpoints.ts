@@ -11,6 +11,8 @@ export interface ShardCheckpoint {
   shardId: string;
   /** The last sequence number done with; polling resumes AFTER it. */
   sequenceNumber: string;
+  /** Arrival time (epoch ms) of that record: where to resume if the stream lost it. */
+  arrivedAt?: number;
   /** Identifies the stream instance: a stream recreated under the same name starts afresh. */
   streamArn: string;
   streamCreatedAt: string;

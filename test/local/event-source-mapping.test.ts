@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/engines.ts';
 import { resetClients } from '../../lib/core/aws-clients.ts';
 import { startEventSourceMappings, type EventSourceMappings } from '../../lib/local/event-source-mapping.ts';
-import { listCheckpoints } from '../../lib/local/shard-checkpoints.ts';
+import { listCheckpoints, writeCheckpoint } from '../../lib/local/shard-checkpoints.ts';
 import { append, appendAll, eventually, payloadsOf, setUpMapping, type Payload } from '../fixtures/esm/harness.ts';
 
 let running: EventSourceMappings | undefined;
@@ -38,8 +38,8 @@ describe('local Kinesis event source mapping', () => {
       pollIntervalMs: 10,
       log: quiet,
     });
-    const keys = Array.from({ length: 16 }, (_, i) => `room-${i}`);
-    const perKey = 12;
+    const keys = Array.from({ length: 12 }, (_, i) => `room-${i}`);
+    const perKey = 8;
     const landed = new Map<string, string>(); // sequence number → shard
     // Appends for different keys interleave; each key's appends are sequential so its order is defined.
     await Promise.all(
@@ -150,6 +150,53 @@ describe('local Kinesis event source mapping', () => {
     mapping.start();
     await mapping.idle();
     expect(delivered).toHaveLength(keys.length * 16);
+
+    // A restart that does not wait for the stop: the new run begins after the old one ended.
+    const appending = appendRound(16, 20);
+    await eventually(() => delivered.length > keys.length * 16, 'records flow again');
+    const stopping = mapping.stop();
+    mapping.start();
+    await stopping;
+    await appending;
+    await mapping.idle();
+    expect(delivered).toHaveLength(keys.length * 20);
+    for (const key of keys) expect(byKey(delivered).get(key)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+  });
+
+  it('resumes at the checkpointed record\'s arrival time when the stream no longer holds that record', async () => {
+    const h = await setUpMapping('esm-lost', 1, { batchSize: 10 });
+    const landed: { sequenceNumber: string }[] = [];
+    for (let n = 0; n < 3; n++) {
+      landed.push(await append(h, { key: 'k', n }));
+      await new Promise((r) => setTimeout(r, 5)); // distinct arrival times
+    }
+    // A checkpoint past anything the stream holds, as after kinesis-mock was killed before it
+    // persisted its last records; the record at its arrival time is n = 1.
+    const arrivals: number[] = [];
+    const probe = await startEventSourceMappings({
+      module: h.module,
+      invoke: async (_fn, event) => void arrivals.push(...event.Records.map((r) => r.kinesis.approximateArrivalTimestamp * 1000)),
+      pollIntervalMs: 10,
+      log: quiet,
+    });
+    await probe.idle();
+    await probe.stop();
+    const checkpoint = (await listCheckpoints('consumer'))[0]!;
+    await writeCheckpoint({ ...checkpoint, sequenceNumber: (BigInt(landed[2]!.sequenceNumber) + 1_000_000n).toString(), arrivedAt: arrivals[1] });
+    await append(h, { key: 'k', n: 3 });
+
+    const delivered: Payload[] = [];
+    const lines: string[] = [];
+    running = await startEventSourceMappings({
+      module: h.module,
+      invoke: async (_fn, event) => void delivered.push(...payloadsOf(event)),
+      pollIntervalMs: 10,
+      log: (line) => lines.push(line),
+    });
+    await running.idle();
+    expect(lines.some((l) => l.includes('no longer has record'))).toBe(true);
+    // From the record that arrived at the checkpoint's time on: nothing appended later is skipped.
+    expect(delivered.map((p) => p.n)).toEqual([1, 2, 3]);
   });
 
   it('survives kinesis-mock and DynamoDB Local not answering for a while without skipping or repeating records', async () => {

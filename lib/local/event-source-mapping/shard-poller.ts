@@ -35,6 +35,13 @@ interface PendingBatch {
   failures: number;
 }
 
+/** One run of the poller, from start() to stop(); a restart waits for the previous run to end. */
+interface Run {
+  stopped: boolean;
+  /** Cuts the run's current pause short. */
+  wake?: () => void;
+}
+
 interface CaughtUpWaiter {
   /** The first poll that started after the wait began. */
   afterPoll: number;
@@ -44,10 +51,15 @@ interface CaughtUpWaiter {
 
 const seq = (r: KinesisRecord) => r.SequenceNumber ?? '';
 
+/** GetShardIterator's answer to a sequence number the shard does not hold (kinesis-mock, Kinesis). */
+function isUnknownSequenceNumber(e: unknown): boolean {
+  const { name, message } = e as { name?: string; message?: string };
+  return (name === 'ResourceNotFoundException' || name === 'InvalidArgumentException') && /sequence ?number/i.test(message ?? '');
+}
+
 export class ShardPoller {
-  private running = false;
+  private current: Run | undefined;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   private pollsStarted = 0;
   /** The shard is closed and every record of it is done with. */
   private finished = false;
@@ -62,20 +74,36 @@ export class ShardPoller {
     return this.options.source.shardId;
   }
 
+  private get running(): boolean {
+    return !!this.current && !this.current.stopped;
+  }
+
   start(): void {
     if (this.running) return;
-    this.running = true;
-    this.loop = this.run()
-      .catch((e) => this.options.log(`[esm ${this.name}] poller failed: ${errorMessage(e)}`))
-      .finally(() => {
-        this.running = false;
-        this.rejectWaiters('stopped');
-      });
+    const run: Run = { stopped: false };
+    this.current = run;
+    this.finished = false;
+    const previous = this.loop;
+    this.loop = (async () => {
+      await previous;
+      if (run.stopped) return;
+      try {
+        await this.run(run);
+      } catch (e) {
+        this.options.log(`[esm ${this.name}] poller failed: ${errorMessage(e)}`);
+      } finally {
+        run.stopped = true;
+        if (!this.finished) this.rejectWaiters('stopped');
+      }
+    })();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
+    if (this.current) {
+      this.current.stopped = true;
+      this.current.wake?.();
+    }
+    this.rejectWaiters('stopped');
     await this.loop;
   }
 
@@ -99,15 +127,15 @@ export class ShardPoller {
   }
 
   /** A pause that `stop()` cuts short. */
-  private sleep(ms: number): Promise<void> {
+  private sleep(run: Run, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      if (!this.running) return resolve();
+      if (run.stopped) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.wake = done;
+      run.wake = done;
     });
   }
 
@@ -116,7 +144,7 @@ export class ShardPoller {
   }
 
   /** Retry an engine call until it succeeds; `undefined` when stopped first. */
-  private async persistently<T>(what: string, call: () => Promise<T>): Promise<{ value: T } | undefined> {
+  private async persistently<T>(run: Run, what: string, call: () => Promise<T>): Promise<{ value: T } | undefined> {
     for (let failures = 1; ; failures++) {
       try {
         return { value: await call() };
@@ -124,21 +152,25 @@ export class ShardPoller {
         if (failures === 1 || failures % 20 === 0) {
           this.options.log(`[esm ${this.name}] ${what} failed (${failures}x), retrying: ${errorMessage(e)}`);
         }
-        if (!this.running) return undefined;
-        await this.sleep(this.backoff(failures));
-        if (!this.running) return undefined;
+        if (run.stopped) return undefined;
+        await this.sleep(run, this.backoff(failures));
+        if (run.stopped) return undefined;
       }
     }
   }
 
-  private async run(): Promise<void> {
+  private async run(run: Run): Promise<void> {
     const { topology, source, streamName } = this.options;
-    const stored = await this.persistently('reading the checkpoint', () => readCheckpoint(topology.name, source.shardId));
+    const stored = await this.persistently(run, 'reading the checkpoint', () => readCheckpoint(topology.name, source.shardId));
     if (!stored) return;
+    // The last record read (buffered or done with): the iterator is re-acquired after it.
     let lastRead: string | undefined;
+    let lastReadArrival: number | undefined;
+    let resumeAt: Date | undefined;
     if (stored.value) {
       if (stored.value.streamArn === source.streamArn && stored.value.streamCreatedAt === this.options.streamCreatedAt) {
         lastRead = stored.value.sequenceNumber;
+        lastReadArrival = stored.value.arrivedAt;
       } else {
         this.options.log(`[esm ${this.name}] ignoring the checkpoint of an earlier stream named ${streamName}`);
       }
@@ -153,7 +185,7 @@ export class ShardPoller {
     let firstBufferedAt = 0;
     let readFailures = 0;
 
-    while (this.running) {
+    while (!run.stopped) {
       if (!closed && buffer.length < topology.batchSize) {
         try {
           if (!iterator) {
@@ -163,7 +195,9 @@ export class ShardPoller {
                 ShardId: source.shardId,
                 ...(lastRead
                   ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastRead }
-                  : startAtLatest
+                  : resumeAt
+                    ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: resumeAt }
+                    : startAtLatest
                     ? { ShardIteratorType: 'LATEST' }
                     : topology.startingPosition === 'LATEST'
                       ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: startedAt }
@@ -187,10 +221,23 @@ export class ShardPoller {
             if (!buffer.length) firstBufferedAt = Date.now();
             buffer.push(...records);
             lastRead = seq(records[records.length - 1]!);
+            lastReadArrival = records[records.length - 1]!.ApproximateArrivalTimestamp?.getTime();
           } else if (!buffer.length && !page.MillisBehindLatest) {
             this.caughtUp(poll);
           }
         } catch (e) {
+          if (lastRead && isUnknownSequenceNumber(e)) {
+            // The stream lost records the checkpoint had seen (kinesis-mock persists on an
+            // interval, so a killed engine can forget its last writes). Resume at the arrival
+            // time of the last record read: records appended since are not skipped, and a few
+            // around the checkpoint may be delivered again, which at-least-once allows.
+            this.options.log(
+              `[esm ${this.name}] the stream no longer has record ${lastRead}; resuming at ${lastReadArrival ? new Date(lastReadArrival).toISOString() : 'the trim horizon'}`,
+            );
+            resumeAt = lastReadArrival ? new Date(lastReadArrival) : new Date(0);
+            lastRead = undefined;
+            continue;
+          }
           // Unavailable engine, expired or invalid iterator: back off and re-acquire the iterator
           // after the last record read; the records already buffered stay pending.
           iterator = undefined;
@@ -198,14 +245,14 @@ export class ShardPoller {
           if (readFailures === 1 || readFailures % 20 === 0) {
             this.options.log(`[esm ${this.name}] reading the shard failed (${readFailures}x): ${errorMessage(e)}`);
           }
-          await this.sleep(this.backoff(readFailures));
+          await this.sleep(run, this.backoff(readFailures));
           continue;
         }
       }
 
       const windowLeft = topology.batchingWindowMs - (Date.now() - firstBufferedAt);
       if (buffer.length && (buffer.length >= topology.batchSize || closed || windowLeft <= 0)) {
-        if (!(await this.deliver(buffer))) return;
+        if (!(await this.deliver(run, buffer))) return;
         buffer = [];
         continue;
       }
@@ -216,7 +263,7 @@ export class ShardPoller {
         return;
       }
       // Gathering for the batching window, or idle: either way, do not spin.
-      await this.sleep(buffer.length ? Math.min(this.options.pollIntervalMs, windowLeft) : this.options.pollIntervalMs);
+      await this.sleep(run, buffer.length ? Math.min(this.options.pollIntervalMs, windowLeft) : this.options.pollIntervalMs);
     }
   }
 
@@ -230,10 +277,17 @@ export class ShardPoller {
     }
   }
 
-  private async checkpoint(sequenceNumber: string): Promise<boolean> {
+  private async checkpoint(run: Run, record: KinesisRecord): Promise<boolean> {
     const { topology, source, streamCreatedAt } = this.options;
-    const written = await this.persistently('writing the checkpoint', () =>
-      writeCheckpoint({ topology: topology.name, shardId: source.shardId, sequenceNumber, streamArn: source.streamArn, streamCreatedAt }),
+    const written = await this.persistently(run, 'writing the checkpoint', () =>
+      writeCheckpoint({
+        topology: topology.name,
+        shardId: source.shardId,
+        sequenceNumber: seq(record),
+        arrivedAt: record.ApproximateArrivalTimestamp?.getTime(),
+        streamArn: source.streamArn,
+        streamCreatedAt,
+      }),
     );
     return written !== undefined;
   }
@@ -242,22 +296,22 @@ export class ShardPoller {
    * Deliver records until each one succeeded or went to the dead-letter store, checkpointing as
    * it goes. False when stopped first: what is not checkpointed is delivered again after a restart.
    */
-  private async deliver(records: KinesisRecord[]): Promise<boolean> {
+  private async deliver(run: Run, records: KinesisRecord[]): Promise<boolean> {
     const { topology, bisectBatchOnFunctionError, source } = this.options;
     const queue: PendingBatch[] = [{ records, failures: 0 }];
     while (queue.length) {
       const batch = queue[0]!;
       const outcome = await this.invoke(batch.records);
       if (outcome.kind === 'success') {
-        if (!(await this.checkpoint(seq(batch.records[batch.records.length - 1]!)))) return false;
+        if (!(await this.checkpoint(run, batch.records[batch.records.length - 1]!))) return false;
         queue.shift();
         continue;
       }
-      if (!this.running) return false;
+      if (run.stopped) return false;
       const range = `${seq(batch.records[0]!)}..${seq(batch.records[batch.records.length - 1]!)}`;
       if (outcome.kind === 'partial' && outcome.firstFailed > 0) {
         // Lambda checkpoints just before the lowest reported record and retries from there only.
-        if (!(await this.checkpoint(seq(batch.records[outcome.firstFailed - 1]!)))) return false;
+        if (!(await this.checkpoint(run, batch.records[outcome.firstFailed - 1]!))) return false;
         batch.records = batch.records.slice(outcome.firstFailed);
         batch.failures = 0;
         this.options.log(`[esm ${this.name}] partial failure: ${outcome.error}; retrying the ${batch.records.length} records from there`);
@@ -274,7 +328,7 @@ export class ShardPoller {
       if (batch.failures > topology.maxRetries) {
         this.options.log(`[esm ${this.name}] batch ${range} failed ${batch.failures}x, sending it to the dead-letter store: ${outcome.error}`);
         const last = batch.records[batch.records.length - 1]!;
-        const stored = await this.persistently('storing a dead letter', () =>
+        const stored = await this.persistently(run, 'storing a dead letter', () =>
           putDeadLetter({
             topology: topology.name,
             functionName: topology.function,
@@ -294,13 +348,13 @@ export class ShardPoller {
             error: outcome.error,
           }),
         );
-        if (!stored || !(await this.checkpoint(seq(last)))) return false;
+        if (!stored || !(await this.checkpoint(run, last))) return false;
         queue.shift();
         continue;
       }
       this.options.log(`[esm ${this.name}] batch ${range} failed (${batch.failures}x), retrying: ${outcome.error}`);
-      await this.sleep(this.backoff(batch.failures, this.options.retryDelayMs));
-      if (!this.running) return false;
+      await this.sleep(run, this.backoff(batch.failures, this.options.retryDelayMs));
+      if (run.stopped) return false;
     }
     return true;
   }
