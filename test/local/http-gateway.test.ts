@@ -14,6 +14,7 @@ const echoEvent: Handler = (event) => ({ statusCode: 200, body: JSON.stringify(e
 
 let gateway: HttpGateway;
 let small: HttpGateway;
+let strict: HttpGateway;
 
 const invoke = async (fn: string, event: APIGatewayProxyEventV2) => {
   calls.push({ fn, event });
@@ -25,10 +26,13 @@ const invoke = async (fn: string, event: APIGatewayProxyEventV2) => {
 beforeAll(async () => {
   gateway = await startHttpGateway({ module: gatewayModule, port: 0, invoke });
   small = await startHttpGateway({ module: gatewayModule, port: 0, invoke, maxBodyBytes: 1024 });
+  const cors = { ...gatewayModule.http.cors!, allowOrigins: ['https://app.example'] };
+  strict = await startHttpGateway({ module: { ...gatewayModule, http: { ...gatewayModule.http, cors } }, port: 0, invoke });
 });
 afterAll(async () => {
   await gateway?.stop();
   await small?.stop();
+  await strict?.stop();
 });
 beforeEach(() => {
   calls.length = 0;
@@ -199,6 +203,24 @@ describe('HTTP gateway CORS and limits', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const sameOrigin = await fetch(`${gateway.url}/rooms/public`);
     expect(sameOrigin.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows only the declared origins when they are listed', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${strict.url}/echo`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const allowed = await preflight('https://app.example');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(allowed.headers.get('vary')).toBe('Origin');
+    const denied = await preflight('https://evil.example');
+    expect(denied.status).toBe(204);
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    expect(denied.headers.get('access-control-allow-methods')).toBeNull();
+    expect(calls).toEqual([]);
+
+    const actual = await fetch(`${strict.url}/rooms/public`, { headers: { origin: 'https://evil.example' } });
+    expect(actual.status).toBe(200);
+    expect(actual.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses a body over the limit with 413 without invoking a function', async () => {
