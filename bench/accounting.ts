@@ -2,7 +2,7 @@
 // per service and operation, sums DynamoDB ConsumedCapacity and Kinesis records / PUT payload units,
 // and attributes all of it to the benchmark phase running at the time. Phases are sequential: one
 // "current phase" at a time (concurrent phases would need AsyncLocalStorage and are not needed).
-import type { MetadataBearer, Pluggable, SerializeHandler, SerializeHandlerArguments, SerializeHandlerOutput } from '@smithy/types';
+import type { MetadataBearer, Pluggable, SerializeHandler, SerializeHandlerArguments, SerializeHandlerOutput, SerializeMiddleware } from '@smithy/types';
 import { addClientPlugin, removeClientPlugin } from '../lib/core/aws-clients.ts';
 
 /** Requests and billed units of one operation of one service within one phase. */
@@ -70,10 +70,10 @@ export class RequestAccounting {
   /** The middleware; install it on the shared clients with `install()`. */
   readonly plugin: Pluggable<object, object> = {
     applyToStack: (stack) => {
+      const middleware: SerializeMiddleware<object, object> = (next, context) => (args) =>
+        this.handle(next as SerializeHandler<object, MetadataBearer>, args, context.clientName ?? 'unknown', context.commandName ?? 'unknown');
       stack.add(
-        (next: SerializeHandler<object, MetadataBearer>, context) =>
-          (args: SerializeHandlerArguments<object>) =>
-            this.handle(next, args, context.clientName ?? 'unknown', context.commandName ?? 'unknown'),
+        middleware,
         // High priority in the serialize step: after lib-dynamodb has marshalled its input (initialize
         // step), before the request is serialized, and outside the retry loop (one count per call).
         { step: 'serialize', priority: 'high', name: 'axonRequestAccounting', override: true },

@@ -1,0 +1,121 @@
+// `npm run bench [section...] [--url URL] [--out DIR]`: runs benchmark sections, prints a table,
+// writes bench/results/<date>.json and draws bench/results/<date>.svg from it.
+//
+// Without --url the runner starts DynamoDB Local and kinesis-mock in memory and stops them at the
+// end. Sections that need a running Axon HTTP server get ctx.url; the runner does not start one
+// yet, so without --url those sections skip themselves with their reason (never fake numbers).
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { resetClients } from '../lib/core/aws-clients.ts';
+import { startEngines, type Engines } from '../lib/local/engines.ts';
+import { OUTSIDE_PHASES, RequestAccounting } from './accounting.ts';
+import { renderChart } from './chart.ts';
+import { formatReport, newReport, readReport, reportFileName, writeReport, type SectionResult } from './report.ts';
+import { SkipSection, type BenchContext, type BenchSection } from './section.ts';
+import { sections as registry } from './sections/index.ts';
+
+const usage = `usage: npm run bench -- [section...] [--url URL] [--out DIR]
+sections: ${registry.map((s) => s.name).join(', ')} (default: all)`;
+
+async function runSection(section: BenchSection, accounting: RequestAccounting, url: string | undefined): Promise<SectionResult> {
+  const result: SectionResult = { name: section.name, description: section.description, status: 'ok', durationMs: 0, figures: [], phases: [] };
+  const phaseKey = (name: string) => `${section.name}/${name}`;
+  const ctx: BenchContext = {
+    url,
+    log: (line) => console.log(`  [${section.name}] ${line}`),
+    phase: async (name, fn) => {
+      const started = performance.now();
+      try {
+        return await accounting.during(phaseKey(name), fn);
+      } finally {
+        const durationMs = performance.now() - started;
+        const operations = accounting.phaseCounts(phaseKey(name));
+        const existing = result.phases.find((p) => p.name === name);
+        if (existing) Object.assign(existing, { durationMs: existing.durationMs + durationMs, operations });
+        else result.phases.push({ name, durationMs, operations });
+      }
+    },
+    figure: (name, value, unit, phase, at) => {
+      result.figures.push({ name, value, unit, ...(phase !== undefined && { phase }), ...(at !== undefined && { at }) });
+    },
+  };
+  const started = performance.now();
+  try {
+    // Requests a section makes outside its phases (setup, teardown) are reported as their own phase.
+    await accounting.during(phaseKey(OUTSIDE_PHASES), () => section.run(ctx));
+  } catch (error) {
+    if (error instanceof SkipSection) {
+      result.status = 'skipped';
+      result.reason = error.message;
+    } else {
+      result.status = 'failed';
+      result.reason = error instanceof Error ? error.message : String(error);
+      console.error(error);
+    }
+  }
+  result.durationMs = performance.now() - started;
+  const outside = accounting.phaseCounts(phaseKey(OUTSIDE_PHASES));
+  if (outside.length > 0) result.phases.push({ name: OUTSIDE_PHASES, durationMs: 0, operations: outside });
+  return result;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { url: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const unknown = positionals.filter((name) => !registry.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown section(s): ${unknown.join(', ')}\n${usage}`);
+    return 2;
+  }
+  const selected = positionals.length > 0 ? registry.filter((s) => positionals.includes(s.name)) : registry;
+  const outDir = values.out ? resolve(values.out) : fileURLToPath(new URL('./results/', import.meta.url));
+  const url = values.url;
+
+  const report = newReport(url ?? 'local engines (DynamoDB Local + kinesis-mock, in memory)');
+  const accounting = new RequestAccounting();
+  let engines: Engines | undefined;
+  try {
+    if (!url) {
+      console.log('starting DynamoDB Local and kinesis-mock (in memory)…');
+      engines = await startEngines({});
+      process.env.AXON_DYNAMODB_ENDPOINT = engines.dynamo.endpoint;
+      process.env.AXON_KINESIS_ENDPOINT = engines.kinesis.endpoint;
+      resetClients();
+    }
+    accounting.install();
+    for (const section of selected) {
+      console.log(`running ${section.name}: ${section.description}`);
+      const result = await runSection(section, accounting, url);
+      report.sections.push(result);
+      console.log(`  ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
+    }
+  } finally {
+    accounting.uninstall();
+    resetClients();
+    await engines?.stop();
+  }
+
+  console.log(`\n${formatReport(report)}\n`);
+  const jsonPath = writeReport(report, outDir);
+  const svgPath = join(outDir, reportFileName(report, 'svg'));
+  // The chart is drawn from the JSON as written, so it can be redrawn from any saved report.
+  writeFileSync(svgPath, renderChart(readReport(jsonPath)));
+  console.log(`wrote ${jsonPath}\nwrote ${svgPath}`);
+  return report.sections.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,36 @@
+// The contract between the bench runner and a benchmark section.
+//
+// Phases are sequential: `phase` attributes every AWS request made during `fn` to that phase (through
+// the request-accounting middleware on the shared clients) and must not be nested or run concurrently.
+
+/** Where a figure sits on a chart's x axis (e.g. `{ x: 100, label: 'room members' }`). */
+export interface ChartPoint {
+  x: number;
+  label: string;
+}
+
+export interface BenchContext {
+  log(line: string): void;
+  phase<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Records a measured figure. `at` places it on a chart: figures of one section and name with an
+   * `at` form a line against `at.label`.
+   */
+  figure(name: string, value: number, unit: string, phase?: string, at?: ChartPoint): void;
+  /** Base URL of a running Axon HTTP server, when there is one. */
+  url?: string;
+}
+
+export interface BenchSection {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<void>;
+}
+
+/** Thrown by a section that cannot run here (e.g. it needs a running Axon server); reported, not failed. */
+export class SkipSection extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'SkipSection';
+  }
+}
