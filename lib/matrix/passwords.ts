@@ -1,0 +1,54 @@
+// Password hashing (scrypt from node:crypto) and access tokens (256-bit random, stored as
+// sha256 hashes). The hash string is versioned so the parameters can be raised later.
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
+
+function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFKC'), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+// 128 * N * r bytes are needed; allow twice that.
+const maxmem = (N: number, r: number) => 256 * N * r;
+
+/** `scrypt$1$<N>$<r>$<p>$<salt b64url>$<key b64url>` */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(SCRYPT.saltLength);
+  const key = await scryptAsync(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: maxmem(SCRYPT.N, SCRYPT.r) });
+  return ['scrypt', '1', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+/** Constant-time check of a password against a stored hash; false for malformed hashes. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 7 || parts[0] !== 'scrypt' || parts[1] !== '1') return false;
+  const [N, r, p] = parts.slice(2, 5).map(Number) as [number, number, number];
+  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 2 ** 20) return false;
+  const salt = Buffer.from(parts[5]!, 'base64url');
+  const expected = Buffer.from(parts[6]!, 'base64url');
+  if (expected.length === 0) return false;
+  const actual = await scryptAsync(password, salt, expected.length, { N, r, p, maxmem: maxmem(N, r) });
+  return timingSafeEqual(actual, expected);
+}
+
+/** A new access token: `syt_<localpart b64url>_<256 random bits b64url>` (the prefix helps log scanners). */
+export function generateAccessToken(localpart: string): string {
+  return `syt_${Buffer.from(localpart).toString('base64url')}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The form a token is stored and looked up in: only its sha256 is kept. */
+export function hashAccessToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** The access token of a request: `Authorization: Bearer` first, else the deprecated query parameter. */
+export function accessTokenFrom(headers: Record<string, string | undefined>, query: Record<string, string | undefined>): string | undefined {
+  const header = headers.authorization ?? headers.Authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match ? match[1] : undefined;
+  }
+  return query.access_token || undefined;
+}

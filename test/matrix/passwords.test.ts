@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { accessTokenFrom, generateAccessToken, hashAccessToken, hashPassword, verifyPassword } from '../../lib/matrix/passwords.ts';
+
+describe('passwords', () => {
+  it('verifies the right password and refuses others', async () => {
+    const hash = await hashPassword('correct horse');
+    expect(hash).toMatch(/^scrypt\$1\$32768\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]{43}$/);
+    expect(hash).not.toContain('correct horse');
+    expect(await verifyPassword('correct horse', hash)).toBe(true);
+    expect(await verifyPassword('correct hors', hash)).toBe(false);
+    expect(await hashPassword('correct horse')).not.toBe(hash); // salted
+  });
+  it('refuses malformed stored hashes', async () => {
+    expect(await verifyPassword('x', 'plain')).toBe(false);
+    expect(await verifyPassword('x', 'scrypt$1$a$8$1$c2FsdA$')).toBe(false);
+  });
+});
+
+describe('access tokens', () => {
+  it('are 256-bit random, url-safe, and stored as hashes', () => {
+    const a = generateAccessToken('alice');
+    const b = generateAccessToken('alice');
+    expect(a).toMatch(/^syt_YWxpY2U_[A-Za-z0-9_-]{43}$/);
+    expect(a).not.toBe(b);
+    expect(hashAccessToken(a)).toBe(hashAccessToken(a));
+    expect(hashAccessToken(a)).not.toBe(hashAccessToken(b));
+    expect(hashAccessToken(a)).not.toContain(a.slice(10));
+  });
+  it('are read from the Authorization header first, then the query', () => {
+    expect(accessTokenFrom({ authorization: 'Bearer abc' }, { access_token: 'q' })).toBe('abc');
+    expect(accessTokenFrom({}, { access_token: 'q' })).toBe('q');
+    expect(accessTokenFrom({ authorization: 'Basic abc' }, {})).toBeUndefined();
+    expect(accessTokenFrom({}, {})).toBeUndefined();
+  });
+});
