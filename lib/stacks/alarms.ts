@@ -1,6 +1,6 @@
 // CloudWatch alarms that say a topology is falling behind, a poison record was dead-lettered, or a
 // function failed; all of them notify one encrypted SNS topic.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -20,6 +20,8 @@ export interface ModuleAlarmsProps {
   functions: ModuleFunctions;
   topologies: Topologies;
   alarmEmail?: string;
+  /** Keep the topic's key when the stack goes away (otherwise it is scheduled for deletion). */
+  retain: boolean;
 }
 
 export class ModuleAlarms extends Construct {
@@ -33,6 +35,7 @@ export class ModuleAlarms extends Construct {
     const key = new Key(this, 'TopicKey', {
       description: `Encrypts the alarm topic of ${props.module.name}`,
       enableKeyRotation: true,
+      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     key.addToResourcePolicy(
       new PolicyStatement({

@@ -71,6 +71,7 @@ export class AxonStack extends Stack {
       functions: this.functions,
       topologies: this.topologies,
       alarmEmail: props.alarmEmail,
+      retain,
     });
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.url, description: 'Matrix client-server base URL' });

@@ -29,7 +29,8 @@ export class DepotStreams extends Construct {
           streamMode: StreamMode.PROVISIONED,
           shardCount: depot.shards,
           retentionPeriod: Duration.hours(depot.retentionHours ?? DEFAULT_RETENTION_HOURS),
-          // The AWS-managed key (alias/aws/kinesis): producers and consumers need no KMS grant.
+          // The AWS-managed key (alias/aws/kinesis): producers and consumers need no KMS grant
+          // (https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
           encryption: StreamEncryption.MANAGED,
           removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         }),
