@@ -64,7 +64,10 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
 
 function send(res: ServerResponse, response: GatewayResponse, extraHeaders: Record<string, string>): void {
   const headers: Record<string, string | string[]> = { ...response.headers, ...extraHeaders };
-  if (response.cookies.length) headers['set-cookie'] = response.cookies;
+  if (response.cookies.length) {
+    const fromHeader = response.headers['set-cookie'];
+    headers['set-cookie'] = fromHeader === undefined ? response.cookies : [fromHeader, ...response.cookies];
+  }
   headers['content-length'] = String(response.body.length);
   res.writeHead(response.statusCode, headers);
   res.end(response.body);
