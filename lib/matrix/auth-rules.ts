@@ -37,9 +37,15 @@ export function authorizeEvent(event: EventLike, state: RoomState, version: Room
   // 6. The sender must be in the room.
   if (membershipOf(state, event.sender) !== 'join') return refuse(`${event.sender} is not in the room`);
 
-  // 8. The sender needs the level the event type requires.
   const levels = powerLevelsOf(state, version);
   const senderLevel = userLevel(levels, event.sender);
+
+  // 7. m.room.third_party_invite needs the invite level.
+  if (event.type === 'm.room.third_party_invite') {
+    return senderLevel >= levels.invite ? allow : refuse(`inviting needs power level ${levels.invite}`);
+  }
+
+  // 8. The sender needs the level the event type requires.
   const isState = event.state_key !== undefined;
   const needed = requiredLevel(levels, event.type, isState);
   if (senderLevel < needed) {

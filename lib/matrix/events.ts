@@ -5,6 +5,7 @@
 // content still get different ids; `depth` and `prev_events` make ids unique within a room.
 import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonObject, type JsonValue } from './canonical-json.ts';
+import { tooLarge } from './errors.ts';
 import { redactEvent } from './redaction.ts';
 import type { RoomVersion } from './room-versions.ts';
 
@@ -196,4 +197,13 @@ export const INVITE_STATE_TYPES = [
 export function applyRedaction(event: RoomEvent, redaction: ClientEvent, version: RoomVersion): RoomEvent {
   const pruned = redactEvent(event, version) as unknown as RoomEvent;
   return { ...pruned, unsigned: { redacted_because: redaction } };
+}
+
+/** The spec's size limit of an event: 65536 bytes of its canonical JSON (PDU format). */
+export const MAX_EVENT_BYTES = 65_536;
+
+/** Refuses an event larger than the spec allows (413 M_TOO_LARGE), before it is written. */
+export function assertEventSize(event: RoomEvent): void {
+  const { unsigned: _unsigned, ...pdu } = event;
+  if (Buffer.byteLength(canonicalJson(pdu), 'utf8') > MAX_EVENT_BYTES) throw tooLarge('Event is larger than 65536 bytes');
 }

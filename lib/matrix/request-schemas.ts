@@ -104,6 +104,3 @@ export const deviceUpdateRequest = z.looseObject({ display_name: z.string().opti
 
 export const roomAliasRequest = z.looseObject({ room_id: z.string() });
 export const roomVisibilityRequest = z.looseObject({ visibility: z.enum(['public', 'private']).optional() });
-
-/** The spec's limit on an event's size (65536 bytes of its PDU JSON). */
-export const MAX_EVENT_BYTES = 65_536;

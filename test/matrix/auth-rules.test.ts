@@ -126,6 +126,12 @@ describe('other events', () => {
     expect(allowed(ev(alice, 'm.room.topic', { topic: 'x' }, ''))).toBe(false); // state_default 50
     expect(allowed(ev(mod, 'm.room.topic', { topic: 'x' }, ''))).toBe(true);
   });
+  it('needs the invite level for m.room.third_party_invite', () => {
+    const state = roomState();
+    state.set(ev(creator, 'm.room.power_levels', { users: { [creator]: 100, [mod]: 50 }, invite: 50 }, ''));
+    expect(allowed(ev(alice, 'm.room.third_party_invite', { display_name: 'x' }, 'tok'), state)).toBe(false);
+    expect(allowed(ev(mod, 'm.room.third_party_invite', { display_name: 'x' }, 'tok'), state)).toBe(true);
+  });
   it('reserves user-id state keys to their user', () => {
     expect(allowed(ev(mod, 'org.example.state', {}, mod))).toBe(true);
     expect(allowed(ev(mod, 'org.example.state', {}, alice))).toBe(false);
