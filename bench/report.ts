@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
 import { join } from 'node:path';
 import type { OperationCount } from './accounting.ts';
+import { usageCost, usageFromAccounting } from './cost-model.ts';
 import { PRICES_CHECKED_ON, PRICES_REGION } from './pricing.ts';
 import type { ChartPoint } from './section.ts';
 
@@ -116,10 +117,17 @@ export function formatSection(section: SectionResult): string {
       formatNumber(op.writeCapacityUnits),
       String(op.kinesisRecords),
       String(op.putPayloadUnits),
+      op.requests > 0 ? formatNumber((usageCost(usageFromAccounting([op])).total / op.requests) * 1e6) : '',
     ]),
   );
   if (rows.length > 0) {
-    parts.push(table(['phase', 'AWS operation', 'requests', 'errors', 'RCU', 'WCU', 'records', 'PUT units'], rows, [false, false, true, true, true, true, true, true]));
+    // $/1M req: what a million such requests would cost at the listed prices (capacity and payload
+    // units as measured here; Kinesis in on-demand mode; per-request Lambda/API costs not included).
+    parts.push(table(
+      ['phase', 'AWS operation', 'requests', 'errors', 'RCU', 'WCU', 'records', 'PUT units', '$/1M req'],
+      rows,
+      [false, false, true, true, true, true, true, true, true],
+    ));
   }
   return parts.join('\n\n');
 }
