@@ -23,6 +23,7 @@ function print(letter: DeadLetter): void {
       ` (${letter.batchSize} records, ${letter.attempts} attempts): ${letter.error}`,
   );
   for (const r of letter.records) console.log(`  ${r.sequenceNumber} [${r.partitionKey}] ${preview(r.data)}`);
+  if (letter.recordsOmitted) console.log(`  … and ${letter.recordsOmitted} more records of the range (not listed, to fit one item)`);
 }
 
 async function main(argv: string[]): Promise<number> {

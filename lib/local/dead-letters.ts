@@ -32,29 +32,38 @@ export interface DeadLetter {
   deadLetteredAt: string;
   /** True when some records' data was left out to fit one item. */
   dataOmitted?: boolean;
+  /** Records of the batch not listed at all to fit one item (find them by the sequence range). */
+  recordsOmitted?: number;
 }
 
 const deadLetterPrefix = `${internalPrefixes.localMapping}#deadletter#`;
 
-/** Room left in a 400 KB item for the records' data once the metadata is written. */
-const dataBudgetBytes = 300_000;
+/** Room in a 400 KB item for the records' data, and for the records' own fields. */
+const dataBudgetBytes = 250_000;
+const recordsBudgetBytes = 100_000;
 
 /**
  * Store a discarded batch. The key is the batch's shard and first sequence number, so storing the
  * same batch again (a crash between this write and the checkpoint) overwrites rather than doubles.
  */
-export async function putDeadLetter(letter: Omit<DeadLetter, 'dataOmitted' | 'deadLetteredAt'>): Promise<void> {
-  let budget = dataBudgetBytes;
+export async function putDeadLetter(letter: Omit<DeadLetter, 'dataOmitted' | 'recordsOmitted' | 'deadLetteredAt'>): Promise<void> {
+  let dataBudget = dataBudgetBytes;
+  let recordsBudget = recordsBudgetBytes;
   let dataOmitted = false;
-  const records = letter.records.map((r) => {
-    const size = (r.data?.length ?? 0) + r.partitionKey.length + r.sequenceNumber.length;
-    if (size > budget) {
+  const records: DeadLetterRecord[] = [];
+  for (const r of letter.records) {
+    recordsBudget -= 100 + r.partitionKey.length + r.sequenceNumber.length;
+    if (recordsBudget < 0) break;
+    const size = r.data?.length ?? 0;
+    if (size > dataBudget) {
       dataOmitted = true;
-      return { ...r, data: undefined };
+      records.push({ ...r, data: undefined });
+    } else {
+      dataBudget -= size;
+      records.push(r);
     }
-    budget -= size;
-    return r;
-  });
+  }
+  const recordsOmitted = letter.records.length - records.length;
   await documentClient().send(
     new PutCommand({
       TableName: tableName(),
@@ -65,6 +74,7 @@ export async function putDeadLetter(letter: Omit<DeadLetter, 'dataOmitted' | 'de
         records,
         deadLetteredAt: new Date().toISOString(),
         ...(dataOmitted ? { dataOmitted } : {}),
+        ...(recordsOmitted ? { recordsOmitted } : {}),
       },
     }),
   );

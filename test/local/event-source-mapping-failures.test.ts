@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEventSourceMappings, type EventSourceMappings } from '../../lib/local/event-source-mapping.ts';
-import { listDeadLetters } from '../../lib/local/dead-letters.ts';
+import { listDeadLetters, putDeadLetter } from '../../lib/local/dead-letters.ts';
 import { listCheckpoints } from '../../lib/local/shard-checkpoints.ts';
 import { append, appendAll, payloadsOf, setUpMapping, type Payload } from '../fixtures/esm/harness.ts';
 
@@ -176,6 +176,36 @@ describe('local Kinesis event source mapping, failures', () => {
     expect(stdout).toContain(letters[0]!.startSequenceNumber);
     expect(stdout).toContain('"poison":true');
     expect(stdout).toContain('3 attempts');
+  });
+
+  it('keeps a dead letter of a huge batch within one item, saying what it left out', async () => {
+    await setUpMapping('esm-huge-letter', 1, {});
+    const data = Buffer.alloc(1000, 'x').toString('base64');
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      sequenceNumber: String(10n ** 55n + BigInt(i)),
+      partitionKey: `key-${i}`,
+      data,
+      approximateArrivalTimestamp: 1_700_000_000 + i,
+    }));
+    await putDeadLetter({
+      topology: 'consumer',
+      functionName: 'consume',
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/x',
+      shardId: 'shardId-000000000000',
+      startSequenceNumber: many[0]!.sequenceNumber,
+      endSequenceNumber: many.at(-1)!.sequenceNumber,
+      batchSize: many.length,
+      records: many,
+      attempts: 3,
+      condition: 'RetryAttemptsExhausted',
+      error: 'too big to fail',
+    });
+    const [letter] = await listDeadLetters('consumer');
+    expect(letter!.batchSize).toBe(3000);
+    expect(letter!.dataOmitted).toBe(true);
+    expect(letter!.records.length + (letter!.recordsOmitted ?? 0)).toBe(3000);
+    expect(letter!.recordsOmitted).toBeGreaterThan(0);
+    expect(letter!.records[0]).toEqual(many[0]);
   });
 
   it('explains how to use the dead-letter command when the engines are not named', async () => {

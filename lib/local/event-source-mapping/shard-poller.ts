@@ -2,7 +2,12 @@
 // Kinesis event source mapping does (batch size, batching window), invokes the function and
 // applies Lambda's error handling (retries, bisect on function error, partial batch responses,
 // bounded retries then the on-failure destination) before it moves the persisted checkpoint.
-import { GetRecordsCommand, GetShardIteratorCommand, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type _Record as KinesisRecord,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { kinesisClient } from '../../core/aws-clients.ts';
 import type { TopologyDecl } from '../../core/module.ts';
@@ -189,20 +194,18 @@ export class ShardPoller {
       if (!closed && buffer.length < topology.batchSize) {
         try {
           if (!iterator) {
-            const { ShardIterator } = await kinesisClient().send(
-              new GetShardIteratorCommand({
-                StreamName: streamName,
-                ShardId: source.shardId,
-                ...(lastRead
-                  ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastRead }
-                  : resumeAt
-                    ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: resumeAt }
-                    : startAtLatest
+            const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'StartingSequenceNumber' | 'Timestamp'> =
+              lastRead
+                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastRead }
+                : resumeAt
+                  ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: resumeAt }
+                  : startAtLatest
                     ? { ShardIteratorType: 'LATEST' }
                     : topology.startingPosition === 'LATEST'
                       ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: startedAt }
-                      : { ShardIteratorType: 'TRIM_HORIZON' }),
-              }),
+                      : { ShardIteratorType: 'TRIM_HORIZON' };
+            const { ShardIterator } = await kinesisClient().send(
+              new GetShardIteratorCommand({ StreamName: streamName, ShardId: source.shardId, ...position }),
             );
             startAtLatest = false;
             iterator = ShardIterator;
