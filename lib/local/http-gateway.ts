@@ -30,12 +30,26 @@ export interface HttpGatewayOptions {
   /** Largest request body accepted; API Gateway's limit is 10 MB. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /** How long the gateway waits for a function; HTTP APIs give up after 30 s with a 503. */
+  integrationTimeoutMs?: number;
   /** `requestContext.apiId` / `accountId` in events. */
   apiId?: string;
   accountId?: string;
 }
 
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 30_000;
+
+class IntegrationTimeout extends Error {}
+
+/** `promise`, or IntegrationTimeout after `ms` (the function keeps running, as on AWS). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new IntegrationTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 class BodyTooLarge extends Error {}
 
@@ -77,6 +91,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const { module, invoke } = options;
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
   const apiId = options.apiId ?? 'local';
   const accountId = options.accountId ?? '000000000000';
   const log = options.log ?? (() => {});
@@ -127,8 +142,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
     let response: GatewayResponse;
     try {
-      response = gatewayResponse(await invoke(functionName, event));
+      response = gatewayResponse(await withTimeout(Promise.resolve(invoke(functionName, event)), integrationTimeoutMs));
     } catch (err) {
+      if (err instanceof IntegrationTimeout) {
+        log(`function ${functionName} did not answer ${method} ${path} within ${integrationTimeoutMs} ms`);
+        finish(jsonResponse(503, { message: 'Service Unavailable' }), corsHeaders);
+        return;
+      }
       log(`function ${functionName} failed on ${method} ${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       response = internalServerError();
     }

@@ -25,7 +25,7 @@ const invoke = async (fn: string, event: APIGatewayProxyEventV2) => {
 
 beforeAll(async () => {
   gateway = await startHttpGateway({ module: gatewayModule, port: 0, invoke });
-  small = await startHttpGateway({ module: gatewayModule, port: 0, invoke, maxBodyBytes: 1024 });
+  small = await startHttpGateway({ module: gatewayModule, port: 0, invoke, maxBodyBytes: 1024, integrationTimeoutMs: 100 });
   const cors = { ...gatewayModule.http.cors!, allowOrigins: ['https://app.example'] };
   strict = await startHttpGateway({ module: { ...gatewayModule, http: { ...gatewayModule.http, cors } }, port: 0, invoke });
 });
@@ -184,6 +184,13 @@ describe('HTTP gateway responses', () => {
 });
 
 describe('HTTP gateway CORS and limits', () => {
+  it('answers 503 Service Unavailable when the function does not answer within the integration timeout', async () => {
+    handlers.respond = () => new Promise(() => {});
+    const res = await fetch(`${small.url}/respond`, { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ message: 'Service Unavailable' });
+  });
+
   it('answers a preflight itself from the CORS declaration', async () => {
     const res = await fetch(`${gateway.url}/echo`, {
       method: 'OPTIONS',
