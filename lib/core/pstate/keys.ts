@@ -26,11 +26,13 @@ export const MAX_VECTOR_INDEX = Number.MAX_SAFE_INTEGER;
 
 export function encodeString(raw: string): string {
   // Characters U+0000..U+0003 become ESC + U+0004..U+0007: below every unescaped character, above TERM.
+  // eslint-disable-next-line no-control-regex -- the escaped characters are control characters
   return raw.replace(/[\u0000-\u0003]/g, (c) => ESC + String.fromCharCode(c.charCodeAt(0) + 4)) + TERM;
 }
 
 export function decodeString(encoded: string): string {
   if (!encoded.endsWith(TERM)) throw new Error('not an encoded string segment');
+  // eslint-disable-next-line no-control-regex -- see encodeString
   return encoded.slice(0, -1).replace(/\u0003([\u0004-\u0007])/g, (_, c: string) => String.fromCharCode(c.charCodeAt(0) - 4));
 }
 

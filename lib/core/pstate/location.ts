@@ -3,7 +3,7 @@
 // values, `n.<field>...` for sizes of subindexed structures), and anything else is one attribute
 // holding the value whole.
 import type { CollectionSchema, KeySchema, Schema } from './schema.ts';
-import { checkPStateSchema, SchemaViolation, validateKey } from './schema.ts';
+import { SchemaViolation, validateKey } from './schema.ts';
 import { ROOT_SK, elementSortKey, encodeIndex, encodeKey, encodeString, partitionKey, type EncodedSegment } from './keys.ts';
 
 export type Step = { kind: 'key'; key: string | number } | { kind: 'field'; name: string };

@@ -5,7 +5,7 @@ import { documentClient } from '../aws-clients.ts';
 import { tableName } from '../environment.ts';
 import type { Schema } from './schema.ts';
 import { readFromItem, stepInto, type Item } from './codec.ts';
-import { decodeIndex, decodeKey, encodeIndex, encodeKey, rangeBounds, structurePrefix } from './keys.ts';
+import { decodeIndex, decodeKey, encodeIndex, rangeBounds, structurePrefix } from './keys.ts';
 import { countAttr, countAttrs, elementOf, itemId, leafAttrs, type ItemKey, type Location } from './location.ts';
 
 export interface ReadOptions {

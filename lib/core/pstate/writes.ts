@@ -357,7 +357,6 @@ export function compile(ops: readonly WriteOp[], knowledge: Knowledge, options: 
         break;
       }
       case 'remove': {
-        if (loc.node.isSubindexed) throw new SchemaViolation(`${loc.pstate}: remove the elements of a subindexed ${loc.node.kind} one by one`);
         const whole = loc.fields.length === 0;
         if (whole && loc.element) {
           if (loc.element.structure.kind === 'vector') throw new SchemaViolation(`${loc.pstate}: vector elements cannot be removed (vectors are append-only)`);
