@@ -4,7 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lib/core/aws-clients.ts';
 import { tableName } from '../../lib/core/environment.ts';
-import type { DepotRecord } from '../../lib/core/topology/records.ts';
+import { sequencePosition, type DepotRecord } from '../../lib/core/topology/records.ts';
 import { Rejection, streamTopology } from '../../lib/core/topology/stream.ts';
 
 /** A counter per partition key: `counter#<key>` holds the sum of the amounts applied to it. */
@@ -20,7 +20,7 @@ export interface Amount {
  * Returns the total after the record.
  */
 export async function applyAmount(record: DepotRecord<Amount>): Promise<number> {
-  const position = record.sequenceNumber.padStart(129, '0');
+  const position = sequencePosition(record.sequenceNumber);
   try {
     const out = await documentClient().send(
       new UpdateCommand({

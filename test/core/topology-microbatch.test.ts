@@ -1,7 +1,9 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '../../lib/core/aws-clients.ts';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { readAckOutcome } from '../../lib/core/ack.ts';
+import { documentClient, kinesisClient } from '../../lib/core/aws-clients.ts';
 import { appendToDepot } from '../../lib/core/depot.ts';
 import { depotStreamName, tableName } from '../../lib/core/environment.ts';
 import { deliverBatch, listShards, readShard, replayDepot } from '../../lib/core/replay.ts';
@@ -127,6 +129,21 @@ describe('microbatch topology', () => {
     const handler = summingTopology('sum-race');
     await Promise.all([deliverBatch(handler, event, 'sum-race'), deliverBatch(handler, event, 'sum-race')]);
     expect(await totalsOf('race-')).toEqual(expectedTotals(records));
+  });
+
+  it('leaves out a record it cannot decode, rejecting it for its appender, and still checkpoints past it', async () => {
+    const requestId = 'undecodable-request';
+    await appendToDepot('ticks', [{ partitionKey: 'odd-0', data: { amount: 1 } }]);
+    await kinesisClient().send(
+      new PutRecordCommand({ StreamName: depotStreamName('ticks'), PartitionKey: 'odd-0', Data: Buffer.from(JSON.stringify({ v: 9, requestId, payload: {} })) }),
+    );
+    await appendToDepot('ticks', [{ partitionKey: 'odd-0', data: { amount: 2 } }]);
+    const event = await shardEvent('odd-');
+    await summingTopology('sum-odd')(event, invocationContext('sum'));
+    expect(await totalsOf('odd-')).toEqual(new Map([['odd-0', 3]]));
+    expect(await readAckOutcome(requestId)).toMatchObject({ ok: false, error: { code: 'AXON_INVALID_RECORD' } });
+    const [shardId] = event.Records[0]!.eventID.split(':');
+    expect(await readCheckpoint('sum-odd', shardId!)).toBe(event.Records.at(-1)!.kinesis.sequenceNumber);
   });
 
   it('refuses a fold of more than 100 items, committing nothing', async () => {

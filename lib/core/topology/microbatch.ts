@@ -10,7 +10,7 @@ import { recordAckOutcome } from '../ack.ts';
 import { documentClient } from '../aws-clients.ts';
 import { tableName } from '../environment.ts';
 import { internalPrefixes, MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
-import { compareSequenceNumbers, decodeRecord, shardIdOf, type DepotRecord, type PayloadParser } from './records.ts';
+import { compareSequenceNumbers, decodeRecord, sequencePosition, shardIdOf, type DepotRecord, type PayloadParser } from './records.ts';
 import type { KinesisTopologyHandler, TopologyContext } from './stream.ts';
 
 export interface FoldResult {
@@ -49,11 +49,6 @@ export class TransactionTooLargeError extends Error {
     this.name = 'TransactionTooLargeError';
   }
 }
-
-// Sequence numbers have up to 129 digits (more than a DynamoDB number holds); zero-padded to a fixed
-// width, string order is numeric order, so the checkpoint condition can compare them.
-const SEQUENCE_WIDTH = 129;
-const padded = (sequenceNumber: string) => sequenceNumber.padStart(SEQUENCE_WIDTH, '0');
 
 export function checkpointKey(topology: string, shardId: string): { pk: string; sk: string } {
   return { pk: `${internalPrefixes.checkpoint}#${topology}#${shardId}`, sk: 'checkpoint' };
@@ -111,12 +106,12 @@ export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>)
           Item: {
             ...checkpointKey(name, shardId),
             sequenceNumber: last,
-            position: padded(last),
+            position: sequencePosition(last),
             committedAt: new Date().toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #position < :first',
           ExpressionAttributeNames: { '#position': 'position' },
-          ExpressionAttributeValues: { ':first': padded(first) },
+          ExpressionAttributeValues: { ':first': sequencePosition(first) },
         },
       };
       try {

@@ -89,6 +89,16 @@ export function compareSequenceNumbers(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+// Sequence numbers have up to 129 digits, more than a DynamoDB number holds; zero-padded to a fixed
+// width, string order is numeric order, so conditions in DynamoDB can compare positions.
+const SEQUENCE_WIDTH = 129;
+
+/** A sequence number as a fixed-width string whose string order is the numeric order. */
+export function sequencePosition(sequenceNumber: string): string {
+  if (!/^\d{1,129}$/.test(sequenceNumber)) throw new RangeError(`not a Kinesis sequence number: ${sequenceNumber}`);
+  return sequenceNumber.padStart(SEQUENCE_WIDTH, '0');
+}
+
 export interface EventSource {
   shardId: string;
   streamArn: string;
