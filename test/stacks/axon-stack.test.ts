@@ -163,6 +163,19 @@ describe.each(modules)('stack of the %s module', (_label, module) => {
     });
   });
 
+  it('reaches every declared PState through some function\'s leading-key grant on the table', () => {
+    const granted = new Set(
+      Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+        .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: { Condition?: Record<string, Record<string, unknown>> }[] }).Statement)
+        .flatMap((s) => {
+          const keys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? [];
+          return Array.isArray(keys) ? keys : [keys];
+        }),
+    );
+    const unreached = module.pstates.map((p) => p.name).filter((name) => !granted.has(`${name}#*`));
+    expect(unreached, 'PStates no function reads or writes').toEqual([]);
+  });
+
   it('alarms on iterator age and DLQ depth per topology and on errors per function, to one encrypted topic', () => {
     const topicId = logicalId(stack.alarms.topic);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
