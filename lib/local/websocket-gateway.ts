@@ -38,10 +38,17 @@ export interface WebSocketGatewayOptions {
   host?: string;
   invoke: InvokeWebSocket;
   log?: (line: string) => void;
-  /** `requestContext.apiId` / `stage` in events. */
+  /** `requestContext.apiId` / `stage` in events (the deployed stage is lib/stacks' WEBSOCKET_STAGE). */
   apiId?: string;
   stage?: string;
+  /** AWS closes a connection with no incoming message for 10 minutes... */
+  idleTimeoutMs?: number;
+  /** ...and any connection after 2 hours. */
+  maxConnectionMs?: number;
 }
+
+export const IDLE_TIMEOUT_MS = 10 * 60_000;
+export const MAX_CONNECTION_MS = 2 * 60 * 60_000;
 
 /** AWS's limit for one incoming WebSocket message. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -71,6 +78,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
   const host = options.host ?? '127.0.0.1';
   const apiId = options.apiId ?? 'local';
   const stage = options.stage ?? 'local';
+  const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  const maxConnectionMs = options.maxConnectionMs ?? MAX_CONNECTION_MS;
   const log = options.log ?? (() => {});
   const routes = new Map(module.websocket.routes.map((r) => [r.route, r.function]));
   const field = module.websocket.routeSelectionField;
@@ -142,8 +151,13 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       },
     };
     connections.set(facts.connectionId, c);
+    const goAway = () => ws.close(1001, 'Going away');
+    let idle = setTimeout(goAway, idleTimeoutMs);
+    const lifetime = setTimeout(goAway, maxConnectionMs);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       c.lastActiveAt = Date.now();
+      clearTimeout(idle);
+      idle = setTimeout(goAway, idleTimeoutMs);
       if (isBinary) {
         // WebSocket APIs take text frames only.
         ws.close(1003, 'Binary frames are not supported');
@@ -154,6 +168,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     });
     ws.on('error', (err) => log(`websocket ${facts.connectionId}: ${err.message}`));
     ws.on('close', (code, reason) => {
+      clearTimeout(idle);
+      clearTimeout(lifetime);
       connections.delete(facts.connectionId);
       const fn = routes.get('$disconnect');
       log(`websocket ${facts.connectionId} closed (${code})`);

@@ -236,6 +236,20 @@ describe('@connections management API (real ApiGatewayManagementApiClient)', () 
   });
 });
 
+describe('WebSocket gateway connection limits', () => {
+  it('closes an idle connection with 1001 and runs $disconnect', async () => {
+    const own = await startWebSocketGateway({ module: gatewayModule, port: 0, invoke, idleTimeoutMs: 50 });
+    try {
+      const client = await open(`${own.url}/?access_token=good`);
+      expect(await client.closed).toBe(1001);
+      await eventually(() => expect(callsOf('disconnect')).toHaveLength(1));
+      expect(own.connectionCount()).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 describe('WebSocket gateway stop', () => {
   it('closes every socket, running $disconnect for each', async () => {
     const own = await startWebSocketGateway({ module: gatewayModule, port: 0, invoke });
