@@ -23,6 +23,7 @@ export class WriteConflict extends Error {
 
 function wrap(err: unknown): unknown {
   const e = err as { name?: string; message?: string; CancellationReasons?: { Code?: string }[] };
+  if (e.name === 'TransactionConflictException') return new WriteConflict(e.message ?? 'transaction conflict');
   if (e.name === 'ConditionalCheckFailedException') return new WriteConflict(e.message ?? 'condition failed');
   if (e.name === 'TransactionCanceledException') {
     const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
