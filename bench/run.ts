@@ -10,56 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resetClients } from '../lib/core/aws-clients.ts';
 import { startEngines, type Engines } from '../lib/local/engines.ts';
-import { OUTSIDE_PHASES, RequestAccounting } from './accounting.ts';
+import { RequestAccounting } from './accounting.ts';
 import { renderChart } from './chart.ts';
-import { formatReport, newReport, readReport, reportFileName, writeReport, type SectionResult } from './report.ts';
-import { SkipSection, type BenchContext, type BenchSection } from './section.ts';
+import { formatReport, newReport, readReport, reportFileName, writeReport } from './report.ts';
+import { runSection } from './runner.ts';
 import { sections as registry } from './sections/index.ts';
 
 const usage = `usage: npm run bench -- [section...] [--url URL] [--out DIR]
 sections: ${registry.map((s) => s.name).join(', ')} (default: all)`;
-
-async function runSection(section: BenchSection, accounting: RequestAccounting, url: string | undefined): Promise<SectionResult> {
-  const result: SectionResult = { name: section.name, description: section.description, status: 'ok', durationMs: 0, figures: [], phases: [] };
-  const phaseKey = (name: string) => `${section.name}/${name}`;
-  const ctx: BenchContext = {
-    url,
-    log: (line) => console.log(`  [${section.name}] ${line}`),
-    phase: async (name, fn) => {
-      const started = performance.now();
-      try {
-        return await accounting.during(phaseKey(name), fn);
-      } finally {
-        const durationMs = performance.now() - started;
-        const operations = accounting.phaseCounts(phaseKey(name));
-        const existing = result.phases.find((p) => p.name === name);
-        if (existing) Object.assign(existing, { durationMs: existing.durationMs + durationMs, operations });
-        else result.phases.push({ name, durationMs, operations });
-      }
-    },
-    figure: (name, value, unit, phase, at) => {
-      result.figures.push({ name, value, unit, ...(phase !== undefined && { phase }), ...(at !== undefined && { at }) });
-    },
-  };
-  const started = performance.now();
-  try {
-    // Requests a section makes outside its phases (setup, teardown) are reported as their own phase.
-    await accounting.during(phaseKey(OUTSIDE_PHASES), () => section.run(ctx));
-  } catch (error) {
-    if (error instanceof SkipSection) {
-      result.status = 'skipped';
-      result.reason = error.message;
-    } else {
-      result.status = 'failed';
-      result.reason = error instanceof Error ? error.message : String(error);
-      console.error(error);
-    }
-  }
-  result.durationMs = performance.now() - started;
-  const outside = accounting.phaseCounts(phaseKey(OUTSIDE_PHASES));
-  if (outside.length > 0) result.phases.push({ name: OUTSIDE_PHASES, durationMs: 0, operations: outside });
-  return result;
-}
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

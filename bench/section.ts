@@ -1,4 +1,5 @@
 // The contract between the bench runner and a benchmark section.
+import type { OperationCount } from './accounting.ts';
 //
 // Phases are sequential: `phase` attributes every AWS request made during `fn` to that phase (through
 // the request-accounting middleware on the shared clients) and must not be nested or run concurrently.
@@ -19,6 +20,11 @@ export interface BenchContext {
   figure(name: string, value: number, unit: string, phase?: string, at?: ChartPoint): void;
   /** Base URL of a running Axon HTTP server, when there is one. */
   url?: string;
+  /**
+   * AWS requests counted so far in a phase of this section (e.g. to report requests or capacity
+   * units per message with `usageFromAccounting` from cost-model.ts). Optional for other runners.
+   */
+  requests?(phase: string): OperationCount[];
 }
 
 export interface BenchSection {

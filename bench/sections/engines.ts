@@ -32,6 +32,14 @@ async function measure(ctx: BenchContext, operation: string, concurrency: number
   ctx.figure(`${operation} p50`, percentile(result.latencies, 0.5), 'ms', phase, at);
   ctx.figure(`${operation} p95`, percentile(result.latencies, 0.95), 'ms', phase, at);
   ctx.figure(`${operation} errors`, result.errors, 'count', phase);
+  // Billed units per call as the engine reports them (DynamoDB Local's ConsumedCapacity).
+  const counts = ctx.requests?.(phase) ?? [];
+  const calls = counts.reduce((n, c) => n + c.requests, 0);
+  if (calls > 0) {
+    const units = counts.reduce((n, c) => n + c.readCapacityUnits + c.writeCapacityUnits + c.putPayloadUnits, 0);
+    const unit = operation === 'PutRecord' ? 'PUT payload units' : operation === 'PutItem' ? 'WCU' : 'RCU';
+    ctx.figure(`${operation} ${unit} per call`, units / calls, unit, phase);
+  }
   ctx.log(`${phase}: ${ok} ok, ${result.errors} errors in ${(result.elapsedMs / 1000).toFixed(1)} s`);
 }
 
