@@ -69,6 +69,15 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   for (const user of invitees) if (!isValidUserId(user)) throw invalidParam(`Invalid user id in invite: ${user}`);
   if ((request.invite_3pid ?? []).length > 0) throw invalidParam('Third-party invites are not supported');
 
+  const override = request.power_level_content_override as JsonObject | undefined;
+  // As Synapse: an override that lists users must keep the creator, who sends the rest of the room.
+  if (override?.users !== undefined) {
+    const users = override.users;
+    if (typeof users !== 'object' || users === null || Array.isArray(users) || !Object.hasOwn(users, creator)) {
+      throw invalidParam(`power_level_content_override.users must contain ${creator}`);
+    }
+  }
+
   const initialState = request.initial_state ?? [];
   for (const state of initialState) {
     if (state.type === 'm.room.create' || state.type === 'm.room.member') {
@@ -102,7 +111,7 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
     for (const user of invitees) users[user] = users[creator] ?? 100;
     powerLevels.users = users;
   }
-  Object.assign(powerLevels, request.power_level_content_override ?? {});
+  Object.assign(powerLevels, override ?? {});
   events.push(state('m.room.power_levels', powerLevels));
 
   // 4. canonical alias

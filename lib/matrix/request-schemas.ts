@@ -16,7 +16,8 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Parses a request body with a schema, throwing the spec's MatrixError on failure. */
 export function parseRequestBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw notJson('Request body must be a JSON object');
+  // Valid JSON of the wrong shape is M_BAD_JSON (as Synapse answers); unparsable text is M_NOT_JSON.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badJson('Content must be a JSON object');
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -73,7 +73,8 @@ describe('createRoom plan', () => {
     // The creator would lose the level to send the rest of the initial state.
     expect(errcodeOf({ power_level_content_override: { users: { [creator]: 0 } }, name: 'x' })).toBe('M_INVALID_ROOM_STATE');
     expect(errcodeOf({ power_level_content_override: { ban: 1.5 } })).toBe('M_BAD_JSON');
-    expect(errcodeOf([])).toBe('M_NOT_JSON');
+    expect(errcodeOf([])).toBe('M_BAD_JSON');
+    expect(errcodeOf({ power_level_content_override: { users: { '@bob:localhost': 100 } } })).toBe('M_INVALID_PARAM');
     expect(errcodeOf({})).toBeUndefined();
   });
 });

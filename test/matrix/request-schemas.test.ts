@@ -18,7 +18,7 @@ describe('request bodies', () => {
     expect(errcode(() => parseRequestBody(schema, {}))).toBe('M_MISSING_PARAM');
     expect(errcode(() => parseRequestBody(schema, { a: 1 }))).toBe('M_BAD_JSON');
     expect(errcode(() => parseRequestBody(schema, { a: 'x', nested: {} }))).toBe('M_MISSING_PARAM');
-    expect(errcode(() => parseRequestBody(schema, 'text'))).toBe('M_NOT_JSON');
+    expect(errcode(() => parseRequestBody(schema, ['a']))).toBe('M_BAD_JSON');
     expect(parseRequestBody(schema, { a: 'x' })).toEqual({ a: 'x' });
   });
   it('refuses non-JSON text with M_NOT_JSON', () => {
