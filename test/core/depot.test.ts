@@ -1,15 +1,59 @@
-import type { PutRecordsCommandInput, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import {
+  ProvisionedThroughputExceededException,
+  type PutRecordsCommandInput,
+  type PutRecordsCommandOutput,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
 import type { Pluggable } from '@smithy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendRecord,
   appendToDepot,
+  DepotAppendError,
   DepotRecordTooLargeError,
   MAX_RECORD_BYTES,
   type DepotEnvelope,
 } from '../../lib/core/depot.ts';
 import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
 import { readDepot, setUpDepot } from './topology-fixtures.ts';
+
+let refused = 0;
+
+/**
+ * Fault injection on the real client: PutRecords entries chosen by `refuse` are held back from
+ * kinesis-mock and answered as throttled, the way Kinesis answers a partially failed request.
+ * A lone record (PutRecord) chosen by `refuse` fails as a throttled PutRecord does.
+ */
+function refuseEntries(refuse: (entry: PutRecordsRequestEntry) => boolean): Pluggable<object, object> {
+  type Next = (args: { input: unknown }) => Promise<{ output: unknown }>;
+  return {
+    applyToStack(stack) {
+      (stack as { add: (mw: unknown, o: object) => void }).add(
+        (next: Next, ctx: { commandName?: string }) => async (args: { input: unknown }) => {
+          if (ctx.commandName === 'PutRecordCommand' && refuse(args.input as PutRecordsRequestEntry)) {
+            refused++;
+            throw new ProvisionedThroughputExceededException({ message: 'Rate exceeded for shard', $metadata: {} });
+          }
+          if (ctx.commandName !== 'PutRecordsCommand') return next(args);
+          const input = args.input as PutRecordsCommandInput;
+          const entries = input.Records ?? [];
+          const keep = entries.map((e) => !refuse(e));
+          const result = await next({ ...args, input: { ...input, Records: entries.filter((_, i) => keep[i]) } });
+          const output = result.output as PutRecordsCommandOutput;
+          const answered = [...(output.Records ?? [])];
+          output.Records = keep.map((k) => {
+            if (k) return answered.shift()!;
+            refused++;
+            return { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard' };
+          });
+          output.FailedRecordCount = (output.FailedRecordCount ?? 0) + keep.filter((k) => !k).length;
+          return result;
+        },
+        { step: 'initialize', name: 'refusePutRecordsEntries' },
+      );
+    },
+  };
+}
 
 const decode = (data: Uint8Array | undefined) => JSON.parse(Buffer.from(data!).toString('utf8')) as DepotEnvelope;
 
@@ -29,14 +73,14 @@ describe('depot appends', () => {
   });
 
   it('appends more than one request holds, keeping the order of every partition key', async () => {
-    // 1200 records over 40 keys: 40 heads per round, so 30 rounds; and 700 distinct keys below
+    // 400 records over 40 keys: 40 heads per round, so 10 rounds; and 700 distinct keys below
     // force requests over the 500-record limit.
     const keys = Array.from({ length: 40 }, (_, i) => `room-${i}`);
-    const records = Array.from({ length: 1200 }, (_, i) => ({ partitionKey: keys[i % keys.length]!, data: { n: i } }));
+    const records = Array.from({ length: 400 }, (_, i) => ({ partitionKey: keys[i % keys.length]!, data: { n: i } }));
     const wide = Array.from({ length: 700 }, (_, i) => ({ partitionKey: `wide-${i}`, data: { n: i } }));
     const appended = await appendToDepot('events', [...records, ...wide]);
-    expect(appended).toHaveLength(1900);
-    expect(new Set(appended.map((a) => `${a.shardId}:${a.sequenceNumber}`)).size).toBe(1900);
+    expect(appended).toHaveLength(1100);
+    expect(new Set(appended.map((a) => `${a.shardId}:${a.sequenceNumber}`)).size).toBe(1100);
 
     const inStream = [...(await readDepot('events')).values()].flat();
     for (const key of keys) {
@@ -49,35 +93,13 @@ describe('depot appends', () => {
   });
 
   it('retries the entries a PutRecords refuses without losing, duplicating or reordering any', async () => {
-    // Fault injection on the real client: a third of the entries of the first requests are held
-    // back from kinesis-mock and answered as throttled, as Kinesis answers a partial failure.
-    let requests = 0;
-    let refused = 0;
-    const failSome: Pluggable<object, object> = {
-      applyToStack(stack) {
-        (stack as { add: (mw: unknown, o: object) => void }).add(
-          (next: (args: { input: unknown }) => Promise<{ output: unknown }>, ctx: { commandName?: string }) =>
-            async (args: { input: unknown }) => {
-              if (ctx.commandName !== 'PutRecordsCommand' || ++requests > 6) return next(args);
-              const input = args.input as PutRecordsCommandInput;
-              const entries = input.Records ?? [];
-              const keep = entries.map((_, i) => i % 3 !== 1);
-              const result = await next({ ...args, input: { ...input, Records: entries.filter((_, i) => keep[i]) } });
-              const output = result.output as PutRecordsCommandOutput;
-              const answered = [...(output.Records ?? [])];
-              output.Records = keep.map((k) => {
-                if (k) return answered.shift()!;
-                refused++;
-                return { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard' };
-              });
-              output.FailedRecordCount = (output.FailedRecordCount ?? 0) + keep.filter((k) => !k).length;
-              return result;
-            },
-          { step: 'initialize', name: 'failSomePutRecordsEntries' },
-        );
-      },
-    };
-    addClientPlugin(failSome);
+    // Every third entry seen refused, over the first 300 entries: heads of keys fail at varying places.
+    let seen = 0;
+    const plugin = refuseEntries(() => {
+      const n = seen++;
+      return n < 300 && n % 3 === 1;
+    });
+    addClientPlugin(plugin);
     try {
       const keys = Array.from({ length: 10 }, (_, i) => `retry-${i}`);
       const records = Array.from({ length: 200 }, (_, i) => ({ partitionKey: keys[i % 10]!, data: { n: i } }));
@@ -90,7 +112,29 @@ describe('depot appends', () => {
         expect(read).toEqual(sent);
       }
     } finally {
-      removeClientPlugin(failSome);
+      removeClientPlugin(plugin);
+    }
+  });
+
+  it('gives up on a key that keeps failing, saying which records were not appended, and appends the rest', async () => {
+    const plugin = refuseEntries((entry) => entry.PartitionKey === 'stuck');
+    addClientPlugin(plugin);
+    try {
+      const records = [
+        { partitionKey: 'stuck', data: 1 },
+        { partitionKey: 'free', data: 2 },
+        { partitionKey: 'stuck', data: 3 },
+        { partitionKey: 'free', data: 4 },
+      ];
+      const error = await appendToDepot('events', records, { maxAttempts: 3, baseDelayMs: 1 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DepotAppendError);
+      expect((error as DepotAppendError).failed.map((f) => f.record.data)).toEqual([1, 3]);
+      expect((error as DepotAppendError).appended.filter(Boolean).map((a) => a!.partitionKey)).toEqual(['free', 'free']);
+      const inStream = [...(await readDepot('events')).values()].flat();
+      expect(inStream.filter((r) => r.PartitionKey === 'stuck')).toEqual([]);
+      expect(inStream.filter((r) => r.PartitionKey === 'free').map((r) => decode(r.Data).payload)).toEqual([2, 4]);
+    } finally {
+      removeClientPlugin(plugin);
     }
   });
 
