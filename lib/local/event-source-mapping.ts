@@ -8,6 +8,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { kinesisClient } from '../core/aws-clients.ts';
 import { depotStreamName } from '../core/environment.ts';
 import type { ModuleDecl, TopologyDecl } from '../core/module.ts';
+import { onAppend } from './event-source-mapping/append-signal.ts';
 import { accountOf } from './event-source-mapping/kinesis-event.ts';
 import { ShardPoller } from './event-source-mapping/shard-poller.ts';
 
@@ -37,12 +38,15 @@ export interface EventSourceMappingOptions {
   module: ModuleDecl;
   invoke: InvokeTopology;
   /**
-   * Pause after an empty GetRecords, per shard. kinesis-mock answers at once (no long poll), so
-   * this bounds both the idle request rate (1000 / pollIntervalMs per shard and topology) and the
-   * added latency of a record appended to an idle shard. Default 50 ms: low enough for the ack path
-   * (HTTP waits for the topology), and a few hundred cheap local requests a second for Axon's shards.
+   * Pause after an empty GetRecords, per shard and topology (kinesis-mock answers at once, it never
+   * long-polls). Each further empty poll doubles the pause up to `maxPollIntervalMs`, so idle
+   * pollers cost kinesis-mock little CPU; an append made through this process' shared Kinesis client
+   * (the local handlers' appends) and a call of `idle()` make the stream's pollers poll at once, so
+   * the ack path does not wait for the slow poll. Records appended by other processes are seen
+   * within `maxPollIntervalMs`. Defaults 50 ms and 500 ms.
    */
   pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
   log?: (line: string) => void;
   /** First pause before retrying a failed batch (doubles per retry). Default 100 ms. */
   retryDelayMs?: number;
@@ -69,7 +73,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 class TopologyMapping implements MappingHandle {
   constructor(
     readonly topology: string,
-    private readonly pollers: readonly ShardPoller[],
+    readonly pollers: readonly ShardPoller[],
   ) {}
 
   start(): void {
@@ -139,6 +143,7 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
             source: { shardId: shard.ShardId ?? '', streamArn: stream.arn, awsRegion, invokeIdentityArn },
             invoke: (event) => options.invoke(topology.function, event),
             pollIntervalMs: options.pollIntervalMs ?? 50,
+            maxPollIntervalMs: Math.max(options.maxPollIntervalMs ?? 500, options.pollIntervalMs ?? 50),
             retryDelayMs: options.retryDelayMs ?? 100,
             maxBackoffMs: options.maxBackoffMs ?? 5_000,
             bisectBatchOnFunctionError: options.bisectBatchOnFunctionError ?? true,
@@ -149,6 +154,12 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
       return new TopologyMapping(topology.name, pollers);
     }),
   );
+  const pollersOf = new Map<string, ShardPoller[]>();
+  for (const m of mappings) {
+    const stream = (await streamOf(options.module.topologies.find((t) => t.name === m.topology)!)).name;
+    pollersOf.set(stream, [...(pollersOf.get(stream) ?? []), ...m.pollers]);
+  }
+  const stopListening = onAppend((stream) => pollersOf.get(stream)?.forEach((p) => p.nudge()));
   for (const m of mappings) m.start();
   const byName = new Map(mappings.map((m) => [m.topology, m]));
   return {
@@ -159,6 +170,7 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
       return mapping;
     },
     async stop() {
+      stopListening();
       await Promise.all(mappings.map((m) => m.stop()));
     },
     async idle(timeoutMs = defaultIdleTimeoutMs) {

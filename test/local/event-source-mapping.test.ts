@@ -5,7 +5,9 @@ import { KinesisDataStreamSchema } from '@aws-lambda-powertools/parser/schemas/k
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/engines.ts';
-import { resetClients } from '../../lib/core/aws-clients.ts';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { kinesisClient, resetClients } from '../../lib/core/aws-clients.ts';
+import { depotStreamName } from '../../lib/core/environment.ts';
 import { startEventSourceMappings, type EventSourceMappings } from '../../lib/local/event-source-mapping.ts';
 import { listCheckpoints, writeCheckpoint } from '../../lib/local/shard-checkpoints.ts';
 import { append, appendAll, eventually, payloadsOf, setUpMapping, type Payload } from '../fixtures/esm/harness.ts';
@@ -111,6 +113,24 @@ describe('local Kinesis event source mapping', () => {
     await appendAll(h, [0, 1, 2].map((n) => ({ key: 'k', n })));
     await running.idle();
     expect(events.map(payloadsOf).flat().map((p) => p.n)).toEqual([0, 1, 2]);
+  });
+
+  it('polls an idle shard slowly, but at once when this process appends to its stream', async () => {
+    const h = await setUpMapping('esm-nudge', 2, {});
+    const delivered: Payload[] = [];
+    running = await startEventSourceMappings({
+      module: h.module,
+      invoke: async (_fn, event) => void delivered.push(...payloadsOf(event)),
+      // After one empty poll a shard would wait a minute before polling again...
+      pollIntervalMs: 60_000,
+      maxPollIntervalMs: 60_000,
+      log: quiet,
+    });
+    await running.idle();
+    // ...but an append through the shared client (as the local handlers append) wakes its pollers.
+    await kinesisClient().send(new PutRecordCommand({ StreamName: depotStreamName('events'), PartitionKey: 'k', Data: Buffer.from('{"key":"k","n":0}') }));
+    await eventually(() => delivered.length === 1, 'the appended record is delivered', 15_000);
+    expect(delivered).toEqual([{ key: 'k', n: 0 }]);
   });
 
   it('resumes from the persisted checkpoints after a stop and a fresh start: nothing twice, nothing missed', async () => {

@@ -23,8 +23,12 @@ export interface ShardPollerOptions {
   streamCreatedAt: string;
   source: EventSource;
   invoke: (event: KinesisStreamEvent) => Promise<unknown>;
-  /** Pause after a GetRecords that returned nothing (kinesis-mock answers at once, never long-polls). */
+  /**
+   * Pause after a GetRecords that returned nothing (kinesis-mock answers at once, never long-polls);
+   * it doubles with each further empty poll up to `maxPollIntervalMs`, and is cut short by `nudge()`.
+   */
   pollIntervalMs: number;
+  maxPollIntervalMs: number;
   /** First pause before retrying a failed batch; doubles per retry up to `maxBackoffMs`. */
   retryDelayMs: number;
   /** Ceiling of every backoff (failed batches, engines not answering). */
@@ -45,6 +49,8 @@ interface Run {
   stopped: boolean;
   /** Cuts the run's current pause short. */
   wake?: () => void;
+  /** Set while the run waits for new records: ends that wait (never a backoff). */
+  nudge?: () => void;
 }
 
 interface CaughtUpWaiter {
@@ -112,11 +118,18 @@ export class ShardPoller {
     await this.loop;
   }
 
+  /** Poll now if waiting for new records (something was appended). */
+  nudge(): void {
+    this.current?.nudge?.();
+  }
+
   /** Resolves after a poll that started now or later found nothing new and nothing pending. */
   whenCaughtUp(): Promise<void> {
     if (this.finished) return Promise.resolve();
     if (!this.running) return Promise.reject(new Error(`event source mapping ${this.name} is stopped`));
-    return new Promise((resolve, reject) => this.waiters.push({ afterPoll: this.pollsStarted + 1, resolve, reject }));
+    const caughtUp = new Promise<void>((resolve, reject) => this.waiters.push({ afterPoll: this.pollsStarted + 1, resolve, reject }));
+    this.nudge();
+    return caughtUp;
   }
 
   private caughtUp(poll: number): void {
@@ -132,15 +145,17 @@ export class ShardPoller {
   }
 
   /** A pause that `stop()` cuts short. */
-  private sleep(run: Run, ms: number): Promise<void> {
+  private sleep(run: Run, ms: number, waitingForRecords = false): Promise<void> {
     return new Promise((resolve) => {
       if (run.stopped) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
+        if (run.nudge === done) run.nudge = undefined;
         resolve();
       }
       run.wake = done;
+      if (waitingForRecords) run.nudge = done;
     });
   }
 
@@ -189,6 +204,7 @@ export class ShardPoller {
     let buffer: KinesisRecord[] = [];
     let firstBufferedAt = 0;
     let readFailures = 0;
+    let emptyPolls = 0;
 
     while (!run.stopped) {
       if (!closed && buffer.length < topology.batchSize) {
@@ -220,6 +236,7 @@ export class ShardPoller {
           iterator = page.NextShardIterator;
           if (!iterator) closed = true;
           const records = page.Records ?? [];
+          emptyPolls = records.length ? 0 : emptyPolls + 1;
           if (records.length) {
             if (!buffer.length) firstBufferedAt = Date.now();
             buffer.push(...records);
@@ -266,7 +283,9 @@ export class ShardPoller {
         return;
       }
       // Gathering for the batching window, or idle: either way, do not spin.
-      await this.sleep(run, buffer.length ? Math.min(this.options.pollIntervalMs, windowLeft) : this.options.pollIntervalMs);
+      const { pollIntervalMs, maxPollIntervalMs } = this.options;
+      const idleFor = Math.min(maxPollIntervalMs, pollIntervalMs * 2 ** Math.min(16, Math.max(0, emptyPolls - 1)));
+      await this.sleep(run, buffer.length ? Math.min(pollIntervalMs, windowLeft) : idleFor, true);
     }
   }
 
