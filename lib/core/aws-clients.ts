@@ -19,15 +19,20 @@ export function localClientConfig(endpoint: string) {
   } satisfies DynamoDBClientConfig;
 }
 
-/** Middleware added to every client this module creates (request accounting in benchmarks). */
-const plugins: Pluggable<object, object>[] = [];
+/**
+ * Middleware added to every client this module creates (request accounting in benchmarks). It sees
+ * every service's inputs and outputs, so it is typed loosely on purpose.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ClientPlugin = Pluggable<any, any>;
+const plugins: ClientPlugin[] = [];
 
-export function addClientPlugin(plugin: Pluggable<object, object>): void {
+export function addClientPlugin(plugin: ClientPlugin): void {
   plugins.push(plugin);
   resetClients();
 }
 
-export function removeClientPlugin(plugin: Pluggable<object, object>): void {
+export function removeClientPlugin(plugin: ClientPlugin): void {
   const i = plugins.indexOf(plugin);
   if (i >= 0) plugins.splice(i, 1);
   resetClients();
@@ -45,7 +50,7 @@ let kinesis: KinesisClient | undefined;
 export function dynamoClient(): DynamoDBClient {
   if (!dynamo) {
     dynamo = new DynamoDBClient(configFor('AXON_DYNAMODB_ENDPOINT'));
-    for (const p of plugins) dynamo.middlewareStack.use(p as Pluggable<never, never>);
+    for (const p of plugins) dynamo.middlewareStack.use(p);
   }
   return dynamo;
 }
@@ -62,7 +67,7 @@ export function documentClient(): DynamoDBDocumentClient {
 export function kinesisClient(): KinesisClient {
   if (!kinesis) {
     kinesis = new KinesisClient(configFor('AXON_KINESIS_ENDPOINT'));
-    for (const p of plugins) kinesis.middlewareStack.use(p as Pluggable<never, never>);
+    for (const p of plugins) kinesis.middlewareStack.use(p);
   }
   return kinesis;
 }

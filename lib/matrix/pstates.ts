@@ -1,0 +1,159 @@
+// Axon's PStates: each one shaped for the queries it serves (ARCHITECTURE §5). Topologies write
+// them; HTTP operations read them. Keys are Matrix ids unless said otherwise.
+import { z } from 'zod';
+import { boolean, json, map, number, pstate, record, string, vector } from '../core/pstate/index.ts';
+import type { RoomEvent } from './events.ts';
+import type { PushRuleset } from './push-rules.ts';
+
+const jsonObject = z.record(z.string(), z.unknown());
+const roomEvent = z.custom<RoomEvent>((v) => typeof v === 'object' && v !== null && typeof (v as RoomEvent).event_id === 'string');
+
+// --- Accounts (written by the users topology) ---
+
+/** user id → account. */
+export const users = pstate(
+  'users',
+  map(
+    string(),
+    record({
+      passwordHash: string(),
+      createdTs: number(),
+      deactivated: boolean(),
+      displayname: string(),
+      avatarUrl: string(),
+      admin: boolean(),
+    }),
+  ),
+);
+
+/** sha256(access token) → who it authenticates. Tokens themselves are never stored. */
+export const accessTokens = pstate(
+  'accessTokens',
+  map(string(), record({ userId: string(), deviceId: string(), createdTs: number() })),
+);
+
+/** user id → device id → device. */
+export const devices = pstate(
+  'devices',
+  map(
+    string(),
+    map(
+      string(),
+      record({
+        displayName: string(),
+        createdTs: number(),
+        lastSeenTs: number(),
+        lastSeenIp: string(),
+        tokenHash: string(),
+      }),
+    ).subindexed(),
+  ),
+);
+
+/** user id → key (`<room id or empty>\u0000<type>`) → account data content. */
+export const accountData = pstate('accountData', map(string(), map(string(), json(jsonObject)).subindexed()));
+
+/** user id → filter id → the filter exactly as uploaded (clients deep-compare it). */
+export const filters = pstate('filters', map(string(), map(string(), json(jsonObject)).subindexed()));
+
+/** user id → the user's push ruleset (absent: the spec's defaults). */
+export const pushRules = pstate('pushRules', map(string(), json(z.custom<PushRuleset>((v) => typeof v === 'object' && v !== null))));
+
+// --- Rooms (written by the rooms topology) ---
+
+/** room alias → room. */
+export const roomAliases = pstate('roomAliases', map(string(), record({ roomId: string(), creator: string() })));
+
+/** room id → what every read of the room needs first. */
+export const roomInfo = pstate(
+  'roomInfo',
+  map(
+    string(),
+    record({
+      version: string(),
+      creator: string(),
+      createdTs: number(),
+      /** Position of the newest event (the timeline's size). */
+      lastPosition: number(),
+      /** Depot sequence number and shard of the newest event, for sync. */
+      lastSeq: string(),
+      shardId: string(),
+      joinedCount: number(),
+      invitedCount: number(),
+      /** Listed in the public room directory. */
+      published: boolean(),
+    }),
+  ),
+);
+
+/** room id → `stateKeyOf(type, state key)` → the current state event. */
+export const roomState = pstate('roomState', map(string(), map(string(), json(roomEvent)).subindexed()));
+
+/** room id → user id → the member's current membership (count = everyone ever a member). */
+export const roomMembers = pstate(
+  'roomMembers',
+  map(
+    string(),
+    map(
+      string(),
+      record({
+        membership: string(),
+        eventId: string(),
+        position: number(),
+        displayname: string(),
+        avatarUrl: string(),
+      }),
+    ).subindexed(),
+  ),
+);
+
+/** user id → room id → the user's membership there, with where it changed (for sync). */
+export const memberRooms = pstate(
+  'memberRooms',
+  map(
+    string(),
+    map(string(), record({ membership: string(), eventId: string(), position: number(), seq: string(), forgotten: boolean() })).subindexed(),
+  ),
+);
+
+/** One timeline entry: the event and where the depot put it (for sync tokens). */
+export const timelineEntry = z.object({
+  event: roomEvent,
+  /** Kinesis sequence number of the command that produced the event. */
+  seq: z.string(),
+  /** history_visibility in force when the event was sent. */
+  visibility: z.string(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntry>;
+
+/** room id → the room's events in order; index = position - 1 (event `depth` = position). */
+export const roomTimeline = pstate('roomTimeline', map(string(), vector(json(timelineEntry)).subindexed()));
+
+/** event id → where it is. */
+export const eventLocations = pstate('eventLocations', map(string(), record({ roomId: string(), position: number() })));
+
+/** room id → user id → the user's membership changes, in order (history visibility reads). */
+export const membershipHistory = pstate(
+  'membershipHistory',
+  map(string(), map(string(), vector(record({ position: number(), membership: string() })).subindexed()).subindexed()),
+);
+
+/** `<user id>\u0000<device id>\u0000<txn id>` → the event it created (idempotent sends). */
+export const transactionIds = pstate('transactionIds', map(string(), record({ eventId: string(), roomId: string() })));
+
+/** `directory` → room ids published in the public room directory. */
+export const publicRooms = pstate('publicRooms', map(string(), map(string(), number()).subindexed()));
+
+export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules] as const;
+export const roomPStates = [
+  roomAliases,
+  roomInfo,
+  roomState,
+  roomMembers,
+  memberRooms,
+  roomTimeline,
+  eventLocations,
+  membershipHistory,
+  transactionIds,
+  publicRooms,
+] as const;
