@@ -159,13 +159,24 @@ export function idleLongPollUserPerMonth(options: IdleLongPollOptions): Cost {
   return usageCost(idleLongPollUsagePerMonth(options), options);
 }
 
+export interface AccountingOptions {
+  /**
+   * DynamoDB Local reports one capacity unit per item of a transaction where AWS bills two (and
+   * reports two). Set this for counts taken against DynamoDB Local to price them as AWS would.
+   */
+  transactionalUnitsReportedOnce?: boolean;
+}
+
+const transactionalOperations = new Set(['TransactWriteItems', 'TransactGetItems', 'ExecuteTransaction']);
+
 /** Usage recorded by the request accounting (SDK calls and events recorded by hand). */
-export function usageFromAccounting(operations: readonly OperationCount[]): Usage {
+export function usageFromAccounting(operations: readonly OperationCount[], options: AccountingOptions = {}): Usage {
   let u = usage();
   for (const op of operations) {
+    const capacityFactor = options.transactionalUnitsReportedOnce && op.service === 'DynamoDB' && transactionalOperations.has(op.operation) ? 2 : 1;
     u = addUsage(u, usage({
-      dynamoReadUnits: op.readCapacityUnits,
-      dynamoWriteUnits: op.writeCapacityUnits,
+      dynamoReadUnits: op.readCapacityUnits * capacityFactor,
+      dynamoWriteUnits: op.writeCapacityUnits * capacityFactor,
       kinesisRecords: op.kinesisRecords,
       kinesisPutPayloadUnits: op.putPayloadUnits,
       kinesisBytesIn: op.kinesisBytesIn,

@@ -46,6 +46,8 @@ export interface BenchReport {
   date: string;
   /** What was measured: the local engines started by the runner, or a URL. */
   target: string;
+  /** True when the counts come from DynamoDB Local and kinesis-mock (see AccountingOptions). */
+  localEngines: boolean;
   machine: MachineInfo;
   prices: { checkedOn: string; region: string };
   sections: SectionResult[];
@@ -62,8 +64,8 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-export function newReport(target: string, date = new Date()): BenchReport {
-  return { date: date.toISOString(), target, machine: machineInfo(), prices: { checkedOn: PRICES_CHECKED_ON, region: PRICES_REGION }, sections: [] };
+export function newReport(target: string, date = new Date(), localEngines = true): BenchReport {
+  return { date: date.toISOString(), target, localEngines, machine: machineInfo(), prices: { checkedOn: PRICES_CHECKED_ON, region: PRICES_REGION }, sections: [] };
 }
 
 /** `<YYYY-MM-DD>.<extension>` of the run's date (UTC). A second run on a day replaces the first. */
@@ -97,7 +99,7 @@ function table(header: string[], rows: string[][], rightAligned: boolean[]): str
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function formatSection(section: SectionResult): string {
+export function formatSection(section: SectionResult, localEngines = true): string {
   const title = `== ${section.name}: ${section.description} — ${section.status}${section.reason ? ` (${section.reason})` : ''}, ${(section.durationMs / 1000).toFixed(1)} s`;
   const parts = [title];
   if (section.figures.length > 0) {
@@ -117,12 +119,13 @@ export function formatSection(section: SectionResult): string {
       formatNumber(op.writeCapacityUnits),
       String(op.kinesisRecords),
       String(op.putPayloadUnits),
-      op.requests > 0 ? formatNumber((usageCost(usageFromAccounting([op])).total / op.requests) * 1e6) : '',
+      op.requests > 0 ? formatNumber((usageCost(usageFromAccounting([op], { transactionalUnitsReportedOnce: localEngines })).total / op.requests) * 1e6) : '',
     ]),
   );
   if (rows.length > 0) {
     // $/1M req: what a million such requests would cost at the listed prices (capacity and payload
-    // units as measured here; Kinesis in on-demand mode; per-request Lambda/API costs not included).
+    // units as measured here, transactions at AWS's two units per item; Kinesis in on-demand mode;
+    // per-request Lambda/API costs not included).
     parts.push(table(
       ['phase', 'AWS operation', 'requests', 'errors', 'RCU', 'WCU', 'records', 'PUT units', '$/1M req'],
       rows,
@@ -139,5 +142,5 @@ export function formatReport(report: BenchReport): string {
     `machine: ${m.cores} × ${m.cpuModel}, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${m.node}, ${m.os}`,
     `prices: ${report.prices.region} list prices checked on ${report.prices.checkedOn} (see bench/pricing.ts)`,
   ].join('\n');
-  return [head, ...report.sections.map(formatSection)].join('\n\n');
+  return [head, ...report.sections.map((s) => formatSection(s, report.localEngines))].join('\n\n');
 }

@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const outDir = values.out ? resolve(values.out) : fileURLToPath(new URL('./results/', import.meta.url));
   const url = values.url;
 
-  const report = newReport(url ?? 'local engines (DynamoDB Local + kinesis-mock, in memory)');
+  const report = newReport(url ?? 'local engines (DynamoDB Local + kinesis-mock, in memory)', new Date(), !url);
   const accounting = new RequestAccounting();
   let engines: Engines | undefined;
   try {

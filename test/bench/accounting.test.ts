@@ -58,7 +58,7 @@ describe('RequestAccounting against the local engines', () => {
     const writes = accounting.phaseCounts('writes');
     expect(op(writes, 'DynamoDB', 'PutItem')).toMatchObject({ requests: 2, errors: 0, writeCapacityUnits: 4, readCapacityUnits: 0 });
     // The sum is what the engine reports: DynamoDB Local reports one unit per transactional item
-    // where AWS bills two, so local figures understate transactional writes by half.
+    // where AWS bills two (usageFromAccounting's transactionalUnitsReportedOnce prices it as AWS would).
     expect(op(writes, 'DynamoDB', 'TransactWriteItems')).toMatchObject({ requests: 1, writeCapacityUnits: 2 });
     const readCounts = accounting.phaseCounts('reads');
     expect(op(readCounts, 'DynamoDB', 'GetItem')).toMatchObject({ requests: 2, readCapacityUnits: 1.5, writeCapacityUnits: 0 });

@@ -63,5 +63,9 @@ describe('cost model', () => {
       { ...base, service: 'ApiGatewayManagementApi', operation: 'PostToConnection', requests: 5 },
     ];
     expect(usageFromAccounting(ops)).toMatchObject({ dynamoWriteUnits: 3, kinesisPutPayloadUnits: 2, kinesisBytesIn: 2048, websocketMessages: 5, httpRequests: 0 });
+    // DynamoDB Local reports a transactional item once; AWS bills it twice.
+    const transaction = [{ ...base, service: 'DynamoDB', operation: 'TransactWriteItems', requests: 1, writeCapacityUnits: 2 }, ...ops];
+    expect(usageFromAccounting(transaction).dynamoWriteUnits).toBe(5);
+    expect(usageFromAccounting(transaction, { transactionalUnitsReportedOnce: true }).dynamoWriteUnits).toBe(7);
   });
 });
