@@ -70,3 +70,8 @@ export const unknownToken = (softLogout = false) =>
   new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: softLogout });
 export const limitExceeded = (retryAfterMs: number) =>
   new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many requests', { retry_after_ms: retryAfterMs });
+export const invalidUsername = (message = 'Invalid username') => new MatrixError(400, 'M_INVALID_USERNAME', message);
+export const userInUse = (message = 'User ID already taken.') => new MatrixError(400, 'M_USER_IN_USE', message);
+export const roomInUse = (message = 'Room alias already taken') => new MatrixError(400, 'M_ROOM_IN_USE', message);
+export const unsupportedRoomVersion = (version: string) =>
+  new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Room version ${version} is not supported`);

@@ -1,6 +1,7 @@
 // Matrix identifiers (appendix "Identifier Grammar") for a single server: user ids, room ids,
 // room aliases, device ids and the opaque random parts they are made of.
 import { randomBytes } from 'node:crypto';
+import { invalidParam, invalidUsername } from './errors.ts';
 
 let configuredServerName = process.env.AXON_SERVER_NAME ?? 'localhost';
 
@@ -56,6 +57,21 @@ export function isValidUserId(userId: string): boolean {
 export function formatUserId(localpart: string, server = serverName()): string {
   if (!isValidLocalpart(localpart)) throw new Error(`invalid localpart: ${localpart}`);
   return `@${localpart}:${server}`;
+}
+
+/**
+ * Checks a username asked for at registration (Synapse's rules): the localpart grammar, not
+ * upper-case, not starting with `_` (reserved for application services), full id ≤ 255 chars.
+ * Returns the full user id.
+ */
+export function validateNewUsername(username: string, server = serverName()): string {
+  if (username.length === 0) throw invalidUsername('User ID cannot be empty');
+  if (username !== username.toLowerCase()) throw invalidUsername('User ID may not contain upper-case letters');
+  if (!isValidLocalpart(username)) throw invalidUsername('User ID can only contain characters a-z, 0-9, or "=_-./+"');
+  if (username.startsWith('_')) throw invalidUsername('User ID may not begin with _');
+  const userId = `@${username}:${server}`;
+  if (userId.length > MAX_ID_LENGTH) throw invalidParam(`User ID may not be longer than ${MAX_ID_LENGTH} characters`);
+  return userId;
 }
 
 /**

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatRoomAlias, formatUserId, generateDeviceId, generateRoomId, isValidLocalpart, isValidRoomId,
-  isValidServerName, parseRoomAlias, parseUserId, randomLetters, serverName, userIdFromIdentifier,
+  isValidServerName, parseRoomAlias, validateNewUsername, parseUserId, randomLetters, serverName, userIdFromIdentifier,
 } from '../../lib/matrix/ids.ts';
 
 describe('identifiers', () => {
@@ -30,6 +30,23 @@ describe('identifiers', () => {
     for (const bad of ['alice:example.org', '@alice', '@:example.org', '@al ice:example.org', `@${'a'.repeat(250)}:example.org`]) {
       expect(parseUserId(bad)).toBeUndefined();
     }
+  });
+
+  it('checks usernames asked for at registration', () => {
+    expect(validateNewUsername('bob', 'localhost')).toBe('@bob:localhost');
+    const errcode = (name: string) => {
+      try {
+        validateNewUsername(name, 'localhost');
+      } catch (error) {
+        return (error as { errcode: string }).errcode;
+      }
+      return undefined;
+    };
+    expect(errcode('Bob')).toBe('M_INVALID_USERNAME');
+    expect(errcode('b ob')).toBe('M_INVALID_USERNAME');
+    expect(errcode('_bridge')).toBe('M_INVALID_USERNAME');
+    expect(errcode('')).toBe('M_INVALID_USERNAME');
+    expect(errcode('a'.repeat(250))).toBe('M_INVALID_PARAM');
   });
 
   it('reads a login identifier as a localpart or a full id', () => {
