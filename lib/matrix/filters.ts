@@ -165,3 +165,13 @@ export function selectEventFields<T extends object>(event: T, fields: readonly s
   }
   return out as Partial<T>;
 }
+
+/**
+ * The members whose m.room.member state a lazy-loading client needs with these timeline
+ * events: every sender, plus the requesting user (spec "Lazy-loading room members").
+ */
+export function lazyLoadedMemberIds(timeline: readonly { sender: string }[], userId: string): Set<string> {
+  const ids = new Set<string>([userId]);
+  for (const event of timeline) ids.add(event.sender);
+  return ids;
+}

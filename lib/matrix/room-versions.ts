@@ -1,6 +1,6 @@
 // The room versions Axon serves. Both use reference-hash event ids; they differ in the
 // redaction algorithm and in how the creator is named (v11 drops `creator` from m.room.create).
-import { MatrixError } from './errors.ts';
+import { unsupportedRoomVersion } from './errors.ts';
 
 export const SUPPORTED_ROOM_VERSIONS = ['10', '11'] as const;
 export type RoomVersion = (typeof SUPPORTED_ROOM_VERSIONS)[number];
@@ -12,7 +12,7 @@ export function isSupportedRoomVersion(version: unknown): version is RoomVersion
 
 export function requireRoomVersion(version: unknown): RoomVersion {
   if (isSupportedRoomVersion(version)) return version;
-  throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Room version ${String(version)} is not supported`);
+  throw unsupportedRoomVersion(String(version));
 }
 
 /** The `m.room_versions` capability. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixError } from '../../lib/matrix/errors.ts';
 import {
-  includesRoom, matchesEventFilter, matchesPattern, parseFilterParam, parseRoomEventFilterParam, selectEventFields,
+  includesRoom, lazyLoadedMemberIds, matchesEventFilter, matchesPattern, parseFilterParam, parseRoomEventFilterParam, selectEventFields,
   timelineLimit, validateFilter,
 } from '../../lib/matrix/filters.ts';
 
@@ -66,5 +66,9 @@ describe('filters', () => {
     const event = { type: 't', content: { body: 'b', 'm.key': 1, other: 2 }, sender: '@a:l' };
     expect(selectEventFields(event, ['type', 'content.body', 'content.m\\.key'])).toEqual({ type: 't', content: { body: 'b', 'm.key': 1 } });
     expect(selectEventFields(event, undefined)).toBe(event);
+  });
+
+  it('names the members a lazy-loading client needs', () => {
+    expect([...lazyLoadedMemberIds([{ sender: '@a:l' }, { sender: '@b:l' }, { sender: '@a:l' }], '@me:l')].sort()).toEqual(['@a:l', '@b:l', '@me:l']);
   });
 });
