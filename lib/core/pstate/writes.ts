@@ -60,9 +60,12 @@ export type Knowledge = Map<string, Item | null>;
 export function itemsToRead(op: WriteOp, forConditions = false): ItemKey[] {
   const keys: ItemKey[] = op.loc.chain.map((e) => e.item);
   switch (op.kind) {
-    case 'remove':
-      keys.push(op.loc.item);
+    case 'remove': {
+      // Deleting a whole top-level value without subindexed parts needs no read: one DeleteItem.
+      const plainRoot = op.loc.chain.length === 0 && op.loc.fields.length === 0 && countAttrs(op.loc.node, []).length === 0;
+      if (!plainRoot) keys.push(op.loc.item);
       break;
+    }
     case 'append':
       keys.push(op.loc.item);
       break;

@@ -129,3 +129,13 @@ describe('conditions and prepared writes', () => {
     expect(await getMany([names.key('single'), names.key('other')], { consistent: true })).toEqual(['s', 'o']);
   });
 });
+
+describe('cheapest calls', () => {
+  it('compiles plain top-level writes without reading first, one item each', async () => {
+    const set = await prepare([names.key('plain').set('p')]);
+    expect(set).toEqual([expect.objectContaining({ Update: expect.objectContaining({ Key: { pk: 'names#plain', sk: '.' } }) })]);
+    const removal = await prepare([names.key('plain').remove()]);
+    expect(removal).toEqual([{ Delete: expect.objectContaining({ Key: { pk: 'names#plain', sk: '.' } }) }]);
+    expect(removal[0]!.Delete!.ConditionExpression).toBeUndefined();
+  });
+});
