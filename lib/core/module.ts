@@ -109,6 +109,34 @@ export interface ModuleDecl<F extends string = string> {
 }
 
 /**
+ * A part of a module declared in its own file (one API area, one topology): its functions and
+ * what they serve. `composeModule` merges fragments, so no list is written twice.
+ */
+export interface ModuleFragment {
+  functions: Readonly<Record<string, FunctionDecl>>;
+  routes?: readonly HttpRouteDecl[];
+  topologies?: readonly TopologyDecl[];
+  webSocketRoutes?: readonly WebSocketRouteDecl[];
+}
+
+/** Merge fragments into the parts of a module declaration; a function named twice is an error. */
+export function composeFragments(fragments: readonly ModuleFragment[]) {
+  const functions: Record<string, FunctionDecl> = {};
+  for (const fragment of fragments) {
+    for (const [name, fn] of Object.entries(fragment.functions)) {
+      if (functions[name]) throw new Error(`function "${name}" is declared in two fragments`);
+      functions[name] = fn;
+    }
+  }
+  return {
+    functions,
+    routes: fragments.flatMap((f) => f.routes ?? []),
+    topologies: fragments.flatMap((f) => f.topologies ?? []),
+    webSocketRoutes: fragments.flatMap((f) => f.webSocketRoutes ?? []),
+  };
+}
+
+/**
  * Declare a module. Checks references (functions, depots) and uniqueness so that a mistake in the
  * declaration fails at load time, in tests, in `cdk synth` and in `npm start` alike.
  */

@@ -1,27 +1,29 @@
 // Axon's module: the Matrix homeserver declared as depots, PStates, topologies and routes.
-// The CDK stack and the local runtime are both built from this one value.
-import { defineModule } from '../core/module.ts';
+// The CDK stack and the local runtime are both built from this one value. Each API area declares
+// its functions, routes and topologies in its own fragment under ./routes/.
+import { composeFragments, defineModule } from '../core/module.ts';
+import { accountPStates, roomPStates } from './pstates.ts';
+import { accountsRoutes } from './routes/accounts.ts';
+import { directoryRoutes } from './routes/directory.ts';
+import { discoveryRoutes } from './routes/discovery.ts';
+import { roomReadsRoutes } from './routes/room-reads.ts';
+import { roomsRoutes } from './routes/rooms.ts';
+import { userDataRoutes } from './routes/user-data.ts';
 
-const clientV3 = '/_matrix/client/v3';
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
-  functions: {
-    discovery: { entry: 'functions/http/discovery.ts', description: 'Server discovery: versions, well-known' },
-    unrecognized: { entry: 'functions/http/unrecognized.ts', description: 'Answers unknown paths and wrong methods' },
-  },
+  functions: parts.functions,
   depots: [
     { name: 'rooms', partitionKey: 'room id', shards: 2 },
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [],
-  topologies: [],
+  pstates: [...accountPStates, ...roomPStates],
+  topologies: parts.topologies,
   http: {
-    routes: [
-      { method: 'GET', path: '/_matrix/client/versions', function: 'discovery', operation: 'getVersions' },
-      { method: 'GET', path: '/.well-known/matrix/client', function: 'discovery', operation: 'getWellknown' },
-    ],
+    routes: parts.routes,
     fallback: 'unrecognized',
     cors: {
       // The spec asks every Client-Server endpoint to allow any origin.
@@ -32,9 +34,7 @@ export const axon = defineModule({
     },
   },
   websocket: {
-    routes: [],
+    routes: parts.webSocketRoutes,
     routeSelectionField: 'action',
   },
 });
-
-export { clientV3 };
