@@ -5,7 +5,7 @@
 // content still get different ids; `depth` and `prev_events` make ids unique within a room.
 import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonObject, type JsonValue } from './canonical-json.ts';
-import { tooLarge } from './errors.ts';
+import { badJson, tooLarge } from './errors.ts';
 import { redactEvent } from './redaction.ts';
 import type { RoomVersion } from './room-versions.ts';
 
@@ -202,8 +202,26 @@ export function applyRedaction(event: RoomEvent, redaction: ClientEvent, version
 /** The spec's size limit of an event: 65536 bytes of its canonical JSON (PDU format). */
 export const MAX_EVENT_BYTES = 65_536;
 
-/** Refuses an event larger than the spec allows (413 M_TOO_LARGE), before it is written. */
+/** The spec's limit on `sender`, `room_id`, `type` and `state_key`: 255 bytes each. */
+export const MAX_EVENT_FIELD_BYTES = 255;
+
+/**
+ * Refuses an event larger than the spec allows (413 M_TOO_LARGE), or with a type or state key
+ * longer than 255 bytes (400 M_BAD_JSON), before it is written.
+ */
 export function assertEventSize(event: RoomEvent): void {
+  for (const field of ['type', 'state_key', 'sender', 'room_id'] as const) {
+    const value = event[field];
+    if (value !== undefined && Buffer.byteLength(value, 'utf8') > MAX_EVENT_FIELD_BYTES) {
+      throw badJson(`${field} is longer than ${MAX_EVENT_FIELD_BYTES} bytes`);
+    }
+  }
   const { unsigned: _unsigned, ...pdu } = event;
   if (Buffer.byteLength(canonicalJson(pdu), 'utf8') > MAX_EVENT_BYTES) throw tooLarge('Event is larger than 65536 bytes');
+}
+
+/** The stored `unsigned` of a state event that replaces `previous` (for `unsigned.prev_content`). */
+export function replacedStateUnsigned(previous: RoomEvent | undefined): StoredUnsigned {
+  if (!previous) return {};
+  return { prev_content: previous.content, prev_sender: previous.sender, replaces_state: previous.event_id };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixError } from '../../lib/matrix/errors.ts';
-import { assertEventSize, buildEvent } from '../../lib/matrix/events.ts';
+import { assertEventSize, buildEvent, replacedStateUnsigned, toClientEvent } from '../../lib/matrix/events.ts';
 import { checkMembershipPrecondition, isRedundantMembership, membershipEvent, withProfile } from '../../lib/matrix/membership.ts';
 
 const a = '@a:localhost';
@@ -47,5 +47,22 @@ describe('event size', () => {
     expect(() => assertEventSize(buildEvent({ ...draft, content: { body: 'x'.repeat(60_000) } }, '11'))).not.toThrow();
     const big = buildEvent({ ...draft, content: { body: 'x'.repeat(65_536) } }, '11');
     expect(errcode(() => assertEventSize(big))).toBe('M_TOO_LARGE');
+  });
+  it('refuses types and state keys over 255 bytes', () => {
+    const draft = { room_id: '!r:localhost', sender: a, origin_server_ts: 1, depth: 1, content: {} };
+    expect(errcode(() => assertEventSize(buildEvent({ ...draft, type: 't'.repeat(256) }, '11')))).toBe('M_BAD_JSON');
+    expect(errcode(() => assertEventSize(buildEvent({ ...draft, type: 't', state_key: 'é'.repeat(128) }, '11')))).toBe('M_BAD_JSON');
+    expect(errcode(() => assertEventSize(buildEvent({ ...draft, type: 't'.repeat(255), state_key: '' }, '11')))).toBeUndefined();
+  });
+});
+
+describe('replaced state', () => {
+  it('carries the previous content to clients as unsigned.prev_content', () => {
+    const draft = { room_id: '!r:localhost', sender: a, type: 'm.room.name', state_key: '', origin_server_ts: 1 };
+    const first = buildEvent({ ...draft, content: { name: 'one' }, depth: 1 }, '11');
+    const second = buildEvent({ ...draft, content: { name: 'two' }, depth: 2, unsigned: replacedStateUnsigned(first) }, '11');
+    expect(toClientEvent(second, { now: 1 }).unsigned?.prev_content).toEqual({ name: 'one' });
+    expect(second.unsigned?.replaces_state).toBe(first.event_id);
+    expect(replacedStateUnsigned(undefined)).toEqual({});
   });
 });
