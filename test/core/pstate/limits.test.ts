@@ -15,6 +15,7 @@ import {
   map,
   number,
   prepare,
+  record,
   pstate,
   set,
   string,
@@ -98,6 +99,25 @@ describe('conditions and prepared writes', () => {
     await expect(commit([names.key('once').set('a', { ifAbsent: true })])).resolves.toBeUndefined();
     await expect(commit([names.key('once').set('b', { ifAbsent: true })])).rejects.toBeInstanceOf(ConditionFailedError);
     expect(await names.key('once').get({ consistent: true })).toBe('a');
+  });
+
+  it('guards a subindexed element by position: redelivery changes nothing and counts once', async () => {
+    const roster = pstate('roster', map(string(), map(string(), record({ membership: string(), position: number() })).subindexed()));
+    const alice = roster.key('!room').key('@alice');
+    await commit([alice.set({ membership: 'join', position: 3 }, { ifBelow: 3, field: 'position' })]);
+    await expect(commit([alice.set({ membership: 'join', position: 3 }, { ifBelow: 3, field: 'position' })])).rejects.toBeInstanceOf(ConditionFailedError);
+    await expect(commit([alice.set({ membership: 'invite', position: 2 }, { ifBelow: 2, field: 'position' })])).rejects.toBeInstanceOf(ConditionFailedError);
+    await commit([alice.set({ membership: 'leave', position: 9 }, { ifBelow: 9, field: 'position' })]);
+    expect(await alice.get({ consistent: true })).toEqual({ membership: 'leave', position: 9 });
+    expect(await roster.key('!room').count({ consistent: true })).toBe(1);
+    // In a prepared batch the failed op is dropped and the others still apply.
+    const writes = await prepare(
+      [alice.set({ membership: 'join', position: 4 }, { ifBelow: 4, field: 'position' }), roster.key('!room').key('@bob').set({ membership: 'join', position: 5 })],
+      { onConditionFailed: 'skip' },
+    );
+    await commitWrites(writes);
+    expect(await alice.field('membership').get({ consistent: true })).toBe('leave');
+    expect(await roster.key('!room').count({ consistent: true })).toBe(2);
   });
 
   it('prepares table writes that commit atomically with the caller\'s own item', async () => {
