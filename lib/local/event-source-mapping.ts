@@ -75,6 +75,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 class TopologyMapping implements MappingHandle {
   constructor(
     readonly topology: string,
+    readonly streamName: string,
     readonly pollers: readonly ShardPoller[],
   ) {}
 
@@ -153,14 +154,11 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
             log,
           }),
       );
-      return new TopologyMapping(topology.name, pollers);
+      return new TopologyMapping(topology.name, stream.name, pollers);
     }),
   );
   const pollersOf = new Map<string, ShardPoller[]>();
-  for (const m of mappings) {
-    const stream = (await streamOf(options.module.topologies.find((t) => t.name === m.topology)!)).name;
-    pollersOf.set(stream, [...(pollersOf.get(stream) ?? []), ...m.pollers]);
-  }
+  for (const m of mappings) pollersOf.set(m.streamName, [...(pollersOf.get(m.streamName) ?? []), ...m.pollers]);
   const stopListening = onAppend((stream) => pollersOf.get(stream)?.forEach((p) => p.nudge()));
   for (const m of mappings) m.start();
   const byName = new Map(mappings.map((m) => [m.topology, m]));
