@@ -88,12 +88,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => ws.stop());
 
-    const httpPort = options.httpPort ?? 8008;
-    const httpUrl = `http://${host}:${httpPort}`;
     Object.assign(process.env, {
       AXON_WS_MANAGEMENT_ENDPOINT: ws.managementEndpoint,
       AXON_WS_URL: ws.url,
-      AXON_PUBLIC_BASE_URL: options.publicBaseUrl ?? httpUrl,
     });
 
     const mappings = await startEventSourceMappings({
@@ -106,11 +103,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const http: HttpGateway = await startHttpGateway({
       module,
       host,
-      port: httpPort,
+      port: options.httpPort ?? 8008,
       invoke: (fn, event: APIGatewayProxyEventV2) => invoke(fn, event),
       log,
     });
     stops.push(() => http.stop());
+    // Handlers read it per request; known only now when port 0 picked a free port.
+    process.env.AXON_PUBLIC_BASE_URL = options.publicBaseUrl ?? http.url;
 
     return {
       httpUrl: http.url,

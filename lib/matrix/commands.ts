@@ -1,0 +1,38 @@
+// Commands: how an HTTP operation asks a topology to change state. The operation appends the
+// command to its depot and waits for the recorded outcome (append with ack), so the response
+// reflects the write. A topology's refusal comes back as the Matrix error it chose.
+import { appendWithAck } from '../core/ack.ts';
+import { Rejection } from '../core/topology/stream.ts';
+import { MatrixError, type MatrixErrcode } from './errors.ts';
+
+export type Depot = 'rooms' | 'users' | 'ephemeral';
+
+/** How long an operation waits for its command's outcome; below API Gateway's 30 s limit. */
+export const COMMAND_TIMEOUT_MS = 20_000;
+
+export interface Command<K extends string = string> {
+  kind: K;
+}
+
+/** Append a command and wait for its outcome; a refusal throws the topology's MatrixError. */
+export async function submit<T>(depot: Depot, partitionKey: string, command: Command, timeoutMs = COMMAND_TIMEOUT_MS): Promise<T> {
+  const outcome = await appendWithAck<T>(depot, { partitionKey, data: command, kind: command.kind }, { timeoutMs });
+  if (outcome.ok) return outcome.value;
+  const { status, code, message, data } = outcome.error;
+  throw new MatrixError(status ?? 400, code as MatrixErrcode, message, data ?? {});
+}
+
+/** In a topology: refuse a command with a Matrix error, recorded for the waiting operation. */
+export function rejection(error: MatrixError): Rejection {
+  return new Rejection(error.errcode, error.message, error.status, error.extra);
+}
+
+/** Run topology logic that throws MatrixError for refusals, turning them into recorded rejections. */
+export async function refusingWith<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof MatrixError) throw rejection(e);
+    throw e;
+  }
+}

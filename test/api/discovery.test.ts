@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { TestClient, expectError } from '../support/matrix-client.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+
+describe('discovery and the HTTP layer', () => {
+  let runtime: LocalRuntime;
+  let client: TestClient;
+  beforeAll(async () => {
+    runtime = await startTestRuntime('discovery');
+    client = new TestClient(runtime.httpUrl);
+  });
+  afterAll(() => runtime?.stop());
+
+  it('lists supported spec versions', async () => {
+    const res = await client.get<{ versions: string[] }>('/_matrix/client/versions');
+    expect(res.status).toBe(200);
+    expect(res.body.versions).toContain('v1.1');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('advertises the homeserver and the WebSocket channel in .well-known', async () => {
+    const res = await client.get<Record<string, { base_url?: string; url?: string }>>('/.well-known/matrix/client');
+    expect(res.status).toBe(200);
+    expect(res.body['m.homeserver']?.base_url).toBe(runtime.httpUrl);
+    expect(res.body['org.axon.websocket']?.url).toBe(runtime.wsUrl);
+  });
+
+  it('answers an unknown path with 404 M_UNRECOGNIZED and a wrong method with 405', async () => {
+    expectError(await client.get('/_matrix/client/v3/no/such/thing', { unchecked: true }), 404, 'M_UNRECOGNIZED');
+    expectError(await client.request('DELETE', '/_matrix/client/versions', undefined, { unchecked: true }), 405, 'M_UNRECOGNIZED');
+  });
+
+  it('answers a CORS preflight without a function', async () => {
+    const res = await fetch(`${runtime.httpUrl}/_matrix/client/v3/createRoom`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.element.io', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});

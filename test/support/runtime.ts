@@ -1,0 +1,20 @@
+// A whole Axon (HTTP API, WebSocket API, topologies) for one test file, on the shared engines with
+// its own table and streams, on free ports.
+import { axon } from '../../lib/matrix/module.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { useTestEngines } from './engines.ts';
+
+export async function startTestRuntime(label: string): Promise<LocalRuntime> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';
+  const env = useTestEngines(label);
+  return startLocalRuntime({
+    module: axon,
+    engines: env,
+    tableName: env.prefix,
+    streamPrefix: env.prefix,
+    httpPort: 0,
+    wsPort: 0,
+    serverName: 'localhost',
+  });
+}
