@@ -69,13 +69,13 @@ describe('limits', () => {
 describe('concurrency', () => {
   it('keeps a set size exact when writers race on new and existing elements', async () => {
     const room = members.key('!busy');
-    const users = Array.from({ length: 12 }, (_, i) => `@u${i}`);
+    const users = Array.from({ length: 8 }, (_, i) => `@u${i}`);
     // Every user is added by three concurrent writers; only the first add of each counts.
     await Promise.all([...users, ...users, ...users].map((u) => commit([room.add(u)], { maxAttempts: 50 })));
     expect(await room.count({ consistent: true })).toBe(users.length);
-    await Promise.all([...users.slice(0, 5), ...users.slice(0, 5)].map((u) => commit([room.delete(u)], { maxAttempts: 50 })));
-    expect(await room.count({ consistent: true })).toBe(users.length - 5);
-    expect((await room.range({ consistent: true })).entries).toEqual(users.slice(5).sort());
+    await Promise.all([...users.slice(0, 3), ...users.slice(0, 3)].map((u) => commit([room.delete(u)], { maxAttempts: 50 })));
+    expect(await room.count({ consistent: true })).toBe(users.length - 3);
+    expect((await room.range({ consistent: true })).entries).toEqual(users.slice(3).sort());
   });
 
   it('gives concurrent appends distinct indexes', async () => {
