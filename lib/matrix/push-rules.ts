@@ -30,7 +30,6 @@ const rule = (rule_id: string, conditions: PushCondition[], actions: PushAction[
 
 /** The predefined rules of the current spec, in their order of importance. */
 export function defaultPushRules(userId: string): PushRuleset {
-  const localpart = userId.slice(1, userId.indexOf(':'));
   return {
     override: [
       rule('.m.rule.master', [], [], false),
@@ -38,17 +37,15 @@ export function defaultPushRules(userId: string): PushRuleset {
       rule('.m.rule.invite_for_me', [match('type', 'm.room.member'), match('content.membership', 'invite'), match('state_key', userId)], ['notify', sound('default')]),
       rule('.m.rule.member_event', [match('type', 'm.room.member')], []),
       rule('.m.rule.is_user_mention', [{ kind: 'event_property_contains', key: 'content.m\\.mentions.user_ids', value: userId }], ['notify', sound('default'), highlight]),
-      rule('.m.rule.contains_display_name', [{ kind: 'contains_display_name' }], ['notify', sound('default'), highlight]),
       rule('.m.rule.is_room_mention', [{ kind: 'event_property_is', key: 'content.m\\.mentions.room', value: true }, { kind: 'sender_notification_permission', key: 'room' }], ['notify', highlight]),
-      rule('.m.rule.roomnotif', [match('content.body', '@room'), { kind: 'sender_notification_permission', key: 'room' }], ['notify', highlight]),
       rule('.m.rule.tombstone', [match('type', 'm.room.tombstone'), match('state_key', '')], ['notify', highlight]),
       rule('.m.rule.reaction', [match('type', 'm.reaction')], []),
       rule('.m.rule.room.server_acl', [match('type', 'm.room.server_acl'), match('state_key', '')], []),
       rule('.m.rule.suppress_edits', [{ kind: 'event_property_is', key: 'content.m\\.relates_to.rel_type', value: 'm.replace' }], []),
     ],
-    content: [
-      { rule_id: '.m.rule.contains_user_name', default: true, enabled: true, pattern: localpart, actions: ['notify', sound('default'), highlight] },
-    ],
+    // Matrix 1.17 (MSC4210) removed the legacy mention rules (.m.rule.contains_user_name,
+    // .m.rule.contains_display_name, .m.rule.roomnotif): mentions go through m.mentions.
+    content: [],
     room: [],
     sender: [],
     underride: [

@@ -17,11 +17,18 @@ describe('push rule evaluation with the default rules', () => {
   it('notifies plain messages in group rooms, without highlight', () => {
     expect(outcome(message('hello'))).toEqual({ notify: true, highlight: false });
   });
-  it('highlights mentions: m.mentions, display name, localpart', () => {
+  it('highlights intentional mentions only (no legacy body matching since Matrix 1.17)', () => {
     expect(outcome(message('hi', { 'm.mentions': { user_ids: [me] } }))).toEqual({ notify: true, highlight: true });
-    expect(outcome(message('ping alice liddell!'))).toEqual({ notify: true, highlight: true });
-    expect(outcome(message('hey alice, look'))).toEqual({ notify: true, highlight: true });
-    expect(outcome(message('malice aforethought'))).toEqual({ notify: true, highlight: false });
+    expect(outcome(message('hi', { 'm.mentions': { user_ids: ['@bob:localhost'] } }))).toEqual({ notify: true, highlight: false });
+    expect(outcome(message('ping alice liddell!'))).toEqual({ notify: true, highlight: false });
+  });
+  it('matches user keyword rules on whole words of the body, and display names with contains_display_name', () => {
+    const keywords = putPushRule(rules, 'content', 'cake', { actions: ['notify', { set_tweak: 'highlight' }], pattern: 'cake' });
+    expect(outcome(message('any CAKE left?'), context, keywords)).toEqual({ notify: true, highlight: true });
+    expect(outcome(message('pancakes'), context, keywords)).toEqual({ notify: true, highlight: false });
+    const byName = putPushRule(rules, 'override', 'name', { actions: ['notify', { set_tweak: 'highlight' }], conditions: [{ kind: 'contains_display_name' }] });
+    expect(outcome(message('ping alice liddell!'), context, byName)).toEqual({ notify: true, highlight: true });
+    expect(outcome(message('alice'), context, byName)).toEqual({ notify: true, highlight: false });
   });
   it('highlights @room only from senders with the notifications level', () => {
     expect(outcome(message('@room hi', { 'm.mentions': { room: true } }))).toEqual({ notify: true, highlight: false });
@@ -43,7 +50,7 @@ describe('push rule evaluation with the default rules', () => {
     expect(outcome(message('hello'), context, setPushRuleEnabled(rules, 'override', '.m.rule.master', true)).notify).toBe(false);
     const muted = putPushRule(rules, 'room', '!r:localhost', { actions: ['dont_notify'] });
     expect(outcome(message('hello'), context, muted).notify).toBe(false);
-    expect(outcome(message('hey alice'), context, muted).highlight).toBe(true); // content rules outrank room rules
+    expect(outcome(message('hey', { 'm.mentions': { user_ids: [me] } }), context, muted).highlight).toBe(true); // override outranks room rules
   });
   it('matches globs case-insensitively over the whole value', () => {
     expect(globMatches('m.room.*', 'M.ROOM.message')).toBe(true);

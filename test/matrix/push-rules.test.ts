@@ -20,11 +20,11 @@ describe('default push rules', () => {
     const rules = defaultPushRules(user);
     expect(ids(rules.override)).toEqual([
       '.m.rule.master', '.m.rule.suppress_notices', '.m.rule.invite_for_me', '.m.rule.member_event',
-      '.m.rule.is_user_mention', '.m.rule.contains_display_name', '.m.rule.is_room_mention', '.m.rule.roomnotif',
+      '.m.rule.is_user_mention', '.m.rule.is_room_mention',
       '.m.rule.tombstone', '.m.rule.reaction', '.m.rule.room.server_acl', '.m.rule.suppress_edits',
     ]);
     expect(ids(rules.underride)).toEqual(['.m.rule.call', '.m.rule.encrypted_room_one_to_one', '.m.rule.room_one_to_one', '.m.rule.message', '.m.rule.encrypted']);
-    expect(rules.content).toEqual([{ rule_id: '.m.rule.contains_user_name', default: true, enabled: true, pattern: 'alice', actions: ['notify', { set_tweak: 'sound', value: 'default' }, { set_tweak: 'highlight' }] }]);
+    expect(rules.content).toEqual([]); // legacy mention rules are gone since Matrix 1.17
     expect(rules.override[0]).toMatchObject({ enabled: false, actions: [], conditions: [] });
     expect(getPushRule(rules, 'override', '.m.rule.invite_for_me').conditions).toContainEqual({ kind: 'event_match', key: 'state_key', pattern: user });
     expect([...rules.override, ...rules.underride, ...rules.content].every((r) => r.default)).toBe(true);
@@ -42,7 +42,7 @@ describe('editing a ruleset', () => {
     const d = putPushRule(c, 'override', 'c', { actions: ['notify'] }, { before: 'b' });
     expect(ids(d.override).slice(0, 4)).toEqual(['.m.rule.master', 'c', 'b', 'a']);
     expect(getPushRule(d, 'override', 'c')).toEqual({ rule_id: 'c', default: false, enabled: true, actions: ['notify'], conditions: [] });
-    expect(base.override).toHaveLength(12); // pure: the input is unchanged
+    expect(base.override).toHaveLength(10); // pure: the input is unchanged
   });
   it('handles content, room and sender rules', () => {
     const r = putPushRule(base, 'content', 'kw', { actions: ['notify'], pattern: 'cake' });
