@@ -24,8 +24,11 @@ export function assertAllowed(result: AuthResult): void {
 
 /** The event being authorized: `state` is the room state before it (empty for m.room.create). */
 export function authorizeEvent(event: EventLike, state: RoomState, version: RoomVersion): AuthResult {
-  // 1. m.room.create
-  if (event.type === 'm.room.create') return authorizeCreate(event, version);
+  // 1. m.room.create (1.a: it must be the room's first event)
+  if (event.type === 'm.room.create') {
+    if (state.get('m.room.create', '') !== undefined) return refuse('the room already has an m.room.create event');
+    return authorizeCreate(event, version);
+  }
 
   // 3. There must be a create event.
   const create = state.get('m.room.create', '');

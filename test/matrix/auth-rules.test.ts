@@ -47,6 +47,9 @@ describe('m.room.create', () => {
     expect(check(ev(creator, 'm.room.create', { room_version: '9' }, ''), new MapRoomState())).toMatchObject({ errcode: 'M_UNSUPPORTED_ROOM_VERSION' });
     expect(allowed(ev(creator, 'm.room.create', { room_version: '10' }, ''), new MapRoomState(), '10')).toBe(false);
   });
+  it('refuses a second create event', () => {
+    expect(allowed(ev(creator, 'm.room.create', { room_version: '11' }, ''))).toBe(false);
+  });
   it('refuses any other event in a room without a create event', () => {
     expect(allowed(ev(alice, 'm.room.message', { body: 'x' }), new MapRoomState())).toBe(false);
   });
