@@ -8,9 +8,10 @@ import { directoryRoutes } from './routes/directory.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
+import { syncRoutes } from './routes/sync.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
