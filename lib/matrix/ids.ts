@@ -3,11 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { invalidParam, invalidUsername } from './errors.ts';
 
-let configuredServerName = process.env.AXON_SERVER_NAME ?? 'localhost';
+let configuredServerName: string | undefined;
 
-/** The server name that every local id ends with (default `localhost`, env AXON_SERVER_NAME). */
+/**
+ * The server name that every local id ends with (default `localhost`, env AXON_SERVER_NAME).
+ * The env is read on each call: the local runtime sets it after modules are loaded.
+ */
 export function serverName(): string {
-  return configuredServerName;
+  return configuredServerName ?? process.env.AXON_SERVER_NAME ?? 'localhost';
 }
 
 export function setServerName(name: string): void {
