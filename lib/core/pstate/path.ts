@@ -146,10 +146,13 @@ export function pstate<S extends Schema>(name: string, schema: S): PState<S> {
   return { name, schema, path: root, key: (key) => root().key(key) };
 }
 
-/** Values at many paths of one or several PStates in one BatchGetItem round (100 keys a request). */
-export function getMany<S extends Schema>(paths: readonly Path<S>[], options?: ReadOptions): Promise<(ReadOf<S> | undefined)[]> {
+/** Values at many paths (of one or several PStates) with BatchGetItem: 100 keys a request. */
+export function getMany<const P extends readonly Path<Schema>[]>(
+  paths: P,
+  options?: ReadOptions,
+): Promise<{ -readonly [I in keyof P]: P[I] extends Path<infer S> ? ReadOf<S> | undefined : never }> {
   return getValues(
     paths.map((p) => p.location()),
     options,
-  ) as Promise<(ReadOf<S> | undefined)[]>;
+  ) as Promise<{ -readonly [I in keyof P]: P[I] extends Path<infer S> ? ReadOf<S> | undefined : never }>;
 }

@@ -4,6 +4,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
   boolean,
+  getMany,
   json,
   map,
   number,
@@ -63,6 +64,11 @@ describe('PState declarations', () => {
     expectTypeOf(tokens.key('org').range).returns.resolves.toHaveProperty('entries').toEqualTypeOf<[string, Sized][]>();
     const rooms = pstate('memberRooms', map(string(), set(string()).subindexed()));
     expectTypeOf(rooms.key('@a').range).returns.resolves.toHaveProperty('entries').toEqualTypeOf<string[]>();
+    const pa = pstate('x', map(string(), string())).key('k');
+    const pb = pstate('y', map(string(), record({ n: number() }))).key('k').field('n');
+    expect(pb.steps).toHaveLength(2);
+    expect(pa.steps).toHaveLength(1);
+    expectTypeOf<Awaited<ReturnType<typeof getMany<[typeof pa, typeof pb]>>>>().toEqualTypeOf<[string | undefined, number | undefined]>();
     expectTypeOf<ValueOf<ReturnType<typeof map<ReturnType<typeof number>, ReturnType<typeof string>>>>>().toEqualTypeOf<Map<number, string>>();
   });
 });
