@@ -1,0 +1,87 @@
+// The commands the rooms depot carries (partition key = room id). HTTP operations validate input
+// and submit one; the rooms topology applies them one at a time, in order per room, each exactly
+// once. Everything a topology needs to build the same events again on a re-plan is in the command
+// (profiles are read by the operation), so a redelivered command yields identical events.
+import type { JsonObject } from '../canonical-json.ts';
+import type { PlannedEvent } from '../create-room.ts';
+import type { MembershipAction, Profile } from '../membership.ts';
+import type { RoomVersion } from '../room-versions.ts';
+
+/** POST /createRoom: the room's initial events, planned (and validated) by the operation. */
+export interface CreateRoomCommand {
+  kind: 'createRoom';
+  roomId: string;
+  creator: string;
+  roomVersion: RoomVersion;
+  /** Full alias to map to the room (M_ROOM_IN_USE when taken). */
+  alias?: string;
+  /** `public`: listed in the public room directory. */
+  visibility: 'public' | 'private';
+  events: PlannedEvent[];
+}
+
+/** join / leave / invite / kick / ban / unban. */
+export interface MembershipCommand {
+  kind: 'membership';
+  roomId: string;
+  action: MembershipAction;
+  sender: string;
+  /** The user the action applies to (the sender for join and leave). */
+  target: string;
+  reason?: string;
+  /** Copied into the event: the sender's profile for join, the invitee's for invite. */
+  profile?: Profile;
+}
+
+/** POST /rooms/{roomId}/forget: the room disappears from the user's lists (only when not joined). */
+export interface ForgetCommand {
+  kind: 'forget';
+  roomId: string;
+  userId: string;
+}
+
+/** PUT send (message events, with a transaction id) and PUT state (state events). */
+export interface SendCommand {
+  kind: 'send';
+  roomId: string;
+  sender: string;
+  deviceId: string;
+  type: string;
+  /** Present for state events (may be empty). */
+  stateKey?: string;
+  content: JsonObject;
+  /** PUT send's transaction id: a repeated one answers the first event id and sends nothing. */
+  txnId?: string;
+}
+
+/** PUT /rooms/{roomId}/redact/{eventId}/{txnId}. */
+export interface RedactCommand {
+  kind: 'redact';
+  roomId: string;
+  sender: string;
+  deviceId: string;
+  redacts: string;
+  reason?: string;
+  txnId: string;
+}
+
+/**
+ * A user's profile changed (PUT displayname / avatar_url): re-send their join event in this room
+ * with the new profile. The accounts area appends one per joined room (partition key = room id).
+ * `null` or '' removes the field; an absent field keeps what the member event has.
+ */
+export interface ProfileCommand {
+  kind: 'profile';
+  roomId: string;
+  userId: string;
+  displayname?: string | null;
+  avatar_url?: string | null;
+}
+
+export type RoomCommand = CreateRoomCommand | MembershipCommand | ForgetCommand | SendCommand | RedactCommand | ProfileCommand;
+
+/** What the topology answers: the new event's id (absent when nothing had to be written). */
+export interface RoomCommandResult {
+  roomId: string;
+  eventId?: string;
+}
