@@ -75,7 +75,9 @@ export const roomInfo = pstate(
       createdTs: number(),
       /** Position of the newest event (the timeline's size). */
       lastPosition: number(),
-      /** Depot sequence number and shard of the newest event, for sync. */
+      /** Id of the newest event: the next event's prev_events. */
+      lastEventId: string(),
+      /** Depot sequence number (sequencePosition form) and shard of the newest event, for sync. */
       lastSeq: string(),
       shardId: string(),
       joinedCount: number(),
@@ -119,7 +121,7 @@ export const memberRooms = pstate(
 /** One timeline entry: the event and where the depot put it (for sync tokens). */
 export const timelineEntry = z.object({
   event: roomEvent,
-  /** Kinesis sequence number of the command that produced the event. */
+  /** Kinesis sequence number of the command that produced the event (sequencePosition form). */
   seq: z.string(),
   /** history_visibility in force when the event was sent. */
   visibility: z.string(),
@@ -138,7 +140,10 @@ export const membershipHistory = pstate(
   map(string(), map(string(), vector(record({ position: number(), membership: string() })).subindexed()).subindexed()),
 );
 
-/** `<user id>\u0000<device id>\u0000<txn id>` → the event it created (idempotent sends). */
+/**
+ * `<user id>\u0000<device id>\u0000<txn id>` → the event it created (idempotent sends);
+ * redactions use `<user id>\u0000<device id>\u0000redact\u0000<txn id>` (another endpoint).
+ */
 export const transactionIds = pstate('transactionIds', map(string(), record({ eventId: string(), roomId: string() })));
 
 /** `directory` → room ids published in the public room directory. */
