@@ -1,7 +1,7 @@
 // Axon's PStates: each one shaped for the queries it serves (ARCHITECTURE §5). Topologies write
 // them; HTTP operations read them. Keys are Matrix ids unless said otherwise.
 import { z } from 'zod';
-import { boolean, json, map, number, pstate, record, string, vector } from '../core/pstate/index.ts';
+import { boolean, json, map, number, pstate, record, set, string, vector } from '../core/pstate/index.ts';
 import type { RoomEvent } from './events.ts';
 import type { PushRuleset } from './push-rules.ts';
 
@@ -63,6 +63,9 @@ export const pushRules = pstate('pushRules', map(string(), json(z.custom<PushRul
 
 /** room alias → room. */
 export const roomAliases = pstate('roomAliases', map(string(), record({ roomId: string(), creator: string() })));
+
+/** room id → the local aliases pointing at it (GET /rooms/{roomId}/aliases); kept with roomAliases. */
+export const roomLocalAliases = pstate('roomLocalAliases', map(string(), set(string()).subindexed()));
 
 /** room id → what every read of the room needs first. */
 export const roomInfo = pstate(
@@ -152,6 +155,7 @@ export const publicRooms = pstate('publicRooms', map(string(), map(string(), num
 export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules] as const;
 export const roomPStates = [
   roomAliases,
+  roomLocalAliases,
   roomInfo,
   roomState,
   roomMembers,
