@@ -152,7 +152,10 @@ export const transactionIds = pstate('transactionIds', map(string(), record({ ev
 /** `directory` → room ids published in the public room directory. */
 export const publicRooms = pstate('publicRooms', map(string(), map(string(), number()).subindexed()));
 
-export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules] as const;
+/** `<action>:<ip>` → the current fixed window of a rate limit and the requests counted in it. */
+export const rateLimits = pstate('rateLimits', map(string(), record({ windowStart: number(), count: number() })));
+
+export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules, rateLimits] as const;
 export const roomPStates = [
   roomAliases,
   roomLocalAliases,
@@ -166,3 +169,29 @@ export const roomPStates = [
   transactionIds,
   publicRooms,
 ] as const;
+
+// --- Sync (lib/matrix/sync; ARCHITECTURE §6) ---
+
+/**
+ * stream (`rooms`, `userData`) → shard id → sequencePosition of the newest record applied there.
+ * Written in the same transaction as that record's writes, so everything at or below a
+ * watermark read is committed: sync delivers (since, watermark] per shard, without gaps.
+ */
+export const syncWatermarks = pstate('syncWatermarks', map(string(), map(string(), string()).subindexed()));
+
+/**
+ * user id → what a waiting /sync polls (one GetItem): `wakes` is bumped when something happens
+ * for the user; `onlineUntil` (epoch ms) says until when the user is registered as long-polling.
+ */
+export const syncWake = pstate('syncWake', map(string(), record({ wakes: number(), onlineUntil: number() })));
+
+/** room id → user id → until when (epoch ms) the member is online (waiting on /sync): whom to wake. */
+export const roomOnlineMembers = pstate('roomOnlineMembers', map(string(), map(string(), number()).subindexed()));
+
+/**
+ * user id → accountData key (plus `\u0000m.push_rules`) → sequencePosition of the userData record
+ * that last changed it, so an incremental sync delivers only account data changed since its token.
+ */
+export const accountDataChanges = pstate('accountDataChanges', map(string(), map(string(), string()).subindexed()));
+
+export const syncPStates = [syncWatermarks, syncWake, roomOnlineMembers, accountDataChanges] as const;

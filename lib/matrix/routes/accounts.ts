@@ -1,6 +1,50 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
+const v3 = '/_matrix/client/v3';
+const authenticated = ['accessTokens'] as const;
+
 export const accountsRoutes = {
-  functions: {},
-  routes: [],
+  functions: {
+    accounts: {
+      entry: 'functions/http/accounts.ts',
+      description: 'Registration, login, logout, whoami, password change, deactivation',
+      access: { reads: ['users', ...authenticated, 'rateLimits'], writes: ['rateLimits'], appends: ['users'] },
+    },
+    devices: {
+      entry: 'functions/http/devices.ts',
+      description: "The user's devices: list, read, rename, delete",
+      access: { reads: ['users', ...authenticated, 'devices'], appends: ['users'] },
+    },
+    profile: {
+      entry: 'functions/http/profile.ts',
+      description: 'Profiles: display name and avatar',
+      access: { reads: ['users', ...authenticated], appends: ['users'] },
+    },
+    usersTopology: {
+      entry: 'functions/streams/users.ts',
+      description: 'Applies account commands from the users depot',
+      access: { reads: ['users', 'accessTokens', 'devices'], writes: ['users', 'accessTokens', 'devices'] },
+    },
+  },
+  routes: [
+    { method: 'POST', path: `${v3}/register`, function: 'accounts', operation: 'register' },
+    { method: 'GET', path: `${v3}/register/available`, function: 'accounts', operation: 'checkUsernameAvailability' },
+    { method: 'GET', path: `${v3}/login`, function: 'accounts', operation: 'getLoginFlows' },
+    { method: 'POST', path: `${v3}/login`, function: 'accounts', operation: 'login' },
+    { method: 'POST', path: `${v3}/logout`, function: 'accounts', operation: 'logout' },
+    { method: 'POST', path: `${v3}/logout/all`, function: 'accounts', operation: 'logout_all' },
+    { method: 'GET', path: `${v3}/account/whoami`, function: 'accounts', operation: 'getTokenOwner' },
+    { method: 'POST', path: `${v3}/account/password`, function: 'accounts', operation: 'changePassword' },
+    { method: 'POST', path: `${v3}/account/deactivate`, function: 'accounts', operation: 'deactivateAccount' },
+    { method: 'GET', path: `${v3}/devices`, function: 'devices', operation: 'getDevices' },
+    { method: 'GET', path: `${v3}/devices/{deviceId}`, function: 'devices', operation: 'getDevice' },
+    { method: 'PUT', path: `${v3}/devices/{deviceId}`, function: 'devices', operation: 'updateDevice' },
+    { method: 'DELETE', path: `${v3}/devices/{deviceId}`, function: 'devices', operation: 'deleteDevice' },
+    { method: 'POST', path: `${v3}/delete_devices`, function: 'devices', operation: 'deleteDevices' },
+    { method: 'GET', path: `${v3}/profile/{userId}`, function: 'profile', operation: 'getUserProfile' },
+    { method: 'GET', path: `${v3}/profile/{userId}/{keyName}`, function: 'profile', operation: 'getProfileField' },
+    { method: 'PUT', path: `${v3}/profile/{userId}/{keyName}`, function: 'profile', operation: 'setProfileField' },
+    { method: 'DELETE', path: `${v3}/profile/{userId}/{keyName}`, function: 'profile', operation: 'deleteProfileField' },
+  ],
+  topologies: [{ name: 'users', kind: 'stream', depot: 'users', function: 'usersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 }],
 } satisfies ModuleFragment;

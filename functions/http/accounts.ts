@@ -1,0 +1,100 @@
+// Accounts: registration, login, logout, whoami, password change, deactivation.
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json, type HttpRequest } from '../../lib/http/operation.ts';
+import { changePassword, deactivate, logout, logoutAll } from '../../lib/matrix/accounts/account.ts';
+import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { limitByIp } from '../../lib/matrix/accounts/rate-limits.ts';
+import { availableUserId, checkRegistration, loginWithPassword, register } from '../../lib/matrix/accounts/sessions.ts';
+import { requireDummyAuth, requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
+import { MatrixError, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
+import { axon } from '../../lib/matrix/module.ts';
+import { changePasswordRequest, loginRequest, parseRequestBody, registerRequest } from '../../lib/matrix/request-schemas.ts';
+import { z } from 'zod';
+
+const PASSWORD_LOGIN = 'm.login.password';
+
+const deactivateRequest = z.looseObject({ auth: z.unknown().optional(), id_server: z.string().optional(), erase: z.boolean().optional() });
+
+async function registerOperation(request: HttpRequest) {
+  const kind = request.query.get('kind') ?? 'user';
+  if (kind === 'guest') throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is not enabled');
+  if (kind !== 'user') throw invalidParam(`Unknown kind: ${kind}`);
+  const body = parseRequestBody(registerRequest, request.body ?? {});
+  await limitByIp('register', request.sourceIp);
+  const registration = {
+    ...(body.username !== undefined ? { username: body.username } : {}),
+    ...(body.password !== undefined ? { password: body.password } : {}),
+    ...(body.device_id !== undefined ? { deviceId: body.device_id } : {}),
+    ...(body.initial_device_display_name !== undefined ? { displayName: body.initial_device_display_name } : {}),
+    inhibitLogin: body.inhibit_login ?? false,
+    ip: request.sourceIp,
+  };
+  // Refuse a bad or taken name before the UIA stage, as Synapse does, so clients learn it at once.
+  checkRegistration(registration);
+  if (registration.username !== undefined) await availableUserId(registration.username);
+  requireDummyAuth(body.auth);
+  return json(await register(registration));
+}
+
+async function checkUsernameAvailability(request: HttpRequest) {
+  const username = request.query.get('username');
+  if (username === null) throw missingParam('Missing parameter: username');
+  await availableUserId(username);
+  return json({ available: true });
+}
+
+async function login(request: HttpRequest) {
+  const body = parseRequestBody(loginRequest, request.body);
+  await limitByIp('login', request.sourceIp);
+  if (body.type !== PASSWORD_LOGIN) throw new MatrixError(400, 'M_UNKNOWN', `Unknown login type ${body.type}`);
+  let user = body.user;
+  if (body.identifier) {
+    if (body.identifier.type !== 'm.id.user') throw new MatrixError(400, 'M_UNKNOWN', `Unsupported identifier type ${body.identifier.type}`);
+    user = body.identifier.user;
+  }
+  if (user === undefined) throw missingParam('Missing parameter: identifier.user');
+  if (body.password === undefined) throw missingParam('Missing parameter: password');
+  return json(
+    await loginWithPassword({
+      user,
+      password: body.password,
+      ip: request.sourceIp,
+      ...(body.device_id !== undefined ? { deviceId: body.device_id } : {}),
+      ...(body.initial_device_display_name !== undefined ? { displayName: body.initial_device_display_name } : {}),
+    }),
+  );
+}
+
+export const handler = httpFunction(axon, 'accounts', {
+  register: registerOperation,
+  checkUsernameAvailability,
+  getLoginFlows: () => json({ flows: [{ type: PASSWORD_LOGIN }] }),
+  login,
+  logout: async (request) => {
+    await logout(await authenticate(request));
+    return json({});
+  },
+  logout_all: async (request) => {
+    await logoutAll(await authenticate(request));
+    return json({});
+  },
+  getTokenOwner: async (request) => {
+    const requester = await authenticate(request);
+    return json({ user_id: requester.userId, device_id: requester.deviceId, is_guest: false });
+  },
+  changePassword: async (request) => {
+    const requester = await authenticate(request);
+    const body = parseRequestBody(changePasswordRequest, request.body);
+    await requirePasswordAuth(body.auth, requester.userId);
+    await changePassword(requester, body.new_password, body.logout_devices);
+    return json({});
+  },
+  deactivateAccount: async (request) => {
+    const requester = await authenticate(request);
+    const body = parseRequestBody(deactivateRequest, request.body ?? {});
+    await requirePasswordAuth(body.auth, requester.userId);
+    await deactivate(requester);
+    // Axon binds no third-party ids, so there is nothing to unbind at an identity server.
+    return json({ id_server_unbind_result: 'no-support' });
+  },
+});

@@ -1,0 +1,35 @@
+// The users topology: applies account commands (lib/matrix/accounts/commands.ts) from the users
+// depot, in order per user, each exactly once (applyOnce commits its writes with its outcome).
+// Only records whose kind is an account command are its own: other topologies may read the same
+// depot for their commands, and each answers only the appenders of its own kinds.
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { prepare } from '../../lib/core/pstate/index.ts';
+import { applyOnce } from '../../lib/core/topology/apply-once.ts';
+import { streamTopology } from '../../lib/core/topology/stream.ts';
+import { planAccountCommand } from '../../lib/matrix/accounts/apply.ts';
+import { accountCommand, isAccountCommandKind, type AccountCommand } from '../../lib/matrix/accounts/commands.ts';
+import { refusingWith } from '../../lib/matrix/commands.ts';
+
+export const USERS_TOPOLOGY = 'users';
+
+const applyAccountCommands = streamTopology<AccountCommand, Record<string, unknown>>({
+  name: USERS_TOPOLOGY,
+  payload: accountCommand,
+  handle: (record) =>
+    applyOnce(record, USERS_TOPOLOGY, async () => {
+      const plan = await refusingWith(() => planAccountCommand(record.payload));
+      return { writes: await prepare(plan.ops), value: plan.value };
+    }),
+});
+
+function kindOf(source: KinesisStreamRecord): string | undefined {
+  try {
+    const envelope = JSON.parse(Buffer.from(source.kinesis.data, 'base64').toString('utf8')) as { kind?: unknown };
+    return typeof envelope.kind === 'string' ? envelope.kind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = (event: KinesisStreamEvent, context: Context) =>
+  applyAccountCommands({ Records: event.Records.filter((r) => isAccountCommandKind(kindOf(r))) }, context);

@@ -1,0 +1,141 @@
+// The users topology's decisions: each command, read against the user's current state, becomes
+// PState writes (or a refusal). Reads are consistent: the topology is the only writer of these
+// PStates and applies a user's commands in order, so what it reads is what the next write sees.
+import type { WriteOp } from '../../core/pstate/index.ts';
+import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
+import { accessTokens, devices, users } from '../pstates.ts';
+import { MAX_DEVICES_PER_USER, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
+
+export interface AccountPlan {
+  ops: WriteOp[];
+  value: Record<string, unknown>;
+}
+
+const consistent = { consistent: true } as const;
+
+/** Every device of a user with its token hash (≤ MAX_DEVICES_PER_USER, kept so at login). */
+export async function userDevices(userId: string): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  let cursor: string | undefined;
+  do {
+    const page = await devices.key(userId).range({ limit: 100, consistent: true, ...(cursor ? { cursor } : {}) });
+    for (const [deviceId, device] of page.entries) out.set(deviceId, device.tokenHash);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+function removeDevice(userId: string, deviceId: string, tokenHash: string | undefined): WriteOp[] {
+  const ops = [devices.key(userId).key(deviceId).remove()];
+  if (tokenHash) ops.push(accessTokens.key(tokenHash).remove());
+  return ops;
+}
+
+async function activeUser(userId: string) {
+  const user = await users.key(userId).get(consistent);
+  if (!user?.createdTs) throw notFound('Unknown user');
+  if (user.deactivated) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+  return user;
+}
+
+async function sessionOps(userId: string, session: NewSession, ts: number, existing?: Map<string, string | undefined>): Promise<WriteOp[]> {
+  const known = existing ?? (await userDevices(userId));
+  const ops: WriteOp[] = [accessTokens.key(session.tokenHash).set({ userId, deviceId: session.deviceId, createdTs: ts }, { ifAbsent: true })];
+  const device = devices.key(userId).key(session.deviceId);
+  if (known.has(session.deviceId)) {
+    // Logging in again with a known device id: the device keeps its name, its old token dies.
+    const oldToken = known.get(session.deviceId);
+    if (oldToken && oldToken !== session.tokenHash) ops.push(accessTokens.key(oldToken).remove());
+    ops.push(device.field('tokenHash').set(session.tokenHash), device.field('lastSeenTs').set(ts), device.field('lastSeenIp').set(session.ip));
+    if (session.displayName !== undefined) ops.push(device.field('displayName').set(session.displayName));
+    return ops;
+  }
+  if (known.size >= MAX_DEVICES_PER_USER) throw forbidden(`Too many devices (${MAX_DEVICES_PER_USER}); log out of one first`);
+  ops.push(
+    device.set(
+      { displayName: session.displayName ?? '', createdTs: ts, lastSeenTs: ts, lastSeenIp: session.ip, tokenHash: session.tokenHash },
+      { ifAbsent: true },
+    ),
+  );
+  return ops;
+}
+
+async function register(c: AccountCommandOf<'account.register'>): Promise<AccountPlan> {
+  const existing = await users.key(c.userId).get(consistent);
+  // A deactivated account still holds its id: ids are never reused.
+  if (existing?.createdTs !== undefined) throw userInUse();
+  const user = users.key(c.userId);
+  const ops: WriteOp[] = [
+    user.field('createdTs').set(c.ts, { ifAbsent: true }),
+    user.field('passwordHash').set(c.passwordHash),
+    user.field('deactivated').set(false),
+    user.field('admin').set(false),
+    user.field('displayname').set(c.displayname),
+  ];
+  if (c.session) ops.push(...(await sessionOps(c.userId, c.session, c.ts, new Map())));
+  return { ops, value: { userId: c.userId } };
+}
+
+async function login(c: AccountCommandOf<'account.login'>): Promise<AccountPlan> {
+  await activeUser(c.userId);
+  return { ops: await sessionOps(c.userId, c.session, c.ts), value: { deviceId: c.session.deviceId } };
+}
+
+async function removeDevices(c: AccountCommandOf<'account.removeDevices'>): Promise<AccountPlan> {
+  const known = await userDevices(c.userId);
+  const doomed = c.all ? [...known.keys()] : c.deviceIds.filter((d) => known.has(d));
+  return { ops: doomed.flatMap((d) => removeDevice(c.userId, d, known.get(d))), value: { removed: doomed } };
+}
+
+async function changePassword(c: AccountCommandOf<'account.password'>): Promise<AccountPlan> {
+  await activeUser(c.userId);
+  const ops = [users.key(c.userId).field('passwordHash').set(c.passwordHash)];
+  if (c.keepDeviceId !== undefined) {
+    for (const [deviceId, tokenHash] of await userDevices(c.userId)) {
+      if (deviceId !== c.keepDeviceId) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+    }
+  }
+  return { ops, value: {} };
+}
+
+async function deactivate(c: AccountCommandOf<'account.deactivate'>): Promise<AccountPlan> {
+  await activeUser(c.userId);
+  const ops = [users.key(c.userId).field('deactivated').set(true)];
+  for (const [deviceId, tokenHash] of await userDevices(c.userId)) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+  return { ops, value: {} };
+}
+
+async function updateDevice(c: AccountCommandOf<'account.updateDevice'>): Promise<AccountPlan> {
+  const device = devices.key(c.userId).key(c.deviceId);
+  if (!(await devices.key(c.userId).has(c.deviceId, consistent))) throw notFound('Unknown device');
+  return { ops: [device.field('displayName').set(c.displayName, { ifExists: true })], value: {} };
+}
+
+async function setProfile(c: AccountCommandOf<'account.profile'>): Promise<AccountPlan> {
+  await activeUser(c.userId);
+  const user = users.key(c.userId);
+  const ops: WriteOp[] = [];
+  if (c.displayname !== undefined) ops.push(c.displayname === null ? user.field('displayname').remove() : user.field('displayname').set(c.displayname));
+  if (c.avatarUrl !== undefined) ops.push(c.avatarUrl === null ? user.field('avatarUrl').remove() : user.field('avatarUrl').set(c.avatarUrl));
+  return { ops, value: {} };
+}
+
+/** The writes a command makes, or a thrown MatrixError refusing it. */
+export function planAccountCommand(command: AccountCommand): Promise<AccountPlan> {
+  switch (command.kind) {
+    case 'account.register':
+      return register(command);
+    case 'account.login':
+      return login(command);
+    case 'account.removeDevices':
+      return removeDevices(command);
+    case 'account.password':
+      return changePassword(command);
+    case 'account.deactivate':
+      return deactivate(command);
+    case 'account.updateDevice':
+      return updateDevice(command);
+    case 'account.profile':
+      return setProfile(command);
+  }
+}

@@ -1,0 +1,45 @@
+// The commands of the users depot that the users topology applies, in order per user. HTTP
+// operations build them after checking what needs no ordering (input, passwords); everything that
+// depends on the user's current state (taken name, devices, deactivation) is decided in order by
+// the topology. Only hashes travel: scrypt hashes of passwords, sha256 of access tokens.
+import { z } from 'zod';
+
+/** A new device session: a device (new or reused) and its access token's hash. */
+const newSession = z.object({
+  deviceId: z.string().min(1),
+  displayName: z.string().optional(),
+  tokenHash: z.string().min(1),
+  ip: z.string(),
+});
+export type NewSession = z.infer<typeof newSession>;
+
+const base = { userId: z.string().min(1), ts: z.number() };
+
+export const accountCommand = z.discriminatedUnion('kind', [
+  /** Create the account (refused when the id was ever taken), and log in unless inhibited. */
+  z.object({ kind: z.literal('account.register'), ...base, passwordHash: z.string(), displayname: z.string(), session: newSession.optional() }),
+  /** Log in: a new device, or a new token for an existing one (its old token dies). */
+  z.object({ kind: z.literal('account.login'), ...base, session: newSession }),
+  /** Remove devices (logout, DELETE /devices, delete_devices) and their tokens. `all`: every device. */
+  z.object({ kind: z.literal('account.removeDevices'), ...base, deviceIds: z.array(z.string()).max(100), all: z.boolean().optional() }),
+  /** New password; with `keepDeviceId`, every other device is logged out. */
+  z.object({ kind: z.literal('account.password'), ...base, passwordHash: z.string(), keepDeviceId: z.string().optional() }),
+  /** Deactivate for good: every token dies, the id stays taken. */
+  z.object({ kind: z.literal('account.deactivate'), ...base }),
+  z.object({ kind: z.literal('account.updateDevice'), ...base, deviceId: z.string(), displayName: z.string() }),
+  /** Profile fields: a string sets, null removes, absent leaves as is. */
+  z.object({
+    kind: z.literal('account.profile'),
+    ...base,
+    displayname: z.string().nullable().optional(),
+    avatarUrl: z.string().nullable().optional(),
+  }),
+]);
+export type AccountCommand = z.infer<typeof accountCommand>;
+export type AccountCommandOf<K extends AccountCommand['kind']> = Extract<AccountCommand, { kind: K }>;
+
+/** Commands of this topology are recognised by kind, so other topologies may share the depot. */
+export const isAccountCommandKind = (kind: string | undefined): boolean => kind?.startsWith('account.') ?? false;
+
+/** Most devices a user may hold, so removing all of them fits in one transaction (2 items each). */
+export const MAX_DEVICES_PER_USER = 40;

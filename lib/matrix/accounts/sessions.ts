@@ -1,0 +1,128 @@
+// Registration and login: what an HTTP operation does before it submits the account command.
+// Password hashing and token generation happen here (never in the topology), and only their
+// hashes go into the command.
+import { submit } from '../commands.ts';
+import { MatrixError, forbidden, invalidParam, userInUse } from '../errors.ts';
+import { generateDeviceId, parseUserId, randomLetters, serverName, userIdFromIdentifier, validateNewUsername } from '../ids.ts';
+import { generateAccessToken, hashAccessToken, hashPassword, verifyPassword } from '../passwords.ts';
+import { users } from '../pstates.ts';
+import type { AccountCommandOf, NewSession } from './commands.ts';
+
+/** Longer passwords are refused (Synapse's limit): scrypt cost should not be the client's choice. */
+export const MAX_PASSWORD_LENGTH = 512;
+export const MAX_DEVICE_ID_LENGTH = 255;
+export const MAX_DEVICE_NAME_LENGTH = 100;
+
+export interface LoginResult {
+  user_id: string;
+  access_token: string;
+  device_id: string;
+  home_server: string;
+}
+
+/** Whether an id was ever registered (deactivated accounts keep their id). */
+export async function isRegistered(userId: string): Promise<boolean> {
+  const user = await users.key(userId).fields(['createdTs']);
+  return user?.createdTs !== undefined;
+}
+
+/** The user id a username asks for; M_INVALID_USERNAME / M_USER_IN_USE when it cannot be had. */
+export async function availableUserId(username: string): Promise<string> {
+  const userId = validateNewUsername(username);
+  if (await isRegistered(userId)) throw userInUse();
+  return userId;
+}
+
+function checkPassword(password: string): void {
+  if (password.length > MAX_PASSWORD_LENGTH) throw invalidParam(`Password may not be longer than ${MAX_PASSWORD_LENGTH} characters`);
+}
+
+function checkDevice(deviceId: string | undefined, displayName: string | undefined): void {
+  if (deviceId !== undefined && (deviceId.length === 0 || deviceId.length > MAX_DEVICE_ID_LENGTH)) throw invalidParam('Invalid device_id');
+  if (displayName !== undefined && displayName.length > MAX_DEVICE_NAME_LENGTH) throw invalidParam('Device display name too long');
+}
+
+interface SessionRequest {
+  userId: string;
+  deviceId?: string;
+  displayName?: string;
+  ip: string;
+}
+
+/** A fresh token for a device; the token leaves only in the response, its hash goes to the depot. */
+function newSession(request: SessionRequest): { session: NewSession; result: LoginResult } {
+  const accessToken = generateAccessToken(parseUserId(request.userId)!.localpart);
+  const deviceId = request.deviceId ?? generateDeviceId();
+  const session: NewSession = {
+    deviceId,
+    tokenHash: hashAccessToken(accessToken),
+    ip: request.ip,
+    ...(request.displayName !== undefined ? { displayName: request.displayName } : {}),
+  };
+  return { session, result: { user_id: request.userId, access_token: accessToken, device_id: deviceId, home_server: serverName() } };
+}
+
+export interface Registration {
+  username?: string;
+  password?: string;
+  deviceId?: string;
+  displayName?: string;
+  inhibitLogin: boolean;
+  ip: string;
+}
+
+/** Usernames Axon picks when the client names none: lower-case letters, unlikely to collide. */
+function generatedUsername(): string {
+  return `u${randomLetters(12).toLowerCase()}`;
+}
+
+/** Checks that need no state, before the UIA stage (so a client learns early). */
+export function checkRegistration(r: Pick<Registration, 'username' | 'password' | 'deviceId' | 'displayName'>): void {
+  if (r.username !== undefined) validateNewUsername(r.username);
+  if (r.password !== undefined) checkPassword(r.password);
+  checkDevice(r.deviceId, r.displayName);
+}
+
+export async function register(r: Registration): Promise<LoginResult | { user_id: string }> {
+  checkRegistration(r);
+  const userId = r.username !== undefined ? await availableUserId(r.username) : validateNewUsername(generatedUsername());
+  // No password: the account cannot log in with one (an empty hash never verifies).
+  const passwordHash = r.password !== undefined ? await hashPassword(r.password) : '';
+  const login = r.inhibitLogin ? undefined : newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip });
+  const command: AccountCommandOf<'account.register'> = {
+    kind: 'account.register',
+    userId,
+    ts: Date.now(),
+    passwordHash,
+    displayname: parseUserId(userId)!.localpart,
+    ...(login ? { session: login.session } : {}),
+  };
+  await submit('users', userId, command);
+  return login ? login.result : { user_id: userId };
+}
+
+export interface PasswordLogin {
+  /** From `identifier.user` (m.id.user) or the deprecated top-level `user`. */
+  user: string;
+  password: string;
+  deviceId?: string;
+  displayName?: string;
+  ip: string;
+}
+
+const invalidCredentials = () => forbidden('Invalid username or password');
+
+export async function loginWithPassword(l: PasswordLogin): Promise<LoginResult> {
+  checkDevice(l.deviceId, l.displayName);
+  if (l.password.length > MAX_PASSWORD_LENGTH) throw invalidCredentials();
+  const userId = userIdFromIdentifier(l.user);
+  if (!userId || parseUserId(userId)?.serverName !== serverName()) throw invalidCredentials();
+  const user = await users.key(userId).fields(['passwordHash', 'deactivated'], { consistent: true });
+  if (!user?.passwordHash || !(await verifyPassword(l.password, user.passwordHash))) throw invalidCredentials();
+  if (user.deactivated) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+  const { session, result } = newSession({ userId, deviceId: l.deviceId, displayName: l.displayName, ip: l.ip });
+  const command: AccountCommandOf<'account.login'> = { kind: 'account.login', userId, ts: Date.now(), session };
+  await submit('users', userId, command);
+  return result;
+}
+

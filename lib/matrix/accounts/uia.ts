@@ -1,0 +1,86 @@
+// User-interactive authentication (Client-Server API §"User-interactive authentication API").
+//
+// Every flow Axon offers has exactly one stage (m.login.dummy to register, m.login.password to
+// confirm a sensitive change), and that stage is completed by the same request that performs the
+// operation. So a session carries no progress between requests and is not stored: the server hands
+// out a random session id for clients to echo (matrix-js-sdk calls POST /register twice), and
+// each completing request proves what its stage asks on its own (nothing for dummy, the current
+// password for m.login.password). A multi-stage flow would need stored sessions (a PState).
+import { z } from 'zod';
+import { MatrixError, type MatrixErrcode } from '../errors.ts';
+import { randomOpaqueId, userIdFromIdentifier } from '../ids.ts';
+import { verifyPassword } from '../passwords.ts';
+import { users } from '../pstates.ts';
+
+export const DUMMY = 'm.login.dummy';
+export const PASSWORD = 'm.login.password';
+
+/** The 401 of the UIA API: flows, params, session, and when a stage failed, its error. */
+export class AuthenticationRequired extends MatrixError {
+  constructor(
+    readonly stages: readonly string[],
+    readonly session: string,
+    failure?: { errcode: MatrixErrcode; error: string },
+  ) {
+    super(401, failure?.errcode ?? 'M_UNAUTHORIZED', failure?.error ?? 'Additional authentication required');
+    this.failed = failure !== undefined;
+  }
+
+  private readonly failed: boolean;
+
+  override toJSON(): Record<string, unknown> {
+    const body: Record<string, unknown> = { flows: [{ stages: [...this.stages] }], params: {}, session: this.session, completed: [] };
+    if (this.failed) Object.assign(body, { errcode: this.errcode, error: this.message });
+    return body;
+  }
+}
+
+const authData = z.looseObject({
+  type: z.string().optional(),
+  session: z.string().optional(),
+  password: z.string().optional(),
+  user: z.string().optional(),
+  identifier: z.looseObject({ type: z.string(), user: z.string().optional() }).optional(),
+});
+type AuthData = z.infer<typeof authData>;
+
+function parseAuth(auth: unknown, stage: string): AuthData | undefined {
+  if (auth === undefined || auth === null) return undefined;
+  const parsed = authData.safeParse(auth);
+  if (!parsed.success) throw new MatrixError(400, 'M_BAD_JSON', 'auth must be an object of authentication data');
+  if (parsed.data.type === undefined) return undefined; // a session alone: no stage completed yet
+  if (parsed.data.type !== stage) {
+    throw new AuthenticationRequired([stage], parsed.data.session ?? randomOpaqueId(), {
+      errcode: 'M_UNRECOGNIZED',
+      error: `Authentication type ${parsed.data.type} is not offered here`,
+    });
+  }
+  return parsed.data;
+}
+
+/** Registration: the m.login.dummy stage must be completed (its first call gets the 401). */
+export function requireDummyAuth(auth: unknown): void {
+  const data = parseAuth(auth, DUMMY);
+  if (!data) throw new AuthenticationRequired([DUMMY], sessionOf(auth));
+}
+
+function sessionOf(auth: unknown): string {
+  const session = (auth as { session?: unknown } | undefined)?.session;
+  return typeof session === 'string' && session.length > 0 ? session : randomOpaqueId();
+}
+
+/**
+ * A sensitive change by `userId`: the m.login.password stage with that user's current password.
+ * Naming another user, or a wrong password, fails the stage (401 with M_FORBIDDEN).
+ */
+export async function requirePasswordAuth(auth: unknown, userId: string): Promise<void> {
+  const data = parseAuth(auth, PASSWORD);
+  const session = sessionOf(auth);
+  if (!data) throw new AuthenticationRequired([PASSWORD], session);
+  const fail = (error: string) => new AuthenticationRequired([PASSWORD], session, { errcode: 'M_FORBIDDEN', error });
+  const named = data.identifier?.type === 'm.id.user' ? data.identifier.user : data.user;
+  if (named !== undefined && userIdFromIdentifier(named) !== userId) throw fail('Authenticated user does not match the requester');
+  if (data.password === undefined) throw fail('Missing password');
+  const user = await users.key(userId).fields(['passwordHash'], { consistent: true });
+  if (!user?.passwordHash || !(await verifyPassword(data.password, user.passwordHash))) throw fail('Invalid password');
+}
