@@ -1,6 +1,49 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
+const v3 = '/_matrix/client/v3';
+const roomPStates = ['roomAliases', 'roomLocalAliases', 'roomInfo', 'roomState', 'roomMembers', 'memberRooms', 'roomTimeline', 'eventLocations', 'membershipHistory', 'transactionIds', 'publicRooms'];
+
 export const roomsRoutes = {
-  functions: {},
-  routes: [],
+  functions: {
+    createRoom: {
+      entry: 'functions/http/create-room.ts',
+      description: 'POST /createRoom: plans the initial events, submits them to the rooms depot',
+      access: { reads: ['accessTokens', 'users', 'roomAliases'], appends: ['rooms'] },
+    },
+    roomMembership: {
+      entry: 'functions/http/membership.ts',
+      description: 'Join, leave, forget, invite, kick, ban, unban through the rooms depot',
+      access: { reads: ['accessTokens', 'users', 'roomAliases'], appends: ['rooms'] },
+    },
+    roomEvents: {
+      entry: 'functions/http/room-events.ts',
+      description: 'Send messages, set state and redact through the rooms depot',
+      access: { reads: ['accessTokens', 'transactionIds'], appends: ['rooms'] },
+    },
+    roomsTopology: {
+      entry: 'functions/streams/rooms.ts',
+      description: 'Rooms topology: authorizes and materialises room events, exactly once, in order per room',
+      access: { reads: roomPStates, writes: roomPStates },
+      timeoutSeconds: 60,
+    },
+  },
+  routes: [
+    { method: 'POST', path: `${v3}/createRoom`, function: 'createRoom', operation: 'createRoom' },
+    { method: 'POST', path: `${v3}/join/{roomIdOrAlias}`, function: 'roomMembership', operation: 'joinRoom' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/join`, function: 'roomMembership', operation: 'joinRoomById' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/leave`, function: 'roomMembership', operation: 'leaveRoom' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/forget`, function: 'roomMembership', operation: 'forgetRoom' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/invite`, function: 'roomMembership', operation: 'inviteUser' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/kick`, function: 'roomMembership', operation: 'kick' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/ban`, function: 'roomMembership', operation: 'ban' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/unban`, function: 'roomMembership', operation: 'unban' },
+    { method: 'PUT', path: `${v3}/rooms/{roomId}/send/{eventType}/{txnId}`, function: 'roomEvents', operation: 'sendMessage' },
+    { method: 'PUT', path: `${v3}/rooms/{roomId}/state/{eventType}/{stateKey}`, function: 'roomEvents', operation: 'setRoomStateWithKey' },
+    // The empty state key: `/state/{eventType}` (clients also send a trailing slash, which this does not match).
+    { method: 'PUT', path: `${v3}/rooms/{roomId}/state/{eventType}`, function: 'roomEvents', operation: 'setRoomStateWithKey' },
+    { method: 'PUT', path: `${v3}/rooms/{roomId}/redact/{eventId}/{txnId}`, function: 'roomEvents', operation: 'redactEvent' },
+  ],
+  topologies: [
+    { name: 'rooms', kind: 'stream', depot: 'rooms', function: 'roomsTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },
+  ],
 } satisfies ModuleFragment;

@@ -1,0 +1,20 @@
+// Sending into a room: PUT send (messages), PUT state, PUT redact.
+import { axon } from '../../lib/matrix/module.ts';
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json } from '../../lib/http/operation.ts';
+import { redactEvent, sendMessage, setRoomState } from '../../lib/matrix/rooms/operations.ts';
+
+export const handler = httpFunction(axon, 'roomEvents', {
+  sendMessage: async (request) => {
+    const { roomId, eventType, txnId } = request.pathParameters;
+    return json(await sendMessage(request, roomId!, eventType!, txnId!));
+  },
+  setRoomStateWithKey: async (request) => {
+    const { roomId, eventType, stateKey } = request.pathParameters;
+    return json(await setRoomState(request, roomId!, eventType!, stateKey ?? ''));
+  },
+  redactEvent: async (request) => {
+    const { roomId, eventId, txnId } = request.pathParameters;
+    return json(await redactEvent(request, roomId!, eventId!, txnId!));
+  },
+});

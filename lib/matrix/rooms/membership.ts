@@ -1,0 +1,61 @@
+// Membership commands in the rooms topology: join / leave / invite / kick / ban / unban as
+// m.room.member events, forgetting a room, and re-sending a join event after a profile change.
+import { forbidden, MatrixError } from '../errors.ts';
+import { checkMembershipPrecondition, isRedundantMembership, membershipEvent, withProfile } from '../membership.ts';
+import { memberRooms } from '../pstates.ts';
+import { membershipOf } from '../room-state.ts';
+import type { ForgetCommand, MembershipCommand, ProfileCommand, RoomCommandResult } from './commands.ts';
+import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
+import type { RoomPlan } from './plan.ts';
+
+export async function planMembership(command: MembershipCommand, origin: CommandOrigin): Promise<RoomPlan> {
+  const { roomId, sender, action } = command;
+  const target = action === 'join' || action === 'leave' ? sender : command.target;
+  const room = await loadRoom(roomId, sender, [['m.room.member', target]]);
+  const current = room.state.get('m.room.member', target);
+  checkMembershipPrecondition(action, membershipOf(room.state, target));
+  if (action === 'leave' && !['join', 'invite', 'knock'].includes(String(current?.content.membership))) {
+    throw forbidden('You are not in the room');
+  }
+  const event = membershipEvent({
+    action,
+    sender,
+    target,
+    ...(command.reason !== undefined ? { reason: command.reason } : {}),
+    ...(command.profile ? { profile: command.profile } : {}),
+  });
+  if (isRedundantMembership(current?.content, event.content)) return { ops: [], value: { roomId } };
+  const writer = new RoomWriter(roomId, room.head, room.state, origin);
+  const written = writer.append(event);
+  return { ops: writer.writes(), value: { roomId, eventId: written.event_id } };
+}
+
+export async function planProfile(command: ProfileCommand, origin: CommandOrigin): Promise<RoomPlan> {
+  const { roomId, userId } = command;
+  const room = await loadRoom(roomId, userId);
+  const current = room.state.get('m.room.member', userId);
+  if (current?.content.membership !== 'join') return { ops: [], value: { roomId } };
+  const profile = {
+    ...(command.displayname !== undefined ? { displayname: command.displayname } : {}),
+    ...(command.avatar_url !== undefined ? { avatar_url: command.avatar_url } : {}),
+  };
+  const content = withProfile(current.content, profile);
+  if (isRedundantMembership(current.content, content)) return { ops: [], value: { roomId } };
+  const writer = new RoomWriter(roomId, room.head, room.state, origin);
+  const written = writer.append({ type: 'm.room.member', state_key: userId, sender: userId, content });
+  return { ops: writer.writes(), value: { roomId, eventId: written.event_id } };
+}
+
+/** Forget: only a room one has left (or was banned from); the membership stays, hidden from lists. */
+export async function planForget(command: ForgetCommand): Promise<RoomPlan> {
+  const { roomId, userId } = command;
+  const value: RoomCommandResult = { roomId };
+  const entry = memberRooms.key(userId).key(roomId);
+  const current = await entry.get({ consistent: true });
+  if (!current) return { ops: [], value };
+  if (current.membership === 'join' || current.membership === 'invite') {
+    throw new MatrixError(400, 'M_UNKNOWN', 'You must leave the room before forgetting it');
+  }
+  if (current.forgotten) return { ops: [], value };
+  return { ops: [entry.field('forgotten').set(true)], value };
+}

@@ -1,0 +1,208 @@
+// The rooms write operations as the HTTP layer calls them: authenticate, validate, do the cheap
+// checks (alias taken, transaction id seen, event size), then submit one command to the rooms
+// depot (partition key = room id) and answer with its outcome.
+import { authenticate } from '../accounts/authenticate.ts';
+import { canonicalJson, type JsonObject } from '../canonical-json.ts';
+import { submit } from '../commands.ts';
+import { planCreateRoom } from '../create-room.ts';
+import { badJson, forbidden, invalidParam, MatrixError, notFound, roomInUse, tooLarge } from '../errors.ts';
+import { MAX_EVENT_BYTES, MAX_EVENT_FIELD_BYTES } from '../events.ts';
+import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias } from '../ids.ts';
+import type { MembershipAction, Profile } from '../membership.ts';
+import { roomAliases, transactionIds, users } from '../pstates.ts';
+import { jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
+import type { RoomCommand, RoomCommandResult } from './commands.ts';
+import { redactTransactionKey, sendTransactionKey } from './send.ts';
+
+interface Authenticated {
+  accessToken?: string;
+}
+
+const submitRoomCommand = (command: RoomCommand) => submit<RoomCommandResult>('rooms', command.roomId, command);
+
+async function profileOf(userId: string): Promise<Profile | undefined> {
+  const user = await users.key(userId).fields(['displayname', 'avatarUrl']);
+  if (!user) return undefined;
+  return { ...(user.displayname ? { displayname: user.displayname } : {}), ...(user.avatarUrl ? { avatar_url: user.avatarUrl } : {}) };
+}
+
+function requireRoomId(roomId: string): string {
+  if (!isValidRoomId(roomId)) throw notFound('Unknown room');
+  return roomId;
+}
+
+/** POST /createRoom → the new room's id. */
+export async function createRoom(request: Authenticated & { body: unknown }): Promise<{ room_id: string }> {
+  const requester = await authenticate(request);
+  const profile = await profileOf(requester.userId);
+  const roomId = generateRoomId();
+  const plan = planCreateRoom(request.body ?? {}, { roomId, creator: requester.userId, ...(profile ? { profile } : {}) });
+  if (plan.alias && (await roomAliases.key(plan.alias).get())) throw roomInUse();
+  for (const event of plan.events) checkContentSize(event.content);
+  await submitRoomCommand({
+    kind: 'createRoom',
+    roomId,
+    creator: requester.userId,
+    roomVersion: plan.roomVersion,
+    ...(plan.alias ? { alias: plan.alias } : {}),
+    visibility: plan.visibility,
+    events: plan.events,
+  });
+  return { room_id: roomId };
+}
+
+/** The room a POST /join/{roomIdOrAlias} names: a room id, or an alias of this server's directory. */
+async function resolveRoom(roomIdOrAlias: string): Promise<string> {
+  if (roomIdOrAlias.startsWith('#')) {
+    if (!parseRoomAlias(roomIdOrAlias)) throw invalidParam('Invalid room alias');
+    const entry = await roomAliases.key(roomIdOrAlias).get();
+    if (!entry?.roomId) throw notFound('Unknown room alias');
+    return entry.roomId;
+  }
+  if (!roomIdOrAlias.startsWith('!')) throw invalidParam('Not a room id or alias');
+  return requireRoomId(roomIdOrAlias);
+}
+
+/** POST /join/{roomIdOrAlias} and POST /rooms/{roomId}/join. */
+export async function joinRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
+  const requester = await authenticate(request);
+  const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
+  const roomId = await resolveRoom(roomIdOrAlias);
+  const profile = await profileOf(requester.userId);
+  await submitRoomCommand({
+    kind: 'membership',
+    roomId,
+    action: 'join',
+    sender: requester.userId,
+    target: requester.userId,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(profile ? { profile } : {}),
+  });
+  return { room_id: roomId };
+}
+
+/** POST /rooms/{roomId}/leave. */
+export async function leaveRoom(request: Authenticated & { body: unknown }, roomId: string): Promise<Record<string, never>> {
+  const requester = await authenticate(request);
+  const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
+  await submitRoomCommand({
+    kind: 'membership',
+    roomId: requireRoomId(roomId),
+    action: 'leave',
+    sender: requester.userId,
+    target: requester.userId,
+    ...(reason !== undefined ? { reason } : {}),
+  });
+  return {};
+}
+
+/** POST /rooms/{roomId}/forget. */
+export async function forgetRoom(request: Authenticated, roomId: string): Promise<Record<string, never>> {
+  const requester = await authenticate(request);
+  await submitRoomCommand({ kind: 'forget', roomId: requireRoomId(roomId), userId: requester.userId });
+  return {};
+}
+
+/** POST /rooms/{roomId}/invite | kick | ban | unban: an action on another user. */
+export async function actOnMember(
+  request: Authenticated & { body: unknown },
+  roomId: string,
+  action: Exclude<MembershipAction, 'join' | 'leave'>,
+): Promise<Record<string, never>> {
+  const requester = await authenticate(request);
+  const { user_id: target, reason } = parseRequestBody(targetMembershipRequest, request.body);
+  if (!isValidUserId(target)) throw invalidParam(`Invalid user id: ${target}`);
+  let profile: Profile | undefined;
+  if (action === 'invite') {
+    profile = await profileOf(target);
+    if (!profile && !(await users.key(target).get())) throw notFound(`Unknown user ${target}`);
+  }
+  await submitRoomCommand({
+    kind: 'membership',
+    roomId: requireRoomId(roomId),
+    action,
+    sender: requester.userId,
+    target,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(profile ? { profile } : {}),
+  });
+  return {};
+}
+
+/** The spec's 64 KB event limit, checked on the content before anything is submitted. */
+function checkContentSize(content: unknown): void {
+  if (Buffer.byteLength(canonicalJson(content as JsonObject), 'utf8') > MAX_EVENT_BYTES) throw tooLarge('Event is larger than 65536 bytes');
+}
+
+function checkEventField(name: string, value: string): void {
+  if (Buffer.byteLength(value, 'utf8') > MAX_EVENT_FIELD_BYTES) throw badJson(`${name} is longer than ${MAX_EVENT_FIELD_BYTES} bytes`);
+}
+
+function parseContent(body: unknown): JsonObject {
+  const content = parseRequestBody(jsonObject, body) as JsonObject;
+  checkContentSize(content);
+  return content;
+}
+
+/** PUT /rooms/{roomId}/send/{eventType}/{txnId} → the event id (the first one for a repeated txnId). */
+export async function sendMessage(
+  request: Authenticated & { body: unknown },
+  roomId: string,
+  type: string,
+  txnId: string,
+): Promise<{ event_id: string }> {
+  const requester = await authenticate(request);
+  const content = parseContent(request.body);
+  checkEventField('type', type);
+  const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, txnId)).get();
+  if (seen?.eventId) return { event_id: seen.eventId };
+  // State-only types sent as messages would confuse readers of the room's state.
+  if (type === 'm.room.member' || type === 'm.room.create') throw forbidden(`${type} can only be sent as state`);
+  return sent(await submitRoomCommand({ kind: 'send', roomId: requireRoomId(roomId), sender: requester.userId, deviceId: requester.deviceId, type, content, txnId }));
+}
+
+/** PUT /rooms/{roomId}/state/{eventType}/{stateKey} → the event id. */
+export async function setRoomState(
+  request: Authenticated & { body: unknown },
+  roomId: string,
+  type: string,
+  stateKey: string,
+): Promise<{ event_id: string }> {
+  const requester = await authenticate(request);
+  const content = parseContent(request.body);
+  checkEventField('type', type);
+  checkEventField('state_key', stateKey);
+  return sent(
+    await submitRoomCommand({ kind: 'send', roomId: requireRoomId(roomId), sender: requester.userId, deviceId: requester.deviceId, type, stateKey, content }),
+  );
+}
+
+/** PUT /rooms/{roomId}/redact/{eventId}/{txnId} → the redaction event's id. */
+export async function redactEvent(
+  request: Authenticated & { body: unknown },
+  roomId: string,
+  eventId: string,
+  txnId: string,
+): Promise<{ event_id: string }> {
+  const requester = await authenticate(request);
+  const { reason } = parseRequestBody(redactRequest, request.body ?? {});
+  if (!isValidEventId(eventId)) throw notFound('Unknown event');
+  const seen = await transactionIds.key(redactTransactionKey(requester.userId, requester.deviceId, txnId)).get();
+  if (seen?.eventId) return { event_id: seen.eventId };
+  return sent(
+    await submitRoomCommand({
+      kind: 'redact',
+      roomId: requireRoomId(roomId),
+      sender: requester.userId,
+      deviceId: requester.deviceId,
+      redacts: eventId,
+      txnId,
+      ...(reason !== undefined ? { reason } : {}),
+    }),
+  );
+}
+
+function sent(result: RoomCommandResult): { event_id: string } {
+  if (!result.eventId) throw new MatrixError(500, 'M_UNKNOWN', 'No event was written');
+  return { event_id: result.eventId };
+}

@@ -1,0 +1,174 @@
+// Appending events to a room as the rooms topology does: read only the state the auth rules need,
+// authorize each event against the state before it, build it (depth = position, prev_events = the
+// previous event), and turn it into PState writes: timeline, event location, state, membership
+// indexes and the room's info. One RoomWriter gathers the writes of one applyOnce transaction.
+import type { WriteOp } from '../../core/pstate/index.ts';
+import { getMany } from '../../core/pstate/index.ts';
+import type { JsonObject } from '../canonical-json.ts';
+import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
+import { notFound } from '../errors.ts';
+import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, type StoredUnsigned } from '../events.ts';
+import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
+import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
+import type { RoomVersion } from '../room-versions.ts';
+
+/** Where the command sits in the depot: what every event it produces records. */
+export interface CommandOrigin {
+  /** sequencePosition(record.sequenceNumber). */
+  seq: string;
+  shardId: string;
+  /** The record's arrival time: every event's origin_server_ts, so a re-plan builds the same event. */
+  arrivedAt: number;
+}
+
+export interface RoomHead {
+  version: RoomVersion;
+  lastPosition: number;
+  lastEventId: string;
+  joinedCount: number;
+  invitedCount: number;
+}
+
+/** The state keys the auth rules read for an event by `sender` about `target`. */
+function authStateKeys(sender: string, extra: readonly [string, string][]): string[] {
+  const keys: [string, string][] = [
+    ['m.room.create', ''],
+    ['m.room.power_levels', ''],
+    ['m.room.join_rules', ''],
+    ['m.room.history_visibility', ''],
+    ['m.room.member', sender],
+    ...extra,
+  ];
+  return [...new Set(keys.map(([type, key]) => stateKeyOf(type, key)))];
+}
+
+export interface LoadedRoom {
+  head: RoomHead;
+  state: MapRoomState<RoomEvent>;
+}
+
+/**
+ * The room's head and the state events the auth rules need (create, power levels, join rules,
+ * history visibility, the sender's membership, and the `extra` (type, state key) pairs), read with
+ * one consistent BatchGetItem. Unknown room → 404.
+ */
+export async function loadRoom(roomId: string, sender: string, extra: readonly [string, string][] = []): Promise<LoadedRoom> {
+  const keys = authStateKeys(sender, extra);
+  const [info, ...events] = await getMany([roomInfo.key(roomId), ...keys.map((k) => roomState.key(roomId).key(k))], { consistent: true });
+  if (!info || info.lastPosition === undefined) throw notFound('Unknown room');
+  const state = new MapRoomState<RoomEvent>();
+  for (const event of events) if (event) state.set(event as RoomEvent);
+  return {
+    head: {
+      version: info.version as RoomVersion,
+      lastPosition: info.lastPosition,
+      lastEventId: info.lastEventId ?? '',
+      joinedCount: info.joinedCount ?? 0,
+      invitedCount: info.invitedCount ?? 0,
+    },
+    state,
+  };
+}
+
+export interface EventDraftInput {
+  type: string;
+  sender: string;
+  state_key?: string;
+  content: JsonObject;
+  redacts?: string;
+  unsigned?: StoredUnsigned;
+}
+
+/** Gathers the events and writes of one transaction on one room. */
+export class RoomWriter {
+  readonly ops: WriteOp[] = [];
+  readonly events: RoomEvent[] = [];
+
+  constructor(
+    readonly roomId: string,
+    readonly head: RoomHead,
+    readonly state: MapRoomState<RoomEvent>,
+    readonly origin: CommandOrigin,
+  ) {}
+
+  /** Authorize the event against the state before it, build it, and add its writes. Throws MatrixError. */
+  append(draft: EventDraftInput): RoomEvent {
+    assertAllowed(authorizeEvent({ ...draft, room_id: this.roomId }, this.state, this.head.version));
+    const previous = draft.state_key !== undefined ? this.state.get(draft.type, draft.state_key) : undefined;
+    const replaced = replacedStateUnsigned(previous);
+    const unsigned: StoredUnsigned = { ...replaced, ...draft.unsigned };
+    const position = this.head.lastPosition + 1;
+    const event = buildEvent(
+      {
+        room_id: this.roomId,
+        sender: draft.sender,
+        type: draft.type,
+        ...(draft.state_key !== undefined ? { state_key: draft.state_key } : {}),
+        content: draft.content,
+        origin_server_ts: this.origin.arrivedAt,
+        depth: position,
+        prev_events: this.head.lastEventId ? [this.head.lastEventId] : [],
+        ...(draft.redacts !== undefined ? { redacts: draft.redacts } : {}),
+        ...(Object.keys(unsigned).length ? { unsigned } : {}),
+      },
+      this.head.version,
+    );
+    assertEventSize(event);
+    const visibility = historyVisibilityOf(this.state);
+    this.ops.push(
+      roomTimeline.key(this.roomId).append({ event, seq: this.origin.seq, visibility }),
+      eventLocations.key(event.event_id).set({ roomId: this.roomId, position }, { ifAbsent: true }),
+    );
+    if (event.state_key !== undefined) {
+      this.ops.push(roomState.key(this.roomId).key(stateKeyOf(event.type, event.state_key)).set(event));
+      if (event.type === 'm.room.member') this.membershipWrites(event, previous, position);
+      this.state.set(event);
+    }
+    this.head.lastPosition = position;
+    this.head.lastEventId = event.event_id;
+    this.events.push(event);
+    return event;
+  }
+
+  private membershipWrites(event: RoomEvent, previous: RoomEvent | undefined, position: number): void {
+    const userId = event.state_key!;
+    const membership = String(event.content.membership);
+    const before = previous?.content.membership;
+    if (before === 'join') this.head.joinedCount--;
+    if (before === 'invite') this.head.invitedCount--;
+    if (membership === 'join') this.head.joinedCount++;
+    if (membership === 'invite') this.head.invitedCount++;
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    this.ops.push(
+      roomMembers.key(this.roomId).key(userId).set({
+        membership,
+        eventId: event.event_id,
+        position,
+        displayname: text(event.content.displayname),
+        avatarUrl: text(event.content.avatar_url),
+      }),
+      memberRooms.key(userId).key(this.roomId).set({ membership, eventId: event.event_id, position, seq: this.origin.seq, forgotten: false }),
+    );
+    // A profile change (join → join) is not a membership change.
+    if (before !== membership) this.ops.push(membershipHistory.key(this.roomId).key(userId).append({ position, membership }));
+  }
+
+  /** The room info writes after the appended events (none when nothing was appended). */
+  headWrites(): WriteOp[] {
+    if (!this.events.length) return [];
+    const info = roomInfo.key(this.roomId);
+    return [
+      info.field('lastPosition').set(this.head.lastPosition),
+      info.field('lastEventId').set(this.head.lastEventId),
+      info.field('lastSeq').set(this.origin.seq),
+      info.field('shardId').set(this.origin.shardId),
+      info.field('joinedCount').set(this.head.joinedCount),
+      info.field('invitedCount').set(this.head.invitedCount),
+    ];
+  }
+
+  /** Every write of this transaction. */
+  writes(): WriteOp[] {
+    return [...this.ops, ...this.headWrites()];
+  }
+}

@@ -1,0 +1,35 @@
+// Sending message and state events in the rooms topology. A send with a transaction id that was
+// seen before answers the first event's id and writes nothing; the transaction id is recorded in
+// the same transaction as the event, so this check is authoritative (the HTTP operation's own
+// check only spares a depot round trip).
+import { transactionIds } from '../pstates.ts';
+import type { SendCommand } from './commands.ts';
+import type { RoomPlan } from './plan.ts';
+import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
+
+/** The transactionIds key of a send (PUT send/{eventType}/{txnId}). */
+export const sendTransactionKey = (userId: string, deviceId: string, txnId: string) => `${userId}\u0000${deviceId}\u0000${txnId}`;
+
+/** The transactionIds key of a redaction (PUT redact/{eventId}/{txnId}: another endpoint, another scope). */
+export const redactTransactionKey = (userId: string, deviceId: string, txnId: string) => `${userId}\u0000${deviceId}\u0000redact\u0000${txnId}`;
+
+export async function planSend(command: SendCommand, origin: CommandOrigin): Promise<RoomPlan> {
+  const { roomId, sender, deviceId, type, stateKey, content, txnId } = command;
+  const txnKey = txnId !== undefined ? sendTransactionKey(sender, deviceId, txnId) : undefined;
+  if (txnKey) {
+    const seen = await transactionIds.key(txnKey).get({ consistent: true });
+    if (seen?.eventId) return { ops: [], value: { roomId: seen.roomId ?? roomId, eventId: seen.eventId } };
+  }
+  const room = await loadRoom(roomId, sender, stateKey !== undefined ? [[type, stateKey]] : []);
+  const writer = new RoomWriter(roomId, room.head, room.state, origin);
+  const event = writer.append({
+    type,
+    sender,
+    ...(stateKey !== undefined ? { state_key: stateKey } : {}),
+    content,
+    ...(txnId !== undefined ? { unsigned: { transaction: { device_id: deviceId, txn_id: txnId } } } : {}),
+  });
+  const ops = writer.writes();
+  if (txnKey) ops.push(transactionIds.key(txnKey).set({ eventId: event.event_id, roomId }, { ifAbsent: true }));
+  return { ops, value: { roomId, eventId: event.event_id } };
+}

@@ -1,0 +1,48 @@
+// The rooms topology: applies the rooms depot's commands one at a time, in order per room, each
+// exactly once (its writes commit with its outcome: applyOnce). Refusals are MatrixErrors turned
+// into recorded rejections, so nothing is written for a refused command.
+import { prepare } from '../../core/pstate/index.ts';
+import { applyOnce } from '../../core/topology/apply-once.ts';
+import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
+import { Rejection } from '../../core/topology/stream.ts';
+import { refusingWith } from '../commands.ts';
+import type { RoomCommand, RoomCommandResult } from './commands.ts';
+import { applyCreateRoom } from './create-room.ts';
+import { planForget, planMembership, planProfile } from './membership.ts';
+import type { RoomPlan } from './plan.ts';
+import { planRedact } from './redact.ts';
+import type { CommandOrigin } from './room-writes.ts';
+import { planSend } from './send.ts';
+
+export const ROOMS_TOPOLOGY = 'rooms';
+
+function planOf(command: RoomCommand, origin: CommandOrigin): Promise<RoomPlan> {
+  switch (command.kind) {
+    case 'membership':
+      return planMembership(command, origin);
+    case 'send':
+      return planSend(command, origin);
+    case 'redact':
+      return planRedact(command, origin);
+    case 'profile':
+      return planProfile(command, origin);
+    case 'forget':
+      return planForget(command);
+    default:
+      throw new Rejection('M_UNKNOWN', `unknown rooms command ${(command as { kind?: unknown }).kind}`, 400);
+  }
+}
+
+export async function applyRoomCommand(record: DepotRecord<RoomCommand>, topology = ROOMS_TOPOLOGY): Promise<RoomCommandResult> {
+  const command = record.payload;
+  const origin: CommandOrigin = { seq: sequencePosition(record.sequenceNumber), shardId: record.shardId, arrivedAt: record.arrivedAt };
+  // The room's commands stay in order only under its own partition key.
+  if (command?.roomId !== record.partitionKey) throw new Rejection('M_UNKNOWN', 'command not partitioned by its room id', 400);
+  if (command.kind === 'createRoom') return applyCreateRoom(record as DepotRecord<typeof command>, topology, origin);
+  return applyOnce(record, topology, () =>
+    refusingWith(async () => {
+      const plan = await planOf(command, origin);
+      return { writes: await prepare(plan.ops), value: plan.value };
+    }),
+  );
+}
