@@ -1,0 +1,28 @@
+// The user-data topology: applies per-user data commands (lib/matrix/user-data/commands.ts) from the
+// users depot, in order per user, each exactly once. It shares the depot with the accounts topology
+// (functions/streams/users.ts); each takes only the records of its own kinds and answers only their
+// appenders, so neither records an outcome for the other's commands.
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { streamTopology } from '../../lib/core/topology/stream.ts';
+import { applyUserDataCommand } from '../../lib/matrix/user-data/apply.ts';
+import { isUserDataCommandKind, userDataCommand, type UserDataCommand } from '../../lib/matrix/user-data/commands.ts';
+
+export const USER_DATA_TOPOLOGY = 'userData';
+
+const applyUserDataCommands = streamTopology<UserDataCommand, Record<string, unknown>>({
+  name: USER_DATA_TOPOLOGY,
+  payload: userDataCommand,
+  handle: (record) => applyUserDataCommand(record, USER_DATA_TOPOLOGY),
+});
+
+function kindOf(source: KinesisStreamRecord): string | undefined {
+  try {
+    const envelope = JSON.parse(Buffer.from(source.kinesis.data, 'base64').toString('utf8')) as { kind?: unknown };
+    return typeof envelope.kind === 'string' ? envelope.kind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = (event: KinesisStreamEvent, context: Context) =>
+  applyUserDataCommands({ Records: event.Records.filter((r) => isUserDataCommandKind(kindOf(r))) }, context);
