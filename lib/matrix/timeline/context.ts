@@ -1,0 +1,84 @@
+// GET /rooms/{roomId}/context/{eventId}: an event with the events around it and the state at the
+// last event returned; and GET /rooms/{roomId}/event/{eventId}. An event the user may not see is
+// 404, like one that does not exist (the spec's documented answer for both).
+import { lazyLoadMembers, parseRoomEventFilterParam, type RoomEventFilterDefinition } from '../filters.ts';
+import type { ClientEvent, RoomEvent } from '../events.ts';
+import { notFound } from '../errors.ts';
+import { getMany } from '../../core/pstate/index.ts';
+import { eventLocations, roomTimeline, type TimelineEntry } from '../pstates.ts';
+import type { RoomView } from './access.ts';
+import { clientEvents, type Requester } from './format.ts';
+import { memberEventsAt, parseLimit } from './messages.ts';
+import { walkTimeline } from './paginate.ts';
+import { stateAt } from './state.ts';
+import { positionToken } from '../tokens.ts';
+import { canSee } from './visibility.ts';
+import { paginationWindow } from './window.ts';
+
+export const DEFAULT_CONTEXT_LIMIT = 10;
+export const MAX_CONTEXT_LIMIT = 100;
+
+export interface ContextQuery {
+  limit: number;
+  filter: RoomEventFilterDefinition;
+}
+
+export interface EventContext {
+  event: ClientEvent;
+  events_before: ClientEvent[];
+  events_after: ClientEvent[];
+  start: string;
+  end: string;
+  state: ClientEvent[];
+}
+
+export function parseContextQuery(query: URLSearchParams): ContextQuery {
+  return {
+    limit: parseLimit(query.get('limit'), DEFAULT_CONTEXT_LIMIT, MAX_CONTEXT_LIMIT),
+    filter: parseRoomEventFilterParam(query.get('filter') ?? undefined),
+  };
+}
+
+const eventNotFound = () => notFound('Event not found.');
+
+/** The stored entry of an event the viewer may see in this room, or 404 M_NOT_FOUND. */
+export async function visibleEntry(view: RoomView, eventId: string): Promise<TimelineEntry> {
+  const location = await eventLocations.key(eventId).get();
+  if (!location || location.roomId !== view.roomId || !location.position || location.position > view.readableUpTo) throw eventNotFound();
+  const [entry] = await getMany([roomTimeline.key(view.roomId).key(location.position - 1)] as const);
+  if (!entry || !canSee(view.viewer, entry.event, entry.visibility)) throw eventNotFound();
+  return entry;
+}
+
+export async function roomEvent(view: RoomView, requester: Requester, eventId: string): Promise<ClientEvent> {
+  const entry = await visibleEntry(view, eventId);
+  return clientEvents([entry.event], requester)[0]!;
+}
+
+export async function eventContext(view: RoomView, requester: Requester, eventId: string, query: ContextQuery): Promise<EventContext> {
+  const { event } = await visibleEntry(view, eventId);
+  const position = event.depth;
+  // As Synapse does: half the limit before (rounded down), the rest after.
+  const beforeLimit = Math.floor(query.limit / 2);
+  const afterLimit = query.limit - beforeLimit;
+  const [before, after] = await Promise.all([
+    beforeLimit > 0
+      ? walkTimeline(view.roomId, view.viewer, paginationWindow({ dir: 'b', from: position - 1 }, view.readableUpTo), beforeLimit, query.filter, position - 1)
+      : undefined,
+    walkTimeline(view.roomId, view.viewer, paginationWindow({ dir: 'f', from: position }, view.readableUpTo), afterLimit, query.filter, position),
+  ]);
+  const last = after.events.reduce((max, e) => Math.max(max, e.depth), position);
+  const around: RoomEvent[] = [...(before?.events ?? []), event, ...after.events];
+  const state = lazyLoadMembers(query.filter)
+    ? await memberEventsAt(view.roomId, [...around.map((e) => e.sender), requester.userId], last)
+    : await stateAt(view.roomId, last);
+  const now = Date.now();
+  return {
+    event: clientEvents([event], requester, now)[0]!,
+    events_before: clientEvents(before?.events ?? [], requester, now),
+    events_after: clientEvents(after.events, requester, now),
+    start: before?.edge ?? positionToken(position - 1),
+    end: after.edge,
+    state: clientEvents(state, requester, now),
+  };
+}
