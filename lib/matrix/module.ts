@@ -2,7 +2,7 @@
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
-import { accountPStates, roomPStates } from './pstates.ts';
+import { accountPStates, roomPStates, syncPStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
@@ -21,7 +21,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

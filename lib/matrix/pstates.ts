@@ -189,7 +189,7 @@ export const syncWake = pstate('syncWake', map(string(), record({ wakes: number(
 export const roomOnlineMembers = pstate('roomOnlineMembers', map(string(), map(string(), number()).subindexed()));
 
 /**
- * user id → accountData key (plus `\u0000m.push_rules`) → sequencePosition of the userData record
+ * user id → accountData key (plus `\u0000m.push_rules`) → `<shard id>/<sequencePosition>` of the userData record
  * that last changed it, so an incremental sync delivers only account data changed since its token.
  */
 export const accountDataChanges = pstate('accountDataChanges', map(string(), map(string(), string()).subindexed()));

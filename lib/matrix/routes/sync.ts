@@ -1,6 +1,31 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
 export const syncRoutes = {
-  functions: {},
-  routes: [],
+  functions: {
+    sync: {
+      entry: 'functions/http/sync.ts',
+      description: 'GET /sync: initial and incremental sync, long-polling on a per-user wake item',
+      // Long-polls wait up to 25 s; API Gateway's integration limit is 30 s.
+      timeoutSeconds: 30,
+      access: {
+        reads: [
+          'accessTokens',
+          'syncWatermarks',
+          'syncWake',
+          'memberRooms',
+          'roomInfo',
+          'roomTimeline',
+          'roomState',
+          'roomMembers',
+          'membershipHistory',
+          'accountData',
+          'accountDataChanges',
+          'pushRules',
+          'filters',
+        ],
+        writes: ['syncWake', 'roomOnlineMembers'],
+      },
+    },
+  },
+  routes: [{ method: 'GET', path: '/_matrix/client/v3/sync', function: 'sync', operation: 'sync' }],
 } satisfies ModuleFragment;

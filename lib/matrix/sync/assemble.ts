@@ -1,0 +1,105 @@
+// One pass of /sync: read the cut (watermarks first, then memberships), then each room that may
+// have changed in the token's window, and the account data changed in its window. The new token
+// is the cut: the next sync starts exactly where this one ended, on every shard.
+import { includesRoom, type FilterDefinition } from '../filters.ts';
+import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
+import { readRoomsCut } from './cut.ts';
+import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
+import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
+import { readWatermarks } from './watermark.ts';
+
+export interface SyncParams {
+  userId: string;
+  deviceId: string;
+  since?: SyncPosition;
+  fullState: boolean;
+  filter: FilterDefinition;
+}
+
+export interface SyncBody {
+  rooms: {
+    join: Record<string, JoinedRoomSection>;
+    invite: Record<string, InvitedRoomSection>;
+    leave: Record<string, LeftRoomSection>;
+    knock: Record<string, never>;
+  };
+  account_data: { events: { type: string; content: Record<string, unknown> }[] };
+  presence: { events: never[] };
+}
+
+export interface SyncPass {
+  body: SyncBody;
+  next: SyncPosition;
+  /** Nothing to deliver: a long-poll may wait. */
+  empty: boolean;
+}
+
+const ROOM_PARALLELISM = 8;
+
+/** Per shard, the larger of two positions (a token never moves backwards). */
+function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> {
+  const out: Record<string, string> = { ...a };
+  for (const [shard, position] of Object.entries(b)) if (!(out[shard]! >= position)) out[shard] = position;
+  return out;
+}
+
+export async function syncOnce(params: SyncParams): Promise<SyncPass> {
+  const { userId, since, filter } = params;
+  const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter };
+  const [cut, accountWatermarks] = await Promise.all([readRoomsCut(userId), readWatermarks('userData')]);
+  const accountData: AccountDataByRoom = since
+    ? await changedAccountData(userId, since.accountData, accountWatermarks)
+    : await allAccountData(userId);
+  const body: SyncBody = {
+    rooms: { join: {}, invite: {}, leave: {}, knock: {} },
+    account_data: { events: filterAccountData(accountData.get('') ?? [], filter.account_data) },
+    presence: { events: [] },
+  };
+  const includeLeave = filter.room?.include_leave === true;
+  const roomData = (roomId: string) => filterAccountData(accountData.get(roomId) ?? [], filter.room?.account_data);
+
+  const tasks = cut.memberships
+    .filter((m) => m.shardId && !m.forgotten && includesRoom(filter, m.roomId))
+    .map((m) => async () => {
+      const lo = since ? (since.rooms[m.shardId] ?? NOTHING) : NOTHING;
+      const hi = cut.watermarks[m.shardId] ?? NOTHING;
+      const membershipChanged = !since || inWindow(m.seq, lo, hi);
+      switch (m.membership) {
+        case 'join': {
+          const data = membershipChanged && since ? await roomAccountData(userId, m.roomId) : roomData(m.roomId);
+          const section = await joinedRoom(m, { lo, hi }, { fresh: membershipChanged, fullState: params.fullState, accountData: data }, viewer);
+          if (section) body.rooms.join[m.roomId] = section;
+          break;
+        }
+        case 'invite':
+          if (membershipChanged || params.fullState) body.rooms.invite[m.roomId] = await invitedRoom(m);
+          break;
+        case 'leave':
+        case 'ban':
+          // Exactly once: in the sync whose window holds the leave (initial syncs only on request).
+          if (since ? membershipChanged : includeLeave) {
+            body.rooms.leave[m.roomId] = await leftRoom(m, { lo, hi }, { fresh: !since, accountData: roomData(m.roomId) }, viewer);
+          }
+          break;
+        default:
+          break;
+      }
+    });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(ROOM_PARALLELISM, tasks.length) }, async () => {
+      while (next < tasks.length) await tasks[next++]!();
+    }),
+  );
+
+  const position: SyncPosition = {
+    rooms: furthest(since?.rooms ?? {}, cut.watermarks),
+    accountData: furthest(since?.accountData ?? {}, accountWatermarks),
+  };
+  const empty =
+    !Object.keys(body.rooms.join).length &&
+    !Object.keys(body.rooms.invite).length &&
+    !Object.keys(body.rooms.leave).length &&
+    !body.account_data.events.length;
+  return { body, next: position, empty };
+}

@@ -1,0 +1,77 @@
+// The consistent cut one sync works on: the rooms watermarks, then the user's memberships, each
+// membership at or below its shard's watermark (so the membership the sync acts on is the one in
+// force at the cut). A membership read after the watermarks may be newer than them; then the
+// watermarks are read again and the memberships after them, until they agree (a user's own
+// memberships rarely change within milliseconds, so this nearly always takes one round).
+import { getMany } from '../../core/pstate/index.ts';
+import { limitExceeded } from '../errors.ts';
+import { memberRooms, roomInfo } from '../pstates.ts';
+import { NOTHING, type ShardPositions } from './token.ts';
+import { readWatermarks } from './watermark.ts';
+
+export interface Membership {
+  roomId: string;
+  membership: string;
+  eventId: string;
+  /** Position of the membership event in the room's timeline. */
+  position: number;
+  /** sequencePosition of the record that set it. */
+  seq: string;
+  forgotten: boolean;
+  /** The room's shard in the rooms depot. */
+  shardId: string;
+  /** sequencePosition of the room's newest record. */
+  lastSeq: string;
+  lastPosition: number;
+  joinedCount: number;
+  invitedCount: number;
+}
+
+export interface RoomsCut {
+  watermarks: ShardPositions;
+  memberships: Membership[];
+}
+
+const MAX_ROUNDS = 8;
+
+async function readMemberships(userId: string): Promise<Omit<Membership, 'shardId' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[]> {
+  const out: Omit<Membership, 'shardId' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await memberRooms.key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const [roomId, m] of page.entries) {
+      out.push({
+        roomId,
+        membership: m.membership ?? 'leave',
+        eventId: m.eventId ?? '',
+        position: m.position ?? 0,
+        seq: m.seq ?? NOTHING,
+        forgotten: m.forgotten ?? false,
+      });
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+export async function readRoomsCut(userId: string): Promise<RoomsCut> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const watermarks = await readWatermarks('rooms');
+    const memberships = await readMemberships(userId);
+    const infos = await getMany(memberships.map((m) => roomInfo.key(m.roomId)), { consistent: true });
+    const full = memberships.map((m, i) => ({
+      ...m,
+      shardId: infos[i]?.shardId ?? '',
+      lastSeq: infos[i]?.lastSeq ?? NOTHING,
+      lastPosition: infos[i]?.lastPosition ?? 0,
+      joinedCount: infos[i]?.joinedCount ?? 0,
+      invitedCount: infos[i]?.invitedCount ?? 0,
+    }));
+    // A room without info (none yet) is skipped by the assembly, so it cannot unsettle the cut.
+    const settled = full.every((m) => !m.shardId || m.seq <= (watermarks[m.shardId] ?? NOTHING));
+    if (settled) return { watermarks, memberships: full };
+    await new Promise((r) => setTimeout(r, 5 * 2 ** round));
+  }
+  // The user's memberships keep changing under us: the client retries (never a wrong delta).
+  throw limitExceeded(500);
+}

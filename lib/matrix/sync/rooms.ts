@@ -1,0 +1,162 @@
+// The per-room sections of a sync response: joined rooms (timeline window, state, summary),
+// invites (stripped state) and leaves (the timeline up to the leave), each computed for one
+// membership of the cut and the token's window (lo, hi] of the room's shard.
+import type { JsonObject } from '../canonical-json.ts';
+import { INVITE_STATE_TYPES, toClientEvent, toStrippedState, type ClientEvent, type RoomEvent, type StrippedStateEvent } from '../events.ts';
+import { lazyLoadedMemberIds, lazyLoadMembers, selectEventFields, timelineLimit, type FilterDefinition } from '../filters.ts';
+import { roomMembers, roomTimeline } from '../pstates.ts';
+import { roomSummary, type RoomSummary } from '../room-summary.ts';
+import { positionToken } from '../tokens.ts';
+import type { AccountDataEvent } from './account-data.ts';
+import type { Membership } from './cut.ts';
+import { roomEventPredicate } from './filter.ts';
+import { readMembersBefore, readStateBefore, readStateEvents } from './state.ts';
+import { readTimelineWindow, type TimelineWindow } from './timeline.ts';
+
+export interface Viewer {
+  userId: string;
+  deviceId: string;
+  now: number;
+  filter: FilterDefinition;
+}
+
+export interface TimelineSection {
+  events: Partial<ClientEvent>[];
+  limited: boolean;
+  prev_batch?: string;
+}
+
+export interface JoinedRoomSection {
+  timeline: TimelineSection;
+  state: { events: Partial<ClientEvent>[] };
+  account_data: { events: AccountDataEvent[] };
+  ephemeral: { events: JsonObject[] };
+  summary: RoomSummary;
+  unread_notifications: { highlight_count: number; notification_count: number };
+}
+
+export interface LeftRoomSection {
+  timeline: TimelineSection;
+  state: { events: Partial<ClientEvent>[] };
+  account_data: { events: AccountDataEvent[] };
+}
+
+export interface InvitedRoomSection {
+  invite_state: { events: StrippedStateEvent[] };
+}
+
+function clientEvents(events: readonly RoomEvent[], viewer: Viewer): Partial<ClientEvent>[] {
+  return events.map((event) =>
+    selectEventFields(
+      toClientEvent(event, { now: viewer.now, requester: { user_id: viewer.userId, device_id: viewer.deviceId }, omitRoomId: true }),
+      viewer.filter.event_fields,
+    ),
+  );
+}
+
+function timelineSection(window: TimelineWindow, viewer: Viewer): TimelineSection {
+  const first = window.events[0];
+  return {
+    events: clientEvents(window.events, viewer),
+    limited: window.limited,
+    ...(first ? { prev_batch: positionToken(first.depth - 1) } : {}),
+  };
+}
+
+function window(m: Membership, lo: string, hi: string, viewer: Viewer, maxPosition?: number): Promise<TimelineWindow> {
+  return readTimelineWindow({
+    roomId: m.roomId,
+    userId: viewer.userId,
+    lo,
+    hi,
+    limit: timelineLimit(viewer.filter),
+    ...(maxPosition !== undefined ? { maxPosition } : {}),
+    accept: roomEventPredicate(viewer.filter, 'timeline'),
+    membership: { membership: m.membership, position: m.position },
+  });
+}
+
+/** The state section: full state before the window, or only the lazy-loaded members it needs. */
+async function stateSection(m: Membership, win: TimelineWindow, full: boolean, viewer: Viewer): Promise<RoomEvent[]> {
+  const lazy = lazyLoadMembers(viewer.filter.room?.state);
+  const members = lazy ? lazyLoadedMemberIds(win.events, viewer.userId) : undefined;
+  const accept = roomEventPredicate(viewer.filter, 'state');
+  const events = full || win.limited
+    ? await readStateBefore(m.roomId, win.startPosition, members)
+    : members
+      ? await readMembersBefore(m.roomId, win.startPosition, members)
+      : [];
+  return events.filter(accept).sort((a, b) => a.depth - b.depth);
+}
+
+async function heroesSummary(m: Membership, state: readonly RoomEvent[], userId: string): Promise<RoomSummary> {
+  const counts: RoomSummary = { 'm.joined_member_count': m.joinedCount, 'm.invited_member_count': m.invitedCount };
+  const named = state.some((e) => (e.type === 'm.room.name' && e.content.name) || (e.type === 'm.room.canonical_alias' && e.content.alias));
+  if (named) return counts;
+  const page = await roomMembers.key(m.roomId).range({ limit: 20 });
+  const heroes = roomSummary(
+    page.entries.map(([id, entry]) => ({ userId: id, membership: entry.membership ?? 'leave', position: entry.position ?? 0 })),
+    userId,
+    false,
+  )['m.heroes'];
+  return { ...counts, ...(heroes ? { 'm.heroes': heroes } : {}) };
+}
+
+/**
+ * A joined room's section, or undefined when nothing in it changed in (lo, hi] and no account
+ * data is to be delivered. `fresh`: first time in this chain of tokens (initial sync or a new
+ * join), so the whole state and the latest events are sent.
+ */
+export async function joinedRoom(
+  m: Membership,
+  window_: { lo: string; hi: string },
+  options: { fresh: boolean; fullState: boolean; accountData: AccountDataEvent[] },
+  viewer: Viewer,
+): Promise<JoinedRoomSection | undefined> {
+  const { fresh, fullState } = options;
+  const lo = fresh ? '' : window_.lo;
+  const changed = fresh || fullState || m.lastSeq > lo;
+  const win = changed ? await window(m, lo, window_.hi, viewer) : undefined;
+  if (!fresh && !fullState && !win?.events.length && !win?.limited && !options.accountData.length) return undefined;
+  const timelineWin = win ?? { events: [], limited: false, topPosition: 0, startPosition: 0 };
+  const state = win ? await stateSection(m, win, fresh || fullState, viewer) : [];
+  const summary = fresh || fullState
+    ? await heroesSummary(m, [...state, ...timelineWin.events], viewer.userId)
+    : { 'm.joined_member_count': m.joinedCount, 'm.invited_member_count': m.invitedCount };
+  return {
+    timeline: timelineSection(timelineWin, viewer),
+    state: { events: clientEvents(state, viewer) },
+    account_data: { events: options.accountData },
+    ephemeral: { events: [] },
+    summary,
+    // Notification counts are not computed yet (push rules are evaluated elsewhere): zero.
+    unread_notifications: { highlight_count: 0, notification_count: 0 },
+  };
+}
+
+/** A left (left, kicked, banned) room: its timeline in (lo, the leave] and the state before it. */
+export async function leftRoom(
+  m: Membership,
+  window_: { lo: string; hi: string },
+  options: { fresh: boolean; accountData: AccountDataEvent[] },
+  viewer: Viewer,
+): Promise<LeftRoomSection> {
+  const win = await window(m, options.fresh ? '' : window_.lo, window_.hi, viewer, m.position);
+  const state = await stateSection(m, win, true, viewer);
+  return {
+    timeline: timelineSection(win, viewer),
+    state: { events: clientEvents(state, viewer) },
+    account_data: { events: options.accountData },
+  };
+}
+
+/** An invite: the invite event and the room's invite_state events, stripped. */
+export async function invitedRoom(m: Membership): Promise<InvitedRoomSection> {
+  const [stateEvents, invite] = await Promise.all([
+    readStateEvents(m.roomId, INVITE_STATE_TYPES.map((type) => [type, ''] as [string, string])),
+    m.position > 0 ? roomTimeline.key(m.roomId).key(m.position - 1).get({ consistent: true }) : Promise.resolve(undefined),
+  ]);
+  const events = stateEvents.filter((e): e is RoomEvent => e !== undefined).map(toStrippedState);
+  if (invite?.event) events.push(toStrippedState(invite.event as RoomEvent));
+  return { invite_state: { events } };
+}

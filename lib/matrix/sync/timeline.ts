@@ -1,0 +1,90 @@
+// One room's timeline window for a sync: the newest events with lo < seq <= hi (the entries a
+// previous token did not cover, up to the cut), read backwards from the end of the room with
+// `limit + 1` matching entries, so `limited` says whether older ones were left out.
+import type { RoomEvent } from '../events.ts';
+import { membershipHistory, roomTimeline, type TimelineEntry } from '../pstates.ts';
+import { canSee, type MembershipChange } from '../timeline/visibility.ts';
+
+export interface TimelineWindow {
+  /** Oldest first. */
+  events: RoomEvent[];
+  limited: boolean;
+  /** Position of the newest event at or below the cut (0: none), whatever the filter kept. */
+  topPosition: number;
+  /** Position of the first event the window covers (the state section is the state before it). */
+  startPosition: number;
+}
+
+export interface WindowOptions {
+  roomId: string;
+  userId: string;
+  lo: string;
+  hi: string;
+  limit: number;
+  /** Only entries at or below this position (a left room's timeline ends at the leave). */
+  maxPosition?: number;
+  /** The timeline filter (types, senders); visibility is checked here. */
+  accept: (event: RoomEvent) => boolean;
+  /** The user's current membership and its position: events after a join need no history read. */
+  membership: { membership: string; position: number };
+}
+
+const PAGE = 50;
+
+export async function readTimelineWindow(options: WindowOptions): Promise<TimelineWindow> {
+  const { roomId, userId, lo, hi, limit } = options;
+  let history: MembershipChange[] | undefined;
+  const visible = async (entry: TimelineEntry): Promise<boolean> => {
+    const { membership, position } = options.membership;
+    if (membership === 'join' && entry.event.depth > position) return true;
+    history ??= await readHistory(roomId, userId);
+    return canSee({ userId, history }, entry.event, entry.visibility);
+  };
+  const picked: RoomEvent[] = [];
+  let topPosition = 0;
+  let oldestSeen = Number.MAX_SAFE_INTEGER;
+  let reachedStart = false;
+  // Filters can hide most of a room: bound the scan, and call what it could not look at limited.
+  let budget = Math.max(limit * 10, 500);
+  let cursor: string | undefined;
+  scan: do {
+    const page = await roomTimeline.key(roomId).range({
+      reverse: true,
+      consistent: true,
+      limit: Math.min(PAGE, limit + 1),
+      ...(options.maxPosition !== undefined ? { to: options.maxPosition - 1, toInclusive: true } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const [, entry] of page.entries) {
+      if (entry.seq > hi) continue; // committed after the cut: the next sync delivers it
+      topPosition ||= entry.event.depth;
+      if (entry.seq <= lo) {
+        reachedStart = true;
+        break scan;
+      }
+      oldestSeen = entry.event.depth;
+      if (--budget < 0) break scan;
+      if (options.accept(entry.event) && (await visible(entry))) {
+        picked.push(entry.event);
+        if (picked.length > limit) break scan;
+      }
+    }
+    cursor = page.cursor;
+    if (!cursor) reachedStart = true;
+  } while (cursor);
+  const limited = picked.length > limit || (!reachedStart && budget < 0);
+  const events = picked.slice(0, limit).reverse();
+  const startPosition = events[0]?.depth ?? (limited ? oldestSeen : topPosition + 1);
+  return { events, limited, topPosition, startPosition };
+}
+
+async function readHistory(roomId: string, userId: string): Promise<MembershipChange[]> {
+  const out: MembershipChange[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await membershipHistory.key(roomId).key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const [, change] of page.entries) out.push({ position: change.position ?? 0, membership: change.membership ?? 'leave' });
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}

@@ -1,0 +1,105 @@
+// Waking waiting long-polls at O(1) reads per poll, O(online members) writes per event.
+//
+// A waiting /sync polls ONE item, its user's `syncWake` (a strongly consistent GetItem per
+// interval), whatever the number of rooms. The rooms topology, after a record's commit, bumps the
+// wake item of each room member that is online (`roomOnlineMembers`: one range read, expired
+// entries skipped) and of the users whose membership the record changed. A user counts as online
+// for ONLINE_TTL_MS after a long-poll registered them in all their joined rooms; a long-poll
+// renews that once the remaining time falls under RENEW_BEFORE_MS (about once a minute while the
+// user keeps polling), never per poll.
+//
+// Cost of one user idly long-polling for an hour (on-demand prices, items under 4 KB):
+//   polls: 3600 s / 0.5 s = 7,200 strongly consistent GetItems = 7,200 RRU;
+//   long-polls themselves: 3600 / 25 s = 144 requests, each reading the wake item, both
+//   watermark sets (2 Queries) and the memberRooms of the user (1 Query) = ~600 RRU;
+//   online renewals: 60 per hour × (1 memberRooms Query + per joined room 1 read + 1 two-item
+//   transaction (4 WRU)). So ~7,800 RRU + 60 × R × (1 RRU + 4 WRU) for R joined rooms — the reads
+//   do not grow with the number of rooms; the renewals do, once a minute rather than per poll.
+//   Plus the Lambda being busy the whole hour (3,600 s × its memory): the dominant cost, which is
+//   why the WebSocket channel is the cheap path.
+import { commit, getMany } from '../../core/pstate/index.ts';
+import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
+
+/** How long one registration keeps a user online. */
+export const ONLINE_TTL_MS = 180_000;
+/** A long-poll renews the registration when less than this remains. */
+export const RENEW_BEFORE_MS = 120_000;
+/** How often a waiting long-poll reads its wake item. */
+export const WAKE_POLL_INTERVAL_MS = 500;
+
+const PARALLEL_WRITES = 16;
+
+async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, items.length) }, worker));
+}
+
+export interface WakeState {
+  wakes: number;
+  onlineUntil: number;
+}
+
+/** The user's wake item (strongly consistent: a bump committed before this read is seen). */
+export async function readWake(userId: string): Promise<WakeState> {
+  const item = await syncWake.key(userId).get({ consistent: true });
+  return { wakes: item?.wakes ?? 0, onlineUntil: item?.onlineUntil ?? 0 };
+}
+
+/** Bump the wake items of these users (one UpdateItem ADD each, no read). */
+export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
+  await inParallel([...new Set(userIds)], (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
+}
+
+/** The room's members that are online now (one consistent Query per 500 members). */
+export async function onlineMembers(roomId: string, now = Date.now()): Promise<string[]> {
+  const online: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await roomOnlineMembers.key(roomId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const [userId, expiresAt] of page.entries) if (expiresAt > now) online.push(userId);
+    cursor = page.cursor;
+  } while (cursor);
+  return online;
+}
+
+/**
+ * For the rooms topology, after a record's commit (outside its transaction; at least once is
+ * enough): wake the room's online members and the users whose membership changed (`targets`),
+ * and register online targets in the room, so a user who joins while long-polling is woken by
+ * the room's next events without waiting for the renewal.
+ */
+export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<void> {
+  const now = Date.now();
+  if (targets.length) {
+    const states = await getMany(targets.map((t) => syncWake.key(t)), { consistent: true });
+    const online = targets.flatMap((t, i) => ((states[i]?.onlineUntil ?? 0) > now ? [[t, states[i]!.onlineUntil!] as const] : []));
+    await inParallel(online, ([userId, until]) => commit([roomOnlineMembers.key(roomId).key(userId).set(until)]));
+  }
+  await wakeUsers([...(await onlineMembers(roomId, now)), ...targets]);
+}
+
+/**
+ * Register a long-polling user as online in every room they have joined. `onlineUntil` is set
+ * FIRST, then the memberships are read: a join committed before that read is registered here, and
+ * one committed after it finds the user online in wakeAfterRoomCommit, so no joined room is missed.
+ */
+export async function goOnline(userId: string, now = Date.now()): Promise<void> {
+  const until = now + ONLINE_TTL_MS;
+  await commit([syncWake.key(userId).field('onlineUntil').set(until)]);
+  const joined: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await memberRooms.key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const [roomId, entry] of page.entries) if (entry.membership === 'join') joined.push(roomId);
+    cursor = page.cursor;
+  } while (cursor);
+  await inParallel(joined, (roomId) => commit([roomOnlineMembers.key(roomId).key(userId).set(until)]));
+}
+
+/** Whether a long-poll should renew the user's registration now. */
+export function needsRenewal(wake: WakeState, now = Date.now()): boolean {
+  return wake.onlineUntil - now < RENEW_BEFORE_MS;
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sequencePosition } from '../../lib/core/topology/records.ts';
+import { MatrixError } from '../../lib/matrix/errors.ts';
+import { decodeSyncToken, encodeSyncToken, inWindow, NOTHING } from '../../lib/matrix/sync/token.ts';
+
+const seq = fc.bigInt({ min: 0n, max: 10n ** 60n }).map((n) => sequencePosition(n.toString()));
+const shards = (value: fc.Arbitrary<string>) => fc.dictionary(fc.stringMatching(/^shardId-[0-9]{12}$/), value, { maxKeys: 4 });
+
+function expectInvalid(token: string) {
+  let error: unknown;
+  try {
+    decodeSyncToken(token);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(MatrixError);
+  expect({ status: (error as MatrixError).status, errcode: (error as MatrixError).errcode }).toEqual({ status: 400, errcode: 'M_INVALID_PARAM' });
+}
+
+describe('sync tokens', () => {
+  it('decode what they encode, positions in sortable form', () => {
+    fc.assert(
+      fc.property(shards(seq), shards(seq), (rooms, accountData) => {
+        const token = encodeSyncToken({ rooms, accountData });
+        expect(token).toMatch(/^s1_[A-Za-z0-9_-]+$/);
+        expect(decodeSyncToken(token)).toEqual({ rooms, accountData });
+      }),
+    );
+  });
+
+  it('keep positions short: leading zeros are not carried', () => {
+    const token = encodeSyncToken({ rooms: { 'shardId-000000000000': sequencePosition('495') }, accountData: {} });
+    expect(JSON.parse(Buffer.from(token.slice(3), 'base64url').toString())).toEqual({ r: { 'shardId-000000000000': '495' }, a: {} });
+  });
+
+  it('refuse anything else with M_INVALID_PARAM', () => {
+    const b64 = (v: unknown) => `s1_${Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')}`;
+    for (const token of [
+      'garbage',
+      's1_',
+      's1_!!!',
+      's2_e30',
+      b64('not json'),
+      b64([1]),
+      b64(null),
+      b64({ r: [] }),
+      b64({ r: { s: 12 } }),
+      b64({ r: { s: '-1' } }),
+      b64({ r: { s: '1e5' } }),
+      b64({ a: { s: 'x' } }),
+      b64({ r: { '': '1' } }),
+      `s1_${'A'.repeat(9000)}`,
+    ]) {
+      expectInvalid(token);
+    }
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        try {
+          decodeSyncToken(s);
+        } catch (e) {
+          expect(e).toBeInstanceOf(MatrixError);
+        }
+      }),
+    );
+  });
+
+  it('windows are half-open: (since, watermark]', () => {
+    const p = (n: number) => sequencePosition(String(n));
+    expect(inWindow(p(5), p(4), p(5))).toBe(true);
+    expect(inWindow(p(4), p(4), p(5))).toBe(false);
+    expect(inWindow(p(6), p(4), p(5))).toBe(false);
+    expect(inWindow(p(1), NOTHING, p(5))).toBe(true);
+    expect(inWindow(p(10), p(9), p(100))).toBe(true);
+  });
+});
