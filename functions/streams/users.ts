@@ -1,5 +1,6 @@
 // The users topology: applies account commands (lib/matrix/accounts/commands.ts) from the users
 // depot, in order per user, each exactly once (applyOnce commits its writes with its outcome).
+// Profile changes and deactivations then reach the user's rooms as commands on the rooms depot.
 // Only records whose kind is an account command are its own: other topologies may read the same
 // depot for their commands, and each answers only the appenders of its own kinds.
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -7,6 +8,7 @@ import { prepare } from '../../lib/core/pstate/index.ts';
 import { applyOnce } from '../../lib/core/topology/apply-once.ts';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
 import { planAccountCommand } from '../../lib/matrix/accounts/apply.ts';
+import { propagateToRooms } from '../../lib/matrix/accounts/room-updates.ts';
 import { accountCommand, isAccountCommandKind, type AccountCommand } from '../../lib/matrix/accounts/commands.ts';
 import { refusingWith } from '../../lib/matrix/commands.ts';
 
@@ -15,11 +17,15 @@ export const USERS_TOPOLOGY = 'users';
 const applyAccountCommands = streamTopology<AccountCommand, Record<string, unknown>>({
   name: USERS_TOPOLOGY,
   payload: accountCommand,
-  handle: (record) =>
-    applyOnce(record, USERS_TOPOLOGY, async () => {
+  handle: async (record) => {
+    const value = await applyOnce(record, USERS_TOPOLOGY, async () => {
       const plan = await refusingWith(() => planAccountCommand(record.payload));
       return { writes: await prepare(plan.ops), value: plan.value };
-    }),
+    });
+    // After the change is committed (also on a redelivery, so a crash in between loses nothing).
+    await propagateToRooms(record.payload);
+    return value;
+  },
 });
 
 function kindOf(source: KinesisStreamRecord): string | undefined {
