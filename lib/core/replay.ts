@@ -2,12 +2,6 @@
 // a topology's own Lambda handler as the events its event source mapping would deliver, with
 // AXON_TABLE pointing at a fresh table, so the rebuilt state can be compared with the live one.
 import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -16,41 +10,12 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { dynamoClient, kinesisClient } from './aws-clients.ts';
+import { kinesisClient } from './aws-clients.ts';
 import { depotStreamName } from './environment.ts';
+import { ensureTable } from './table.ts';
 import { invocationContext, kinesisEvent, type EventSource } from './topology/records.ts';
 
 export type TopologyHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
-
-/** Create the one-table layout (pk/sk, on-demand, TTL on `expiresAt`) if the table is absent. */
-export async function createTableIfAbsent(name: string): Promise<void> {
-  try {
-    await dynamoClient().send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    await dynamoClient().send(
-      new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
-    );
-  } catch (e) {
-    if (!(e instanceof ResourceInUseException)) throw e;
-  }
-  for (;;) {
-    const { Table } = await dynamoClient().send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The shards of a stream, parents before children (shard ids grow with creation). */
 export async function listShards(streamName: string): Promise<Shard[]> {
@@ -155,7 +120,7 @@ export interface ReplayReport {
 export async function replayDepot(options: ReplayOptions): Promise<ReplayReport> {
   const batchSize = options.batchSize ?? 100;
   const functionName = options.functionName ?? `replay-${options.depot}`;
-  await createTableIfAbsent(options.tableName);
+  await ensureTable(options.tableName);
   const streamName = depotStreamName(options.depot);
   const { StreamDescriptionSummary } = await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
   const streamArn = StreamDescriptionSummary!.StreamARN!;

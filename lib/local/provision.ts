@@ -1,55 +1,15 @@
 // Creates, in the local engines, the table and the streams a module declares: what the CDK stack
 // creates on AWS. Idempotent, so a restart over a persisted data directory finds them in place.
 import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   ResourceInUseException as StreamInUseException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import { dynamoClient, kinesisClient } from '../core/aws-clients.ts';
-import { depotStreamName, tableName } from '../core/environment.ts';
+import { kinesisClient } from '../core/aws-clients.ts';
+import { depotStreamName } from '../core/environment.ts';
+import { ensureTable } from '../core/table.ts';
 import type { ModuleDecl } from '../core/module.ts';
-
-/** The attribute DynamoDB's TTL reads (epoch seconds); the stack sets the same. */
-export const ttlAttribute = 'expiresAt';
-
-export async function ensureTable(name = tableName()): Promise<void> {
-  try {
-    await dynamoClient().send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    await dynamoClient().send(
-      new UpdateTimeToLiveCommand({
-        TableName: name,
-        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-      }),
-    );
-  } catch (e) {
-    if (!(e instanceof ResourceInUseException)) throw e;
-  }
-  for (;;) {
-    const { Table } = await dynamoClient().send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export async function ensureStream(streamName: string, shards: number): Promise<void> {
   try {

@@ -3,8 +3,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
-/** The attribute DynamoDB's TTL reads (epoch seconds); acks and other transient items set it. */
-export const TTL_ATTRIBUTE = 'expiresAt';
+import { TTL_ATTRIBUTE } from '../core/table.ts';
+
+export { TTL_ATTRIBUTE };
 
 export interface PStateTableProps {
   /** Refuse deletes of the table and keep it when the stack goes away. */

@@ -5,7 +5,7 @@ import { tableName } from '../../lib/core/environment.ts';
 import { applyOnce } from '../../lib/core/topology/apply-once.ts';
 import { Rejection } from '../../lib/core/topology/stream.ts';
 import type { TableWrite } from '../../lib/core/table-writes.ts';
-import { ensureTable } from '../../lib/local/provision.ts';
+import { ensureTable } from '../../lib/core/table.ts';
 import { useTestEngines } from '../support/engines.ts';
 
 // A "log" where each applied record appends an entry at the next free position: not idempotent by

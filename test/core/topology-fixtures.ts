@@ -5,7 +5,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { documentClient, kinesisClient } from '../../lib/core/aws-clients.ts';
 import { depotStreamName, tableName } from '../../lib/core/environment.ts';
-import { createTableIfAbsent, deliverBatch, listShards, readShard, type TopologyHandler } from '../../lib/core/replay.ts';
+import { ensureTable } from '../../lib/core/table.ts';
+import { deliverBatch, listShards, readShard, type TopologyHandler } from '../../lib/core/replay.ts';
 import { kinesisEvent } from '../../lib/core/topology/records.ts';
 import { useTestEngines, type TestEnvironment } from '../support/engines.ts';
 
@@ -26,7 +27,7 @@ export async function createDepotStream(depot: string, shards: number): Promise<
 /** A fresh table and one depot stream for this test file. */
 export async function setUpDepot(label: string, depot: string, shards = 1): Promise<{ prefix: string; streamArn: string; env: TestEnvironment }> {
   const env = useTestEngines(label);
-  const [, streamArn] = await Promise.all([createTableIfAbsent(tableName()), createDepotStream(depot, shards)]);
+  const [, streamArn] = await Promise.all([ensureTable(tableName()), createDepotStream(depot, shards)]);
   return { prefix: env.prefix, streamArn, env };
 }
 
