@@ -2,6 +2,7 @@
 // room read endpoints). Like Synapse, an unknown room answers the same 403 as a room the user is
 // not in, so room ids cannot be probed. A user who left (or was banned) reads the room as it was
 // when they left; a user who forgot the room reads nothing (spec: forget drops the history).
+import { readYourWrites } from './consistency.ts';
 import { forbidden } from '../errors.ts';
 import { parseHistoryVisibility } from '../history-visibility.ts';
 import { getMany } from '../../core/pstate/index.ts';
@@ -28,7 +29,7 @@ export async function membershipChanges(roomId: string, userId: string): Promise
   const changes: MembershipChange[] = [];
   let cursor: string | undefined;
   do {
-    const page = await membershipHistory.key(roomId).key(userId).range({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    const page = await membershipHistory.key(roomId).key(userId).range({ limit: 1000, ...readYourWrites, ...(cursor ? { cursor } : {}) });
     for (const [, change] of page.entries) changes.push({ position: change.position ?? 0, membership: change.membership ?? '' });
     cursor = page.cursor;
   } while (cursor);
@@ -47,7 +48,7 @@ export async function viewRoom(roomId: string, userId: string): Promise<RoomView
       roomInfo.key(roomId),
       memberRooms.key(userId).key(roomId),
       roomState.key(roomId).key(stateKeyOf('m.room.history_visibility', '')),
-    ] as const),
+    ] as const, readYourWrites),
     membershipChanges(roomId, userId),
   ]);
   if (!info) throw notInRoom(roomId);

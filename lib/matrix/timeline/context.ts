@@ -1,6 +1,7 @@
 // GET /rooms/{roomId}/context/{eventId}: an event with the events around it and the state at the
 // last event returned; and GET /rooms/{roomId}/event/{eventId}. An event the user may not see is
 // 404, like one that does not exist (the spec's documented answer for both).
+import { readYourWrites } from './consistency.ts';
 import { lazyLoadMembers, parseRoomEventFilterParam, type RoomEventFilterDefinition } from '../filters.ts';
 import type { ClientEvent, RoomEvent } from '../events.ts';
 import { notFound } from '../errors.ts';
@@ -43,9 +44,9 @@ const eventNotFound = () => notFound('Event not found.');
 
 /** The stored entry of an event the viewer may see in this room, or 404 M_NOT_FOUND. */
 export async function visibleEntry(view: RoomView, eventId: string): Promise<TimelineEntry> {
-  const location = await eventLocations.key(eventId).get();
+  const location = await eventLocations.key(eventId).get(readYourWrites);
   if (!location || location.roomId !== view.roomId || !location.position || location.position > view.readableUpTo) throw eventNotFound();
-  const [entry] = await getMany([roomTimeline.key(view.roomId).key(location.position - 1)] as const);
+  const [entry] = await getMany([roomTimeline.key(view.roomId).key(location.position - 1)] as const, readYourWrites);
   if (!entry || !canSee(view.viewer, entry.event, entry.visibility)) throw eventNotFound();
   return entry;
 }

@@ -1,6 +1,7 @@
 // Walks a window of one room's timeline, keeping the events the viewer may see and the filter
 // lets through, until `limit` are found, the window ends, or the scan budget is spent (then the
 // continuation token lets the client go on: a short or empty chunk with an `end` is allowed).
+import { readYourWrites } from './consistency.ts';
 import { matchesEventFilter, type RoomEventFilterDefinition } from '../filters.ts';
 import type { RoomEvent } from '../events.ts';
 import { roomTimeline } from '../pstates.ts';
@@ -35,7 +36,7 @@ export async function walkTimeline(
   while (remaining && events.length < limit && scannedCount < SCAN_BUDGET) {
     const size = Math.min(SCAN_BUDGET - scannedCount, Math.max(limit - events.length, 20), 200);
     const slice = nextSlice(remaining, size);
-    const page = await roomTimeline.key(roomId).range({ from: slice.fromIndex, to: slice.toIndex, reverse: slice.reverse, limit: size });
+    const page = await roomTimeline.key(roomId).range({ from: slice.fromIndex, to: slice.toIndex, reverse: slice.reverse, limit: size, ...readYourWrites });
     // Where this slice ends if every entry is looked at (covers missing entries too).
     let scanned = slice.reverse ? slice.fromIndex + 1 : slice.toIndex;
     for (const [index, entry] of page.entries) {

@@ -1,5 +1,6 @@
 // State reads: all state, one state event, members, joined members, joined rooms. Members and
 // readers see the current state; a user who left sees the state as it was when they left.
+import { readYourWrites } from './consistency.ts';
 import { forbidden, invalidParam, notFound } from '../errors.ts';
 import type { RoomEvent } from '../events.ts';
 import { memberRooms, roomMembers } from '../pstates.ts';
@@ -76,7 +77,7 @@ export async function joinedMembers(view: RoomView): Promise<Record<string, Join
   const joined: Record<string, JoinedMember> = {};
   let cursor: string | undefined;
   do {
-    const page = await roomMembers.key(view.roomId).range({ limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = await roomMembers.key(view.roomId).range({ limit: 500, ...readYourWrites, ...(cursor ? { cursor } : {}) });
     for (const [userId, member] of page.entries) {
       if (member.membership !== 'join') continue;
       joined[userId] = {
@@ -94,7 +95,7 @@ export async function joinedRooms(userId: string): Promise<string[]> {
   const rooms: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await memberRooms.key(userId).range({ limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = await memberRooms.key(userId).range({ limit: 500, ...readYourWrites, ...(cursor ? { cursor } : {}) });
     for (const [roomId, room] of page.entries) if (room.membership === 'join') rooms.push(roomId);
     cursor = page.cursor;
   } while (cursor);

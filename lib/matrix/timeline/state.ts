@@ -2,6 +2,7 @@
 // position p walks each newer state event back through `unsigned.replaces_state` (the event it
 // replaced, kept by the rooms topology) until it reaches one sent at or before p. A key first set
 // after p has no such predecessor and is left out. Cost: O(keys changed since p), not O(events).
+import { readYourWrites } from './consistency.ts';
 import { getMany } from '../../core/pstate/index.ts';
 import type { RoomEvent } from '../events.ts';
 import { eventLocations, roomState, roomTimeline } from '../pstates.ts';
@@ -11,7 +12,7 @@ async function rangeState(roomId: string, bounds: { from?: string; to?: string }
   const events: RoomEvent[] = [];
   let cursor: string | undefined;
   do {
-    const page = await roomState.key(roomId).range({ ...bounds, limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = await roomState.key(roomId).range({ ...bounds, limit: 500, ...readYourWrites, ...(cursor ? { cursor } : {}) });
     for (const [, event] of page.entries) events.push(event);
     cursor = page.cursor;
   } while (cursor);
@@ -33,7 +34,7 @@ export async function currentStateEvents(roomId: string, keys: readonly { type: 
   const found: RoomEvent[] = [];
   for (let i = 0; i < keys.length; i += 100) {
     const batch = keys.slice(i, i + 100).map((k) => roomState.key(roomId).key(stateKeyOf(k.type, k.stateKey)));
-    for (const event of await getMany(batch)) if (event) found.push(event);
+    for (const event of await getMany(batch, readYourWrites)) if (event) found.push(event);
   }
   return found;
 }
@@ -43,9 +44,9 @@ export async function eventsById(roomId: string, eventIds: readonly string[]): P
   const out = new Map<string, RoomEvent>();
   for (let i = 0; i < eventIds.length; i += 100) {
     const ids = eventIds.slice(i, i + 100);
-    const locations = await getMany(ids.map((id) => eventLocations.key(id)));
+    const locations = await getMany(ids.map((id) => eventLocations.key(id)), readYourWrites);
     const located = locations.flatMap((loc) => (loc?.roomId === roomId && loc.position ? [loc.position] : []));
-    const entries = await getMany(located.map((position) => roomTimeline.key(roomId).key(position - 1)));
+    const entries = await getMany(located.map((position) => roomTimeline.key(roomId).key(position - 1)), readYourWrites);
     for (const entry of entries) if (entry) out.set(entry.event.event_id, entry.event);
   }
   return out;
