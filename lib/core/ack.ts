@@ -45,6 +45,21 @@ export function ackKey(requestId: string): { pk: string; sk: string } {
   return { pk: `${internalPrefixes.ack}#${requestId}`, sk: ACK_SORT_KEY };
 }
 
+/** The conditional put of an outcome item: only if none is recorded yet (first outcome wins). */
+export function outcomePut(requestId: string, outcome: AckOutcome, topology: string) {
+  return {
+    TableName: tableName(),
+    Item: {
+      ...ackKey(requestId),
+      outcome,
+      topology,
+      recordedAt: new Date().toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + ACK_TTL_SECONDS,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
 /**
  * Record the outcome of a request. The first recorded outcome wins: a redelivered record, applied
  * again after later state changes, may compute a different outcome, and the appender must not see
@@ -52,19 +67,7 @@ export function ackKey(requestId: string): { pk: string; sk: string } {
  */
 export async function recordAckOutcome(requestId: string, outcome: AckOutcome, topology: string): Promise<void> {
   try {
-    await documentClient().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          ...ackKey(requestId),
-          outcome,
-          topology,
-          recordedAt: new Date().toISOString(),
-          expiresAt: Math.floor(Date.now() / 1000) + ACK_TTL_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await documentClient().send(new PutCommand(outcomePut(requestId, outcome, topology)));
   } catch (e) {
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
   }

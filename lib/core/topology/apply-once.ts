@@ -6,8 +6,7 @@
 // handler may compute fresh ids and positions and still never duplicate an event.
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws-clients.ts';
-import { ACK_TTL_SECONDS, ackKey, readAckOutcome, type AckOutcome } from '../ack.ts';
-import { tableName } from '../environment.ts';
+import { outcomePut, readAckOutcome, type AckOutcome } from '../ack.ts';
 import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import type { DepotRecord } from './records.ts';
 import { Rejection } from './stream.ts';
@@ -15,22 +14,6 @@ import { Rejection } from './stream.ts';
 /** The idempotency key of a record: who waits on it, or where it sits in the depot. */
 export function applyKey(record: Pick<DepotRecord, 'requestId' | 'eventId'>): string {
   return record.requestId ?? `record:${record.eventId}`;
-}
-
-function outcomeWrite(key: string, outcome: AckOutcome, topology: string): TableWrite {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: {
-        ...ackKey(key),
-        outcome,
-        topology,
-        recordedAt: new Date().toISOString(),
-        expiresAt: Math.floor(Date.now() / 1000) + ACK_TTL_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
 }
 
 /** Some other condition of the transaction failed: state changed under us; compute again. */
@@ -58,7 +41,7 @@ export async function commitOnce<T>(
     throw new ApplyTooLargeError(`${writes.length} writes and an outcome exceed one transaction (${MAX_TRANSACTION_ITEMS} items)`);
   }
   try {
-    await documentClient().send(new TransactWriteCommand({ TransactItems: [...writes, outcomeWrite(key, outcome, topology)] }));
+    await documentClient().send(new TransactWriteCommand({ TransactItems: [...writes, { Put: outcomePut(key, outcome, topology) }] }));
     return { applied: true, outcome };
   } catch (err) {
     const e = err as Cancellation;
