@@ -4,7 +4,6 @@
 // key (`<key>#part<i>`), the last part under the record's own key; a redelivery after a crash
 // between parts skips the parts already committed and finishes the room, positions staying 1..n.
 import type { WriteOp } from '../../core/pstate/index.ts';
-import { prepare } from '../../core/pstate/index.ts';
 import { applyKey, applyOnce } from '../../core/topology/apply-once.ts';
 import type { DepotRecord } from '../../core/topology/records.ts';
 import { refusingWith } from '../commands.ts';
@@ -13,13 +12,13 @@ import { publicRooms, roomAliases, roomInfo, roomLocalAliases } from '../pstates
 import { MapRoomState } from '../room-state.ts';
 import type { RoomEvent } from '../events.ts';
 import type { CreateRoomCommand, RoomCommandResult } from './commands.ts';
-import { RoomWriter, type CommandOrigin, type RoomHead } from './room-writes.ts';
+import { prepareRoomWrites, RoomWriter, type CommandOrigin, type RoomHead } from './room-writes.ts';
 
 /** Items one part may use (of 99): membership events cost about 8 items, other state about 3. */
 const PART_BUDGET = 72;
 const eventCost = (type: string) => (type === 'm.room.member' ? 8 : 3);
 
-interface PartPlan {
+export interface PartPlan {
   ops: WriteOp[];
   head: RoomHead;
 }
@@ -74,34 +73,45 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
   ];
 }
 
-export async function applyCreateRoom(record: DepotRecord<CreateRoomCommand>, topology: string, origin: CommandOrigin): Promise<RoomCommandResult> {
+/** Commit part `i` of a new room exactly once (the last part under the record's own key). */
+export async function applyRoomPart(
+  record: DepotRecord<CreateRoomCommand>,
+  topology: string,
+  origin: CommandOrigin,
+  parts: readonly PartPlan[],
+  i: number,
+): Promise<RoomCommandResult> {
   const command = record.payload;
   const value: RoomCommandResult = { roomId: command.roomId };
-  // Refusals (bad initial events, a taken alias) all come before the first part is written.
-  const parts = await refusingWith(async () => planRoomParts(command, origin));
-  for (const [i, part] of parts.entries()) {
-    const first = i === 0;
-    const last = i === parts.length - 1;
-    const key = last ? record : { requestId: `${applyKey(record)}#part${i}`, eventId: record.eventId };
-    await applyOnce(key, topology, () =>
-      refusingWith(async () => {
-        const ops = [...part.ops, ...headOps(command, origin, part.head, first)];
-        if (first) {
-          if (await roomInfo.key(command.roomId).get({ consistent: true })) {
-            throw new MatrixError(400, 'M_UNKNOWN', 'Room already exists');
-          }
-          if (command.alias) {
-            if (await roomAliases.key(command.alias).get({ consistent: true })) throw roomInUse();
-            ops.push(
-              roomAliases.key(command.alias).set({ roomId: command.roomId, creator: command.creator }, { ifAbsent: true }),
-              roomLocalAliases.key(command.roomId).add(command.alias),
-            );
-          }
-          if (command.visibility === 'public') ops.push(publicRooms.key('directory').key(command.roomId).set(origin.arrivedAt));
+  const part = parts[i]!;
+  const first = i === 0;
+  const key = i === parts.length - 1 ? record : { requestId: `${applyKey(record)}#part${i}`, eventId: record.eventId };
+  return applyOnce(key, topology, () =>
+    refusingWith(async () => {
+      const ops = [...part.ops, ...headOps(command, origin, part.head, first)];
+      if (first) {
+        // A redelivery lands here too: the refusal makes applyOnce answer the recorded outcome.
+        if (await roomInfo.key(command.roomId).get({ consistent: true })) {
+          throw new MatrixError(400, 'M_UNKNOWN', 'Room already exists');
         }
-        return { writes: await prepare(ops), value };
-      }),
-    );
-  }
+        if (command.alias) {
+          if (await roomAliases.key(command.alias).get({ consistent: true })) throw roomInUse();
+          ops.push(
+            roomAliases.key(command.alias).set({ roomId: command.roomId, creator: command.creator }, { ifAbsent: true }),
+            roomLocalAliases.key(command.roomId).add(command.alias),
+          );
+        }
+        if (command.visibility === 'public') ops.push(publicRooms.key('directory').key(command.roomId).set(origin.arrivedAt));
+      }
+      return { writes: await prepareRoomWrites(ops), value };
+    }),
+  );
+}
+
+export async function applyCreateRoom(record: DepotRecord<CreateRoomCommand>, topology: string, origin: CommandOrigin): Promise<RoomCommandResult> {
+  // Refusals (bad initial events, a taken alias) all come before the first part is written.
+  const parts = await refusingWith(async () => planRoomParts(record.payload, origin));
+  let value: RoomCommandResult = { roomId: record.payload.roomId };
+  for (let i = 0; i < parts.length; i++) value = await applyRoomPart(record, topology, origin, parts, i);
   return value;
 }

@@ -2,11 +2,11 @@
 // authorize each event against the state before it, build it (depth = position, prev_events = the
 // previous event), and turn it into PState writes: timeline, event location, state, membership
 // indexes and the room's info. One RoomWriter gathers the writes of one applyOnce transaction.
-import type { WriteOp } from '../../core/pstate/index.ts';
-import { getMany } from '../../core/pstate/index.ts';
+import type { TableWrite } from '../../core/table-writes.ts';
+import { ConditionFailedError, getMany, prepare, type WriteOp } from '../../core/pstate/index.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
-import { notFound } from '../errors.ts';
+import { MatrixError, notFound } from '../errors.ts';
 import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, type StoredUnsigned } from '../events.ts';
 import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
 import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
@@ -170,5 +170,19 @@ export class RoomWriter {
   /** Every write of this transaction. */
   writes(): WriteOp[] {
     return [...this.ops, ...this.headWrites()];
+  }
+}
+
+/**
+ * Prepare a command's writes. An own condition that fails (an event id, transaction id, alias or
+ * room already written) means an earlier delivery applied these very writes, or another room took
+ * the key: a refusal, so applyOnce answers an earlier delivery's outcome instead of retrying forever.
+ */
+export async function prepareRoomWrites(ops: readonly WriteOp[]): Promise<TableWrite[]> {
+  try {
+    return await prepare(ops);
+  } catch (e) {
+    if (e instanceof ConditionFailedError) throw new MatrixError(409, 'M_UNKNOWN', 'Already written');
+    throw e;
   }
 }

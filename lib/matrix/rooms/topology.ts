@@ -1,17 +1,18 @@
 // The rooms topology: applies the rooms depot's commands one at a time, in order per room, each
 // exactly once (its writes commit with its outcome: applyOnce). Refusals are MatrixErrors turned
 // into recorded rejections, so nothing is written for a refused command.
-import { prepare } from '../../core/pstate/index.ts';
 import { applyOnce } from '../../core/topology/apply-once.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import { Rejection } from '../../core/topology/stream.ts';
 import { refusingWith } from '../commands.ts';
+import { applyDirectoryCommand } from '../directory/apply.ts';
+import { isDirectoryCommand } from '../directory/commands.ts';
 import type { RoomCommand, RoomCommandResult } from './commands.ts';
 import { applyCreateRoom } from './create-room.ts';
 import { planForget, planMembership, planProfile } from './membership.ts';
 import type { RoomPlan } from './plan.ts';
 import { planRedact } from './redact.ts';
-import type { CommandOrigin } from './room-writes.ts';
+import { prepareRoomWrites, type CommandOrigin } from './room-writes.ts';
 import { planSend } from './send.ts';
 
 export const ROOMS_TOPOLOGY = 'rooms';
@@ -39,10 +40,12 @@ export async function applyRoomCommand(record: DepotRecord<RoomCommand>, topolog
   // The room's commands stay in order only under its own partition key.
   if (command?.roomId !== record.partitionKey) throw new Rejection('M_UNKNOWN', 'command not partitioned by its room id', 400);
   if (command.kind === 'createRoom') return applyCreateRoom(record as DepotRecord<typeof command>, topology, origin);
+  // Room directory commands (aliases, visibility): the directory area's applier, in room order.
+  if (isDirectoryCommand(command)) return applyDirectoryCommand(record, topology);
   return applyOnce(record, topology, () =>
     refusingWith(async () => {
       const plan = await planOf(command, origin);
-      return { writes: await prepare(plan.ops), value: plan.value };
+      return { writes: await prepareRoomWrites(plan.ops), value: plan.value };
     }),
   );
 }
