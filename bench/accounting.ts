@@ -4,6 +4,7 @@
 // "current phase" at a time (concurrent phases would need AsyncLocalStorage and are not needed).
 import type { MetadataBearer, Pluggable, SerializeHandler, SerializeHandlerArguments, SerializeHandlerOutput, SerializeMiddleware } from '@smithy/types';
 import { addClientPlugin, removeClientPlugin } from '../lib/core/aws-clients.ts';
+import { internalPrefixes } from '../lib/core/table-writes.ts';
 
 /** Requests and billed units of one operation of one service within one phase. */
 export interface OperationCount {
@@ -24,6 +25,8 @@ export interface OperationCount {
   kinesisBytesIn: number;
   /** Kinesis bytes read by GetRecords (on-demand billing). */
   kinesisBytesOut: number;
+  /** Lambda GB-seconds (recorded by hand from measured handler durations and configured memory). */
+  gbSeconds: number;
 }
 
 export interface PhaseAccounting {
@@ -32,6 +35,21 @@ export interface PhaseAccounting {
 }
 
 export const OUTSIDE_PHASES = '(outside phases)';
+
+/** Service name of requests that only the local emulation makes (not billed on AWS, not priced). */
+export const LOCAL_MAPPING_SERVICE = 'local event source mapping (DynamoDB)';
+
+function startsWithLocalMapping(value: unknown): boolean {
+  const text = typeof value === 'string' ? value : value && typeof value === 'object' && 'S' in value ? (value as { S: unknown }).S : undefined;
+  return typeof text === 'string' && text.startsWith(`${internalPrefixes.localMapping}#`);
+}
+
+function isLocalMappingRequest(input: Json): boolean {
+  const key = (input.Key ?? input.Item) as Json | undefined;
+  if (key && startsWithLocalMapping(key.pk)) return true;
+  const values = input.ExpressionAttributeValues as Json | undefined;
+  return values !== undefined && startsWithLocalMapping(values[':pk']);
+}
 
 const KB = 1024;
 const PUT_PAYLOAD_UNIT_BYTES = 25 * KB;
@@ -140,7 +158,7 @@ export class RequestAccounting {
     if (!count) {
       count = {
         service, operation, requests: 0, errors: 0, readCapacityUnits: 0, writeCapacityUnits: 0,
-        kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0,
+        kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0, gbSeconds: 0,
       };
       operations.set(key, count);
     }
@@ -153,8 +171,10 @@ export class RequestAccounting {
     clientName: string,
     commandName: string,
   ): Promise<SerializeHandlerOutput<MetadataBearer>> {
-    const service = clientName.replace(/Client$/, '');
     const operation = commandName.replace(/Command$/, '');
+    // The local event source mapping keeps its shard checkpoints in the table; on AWS Lambda keeps
+    // them inside the service, unbilled. Count them apart so that they are not priced.
+    const service = isLocalMappingRequest(args.input as Json) ? LOCAL_MAPPING_SERVICE : clientName.replace(/Client$/, '');
     const count = this.entry(service, operation);
     const input = args.input as Json;
     count.requests++;

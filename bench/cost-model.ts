@@ -1,7 +1,13 @@
 // The AWS cost model: pure functions from measured usage (request counts, capacity units, payload
 // units, Lambda GB-seconds) and the dated list prices to dollars. Variable costs only: per-stream
 // and per-shard hours are fixed monthly costs (see fixedMonthlyKinesisCost), free tiers are ignored.
-import type { OperationCount } from './accounting.ts';
+import { LOCAL_MAPPING_SERVICE, type OperationCount } from './accounting.ts';
+
+/** Service and operation names under which the bench runner records Lambda and API Gateway usage. */
+export const LAMBDA_SERVICE = 'Lambda';
+export const API_GATEWAY_SERVICE = 'ApiGateway';
+export const HTTP_API_REQUEST = 'HTTP API request';
+export const WEBSOCKET_MESSAGE = 'WebSocket message';
 import { HOURS_PER_MONTH, PRICES, WEBSOCKET_LIMITS, type PriceTable } from './pricing.ts';
 
 /** Billed usage of something (one message, one poll, one connection…). */
@@ -173,6 +179,7 @@ const transactionalOperations = new Set(['TransactWriteItems', 'TransactGetItems
 export function usageFromAccounting(operations: readonly OperationCount[], options: AccountingOptions = {}): Usage {
   let u = usage();
   for (const op of operations) {
+    if (op.service === LOCAL_MAPPING_SERVICE) continue;
     const capacityFactor = options.transactionalUnitsReportedOnce && op.service === 'DynamoDB' && transactionalOperations.has(op.operation) ? 2 : 1;
     u = addUsage(u, usage({
       dynamoReadUnits: op.readCapacityUnits * capacityFactor,
@@ -181,8 +188,15 @@ export function usageFromAccounting(operations: readonly OperationCount[], optio
       kinesisPutPayloadUnits: op.putPayloadUnits,
       kinesisBytesIn: op.kinesisBytesIn,
       kinesisBytesOut: op.kinesisBytesOut,
-      websocketMessages: op.service === 'ApiGatewayManagementApi' && op.operation === 'PostToConnection' ? op.requests : 0,
+      // Pushes (PostToConnection) and client frames (recorded by the runner) are both billed messages.
+      websocketMessages:
+        (op.service === 'ApiGatewayManagementApi' && op.operation === 'PostToConnection') || (op.service === API_GATEWAY_SERVICE && op.operation === WEBSOCKET_MESSAGE)
+          ? op.requests
+          : 0,
       sqsRequests: op.service === 'SQS' ? op.requests : 0,
+      lambdaInvocations: op.service === LAMBDA_SERVICE ? op.requests : 0,
+      lambdaGbSeconds: op.service === LAMBDA_SERVICE ? op.gbSeconds : 0,
+      httpRequests: op.service === API_GATEWAY_SERVICE && op.operation === HTTP_API_REQUEST ? op.requests : 0,
     }));
   }
   return u;

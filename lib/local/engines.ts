@@ -31,7 +31,7 @@ export interface Engine {
 
 export interface Engines {
   dynamo: Engine;
-  kinesis: Engine;
+  kinesis: RestartableEngine;
   stop(): Promise<void>;
 }
 
@@ -159,7 +159,16 @@ export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<E
   return { name: 'DynamoDB Local', endpoint, process: child, stop: () => stopChild(child) };
 }
 
-export async function startKinesisMock(options: EngineOptions = {}): Promise<Engine> {
+/** A kinesis-mock that can be killed and started again on the same port with the same data. */
+export interface RestartableEngine extends Engine {
+  /**
+   * Kill the process (SIGKILL, like a crash: what was not yet persisted is lost; kinesis-mock
+   * persists every 200 ms) and start it again on the same port with the same data directory.
+   */
+  restart(): Promise<void>;
+}
+
+export async function startKinesisMock(options: EngineOptions = {}): Promise<RestartableEngine> {
   const port = options.kinesisPort ?? (await freePort());
   const tlsPort = await freePort();
   const main = require.resolve('kinesis-local/main.js');
@@ -187,20 +196,39 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Eng
       PERSIST_INTERVAL: '200ms',
     });
   }
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
-  const output = captureOutput(child, options.verbose ?? false);
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new KinesisClient(localClientConfig(endpoint));
-  try {
-    await waitUntil('kinesis-mock', child, () => client.send(new ListStreamsCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000, output);
-  } catch (e) {
-    await stopChild(child);
-    throw e;
-  } finally {
-    client.destroy();
-  }
-  return { name: 'kinesis-mock', endpoint, process: child, stop: () => stopChild(child) };
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    const output = captureOutput(child, options.verbose ?? false);
+    const client = new KinesisClient(localClientConfig(endpoint));
+    try {
+      await waitUntil('kinesis-mock', child, () => client.send(new ListStreamsCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000, output);
+    } catch (e) {
+      await stopChild(child);
+      throw e;
+    } finally {
+      client.destroy();
+    }
+    return child;
+  };
+  let child = await launch();
+  return {
+    name: 'kinesis-mock',
+    endpoint,
+    get process() {
+      return child;
+    },
+    stop: () => stopChild(child),
+    restart: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((done) => child.once('exit', () => done()));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      child = await launch();
+    },
+  };
 }
 
 /** Start both engines; if the second fails, the first is stopped before the error propagates. */

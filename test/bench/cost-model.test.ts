@@ -56,7 +56,7 @@ describe('cost model', () => {
   });
 
   it('turns accounting counts into usage', () => {
-    const base = { errors: 0, readCapacityUnits: 0, writeCapacityUnits: 0, kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0 };
+    const base = { errors: 0, readCapacityUnits: 0, writeCapacityUnits: 0, kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0, gbSeconds: 0 };
     const ops: OperationCount[] = [
       { ...base, service: 'DynamoDB', operation: 'PutItem', requests: 3, writeCapacityUnits: 3 },
       { ...base, service: 'Kinesis', operation: 'PutRecord', requests: 2, kinesisRecords: 2, putPayloadUnits: 2, kinesisBytesIn: 2048 },

@@ -24,7 +24,7 @@ function sampleReport(): BenchReport {
     phases: [{
       name: 'PutItem ×8',
       durationMs: 1000,
-      operations: [{ service: 'DynamoDB', operation: 'PutItem', requests: 812, errors: 0, readCapacityUnits: 0, writeCapacityUnits: 812, kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0 }],
+      operations: [{ service: 'DynamoDB', operation: 'PutItem', requests: 812, errors: 0, readCapacityUnits: 0, writeCapacityUnits: 812, kinesisRecords: 0, putPayloadUnits: 0, kinesisBytesIn: 0, kinesisBytesOut: 0, gbSeconds: 0 }],
     }],
   });
   report.sections.push({ name: 'send', description: 'send latency', status: 'skipped', reason: 'needs a running Axon server', durationMs: 0, figures: [], phases: [] });
