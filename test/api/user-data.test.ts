@@ -173,11 +173,11 @@ describe('per-user data', () => {
     type Ruleset = Record<'override' | 'content' | 'room' | 'sender' | 'underride', Rule[]>;
 
     it("serves the spec's default ruleset", async () => {
-      const all = await alice.client.get<{ global: Ruleset }>(`${v3}/pushrules/`);
+      const all = await alice.client.get<{ global: Ruleset }>(`${v3}/pushrules`);
       expect(all.status).toBe(200);
       expect(all.body.global.override[0]?.rule_id).toBe('.m.rule.master');
       expect(all.body.global.underride.map((r) => r.rule_id)).toContain('.m.rule.message');
-      const global = await alice.client.get<Ruleset>(`${rules}/`);
+      const global = await alice.client.get<Ruleset>(rules);
       expect(global.body).toEqual(all.body.global);
       const master = await alice.client.get<Rule>(`${rules}/override/.m.rule.master`);
       expect(master.body).toMatchObject({ rule_id: '.m.rule.master', default: true, enabled: false });
@@ -189,14 +189,14 @@ describe('per-user data', () => {
       expect((await put('pie')).status).toBe(200); // new rules go first among user rules
       expect((await put('tart', '?after=cake')).status).toBe(200);
       expect((await put('scone', '?before=pie')).status).toBe(200);
-      const content = (await bob.client.get<Ruleset>(`${rules}/`)).body.content;
+      const content = (await bob.client.get<Ruleset>(rules)).body.content;
       expect(content.map((r) => r.rule_id)).toEqual(['scone', 'pie', 'cake', 'tart']);
       expect(content.find((r) => r.rule_id === 'cake')).toEqual({ rule_id: 'cake', default: false, enabled: true, actions: ['notify'], pattern: 'cake*' });
       // Moving an existing rule keeps one copy of it.
       expect((await put('scone', '?after=tart')).status).toBe(200);
-      expect((await bob.client.get<Ruleset>(`${rules}/`)).body.content.map((r) => r.rule_id)).toEqual(['pie', 'cake', 'tart', 'scone']);
+      expect((await bob.client.get<Ruleset>(rules)).body.content.map((r) => r.rule_id)).toEqual(['pie', 'cake', 'tart', 'scone']);
       // Alice's rules are untouched.
-      expect((await alice.client.get<Ruleset>(`${rules}/`)).body.content).toEqual([]);
+      expect((await alice.client.get<Ruleset>(rules)).body.content).toEqual([]);
     });
 
     it('reads and changes enabled and actions, of user and default rules', async () => {
@@ -232,7 +232,7 @@ describe('per-user data', () => {
       expectError(await alice.client.put(`${rules}/override/anchored?after=.m.rule.master`, { actions: [] }), 400, 'M_INVALID_PARAM');
       expectError(await alice.client.put(`${rules}/bogus/rule`, { actions: [] }), 400, 'M_INVALID_PARAM');
       expectError(await alice.client.put(`${rules}/override/.m.rule.master/enabled`, { enabled: 'yes' }), 400, 'M_BAD_JSON');
-      const override = (await alice.client.get<Ruleset>(`${rules}/`)).body.override;
+      const override = (await alice.client.get<Ruleset>(rules)).body.override;
       expect(override.filter((r) => !r.default)).toEqual([]);
     });
   });

@@ -47,8 +47,10 @@ export const userDataRoutes = {
     { method: 'POST', path: `${v3}/user/{userId}/filter`, function: 'filters', operation: 'defineFilter' },
     { method: 'GET', path: `${v3}/user/{userId}/filter/{filterId}`, function: 'filters', operation: 'getFilter' },
 
-    { method: 'GET', path: `${v3}/pushrules/`, function: 'pushRules', operation: 'getPushRules' },
-    { method: 'GET', path: `${v3}/pushrules/global/`, function: 'pushRules', operation: 'getPushRulesGlobal' },
+    // The spec's paths end with a slash (`/pushrules/`, `/pushrules/global/`), which API Gateway
+    // routes cannot: they are declared without it.
+    { method: 'GET', path: `${v3}/pushrules`, function: 'pushRules', operation: 'getPushRules' },
+    { method: 'GET', path: `${v3}/pushrules/global`, function: 'pushRules', operation: 'getPushRulesGlobal' },
     { method: 'GET', path: `${v3}/pushrules/global/{kind}/{ruleId}`, function: 'pushRules', operation: 'getPushRule' },
     { method: 'PUT', path: `${v3}/pushrules/global/{kind}/{ruleId}`, function: 'pushRules', operation: 'setPushRule' },
     { method: 'DELETE', path: `${v3}/pushrules/global/{kind}/{ruleId}`, function: 'pushRules', operation: 'deletePushRule' },
