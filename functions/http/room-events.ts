@@ -10,7 +10,14 @@ export const handler = httpFunction(axon, 'roomEvents', {
     return json(await sendMessage(request, roomId!, eventType!, txnId!));
   },
   setRoomStateWithKey: async (request) => {
-    const { roomId, eventType, stateKey } = request.pathParameters;
+    const { roomId, statePath } = request.pathParameters;
+    let { eventType, stateKey } = request.pathParameters;
+    if (statePath !== undefined) {
+      // `{eventType}`, `{eventType}/` or `{eventType}/{state key with slashes}`
+      const slash = statePath.indexOf('/');
+      eventType = slash < 0 ? statePath : statePath.slice(0, slash);
+      stateKey = slash < 0 ? '' : statePath.slice(slash + 1);
+    }
     return json(await setRoomState(request, roomId!, eventType!, stateKey ?? ''));
   },
   redactEvent: async (request) => {

@@ -39,8 +39,9 @@ export const roomsRoutes = {
     { method: 'POST', path: `${v3}/rooms/{roomId}/unban`, function: 'roomMembership', operation: 'unban' },
     { method: 'PUT', path: `${v3}/rooms/{roomId}/send/{eventType}/{txnId}`, function: 'roomEvents', operation: 'sendMessage' },
     { method: 'PUT', path: `${v3}/rooms/{roomId}/state/{eventType}/{stateKey}`, function: 'roomEvents', operation: 'setRoomStateWithKey' },
-    // The empty state key: `/state/{eventType}` (clients also send a trailing slash, which this does not match).
-    { method: 'PUT', path: `${v3}/rooms/{roomId}/state/{eventType}`, function: 'roomEvents', operation: 'setRoomStateWithKey' },
+    // The empty state key, as `/state/{eventType}` or `/state/{eventType}/` (matrix-js-sdk), and
+    // state keys holding `/` (a %2F is a separator once API Gateway decodes the path).
+    { method: 'PUT', path: `${v3}/rooms/{roomId}/state/{statePath+}`, function: 'roomEvents', operation: 'setRoomStateWithKey' },
     { method: 'PUT', path: `${v3}/rooms/{roomId}/redact/{eventId}/{txnId}`, function: 'roomEvents', operation: 'redactEvent' },
   ],
   topologies: [
