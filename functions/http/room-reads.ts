@@ -16,6 +16,14 @@ async function viewerOf(request: HttpRequest) {
   return { requester, view };
 }
 
+/** `{eventType}/{stateKey}`, or the greedy `{statePath+}`: `type`, `type/` or `type/key/with/slashes`. */
+function stateAddress(params: Readonly<Record<string, string>>): { eventType: string; stateKey: string } {
+  const { statePath } = params;
+  if (statePath === undefined) return { eventType: params.eventType!, stateKey: params.stateKey ?? '' };
+  const slash = statePath.indexOf('/');
+  return slash < 0 ? { eventType: statePath, stateKey: '' } : { eventType: statePath.slice(0, slash), stateKey: statePath.slice(slash + 1) };
+}
+
 export const handler = httpFunction(axon, 'roomReads', {
   getJoinedRooms: async (request) => {
     const { userId } = await authenticate(request);
@@ -38,7 +46,8 @@ export const handler = httpFunction(axon, 'roomReads', {
     const format = request.query.get('format') ?? 'content';
     if (format !== 'content' && format !== 'event') throw invalidParam('format must be "content" or "event"');
     const { requester, view } = await viewerOf(request);
-    const event = await visibleStateEvent(view, request.pathParameters.eventType!, request.pathParameters.stateKey ?? '');
+    const { eventType, stateKey } = stateAddress(request.pathParameters);
+    const event = await visibleStateEvent(view, eventType, stateKey);
     return json(format === 'event' ? clientEvents([event], requester)[0] : event.content);
   },
   getOneRoomEvent: async (request) => {

@@ -24,8 +24,9 @@ export const roomReadsRoutes = {
     { method: 'GET', path: `${v3}/rooms/{roomId}/joined_members`, function: 'roomReads', operation: 'getJoinedMembersByRoom' },
     { method: 'GET', path: `${v3}/rooms/{roomId}/state`, function: 'roomReads', operation: 'getRoomState' },
     { method: 'GET', path: `${v3}/rooms/{roomId}/state/{eventType}/{stateKey}`, function: 'roomReads', operation: 'getRoomStateWithKey' },
-    // The empty state key (a trailing slash, as some clients send, is not matched; see rooms.ts).
-    { method: 'GET', path: `${v3}/rooms/{roomId}/state/{eventType}`, function: 'roomReads', operation: 'getRoomStateWithKey' },
+    // The empty state key as `/state/{eventType}` or `/state/{eventType}/` (matrix-js-sdk), and state
+    // keys holding `/` (a %2F is a separator once API Gateway decodes the path); as PUT in rooms.ts.
+    { method: 'GET', path: `${v3}/rooms/{roomId}/state/{statePath+}`, function: 'roomReads', operation: 'getRoomStateWithKey' },
     { method: 'GET', path: `${v3}/rooms/{roomId}/event/{eventId}`, function: 'roomReads', operation: 'getOneRoomEvent' },
     { method: 'GET', path: `${v3}/rooms/{roomId}/context/{eventId}`, function: 'roomReads', operation: 'getEventContext' },
     { method: 'GET', path: `${v3}/rooms/{roomId}/messages`, function: 'roomMessages', operation: 'getRoomEvents' },
