@@ -1,5 +1,7 @@
 // Registration, login, logout, whoami, password change and deactivation through the HTTP API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthType, createClient, InteractiveAuth, type RegisterResponse } from 'matrix-js-sdk';
+import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { verifyPassword } from '../../lib/matrix/passwords.ts';
 import { devices, users } from '../../lib/matrix/pstates.ts';
@@ -296,6 +298,53 @@ describe('accounts', () => {
       );
       expectError(await anon.post(`${v3}/register`, { username: localpart, password: PASSWORD, auth: { type: 'm.login.dummy' } }), 400, 'M_USER_IN_USE');
       expectError(await anon.get(`${v3}/register/available?username=${localpart}`), 400, 'M_USER_IN_USE');
+    });
+  });
+
+  describe('through matrix-js-sdk, as Element drives it', () => {
+    beforeAll(() => {
+      sdkLogger.setLevel('silent');
+    });
+
+    it('registers with InteractiveAuth (dummy stage), logs in, deletes a device with the password stage, logs out', async () => {
+      const sdk = createClient({ baseUrl: runtime.httpUrl });
+      const localpart = uniqueLocalpart('sdk');
+      const submitted: (string | undefined)[] = [];
+      const registration = new InteractiveAuth<RegisterResponse>({
+        matrixClient: sdk,
+        doRequest: (auth) => {
+          submitted.push(auth?.type);
+          return sdk.registerRequest({ username: localpart, password: PASSWORD, ...(auth ? { auth } : {}) });
+        },
+        stateUpdated: () => undefined,
+        requestEmailToken: () => Promise.reject(new Error('no email')),
+      });
+      const registered = await registration.attemptAuth();
+      expect(registered.user_id).toBe(`@${localpart}:localhost`);
+      // First without auth (answered 401 with the flows), then the dummy stage the SDK picked.
+      expect(submitted).toEqual([undefined, AuthType.Dummy]);
+
+      const loggedIn = await sdk.loginRequest({ type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: PASSWORD });
+      const client = createClient({ baseUrl: runtime.httpUrl, accessToken: loggedIn.access_token, userId: loggedIn.user_id, deviceId: loggedIn.device_id });
+      expect((await client.whoami()).device_id).toBe(loggedIn.device_id);
+      expect((await client.getDevices()).devices.map((d) => d.device_id).sort()).toEqual([registered.device_id!, loggedIn.device_id].sort());
+
+      const deletion = new InteractiveAuth<unknown>({
+        matrixClient: client,
+        doRequest: (auth) => client.deleteDevice(registered.device_id!, auth ?? undefined),
+        stateUpdated: (stage) => {
+          if (stage === AuthType.Password) {
+            void deletion.submitAuthDict({ type: AuthType.Password, identifier: { type: 'm.id.user', user: localpart }, password: PASSWORD });
+          }
+        },
+        requestEmailToken: () => Promise.reject(new Error('no email')),
+      });
+      await deletion.attemptAuth();
+      expectError(await whoami(registered.access_token!), 401, 'M_UNKNOWN_TOKEN');
+      expect((await client.getDevices()).devices.map((d) => d.device_id)).toEqual([loggedIn.device_id]);
+
+      await client.logout();
+      expectError(await whoami(loggedIn.access_token), 401, 'M_UNKNOWN_TOKEN');
     });
   });
 });
