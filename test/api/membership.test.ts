@@ -2,7 +2,9 @@
 // joins, invite-only refusals, kick/ban/unban with power, leave, forget) and aliases for join.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
-import { memberRooms, membershipHistory } from '../../lib/matrix/pstates.ts';
+import { submit } from '../../lib/matrix/commands.ts';
+import { memberRooms, membershipHistory, roomMembers } from '../../lib/matrix/pstates.ts';
+import type { ProfileCommand, RoomCommandResult } from '../../lib/matrix/rooms/commands.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
@@ -122,5 +124,31 @@ describe('membership', () => {
     expect((await carol.client.post(path.room(roomId, 'leave'), {})).status).toBe(200);
     expect(await membershipOf(roomId, carol.userId)).toBe('leave');
     expect(await infoOf(roomId)).toMatchObject({ invitedCount: 0, joinedCount: 1 });
+  });
+
+  it('a profile command re-sends the join event with the new profile, only when it changes something', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const profile = (c: Omit<ProfileCommand, 'kind' | 'roomId'>) => submit<RoomCommandResult>('rooms', roomId, { kind: 'profile', roomId, ...c } as ProfileCommand);
+
+    const changed = await profile({ userId: bob.userId, displayname: 'Bobby', avatar_url: 'mxc://localhost/abc' });
+    expect(changed.eventId).toBeDefined();
+    const member = await stateEvent(roomId, 'm.room.member', bob.userId);
+    expect(member).toMatchObject({ event_id: changed.eventId, content: { membership: 'join', displayname: 'Bobby', avatar_url: 'mxc://localhost/abc' } });
+    expect(await roomMembers.key(roomId).key(bob.userId).get({ consistent: true })).toMatchObject({ displayname: 'Bobby', avatarUrl: 'mxc://localhost/abc', membership: 'join' });
+    // a profile change is not a membership change
+    const history = await membershipHistory.key(roomId).key(bob.userId).range({ consistent: true });
+    expect(history.entries.map(([, v]) => v.membership)).toEqual(['join']);
+
+    const count = (await timelineOf(roomId)).length;
+    expect((await profile({ userId: bob.userId, displayname: 'Bobby' })).eventId).toBeUndefined();
+    // not joined: nothing to update
+    expect((await profile({ userId: carol.userId, displayname: 'Caz' })).eventId).toBeUndefined();
+    expect((await timelineOf(roomId)).length).toBe(count);
+
+    // null removes the avatar
+    await profile({ userId: bob.userId, avatar_url: null });
+    expect((await stateEvent(roomId, 'm.room.member', bob.userId))?.content).toEqual({ membership: 'join', displayname: 'Bobby' });
+    expect(await infoOf(roomId)).toMatchObject({ joinedCount: 2 });
   });
 });
