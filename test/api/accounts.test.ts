@@ -303,7 +303,7 @@ describe('accounts', () => {
 
   describe('through matrix-js-sdk, as Element drives it', () => {
     beforeAll(() => {
-      sdkLogger.setLevel('silent');
+      (sdkLogger as unknown as { setLevel(level: string): void }).setLevel('silent');
     });
 
     it('registers with InteractiveAuth (dummy stage), logs in, deletes a device with the password stage, logs out', async () => {
@@ -313,7 +313,7 @@ describe('accounts', () => {
       const registration = new InteractiveAuth<RegisterResponse>({
         matrixClient: sdk,
         doRequest: (auth) => {
-          submitted.push(auth?.type);
+          submitted.push((auth as { type?: string } | null)?.type);
           return sdk.registerRequest({ username: localpart, password: PASSWORD, ...(auth ? { auth } : {}) });
         },
         stateUpdated: () => undefined,
