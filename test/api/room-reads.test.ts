@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import type { ClientEvent } from '../../lib/matrix/events.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
-import { TestClient, expectError } from '../support/matrix-client.ts';
+import { TestClient, expectError as expectMatrixError, type MatrixResponse } from '../support/matrix-client.ts';
 import { validateResponse } from '../support/openapi.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, path, send, timelineOf } from './rooms-support.ts';
+
+/** expectError for responses typed by their success body. */
+const expectError = (res: MatrixResponse<unknown>, status: number, errcode: string) => expectMatrixError(res as MatrixResponse, status, errcode);
 
 const ids = (events: readonly ClientEvent[]) => events.map((e) => e.event_id);
 const memberships = (events: readonly ClientEvent[]) =>
