@@ -179,6 +179,11 @@ describe('per-user data', () => {
       expect(all.body.global.underride.map((r) => r.rule_id)).toContain('.m.rule.message');
       const global = await alice.client.get<Ruleset>(rules);
       expect(global.body).toEqual(all.body.global);
+      // The spec's own paths end with a slash (as matrix-js-sdk calls them): redirected to the routes.
+      expect((await alice.client.get(`${v3}/pushrules/`)).body).toEqual(all.body);
+      expect((await alice.client.get(`${v3}/pushrules/global/`)).body).toEqual(all.body.global);
+      const raw = await fetch(`${runtime.httpUrl}${v3}/pushrules/?x=1`, { redirect: 'manual', headers: { authorization: `Bearer ${alice.accessToken}` } });
+      expect({ status: raw.status, location: raw.headers.get('location') }).toEqual({ status: 308, location: `${v3}/pushrules?x=1` });
       const master = await alice.client.get<Rule>(`${rules}/override/.m.rule.master`);
       expect(master.body).toMatchObject({ rule_id: '.m.rule.master', default: true, enabled: false });
     });
