@@ -7,13 +7,15 @@ import { resolveSyncFilter } from '../../lib/matrix/sync/filter.ts';
 import { syncWithWait } from '../../lib/matrix/sync/long-poll.ts';
 import { parseSyncQuery } from '../../lib/matrix/sync/request.ts';
 import { encodeSyncToken } from '../../lib/matrix/sync/token.ts';
+import { refreshPresence } from '../../lib/matrix/ephemeral/submit.ts';
 
 export const handler = httpFunction(axon, 'sync', {
   sync: async (request) => {
     const { userId, deviceId } = await authenticate(request);
     const query = parseSyncQuery(request.query);
     const filter = await resolveSyncFilter(userId, query.filter);
-    // set_presence is accepted; presence itself is another area's (the section stays empty).
+    // Syncing marks the user online unless set_presence says otherwise (appended only on change).
+    await refreshPresence(userId, query.setPresence ?? 'online');
     const pass = await syncWithWait(
       { userId, deviceId, ...(query.since ? { since: query.since } : {}), fullState: query.fullState, filter },
       query.timeoutMs,

@@ -2,16 +2,17 @@
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
-import { accountPStates, roomPStates, syncPStates } from './pstates.ts';
+import { accountPStates, ephemeralPStates, roomPStates, syncPStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
+import { ephemeralRoutes } from './routes/ephemeral.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, ephemeralRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
@@ -21,7 +22,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...ephemeralPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

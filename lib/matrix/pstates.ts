@@ -195,3 +195,52 @@ export const roomOnlineMembers = pstate('roomOnlineMembers', map(string(), map(s
 export const accountDataChanges = pstate('accountDataChanges', map(string(), map(string(), string()).subindexed()));
 
 export const syncPStates = [syncWatermarks, syncWake, roomOnlineMembers, accountDataChanges] as const;
+
+// --- Ephemeral: typing, receipts, presence (written by the ephemeral microbatch topology) ---
+// `seq` fields hold the sequencePosition of the last record of the batch that changed them, and
+// `syncWatermarks` keys `ephemeral` / `presence` hold, per shard, the newest batch committed: a
+// sync delivers what changed in (token, watermark] exactly as for the rooms stream.
+
+/**
+ * room id → the room's ephemeral state in one item: who is typing (user id → until when, epoch
+ * ms; expired entries are ignored on read and dropped at the next fold) and where typing and
+ * receipts last changed.
+ */
+export const roomEphemeral = pstate(
+  'roomEphemeral',
+  map(
+    string(),
+    record({
+      typing: json(z.record(z.string(), z.number())),
+      typingSeq: string(),
+      receiptsSeq: string(),
+      shardId: string(),
+    }),
+  ),
+);
+
+/**
+ * room id → `<receipt type>\u0000<thread id or empty>\u0000<user id>` → the receipt. `position` is
+ * the event's position in the room (receipts only move forward); `seq` as above.
+ */
+export const roomReceipts = pstate(
+  'roomReceipts',
+  map(
+    string(),
+    map(string(), record({ eventId: string(), ts: number(), threadId: string(), position: number(), seq: string() })).subindexed(),
+  ),
+);
+
+/**
+ * user id → the presence the user set and when they were last active. What others see is
+ * derived at read time (lib/matrix/ephemeral/presence.ts): no timer writes decay.
+ */
+export const presence = pstate(
+  'presence',
+  map(
+    string(),
+    record({ presence: string(), statusMsg: string(), lastActiveTs: number(), seq: string(), shardId: string() }),
+  ),
+);
+
+export const ephemeralPStates = [roomEphemeral, roomReceipts, presence] as const;

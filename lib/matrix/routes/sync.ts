@@ -22,8 +22,14 @@ export const syncRoutes = {
           'accountDataChanges',
           'pushRules',
           'filters',
+          // typing, receipts and presence (lib/matrix/ephemeral/sync.ts)
+          'roomEphemeral',
+          'roomReceipts',
+          'presence',
         ],
         writes: ['syncWake', 'roomOnlineMembers'],
+        // set_presence (lib/matrix/ephemeral/submit.ts refreshPresence)
+        appends: ['ephemeral'],
       },
     },
   },

@@ -2,6 +2,8 @@
 // have changed in the token's window, and the account data changed in its window. The new token
 // is the cut: the next sync starts exactly where this one ended, on every shard.
 import { includesRoom, type FilterDefinition } from '../filters.ts';
+import { ephemeralForSync } from '../ephemeral/sync.ts';
+import type { JsonObject } from '../canonical-json.ts';
 import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
 import { readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
@@ -24,7 +26,7 @@ export interface SyncBody {
     knock: Record<string, never>;
   };
   account_data: { events: { type: string; content: Record<string, unknown> }[] };
-  presence: { events: never[] };
+  presence: { events: JsonObject[] };
 }
 
 export interface SyncPass {
@@ -92,14 +94,32 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
     }),
   );
 
+  // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral), after the rooms.
+  const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.shardId && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);
+  const ephemeral = await ephemeralForSync(userId, joinedIds, since?.ephemeral);
+  for (const [roomId, events] of ephemeral.rooms) {
+    const section = (body.rooms.join[roomId] ??= {
+      timeline: { events: [], limited: false },
+      state: { events: [] },
+      account_data: { events: [] },
+      ephemeral: { events: [] },
+      summary: {},
+      unread_notifications: { highlight_count: 0, notification_count: 0 },
+    } as unknown as JoinedRoomSection);
+    section.ephemeral.events.push(...(events as JsonObject[]));
+  }
+  body.presence.events = ephemeral.presence as unknown as JsonObject[];
+
   const position: SyncPosition = {
     rooms: furthest(since?.rooms ?? {}, cut.watermarks),
     accountData: furthest(since?.accountData ?? {}, accountWatermarks),
+    ephemeral: ephemeral.next,
   };
   const empty =
     !Object.keys(body.rooms.join).length &&
     !Object.keys(body.rooms.invite).length &&
     !Object.keys(body.rooms.leave).length &&
-    !body.account_data.events.length;
+    !body.account_data.events.length &&
+    !body.presence.events.length;
   return { body, next: position, empty };
 }

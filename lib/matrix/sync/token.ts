@@ -5,6 +5,7 @@
 // Anything else is 400 M_INVALID_PARAM, never a 500.
 import { sequencePosition } from '../../core/topology/records.ts';
 import { invalidParam } from '../errors.ts';
+import { ephemeralCursorFromJson, ephemeralCursorToJson, type EphemeralCursor } from '../ephemeral/sync.ts';
 
 /** Shard id → sequencePosition (fixed width: string order is numeric order). */
 export type ShardPositions = Readonly<Record<string, string>>;
@@ -12,6 +13,8 @@ export type ShardPositions = Readonly<Record<string, string>>;
 export interface SyncPosition {
   rooms: ShardPositions;
   accountData: ShardPositions;
+  /** Typing, receipts and presence (lib/matrix/ephemeral/sync.ts); token field `e`. */
+  ephemeral?: EphemeralCursor;
 }
 
 const PREFIX = 's1_';
@@ -25,7 +28,11 @@ function compact(positions: ShardPositions): Record<string, string> {
 }
 
 export function encodeSyncToken(position: SyncPosition): string {
-  const body = JSON.stringify({ r: compact(position.rooms), a: compact(position.accountData) });
+  const body = JSON.stringify({
+    r: compact(position.rooms),
+    a: compact(position.accountData),
+    ...(position.ephemeral ? { e: ephemeralCursorToJson(position.ephemeral) } : {}),
+  });
   return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
 }
 
@@ -58,7 +65,10 @@ export function decodeSyncToken(token: string): SyncPosition {
   const rooms = positionsOf((parsed as { r?: unknown }).r);
   const accountData = positionsOf((parsed as { a?: unknown }).a);
   if (!rooms || !accountData) throw invalid();
-  return { rooms, accountData };
+  const e = (parsed as { e?: unknown }).e;
+  const ephemeral = e === undefined ? undefined : ephemeralCursorFromJson(e);
+  if (e !== undefined && !ephemeral) throw invalid();
+  return { rooms, accountData, ...(ephemeral ? { ephemeral } : {}) };
 }
 
 /** Below every real position: a shard missing from a token has delivered nothing yet. */

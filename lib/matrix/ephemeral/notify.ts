@@ -1,0 +1,95 @@
+// After a batch commits: tell the online users what it changed. Each recipient gets ONE frame per
+// connection per batch, holding every change of the batch they may see (typing and receipts of
+// rooms they are online in, presence of users they share a room with), and a waiting /sync is
+// woken once. Recipients are found through `roomOnlineMembers` (long-pollers and WebSocket
+// connections), so the work is O(online members of the touched rooms), not O(members).
+// Pushes are notifications: a lost one is caught up by /sync from the committed state.
+import type { JsonObject } from '../canonical-json.ts';
+import { memberRooms } from '../pstates.ts';
+import { pushToUser } from '../push/push.ts';
+import type { SyncDelta } from '../push/frames.ts';
+import { onlineMembers, wakeUsers } from '../sync/wake.ts';
+import type { EphemeralChanges } from './fold.ts';
+import { presenceEvent, presenceView } from './presence.ts';
+import { receiptEvent, visibleTo } from './receipts.ts';
+import { typingEvent } from './typing.ts';
+
+/** Presence fan-out per subject: their first rooms only, so one user in 10,000 rooms stays bounded. */
+export const PRESENCE_FANOUT_ROOMS = 50;
+const PARALLEL = 16;
+
+interface Delivery {
+  rooms: Map<string, JsonObject[]>;
+  presence: JsonObject[];
+}
+
+async function joinedRooms(userId: string): Promise<string[]> {
+  const page = await memberRooms.key(userId).range({ limit: 500 });
+  return page.entries.filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId).slice(0, PRESENCE_FANOUT_ROOMS);
+}
+
+async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+/** Who gets what from a committed batch. */
+export async function deliveriesOf(changes: EphemeralChanges, now = Date.now()): Promise<Map<string, Delivery>> {
+  const out = new Map<string, Delivery>();
+  const of = (userId: string) => {
+    let d = out.get(userId);
+    if (!d) out.set(userId, (d = { rooms: new Map(), presence: [] }));
+    return d;
+  };
+  const onlineCache = new Map<string, Promise<string[]>>();
+  const online = (roomId: string) => {
+    let p = onlineCache.get(roomId);
+    if (!p) onlineCache.set(roomId, (p = onlineMembers(roomId, now)));
+    return p;
+  };
+
+  const roomIds = [...new Set([...changes.typing.keys(), ...changes.receipts.keys()])];
+  for (const roomId of roomIds) {
+    const typing = changes.typing.get(roomId);
+    const receipts = changes.receipts.get(roomId) ?? [];
+    for (const userId of await online(roomId)) {
+      const events: JsonObject[] = [];
+      if (typing) events.push(typingEvent(typing) as JsonObject);
+      const receipt = receiptEvent(receipts.filter(([key]) => visibleTo(userId, key)));
+      if (receipt) events.push(receipt as JsonObject);
+      if (events.length) of(userId).rooms.set(roomId, events);
+    }
+  }
+
+  for (const [subject, stored] of changes.presence) {
+    const event = presenceEvent(subject, presenceView(stored, now)) as unknown as JsonObject;
+    const recipients = new Set<string>([subject]);
+    for (const roomId of await joinedRooms(subject)) for (const u of await online(roomId)) recipients.add(u);
+    for (const userId of recipients) of(userId).presence.push(event);
+  }
+  return out;
+}
+
+function deltaOf(d: Delivery): SyncDelta {
+  const delta: SyncDelta = {};
+  if (d.rooms.size) {
+    delta.rooms = { join: Object.fromEntries([...d.rooms].map(([roomId, events]) => [roomId, { ephemeral: { events } }])) };
+  }
+  if (d.presence.length) delta.presence = { events: d.presence };
+  return delta;
+}
+
+/** Wake the recipients' long-polls and push one frame to each of their connections. Never throws. */
+export async function notifyEphemeralChanges(changes: EphemeralChanges): Promise<void> {
+  try {
+    const deliveries = await deliveriesOf(changes);
+    if (!deliveries.size) return;
+    await wakeUsers(deliveries.keys());
+    await inParallel([...deliveries], ([userId, d]) => pushToUser(userId, deltaOf(d)));
+  } catch (err) {
+    console.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

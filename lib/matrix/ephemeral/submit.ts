@@ -1,0 +1,104 @@
+// Operations on the ephemeral depot, shared by the HTTP routes and the WebSocket actions: they
+// check who may do what, then append. Typing returns once appended (its consumers tolerate the few
+// hundred ms of the batching window; a keystroke should not wait for a commit); receipts and
+// PUT /presence wait for the batch's commit (append with ack), so a read after the response sees
+// the write.
+import { appendRecord } from '../../core/depot.ts';
+import { getMany } from '../../core/pstate/index.ts';
+import { COMMAND_TIMEOUT_MS, submit } from '../commands.ts';
+import { forbidden, notFound } from '../errors.ts';
+import { eventLocations, presence as presencePState, roomMembers } from '../pstates.ts';
+import type { UserDataCommand } from '../user-data/commands.ts';
+import type { EphemeralCommand, PresenceState, ReceiptType } from './commands.ts';
+import { presenceView, type StoredPresence } from './presence.ts';
+import { clampTypingTimeout } from './typing.ts';
+
+const DEPOT = 'ephemeral';
+
+async function append(partitionKey: string, command: EphemeralCommand): Promise<void> {
+  await appendRecord(DEPOT, { partitionKey, data: command, kind: command.kind });
+}
+
+async function assertJoined(userId: string, roomId: string): Promise<void> {
+  const member = await roomMembers.key(roomId).key(userId).get();
+  if (member?.membership !== 'join') throw forbidden(`${userId} is not in room ${roomId}`);
+}
+
+/** Start (`timeoutMs` defaults to 30 s, capped at 120 s) or stop typing in a joined room. */
+export async function submitTyping(userId: string, roomId: string, typing: boolean, timeoutMs?: number): Promise<void> {
+  await assertJoined(userId, roomId);
+  await append(roomId, { kind: 'ephemeral.typing', roomId, userId, typing, timeoutMs: typing ? clampTypingTimeout(timeoutMs) : 0 });
+}
+
+export interface PresenceOptions {
+  /** A string sets the status message, null clears it, undefined keeps it. */
+  statusMsg?: string | null;
+  /** Wait until the change is committed (PUT /presence); otherwise return once appended. */
+  waitForCommit?: boolean;
+}
+
+/** Set the user's own presence. */
+export async function submitPresence(userId: string, presence: PresenceState, options: PresenceOptions = {}): Promise<void> {
+  const command: EphemeralCommand = {
+    kind: 'ephemeral.presence',
+    userId,
+    presence,
+    ...(options.statusMsg !== undefined ? { statusMsg: options.statusMsg } : {}),
+  };
+  if (options.waitForCommit) await submit(DEPOT, userId, command, COMMAND_TIMEOUT_MS);
+  else await append(userId, command);
+}
+
+/** Where an event of the room is; M_NOT_FOUND when it is not one of the room's events. */
+async function positionInRoom(roomId: string, eventId: string): Promise<number> {
+  const location = await eventLocations.key(eventId).get();
+  if (location?.roomId !== roomId || location.position === undefined) throw notFound(`Event ${eventId} not found in room ${roomId}`);
+  return location.position;
+}
+
+/** Check a receipt/read-marker request before any of it is written: joined, events in the room. */
+export async function checkReadMarkers(userId: string, roomId: string, eventIds: readonly string[]): Promise<number[]> {
+  await assertJoined(userId, roomId);
+  const locations = eventIds.length ? await getMany(eventIds.map((id) => eventLocations.key(id))) : [];
+  return eventIds.map((eventId, i) => {
+    const location = locations[i];
+    if (location?.roomId !== roomId || location.position === undefined) throw notFound(`Event ${eventId} not found in room ${roomId}`);
+    return location.position;
+  });
+}
+
+/** A read receipt; waits for the commit. */
+export async function submitReceipt(userId: string, roomId: string, receiptType: ReceiptType, eventId: string, threadId = ''): Promise<void> {
+  await assertJoined(userId, roomId);
+  const position = await positionInRoom(roomId, eventId);
+  await submitCheckedReceipt(userId, roomId, receiptType, eventId, position, threadId);
+}
+
+/** A receipt whose room membership and event were already checked (checkReadMarkers). */
+export async function submitCheckedReceipt(userId: string, roomId: string, receiptType: ReceiptType, eventId: string, position: number, threadId = ''): Promise<void> {
+  const command: EphemeralCommand = { kind: 'ephemeral.receipt', roomId, userId, receiptType, eventId, position, threadId };
+  await submit(DEPOT, roomId, command);
+}
+
+/** The fully-read marker is room account data (`m.fully_read`), applied by the user-data topology. */
+export async function submitFullyRead(userId: string, roomId: string, eventId: string): Promise<void> {
+  const command: UserDataCommand = { kind: 'userData.accountData', userId, roomId, type: 'm.fully_read', content: { event_id: eventId } };
+  await submit('users', userId, command);
+}
+
+/** How stale the recorded activity of an online user may get before a sync records it again. */
+export const ACTIVITY_REFRESH_MS = 60_000;
+
+/**
+ * Presence from a /sync (`set_presence`, online when absent) or a WebSocket connection: appended
+ * only when it changes what others see or the recorded activity is over a minute old, so syncing
+ * costs no depot write per poll, and never waits. The status message is kept.
+ */
+export async function refreshPresence(userId: string, state: PresenceState, now = Date.now()): Promise<void> {
+  const stored = await presencePState.key(userId).get();
+  const current = stored?.shardId ? (stored as StoredPresence) : undefined;
+  const view = presenceView(current, now);
+  const stale = state === 'online' && now - (current?.lastActiveTs ?? 0) > ACTIVITY_REFRESH_MS;
+  if (view.presence === state && !stale) return;
+  await submitPresence(userId, state);
+}

@@ -1,0 +1,144 @@
+// The ephemeral parts of /sync: `rooms.join.<id>.ephemeral` (m.typing, m.receipt) and `presence`.
+// A sync token carries an EphemeralCursor: per shard of the ephemeral depot the batch position
+// up to which the client has everything (read from the watermark the fold commits with its
+// writes, BEFORE the items, so nothing committed below it can be missed), plus the time of the
+// sync, because typing also changes without a write: when a timeout runs out.
+import { getMany } from '../../core/pstate/index.ts';
+import { presence, roomEphemeral, roomMembers, roomReceipts, syncWatermarks } from '../pstates.ts';
+import { EPHEMERAL_WATERMARK, PRESENCE_WATERMARK } from './fold.ts';
+import { presenceEvent, presenceView, type StoredPresence } from './presence.ts';
+import { receiptEvent, visibleTo, type StoredReceipt } from './receipts.ts';
+import { expiredBetween, typingEvent, typingUsers } from './typing.ts';
+
+export interface EphemeralCursor {
+  /** Shard id → sequencePosition of the newest batch delivered. */
+  positions: Readonly<Record<string, string>>;
+  /** Epoch ms of the sync that produced the cursor. */
+  at: number;
+}
+
+/** Bounds of the presence fan-in: co-members of at most this many rooms and users. */
+export const PRESENCE_MAX_ROOMS = 50;
+export const PRESENCE_MAX_USERS = 1000;
+
+/** The cursor as the JSON a sync token embeds. */
+export function ephemeralCursorToJson(cursor: EphemeralCursor): { t: number; p: Record<string, string> } {
+  const p: Record<string, string> = {};
+  for (const [shard, position] of Object.entries(cursor.positions)) p[shard] = position.replace(/^0+(?=\d)/, '');
+  return { t: cursor.at, p };
+}
+
+/** The cursor from a token's JSON; undefined when it is not one. */
+export function ephemeralCursorFromJson(value: unknown): EphemeralCursor | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { t, p } = value as { t?: unknown; p?: unknown };
+  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) return undefined;
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return undefined;
+  const entries = Object.entries(p as Record<string, unknown>);
+  if (entries.length > 256) return undefined;
+  const positions: Record<string, string> = {};
+  for (const [shard, seq] of entries) {
+    if (typeof seq !== 'string' || !/^\d{1,129}$/.test(seq) || shard.length === 0 || shard.length > 128) return undefined;
+    positions[shard] = seq.padStart(129, '0');
+  }
+  return { positions, at: t };
+}
+
+async function readShardPositions(key: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  let cursor: string | undefined;
+  do {
+    const page = await syncWatermarks.key(key).range({ consistent: true, limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const [shard, position] of page.entries) out[shard] = position;
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+type EphemeralEvent = { type: string; content: Record<string, unknown> };
+
+export interface EphemeralSync {
+  /** room id → its `ephemeral.events` (rooms with nothing to deliver are absent). */
+  rooms: Map<string, EphemeralEvent[]>;
+  /** The `presence.events`. */
+  presence: ReturnType<typeof presenceEvent>[];
+  next: EphemeralCursor;
+}
+
+const inWindow = (seq: string, lo: string, hi: string) => seq > lo && seq <= hi;
+
+async function allReceipts(roomId: string): Promise<[string, StoredReceipt][]> {
+  const out: [string, StoredReceipt][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await roomReceipts.key(roomId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const [key, r] of page.entries) out.push([key, r as StoredReceipt]);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+async function coMembers(userId: string, roomIds: readonly string[]): Promise<string[]> {
+  const users = new Set<string>([userId]);
+  for (const roomId of roomIds.slice(0, PRESENCE_MAX_ROOMS)) {
+    let cursor: string | undefined;
+    do {
+      const page = await roomMembers.key(roomId).range({ limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const [member, m] of page.entries) if (m.membership === 'join') users.add(member);
+      cursor = page.cursor;
+    } while (cursor && users.size < PRESENCE_MAX_USERS);
+    if (users.size >= PRESENCE_MAX_USERS) break;
+  }
+  return [...users].slice(0, PRESENCE_MAX_USERS);
+}
+
+/**
+ * What `userId` gets in the ephemeral sections for its joined rooms: everything current on an
+ * initial sync (no `since`), else what changed after `since`. Costs: two watermark Queries, one
+ * BatchGet of the rooms' ephemeral items, a receipts range per room whose receipts changed, and
+ * only when some presence changed, the co-members (bounded) and their presence items.
+ */
+export async function ephemeralForSync(userId: string, joinedRoomIds: readonly string[], since?: EphemeralCursor, now = Date.now()): Promise<EphemeralSync> {
+  const [watermarks, presenceMarks] = await Promise.all([readShardPositions(EPHEMERAL_WATERMARK), readShardPositions(PRESENCE_WATERMARK)]);
+  const lo = (shard: string) => since?.positions[shard] ?? '';
+  const hi = (shard: string) => watermarks[shard] ?? '';
+  const changed = (seq: string, shard: string) => !since || inWindow(seq, lo(shard), hi(shard));
+
+  const rooms = new Map<string, EphemeralEvent[]>();
+  const items = joinedRoomIds.length ? await getMany(joinedRoomIds.map((id) => roomEphemeral.key(id)), { consistent: true }) : [];
+  await Promise.all(
+    joinedRoomIds.map(async (roomId, i) => {
+      const item = items[i];
+      if (!item?.shardId) return;
+      const shard = item.shardId;
+      const events: EphemeralEvent[] = [];
+      const typing = typingUsers(item.typing, now);
+      const typingMoved = since
+        ? (item.typingSeq !== undefined && item.typingSeq !== '' && changed(item.typingSeq, shard)) || expiredBetween(item.typing, since.at, now)
+        : typing.length > 0;
+      if (typingMoved) events.push(typingEvent(typing));
+      if (item.receiptsSeq && changed(item.receiptsSeq, shard)) {
+        const receipts = (await allReceipts(roomId)).filter(([key, r]) => visibleTo(userId, key) && changed(r.seq, shard));
+        const event = receiptEvent(receipts);
+        if (event) events.push(event);
+      }
+      if (events.length) rooms.set(roomId, events);
+    }),
+  );
+
+  let presenceEvents: ReturnType<typeof presenceEvent>[] = [];
+  const presenceMoved = !since || Object.entries(presenceMarks).some(([shard, mark]) => mark > lo(shard));
+  if (presenceMoved) {
+    const users = await coMembers(userId, joinedRoomIds);
+    const stored = await getMany(users.map((u) => presence.key(u)), { consistent: true });
+    presenceEvents = users.flatMap((u, i) => {
+      const p = stored[i];
+      if (!p?.shardId || !changed(p.seq ?? '', p.shardId)) return [];
+      return [presenceEvent(u, presenceView(p as StoredPresence, now))];
+    });
+  }
+
+  const positions: Record<string, string> = { ...(since?.positions ?? {}) };
+  for (const [shard, position] of Object.entries(watermarks)) if (!(positions[shard]! >= position)) positions[shard] = position;
+  return { rooms, presence: presenceEvents, next: { positions, at: now } };
+}
