@@ -2,8 +2,14 @@
 import { streamTopology } from '../../lib/core/topology/stream.ts';
 import type { RoomCommand, RoomCommandResult } from '../../lib/matrix/rooms/commands.ts';
 import { applyRoomCommand, ROOMS_TOPOLOGY } from '../../lib/matrix/rooms/topology.ts';
+import { afterRoomRecord } from '../../lib/matrix/sync/topology-hooks.ts';
 
 export const handler = streamTopology<RoomCommand, RoomCommandResult>({
   name: ROOMS_TOPOLOGY,
-  handle: (record) => applyRoomCommand(record),
+  handle: async (record) => {
+    const result = await applyRoomCommand(record);
+    // Sync: the shard's watermark and the wake-ups of waiting long-polls (lib/matrix/sync).
+    await afterRoomRecord(record);
+    return result;
+  },
 });

@@ -4,6 +4,7 @@
 // appenders, so neither records an outcome for the other's commands.
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
+import { afterUserDataRecord } from '../../lib/matrix/sync/topology-hooks.ts';
 import { applyUserDataCommand } from '../../lib/matrix/user-data/apply.ts';
 import { isUserDataCommandKind, userDataCommand, type UserDataCommand } from '../../lib/matrix/user-data/commands.ts';
 
@@ -12,7 +13,12 @@ export const USER_DATA_TOPOLOGY = 'userData';
 const applyUserDataCommands = streamTopology<UserDataCommand, Record<string, unknown>>({
   name: USER_DATA_TOPOLOGY,
   payload: userDataCommand,
-  handle: (record) => applyUserDataCommand(record, USER_DATA_TOPOLOGY),
+  handle: async (record) => {
+    const result = await applyUserDataCommand(record, USER_DATA_TOPOLOGY);
+    // Sync: which account data changed where, the shard's watermark, the user's wake-up (lib/matrix/sync).
+    await afterUserDataRecord(record);
+    return result;
+  },
 });
 
 function kindOf(source: KinesisStreamRecord): string | undefined {

@@ -1,4 +1,5 @@
 import type { ModuleFragment } from '../../core/module.ts';
+import { roomsTopologySyncAccess } from './sync.ts';
 
 const v3 = '/_matrix/client/v3';
 const roomPStates = ['roomAliases', 'roomLocalAliases', 'roomInfo', 'roomState', 'roomMembers', 'memberRooms', 'roomTimeline', 'eventLocations', 'membershipHistory', 'transactionIds', 'publicRooms'];
@@ -23,7 +24,7 @@ export const roomsRoutes = {
     roomsTopology: {
       entry: 'functions/streams/rooms.ts',
       description: 'Rooms topology: authorizes and materialises room events, exactly once, in order per room',
-      access: { reads: roomPStates, writes: roomPStates },
+      access: { reads: [...roomPStates, ...roomsTopologySyncAccess.reads], writes: [...roomPStates, ...roomsTopologySyncAccess.writes] },
       timeoutSeconds: 60,
     },
   },

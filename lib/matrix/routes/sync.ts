@@ -1,5 +1,17 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
+/** What the rooms topology touches for sync (watermarks, wake-ups): add to its access. */
+export const roomsTopologySyncAccess = {
+  reads: ['syncWatermarks', 'syncWake', 'roomOnlineMembers'],
+  writes: ['syncWatermarks', 'syncWake', 'roomOnlineMembers'],
+} as const;
+
+/** What the userData topology touches for sync (watermarks, account data positions, wake-ups). */
+export const userDataTopologySyncAccess = {
+  reads: ['syncWatermarks', 'accountDataChanges'],
+  writes: ['syncWatermarks', 'accountDataChanges', 'syncWake'],
+} as const;
+
 export const syncRoutes = {
   functions: {
     sync: {

@@ -1,8 +1,12 @@
 // What the rooms and userData topologies add for sync, kept here so their code only calls these:
-// - in every record's applyOnce transaction: the shard's watermark (and, for userData, which
-//   account data entries the record changed, at which position);
+// - the shard's watermark, written right AFTER the record's commit(s), before the next record of
+//   the shard. A watermark then never names a record whose writes are not all committed (the
+//   topology is sequential per shard and retries a failed record before going on), which is all a
+//   sync's cut needs. It is written after the commit rather than inside it because createRoom
+//   commits in several parts and directory commands have their own applier: one write at the end
+//   of every record covers every path without touching each (cost: one more small write per record).
 // - after the commit (outside the transaction, at least once): wake the long-polls concerned.
-import type { WriteOp } from '../../core/pstate/index.ts';
+import { commit, type WriteOp } from '../../core/pstate/index.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import { accountDataChanges } from '../pstates.ts';
 import type { RoomCommand } from '../rooms/commands.ts';
@@ -28,15 +32,15 @@ function membershipTargets(command: RoomCommand): string[] {
   }
 }
 
-/** Rooms topology, inside each record's transaction. */
-export function roomsSyncWrites(record: RecordPosition): WriteOp[] {
-  return [syncWatermarkWrite('rooms', record)];
-}
-
-/** Rooms topology, after a record's commit: wake the room's online members and the membership targets. */
-export async function wakeAfterRoomCommand(command: RoomCommand): Promise<void> {
-  if (!command?.roomId) return;
-  await wakeAfterRoomCommit(command.roomId, membershipTargets(command));
+/**
+ * Rooms topology, after a record was applied (not after a rejection: nothing changed): advance the
+ * shard's watermark, then wake the room's online members and the membership targets. A crash in
+ * between is fine: the record is retried, applyOnce returns its recorded outcome, and this runs again.
+ */
+export async function afterRoomRecord(record: RecordPosition & { payload: RoomCommand }): Promise<void> {
+  await commit([syncWatermarkWrite('rooms', record)]);
+  const command = record.payload;
+  if (command?.roomId) await wakeAfterRoomCommit(command.roomId, membershipTargets(command));
 }
 
 function changedAccountDataKey(command: UserDataCommand): string | undefined {
@@ -52,17 +56,19 @@ function changedAccountDataKey(command: UserDataCommand): string | undefined {
   }
 }
 
-/** userData topology, inside each record's transaction (only when the plan writes something). */
-export function userDataSyncWrites(record: RecordPosition, command: UserDataCommand): WriteOp[] {
+/**
+ * userData topology, after a record was applied: record which account data entry it changed (at
+ * the record's position) and advance the shard's watermark in one commit, then wake the user's
+ * own long-polls. An entry written after its change is fine: a sync whose cut is below it simply
+ * delivers the change next time.
+ */
+export async function afterUserDataRecord(record: RecordPosition & { payload: UserDataCommand }): Promise<void> {
+  const command = record.payload;
   const key = changedAccountDataKey(command);
-  const writes = [syncWatermarkWrite('userData', record)];
+  const ops: WriteOp[] = [syncWatermarkWrite('userData', record)];
   if (key !== undefined) {
-    writes.push(accountDataChanges.key(command.userId).key(key).set(`${record.shardId}/${sequencePosition(record.sequenceNumber)}`));
+    ops.push(accountDataChanges.key(command.userId).key(key).set(`${record.shardId}/${sequencePosition(record.sequenceNumber)}`));
   }
-  return writes;
-}
-
-/** userData topology, after a record's commit: the user's own long-polls see their account data change. */
-export async function wakeAfterUserDataCommand(command: UserDataCommand): Promise<void> {
-  if (changedAccountDataKey(command) !== undefined) await wakeUsers([command.userId]);
+  await commit(ops);
+  if (key !== undefined) await wakeUsers([command.userId]);
 }
