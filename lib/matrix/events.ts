@@ -196,7 +196,10 @@ export const INVITE_STATE_TYPES = [
  */
 export function applyRedaction(event: RoomEvent, redaction: ClientEvent, version: RoomVersion): RoomEvent {
   const pruned = redactEvent(event, version) as unknown as RoomEvent;
-  return { ...pruned, unsigned: { redacted_because: redaction } };
+  // `replaces_state` is server bookkeeping (never shown to clients) that reads of the state at an
+  // earlier position walk back through; redaction must not cut that chain.
+  const replaces = event.unsigned?.replaces_state;
+  return { ...pruned, unsigned: { redacted_because: redaction, ...(typeof replaces === 'string' ? { replaces_state: replaces } : {}) } };
 }
 
 /** The spec's size limit of an event: 65536 bytes of its canonical JSON (PDU format). */

@@ -190,6 +190,24 @@ describe('room reads', () => {
     expect(res.status).toBe(200);
     expect(res.body.content).toEqual({});
     expect(res.body.unsigned?.redacted_because).toMatchObject({ event_id: redact.body.event_id, type: 'm.room.redaction' });
+
+    // Redacting the topic set after bob left: bob still reads the topic of his time, not a gap.
+    const topic = (await stateAsEvent(alice, 'm.room.topic')).body;
+    const redactTopic = await alice.client.put(path.room(roomId, `redact/${encodeURIComponent(topic.event_id)}/rt${Date.now()}`), {});
+    expect(redactTopic.status).toBe(200);
+    expect((await state(alice, '/m.room.topic')).body).toEqual({});
+    expect((await state(bob, '/m.room.topic')).body).toMatchObject({ topic: 'Leaves' });
+  });
+
+  it('reads nothing of a forgotten room', async () => {
+    const room = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await carol.client.post(path.room(room, 'join'), {})).status).toBe(200);
+    expect((await carol.client.post(path.room(room, 'leave'), {})).status).toBe(200);
+    expect((await carol.client.get(path.room(room, 'state'))).status).toBe(200);
+    expect((await carol.client.post(path.room(room, 'forget'), {})).status).toBe(200);
+    expectError(await carol.client.get(path.room(room, 'state')), 403, 'M_FORBIDDEN');
+    expectError(await carol.client.get(path.room(room, 'members')), 403, 'M_FORBIDDEN');
+    expectError(await carol.client.get(path.room(room, 'messages?dir=b')), 403, 'M_FORBIDDEN');
   });
 
   it('gives an event’s context: events around it, state at the last one, tokens that /messages continues', async () => {
