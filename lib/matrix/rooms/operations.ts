@@ -1,6 +1,7 @@
 // The rooms write operations as the HTTP layer calls them: authenticate, validate, do the cheap
 // checks (alias taken, transaction id seen, event size), then submit one command to the rooms
 // depot (partition key = room id) and answer with its outcome.
+import { getMany } from '../../core/pstate/index.ts';
 import { authenticate } from '../accounts/authenticate.ts';
 import { canonicalJson, type JsonObject } from '../canonical-json.ts';
 import { submit } from '../commands.ts';
@@ -38,6 +39,12 @@ export async function createRoom(request: Authenticated & { body: unknown }): Pr
   const roomId = generateRoomId();
   const plan = planCreateRoom(request.body ?? {}, { roomId, creator: requester.userId, ...(profile ? { profile } : {}) });
   if (plan.alias && (await roomAliases.key(plan.alias).get())) throw roomInUse();
+  // Invitees must exist (as for POST /invite): the room is not created otherwise.
+  if (plan.invitees.length) {
+    const found = await getMany(plan.invitees.map((u) => users.key(u).field('createdTs')));
+    const unknown = plan.invitees.find((_, i) => found[i] === undefined);
+    if (unknown) throw notFound(`Unknown user ${unknown}`);
+  }
   for (const event of plan.events) checkContentSize(event.content);
   await submitRoomCommand({
     kind: 'createRoom',
