@@ -3,9 +3,11 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Pluggable } from '@smithy/types';
 import { Agent } from 'node:http';
+import { webSocketManagementEndpoint } from './environment.ts';
 
 /** Config for a client that talks to a local engine: fixed credentials, plain HTTP/1.1 keep-alive. */
 export function localClientConfig(endpoint: string) {
@@ -72,10 +74,32 @@ export function kinesisClient(): KinesisClient {
   return kinesis;
 }
 
+let management: { endpoint: string; client: ApiGatewayManagementApiClient } | undefined;
+
+/**
+ * The `@connections` client of the WebSocket API (PostToConnection, DeleteConnection). Locally the
+ * endpoint is the local gateway's, so it gets the local credentials and HTTP handler too.
+ */
+export function managementClient(): ApiGatewayManagementApiClient {
+  const endpoint = webSocketManagementEndpoint();
+  if (!endpoint) throw new Error('AXON_WS_MANAGEMENT_ENDPOINT is not set: this function does not push');
+  if (management?.endpoint !== endpoint) {
+    management?.client.destroy();
+    // AWS's endpoint is https://<api>.execute-api.<region>.amazonaws.com/<stage>; the local one is plain http.
+    const local = endpoint.startsWith('http://');
+    const client = new ApiGatewayManagementApiClient(local ? localClientConfig(endpoint) : { endpoint });
+    for (const p of plugins) client.middlewareStack.use(p);
+    management = { endpoint, client };
+  }
+  return management.client;
+}
+
 /** Drop cached clients so the next call sees changed env variables or plugins. */
 export function resetClients(): void {
   dynamo?.destroy();
   kinesis?.destroy();
+  management?.client.destroy();
+  management = undefined;
   dynamo = undefined;
   documents = undefined;
   kinesis = undefined;

@@ -2,7 +2,7 @@
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
-import { accountPStates, ephemeralPStates, roomPStates, syncPStates } from './pstates.ts';
+import { accountPStates, connectionPStates, ephemeralPStates, roomPStates, syncPStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { ephemeralRoutes } from './routes/ephemeral.ts';
@@ -11,8 +11,9 @@ import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { userDataRoutes } from './routes/user-data.ts';
+import { webSocketRoutes } from './routes/websocket.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, ephemeralRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
@@ -22,7 +23,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...ephemeralPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

@@ -196,6 +196,26 @@ export const accountDataChanges = pstate('accountDataChanges', map(string(), map
 
 export const syncPStates = [syncWatermarks, syncWake, roomOnlineMembers, accountDataChanges] as const;
 
+// --- WebSocket connections (lib/matrix/push; ARCHITECTURE §7) ---
+// Written directly by the $connect / $disconnect functions and by pushes that meet a gone
+// connection, not through a depot: they are the gateway's own ephemeral state (like API Gateway's
+// connection table), not Matrix data, and nothing is ever rebuilt from them.
+
+/**
+ * user id → connection id → an open WebSocket connection. `cursor` is the sync token of the last
+ * frame pushed to it (a client's catch-up `since`); `floor` the rooms watermarks read once the
+ * connection was registered: every event above them is pushed to it.
+ */
+export const connections = pstate(
+  'connections',
+  map(string(), map(string(), record({ deviceId: string(), connectedAt: number(), cursor: string(), floor: string() })).subindexed()),
+);
+
+/** connection id → whose it is ($disconnect and gone connections know only the id). */
+export const connectionOwners = pstate('connectionOwners', map(string(), record({ userId: string() })));
+
+export const connectionPStates = [connections, connectionOwners] as const;
+
 // --- Ephemeral: typing, receipts, presence (written by the ephemeral microbatch topology) ---
 // `seq` fields hold the sequencePosition of the last record of the batch that changed them, and
 // `syncWatermarks` keys `ephemeral` / `presence` hold, per shard, the newest batch committed: a

@@ -1,0 +1,25 @@
+// WebSocket `$connect`: authenticates `?access_token=` and registers the connection; any status
+// other than 2xx makes the gateway refuse the handshake.
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { logger } from '../../lib/http/http-function.ts';
+import { MatrixError } from '../../lib/matrix/errors.ts';
+import { openConnection } from '../../lib/matrix/push/session.ts';
+
+/** CONNECT events also carry the handshake's query string (not in @types/aws-lambda's type). */
+type ConnectEvent = APIGatewayProxyWebsocketEventV2 & { queryStringParameters?: Record<string, string | undefined> };
+
+export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
+  const query = event.queryStringParameters ?? {};
+  try {
+    await openConnection({
+      connectionId: event.requestContext.connectionId,
+      ...(query.access_token !== undefined ? { accessToken: query.access_token } : {}),
+      ...(query.since !== undefined ? { since: query.since } : {}),
+    });
+    return { statusCode: 200 };
+  } catch (err) {
+    if (err instanceof MatrixError) return { statusCode: err.status, body: JSON.stringify(err.toJSON()) };
+    logger.error('$connect failed', { error: err as Error });
+    return { statusCode: 500 };
+  }
+}

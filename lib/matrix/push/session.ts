@@ -1,0 +1,87 @@
+// Opening and closing a WebSocket connection: what $connect and $disconnect do.
+import { authenticate } from '../accounts/authenticate.ts';
+import { roomTimeline } from '../pstates.ts';
+import { readRoomsCut, type Membership } from '../sync/cut.ts';
+import { decodeSyncToken, encodeSyncToken, NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
+import { readWatermarks } from '../sync/watermark.ts';
+import { recordConnection, removeConnection, type Connection } from './connections.ts';
+import { PENDING_FLOOR } from './cursor.ts';
+import { markConnectedOnline } from './online.ts';
+
+export interface ConnectRequest {
+  connectionId: string;
+  accessToken?: string;
+  /** A sync token the client already has everything up to (its last frame's next_batch). */
+  since?: string;
+  now?: number;
+}
+
+/** sequencePosition of the room's newest record at or below `limit` (the room's lastSeq is usually it). */
+async function newestSeqAtOrBelow(m: Membership, limit: string): Promise<string> {
+  if (m.lastSeq <= limit) return m.lastSeq;
+  let cursor: string | undefined;
+  do {
+    const page = await roomTimeline.key(m.roomId).range({ reverse: true, consistent: true, limit: 25, ...(cursor ? { cursor } : {}) });
+    for (const [, entry] of page.entries) if (entry.seq <= limit) return entry.seq;
+    cursor = page.cursor;
+  } while (cursor);
+  return NOTHING;
+}
+
+/**
+ * The connection's floor: per shard, the position from which every event for the user is pushed
+ * to it. Above the watermarks read after registering, everything is. Between the client's `since`
+ * and those watermarks, the user may have missed something only when one of their rooms on that
+ * shard changed there (a membership of theirs, or an event in a joined room); where none did, the
+ * floor is `since` itself, so frames move that shard on at once.
+ */
+async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositions, memberships: readonly Membership[]): Promise<ShardPositions> {
+  if (!since) return watermarks;
+  const missed = new Set<string>();
+  const inGap = (shard: string, seq: string) => seq > (since.rooms[shard] ?? NOTHING) && seq <= (watermarks[shard] ?? NOTHING);
+  await Promise.all(
+    memberships.map(async (m) => {
+      if (!m.shardId || m.forgotten) return;
+      if (inGap(m.shardId, m.seq)) missed.add(m.shardId);
+      else if (m.membership === 'join' && inGap(m.shardId, await newestSeqAtOrBelow(m, watermarks[m.shardId] ?? NOTHING))) missed.add(m.shardId);
+    }),
+  );
+  const floor: Record<string, string> = {};
+  for (const [shard, watermark] of Object.entries(watermarks)) {
+    const from = missed.has(shard) ? watermark : (since.rooms[shard] ?? NOTHING);
+    if (from !== NOTHING) floor[shard] = from < watermark ? from : watermark;
+  }
+  return floor;
+}
+
+/**
+ * Register a connection: authenticate (MatrixError 401 refuses the handshake), validate `since`
+ * (400), then, in this order: record it as pending (pushes skip it), register the user as online
+ * in their rooms, read the watermarks (and the user's rooms at them), and set floor and cursor.
+ * Every event committed after that watermark read finds both the connection and the online
+ * registration, so it is pushed.
+ */
+export async function openConnection(request: ConnectRequest): Promise<Connection> {
+  const requester = await authenticate({ ...(request.accessToken !== undefined ? { accessToken: request.accessToken } : {}) });
+  const since = request.since !== undefined ? decodeSyncToken(request.since) : undefined;
+  const now = request.now ?? Date.now();
+  const pending: Connection = {
+    connectionId: request.connectionId,
+    userId: requester.userId,
+    deviceId: requester.deviceId,
+    connectedAt: now,
+    cursor: request.since ?? encodeSyncToken({ rooms: {}, accountData: {} }),
+    floor: PENDING_FLOOR,
+  };
+  await recordConnection(pending);
+  await markConnectedOnline(requester.userId, now);
+  const [cut, accountData] = await Promise.all([readRoomsCut(requester.userId), readWatermarks('userData')]);
+  const floor = encodeSyncToken({ rooms: await floorOf(since, cut.watermarks, cut.memberships), accountData });
+  const connection = { ...pending, floor, cursor: request.since ?? encodeSyncToken({ rooms: cut.watermarks, accountData }) };
+  await recordConnection(connection);
+  return connection;
+}
+
+export async function closeConnectionRecords(connectionId: string): Promise<void> {
+  await removeConnection(connectionId);
+}

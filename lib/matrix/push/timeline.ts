@@ -1,0 +1,116 @@
+// Timeline push: right after the rooms topology has materialised a record's events, every
+// connection of the room's online members (and of the users whose membership the record changed)
+// gets them as a sync frame. Cost: O(online members) reads, like sync's wake-up. At least once: a
+// redelivered record pushes again only to connections whose cursor does not cover it yet.
+import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
+import type { JsonObject } from '../canonical-json.ts';
+import { INVITE_STATE_TYPES, toClientEvent, toStrippedState, type RoomEvent } from '../events.ts';
+import { memberRooms, roomTimeline } from '../pstates.ts';
+import type { RoomCommand } from '../rooms/commands.ts';
+import { readStateEvents } from '../sync/state.ts';
+import { onlineMembers } from '../sync/wake.ts';
+import { moveCursor, readConnection, userConnections, type Connection } from './connections.ts';
+import { stepCursor, withShardPosition } from './cursor.ts';
+import { decodeSyncToken } from '../sync/token.ts';
+import { syncFrame, type SyncDelta } from './frames.ts';
+import { pushFrame } from './push.ts';
+
+const MAX_CURSOR_ATTEMPTS = 20;
+const PARALLEL_USERS = 16;
+
+/** The events a record appended to its room: the timeline's tail entries carrying its seq. */
+export async function eventsOfRecord(roomId: string, seq: string): Promise<RoomEvent[]> {
+  const events: RoomEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await roomTimeline.key(roomId).range({ reverse: true, consistent: true, limit: 25, ...(cursor ? { cursor } : {}) });
+    for (const [, entry] of page.entries) {
+      // Later records of the room cannot be applied yet (one record at a time per shard), but a
+      // replay may have run ahead: skip them, stop at the first earlier record.
+      if (entry.seq > seq) continue;
+      if (entry.seq < seq) return events.reverse();
+      events.push(entry.event as RoomEvent);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return events.reverse();
+}
+
+/** What one user is shown of the record's events: a joined room's timeline, an invite, a leave. */
+async function deltaFor(userId: string, roomId: string, events: readonly RoomEvent[]): Promise<((deviceId: string) => SyncDelta) | undefined> {
+  const membership = (await memberRooms.key(userId).key(roomId).get({ consistent: true }))?.membership;
+  const now = Date.now();
+  const client = (list: readonly RoomEvent[], deviceId: string) =>
+    list.map((event) => toClientEvent(event, { now, requester: { user_id: userId, device_id: deviceId }, omitRoomId: true }) as unknown as JsonObject);
+  if (membership === 'join') return (deviceId) => ({ rooms: { join: { [roomId]: { timeline: { events: client(events, deviceId) } } } } });
+  const own = events.findLastIndex((e) => e.type === 'm.room.member' && e.state_key === userId);
+  if (own < 0) return undefined;
+  if (membership === 'invite') {
+    const state = await readStateEvents(roomId, INVITE_STATE_TYPES.map((type) => [type, ''] as [string, string]));
+    const stripped = [...state.filter((e): e is RoomEvent => e !== undefined), events[own]!].map((e) => toStrippedState(e) as unknown as JsonObject);
+    return () => ({ rooms: { invite: { [roomId]: { invite_state: { events: stripped } } } } });
+  }
+  if (membership === 'leave' || membership === 'ban') {
+    return (deviceId) => ({ rooms: { leave: { [roomId]: { timeline: { events: client(events.slice(0, own + 1), deviceId) } } } } });
+  }
+  return undefined;
+}
+
+/**
+ * The frame did not reach a connection still opening: set the shard back, so later frames do not
+ * claim the event. Pushes of one shard run one after the other, so nobody else moved this shard.
+ */
+async function undoStep(c: Connection, shardId: string, seq: string, previous: string | undefined): Promise<void> {
+  for (let attempt = 0; attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
+    const stored = await readConnection(c.userId, c.connectionId);
+    if (!stored || decodeSyncToken(stored.cursor).rooms[shardId] !== seq) return;
+    if (await moveCursor(stored, stored.cursor, withShardPosition(stored.cursor, shardId, previous))) return;
+  }
+}
+
+/** Advance one connection's cursor for an event at (shard, seq) and push the frame. */
+async function pushToConnection(start: Connection, shardId: string, seq: string, delta: (deviceId: string) => SyncDelta): Promise<void> {
+  let c: Connection | undefined = start;
+  for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
+    const step = stepCursor(c.cursor, c.floor, shardId, seq);
+    if (step.kind === 'covered') return;
+    if (step.next === c.cursor || (await moveCursor(c, c.cursor, step.next))) {
+      const outcome = await pushFrame(c, syncFrame(step.next, delta(c.deviceId)));
+      if (outcome === 'opening' && step.next !== c.cursor) await undoStep(c, shardId, seq, decodeSyncToken(c.cursor).rooms[shardId]);
+      return;
+    }
+    // Another shard's push moved the cursor meanwhile: start again from the stored one.
+    c = await readConnection(c.userId, c.connectionId);
+  }
+  if (c) console.warn(`cursor of ${c.connectionId} kept changing; frame for ${seq} not pushed`);
+}
+
+/**
+ * For the rooms topology, after a record's commit (outside its transaction). Never throws: a
+ * failed push is caught up by the client's /sync from its last frame's next_batch.
+ */
+export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>, 'payload' | 'shardId' | 'sequenceNumber'>): Promise<void> {
+  try {
+    const roomId = record.payload?.roomId;
+    if (!roomId) return;
+    const seq = sequencePosition(record.sequenceNumber);
+    const events = await eventsOfRecord(roomId, seq);
+    if (!events.length) return;
+    const targets = events.filter((e) => e.type === 'm.room.member' && e.state_key !== undefined).map((e) => e.state_key!);
+    const users = [...new Set([...(await onlineMembers(roomId)), ...targets])];
+    let next = 0;
+    const worker = async () => {
+      while (next < users.length) {
+        const userId = users[next++]!;
+        const conns = await userConnections(userId);
+        if (!conns.length) continue;
+        const delta = await deltaFor(userId, roomId, events);
+        if (!delta) continue;
+        await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, users.length) }, worker));
+  } catch (err) {
+    console.warn(`timeline push for ${record.shardId}/${record.sequenceNumber} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Access, ModuleFragment } from '../../core/module.ts';
+
+/**
+ * What the rooms topology needs to push timeline events right after materialising them
+ * (lib/matrix/push/timeline.ts): spread into its access.
+ */
+export const roomsTopologyPushAccess = {
+  reads: ['roomOnlineMembers', 'connections', 'connectionOwners', 'memberRooms', 'roomTimeline', 'roomState'],
+  writes: ['connections', 'connectionOwners'],
+  pushes: true,
+} satisfies Access;
+
+export const webSocketRoutes = {
+  functions: {
+    wsConnect: {
+      entry: 'functions/ws/connect.ts',
+      description: 'WebSocket $connect: authenticates ?access_token=, registers the connection and the user as online',
+      access: {
+        reads: ['accessTokens', 'memberRooms', 'syncWatermarks'],
+        writes: ['connections', 'connectionOwners', 'syncWake', 'roomOnlineMembers'],
+      },
+    },
+    wsDisconnect: {
+      entry: 'functions/ws/disconnect.ts',
+      description: 'WebSocket $disconnect: forgets the connection',
+      access: { reads: ['connectionOwners'], writes: ['connections', 'connectionOwners'] },
+    },
+    wsMessages: {
+      entry: 'functions/ws/messages.ts',
+      description: 'WebSocket client frames: ping, typing, presence, and an error frame for unknown actions',
+      access: {
+        reads: ['connectionOwners', 'syncWake', 'memberRooms', 'roomMembers'],
+        writes: ['connections', 'connectionOwners', 'syncWake', 'roomOnlineMembers'],
+        appends: ['ephemeral'],
+        pushes: true,
+      },
+    },
+  },
+  webSocketRoutes: [
+    { route: '$connect', function: 'wsConnect' },
+    { route: '$disconnect', function: 'wsDisconnect' },
+    { route: 'ping', function: 'wsMessages' },
+    { route: 'typing', function: 'wsMessages' },
+    { route: 'presence', function: 'wsMessages' },
+    { route: '$default', function: 'wsMessages' },
+  ],
+} satisfies ModuleFragment;

@@ -1,0 +1,316 @@
+// The WebSocket channel through the local runtime (ARCHITECTURE §7): $connect authenticated by
+// ?access_token=, ping/pong, error frames, timeline events pushed as sync frames by the rooms
+// topology, next_batch as a gap-free /sync since, and connections forgotten on close or when gone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { commit } from '../../lib/core/pstate/index.ts';
+import { connectionOwners, connections } from '../../lib/matrix/pstates.ts';
+import { pushToUser } from '../../lib/matrix/push/push.ts';
+import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
+import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { TestClient } from '../support/matrix-client.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+import { createRoom, path, send } from './rooms-support.ts';
+
+interface ClientEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  room_id?: string;
+  state_key?: string;
+  unsigned?: Record<string, unknown>;
+}
+interface Frame {
+  type: string;
+  next_batch?: string;
+  errcode?: string;
+  error?: string;
+  data?: {
+    rooms?: {
+      join?: Record<string, { timeline?: { events: ClientEvent[] } }>;
+      invite?: Record<string, { invite_state: { events: ClientEvent[] } }>;
+    };
+    presence?: { events: unknown[] };
+  };
+}
+interface SyncBody {
+  next_batch: string;
+  rooms?: { join?: Record<string, { timeline: { events: ClientEvent[] } }> };
+}
+
+// Waits are bounded only so a broken push fails the test instead of hanging it.
+const WAIT_MS = 20_000;
+
+/** A WebSocket client that keeps every frame, so a test can wait for the one it expects. */
+class Socket {
+  readonly frames: Frame[] = [];
+  private waiters: (() => void)[] = [];
+  closed = false;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as Frame);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    ws.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** The first frame (from `from` on) matching `match`. */
+  async next(match: (f: Frame) => boolean, from = 0): Promise<Frame> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const found = this.frames.slice(from).find(match);
+      if (found) return found;
+      if (this.closed) throw new Error(`socket closed; frames: ${JSON.stringify(this.frames)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame; frames: ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
+
+type Handshake = { ok: true; socket: Socket } | { ok: false; status: number };
+
+function connect(url: string, params: Record<string, string>): Promise<Handshake> {
+  const query = new URLSearchParams(params).toString();
+  const ws = new WebSocket(`${url}/${query ? `?${query}` : ''}`);
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ok: true, socket: new Socket(ws) }));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ ok: false, status: res.statusCode ?? 0 });
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', (err) => reject(err));
+  });
+}
+
+async function open(url: string, params: Record<string, string>): Promise<Socket> {
+  const handshake = await connect(url, params);
+  if (!handshake.ok) throw new Error(`handshake refused with ${handshake.status}`);
+  return handshake.socket;
+}
+
+async function connectionsOf(userId: string) {
+  return (await connections.key(userId).range({ consistent: true })).entries;
+}
+
+/** Polls a condition the test cannot be told about (a $disconnect runs after the socket closed). */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition never held');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function sync(client: TestClient, since?: string): Promise<SyncBody> {
+  const res = await client.get<SyncBody>(`${path.v3}/sync${since ? `?since=${encodeURIComponent(since)}` : ''}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+const timelineOf = (frame: Frame, roomId: string) => frame.data?.rooms?.join?.[roomId]?.timeline?.events ?? [];
+const carries = (roomId: string, eventId: string) => (f: Frame) => f.type === 'sync' && timelineOf(f, roomId).some((e) => e.event_id === eventId);
+
+describe('WebSocket channel', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  const sockets: Socket[] = [];
+  const track = (s: Socket) => (sockets.push(s), s);
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime('websocket');
+    const anonymous = new TestClient(runtime.httpUrl);
+    [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.close()));
+    await runtime?.stop();
+  });
+
+  it('refuses the handshake without a token, with an unknown token and with a malformed since', async () => {
+    expect(await connect(runtime.wsUrl, {})).toEqual({ ok: false, status: 401 });
+    expect(await connect(runtime.wsUrl, { access_token: 'not-a-token' })).toEqual({ ok: false, status: 401 });
+    expect(await connect(runtime.wsUrl, { access_token: alice.accessToken, since: 'garbage' })).toEqual({ ok: false, status: 400 });
+    // nothing was recorded for the refused ones
+    expect(await connectionsOf(alice.userId)).toEqual([]);
+  });
+
+  it('accepts a valid token and records the connection; a closed socket is forgotten ($disconnect)', async () => {
+    const socket = await open(runtime.wsUrl, { access_token: alice.accessToken });
+    const recorded = await connectionsOf(alice.userId);
+    expect(recorded).toHaveLength(1);
+    const [connectionId, c] = recorded[0]!;
+    expect(c).toMatchObject({ deviceId: alice.deviceId });
+    expect(decodeSyncToken(c.cursor!)).toBeDefined();
+    expect(await connectionOwners.key(connectionId).get({ consistent: true })).toEqual({ userId: alice.userId });
+
+    await socket.close();
+    await eventually(async () => (await connectionsOf(alice.userId)).length === 0);
+    expect(await connectionOwners.key(connectionId).get({ consistent: true })).toBeUndefined();
+  });
+
+  it('answers ping with pong, and unknown actions and non-JSON frames with error frames', async () => {
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken }));
+    socket.send({ action: 'ping' });
+    expect(await socket.next((f) => f.type === 'pong')).toEqual({ type: 'pong' });
+
+    socket.send({ action: 'dance' });
+    const unknown = await socket.next((f) => f.type === 'error');
+    expect(unknown).toMatchObject({ type: 'error', errcode: 'M_UNRECOGNIZED' });
+    expect(unknown.error).toContain('dance');
+
+    const before = socket.frames.length;
+    socket.send('not json');
+    expect(await socket.next((f) => f.type === 'error', before)).toMatchObject({ errcode: 'M_NOT_JSON' });
+
+    const beforePing = socket.frames.length;
+    socket.send({ action: 'ping', since: 'garbage' });
+    expect(await socket.next((f) => f.type === 'error', beforePing)).toMatchObject({ errcode: 'M_INVALID_PARAM' });
+    await socket.close();
+  });
+
+  it('pushes a message sent by another member as a sync frame; the own device sees its transaction id', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken }));
+
+    const fromBob = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'hello alice' })).body.event_id;
+    const frame = await socket.next(carries(roomId, fromBob));
+    expect(frame.next_batch).toMatch(/^s1_/);
+    const event = timelineOf(frame, roomId).find((e) => e.event_id === fromBob)!;
+    expect(event).toMatchObject({ type: 'm.room.message', sender: bob.userId, content: { msgtype: 'm.text', body: 'hello alice' } });
+    expect(event.room_id).toBeUndefined();
+    expect(event.unsigned?.transaction_id).toBeUndefined();
+
+    const own = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'mine' }, 'alice-txn-1')).body.event_id;
+    const ownFrame = await socket.next(carries(roomId, own));
+    expect(timelineOf(ownFrame, roomId).find((e) => e.event_id === own)?.unsigned?.transaction_id).toBe('alice-txn-1');
+    await socket.close();
+  });
+
+  it("a frame's next_batch as /sync since returns nothing already pushed and everything after", async () => {
+    const roomId = await createRoom(bob.client, { preset: 'public_chat' });
+    expect((await alice.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const start = await sync(alice.client);
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken, since: start.next_batch }));
+
+    const pushed: string[] = [];
+    for (const body of ['one', 'two', 'three']) pushed.push((await send(bob.client, roomId, { msgtype: 'm.text', body })).body.event_id);
+    const last = await socket.next(carries(roomId, pushed[2]!));
+    // every message arrived once, in order
+    const received = socket.frames.flatMap((f) => timelineOf(f, roomId)).map((e) => e.event_id);
+    expect(received).toEqual(pushed);
+    await socket.close();
+
+    const after = [];
+    for (const body of ['four', 'five']) after.push((await send(bob.client, roomId, { msgtype: 'm.text', body })).body.event_id);
+    const catchUp = await sync(alice.client, last.next_batch);
+    expect(catchUp.rooms?.join?.[roomId]?.timeline.events.map((e) => e.event_id)).toEqual(after);
+
+    // reconnecting from the catch-up's token: the next frames continue without a gap
+    const again = track(await open(runtime.wsUrl, { access_token: alice.accessToken, since: catchUp.next_batch }));
+    const six = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'six' })).body.event_id;
+    const sixth = await again.next(carries(roomId, six));
+    expect(timelineOf(sixth, roomId).map((e) => e.event_id)).toEqual([six]);
+    const tail = await sync(alice.client, sixth.next_batch);
+    expect(tail.rooms?.join?.[roomId]).toBeUndefined();
+    await again.close();
+  });
+
+  it('after a reconnect that missed events, a ping with the catch-up token lets next_batch move on', async () => {
+    const roomId = await createRoom(bob.client, { preset: 'public_chat' });
+    expect((await alice.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const start = await sync(alice.client);
+    // missed while disconnected
+    const missed = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'missed' })).body.event_id;
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken, since: start.next_batch }));
+
+    const first = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'first' })).body.event_id;
+    const frame = await socket.next(carries(roomId, first));
+    // the frame cannot claim the missed event: catching up from it still returns it
+    const fromFrame = await sync(alice.client, frame.next_batch);
+    expect(fromFrame.rooms?.join?.[roomId]?.timeline.events.map((e) => e.event_id)).toContain(missed);
+
+    const caughtUp = await sync(alice.client, start.next_batch);
+    expect(caughtUp.rooms?.join?.[roomId]?.timeline.events.map((e) => e.event_id)).toEqual([missed, first]);
+    const beforePing = socket.frames.length;
+    socket.send({ action: 'ping', since: caughtUp.next_batch });
+    await socket.next((f) => f.type === 'pong', beforePing);
+    const second = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'second' })).body.event_id;
+    const next = await socket.next(carries(roomId, second));
+    const rest = await sync(alice.client, next.next_batch);
+    expect(rest.rooms?.join?.[roomId]).toBeUndefined();
+    await socket.close();
+  });
+
+  it('pushes an invite to a connected invitee as rooms.invite with stripped state', async () => {
+    const roomId = await createRoom(bob.client, { preset: 'private_chat', name: 'private' });
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken }));
+    expect((await bob.client.post(path.room(roomId, 'invite'), { user_id: alice.userId })).status).toBe(200);
+    const frame = await socket.next((f) => f.data?.rooms?.invite?.[roomId] !== undefined);
+    const events = frame.data!.rooms!.invite![roomId]!.invite_state.events;
+    expect(events).toContainEqual(expect.objectContaining({ type: 'm.room.name', content: { name: 'private' } }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'm.room.member', state_key: alice.userId, content: expect.objectContaining({ membership: 'invite' }) }));
+    await socket.close();
+  });
+
+  it('pushToUser sends a delta to every connection of the user with its cursor as next_batch', async () => {
+    const one = track(await open(runtime.wsUrl, { access_token: bob.accessToken }));
+    const two = track(await open(runtime.wsUrl, { access_token: bob.accessToken }));
+    const presence = { events: [{ type: 'm.presence', sender: alice.userId, content: { presence: 'online' } }] };
+    const outcomes = await pushToUser(bob.userId, { presence });
+    expect(outcomes).toEqual(['sent', 'sent']);
+    for (const socket of [one, two]) {
+      const frame = await socket.next((f) => f.data?.presence !== undefined);
+      expect(frame).toMatchObject({ type: 'sync', data: { presence } });
+      expect(frame.next_batch).toMatch(/^s1_/);
+    }
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  it('forgets a gone connection when a push meets 410 from @connections', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const socket = track(await open(runtime.wsUrl, { access_token: bob.accessToken }));
+    // A connection the gateway no longer has (its $disconnect never ran), registered long enough ago.
+    const ghost = 'ghostConnection=';
+    const [[, real]] = (await connectionsOf(bob.userId)) as [[string, { cursor: string; floor: string }]];
+    await commit([
+      connections.key(bob.userId).key(ghost).set({ deviceId: bob.deviceId, connectedAt: Date.now() - 3_600_000, cursor: real.cursor, floor: real.floor }),
+      connectionOwners.key(ghost).set({ userId: bob.userId }),
+    ]);
+    const message = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'anyone?' })).body.event_id;
+    await socket.next(carries(roomId, message));
+    await eventually(async () => (await connectionsOf(bob.userId)).every(([id]) => id !== ghost));
+    expect(await connectionOwners.key(ghost).get({ consistent: true })).toBeUndefined();
+    // the live connection stays
+    expect(await connectionsOf(bob.userId)).toHaveLength(1);
+    await socket.close();
+  });
+});
