@@ -1,6 +1,8 @@
 // Device management through the HTTP API: list, read, rename, delete (with UIA).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { commit } from '../../lib/core/pstate/index.ts';
+import { MAX_DEVICES_PER_USER } from '../../lib/matrix/accounts/commands.ts';
 import { accessTokens, devices } from '../../lib/matrix/pstates.ts';
 import { hashAccessToken } from '../../lib/matrix/passwords.ts';
 import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
@@ -102,5 +104,39 @@ describe('devices', () => {
     expectError(await whoami(b.accessToken), 401, 'M_UNKNOWN_TOKEN');
     expect((await whoami(c.accessToken)).status).toBe(200);
     expect((await whoami(bob.accessToken)).status).toBe(200);
+  });
+
+  it('caps the devices of a user, and logs a full set out in one go', async () => {
+    const eve = await registerUser(anon);
+    const tokens: string[] = [];
+    const ops = [];
+    // Fill up to the cap directly: logging in 39 times would only make this test slow.
+    for (let i = 1; i < MAX_DEVICES_PER_USER; i++) {
+      const token = `syt_test_${i}_${Math.random().toString(36).slice(2)}`;
+      tokens.push(token);
+      const tokenHash = hashAccessToken(token);
+      ops.push(devices.key(eve.userId).key(`FILL${i}`).set({ displayName: '', createdTs: 1, lastSeenTs: 1, lastSeenIp: '', tokenHash }));
+      ops.push(accessTokens.key(tokenHash).set({ userId: eve.userId, deviceId: `FILL${i}`, createdTs: 1 }));
+    }
+    await commit(ops);
+    expect(await devices.key(eve.userId).count({ consistent: true })).toBe(MAX_DEVICES_PER_USER);
+    expect((await whoami(tokens[0]!)).status).toBe(200);
+
+    const refused = await anon.post(`${v3}/login`, { type: 'm.login.password', identifier: { type: 'm.id.user', user: eve.userId }, password: PASSWORD });
+    expectError(refused, 403, 'M_FORBIDDEN');
+    expect(await devices.key(eve.userId).count({ consistent: true })).toBe(MAX_DEVICES_PER_USER);
+    // A known device id is not a new device: logging in with it still works.
+    const again = await anon.post(`${v3}/login`, {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: eve.userId },
+      password: PASSWORD,
+      device_id: 'FILL1',
+    });
+    expect(again.status).toBe(200);
+    expectError(await whoami(tokens[0]!), 401, 'M_UNKNOWN_TOKEN');
+
+    expect((await eve.client.post(`${v3}/logout/all`)).status).toBe(200);
+    expect(await devices.key(eve.userId).count({ consistent: true })).toBe(0);
+    for (const token of [eve.accessToken, tokens[1]!, tokens[MAX_DEVICES_PER_USER - 2]!]) expectError(await whoami(token), 401, 'M_UNKNOWN_TOKEN');
   });
 });
