@@ -29,10 +29,10 @@ interface Frame {
   error?: string;
   data?: {
     rooms?: {
-      join?: Record<string, { timeline?: { events: ClientEvent[] } }>;
+      join?: Record<string, { timeline?: { events: ClientEvent[] }; ephemeral?: { events: { type: string; content: Record<string, unknown> }[] } }>;
       invite?: Record<string, { invite_state: { events: ClientEvent[] } }>;
     };
-    presence?: { events: unknown[] };
+    presence?: { events: { type: string; sender?: string; content: Record<string, unknown> }[] };
   };
 }
 interface SyncBody {
@@ -292,6 +292,42 @@ describe('WebSocket channel', () => {
       expect(frame.next_batch).toMatch(/^s1_/);
     }
     await Promise.all([one.close(), two.close()]);
+  });
+
+  it('the URL .well-known advertises is where clients connect', async () => {
+    const res = await new TestClient(runtime.httpUrl).get<Record<string, { url?: string }>>('/.well-known/matrix/client');
+    const url = res.body['org.axon.websocket']?.url;
+    expect(url).toBe(runtime.wsUrl);
+    const socket = await open(url!, { access_token: bob.accessToken });
+    socket.send({ action: 'ping' });
+    expect(await socket.next((f) => f.type === 'pong')).toEqual({ type: 'pong' });
+    await socket.close();
+  });
+
+  it('typing and presence frames reach the other member through the ephemeral topology; bad ones get error frames', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const [aliceSocket, bobSocket] = [track(await open(runtime.wsUrl, { access_token: alice.accessToken })), track(await open(runtime.wsUrl, { access_token: bob.accessToken }))];
+
+    aliceSocket.send({ action: 'typing', room_id: roomId, typing: true, timeout: 30_000 });
+    const typing = await bobSocket.next((f) => (f.data?.rooms?.join?.[roomId]?.ephemeral?.events ?? []).some((e) => e.type === 'm.typing'));
+    expect(typing.data!.rooms!.join![roomId]!.ephemeral!.events).toContainEqual({ type: 'm.typing', content: { user_ids: [alice.userId] } });
+
+    aliceSocket.send({ action: 'presence', presence: 'unavailable', status_msg: 'away' });
+    const presence = await bobSocket.next((f) => (f.data?.presence?.events ?? []).some((e) => e.sender === alice.userId));
+    expect(presence.data!.presence!.events.find((e) => e.sender === alice.userId)?.content).toMatchObject({ presence: 'unavailable', status_msg: 'away' });
+
+    const before = aliceSocket.frames.length;
+    aliceSocket.send({ action: 'typing', room_id: roomId, typing: 'yes' });
+    expect(await aliceSocket.next((f) => f.type === 'error', before)).toMatchObject({ errcode: 'M_BAD_JSON' });
+    const notMember = await createRoom(bob.client, { preset: 'private_chat' });
+    const beforeForbidden = aliceSocket.frames.length;
+    aliceSocket.send({ action: 'typing', room_id: notMember, typing: true });
+    expect(await aliceSocket.next((f) => f.type === 'error', beforeForbidden)).toMatchObject({ errcode: 'M_FORBIDDEN' });
+    const beforePresence = aliceSocket.frames.length;
+    aliceSocket.send({ action: 'presence', presence: 'dancing' });
+    expect(await aliceSocket.next((f) => f.type === 'error', beforePresence)).toMatchObject({ errcode: 'M_BAD_JSON' });
+    await Promise.all([aliceSocket.close(), bobSocket.close()]);
   });
 
   it('forgets a gone connection when a push meets 410 from @connections', async () => {
