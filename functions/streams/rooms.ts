@@ -3,6 +3,7 @@ import { streamTopology } from '../../lib/core/topology/stream.ts';
 import type { RoomCommand, RoomCommandResult } from '../../lib/matrix/rooms/commands.ts';
 import { applyRoomCommand, ROOMS_TOPOLOGY } from '../../lib/matrix/rooms/topology.ts';
 import { afterRoomRecord } from '../../lib/matrix/sync/topology-hooks.ts';
+import { pushAfterRoomCommit } from '../../lib/matrix/push/timeline.ts';
 
 export const handler = streamTopology<RoomCommand, RoomCommandResult>({
   name: ROOMS_TOPOLOGY,
@@ -10,6 +11,8 @@ export const handler = streamTopology<RoomCommand, RoomCommandResult>({
     const result = await applyRoomCommand(record);
     // Sync: the shard's watermark and the wake-ups of waiting long-polls (lib/matrix/sync).
     await afterRoomRecord(record);
+    // WebSocket: push the new events to connected members, after the watermark (never throws).
+    await pushAfterRoomCommit(record);
     return result;
   },
 });

@@ -1,5 +1,6 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { roomsTopologySyncAccess } from './sync.ts';
+import { roomsTopologyPushAccess } from './websocket.ts';
 
 const v3 = '/_matrix/client/v3';
 const roomPStates = ['roomAliases', 'roomLocalAliases', 'roomInfo', 'roomState', 'roomMembers', 'memberRooms', 'roomTimeline', 'eventLocations', 'membershipHistory', 'transactionIds', 'publicRooms'];
@@ -24,7 +25,11 @@ export const roomsRoutes = {
     roomsTopology: {
       entry: 'functions/streams/rooms.ts',
       description: 'Rooms topology: authorizes and materialises room events, exactly once, in order per room',
-      access: { reads: [...roomPStates, ...roomsTopologySyncAccess.reads], writes: [...roomPStates, ...roomsTopologySyncAccess.writes] },
+      access: {
+        reads: [...roomPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads],
+        writes: [...roomPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes],
+        pushes: true,
+      },
       timeoutSeconds: 60,
     },
   },
