@@ -75,6 +75,17 @@ describe('room directory', () => {
       expect(await roomLocalAliases.key(other).count({ consistent: true })).toBe(0);
     });
 
+    it('gives a contested alias to exactly one of two rooms claiming it at once', async () => {
+      const [one, two] = await Promise.all([createRoom(alice.client, {}), createRoom(alice.client, {})]);
+      const claims = await Promise.all([one, two].map((room_id) => alice.client.put(aliasPath('#contested:localhost'), { room_id })));
+      expect(claims.map((c) => c.status).sort()).toEqual([200, 409]);
+      const winner = claims[0]!.status === 200 ? one : two;
+      const loser = winner === one ? two : one;
+      expect((await anonymous.get(aliasPath('#contested:localhost'))).body).toMatchObject({ room_id: winner });
+      expect(await roomLocalAliases.key(winner!).count({ consistent: true })).toBe(1);
+      expect(await roomLocalAliases.key(loser!).count({ consistent: true })).toBe(0);
+    });
+
     it('refuses aliases of non-members, of other servers, and malformed input; writes nothing', async () => {
       expectError(await carol.client.put(aliasPath('#carols:localhost'), { room_id: roomId }), 403, 'M_FORBIDDEN');
       expectError(await anonymous.get(aliasPath('#carols:localhost')), 404, 'M_NOT_FOUND');
