@@ -5,11 +5,17 @@ import type { SectionResult } from './report.ts';
 import { SkipSection, type BenchContext, type BenchSection } from './section.ts';
 
 /** Never throws: a skipped or failed section is reported as such, with its reason. */
-export async function runSection(section: BenchSection, accounting: RequestAccounting, url: string | undefined): Promise<SectionResult> {
+export async function runSection(
+  section: BenchSection,
+  accounting: RequestAccounting,
+  url: string | undefined,
+  context: Pick<BenchContext, 'wsUrl' | 'localAxon'> = {},
+): Promise<SectionResult> {
   const result: SectionResult = { name: section.name, description: section.description, status: 'ok', durationMs: 0, figures: [], phases: [] };
   const phaseKey = (name: string) => `${section.name}/${name}`;
   const ctx: BenchContext = {
     url,
+    ...context,
     requests: (name) => accounting.phaseCounts(phaseKey(name)),
     log: (line) => console.log(`  [${section.name}] ${line}`),
     phase: async (name, fn) => {

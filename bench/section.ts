@@ -20,6 +20,10 @@ export interface BenchContext {
   figure(name: string, value: number, unit: string, phase?: string, at?: ChartPoint): void;
   /** Base URL of a running Axon HTTP server, when there is one. */
   url?: string;
+  /** URL of its WebSocket API, when known (the runner's own local Axon). */
+  wsUrl?: string;
+  /** True when the runner started Axon itself in this process (engines and handlers are local). */
+  localAxon?: boolean;
   /**
    * AWS requests counted so far in a phase of this section (e.g. to report requests or capacity
    * units per message with `usageFromAccounting` from cost-model.ts). Optional for other runners.
@@ -30,6 +34,10 @@ export interface BenchContext {
 export interface BenchSection {
   name: string;
   description: string;
+  /** Runs only when named (`npm run bench -- <name>`), e.g. because it takes minutes. */
+  onlyWhenNamed?: boolean;
+  /** Starts its own Axon (e.g. to kill its processes): run after the runner's shared one is stopped. */
+  ownsRuntime?: boolean;
   run(ctx: BenchContext): Promise<void>;
 }
 

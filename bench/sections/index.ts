@@ -1,8 +1,13 @@
 // Every bench section, in the order `npm run bench` runs them by default.
 import type { BenchSection } from '../section.ts';
-import { enginesSection } from './engines.ts';
 import { core } from './core.ts';
+import { costSection } from './cost.ts';
+import { deliverSection } from './deliver.ts';
+import { enginesSection } from './engines.ts';
+import { fanoutSection } from './fanout.ts';
+import { faultsSection } from './faults.ts';
+import { sendSection } from './send.ts';
+import { throughputSection } from './throughput.ts';
 
-// Register a new section by importing it here and adding it to the list (e.g. `core` from
-// ./core.ts, `send`, `deliver`, `throughput`, `fanout`, `typing` as they land).
-export const sections: BenchSection[] = [enginesSection, core];
+// Register a new section by importing it here and adding it to the list (e.g. `typing` when it lands).
+export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, costSection, faultsSection];

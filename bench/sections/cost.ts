@@ -1,0 +1,116 @@
+// The AWS bill from measured counts (issue 7 item 2): what one message costs as a fixed part, a part
+// per room member and a part per online member, measured by sending the same messages into a room
+// of 1, a room of 10 with nobody online and the same room with 4 members long-polling; dollars per
+// million messages for rooms of N members with N/10 online; an idle long-polling user per month;
+// and the AWS requests per message against the physical minimum.
+import type { OperationCount } from '../accounting.ts';
+import { LongPoller } from '../client/long-poller.ts';
+import { sleep, type BenchClient } from '../client/matrix-client.ts';
+import {
+  addUsage, dollarsPerMillionMessages, idleLongPollUserPerMonth, idleWebSocketUserPerMonth, LAMBDA_SERVICE, API_GATEWAY_SERVICE,
+  scaleUsage, usage, usageFromAccounting, type MessageProfile, type Usage,
+} from '../cost-model.ts';
+import { LOCAL_MAPPING_SERVICE } from '../accounting.ts';
+import type { BenchContext, BenchSection } from '../section.ts';
+import { envNumber, idleLongPolling, messageContent, registerUsers, requireApi, roomWith, sendProbe, serverUrl, syncProbe, webSocketServed } from './matrix-api.ts';
+
+const MESSAGES = 40;
+const MEMBERS = 10;
+const ONLINE = 4;
+const ROOM_SIZES = [1, 10, 100, 1000, 10000];
+
+const nonNegative = (u: Usage): Usage => Object.fromEntries(Object.entries(u).map(([k, v]) => [k, Math.max(0, v)])) as unknown as Usage;
+
+/** AWS requests a message caused, other than the event source mapping's own polling and Lambda/API Gateway. */
+function awsRequests(ops: readonly OperationCount[]): number {
+  const polling = new Set(['GetRecords', 'GetShardIterator', 'ListShards', 'DescribeStreamSummary', 'DescribeStream']);
+  return ops
+    .filter((o) => o.service !== LOCAL_MAPPING_SERVICE && o.service !== LAMBDA_SERVICE && o.service !== API_GATEWAY_SERVICE && !polling.has(o.operation))
+    .reduce((n, o) => n + (o.operation === 'PutRecords' ? o.kinesisRecords : o.requests), 0);
+}
+
+async function sendAll(ctx: BenchContext, phase: string, sender: BenchClient, roomId: string, received?: (id: string) => Promise<void>): Promise<Usage> {
+  await ctx.phase(phase, async () => {
+    for (let i = 0; i < MESSAGES; i++) {
+      const id = `${phase}-${i}`;
+      await sender.send(roomId, id, messageContent(id));
+      await received?.(id);
+    }
+  });
+  return usageFromAccounting(ctx.requests?.(phase) ?? [], { transactionalUnitsReportedOnce: ctx.localAxon ?? false });
+}
+
+export const costSection: BenchSection = {
+  name: 'cost',
+  description: 'AWS cost from measured counts: $ per million messages by room size, idle users per month, requests per message vs the minimum',
+  async run(ctx) {
+    const url = serverUrl(ctx);
+    await requireApi(url, ...sendProbe, 'sending messages');
+    await requireApi(url, ...syncProbe, '/sync');
+    const [sender, ...others] = await registerUsers(url, MEMBERS, 'cost');
+    const alone = await roomWith(sender!, []);
+    const room = await roomWith(sender!, others);
+    await sendAll(ctx, 'warm-up', sender!, room);
+
+    const inRoomOf1 = await sendAll(ctx, 'room of 1', sender!, alone);
+    const inRoomOf10 = await sendAll(ctx, `room of ${MEMBERS}, none online`, sender!, room);
+
+    const seen = new Map<string, number>();
+    const pollers = others.slice(0, ONLINE).map((m) => new LongPoller(m, (event) => {
+      const id = event.content['bench.id'];
+      if (typeof id === 'string') seen.set(id, (seen.get(id) ?? 0) + 1);
+    }));
+    await Promise.all(pollers.map((p) => p.start()));
+    const onlinePhase = `room of ${MEMBERS}, ${ONLINE} online (long-poll)`;
+    const inRoomOnline = await sendAll(ctx, onlinePhase, sender!, room, async (id) => {
+      const deadline = Date.now() + 30_000;
+      while ((seen.get(id) ?? 0) < ONLINE && Date.now() < deadline) await sleep(5);
+    });
+    await ctx.phase('teardown', async () => {
+      const stopping = pollers.map((p) => p.stop(async () => undefined));
+      await sender!.send(room, 'stop', messageContent('stop'));
+      await Promise.all(stopping);
+    });
+
+    const profile: MessageProfile = {
+      perMessage: scaleUsage(inRoomOf1, 1 / MESSAGES),
+      perMember: nonNegative(scaleUsage(addUsage(inRoomOf10, inRoomOf1, -1), 1 / MESSAGES / (MEMBERS - 1))),
+      perOnlineMember: nonNegative(scaleUsage(addUsage(inRoomOnline, inRoomOf10, -1), 1 / MESSAGES / ONLINE)),
+    };
+    for (const n of ROOM_SIZES) {
+      const online = Math.max(1, Math.round(n / 10));
+      const cost = dollarsPerMillionMessages(profile, n, online);
+      ctx.figure(`$ per million messages, ${n} members, ${online} online`, cost.total, '$ per million messages', onlinePhase, { x: n, label: 'room members (10% online by long-poll)' });
+    }
+    const breakdown = dollarsPerMillionMessages(profile, 100, 10);
+    for (const service of ['dynamodb', 'kinesis', 'lambda', 'apiGateway'] as const) {
+      ctx.figure(`$ per million messages, 100 members, 10 online: ${service}`, breakdown[service], '$', onlinePhase);
+    }
+
+    // Requests per message next to the physical minimum: 1 Kinesis put, 1 DynamoDB write, and one
+    // push per online member (a long-poller's answer stands in for the push).
+    const perMessageRequests = awsRequests(ctx.requests?.(onlinePhase) ?? []) / MESSAGES;
+    const minimum = 2 + ONLINE;
+    ctx.figure(`AWS requests per message (${MEMBERS} members, ${ONLINE} online)`, perMessageRequests, 'requests', onlinePhase);
+    ctx.figure('physical minimum per message', minimum, 'requests', onlinePhase);
+    ctx.figure('requests per message ÷ minimum', perMessageRequests / minimum, 'ratio', onlinePhase);
+    ctx.figure('Lambda invocations per message', inRoomOnline.lambdaInvocations / MESSAGES, 'invocations', onlinePhase);
+
+    // An idle long-polling user: /sync polls with the timeout clients use, that nothing wakes.
+    const idleUser = others[MEMBERS - 2]!;
+    const idle = await ctx.phase('idle long-poll', () => idleLongPolling(idleUser, envNumber('AXON_BENCH_COST_IDLE_POLL_MS', 30_000), 30_000));
+    const waited = idle.seconds / Math.max(1, idle.polls);
+    const perPoll = scaleUsage(usageFromAccounting(ctx.requests?.('idle long-poll') ?? [], { transactionalUnitsReportedOnce: ctx.localAxon ?? false }), 1 / Math.max(1, idle.polls));
+    const longPollMonth = idleLongPollUserPerMonth({ perPoll, pollTimeoutSeconds: waited });
+    ctx.figure('idle long-polling user per month', longPollMonth.total, '$', 'idle long-poll');
+    ctx.figure('idle long-polling user per hour', longPollMonth.total / 730, '$', 'idle long-poll');
+    ctx.figure('idle long-polling user per month: Lambda', longPollMonth.lambda, '$', 'idle long-poll');
+    // Without the WebSocket channel its connect/disconnect cannot be measured: what is priced here is
+    // only what API Gateway bills whatever the handlers do (connection minutes, one keep-alive per
+    // 9 minutes, a reconnect every 2 hours) — a lower bound, labelled as such.
+    const wsFloor = idleWebSocketUserPerMonth({ perConnection: usage() });
+    const label = webSocketServed() ? 'idle WebSocket user per month (API Gateway part)' : 'idle WebSocket user per month (API Gateway part only; channel not served yet)';
+    ctx.figure(label, wsFloor.total, '$', 'idle long-poll');
+    ctx.log(`room of 100 with 10 online: $${breakdown.total.toFixed(2)} per million messages; idle long-poll $${longPollMonth.total.toFixed(3)}/month; ${perMessageRequests.toFixed(1)} AWS requests per message vs ${minimum}`);
+  },
+};

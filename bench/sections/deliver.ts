@@ -1,0 +1,72 @@
+// Send → received by another client: over /sync long-poll (the receiver is already waiting when
+// each message is sent, so each sample is one wake-up), and over the WebSocket channel once it is
+// served. Then the cost of waiting: DynamoDB reads of a long-poll that nothing wakes, per minute.
+import type { OperationCount } from '../accounting.ts';
+import { LongPoller } from '../client/long-poller.ts';
+import { sleep } from '../client/matrix-client.ts';
+import type { BenchSection } from '../section.ts';
+import { envNumber, latencyFigures, messageContent, registerUsers, requireApi, roomWith, sendProbe, serverUrl, syncProbe, webSocketServed, idleLongPolling } from './matrix-api.ts';
+
+const dynamoReads = (ops: readonly OperationCount[]) =>
+  ops.filter((o) => o.service === 'DynamoDB' && ['GetItem', 'Query', 'BatchGetItem', 'TransactGetItems', 'Scan'].includes(o.operation));
+
+export const deliverSection: BenchSection = {
+  name: 'deliver',
+  description: 'send → received by another client over /sync long-poll (and WebSocket when served); reads of an idle long-poll',
+  async run(ctx) {
+    const url = serverUrl(ctx);
+    await requireApi(url, ...sendProbe, 'sending messages');
+    await requireApi(url, ...syncProbe, '/sync');
+    const count = envNumber('AXON_BENCH_DELIVERIES', 100);
+    const [alice, bob] = await registerUsers(url, 2, 'deliver');
+    const roomId = await roomWith(alice!, [bob!]);
+
+    const arrived = new Map<string, number>();
+    const waiters = new Map<string, () => void>();
+    const poller = new LongPoller(bob!, (event, _room, at) => {
+      const id = event.content['bench.id'];
+      if (typeof id !== 'string') return;
+      arrived.set(id, at);
+      waiters.get(id)?.();
+    });
+    await poller.start();
+    const receive = (id: string) => new Promise<void>((resolve, reject) => {
+      if (arrived.has(id)) return resolve();
+      const timer = setTimeout(() => reject(new Error(`message ${id} not received over /sync within 30 s`)), 30_000);
+      waiters.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+    const latencies = await ctx.phase('long-poll delivery', async () => {
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const id = `d${i}`;
+        // Let the receiver's next long-poll start waiting, as it would between messages.
+        await sleep(30);
+        const t0 = performance.now();
+        await alice!.send(roomId, id, messageContent(id));
+        await receive(id);
+        out.push(arrived.get(id)! - t0);
+      }
+      return out;
+    });
+    latencyFigures(ctx, 'long-poll delivery', latencies, 'long-poll delivery', [0.5, 0.95, 0.99]);
+    await ctx.phase('teardown', () => poller.stop(() => alice!.send(roomId, 'stop', messageContent('stop'))));
+
+    // Idle long-polling: /sync polls that nothing wakes, for a window.
+    const idleWindowMs = envNumber('AXON_BENCH_IDLE_POLL_MS', 15_000);
+    const { seconds } = await ctx.phase('idle long-poll', () => idleLongPolling(bob!, idleWindowMs, 30_000));
+    const idle = seconds * 1000;
+    const reads = dynamoReads(ctx.requests?.('idle long-poll') ?? []);
+    const minutes = idle / 60_000;
+    ctx.figure('idle long-poll duration', idle / 1000, 's', 'idle long-poll');
+    ctx.figure('DynamoDB reads per idle long-poll minute', reads.reduce((n, o) => n + o.requests, 0) / minutes, 'requests/min', 'idle long-poll');
+    ctx.figure('RCU per idle long-poll minute', reads.reduce((n, o) => n + o.readCapacityUnits, 0) / minutes, 'RCU/min', 'idle long-poll');
+    ctx.log(`long-poll delivery over ${count} messages; idle long-poll answered after ${(idle / 1000).toFixed(1)} s`);
+
+    // Not faked: WebSocket delivery is measured once the channel is served (ARCHITECTURE §7).
+    if (!webSocketServed()) ctx.log('WebSocket delivery not measured: the WebSocket channel ($connect) is not served yet');
+  },
+};

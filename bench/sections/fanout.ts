@@ -1,0 +1,68 @@
+// One room, many online members: delivery latency to every member and what each message costs in
+// pushes. Over the WebSocket channel once it is served; meanwhile over /sync long-poll (every
+// member waiting in a long-poll), which is what online means until then.
+import { LongPoller } from '../client/long-poller.ts';
+import { sleep } from '../client/matrix-client.ts';
+import type { BenchSection } from '../section.ts';
+import { percentile } from '../stats.ts';
+import { latencyFigures, messageContent, registerUsers, requireApi, roomWith, sendProbe, serverUrl, syncProbe, webSocketServed } from './matrix-api.ts';
+
+const MESSAGES = 20;
+
+function roomSizes(): number[] {
+  const sizes = [10, 100];
+  if (process.env.AXON_BENCH_FANOUT_1000) sizes.push(1000);
+  return sizes;
+}
+
+export const fanoutSection: BenchSection = {
+  name: 'fanout',
+  description: 'one room with 10 and 100 (AXON_BENCH_FANOUT_1000=1: 1,000) online members: delivery latency p50/p99 and pushes per message',
+  async run(ctx) {
+    const url = serverUrl(ctx);
+    await requireApi(url, ...sendProbe, 'sending messages');
+    await requireApi(url, ...syncProbe, '/sync');
+    if (!webSocketServed()) ctx.log('the WebSocket channel is not served yet: members are online by long-polling /sync');
+    for (const size of roomSizes()) {
+      const [sender, ...members] = await registerUsers(url, size, `fan${size}_`);
+      const roomId = await roomWith(sender!, members);
+      const arrivals = new Map<string, number[]>();
+      const pollers = members.map(
+        (m) => new LongPoller(m, (event, _room, at) => {
+          const id = event.content['bench.id'];
+          if (typeof id === 'string') arrivals.set(id, [...(arrivals.get(id) ?? []), at]);
+        }),
+      );
+      for (let i = 0; i < pollers.length; i += 20) await Promise.all(pollers.slice(i, i + 20).map((p) => p.start()));
+      const phase = `${size} members online (long-poll)`;
+      const latencies = await ctx.phase(phase, async () => {
+        const out: number[] = [];
+        for (let i = 0; i < MESSAGES; i++) {
+          const id = `f${size}_${i}`;
+          await sleep(50);
+          const t0 = performance.now();
+          await sender!.send(roomId, id, messageContent(id));
+          const deadline = Date.now() + 30_000;
+          while ((arrivals.get(id)?.length ?? 0) < members.length && Date.now() < deadline) await sleep(5);
+          const got = arrivals.get(id) ?? [];
+          if (got.length < members.length) throw new Error(`message ${id} reached ${got.length} of ${members.length} members within 30 s`);
+          out.push(...got.map((at) => at - t0));
+        }
+        return out;
+      });
+      const at = { x: size, label: 'room members (all online)' };
+      latencyFigures(ctx, 'long-poll delivery', latencies, phase, [0.5, 0.99], at);
+      const ops = ctx.requests?.(phase) ?? [];
+      const pushes = ops.filter((o) => o.operation === 'PostToConnection').reduce((n, o) => n + o.requests, 0);
+      ctx.figure('pushes per message', pushes / MESSAGES, 'pushes', phase);
+      const polls = ops.filter((o) => o.service === 'ApiGateway').reduce((n, o) => n + o.requests, 0);
+      ctx.figure('HTTP requests per message per member', polls / MESSAGES / members.length, 'requests', phase);
+      ctx.log(`${size} members: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms`);
+      await ctx.phase('teardown', async () => {
+        const stopping = pollers.map((p) => p.stop(async () => undefined));
+        await sender!.send(roomId, `stop${size}`, messageContent('stop'));
+        await Promise.all(stopping);
+      });
+    }
+  },
+};
