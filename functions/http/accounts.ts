@@ -33,6 +33,8 @@ async function registerOperation(request: HttpRequest) {
   checkRegistration(registration);
   if (registration.username !== undefined) await availableUserId(registration.username);
   requireDummyAuth(body.auth);
+  // Optional in the spec, but an account without one could never pass the password stage again.
+  if (registration.password === undefined) throw missingParam('Missing parameter: password');
   return json(await register(registration));
 }
 

@@ -119,6 +119,13 @@ describe('accounts', () => {
       }
     });
 
+    it('answers a bare first call (how Element asks for the flows) with the 401, and needs a password to finish', async () => {
+      expectUia(await anon.post(`${v3}/register`, {}), 'm.login.dummy');
+      const localpart = uniqueLocalpart('nopass');
+      expectError(await anon.post(`${v3}/register`, { username: localpart, auth: { type: 'm.login.dummy' } }), 400, 'M_MISSING_PARAM');
+      expect(await users.key(`@${localpart}:localhost`).get({ consistent: true })).toBeUndefined();
+    });
+
     it('refuses guests, bad bodies and unknown auth types', async () => {
       expectError(await anon.post(`${v3}/register?kind=guest`, {}), 403, 'M_GUEST_ACCESS_FORBIDDEN');
       expectError(await anon.post(`${v3}/register`, { username: 5 }), 400, 'M_BAD_JSON');

@@ -13,7 +13,8 @@ export interface Requester {
 export async function authenticate(request: { accessToken?: string }): Promise<Requester> {
   if (!request.accessToken) throw missingToken();
   const tokenHash = hashAccessToken(request.accessToken);
-  const session = await accessTokens.key(tokenHash).get();
+  // A strongly consistent read: a token must stop working the moment its logout is acknowledged.
+  const session = await accessTokens.key(tokenHash).get({ consistent: true });
   if (!session?.userId || !session.deviceId) throw unknownToken();
   return { userId: session.userId, deviceId: session.deviceId, tokenHash };
 }
