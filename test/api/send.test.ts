@@ -74,6 +74,8 @@ describe('sending into rooms', () => {
     // near the limit the event envelope decides (checked in the topology)
     expectError(await send(bob.client, roomId, { body: 'x'.repeat(65_400) }), 413, 'M_TOO_LARGE');
     expectError(await send(new TestClient(runtime.httpUrl, 'bogus'), roomId, { body: 'x' }), 401, 'M_UNKNOWN_TOKEN');
+    expectError(await bob.client.put(path.room(roomId, `send/${'t'.repeat(256)}/t4`), { body: 'x' }), 400, 'M_BAD_JSON');
+    expectError(await send(bob.client, roomId, { body: 'x' }, 'x'.repeat(300)), 400, 'M_INVALID_PARAM');
     expect((await timelineOf(roomId)).length).toBe(count);
     expect((await send(bob.client, roomId, { body: 'x'.repeat(60_000) })).status).toBe(200);
   });

@@ -145,6 +145,11 @@ function checkEventField(name: string, value: string): void {
   if (Buffer.byteLength(value, 'utf8') > MAX_EVENT_FIELD_BYTES) throw badJson(`${name} is longer than ${MAX_EVENT_FIELD_BYTES} bytes`);
 }
 
+/** Transaction ids become table keys: bounded like the other ids events carry. */
+function checkTxnId(txnId: string): void {
+  if (txnId === '' || Buffer.byteLength(txnId, 'utf8') > MAX_EVENT_FIELD_BYTES) throw invalidParam(`txnId must be 1 to ${MAX_EVENT_FIELD_BYTES} bytes`);
+}
+
 function parseContent(body: unknown): JsonObject {
   const content = parseRequestBody(jsonObject, body) as JsonObject;
   checkContentSize(content);
@@ -161,6 +166,7 @@ export async function sendMessage(
   const requester = await authenticate(request);
   const content = parseContent(request.body);
   checkEventField('type', type);
+  checkTxnId(txnId);
   const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
   // State-only types sent as messages would confuse readers of the room's state.
@@ -194,6 +200,7 @@ export async function redactEvent(
   const requester = await authenticate(request);
   const { reason } = parseRequestBody(redactRequest, request.body ?? {});
   if (!isValidEventId(eventId)) throw notFound('Unknown event');
+  checkTxnId(txnId);
   const seen = await transactionIds.key(redactTransactionKey(requester.userId, requester.deviceId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
   return sent(
