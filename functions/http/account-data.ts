@@ -11,6 +11,7 @@ import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import { authenticateAs } from '../../lib/matrix/user-data/access.ts';
 import { assertClientWritable, readAccountData, requireRoomId, TAG_TYPE, tagsOf } from '../../lib/matrix/user-data/account-data.ts';
 import type { UserDataCommand } from '../../lib/matrix/user-data/commands.ts';
+import { assertWithinLimit } from '../../lib/matrix/user-data/limits.ts';
 
 const anyObject = z.record(z.string(), z.unknown());
 /** The spec's Tag: `order`, when given, is a number in [0, 1]; other keys are kept. */
@@ -22,6 +23,7 @@ async function putAccountData(request: HttpRequest, roomId?: string) {
   if (roomId !== undefined) requireRoomId(roomId);
   assertClientWritable(type);
   const content = parseRequestBody(anyObject, request.body);
+  assertWithinLimit(content, 'Account data');
   const command: UserDataCommand = { kind: 'userData.accountData', userId, ...(roomId !== undefined ? { roomId } : {}), type, content };
   await submit('users', userId, command);
   return json({});
@@ -57,7 +59,9 @@ export const handler = httpFunction(axon, 'accountData', {
   },
   setRoomTag: async (request) => {
     await authenticateAs(request, request.pathParameters.userId!, 'tags');
-    return changeTag(request, parseRequestBody(tagContent, request.body));
+    const content = parseRequestBody(tagContent, request.body);
+    assertWithinLimit(content, 'A tag');
+    return changeTag(request, content);
   },
   deleteRoomTag: async (request) => {
     await authenticateAs(request, request.pathParameters.userId!, 'tags');

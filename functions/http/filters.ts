@@ -10,12 +10,14 @@ import { validateFilter } from '../../lib/matrix/filters.ts';
 import { filters } from '../../lib/matrix/pstates.ts';
 import { authenticateAs } from '../../lib/matrix/user-data/access.ts';
 import type { UserDataCommand } from '../../lib/matrix/user-data/commands.ts';
+import { assertWithinLimit } from '../../lib/matrix/user-data/limits.ts';
 
 export const handler = httpFunction(axon, 'filters', {
   defineFilter: async (request) => {
     const userId = request.pathParameters.userId!;
     await authenticateAs(request, userId, 'filters');
     validateFilter(request.body);
+    assertWithinLimit(request.body, 'A filter');
     const filter = request.body as Record<string, unknown>;
     const command: UserDataCommand = { kind: 'userData.filter', userId, filter };
     const result = await submit<{ filter_id: string }>('users', userId, command);

@@ -10,6 +10,7 @@ import { submit } from '../../lib/matrix/commands.ts';
 import { getPushRule, pushRulesResponse } from '../../lib/matrix/push-rules.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import type { PushRuleChange, UserDataCommand } from '../../lib/matrix/user-data/commands.ts';
+import { assertWithinLimit } from '../../lib/matrix/user-data/limits.ts';
 import { userPushRules } from '../../lib/matrix/user-data/push-rules.ts';
 
 const ruleBody = z.looseObject({ actions: z.array(z.unknown()), conditions: z.array(z.unknown()).optional(), pattern: z.string().optional() });
@@ -43,6 +44,7 @@ export const handler = httpFunction(axon, 'pushRules', {
   getPushRuleActions: async (request) => json({ actions: (await currentRule(request)).actions }),
   setPushRule: (request) => {
     const body = parseRequestBody(ruleBody, request.body);
+    assertWithinLimit(body, 'A push rule');
     const rule = { actions: body.actions, ...(body.conditions ? { conditions: body.conditions } : {}), ...(body.pattern !== undefined ? { pattern: body.pattern } : {}) };
     return change(request, (target) => ({ op: 'put', ...target, rule, ...optionalQuery(request, 'before'), ...optionalQuery(request, 'after') }));
   },

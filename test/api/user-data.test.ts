@@ -70,6 +70,12 @@ describe('per-user data', () => {
       expectError(await alice.client.get(path(alice, 'org.example.bad')), 404, 'M_NOT_FOUND');
     });
 
+    it('refuses content over 64 KB with 413 M_TOO_LARGE', async () => {
+      expectError(await alice.client.put(path(alice, 'org.example.big'), { blob: 'x'.repeat(70_000) }), 413, 'M_TOO_LARGE');
+      expectError(await alice.client.get(path(alice, 'org.example.big')), 404, 'M_NOT_FOUND');
+      expectError(await alice.client.post(`${v3}/user/${u(alice.userId)}/filter`, { 'org.example.pad': 'x'.repeat(70_000) }), 413, 'M_TOO_LARGE');
+    });
+
     it('refuses the types the server controls with 405 M_BAD_JSON', async () => {
       expectError(await alice.client.put(path(alice, 'm.fully_read'), { event_id: '$x' }), 405, 'M_BAD_JSON');
       expectError(await alice.client.put(path(alice, 'm.push_rules'), {}), 405, 'M_BAD_JSON');

@@ -11,6 +11,7 @@ import { deletePushRule, putPushRule, setPushRuleActions, setPushRuleEnabled, ty
 import { accountData, filters, pushRules } from '../pstates.ts';
 import { accountDataKey, readAccountData, TAG_TYPE, tagsOf } from './account-data.ts';
 import type { PushRuleChange, UserDataCommand, UserDataCommandOf } from './commands.ts';
+import { assertWithinLimit, MAX_PUSH_RULESET_BYTES } from './limits.ts';
 import { userPushRules } from './push-rules.ts';
 
 export interface UserDataPlan {
@@ -31,7 +32,9 @@ async function setTag(c: UserDataCommandOf<'userData.tag'>): Promise<UserDataPla
   } else {
     tags[c.tag] = c.content;
   }
-  return { ops: [accountData.key(c.userId).key(accountDataKey(c.roomId, TAG_TYPE)).set({ ...current, tags })], value: {} };
+  const content = { ...current, tags };
+  assertWithinLimit(content, 'The room\'s tags');
+  return { ops: [accountData.key(c.userId).key(accountDataKey(c.roomId, TAG_TYPE)).set(content)], value: {} };
 }
 
 /** Filter ids count up per user ("0", "1", ...), as Synapse's do; the id is taken only if free. */
@@ -63,6 +66,7 @@ function changedRuleset(ruleset: PushRuleset, change: PushRuleChange): PushRules
 
 async function changePushRules(c: UserDataCommandOf<'userData.pushRule'>): Promise<UserDataPlan> {
   const ruleset = changedRuleset(await userPushRules(c.userId, true), c.change);
+  assertWithinLimit(ruleset, 'The push ruleset', MAX_PUSH_RULESET_BYTES);
   return { ops: [pushRules.key(c.userId).set(ruleset)], value: {} };
 }
 
