@@ -1,0 +1,89 @@
+// matrix-js-sdk clients (the library behind Element) see each other's typing (RoomMember.typing),
+// read receipts (Room.receipt) and presence (User.presence) through their own /sync loops.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SyncState, UserEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { registerUser } from '../support/accounts.ts';
+import { TestClient } from '../support/matrix-client.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+
+function waitFor<T>(register: (done: (value: T) => void) => void, what: string, timeoutMs = 30_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+(sdkLogger as unknown as { setLevel(level: string): void }).setLevel('warn');
+
+describe('matrix-js-sdk sees typing, receipts and presence', () => {
+  let runtime: LocalRuntime;
+  let carol: MatrixClient;
+  let dave: MatrixClient;
+  let roomId: string;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime('ephemeral-sdk');
+    const anonymous = new TestClient(runtime.httpUrl);
+    const [c, d] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+    carol = createClient({ baseUrl: runtime.httpUrl, accessToken: c.accessToken, userId: c.userId, deviceId: c.deviceId });
+    dave = createClient({ baseUrl: runtime.httpUrl, accessToken: d.accessToken, userId: d.userId, deviceId: d.deviceId });
+    ({ room_id: roomId } = await carol.createRoom({ preset: 'public_chat' as never }));
+    await dave.joinRoom(roomId);
+    for (const client of [carol, dave]) {
+      const prepared = waitFor<void>((done) => client.on(ClientEvent.Sync, (state) => state === SyncState.Prepared && done()), 'PREPARED');
+      await client.startClient({ initialSyncLimit: 10 });
+      await prepared;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    carol?.stopClient();
+    dave?.stopClient();
+    await runtime?.stop();
+  });
+
+  it('shows typing to the other member, and its end', async () => {
+    const typing = waitFor<void>(
+      (done) => dave.on(RoomMemberEvent.Typing, (_e, member) => member.userId === carol.getUserId() && member.typing && done()),
+      'dave sees carol typing',
+    );
+    await carol.sendTyping(roomId, true, 20_000);
+    await typing;
+    const stopped = waitFor<void>(
+      (done) => dave.on(RoomMemberEvent.Typing, (_e, member) => member.userId === carol.getUserId() && !member.typing && done()),
+      'dave sees carol stop',
+    );
+    await carol.sendTyping(roomId, false, 0);
+    await stopped;
+  });
+
+  it('delivers read receipts', async () => {
+    const { event_id: eventId } = await carol.sendTextMessage(roomId, 'read me');
+    const arrived = waitFor<MatrixEvent>(
+      (done) => dave.on(RoomEvent.Timeline, (event) => event.getId() === eventId && done(event)),
+      'dave receives the message',
+    );
+    const event = await arrived;
+    const receipt = waitFor<void>(
+      (done) => carol.on(RoomEvent.Receipt, (_e, room) => room.getReadReceiptForUserId(dave.getUserId()!)?.eventId === eventId && done()),
+      'carol sees dave read it',
+    );
+    await dave.sendReadReceipt(event);
+    await receipt;
+    expect(carol.getRoom(roomId)!.getUsersReadUpTo(event)).toContain(dave.getUserId());
+  });
+
+  it('delivers presence with its status message', async () => {
+    const seen = waitFor<void>(
+      (done) => carol.on(UserEvent.Presence, (_e, user) => user.userId === dave.getUserId() && user.presenceStatusMsg === 'in a meeting' && done()),
+      'carol sees dave present',
+    );
+    await dave.setPresence({ presence: 'unavailable', status_msg: 'in a meeting' });
+    await seen;
+    expect(carol.getUser(dave.getUserId()!)?.presence).toBe('unavailable');
+  });
+});
