@@ -173,6 +173,25 @@ describe('GET /sync', () => {
     expect(withLeave.rooms?.leave?.[roomId]).toBeDefined();
   });
 
+  it('a profile change in a joined room arrives as one member event, not as a new join', async () => {
+    const roomId = await createRoom(carol.client, { preset: 'public_chat' });
+    await send(carol.client, roomId, { msgtype: 'm.text', body: 'hello' });
+    const start = await sync(carol.client);
+    const renamed = await carol.client.put(`${path.v3}/profile/${encodeURIComponent(carol.userId)}/displayname`, { displayname: 'Carol C' });
+    expect(renamed.status).toBe(200);
+    let since = start.next_batch;
+    let room: JoinedRoom | undefined;
+    for (let i = 0; i < 10 && !room; i++) {
+      const res = await sync(carol.client, { since, timeout: 2000 });
+      room = res.rooms?.join?.[roomId];
+      since = res.next_batch;
+    }
+    expect(room?.timeline.events).toEqual([
+      expect.objectContaining({ type: 'm.room.member', state_key: carol.userId, content: expect.objectContaining({ displayname: 'Carol C' }) }),
+    ]);
+    expect(room?.state.events).toEqual([]);
+  });
+
   it('limited timelines: prev_batch continues with /messages to exactly the missing events', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     const start = await sync(alice.client);
@@ -252,8 +271,8 @@ describe('GET /sync', () => {
     expectError(await alice.client.get(syncPath({ set_presence: 'dancing' })), 400, 'M_INVALID_PARAM');
     expectError(await new TestClient(runtime.httpUrl).get(syncPath()), 401, 'M_MISSING_TOKEN');
     expectError(await new TestClient(runtime.httpUrl, 'nope').get(syncPath()), 401, 'M_UNKNOWN_TOKEN');
-    // set_presence is accepted; presence stays empty for now
-    const ok = await sync(alice.client, { set_presence: 'online' });
-    expect(ok.presence?.events ?? []).toEqual([]);
+    // set_presence is accepted (presence itself is the ephemeral area's)
+    const ok = await sync(alice.client, { set_presence: 'unavailable' });
+    expect(Array.isArray(ok.presence?.events)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { includesRoom, type FilterDefinition } from '../filters.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
-import { readRoomsCut } from './cut.ts';
+import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
 import { readWatermarks } from './watermark.ts';
@@ -68,8 +68,11 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
       const membershipChanged = !since || inWindow(m.seq, lo, hi);
       switch (m.membership) {
         case 'join': {
-          const data = membershipChanged && since ? await roomAccountData(userId, m.roomId) : roomData(m.roomId);
-          const section = await joinedRoom(m, { lo, hi }, { fresh: membershipChanged, fullState: params.fullState, accountData: data }, viewer);
+          // New to this chain of tokens (initial sync, or joined in the window): full state and
+          // the latest events, as for an initial sync.
+          const fresh = !since || (membershipChanged && (await joinedSince(userId, m, lo)));
+          const data = fresh && since ? await roomAccountData(userId, m.roomId) : roomData(m.roomId);
+          const section = await joinedRoom(m, { lo, hi }, { fresh, fullState: params.fullState, accountData: data }, viewer);
           if (section) body.rooms.join[m.roomId] = section;
           break;
         }

@@ -5,7 +5,7 @@
 // memberships rarely change within milliseconds, so this nearly always takes one round).
 import { getMany } from '../../core/pstate/index.ts';
 import { limitExceeded } from '../errors.ts';
-import { memberRooms, roomInfo } from '../pstates.ts';
+import { memberRooms, membershipHistory, roomInfo, roomTimeline } from '../pstates.ts';
 import { NOTHING, type ShardPositions } from './token.ts';
 import { readWatermarks } from './watermark.ts';
 
@@ -74,4 +74,17 @@ export async function readRoomsCut(userId: string): Promise<RoomsCut> {
   }
   // The user's memberships keep changing under us: the client retries (never a wrong delta).
   throw limitExceeded(500);
+}
+
+/**
+ * Whether the user's join took place in (lo, …]: memberRooms also moves on profile changes
+ * (join → join), which must not make a room look newly joined (its whole timeline again).
+ */
+export async function joinedSince(userId: string, m: Membership, lo: string): Promise<boolean> {
+  const last = await membershipHistory.key(m.roomId).key(userId).range({ reverse: true, limit: 1, consistent: true });
+  const change = last.entries[0]?.[1];
+  if (!change?.position || change.membership !== 'join') return true;
+  if (change.position === m.position) return true;
+  const entry = await roomTimeline.key(m.roomId).key(change.position - 1).get({ consistent: true });
+  return entry?.seq === undefined || entry.seq > lo;
 }

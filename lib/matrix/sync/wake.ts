@@ -8,15 +8,16 @@
 // renews that once the remaining time falls under RENEW_BEFORE_MS (about once a minute while the
 // user keeps polling), never per poll.
 //
-// Cost of one user idly long-polling for an hour (on-demand prices, items under 4 KB):
-//   polls: 3600 s / 0.5 s = 7,200 strongly consistent GetItems = 7,200 RRU;
-//   long-polls themselves: 3600 / 25 s = 144 requests, each reading the wake item, both
-//   watermark sets (2 Queries) and the memberRooms of the user (1 Query) = ~600 RRU;
-//   online renewals: 60 per hour × (1 memberRooms Query + per joined room 1 read + 1 two-item
-//   transaction (4 WRU)). So ~7,800 RRU + 60 × R × (1 RRU + 4 WRU) for R joined rooms — the reads
-//   do not grow with the number of rooms; the renewals do, once a minute rather than per poll.
-//   Plus the Lambda being busy the whole hour (3,600 s × its memory): the dominant cost, which is
-//   why the WebSocket channel is the cheap path.
+// Cost of one user idly long-polling for an hour (on-demand, items under 4 KB, R joined rooms):
+//   polls: 3600 s / 0.5 s = 7,200 strongly consistent GetItems of the wake item = 7,200 RRU,
+//     whatever R;
+//   the long-poll requests themselves: 3600 / 25 s = 144, each one sync pass = the wake item, two
+//     watermark Queries, the memberRooms Query and R roomInfo reads (BatchGet) = 144 × (4 + R) RRU;
+//   online renewals, about once a minute: 60 × (1 memberRooms Query + R × (1 RRU + a two-item
+//     transaction = 4 WRU)).
+//   R = 20: ~7,200 + 3,456 + 1,260 = ~11,900 RRU and ~4,800 WRU an hour, about $0.004 at
+//   $0.25 per million RRU and $1.25 per million WRU. The Lambda waiting the whole hour costs far
+//   more (3,600 s × its memory: ~$0.06 at 1 GB), which is why the WebSocket channel is the cheap path.
 import { commit, getMany } from '../../core/pstate/index.ts';
 import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
 
