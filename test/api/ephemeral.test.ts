@@ -135,6 +135,24 @@ describe('ephemeral: typing, presence, receipts', () => {
     });
   });
 
+  describe('sync filters', () => {
+    it('leave out ephemeral and presence events a filter excludes', async () => {
+      await typing(alice, { typing: true, timeout: 60_000 });
+      await alice.client.put(`${v3}/presence/${u(alice.userId)}/status`, { presence: 'online', status_msg: 'filtered' });
+      await until(() => sync(bob), (s) => typingIn(s, roomId)?.includes(alice.userId) === true, 'alice typing');
+      const filter = encodeURIComponent(JSON.stringify({ room: { ephemeral: { not_types: ['m.typing'] } }, presence: { not_senders: [alice.userId] } }));
+      const res = await bob.client.get<SyncResponse>(`${v3}/sync?timeout=0&filter=${filter}`);
+      expect(res.status).toBe(200);
+      expect(typingIn(res.body, roomId)).toBeUndefined();
+      expect((res.body.presence?.events ?? []).map((e) => e.sender)).not.toContain(alice.userId);
+      // Unfiltered, both are there.
+      const plain = await sync(bob);
+      expect(typingIn(plain, roomId)).toContain(alice.userId);
+      expect((plain.presence?.events ?? []).map((e) => e.sender)).toContain(alice.userId);
+      await typing(alice, { typing: false });
+    });
+  });
+
   describe('receipts and read markers', () => {
     let first: string;
     let second: string;

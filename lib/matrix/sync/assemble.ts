@@ -1,7 +1,7 @@
 // One pass of /sync: read the cut (watermarks first, then memberships), then each room that may
 // have changed in the token's window, and the account data changed in its window. The new token
 // is the cut: the next sync starts exactly where this one ended, on every shard.
-import { includesRoom, type FilterDefinition } from '../filters.ts';
+import { includesRoom, matchesEventFilter, type FilterDefinition } from '../filters.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
@@ -100,7 +100,11 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral), after the rooms.
   const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.shardId && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);
   const ephemeral = await ephemeralForSync(userId, joinedIds, since?.ephemeral);
-  for (const [roomId, events] of ephemeral.rooms) {
+  const limitTo = <T>(events: T[], limit?: number) => (limit !== undefined ? events.slice(0, limit) : events);
+  for (const [roomId, all] of ephemeral.rooms) {
+    const roomFilter = filter.room?.ephemeral;
+    const events = limitTo(all.filter((e) => matchesEventFilter(roomFilter, { type: e.type, room_id: roomId })), roomFilter?.limit);
+    if (!events.length) continue;
     const section = (body.rooms.join[roomId] ??= {
       timeline: { events: [], limited: false },
       state: { events: [] },
@@ -111,7 +115,10 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
     } as unknown as JoinedRoomSection);
     section.ephemeral.events.push(...(events as JsonObject[]));
   }
-  body.presence.events = ephemeral.presence as unknown as JsonObject[];
+  body.presence.events = limitTo(
+    ephemeral.presence.filter((e) => matchesEventFilter(filter.presence, { type: e.type, sender: e.sender })),
+    filter.presence?.limit,
+  ) as unknown as JsonObject[];
 
   const position: SyncPosition = {
     rooms: furthest(since?.rooms ?? {}, cut.watermarks),
