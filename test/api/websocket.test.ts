@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
-import { connectionOwners, connections } from '../../lib/matrix/pstates.ts';
+import { connectionOwners, connections, roomOnlineMembers } from '../../lib/matrix/pstates.ts';
 import { pushToUser } from '../../lib/matrix/push/push.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
@@ -199,6 +199,8 @@ describe('WebSocket channel', () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
     const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken }));
+    // connected counts as online in the joined room, so the rooms topology finds alice
+    expect(await roomOnlineMembers.key(roomId).key(alice.userId).get({ consistent: true })).toBeGreaterThan(Date.now());
 
     const fromBob = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'hello alice' })).body.event_id;
     const frame = await socket.next(carries(roomId, fromBob));

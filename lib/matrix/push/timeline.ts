@@ -18,6 +18,32 @@ import { pushFrame } from './push.ts';
 const MAX_CURSOR_ATTEMPTS = 20;
 const PARALLEL_USERS = 16;
 
+/** The users whose own membership a command may change (pushed even when not online in the room). */
+function membershipTargets(command: RoomCommand): string[] {
+  switch (command.kind) {
+    case 'createRoom':
+      return command.events.filter((e) => e.type === 'm.room.member' && e.state_key !== undefined).map((e) => e.state_key!);
+    case 'membership':
+      return [command.target];
+    default:
+      return [];
+  }
+}
+
+/** Runs `run` over `items`, PARALLEL_USERS at a time; results in order. */
+async function inParallel<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await run(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, items.length) }, worker));
+  return out;
+}
+
 /** The events a record appended to its room: the timeline's tail entries carrying its seq. */
 export async function eventsOfRecord(roomId: string, seq: string): Promise<RoomEvent[]> {
   const events: RoomEvent[] = [];
@@ -94,22 +120,17 @@ export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>,
     const roomId = record.payload?.roomId;
     if (!roomId) return;
     const seq = sequencePosition(record.sequenceNumber);
+    // Whom the record may concern: the room's online members and the users whose membership it
+    // changes. Only those with open connections cost more than one Query; with none, nothing is read.
+    const users = [...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])];
+    const connected = (await inParallel(users, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
+    if (!connected.length) return;
     const events = await eventsOfRecord(roomId, seq);
     if (!events.length) return;
-    const targets = events.filter((e) => e.type === 'm.room.member' && e.state_key !== undefined).map((e) => e.state_key!);
-    const users = [...new Set([...(await onlineMembers(roomId)), ...targets])];
-    let next = 0;
-    const worker = async () => {
-      while (next < users.length) {
-        const userId = users[next++]!;
-        const conns = await userConnections(userId);
-        if (!conns.length) continue;
-        const delta = await deltaFor(userId, roomId, events);
-        if (!delta) continue;
-        await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, users.length) }, worker));
+    await inParallel(connected, async ({ userId, conns }) => {
+      const delta = await deltaFor(userId, roomId, events);
+      if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
+    });
   } catch (err) {
     console.warn(`timeline push for ${record.shardId}/${record.sequenceNumber} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
