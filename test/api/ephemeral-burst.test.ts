@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { submitTyping } from '../../lib/matrix/ephemeral/submit.ts';
+import type { EphemeralCommand } from '../../lib/matrix/ephemeral/commands.ts';
+import { appendToDepot } from '../../lib/core/depot.ts';
 import { typingUsers } from '../../lib/matrix/ephemeral/typing.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
-import { roomEphemeral, roomMembers, roomOnlineMembers } from '../../lib/matrix/pstates.ts';
+import { presence, roomEphemeral, roomMembers, roomOnlineMembers } from '../../lib/matrix/pstates.ts';
+import { getMany } from '../../lib/core/pstate/index.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { useTestEngines } from '../support/engines.ts';
 import { TestClient } from '../support/matrix-client.ts';
@@ -44,6 +47,7 @@ describe('a typing burst', () => {
   let observer: RegisteredUser;
   let roomId: string;
   let folds = 0;
+  let failedFolds = 0;
   const frames: Frame[] = [];
   let socket: WebSocket;
 
@@ -60,6 +64,7 @@ describe('a typing burst', () => {
       serverName: 'localhost',
       onInvocation: (r) => {
         if (r.functionName === 'ephemeralTopology' && !r.failed) folds++;
+        if (r.functionName === 'ephemeralTopology' && r.failed) failedFolds++;
       },
     });
     const anonymous = new TestClient(runtime.httpUrl);
@@ -131,5 +136,27 @@ describe('a typing burst', () => {
     );
     expect(empty.status).toBe(200);
     expect(typingUsers((await roomEphemeral.key(roomId).get({ consistent: true }))?.typing, Date.now())).toEqual([]);
+  });
+
+  it('commits presence of 150 users appended at once, however they were batched', async () => {
+    // 150 distinct users cannot be written with the checkpoint in one transaction (100 items):
+    // a batch holding them all fails and the mapping bisects it until every half commits.
+    const userIds = Array.from({ length: 150 }, (_, i) => `@present${i}:localhost`);
+    // One PutRecords request, so the records land together and are likely read as one batch.
+    await appendToDepot(
+      'ephemeral',
+      userIds.map((userId) => {
+        const command: EphemeralCommand = { kind: 'ephemeral.presence', userId, presence: 'online', statusMsg: `#${userId}` };
+        return { partitionKey: userId, data: command, kind: command.kind };
+      }),
+    );
+    const stored = await until(
+      () => getMany(userIds.map((id) => presence.key(id)), { consistent: true }),
+      (items) => items.every((p) => p !== undefined),
+      'every presence committed',
+      60_000,
+    );
+    expect(stored.map((p) => p?.statusMsg)).toEqual(userIds.map((id) => `#${id}`));
+    console.log(`presence burst: 150 users, ${failedFolds} oversized batch(es) bisected`);
   });
 });
