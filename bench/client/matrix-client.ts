@@ -53,7 +53,7 @@ export class BenchClient {
         ...(this.accessToken ? { authorization: `Bearer ${this.accessToken}` } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+      signal: AbortSignal.timeout(Math.ceil(options.timeoutMs ?? 60_000)),
     });
     const text = await res.text();
     let parsed: unknown;

@@ -4,6 +4,7 @@
 import type { OperationCount } from '../accounting.ts';
 import { LongPoller } from '../client/long-poller.ts';
 import { sleep } from '../client/matrix-client.ts';
+import { WsReceiver } from '../client/ws-receiver.ts';
 import type { BenchSection } from '../section.ts';
 import { envNumber, latencyFigures, messageContent, registerUsers, requireApi, roomWith, sendProbe, serverUrl, syncProbe, webSocketServed, idleLongPolling } from './matrix-api.ts';
 
@@ -67,6 +68,44 @@ export const deliverSection: BenchSection = {
     ctx.log(`long-poll delivery over ${count} messages; idle long-poll answered after ${(idle / 1000).toFixed(1)} s`);
 
     // Not faked: WebSocket delivery is measured once the channel is served (ARCHITECTURE §7).
-    if (!webSocketServed()) ctx.log('WebSocket delivery not measured: the WebSocket channel ($connect) is not served yet');
+    if (!webSocketServed() || !ctx.wsUrl) {
+      ctx.log('WebSocket delivery not measured: the WebSocket channel ($connect) is not served here');
+      return;
+    }
+    const wsArrived = new Map<string, number>();
+    const wsWaiters = new Map<string, () => void>();
+    const receiver = new WsReceiver(ctx.wsUrl, bob!.accessToken!, (event, _room, at) => {
+      const id = event.content['bench.id'];
+      if (typeof id !== 'string') return;
+      wsArrived.set(id, at);
+      wsWaiters.get(id)?.();
+    });
+    await receiver.connect();
+    const wsReceive = (id: string) => new Promise<void>((resolve, reject) => {
+      if (wsArrived.has(id)) return resolve();
+      const timer = setTimeout(() => reject(new Error(`message ${id} not pushed over the WebSocket within 30 s`)), 30_000);
+      wsWaiters.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      const wsLatencies = await ctx.phase('WebSocket delivery', async () => {
+        const out: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const id = `w${i}`;
+          const t0 = performance.now();
+          await alice!.send(roomId, id, messageContent(id));
+          await wsReceive(id);
+          out.push(wsArrived.get(id)! - t0);
+        }
+        return out;
+      });
+      latencyFigures(ctx, 'WebSocket delivery', wsLatencies, 'WebSocket delivery', [0.5, 0.95, 0.99]);
+      const pushes = (ctx.requests?.('WebSocket delivery') ?? []).filter((o) => o.operation === 'PostToConnection').reduce((n, o) => n + o.requests, 0);
+      ctx.figure('WebSocket pushes per message', pushes / count, 'pushes', 'WebSocket delivery');
+    } finally {
+      await receiver.close();
+    }
   },
 };

@@ -69,7 +69,7 @@ export async function idleLongPolling(client: BenchClient, windowMs: number, tim
   const t0 = performance.now();
   let polls = 0;
   while (performance.now() - t0 < windowMs) {
-    since = (await client.sync({ since, timeoutMs: Math.min(timeoutMs, Math.max(1000, windowMs - (performance.now() - t0))) })).next_batch;
+    since = (await client.sync({ since, timeoutMs: Math.round(Math.min(timeoutMs, Math.max(1000, windowMs - (performance.now() - t0)))) })).next_batch;
     polls++;
   }
   return { polls, seconds: (performance.now() - t0) / 1000 };
