@@ -18,7 +18,7 @@
 //   R = 20: ~7,200 + 3,456 + 1,260 = ~11,900 RRU and ~4,800 WRU an hour, about $0.004 at
 //   $0.25 per million RRU and $1.25 per million WRU. The Lambda waiting the whole hour costs far
 //   more (3,600 s × its memory: ~$0.06 at 1 GB), which is why the WebSocket channel is the cheap path.
-import { commit, getMany } from '../../core/pstate/index.ts';
+import { commit, getMany, isConditionFailed, type WriteOp } from '../../core/pstate/index.ts';
 import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
 
 /** How long one registration keeps a user online. */
@@ -41,6 +41,18 @@ async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<unkn
 export interface WakeState {
   wakes: number;
   onlineUntil: number;
+}
+
+/**
+ * Online registrations only ever extend: a long-poll (3 minutes) must not cut short the longer
+ * registration of the same user's WebSocket connection, whose pushes rely on it.
+ */
+async function extend(op: WriteOp): Promise<void> {
+  try {
+    await commit([op]);
+  } catch (e) {
+    if (!isConditionFailed(e)) throw e;
+  }
 }
 
 /** The user's wake item (strongly consistent: a bump committed before this read is seen). */
@@ -77,7 +89,7 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
   if (targets.length) {
     const states = await getMany(targets.map((t) => syncWake.key(t)), { consistent: true });
     const online = targets.flatMap((t, i) => ((states[i]?.onlineUntil ?? 0) > now ? [[t, states[i]!.onlineUntil!] as const] : []));
-    await inParallel(online, ([userId, until]) => commit([roomOnlineMembers.key(roomId).key(userId).set(until)]));
+    await inParallel(online, ([userId, until]) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
   }
   await wakeUsers([...(await onlineMembers(roomId, now)), ...targets]);
 }
@@ -89,7 +101,7 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
  */
 export async function goOnline(userId: string, now = Date.now()): Promise<void> {
   const until = now + ONLINE_TTL_MS;
-  await commit([syncWake.key(userId).field('onlineUntil').set(until)]);
+  await extend(syncWake.key(userId).field('onlineUntil').set(until, { ifBelow: until }));
   const joined: string[] = [];
   let cursor: string | undefined;
   do {
@@ -97,7 +109,7 @@ export async function goOnline(userId: string, now = Date.now()): Promise<void> 
     for (const [roomId, entry] of page.entries) if (entry.membership === 'join') joined.push(roomId);
     cursor = page.cursor;
   } while (cursor);
-  await inParallel(joined, (roomId) => commit([roomOnlineMembers.key(roomId).key(userId).set(until)]));
+  await inParallel(joined, (roomId) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
 }
 
 /** Whether a long-poll should renew the user's registration now. */
