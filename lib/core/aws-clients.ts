@@ -4,6 +4,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Pluggable } from '@smithy/types';
 import { Agent } from 'node:http';
@@ -74,6 +75,17 @@ export function kinesisClient(): KinesisClient {
   return kinesis;
 }
 
+let s3: S3Client | undefined;
+
+/** S3 for blobs (media); on AWS only: locally blobs live in a directory (lib/core/blobs.ts). */
+export function s3Client(): S3Client {
+  if (!s3) {
+    s3 = new S3Client({});
+    for (const p of plugins) s3.middlewareStack.use(p);
+  }
+  return s3;
+}
+
 let management: { endpoint: string; client: ApiGatewayManagementApiClient } | undefined;
 
 /**
@@ -98,6 +110,8 @@ export function managementClient(): ApiGatewayManagementApiClient {
 export function resetClients(): void {
   dynamo?.destroy();
   kinesis?.destroy();
+  s3?.destroy();
+  s3 = undefined;
   management?.client.destroy();
   management = undefined;
   dynamo = undefined;

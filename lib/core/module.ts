@@ -12,6 +12,8 @@ export interface Access {
   appends?: readonly string[];
   /** Whether the function posts to WebSocket connections (`@connections`). */
   pushes?: boolean;
+  /** Whether the function reads and writes the blob store (media: S3 on AWS). */
+  blobs?: boolean;
 }
 
 /** A Lambda function: a handler module exporting `handler` (or `exportName`). */

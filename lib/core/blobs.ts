@@ -1,0 +1,87 @@
+// A blob store: immutable bytes by key. S3 on AWS (env AXON_MEDIA_BUCKET), a local directory when
+// running locally (env AXON_MEDIA_DIR). Keys are `/`-separated words of [A-Za-z0-9._-], so they are
+// safe as both S3 keys and relative file paths.
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client } from './aws-clients.ts';
+
+export interface BlobStore {
+  put(key: string, body: Buffer, contentType?: string): Promise<void>;
+  /** The bytes, or undefined when there is no such blob. */
+  get(key: string): Promise<Buffer | undefined>;
+  has(key: string): Promise<boolean>;
+}
+
+const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+export function checkBlobKey(key: string): string {
+  if (!KEY.test(key) || key.split('/').some((part) => part === '.' || part === '..')) throw new Error(`invalid blob key "${key}"`);
+  return key;
+}
+
+/** Blobs as files under `root`; written to a temporary name and renamed, so readers never see half a file. */
+export function directoryBlobStore(root: string): BlobStore {
+  const pathOf = (key: string) => join(root, checkBlobKey(key));
+  return {
+    async put(key, body) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
+      await writeFile(temporary, body);
+      await rename(temporary, path);
+    },
+    async get(key) {
+      try {
+        return await readFile(pathOf(key));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+    },
+    async has(key) {
+      try {
+        return (await stat(pathOf(key))).isFile();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw e;
+      }
+    },
+  };
+}
+
+export function s3BlobStore(bucket: string): BlobStore {
+  return {
+    async put(key, body, contentType) {
+      await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: checkBlobKey(key), Body: body, ContentType: contentType }));
+    },
+    async get(key) {
+      try {
+        const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: checkBlobKey(key) }));
+        return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+      } catch (e) {
+        if (e instanceof NoSuchKey) return undefined;
+        throw e;
+      }
+    },
+    async has(key) {
+      try {
+        await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: checkBlobKey(key) }));
+        return true;
+      } catch (e) {
+        if (e instanceof NotFound || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+        throw e;
+      }
+    },
+  };
+}
+
+/** The store this process is configured for: the local directory if set, else the S3 bucket. */
+export function blobStore(): BlobStore {
+  const dir = process.env.AXON_MEDIA_DIR;
+  if (dir) return directoryBlobStore(dir);
+  const bucket = process.env.AXON_MEDIA_BUCKET;
+  if (bucket) return s3BlobStore(bucket);
+  throw new Error('no blob store: set AXON_MEDIA_DIR (local) or AXON_MEDIA_BUCKET (S3)');
+}
