@@ -2,11 +2,9 @@
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
-import { accountPStates, connectionPStates, ephemeralPStates, keysPStates, mediaPStates, roomPStates, syncPStates } from './pstates.ts';
+import { accountPStates, connectionPStates, ephemeralPStates, roomPStates, syncPStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
-import { mediaRoutes } from './routes/media.ts';
-import { keysRoutes } from './routes/keys.ts';
 import { ephemeralRoutes } from './routes/ephemeral.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
@@ -16,7 +14,7 @@ import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, keysRoutes, mediaRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
@@ -26,7 +24,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...keysPStates, ...mediaPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,
