@@ -4,6 +4,7 @@ import { axon } from '../../lib/matrix/module.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { limitWrites } from '../../lib/matrix/rate-limits.ts';
 import { forbidden, invalidParam, notFound } from '../../lib/matrix/errors.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import { readPresence } from '../../lib/matrix/ephemeral/read.ts';
@@ -26,6 +27,7 @@ export const handler = httpFunction(axon, 'ephemeral', {
   setTyping: async (request) => {
     const { roomId, userId } = request.pathParameters as { roomId: string; userId: string };
     await authenticateAs(request, userId, 'typing');
+    await limitWrites(userId);
     const body = parseRequestBody(typingRequest, request.body);
     await submitTyping(userId, roomId, body.typing, body.timeout);
     return json({});
@@ -50,6 +52,7 @@ export const handler = httpFunction(axon, 'ephemeral', {
   postReceipt: async (request) => {
     const { roomId, receiptType, eventId } = request.pathParameters as { roomId: string; receiptType: string; eventId: string };
     const { userId } = await authenticate(request);
+    await limitWrites(userId);
     const body = parseRequestBody(receiptRequest, request.body);
     if (body.thread_id !== undefined && body.thread_id === '') throw invalidParam('thread_id must not be empty');
     if (receiptType === 'm.fully_read') {
@@ -67,6 +70,7 @@ export const handler = httpFunction(axon, 'ephemeral', {
   setReadMarker: async (request) => {
     const { roomId } = request.pathParameters as { roomId: string };
     const { userId } = await authenticate(request);
+    await limitWrites(userId);
     const body = parseRequestBody(readMarkersRequest, request.body);
     const fullyRead = body['m.fully_read'];
     const receipts = (['m.read', 'm.read.private'] as const).flatMap((type) => (body[type] !== undefined ? [{ type, eventId: body[type] }] : []));

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routeKey, type ModuleDecl } from '../core/module.ts';
-import { MatrixError, notJson, unrecognized } from '../matrix/errors.ts';
+import { MatrixError, notJson, tooLarge, unrecognized } from '../matrix/errors.ts';
 import type { DeclaredOperation, HttpRequest, HttpResponse, Operation } from './operation.ts';
 
 export const logger = new Logger({ serviceName: 'axon', logLevel: (process.env.AXON_LOG_LEVEL as 'INFO') ?? 'WARN' });
@@ -35,7 +35,10 @@ function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 }
 
 export function errorResponse(error: MatrixError): APIGatewayProxyStructuredResultV2 {
-  return toResponse({ status: error.status, body: error.toJSON() });
+  const body = error.toJSON() as { retry_after_ms?: unknown };
+  // A rate-limited client that ignores the Matrix body still understands HTTP's Retry-After.
+  const headers = typeof body.retry_after_ms === 'number' ? { 'retry-after': String(Math.ceil(body.retry_after_ms / 1000)) } : undefined;
+  return toResponse({ status: error.status, body, headers });
 }
 
 function decodeParameters(params: Record<string, string | undefined> | undefined): Record<string, string> {
@@ -58,6 +61,25 @@ function bearerToken(headers: Record<string, string>, query: URLSearchParams): s
     return match?.[1];
   }
   return query.get('access_token') ?? undefined;
+}
+
+/** JSON bodies are small (events are at most 64 KiB); Synapse's upload limit is for media only. */
+export const DEFAULT_MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+/** The body limit of an operation: its own, else AXON_MAX_BODY_BYTES for JSON operations. */
+export function maxBodyBytesOf(options: DeclaredOperation['options']): number {
+  if (options.maxBodyBytes !== undefined) return options.maxBodyBytes;
+  if (options.rawBody) return Infinity;
+  const configured = Number(process.env.AXON_MAX_BODY_BYTES);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_JSON_BODY_BYTES;
+}
+
+/** The decoded size of the event's body, without decoding it. */
+function bodyBytes(event: APIGatewayProxyEventV2): number {
+  if (!event.body) return 0;
+  if (!event.isBase64Encoded) return Buffer.byteLength(event.body, 'utf8');
+  const padding = event.body.endsWith('==') ? 2 : event.body.endsWith('=') ? 1 : 0;
+  return Math.floor((event.body.length * 3) / 4) - padding;
 }
 
 function parseRequest(event: APIGatewayProxyEventV2, context: Context, options: DeclaredOperation['options']): HttpRequest {
@@ -123,6 +145,8 @@ export function httpFunction(
     const op = byRouteKey.get(event.routeKey);
     try {
       if (!op) throw unrecognized(404);
+      const maxBodyBytes = maxBodyBytesOf(op.options);
+      if (bodyBytes(event) > maxBodyBytes) throw tooLarge(`Request body is over ${maxBodyBytes} bytes`);
       const request = parseRequest(event, context, op.options);
       return toResponse(await op.run(request));
     } catch (e) {

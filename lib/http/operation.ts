@@ -38,6 +38,12 @@ export type Operation = (request: HttpRequest) => Promise<HttpResponse> | HttpRe
 export interface OperationOptions {
   /** Hand the body over unparsed (media uploads). */
   rawBody?: boolean;
+  /**
+   * The largest body accepted, in bytes; a larger one is answered 413 M_TOO_LARGE before any
+   * parsing. Default: AXON_MAX_BODY_BYTES (1 MiB) for JSON operations; for raw-body operations
+   * only API Gateway's own 10 MB limit applies unless they declare one.
+   */
+  maxBodyBytes?: number;
 }
 
 /** An operation with options; plain functions are operations with default options. */
@@ -46,8 +52,8 @@ export interface DeclaredOperation {
   options: OperationOptions;
 }
 
-export function rawBodyOperation(run: Operation): DeclaredOperation {
-  return { run, options: { rawBody: true } };
+export function rawBodyOperation(run: Operation, options: Omit<OperationOptions, 'rawBody'> = {}): DeclaredOperation {
+  return { run, options: { ...options, rawBody: true } };
 }
 
 export const json = (body: unknown, status = 200, headers?: Record<string, string>): HttpResponse => ({

@@ -2,6 +2,7 @@
 // checks (alias taken, transaction id seen, event size), then submit one command to the rooms
 // depot (partition key = room id) and answer with its outcome.
 import { getMany } from '../../core/pstate/index.ts';
+import { limitWrites } from '../rate-limits.ts';
 import { authenticate } from '../accounts/authenticate.ts';
 import { canonicalJson, type JsonObject } from '../canonical-json.ts';
 import { submit } from '../commands.ts';
@@ -35,6 +36,7 @@ function requireRoomId(roomId: string): string {
 /** POST /createRoom → the new room's id. */
 export async function createRoom(request: Authenticated & { body: unknown }): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const profile = await profileOf(requester.userId);
   const roomId = generateRoomId();
   const plan = planCreateRoom(request.body ?? {}, { roomId, creator: requester.userId, ...(profile ? { profile } : {}) });
@@ -73,6 +75,7 @@ async function resolveRoom(roomIdOrAlias: string): Promise<string> {
 /** POST /join/{roomIdOrAlias} and POST /rooms/{roomId}/join. */
 export async function joinRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
   const roomId = await resolveRoom(roomIdOrAlias);
   const profile = await profileOf(requester.userId);
@@ -91,6 +94,7 @@ export async function joinRoom(request: Authenticated & { body: unknown }, roomI
 /** POST /rooms/{roomId}/leave. */
 export async function leaveRoom(request: Authenticated & { body: unknown }, roomId: string): Promise<Record<string, never>> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
   await submitRoomCommand({
     kind: 'membership',
@@ -117,6 +121,7 @@ export async function actOnMember(
   action: Exclude<MembershipAction, 'join' | 'leave'>,
 ): Promise<Record<string, never>> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const { user_id: target, reason } = parseRequestBody(targetMembershipRequest, request.body);
   if (!isValidUserId(target)) throw invalidParam(`Invalid user id: ${target}`);
   let profile: Profile | undefined;
@@ -164,6 +169,7 @@ export async function sendMessage(
   txnId: string,
 ): Promise<{ event_id: string }> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const content = parseContent(request.body);
   checkEventField('type', type);
   checkTxnId(txnId);
@@ -182,6 +188,7 @@ export async function setRoomState(
   stateKey: string,
 ): Promise<{ event_id: string }> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const content = parseContent(request.body);
   checkEventField('type', type);
   checkEventField('state_key', stateKey);
@@ -198,6 +205,7 @@ export async function redactEvent(
   txnId: string,
 ): Promise<{ event_id: string }> {
   const requester = await authenticate(request);
+  await limitWrites(requester.userId);
   const { reason } = parseRequestBody(redactRequest, request.body ?? {});
   if (!isValidEventId(eventId)) throw notFound('Unknown event');
   checkTxnId(txnId);

@@ -10,7 +10,8 @@ export const ephemeralRoutes = {
       entry: 'functions/http/ephemeral.ts',
       description: 'Typing, presence, receipts and read markers: checked, then appended to the ephemeral depot',
       access: {
-        reads: ['accessTokens', 'users', 'roomMembers', 'eventLocations', 'presence'],
+        reads: ['accessTokens', 'users', 'roomMembers', 'eventLocations', 'presence', 'rateLimits'],
+        writes: ['rateLimits'],
         appends: ['ephemeral', 'users'],
       },
     },

@@ -10,17 +10,17 @@ export const roomsRoutes = {
     createRoom: {
       entry: 'functions/http/create-room.ts',
       description: 'POST /createRoom: plans the initial events, submits them to the rooms depot',
-      access: { reads: ['accessTokens', 'users', 'roomAliases'], appends: ['rooms'] },
+      access: { reads: ['accessTokens', 'users', 'roomAliases', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
     },
     roomMembership: {
       entry: 'functions/http/membership.ts',
       description: 'Join, leave, forget, invite, kick, ban, unban through the rooms depot',
-      access: { reads: ['accessTokens', 'users', 'roomAliases'], appends: ['rooms'] },
+      access: { reads: ['accessTokens', 'users', 'roomAliases', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
     },
     roomEvents: {
       entry: 'functions/http/room-events.ts',
       description: 'Send messages, set state and redact through the rooms depot',
-      access: { reads: ['accessTokens', 'transactionIds'], appends: ['rooms'] },
+      access: { reads: ['accessTokens', 'transactionIds', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
     },
     roomsTopology: {
       entry: 'functions/streams/rooms.ts',
