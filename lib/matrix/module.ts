@@ -2,11 +2,13 @@
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
+import { relationPStates } from './relations/pstates.ts';
 import { accountPStates, connectionPStates, ephemeralPStates, roomPStates, syncPStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { ephemeralRoutes } from './routes/ephemeral.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
+import { relationsRoutes } from './routes/relations.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -14,7 +16,7 @@ import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, relationsRoutes]);
 
 export const axon = defineModule({
   name: 'axon',

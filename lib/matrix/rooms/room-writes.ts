@@ -10,6 +10,7 @@ import { MatrixError, notFound } from '../errors.ts';
 import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, type StoredUnsigned } from '../events.ts';
 import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
 import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
+import { relationWrites } from '../relations/index-writes.ts';
 import type { RoomVersion } from '../room-versions.ts';
 
 /** Where the command sits in the depot: what every event it produces records. */
@@ -118,6 +119,7 @@ export class RoomWriter {
     this.ops.push(
       roomTimeline.key(this.roomId).append({ event, seq: this.origin.seq, visibility }),
       eventLocations.key(event.event_id).set({ roomId: this.roomId, position }, { ifAbsent: true }),
+      ...relationWrites(this.roomId, event, position),
     );
     if (event.state_key !== undefined) {
       this.ops.push(roomState.key(this.roomId).key(stateKeyOf(event.type, event.state_key)).set(event));

@@ -1,4 +1,5 @@
 import type { ModuleFragment } from '../../core/module.ts';
+import { relationIndexPStates } from './relations.ts';
 import { roomsTopologySyncAccess } from './sync.ts';
 import { roomsTopologyPushAccess } from './websocket.ts';
 
@@ -26,8 +27,8 @@ export const roomsRoutes = {
       entry: 'functions/streams/rooms.ts',
       description: 'Rooms topology: authorizes and materialises room events, exactly once, in order per room',
       access: {
-        reads: [...roomPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads],
-        writes: [...roomPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes],
+        reads: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads],
+        writes: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes],
         pushes: true,
       },
       timeoutSeconds: 60,

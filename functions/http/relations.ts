@@ -1,0 +1,58 @@
+// GET /rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]] and GET /rooms/{roomId}/threads.
+import { axon } from '../../lib/matrix/module.ts';
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json, type HttpRequest } from '../../lib/http/operation.ts';
+import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { invalidParam } from '../../lib/matrix/errors.ts';
+import {
+  decodeThreadsToken,
+  DEFAULT_RELATIONS_LIMIT,
+  listThreads,
+  MAX_RELATIONS_LIMIT,
+  relatingEvents,
+  type RelationsQuery,
+} from '../../lib/matrix/relations/read.ts';
+import { viewRoom } from '../../lib/matrix/timeline/access.ts';
+import { parseLimit } from '../../lib/matrix/timeline/messages.ts';
+import { decodePositionToken } from '../../lib/matrix/tokens.ts';
+
+function parseRelationsQuery(request: HttpRequest): RelationsQuery {
+  const { query, pathParameters } = request;
+  const dir = query.get('dir') ?? 'b';
+  if (dir !== 'b' && dir !== 'f') throw invalidParam('dir must be "b" or "f"');
+  const recurse = query.get('recurse');
+  // Recursion is not supported; the spec lets such a server ignore the flag (no recursion_depth).
+  if (recurse !== null && recurse !== 'true' && recurse !== 'false') throw invalidParam('recurse must be true or false');
+  const from = query.get('from');
+  const to = query.get('to');
+  return {
+    dir,
+    limit: parseLimit(query.get('limit'), DEFAULT_RELATIONS_LIMIT, MAX_RELATIONS_LIMIT),
+    ...(from !== null ? { from: decodePositionToken(from, 'from') } : {}),
+    ...(to !== null ? { to: decodePositionToken(to, 'to') } : {}),
+    ...(pathParameters.relType !== undefined ? { relType: pathParameters.relType } : {}),
+    ...(pathParameters.eventType !== undefined ? { eventType: pathParameters.eventType } : {}),
+  };
+}
+
+async function relationsOf(request: HttpRequest) {
+  const query = parseRelationsQuery(request);
+  const requester = await authenticate(request);
+  const view = await viewRoom(request.pathParameters.roomId!, requester.userId);
+  return json(await relatingEvents(view, requester, request.pathParameters.eventId!, query));
+}
+
+export const handler = httpFunction(axon, 'relations', {
+  getRelatingEvents: relationsOf,
+  getRelatingEventsWithRelType: relationsOf,
+  getRelatingEventsWithRelTypeAndEventType: relationsOf,
+  getThreadRoots: async (request) => {
+    const include = request.query.get('include') ?? 'all';
+    if (include !== 'all' && include !== 'participated') throw invalidParam('include must be "all" or "participated"');
+    const limit = parseLimit(request.query.get('limit'), DEFAULT_RELATIONS_LIMIT, MAX_RELATIONS_LIMIT);
+    const from = request.query.get('from');
+    const requester = await authenticate(request);
+    const view = await viewRoom(request.pathParameters.roomId!, requester.userId);
+    return json(await listThreads(view, requester, { include, limit, ...(from !== null ? { from: decodeThreadsToken(from) } : {}) }));
+  },
+});

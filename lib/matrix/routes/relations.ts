@@ -1,0 +1,29 @@
+// Event relationships: relations of an event and the room's threads (/_matrix/client/v1). The
+// indexes they read (relations, threadRoots) are written by the rooms topology.
+import type { ModuleFragment } from '../../core/module.ts';
+
+const v1 = '/_matrix/client/v1';
+
+/** The relation indexes the rooms topology maintains (its access declaration includes them). */
+export const relationIndexPStates = ['relations', 'threadRoots'];
+
+export const relationsRoutes = {
+  functions: {
+    relations: {
+      entry: 'functions/http/relations.ts',
+      description: 'Child events of an event (relations) and thread roots',
+      access: { reads: ['accessTokens', 'roomInfo', 'memberRooms', 'membershipHistory', 'roomState', 'roomTimeline', 'eventLocations', ...relationIndexPStates] },
+    },
+  },
+  routes: [
+    { method: 'GET', path: `${v1}/rooms/{roomId}/relations/{eventId}`, function: 'relations', operation: 'getRelatingEvents' },
+    { method: 'GET', path: `${v1}/rooms/{roomId}/relations/{eventId}/{relType}`, function: 'relations', operation: 'getRelatingEventsWithRelType' },
+    {
+      method: 'GET',
+      path: `${v1}/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`,
+      function: 'relations',
+      operation: 'getRelatingEventsWithRelTypeAndEventType',
+    },
+    { method: 'GET', path: `${v1}/rooms/{roomId}/threads`, function: 'relations', operation: 'getThreadRoots' },
+  ],
+} satisfies ModuleFragment;

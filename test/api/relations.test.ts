@@ -1,0 +1,136 @@
+// Relations and threads: the rooms topology indexes events with m.relates_to, /relations pages
+// through an event's children (by rel type and event type), /threads lists thread roots newest
+// reply first with their m.thread aggregation, and both follow the room's read rules.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { TestClient, expectError } from '../support/matrix-client.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+
+const v1 = '/_matrix/client/v1';
+const v3 = '/_matrix/client/v3';
+const u = encodeURIComponent;
+
+interface Event {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  unsigned?: Record<string, unknown>;
+}
+interface Page {
+  chunk: Event[];
+  next_batch?: string;
+  prev_batch?: string;
+}
+interface ThreadAggregation {
+  latest_event: Event;
+  count: number;
+  current_user_participated: boolean;
+}
+
+describe('relations and threads', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let outsider: RegisteredUser;
+  let roomId: string;
+  let txn = 0;
+
+  async function send(user: RegisteredUser, content: Record<string, unknown>, type = 'm.room.message'): Promise<string> {
+    txn += 1;
+    const res = await user.client.put<{ event_id: string }>(`${v3}/rooms/${u(roomId)}/send/${u(type)}/t${txn}`, content);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.event_id;
+  }
+  const text = (body: string) => ({ msgtype: 'm.text', body });
+  const inThread = (root: string, body: string) => ({ ...text(body), 'm.relates_to': { rel_type: 'm.thread', event_id: root } });
+  const relationsPath = (eventId: string, ...rest: string[]) => `${v1}/rooms/${u(roomId)}/relations/${u(eventId)}${rest.map((s) => `/${u(s)}`).join('')}`;
+
+  let rootA: string;
+  let rootB: string;
+  let plain: string;
+  const threadA: string[] = [];
+  let reaction: string;
+  let threadB: string;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime('relations');
+    const anonymous = new TestClient(runtime.httpUrl);
+    [alice, bob, outsider] = await Promise.all([registerUser(anonymous), registerUser(anonymous), registerUser(anonymous)]);
+    const created = await alice.client.post<{ room_id: string }>(`${v3}/createRoom`, { preset: 'private_chat', invite: [bob.userId] });
+    roomId = created.body.room_id;
+    expect((await bob.client.post(`${v3}/join/${u(roomId)}`, {})).status).toBe(200);
+    rootA = await send(alice, text('root A'));
+    rootB = await send(bob, text('root B'));
+    plain = await send(alice, text('no thread here'));
+    for (let i = 0; i < 3; i++) threadA.push(await send(alice, inThread(rootA, `A reply ${i}`)));
+    reaction = await send(bob, { 'm.relates_to': { rel_type: 'm.annotation', event_id: rootA, key: '👍' } }, 'm.reaction');
+    threadB = await send(alice, inThread(rootB, 'B reply'));
+  });
+  afterAll(() => runtime?.stop());
+
+  it('lists all children of an event, newest first', async () => {
+    const res = await bob.client.get<Page>(relationsPath(rootA));
+    expect(res.status).toBe(200);
+    expect(res.body.chunk.map((e) => e.event_id)).toEqual([reaction, ...[...threadA].reverse()]);
+    expect(res.body.next_batch).toBeUndefined();
+  });
+
+  it('filters by relation type and by event type', async () => {
+    const threads = await bob.client.get<Page>(relationsPath(rootA, 'm.thread'));
+    expect(threads.body.chunk.map((e) => e.event_id)).toEqual([...threadA].reverse());
+    const reactions = await bob.client.get<Page>(relationsPath(rootA, 'm.annotation', 'm.reaction'));
+    expect(reactions.body.chunk.map((e) => e.event_id)).toEqual([reaction]);
+    const none = await bob.client.get<Page>(relationsPath(rootA, 'm.annotation', 'm.room.message'));
+    expect(none.body.chunk).toEqual([]);
+    expect((await bob.client.get<Page>(relationsPath(plain))).body.chunk).toEqual([]);
+  });
+
+  it('paginates with next_batch, backwards and forwards', async () => {
+    const first = await alice.client.get<Page>(`${relationsPath(rootA, 'm.thread')}?limit=2`);
+    expect(first.body.chunk.map((e) => e.event_id)).toEqual([threadA[2], threadA[1]]);
+    expect(first.body.next_batch).toBeDefined();
+    const second = await alice.client.get<Page>(`${relationsPath(rootA, 'm.thread')}?limit=2&from=${first.body.next_batch}`);
+    expect(second.body.chunk.map((e) => e.event_id)).toEqual([threadA[0]]);
+    expect(second.body.next_batch).toBeUndefined();
+    const forwards = await alice.client.get<Page>(`${relationsPath(rootA)}?dir=f&limit=3`);
+    expect(forwards.body.chunk.map((e) => e.event_id)).toEqual(threadA);
+    const rest = await alice.client.get<Page>(`${relationsPath(rootA)}?dir=f&limit=3&from=${forwards.body.next_batch}`);
+    expect(rest.body.chunk.map((e) => e.event_id)).toEqual([reaction]);
+  });
+
+  it('refuses non-members, unknown events and bad parameters', async () => {
+    expectError(await outsider.client.get(relationsPath(rootA)), 403, 'M_FORBIDDEN');
+    expectError(await alice.client.get(relationsPath('$nope')), 404, 'M_NOT_FOUND');
+    expectError(await alice.client.get(`${relationsPath(rootA)}?dir=x`), 400, 'M_INVALID_PARAM');
+    expectError(await alice.client.get(`${relationsPath(rootA)}?limit=-1`), 400, 'M_INVALID_PARAM');
+    expectError(await alice.client.get(`${relationsPath(rootA)}?from=garbage`), 400, 'M_INVALID_PARAM');
+    expectError(await new TestClient(runtime.httpUrl).get(relationsPath(rootA)), 401, 'M_MISSING_TOKEN');
+  });
+
+  it('lists thread roots by newest reply, with counts and participation', async () => {
+    const res = await bob.client.get<Page>(`${v1}/rooms/${u(roomId)}/threads`);
+    expect(res.status).toBe(200);
+    expect(res.body.chunk.map((e) => e.event_id)).toEqual([rootB, rootA]);
+    const [b, a] = res.body.chunk.map((e) => (e.unsigned?.['m.relations'] as { 'm.thread': ThreadAggregation })['m.thread']);
+    expect(b).toMatchObject({ count: 1, current_user_participated: true }); // bob wrote root B
+    expect(b!.latest_event.event_id).toBe(threadB);
+    expect(a).toMatchObject({ count: 3, current_user_participated: false });
+    expect(a!.latest_event.event_id).toBe(threadA[2]);
+    const participated = await bob.client.get<Page>(`${v1}/rooms/${u(roomId)}/threads?include=participated`);
+    expect(participated.body.chunk.map((e) => e.event_id)).toEqual([rootB]);
+  });
+
+  it('pages thread roots and refuses bad requests', async () => {
+    const first = await alice.client.get<Page>(`${v1}/rooms/${u(roomId)}/threads?limit=1`);
+    expect(first.body.chunk.map((e) => e.event_id)).toEqual([rootB]);
+    expect(first.body.next_batch).toBeDefined();
+    const second = await alice.client.get<Page>(`${v1}/rooms/${u(roomId)}/threads?limit=1&from=${u(first.body.next_batch!)}`);
+    expect(second.body.chunk.map((e) => e.event_id)).toEqual([rootA]);
+    expect(second.body.next_batch).toBeUndefined();
+    expectError(await outsider.client.get(`${v1}/rooms/${u(roomId)}/threads`), 403, 'M_FORBIDDEN');
+    expectError(await alice.client.get(`${v1}/rooms/${u(roomId)}/threads?include=mine`), 400, 'M_INVALID_PARAM');
+    expectError(await alice.client.get(`${v1}/rooms/${u(roomId)}/threads?from=zzz`), 400, 'M_INVALID_PARAM');
+  });
+});
