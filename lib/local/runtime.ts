@@ -1,6 +1,9 @@
 // The local runtime: everything `npm start` runs, built from the module declaration. It starts the
 // engines (or uses given ones), creates the table and streams, serves the HTTP and WebSocket APIs
 // and polls the depots for the topologies, all in this process, with AWS's event shapes.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
 import { resetClients } from '../core/aws-clients.ts';
 import type { ModuleDecl } from '../core/module.ts';
@@ -75,6 +78,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     resetClients();
     await provisionModule(module);
+
+    // Media blobs (lib/core/blobs.ts): beside the engines' data, or in a temporary directory
+    // removed on stop when nothing is kept.
+    if (options.dataDir && !options.inMemory) {
+      process.env.AXON_MEDIA_DIR = join(options.dataDir, 'media');
+    } else {
+      const mediaDir = await mkdtemp(join(tmpdir(), 'axon-media-'));
+      stops.push(() => rm(mediaDir, { recursive: true, force: true }));
+      process.env.AXON_MEDIA_DIR = mediaDir;
+    }
 
     const invoke = createLocalInvoker(module, { onInvocation: options.onInvocation });
 

@@ -264,3 +264,30 @@ export const presence = pstate(
 );
 
 export const ephemeralPStates = [roomEphemeral, roomReceipts, presence] as const;
+
+// --- Media (lib/matrix/media) ---
+// Written directly by the media function, not through a depot: a media id is random and each
+// entry is written twice at most, conditionally (created, then uploaded once), so there is no
+// ordering for a depot to provide, and nothing else derives from it.
+
+/**
+ * media id → what was uploaded and by whom. `blobKey` names the bytes in the blob store; absent
+ * while a `POST /create`d id awaits its upload.
+ */
+export const media = pstate(
+  'media',
+  map(
+    string(),
+    record({
+      uploader: string(),
+      createdTs: number(),
+      uploadedTs: number(),
+      contentType: string(),
+      filename: string(),
+      size: number(),
+      blobKey: string(),
+    }),
+  ),
+);
+
+export const mediaPStates = [media] as const;

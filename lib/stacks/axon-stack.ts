@@ -4,6 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ModuleDecl } from '../core/module.ts';
 import { ModuleAlarms } from './alarms.ts';
+import { BlobBucket } from './blobs.ts';
 import { DepotStreams } from './depots.ts';
 import { ModuleFunctions } from './functions.ts';
 import { ModuleHttpApi } from './http-api.ts';
@@ -32,6 +33,7 @@ export class AxonStack extends Stack {
   readonly topologies: Topologies;
   readonly httpApi: ModuleHttpApi;
   readonly webSocketApi?: ModuleWebSocketApi;
+  readonly blobs?: BlobBucket;
   readonly alarms: ModuleAlarms;
 
   constructor(scope: Construct, id: string, props: AxonStackProps) {
@@ -53,6 +55,9 @@ export class AxonStack extends Stack {
         manageAccountLoggingRole: props.manageApiGatewayAccountRole ?? true,
       });
     }
+    if (Object.values(module.functions).some((fn) => fn.access?.blobs)) {
+      this.blobs = new BlobBucket(this, 'Blobs', { retain });
+    }
     this.functions = new ModuleFunctions(this, 'Functions', {
       module,
       table: this.table.table,
@@ -60,6 +65,7 @@ export class AxonStack extends Stack {
       streamPrefix,
       serverName: props.serverName,
       push: this.webSocketApi,
+      blobs: this.blobs,
       logRetention,
       retainLogs: retain,
     });

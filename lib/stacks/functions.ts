@@ -10,6 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDecl, ModuleDecl } from '../core/module.ts';
+import { LAMBDA_MAX_UPLOAD_BYTES, type BlobBucket } from './blobs.ts';
 import type { DepotStreams } from './depots.ts';
 import { functionGrants } from './grants.ts';
 
@@ -46,6 +47,8 @@ export interface ModuleFunctionsProps {
   serverName: string;
   /** Where pushing functions post; required when a function declares `pushes`. */
   push?: PushTarget;
+  /** The blob bucket; required when a function declares `blobs`. */
+  blobs?: BlobBucket;
   logRetention: RetentionDays;
   retainLogs: boolean;
 }
@@ -101,6 +104,9 @@ export class ModuleFunctions extends Construct {
       );
     }
     if (grants.pushes) props.push?.grantManageConnections(role);
+    const usesBlobs = decl.access?.blobs === true;
+    if (usesBlobs && !props.blobs) throw new Error(`function "${name}" uses blobs but the stack has no blob bucket`);
+    if (usesBlobs) props.blobs?.grantReadWrite(role);
 
     const environment: Record<string, string> = {
       AXON_TABLE: props.table.tableName,
@@ -110,6 +116,10 @@ export class ModuleFunctions extends Construct {
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     };
     if (grants.pushes && props.push) environment.AXON_WS_MANAGEMENT_ENDPOINT = props.push.managementEndpoint;
+    if (usesBlobs && props.blobs) {
+      environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;
+      environment.AXON_MEDIA_MAX_BYTES = String(LAMBDA_MAX_UPLOAD_BYTES);
+    }
 
     return new NodejsFunction(scope, 'Function', {
       description: decl.description,

@@ -28,6 +28,24 @@ export function acknowledgeNagFindings(stack: AxonStack): void {
       'a dead-letter queue of a dead-letter queue would only hide poison records that the DLQ-depth alarm reports.',
   });
 
+  const blobs = stack.blobs;
+  if (blobs) {
+    Validations.of(blobs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Blobs are reached only through the media functions (no public access, no presigned URLs): every read and ' +
+        'write is already in the HTTP API access log and the function logs with the requesting user; S3 server ' +
+        'access logs would duplicate them into a second bucket that itself needs a logging exemption.',
+    });
+    const bucketLogicalId = Stack.of(blobs).getLogicalId(blobs.bucket.node.defaultChild as CfnResource);
+    Validations.of(stack.functions).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
+      reason:
+        'Media functions read and write blobs whose keys are random ids made at run time; the grant is limited to ' +
+        'GetObject and PutObject on the objects of the one blob bucket (no delete, no other bucket).',
+    });
+  }
+
   const ws = stack.webSocketApi;
   if (ws) {
     Validations.of(ws).acknowledge({ id: 'AwsSolutions-APIG4', reason: matrixAuthenticates });
