@@ -53,6 +53,7 @@ describe('relations and threads', () => {
   const threadA: string[] = [];
   let reaction: string;
   let threadB: string;
+  let edit: string;
 
   beforeAll(async () => {
     runtime = await startTestRuntime('relations');
@@ -67,6 +68,8 @@ describe('relations and threads', () => {
     for (let i = 0; i < 3; i++) threadA.push(await send(alice, inThread(rootA, `A reply ${i}`)));
     reaction = await send(bob, { 'm.relates_to': { rel_type: 'm.annotation', event_id: rootA, key: '👍' } }, 'm.reaction');
     threadB = await send(alice, inThread(rootB, 'B reply'));
+    const replace = (body: string) => ({ ...text(`* ${body}`), 'm.new_content': text(body), 'm.relates_to': { rel_type: 'm.replace', event_id: plain } });
+    edit = await send(alice, replace('edited once'));
   });
   afterAll(() => runtime?.stop());
 
@@ -84,7 +87,8 @@ describe('relations and threads', () => {
     expect(reactions.body.chunk.map((e) => e.event_id)).toEqual([reaction]);
     const none = await bob.client.get<Page>(relationsPath(rootA, 'm.annotation', 'm.room.message'));
     expect(none.body.chunk).toEqual([]);
-    expect((await bob.client.get<Page>(relationsPath(plain))).body.chunk).toEqual([]);
+    expect((await bob.client.get<Page>(relationsPath(plain))).body.chunk.map((e) => e.event_id)).toEqual([edit]);
+    expect((await bob.client.get<Page>(relationsPath(threadA[0]!))).body.chunk).toEqual([]);
   });
 
   it('paginates with next_batch, backwards and forwards', async () => {
@@ -132,5 +136,36 @@ describe('relations and threads', () => {
     expectError(await outsider.client.get(`${v1}/rooms/${u(roomId)}/threads`), 403, 'M_FORBIDDEN');
     expectError(await alice.client.get(`${v1}/rooms/${u(roomId)}/threads?include=mine`), 400, 'M_INVALID_PARAM');
     expectError(await alice.client.get(`${v1}/rooms/${u(roomId)}/threads?from=zzz`), 400, 'M_INVALID_PARAM');
+  });
+
+  it('bundles m.thread and m.replace into /messages, /event and /context', async () => {
+    const messages = await bob.client.get<{ chunk: Event[] }>(`${v3}/rooms/${u(roomId)}/messages?dir=b&limit=50`);
+    expect(messages.status).toBe(200);
+    const byId = new Map(messages.body.chunk.map((e) => [e.event_id, e]));
+    const relationsOf = (e: Event | undefined) => e?.unsigned?.['m.relations'] as { 'm.thread'?: ThreadAggregation; 'm.replace'?: Event } | undefined;
+    expect(relationsOf(byId.get(rootA))?.['m.thread']).toMatchObject({ count: 3, current_user_participated: false });
+    expect(relationsOf(byId.get(rootA))?.['m.thread']?.latest_event.event_id).toBe(threadA[2]);
+    expect(relationsOf(byId.get(rootB))?.['m.thread']?.count).toBe(1);
+    expect(relationsOf(byId.get(plain))?.['m.replace']?.event_id).toBe(edit);
+    expect(relationsOf(byId.get(threadA[0]!))).toBeUndefined();
+    const one = await alice.client.get<Event>(`${v3}/rooms/${u(roomId)}/event/${u(rootA)}`);
+    expect(relationsOf(one.body)?.['m.thread']).toMatchObject({ count: 3, current_user_participated: true });
+    const context = await alice.client.get<{ event: Event; events_before: Event[] }>(`${v3}/rooms/${u(roomId)}/context/${u(plain)}?limit=4`);
+    expect(relationsOf(context.body.event)?.['m.replace']?.event_id).toBe(edit);
+    expect(relationsOf(context.body.events_before.find((e) => e.event_id === rootA))?.['m.thread']?.count).toBe(3);
+  });
+
+  it('does not bundle an edit by someone other than the sender', async () => {
+    txn += 1;
+    const forged = await bob.client.put<{ event_id: string }>(`${v3}/rooms/${u(roomId)}/send/m.room.message/t${txn}`, {
+      ...text('* forged'),
+      'm.new_content': text('forged'),
+      'm.relates_to': { rel_type: 'm.replace', event_id: rootA },
+    });
+    expect(forged.status).toBe(200);
+    const one = await alice.client.get<Event>(`${v3}/rooms/${u(roomId)}/event/${u(rootA)}`);
+    const bundled = one.body.unsigned?.['m.relations'] as Record<string, unknown>;
+    expect(bundled['m.thread']).toBeDefined();
+    expect(bundled['m.replace']).toBeUndefined();
   });
 });

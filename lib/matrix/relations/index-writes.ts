@@ -1,9 +1,9 @@
 // What the rooms topology writes for an event that relates to another (content['m.relates_to']
 // with a string rel_type and event_id): one relations entry, and for m.thread one threadRoots
-// update (one item). At most 2 items per event, so a record's transaction stays below 100 items.
+// update (one item), for m.replace one latestEdits item. At most 2 items per event, so a record's transaction stays below 100 items.
 import type { WriteOp } from '../../core/pstate/index.ts';
 import type { RoomEvent } from '../events.ts';
-import { relations, threadRoots } from './pstates.ts';
+import { latestEdits, relations, threadRoots } from './pstates.ts';
 
 export interface Relation {
   relType: string;
@@ -30,5 +30,6 @@ export function relationWrites(roomId: string, event: RoomEvent, position: numbe
     const root = threadRoots.key(roomId).key(relation.parentId);
     ops.push(root.field('count').increment(1), root.field('latestPosition').set(position), root.field('latestEventId').set(event.event_id));
   }
+  if (relation.relType === 'm.replace') ops.push(latestEdits.key(roomId).key(relation.parentId).set({ eventId: event.event_id, position }));
   return ops;
 }

@@ -20,4 +20,10 @@ export const threadRoots = pstate(
   map(string(), map(string(), record({ count: number(), latestPosition: number(), latestEventId: string() })).subindexed()),
 );
 
-export const relationPStates = [relations, threadRoots] as const;
+/**
+ * room id → event id → its newest m.replace child (the `m.replace` bundled aggregation): one
+ * BatchGet per page of events. Whether the edit is valid (same sender) is checked on read.
+ */
+export const latestEdits = pstate('latestEdits', map(string(), map(string(), record({ eventId: string(), position: number() })).subindexed()));
+
+export const relationPStates = [relations, threadRoots, latestEdits] as const;

@@ -135,17 +135,6 @@ export async function threadSummaries(view: RoomView, requester: Requester, root
   return out;
 }
 
-/** Adds `unsigned['m.relations']['m.thread']` to the client events that are thread roots. */
-export async function withThreadAggregations(view: RoomView, requester: Requester, events: readonly RoomEvent[], formatted: ClientEvent[]): Promise<ClientEvent[]> {
-  const summaries = await threadSummaries(view, requester, events);
-  return formatted.map((event) => {
-    const summary = summaries.get(event.event_id);
-    if (!summary) return event;
-    const relationsField = (event.unsigned?.['m.relations'] as Record<string, unknown> | undefined) ?? {};
-    return { ...event, unsigned: { ...event.unsigned, 'm.relations': { ...relationsField, 'm.thread': summary } } };
-  });
-}
-
 export interface ThreadsQuery {
   include: 'all' | 'participated';
   /** Only threads whose newest reply is before this position. */

@@ -5,7 +5,7 @@ import type { ModuleFragment } from '../../core/module.ts';
 const v1 = '/_matrix/client/v1';
 
 /** The relation indexes the rooms topology maintains (its access declaration includes them). */
-export const relationIndexPStates = ['relations', 'threadRoots'];
+export const relationIndexPStates = ['relations', 'threadRoots', 'latestEdits'];
 
 export const relationsRoutes = {
   functions: {

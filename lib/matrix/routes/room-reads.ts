@@ -1,9 +1,11 @@
 import type { ModuleFragment } from '../../core/module.ts';
+import { relationIndexPStates } from './relations.ts';
 
 const v3 = '/_matrix/client/v3';
 /** What every room read touches: who is asking, the room, the user's membership and its history. */
 const viewing = ['accessTokens', 'roomInfo', 'memberRooms', 'membershipHistory', 'roomState'];
-const timeline = ['roomTimeline', 'eventLocations'];
+// Events are served with their bundled aggregations (threads, edits), read from the relation indexes.
+const timeline = ['roomTimeline', 'eventLocations', ...relationIndexPStates];
 
 export const roomReadsRoutes = {
   functions: {

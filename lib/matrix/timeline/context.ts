@@ -8,6 +8,7 @@ import { notFound } from '../errors.ts';
 import { getMany } from '../../core/pstate/index.ts';
 import { eventLocations, roomTimeline, type TimelineEntry } from '../pstates.ts';
 import type { RoomView } from './access.ts';
+import { withAggregations } from '../relations/aggregations.ts';
 import { clientEvents, type Requester } from './format.ts';
 import { memberEventsAt, parseLimit } from './messages.ts';
 import { walkTimeline } from './paginate.ts';
@@ -53,7 +54,7 @@ export async function visibleEntry(view: RoomView, eventId: string): Promise<Tim
 
 export async function roomEvent(view: RoomView, requester: Requester, eventId: string): Promise<ClientEvent> {
   const entry = await visibleEntry(view, eventId);
-  return clientEvents([entry.event], requester)[0]!;
+  return (await withAggregations(view, requester, [entry.event], clientEvents([entry.event], requester)))[0]!;
 }
 
 export async function eventContext(view: RoomView, requester: Requester, eventId: string, query: ContextQuery): Promise<EventContext> {
@@ -75,9 +76,9 @@ export async function eventContext(view: RoomView, requester: Requester, eventId
     : await stateAt(view.roomId, last);
   const now = Date.now();
   return {
-    event: clientEvents([event], requester, now)[0]!,
-    events_before: clientEvents(before?.events ?? [], requester, now),
-    events_after: clientEvents(after.events, requester, now),
+    event: (await withAggregations(view, requester, [event], clientEvents([event], requester, now)))[0]!,
+    events_before: await withAggregations(view, requester, before?.events ?? [], clientEvents(before?.events ?? [], requester, now)),
+    events_after: await withAggregations(view, requester, after.events, clientEvents(after.events, requester, now)),
     start: before?.edge ?? positionToken(position - 1),
     end: after.edge,
     state: clientEvents(state, requester, now),

@@ -4,6 +4,7 @@ import type { ClientEvent, RoomEvent } from '../events.ts';
 import { invalidParam, missingParam } from '../errors.ts';
 import { decodePositionToken } from '../tokens.ts';
 import type { RoomView } from './access.ts';
+import { withAggregations } from '../relations/aggregations.ts';
 import { clientEvents, type Requester } from './format.ts';
 import { walkTimeline } from './paginate.ts';
 import { currentStateEvents, rewindState } from './state.ts';
@@ -67,7 +68,7 @@ export async function roomMessages(view: RoomView, requester: Requester, query: 
   const walk = await walkTimeline(view.roomId, view.viewer, window, query.limit, query.filter, fromPoint);
   const now = Date.now();
   const page: MessagesPage = {
-    chunk: clientEvents(walk.events, requester, now),
+    chunk: await withAggregations(view, requester, walk.events, clientEvents(walk.events, requester, now)),
     start: query.from ?? startToken(request, view.readableUpTo),
     ...(walk.next !== undefined ? { end: walk.next } : {}),
   };
