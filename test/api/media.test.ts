@@ -119,6 +119,20 @@ describe('media', () => {
     expectError(asJson('PUT', `${media}/v3/upload/elsewhere.org/x`, await put(alice.accessToken, first, 'elsewhere.org/x')), 404, 'M_NOT_FOUND');
   });
 
+  it('lets one of two racing uploads to a created id win, and serves its bytes', async () => {
+    const created = await raw('POST', `${media}/v1/create`, { token: alice.accessToken });
+    const id = idOf((JSON.parse(created.body.toString('utf8')) as { content_uri: string }).content_uri);
+    const bodies = [randomBytes(20_000), randomBytes(20_000)];
+    const results = await Promise.all(
+      bodies.map((body) => raw('PUT', `${media}/v3/upload/${id}`, { token: alice.accessToken, body, contentType: 'application/octet-stream' })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    const winner = bodies[results.findIndex((r) => r.status === 200)]!;
+    const res = await raw('GET', `${media}/v3/download/${id}`);
+    expect(res.body.equals(winner)).toBe(true);
+  });
+
   it('thumbnails an image: scale keeps the aspect ratio, crop fills the box exactly', async () => {
     const up = await upload(await png(400, 200), 'image/png', 'wide.png');
     const id = idOf(up.body.content_uri);
