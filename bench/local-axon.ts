@@ -23,18 +23,12 @@ function functionRoles(module: ModuleDecl): FunctionRoles {
   return { http, webSocketMessages };
 }
 
-/**
- * Memory of a function that declares none, as the CDK stack deploys it (lib/stacks/functions.ts);
- * the local invoker reports its own default (1024 MB), which is not what AWS would bill.
- */
-export const DEPLOYED_DEFAULT_MEMORY_MB = 512;
-
 /** The onInvocation hook that records an invocation's Lambda and API Gateway usage. */
 export function invocationAccounting(module: ModuleDecl, accounting: RequestAccounting): (record: InvocationRecord) => void {
   const roles = functionRoles(module);
-  const functions = module.functions as Record<string, { memoryMb?: number }>;
   return (record) => {
-    const memoryMb = functions[record.functionName]?.memoryMb ?? DEPLOYED_DEFAULT_MEMORY_MB;
+    // The invoker reports the deployed memory (functionDefaults), the same the stack configures.
+    const memoryMb = record.memoryMb;
     accounting.record(LAMBDA_SERVICE, record.functionName, {
       requests: 1,
       errors: record.failed ? 1 : 0,

@@ -16,6 +16,12 @@ export interface Access {
   blobs?: boolean;
 }
 
+/**
+ * What a function gets when its declaration says nothing: the same on AWS and locally. 30 s covers
+ * an HTTP operation waiting for its command's ack (API Gateway gives up at 30 s anyway).
+ */
+export const functionDefaults = { memoryMb: 512, timeoutSeconds: 30 } as const;
+
 /** A Lambda function: a handler module exporting `handler` (or `exportName`). */
 export interface FunctionDecl {
   /** Path of the handler module relative to the project root, e.g. `functions/http/discovery.ts`. */

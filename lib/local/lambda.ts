@@ -4,11 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { Context, Handler } from 'aws-lambda';
-import type { FunctionDecl, ModuleDecl } from '../core/module.ts';
+import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
-
-const defaultTimeoutSeconds = 30;
 
 export class FunctionTimeoutError extends Error {
   constructor(functionName: string, timeoutMs: number) {
@@ -24,7 +22,7 @@ function lambdaContext(functionName: string, decl: FunctionDecl, deadline: numbe
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-    memoryLimitInMB: String(decl.memoryMb ?? 1024),
+    memoryLimitInMB: String(decl.memoryMb ?? functionDefaults.memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
@@ -67,7 +65,7 @@ export function createLocalInvoker(
     const decl = (module.functions as Record<string, FunctionDecl>)[functionName];
     if (!decl) throw new Error(`unknown function ${functionName}`);
     const handler = await load(functionName, decl);
-    const timeoutMs = (decl.timeoutSeconds ?? defaultTimeoutSeconds) * 1000;
+    const timeoutMs = (decl.timeoutSeconds ?? functionDefaults.timeoutSeconds) * 1000;
     const started = Date.now();
     const context = lambdaContext(functionName, decl, started + timeoutMs);
     let timer: NodeJS.Timeout | undefined;
@@ -83,7 +81,7 @@ export function createLocalInvoker(
       return result;
     } finally {
       clearTimeout(timer);
-      options.onInvocation?.({ functionName, durationMs: Date.now() - started, memoryMb: decl.memoryMb ?? 1024, failed });
+      options.onInvocation?.({ functionName, durationMs: Date.now() - started, memoryMb: decl.memoryMb ?? functionDefaults.memoryMb, failed });
     }
   };
 }

@@ -9,7 +9,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionDecl, ModuleDecl } from '../core/module.ts';
+import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 import { LAMBDA_MAX_UPLOAD_BYTES, type BlobBucket } from './blobs.ts';
 import type { DepotStreams } from './depots.ts';
 import { functionGrants } from './grants.ts';
@@ -17,8 +17,6 @@ import { functionGrants } from './grants.ts';
 /** The project root (where package.json and package-lock.json are); entries are relative to it. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const DEFAULT_MEMORY_MB = 512;
-const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export const dynamoReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
 export const dynamoWriteActions = [
@@ -129,8 +127,8 @@ export class ModuleFunctions extends Construct {
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: decl.memoryMb ?? DEFAULT_MEMORY_MB,
-      timeout: Duration.seconds(decl.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      memorySize: decl.memoryMb ?? functionDefaults.memoryMb,
+      timeout: Duration.seconds(decl.timeoutSeconds ?? functionDefaults.timeoutSeconds),
       role,
       logGroup,
       environment,

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_MAPPING_SERVICE, RequestAccounting } from '../../bench/accounting.ts';
 import { usageFromAccounting } from '../../bench/cost-model.ts';
-import { DEPLOYED_DEFAULT_MEMORY_MB, invocationAccounting } from '../../bench/local-axon.ts';
+import { invocationAccounting } from '../../bench/local-axon.ts';
+import { functionDefaults } from '../../lib/core/module.ts';
 import { defineModule } from '../../lib/core/module.ts';
 
 const module = defineModule({
@@ -26,16 +27,18 @@ describe('invocation accounting', () => {
     const accounting = new RequestAccounting();
     const record = invocationAccounting(module, accounting);
     await accounting.during('p', async () => {
-      record({ functionName: 'api', durationMs: 1000, memoryMb: 1024, failed: false });
-      record({ functionName: 'api', durationMs: 500, memoryMb: 1024, failed: true });
-      record({ functionName: 'wsConnect', durationMs: 10, memoryMb: 1024, failed: false });
-      record({ functionName: 'wsMessages', durationMs: 10, memoryMb: 1024, failed: false });
-      record({ functionName: 'topology', durationMs: 1000, memoryMb: 1024, failed: false });
+      // The local invoker reports each function's deployed memory: the declared one or the default.
+      const memoryMb = functionDefaults.memoryMb;
+      record({ functionName: 'api', durationMs: 1000, memoryMb, failed: false });
+      record({ functionName: 'api', durationMs: 500, memoryMb, failed: true });
+      record({ functionName: 'wsConnect', durationMs: 10, memoryMb, failed: false });
+      record({ functionName: 'wsMessages', durationMs: 10, memoryMb, failed: false });
+      record({ functionName: 'topology', durationMs: 1000, memoryMb: 2048, failed: false });
     });
     const u = usageFromAccounting(accounting.phaseCounts('p'));
     expect(u.lambdaInvocations).toBe(5);
     // api: 1.5 s at 512 MB; ws: 2 × 0.01 s at 512 MB; topology: 1 s at its declared 2048 MB.
-    expect(DEPLOYED_DEFAULT_MEMORY_MB).toBe(512);
+    expect(functionDefaults.memoryMb).toBe(512);
     expect(u.lambdaGbSeconds).toBeCloseTo(1.5 * 0.5 + 0.02 * 0.5 + 2, 10);
     expect(u.httpRequests).toBe(2);
     expect(u.websocketMessages).toBe(1);

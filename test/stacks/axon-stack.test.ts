@@ -2,7 +2,7 @@
 // settings the declaration gives, for Axon's module and for a richer fixture module.
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { routeKey, streamName, type FunctionDecl, type ModuleDecl } from '../../lib/core/module.ts';
+import { functionDefaults, routeKey, streamName, type FunctionDecl, type ModuleDecl } from '../../lib/core/module.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { batchingWindowSeconds } from '../../lib/stacks/topologies.ts';
 import { chat } from '../fixtures/stacks/module.ts';
@@ -40,8 +40,8 @@ describe.each(modules)('stack of the %s module', (_label, module) => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: `index.${decl.exportName ?? 'handler'}`,
-        MemorySize: decl.memoryMb ?? 512,
-        Timeout: decl.timeoutSeconds ?? 10,
+        MemorySize: decl.memoryMb ?? functionDefaults.memoryMb,
+        Timeout: decl.timeoutSeconds ?? functionDefaults.timeoutSeconds,
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
       const env = (props?.Environment as { Variables: Record<string, unknown> }).Variables;
