@@ -12,6 +12,7 @@ import { mediaRoutes } from './routes/media.ts';
 import { relationsRoutes } from './routes/relations.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
+import { searchRoutes } from './routes/search.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
