@@ -18,7 +18,7 @@ import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, relationsRoutes, mediaRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, relationsRoutes, searchRoutes, mediaRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
