@@ -3,22 +3,22 @@
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
 import { relationPStates } from './relations/pstates.ts';
-import { accountPStates, connectionPStates, ephemeralPStates, mediaPStates, roomPStates, syncPStates } from './pstates.ts';
+import { accountPStates, connectionPStates, ephemeralPStates, keysPStates, mediaPStates, roomPStates, syncPStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
+import { keysRoutes } from './routes/keys.ts';
 import { ephemeralRoutes } from './routes/ephemeral.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { relationsRoutes } from './routes/relations.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
-import { searchRoutes } from './routes/search.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, relationsRoutes, searchRoutes, mediaRoutes]);
+const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, relationsRoutes, mediaRoutes, keysRoutes]);
 
 export const axon = defineModule({
   name: 'axon',
@@ -28,7 +28,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

@@ -291,3 +291,26 @@ export const media = pstate(
 );
 
 export const mediaPStates = [media] as const;
+
+// --- End-to-end encryption keys (written by the keys topology on the users depot; lib/matrix/keys) ---
+// The server stores and routes what clients upload; it never decrypts or checks signatures.
+
+/** user id → device id → the device's signed `device_keys` object exactly as uploaded. */
+export const deviceKeys = pstate('deviceKeys', map(string(), map(string(), json(jsonObject)).subindexed()));
+
+/** `<user id>\u0000<device id>` → `<algorithm>:<key id>` → an unclaimed one-time key. */
+export const oneTimeKeys = pstate('oneTimeKeys', map(string(), map(string(), json(z.unknown())).subindexed()));
+
+/** `<user id>\u0000<device id>` → algorithm → the device's fallback key (kept when claimed; `used` set). */
+export const fallbackKeys = pstate(
+  'fallbackKeys',
+  map(string(), map(string(), record({ keyId: string(), key: json(z.unknown()), used: boolean() })).subindexed()),
+);
+
+/**
+ * user id → `<shard id>/<sequencePosition>` of the keys record that last changed the user's device
+ * list (device keys): sync and /keys/changes compare it with the token's `k` positions.
+ */
+export const deviceListChanges = pstate('deviceListChanges', map(string(), string()));
+
+export const keysPStates = [deviceKeys, oneTimeKeys, fallbackKeys, deviceListChanges] as const;

@@ -38,6 +38,10 @@ export const syncRoutes = {
           'roomEphemeral',
           'roomReceipts',
           'presence',
+          // key counts and device-list changes (lib/matrix/keys/sync.ts)
+          'oneTimeKeys',
+          'fallbackKeys',
+          'deviceListChanges',
         ],
         writes: ['syncWake', 'roomOnlineMembers'],
         // set_presence (lib/matrix/ephemeral/submit.ts refreshPresence)

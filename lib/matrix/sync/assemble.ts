@@ -4,6 +4,7 @@
 import { includesRoom, matchesEventFilter, type FilterDefinition } from '../filters.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
+import { keysForSync, type KeysSyncSection } from '../keys/sync.ts';
 import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
 import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
@@ -18,7 +19,8 @@ export interface SyncParams {
   filter: FilterDefinition;
 }
 
-export interface SyncBody {
+/** The encryption fields (lib/matrix/keys/sync.ts) are filled by every pass. */
+export interface SyncBody extends Partial<KeysSyncSection> {
   rooms: {
     join: Record<string, JoinedRoomSection>;
     invite: Record<string, InvitedRoomSection>;
@@ -120,16 +122,22 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
     filter.presence?.limit,
   ) as unknown as JsonObject[];
 
+  // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
+  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined);
+  Object.assign(body, keys.section);
+
   const position: SyncPosition = {
     rooms: furthest(since?.rooms ?? {}, cut.watermarks),
     accountData: furthest(since?.accountData ?? {}, accountWatermarks),
     ephemeral: ephemeral.next,
+    keys: keys.next,
   };
   const empty =
     !Object.keys(body.rooms.join).length &&
     !Object.keys(body.rooms.invite).length &&
     !Object.keys(body.rooms.leave).length &&
     !body.account_data.events.length &&
-    !body.presence.events.length;
+    !body.presence.events.length &&
+    !keys.news;
   return { body, next: position, empty };
 }

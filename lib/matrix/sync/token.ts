@@ -15,6 +15,8 @@ export interface SyncPosition {
   accountData: ShardPositions;
   /** Typing, receipts and presence (lib/matrix/ephemeral/sync.ts); token field `e`. */
   ephemeral?: EphemeralCursor;
+  /** The keys topology's shards (device-list changes, lib/matrix/keys); token field `k`, absent in older tokens. */
+  keys?: ShardPositions;
 }
 
 const PREFIX = 's1_';
@@ -32,6 +34,7 @@ export function encodeSyncToken(position: SyncPosition): string {
     r: compact(position.rooms),
     a: compact(position.accountData),
     ...(position.ephemeral ? { e: ephemeralCursorToJson(position.ephemeral) } : {}),
+    ...(position.keys ? { k: compact(position.keys) } : {}),
   });
   return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
 }
@@ -68,7 +71,10 @@ export function decodeSyncToken(token: string): SyncPosition {
   const e = (parsed as { e?: unknown }).e;
   const ephemeral = e === undefined ? undefined : ephemeralCursorFromJson(e);
   if (e !== undefined && !ephemeral) throw invalid();
-  return { rooms, accountData, ...(ephemeral ? { ephemeral } : {}) };
+  const k = (parsed as { k?: unknown }).k;
+  const keys = k === undefined ? undefined : positionsOf(k);
+  if (k !== undefined && !keys) throw invalid();
+  return { rooms, accountData, ...(ephemeral ? { ephemeral } : {}), ...(keys ? { keys } : {}) };
 }
 
 /** Below every real position: a shard missing from a token has delivered nothing yet. */

@@ -10,7 +10,7 @@ import { syncWatermarks } from '../pstates.ts';
 import type { ShardPositions } from './token.ts';
 
 /** The streams whose positions a sync token carries. */
-export type WatermarkStream = 'rooms' | 'userData';
+export type WatermarkStream = 'rooms' | 'userData' | 'keys';
 
 /**
  * The watermark write of one applied record. A plain set (no condition): the topology is

@@ -1,0 +1,87 @@
+// End-to-end encryption keys: POST /keys/upload, /keys/query, /keys/claim, GET /keys/changes.
+// Uploads and claims go through the users depot (keys topology); queries read the PStates.
+import { z } from 'zod';
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json, type HttpRequest } from '../../lib/http/operation.ts';
+import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { submit } from '../../lib/matrix/commands.ts';
+import { badJson, missingParam } from '../../lib/matrix/errors.ts';
+import { changedDeviceLists } from '../../lib/matrix/keys/changes.ts';
+import type { KeysCommand } from '../../lib/matrix/keys/commands.ts';
+import { queryDeviceKeys } from '../../lib/matrix/keys/query.ts';
+import { axon } from '../../lib/matrix/module.ts';
+import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
+import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+const uploadBody = z.object({
+  device_keys: z.looseObject({
+    user_id: z.string(),
+    device_id: z.string(),
+    algorithms: z.array(z.string()),
+    keys: z.record(z.string(), z.string()),
+    signatures: z.record(z.string(), z.record(z.string(), z.string())),
+  }).optional(),
+  one_time_keys: jsonObject.optional(),
+  fallback_keys: jsonObject.optional(),
+});
+
+const queryBody = z.object({ device_keys: z.record(z.string(), z.array(z.string())), timeout: z.number().optional() });
+
+const claimBody = z.object({ one_time_keys: z.record(z.string(), z.record(z.string(), z.string())), timeout: z.number().optional() });
+
+async function upload(request: HttpRequest) {
+  const { userId, deviceId } = await authenticate(request);
+  const body = parseRequestBody(uploadBody, request.body);
+  if (body.device_keys && (body.device_keys.user_id !== userId || body.device_keys.device_id !== deviceId)) {
+    throw badJson('device_keys must be those of the requesting user and device');
+  }
+  const command: KeysCommand = {
+    kind: 'keys.upload',
+    userId,
+    deviceId,
+    ...(body.device_keys ? { deviceKeys: body.device_keys } : {}),
+    ...(body.one_time_keys ? { oneTimeKeys: body.one_time_keys } : {}),
+    ...(body.fallback_keys ? { fallbackKeys: body.fallback_keys } : {}),
+  };
+  return json(await submit<Record<string, unknown>>('users', userId, command));
+}
+
+async function query(request: HttpRequest) {
+  await authenticate(request);
+  const body = parseRequestBody(queryBody, request.body);
+  return json({ device_keys: await queryDeviceKeys(body.device_keys), failures: {} });
+}
+
+async function claim(request: HttpRequest) {
+  await authenticate(request);
+  const body = parseRequestBody(claimBody, request.body);
+  const oneTimeKeys: Record<string, unknown> = {};
+  // One command per user whose keys are claimed: claims of a user are serialized by its partition.
+  await Promise.all(
+    Object.entries(body.one_time_keys).map(async ([userId, devices]) => {
+      if (Object.keys(devices).length === 0) return;
+      const command: KeysCommand = { kind: 'keys.claim', userId, devices };
+      const claimed = await submit<{ one_time_keys: Record<string, unknown> }>('users', userId, command);
+      if (Object.keys(claimed.one_time_keys).length > 0) oneTimeKeys[userId] = claimed.one_time_keys;
+    }),
+  );
+  return json({ one_time_keys: oneTimeKeys, failures: {} });
+}
+
+async function changes(request: HttpRequest) {
+  const { userId } = await authenticate(request);
+  const from = request.query.get('from');
+  const to = request.query.get('to');
+  if (from === null) throw missingParam('from is required');
+  if (to === null) throw missingParam('to is required');
+  return json(await changedDeviceLists(userId, decodeSyncToken(from).keys ?? {}, decodeSyncToken(to).keys ?? {}));
+}
+
+export const handler = httpFunction(axon, 'keys', {
+  uploadKeys: upload,
+  queryKeys: query,
+  claimKeys: claim,
+  getKeysChanges: changes,
+});

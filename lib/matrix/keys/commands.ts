@@ -1,0 +1,28 @@
+// The users-depot commands of end-to-end encryption keys. They share the depot with the account and
+// user-data commands (partition key = user id: a user's key changes apply in order, and claims of
+// one user's keys are serialized, so two claims never take the same key) and are told apart by the
+// `keys.` prefix of their kind.
+import { z } from 'zod';
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const keysCommand = z.discriminatedUnion('kind', [
+  /** POST /keys/upload by the device itself. */
+  z.object({
+    kind: z.literal('keys.upload'),
+    userId: z.string().min(1),
+    deviceId: z.string().min(1),
+    deviceKeys: jsonObject.optional(),
+    oneTimeKeys: jsonObject.optional(),
+    fallbackKeys: jsonObject.optional(),
+  }),
+  /** POST /keys/claim, the part for one user (partition key): device id → algorithm. */
+  z.object({ kind: z.literal('keys.claim'), userId: z.string().min(1), devices: z.record(z.string(), z.string()) }),
+]);
+export type KeysCommand = z.infer<typeof keysCommand>;
+export type KeysCommandOf<K extends KeysCommand['kind']> = Extract<KeysCommand, { kind: K }>;
+
+export const isKeysCommandKind = (kind: string | undefined): boolean => kind?.startsWith('keys.') ?? false;
+
+/** The partition of a device's one-time and fallback keys. */
+export const deviceKeyOwner = (userId: string, deviceId: string): string => `${userId}\u0000${deviceId}`;

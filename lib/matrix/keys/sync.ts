@@ -1,0 +1,45 @@
+// What /sync adds for end-to-end encryption (called from lib/matrix/sync/assemble.ts): the device's
+// one-time key counts and unused fallback key types, and the device lists changed in the token's
+// window of the keys stream (token field `k`).
+import { NOTHING, type ShardPositions } from '../sync/token.ts';
+import { readWatermarks } from '../sync/watermark.ts';
+import { changedDeviceLists } from './changes.ts';
+import { oneTimeKeyCounts, unusedFallbackKeyTypes } from './counts.ts';
+
+export interface KeysSyncSection {
+  device_one_time_keys_count: Record<string, number>;
+  device_unused_fallback_key_types: string[];
+  device_lists: { changed: string[]; left: string[] };
+}
+
+export interface KeysSyncPass {
+  section: KeysSyncSection;
+  /** The keys stream's positions for the next token. */
+  next: ShardPositions;
+  /** Whether there is news a long-poll should return for (counts are always sent, never news). */
+  news: boolean;
+}
+
+function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> {
+  const out: Record<string, string> = { ...a };
+  for (const [shard, position] of Object.entries(b)) if (!((out[shard] ?? NOTHING) >= position)) out[shard] = position;
+  return out;
+}
+
+/**
+ * `since`: the token's keys positions; `undefined` for an initial sync (no device lists) and also
+ * for a token made before the keys stream existed (delivering from nothing would list everyone).
+ */
+export async function keysForSync(userId: string, deviceId: string, since: ShardPositions | undefined): Promise<KeysSyncPass> {
+  const watermarks = await readWatermarks('keys');
+  const [counts, fallbackTypes, lists] = await Promise.all([
+    oneTimeKeyCounts(userId, deviceId),
+    unusedFallbackKeyTypes(userId, deviceId),
+    since ? changedDeviceLists(userId, since, watermarks) : Promise.resolve({ changed: [], left: [] }),
+  ]);
+  return {
+    section: { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes, device_lists: lists },
+    next: furthest(since ?? {}, watermarks),
+    news: lists.changed.length > 0 || lists.left.length > 0,
+  };
+}

@@ -1,0 +1,34 @@
+// End-to-end encryption plumbing: device, one-time and fallback keys, and the topology that applies
+// their uploads and claims from the users depot (beside the accounts and user-data topologies, own
+// kinds only). The server stores and routes what clients give it; it never decrypts.
+import type { ModuleFragment } from '../../core/module.ts';
+
+const v3 = '/_matrix/client/v3';
+const auth = ['accessTokens'];
+
+export const keysRoutes = {
+  functions: {
+    keys: {
+      entry: 'functions/http/keys.ts',
+      description: 'Device keys: upload, query, claim, changes',
+      access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers'], appends: ['users'] },
+    },
+    keysTopology: {
+      entry: 'functions/streams/keys.ts',
+      description: 'Applies key uploads and one-time key claims from the users depot',
+      access: {
+        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers'],
+        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake'],
+      },
+    },
+  },
+  routes: [
+    { method: 'POST', path: `${v3}/keys/upload`, function: 'keys', operation: 'uploadKeys' },
+    { method: 'POST', path: `${v3}/keys/query`, function: 'keys', operation: 'queryKeys' },
+    { method: 'POST', path: `${v3}/keys/claim`, function: 'keys', operation: 'claimKeys' },
+    { method: 'GET', path: `${v3}/keys/changes`, function: 'keys', operation: 'getKeysChanges' },
+  ],
+  topologies: [
+    { name: 'keys', kind: 'stream', depot: 'users', function: 'keysTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },
+  ],
+} satisfies ModuleFragment;

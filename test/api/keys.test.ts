@@ -1,0 +1,138 @@
+// End-to-end encryption keys through the HTTP API: upload → query → claim, claims racing for the
+// same device's keys, fallback keys, device-list changes between sync tokens, and bad requests.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { TestClient, expectError } from '../support/matrix-client.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+import { createRoom } from './rooms-support.ts';
+
+const v3 = '/_matrix/client/v3';
+const ALG = 'signed_curve25519';
+
+function deviceKeysOf(user: RegisteredUser, tag = 'a') {
+  return {
+    user_id: user.userId,
+    device_id: user.deviceId,
+    algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
+    keys: { [`curve25519:${user.deviceId}`]: `curve-${tag}`, [`ed25519:${user.deviceId}`]: `ed-${tag}` },
+    signatures: { [user.userId]: { [`ed25519:${user.deviceId}`]: `sig-${tag}` } },
+  };
+}
+
+function oneTimeKeys(prefix: string, n: number) {
+  return Object.fromEntries(Array.from({ length: n }, (_, i) => [`${ALG}:${prefix}${i}`, { key: `${prefix}-key-${i}`, signatures: {} }]));
+}
+
+describe('keys', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  beforeAll(async () => {
+    runtime = await startTestRuntime('keys');
+    const anonymous = new TestClient(runtime.httpUrl);
+    [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+  });
+  afterAll(() => runtime?.stop());
+
+  it('uploads device and one-time keys, which others query and claim once', async () => {
+    const up = await alice.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(alice), one_time_keys: oneTimeKeys('r', 2) });
+    expect(up.status).toBe(200);
+    expect(up.body).toEqual({ one_time_key_counts: { [ALG]: 2 } });
+    // Uploading the same key ids again keeps the count.
+    expect((await alice.client.post(`${v3}/keys/upload`, { one_time_keys: oneTimeKeys('r', 2) })).body).toEqual({ one_time_key_counts: { [ALG]: 2 } });
+
+    const q = await bob.client.post(`${v3}/keys/query`, { device_keys: { [alice.userId]: [] } });
+    expect(q.status).toBe(200);
+    expect(q.body).toEqual({ device_keys: { [alice.userId]: { [alice.deviceId]: deviceKeysOf(alice) } }, failures: {} });
+
+    const claimed = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const c = await bob.client.post<{ one_time_keys: Record<string, Record<string, Record<string, unknown>>> }>(`${v3}/keys/claim`, {
+        one_time_keys: { [alice.userId]: { [alice.deviceId]: ALG } },
+      });
+      expect(c.status).toBe(200);
+      const keys = c.body.one_time_keys[alice.userId]![alice.deviceId]!;
+      expect(Object.keys(keys)).toHaveLength(1);
+      claimed.add(Object.keys(keys)[0]!);
+    }
+    expect(claimed).toEqual(new Set([`${ALG}:r0`, `${ALG}:r1`]));
+    const empty = await bob.client.post(`${v3}/keys/claim`, { one_time_keys: { [alice.userId]: { [alice.deviceId]: ALG } } });
+    expect(empty.body).toEqual({ one_time_keys: {}, failures: {} });
+    expect((await alice.client.post(`${v3}/keys/upload`, {})).body).toEqual({ one_time_key_counts: {} });
+  });
+
+  it('gives each of many concurrent claims a different key', async () => {
+    const carol = await registerUser(new TestClient(runtime.httpUrl));
+    await carol.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(carol), one_time_keys: oneTimeKeys('c', 5) });
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, () => bob.client.post<{ one_time_keys: Record<string, Record<string, Record<string, unknown>>> }>(`${v3}/keys/claim`, {
+        one_time_keys: { [carol.userId]: { [carol.deviceId]: ALG } },
+      })),
+    );
+    const got = claims.flatMap((c) => Object.keys(c.body.one_time_keys[carol.userId]?.[carol.deviceId] ?? {}));
+    expect(got).toHaveLength(5);
+    expect(new Set(got).size).toBe(5);
+  });
+
+  it('falls back to the fallback key, which stays and is marked used', async () => {
+    const dave = await registerUser(new TestClient(runtime.httpUrl));
+    const fallback = { key: 'fallback-key', fallback: true, signatures: {} };
+    await dave.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(dave), fallback_keys: { [`${ALG}:f1`]: fallback } });
+    for (let i = 0; i < 2; i++) {
+      const c = await bob.client.post(`${v3}/keys/claim`, { one_time_keys: { [dave.userId]: { [dave.deviceId]: ALG } } });
+      expect(c.body).toEqual({ one_time_keys: { [dave.userId]: { [dave.deviceId]: { [`${ALG}:f1`]: fallback } } }, failures: {} });
+    }
+  });
+
+  it('lists a room member whose device keys changed between two sync tokens', async () => {
+    const erin = await registerUser(new TestClient(runtime.httpUrl));
+    const frank = await registerUser(new TestClient(runtime.httpUrl));
+    const stranger = await registerUser(new TestClient(runtime.httpUrl));
+    const roomId = await createRoom(erin.client, { preset: 'public_chat' });
+    expect((await frank.client.post(`${v3}/join/${encodeURIComponent(roomId)}`, {})).status).toBe(200);
+    const from = (await erin.client.get<{ next_batch: string }>(`${v3}/sync?timeout=0`)).body.next_batch;
+    await frank.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(frank) });
+    await stranger.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(stranger) });
+    const sync = await erin.client.get<{ next_batch: string; device_lists: unknown }>(`${v3}/sync?timeout=0&since=${encodeURIComponent(from)}`);
+    expect(sync.body.device_lists).toEqual({ changed: [frank.userId], left: [] });
+    const to = sync.body.next_batch;
+    // Delivered once: the next sync does not list frank again.
+    const again = await erin.client.get<{ device_lists: unknown }>(`${v3}/sync?timeout=0&since=${encodeURIComponent(to)}`);
+    expect(again.body.device_lists).toEqual({ changed: [], left: [] });
+    const changes = await erin.client.get(`${v3}/keys/changes?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    expect(changes.status).toBe(200);
+    expect(changes.body).toEqual({ changed: [frank.userId], left: [] });
+    // Nothing changed after `to`.
+    expect((await erin.client.get(`${v3}/keys/changes?from=${encodeURIComponent(to)}&to=${encodeURIComponent(to)}`)).body).toEqual({ changed: [], left: [] });
+  });
+
+  it('tells the device in /sync how many one-time keys it has left and whether its fallback key is unused', async () => {
+    const hank = await registerUser(new TestClient(runtime.httpUrl));
+    type Counts = { device_one_time_keys_count: Record<string, number>; device_unused_fallback_key_types: string[] };
+    await hank.client.post(`${v3}/keys/upload`, { one_time_keys: oneTimeKeys('h', 1), fallback_keys: { [`${ALG}:hf`]: { key: 'f', fallback: true, signatures: {} } } });
+    const first = await hank.client.get<Counts>(`${v3}/sync?timeout=0`);
+    expect(first.body.device_one_time_keys_count).toEqual({ [ALG]: 1 });
+    expect(first.body.device_unused_fallback_key_types).toEqual([ALG]);
+    for (let i = 0; i < 2; i++) await bob.client.post(`${v3}/keys/claim`, { one_time_keys: { [hank.userId]: { [hank.deviceId]: ALG } } });
+    const after = await hank.client.get<Counts>(`${v3}/sync?timeout=0`);
+    expect(after.body.device_one_time_keys_count).toEqual({});
+    expect(after.body.device_unused_fallback_key_types).toEqual([]);
+  });
+
+  it('refuses bad requests and writes nothing for them', async () => {
+    const gina = await registerUser(new TestClient(runtime.httpUrl));
+    expectError(await gina.client.post(`${v3}/keys/upload`, { device_keys: { ...deviceKeysOf(gina), user_id: alice.userId } }), 400, 'M_BAD_JSON');
+    expectError(await gina.client.post(`${v3}/keys/upload`, { device_keys: { ...deviceKeysOf(gina), device_id: 'OTHER' } }), 400, 'M_BAD_JSON');
+    expectError(await gina.client.post(`${v3}/keys/upload`, { one_time_keys: { 'no-colon': {} } }), 400, 'M_BAD_JSON');
+    expectError(await gina.client.post(`${v3}/keys/upload`, {}, { rawBody: '{nope' }), 400, 'M_NOT_JSON');
+    expectError(await gina.client.post(`${v3}/keys/query`, { device_keys: 'everyone' }), 400, 'M_BAD_JSON');
+    expectError(await gina.client.post(`${v3}/keys/claim`, {}), 400, 'M_MISSING_PARAM');
+    expectError(await gina.client.get(`${v3}/keys/changes?from=s1_x`), 400, 'M_MISSING_PARAM');
+    expectError(await gina.client.get(`${v3}/keys/changes?from=bogus&to=bogus`), 400, 'M_INVALID_PARAM');
+    expectError(await new TestClient(runtime.httpUrl).post(`${v3}/keys/query`, { device_keys: {} }), 401, 'M_MISSING_TOKEN');
+    const q = await alice.client.post(`${v3}/keys/query`, { device_keys: { [gina.userId]: [], '@nobody:localhost': [] } });
+    expect(q.body).toEqual({ device_keys: { [gina.userId]: {}, '@nobody:localhost': {} }, failures: {} });
+    expect((await gina.client.post(`${v3}/keys/upload`, {})).body).toEqual({ one_time_key_counts: {} });
+  });
+});
