@@ -143,6 +143,9 @@ export class ModuleFunctions extends Construct {
         externalModules: ['@aws-sdk/*'],
         // Bundle with the installed esbuild; synth never needs Docker.
         forceDockerBundling: false,
+        // jimp (through @jimp/file-ops) imports `fs` by its bare name: spell it `node:fs`, so a
+        // bundle's only external imports stay `node:` builtins and the runtime's SDK.
+        esbuildArgs: { '--alias:fs': 'node:fs' },
       },
     });
   }
