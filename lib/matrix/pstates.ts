@@ -314,3 +314,16 @@ export const fallbackKeys = pstate(
 export const deviceListChanges = pstate('deviceListChanges', map(string(), string()));
 
 export const keysPStates = [deviceKeys, oneTimeKeys, fallbackKeys, deviceListChanges] as const;
+
+// --- To-device messages (keys topology; lib/matrix/keys/to-device.ts) ---
+
+/** `<user id>\u0000<device id>` → `<sequencePosition>.<index>` (delivery order) → the to-device event. */
+export const toDeviceInbox = pstate(
+  'toDeviceInbox',
+  map(string(), map(string(), record({ sender: string(), type: string(), content: json(jsonObject) })).subindexed()),
+);
+
+/** `<recipient>\u0000<sender>\u0000<sender device>\u0000<txn id>` → when it was delivered (idempotent sends). */
+export const toDeviceTxns = pstate('toDeviceTxns', map(string(), number()));
+
+export const toDevicePStates = [toDeviceInbox, toDeviceTxns] as const;

@@ -6,6 +6,7 @@ import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom } from './rooms-support.ts';
+import { toDeviceInbox } from '../../lib/matrix/pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 const ALG = 'signed_curve25519';
@@ -134,5 +135,49 @@ describe('keys', () => {
     const q = await alice.client.post(`${v3}/keys/query`, { device_keys: { [gina.userId]: [], '@nobody:localhost': [] } });
     expect(q.body).toEqual({ device_keys: { [gina.userId]: {}, '@nobody:localhost': {} }, failures: {} });
     expect((await gina.client.post(`${v3}/keys/upload`, {})).body).toEqual({ one_time_key_counts: {} });
+  });
+});
+
+describe('to-device messages', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  beforeAll(async () => {
+    runtime = await startTestRuntime('to-device');
+    const anonymous = new TestClient(runtime.httpUrl);
+    [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+  });
+  afterAll(() => runtime?.stop());
+
+  type ToDeviceSync = { next_batch: string; to_device: { events: { sender: string; type: string; content: Record<string, unknown> }[] } };
+
+  it('delivers a message once through /sync, once per transaction id', async () => {
+    const initial = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0`);
+    expect(initial.body.to_device.events).toEqual([]);
+    const send = (txn: string, n: number) => alice.client.put(`${v3}/sendToDevice/m.room_key_request/${txn}`, { messages: { [bob.userId]: { [bob.deviceId]: { n } } } });
+    expect((await send('t1', 1)).status).toBe(200);
+    expect((await send('t1', 1)).status).toBe(200);
+    expect((await send('t2', 2)).status).toBe(200);
+    const first = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(initial.body.next_batch)}`);
+    expect(first.body.to_device.events).toEqual([
+      { sender: alice.userId, type: 'm.room_key_request', content: { n: 1 } },
+      { sender: alice.userId, type: 'm.room_key_request', content: { n: 2 } },
+    ]);
+    // A retried sync with the same token gets them again; a sync past them does not.
+    const retried = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(initial.body.next_batch)}`);
+    expect(retried.body.to_device.events).toHaveLength(2);
+    const next = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(first.body.next_batch)}`);
+    expect(next.body.to_device.events).toEqual([]);
+    // Synced past them: they are deleted from the inbox.
+    await expect.poll(() => toDeviceInbox.key(`${bob.userId}\u0000${bob.deviceId}`).count({ consistent: true })).toBe(0);
+    // `*` reaches every device of the recipient.
+    await alice.client.put(`${v3}/sendToDevice/m.dummy/t3`, { messages: { [bob.userId]: { '*': { all: true } } } });
+    const star = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(next.body.next_batch)}`);
+    expect(star.body.to_device.events).toEqual([{ sender: alice.userId, type: 'm.dummy', content: { all: true } }]);
+  });
+
+  it('refuses a body without messages', async () => {
+    expectError(await alice.client.put(`${v3}/sendToDevice/m.dummy/bad1`, { messages: 'x' }), 400, 'M_BAD_JSON');
+    expectError(await alice.client.put(`${v3}/sendToDevice/m.dummy/bad2`, {}), 400, 'M_MISSING_PARAM');
   });
 });

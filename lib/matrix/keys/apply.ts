@@ -12,6 +12,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import { deviceKeys, deviceListChanges, fallbackKeys, oneTimeKeys } from '../pstates.ts';
 import { deviceKeyOwner, type KeysCommand, type KeysCommandOf } from './commands.ts';
 import { countByAlgorithm, oneTimeKeyIds } from './counts.ts';
+import { planToDevice, planToDeviceAck } from './to-device.ts';
 
 /** One record commits in one transaction (≤ 99 items): this many one-time keys per upload at most. */
 export const MAX_ONE_TIME_KEYS_PER_UPLOAD = 80;
@@ -79,8 +80,12 @@ async function claim(c: KeysCommandOf<'keys.claim'>): Promise<KeysPlan> {
   return { ops, value: { one_time_keys: claimed } };
 }
 
-export function planKeysCommand(command: KeysCommand, at: RecordPosition): Promise<KeysPlan> {
+export async function planKeysCommand(command: KeysCommand, at: RecordPosition): Promise<KeysPlan> {
   switch (command.kind) {
+    case 'keys.toDevice':
+      return { ops: await planToDevice(command, at), value: {} };
+    case 'keys.toDeviceAck':
+      return { ops: await planToDeviceAck(command), value: {} };
     case 'keys.upload':
       return upload(command, at);
     case 'keys.claim':

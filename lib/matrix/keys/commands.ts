@@ -18,6 +18,18 @@ export const keysCommand = z.discriminatedUnion('kind', [
   }),
   /** POST /keys/claim, the part for one user (partition key): device id → algorithm. */
   z.object({ kind: z.literal('keys.claim'), userId: z.string().min(1), devices: z.record(z.string(), z.string()) }),
+  /** PUT /sendToDevice, the part for one recipient (userId): device id or `*` → content. */
+  z.object({
+    kind: z.literal('keys.toDevice'),
+    userId: z.string().min(1),
+    sender: z.string().min(1),
+    senderDevice: z.string().min(1),
+    txnId: z.string().min(1),
+    type: z.string().min(1),
+    messages: z.record(z.string(), jsonObject),
+  }),
+  /** A device synced past its inbox entries up to `upTo` (inclusive): they are deleted. */
+  z.object({ kind: z.literal('keys.toDeviceAck'), userId: z.string().min(1), deviceId: z.string().min(1), upTo: z.string().min(1) }),
 ]);
 export type KeysCommand = z.infer<typeof keysCommand>;
 export type KeysCommandOf<K extends KeysCommand['kind']> = Extract<KeysCommand, { kind: K }>;

@@ -4,18 +4,24 @@
 import { NOTHING, type ShardPositions } from '../sync/token.ts';
 import { readWatermarks } from '../sync/watermark.ts';
 import { changedDeviceLists } from './changes.ts';
+import { appendRecord } from '../../core/depot.ts';
+import type { KeysCommand } from './commands.ts';
 import { oneTimeKeyCounts, unusedFallbackKeyTypes } from './counts.ts';
+import { hasDelivered, toDeviceForSync } from './to-device.ts';
 
 export interface KeysSyncSection {
   device_one_time_keys_count: Record<string, number>;
   device_unused_fallback_key_types: string[];
   device_lists: { changed: string[]; left: string[] };
+  to_device: { events: { sender: string; type: string; content: Record<string, unknown> }[] };
 }
 
 export interface KeysSyncPass {
   section: KeysSyncSection;
   /** The keys stream's positions for the next token. */
   next: ShardPositions;
+  /** The to-device inbox position for the next token. */
+  nextToDevice: string | undefined;
   /** Whether there is news a long-poll should return for (counts are always sent, never news). */
   news: boolean;
 }
@@ -30,16 +36,29 @@ function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> 
  * `since`: the token's keys positions; `undefined` for an initial sync (no device lists) and also
  * for a token made before the keys stream existed (delivering from nothing would list everyone).
  */
-export async function keysForSync(userId: string, deviceId: string, since: ShardPositions | undefined): Promise<KeysSyncPass> {
+export async function keysForSync(
+  userId: string,
+  deviceId: string,
+  since: ShardPositions | undefined,
+  toDeviceSince: string | undefined,
+): Promise<KeysSyncPass> {
   const watermarks = await readWatermarks('keys');
-  const [counts, fallbackTypes, lists] = await Promise.all([
+  if (toDeviceSince !== undefined && (await hasDelivered(userId, deviceId, toDeviceSince))) {
+    // The client has what the token's position names: those entries go (through the depot,
+    // without waiting; a lost ack only delays the deletion to a later sync).
+    const ack: KeysCommand = { kind: 'keys.toDeviceAck', userId, deviceId, upTo: toDeviceSince };
+    await appendRecord('users', { partitionKey: userId, data: ack, kind: ack.kind });
+  }
+  const [toDevice, counts, fallbackTypes, lists] = await Promise.all([
+    toDeviceForSync(userId, deviceId, toDeviceSince),
     oneTimeKeyCounts(userId, deviceId),
     unusedFallbackKeyTypes(userId, deviceId),
     since ? changedDeviceLists(userId, since, watermarks) : Promise.resolve({ changed: [], left: [] }),
   ]);
   return {
-    section: { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes, device_lists: lists },
+    section: { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes, device_lists: lists, to_device: { events: toDevice.events } },
     next: furthest(since ?? {}, watermarks),
-    news: lists.changed.length > 0 || lists.left.length > 0,
+    nextToDevice: toDevice.last ?? toDeviceSince,
+    news: lists.changed.length > 0 || lists.left.length > 0 || toDevice.events.length > 0,
   };
 }

@@ -13,12 +13,17 @@ export const keysRoutes = {
       description: 'Device keys: upload, query, claim, changes',
       access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers'], appends: ['users'] },
     },
+    toDevice: {
+      entry: 'functions/http/to-device.ts',
+      description: 'PUT /sendToDevice: to-device messages into the recipients\' inboxes',
+      access: { reads: auth, appends: ['users'] },
+    },
     keysTopology: {
       entry: 'functions/streams/keys.ts',
       description: 'Applies key uploads and one-time key claims from the users depot',
       access: {
-        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers'],
-        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake'],
+        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns'],
+        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns'],
       },
     },
   },
@@ -27,6 +32,7 @@ export const keysRoutes = {
     { method: 'POST', path: `${v3}/keys/query`, function: 'keys', operation: 'queryKeys' },
     { method: 'POST', path: `${v3}/keys/claim`, function: 'keys', operation: 'claimKeys' },
     { method: 'GET', path: `${v3}/keys/changes`, function: 'keys', operation: 'getKeysChanges' },
+    { method: 'PUT', path: `${v3}/sendToDevice/{eventType}/{txnId}`, function: 'toDevice', operation: 'sendToDevice' },
   ],
   topologies: [
     { name: 'keys', kind: 'stream', depot: 'users', function: 'keysTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },

@@ -42,10 +42,11 @@ export const syncRoutes = {
           'oneTimeKeys',
           'fallbackKeys',
           'deviceListChanges',
+          'toDeviceInbox',
         ],
         writes: ['syncWake', 'roomOnlineMembers'],
-        // set_presence (lib/matrix/ephemeral/submit.ts refreshPresence)
-        appends: ['ephemeral'],
+        // set_presence (lib/matrix/ephemeral/submit.ts refreshPresence); to-device acknowledgements (lib/matrix/keys/sync.ts)
+        appends: ['ephemeral', 'users'],
       },
     },
   },

@@ -123,7 +123,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   ) as unknown as JsonObject[];
 
   // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
-  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined);
+  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice);
   Object.assign(body, keys.section);
 
   const position: SyncPosition = {
@@ -131,6 +131,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
     accountData: furthest(since?.accountData ?? {}, accountWatermarks),
     ephemeral: ephemeral.next,
     keys: keys.next,
+    ...(keys.nextToDevice !== undefined ? { toDevice: keys.nextToDevice } : {}),
   };
   const empty =
     !Object.keys(body.rooms.join).length &&

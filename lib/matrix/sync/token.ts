@@ -17,6 +17,8 @@ export interface SyncPosition {
   ephemeral?: EphemeralCursor;
   /** The keys topology's shards (device-list changes, lib/matrix/keys); token field `k`, absent in older tokens. */
   keys?: ShardPositions;
+  /** The syncing device's to-device inbox position delivered so far (lib/matrix/keys/to-device.ts); token field `t`. */
+  toDevice?: string;
 }
 
 const PREFIX = 's1_';
@@ -35,6 +37,7 @@ export function encodeSyncToken(position: SyncPosition): string {
     a: compact(position.accountData),
     ...(position.ephemeral ? { e: ephemeralCursorToJson(position.ephemeral) } : {}),
     ...(position.keys ? { k: compact(position.keys) } : {}),
+    ...(position.toDevice ? { t: position.toDevice } : {}),
   });
   return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
 }
@@ -74,7 +77,9 @@ export function decodeSyncToken(token: string): SyncPosition {
   const k = (parsed as { k?: unknown }).k;
   const keys = k === undefined ? undefined : positionsOf(k);
   if (k !== undefined && !keys) throw invalid();
-  return { rooms, accountData, ...(ephemeral ? { ephemeral } : {}), ...(keys ? { keys } : {}) };
+  const t = (parsed as { t?: unknown }).t;
+  if (t !== undefined && (typeof t !== 'string' || !/^[0-9.]{1,200}$/.test(t))) throw invalid();
+  return { rooms, accountData, ...(ephemeral ? { ephemeral } : {}), ...(keys ? { keys } : {}), ...(t !== undefined ? { toDevice: t } : {}) };
 }
 
 /** Below every real position: a shard missing from a token has delivered nothing yet. */
