@@ -327,3 +327,13 @@ export const toDeviceInbox = pstate(
 export const toDeviceTxns = pstate('toDeviceTxns', map(string(), number()));
 
 export const toDevicePStates = [toDeviceInbox, toDeviceTxns] as const;
+
+// --- Server-side key backup (keys topology; lib/matrix/keys/backup.ts) ---
+
+/** user id → backup version (1, 2, ...) → the version's metadata; the newest is the current one. */
+export const keyBackupVersions = pstate(
+  'keyBackupVersions',
+  map(string(), map(number(), record({ algorithm: string(), authData: json(jsonObject) })).subindexed()),
+);
+
+export const keyBackupPStates = [keyBackupVersions] as const;

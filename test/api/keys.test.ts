@@ -181,3 +181,26 @@ describe('to-device messages', () => {
     expectError(await alice.client.put(`${v3}/sendToDevice/m.dummy/bad2`, {}), 400, 'M_MISSING_PARAM');
   });
 });
+
+describe('key backup versions', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  beforeAll(async () => {
+    runtime = await startTestRuntime('key-backup');
+    alice = await registerUser(new TestClient(runtime.httpUrl));
+  });
+  afterAll(() => runtime?.stop());
+
+  it('has no backup until one is created, then the newest is current', async () => {
+    expectError(await alice.client.get(`${v3}/room_keys/version`), 404, 'M_NOT_FOUND');
+    const authData = { public_key: 'abc', signatures: {} };
+    const created = await alice.client.post(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: authData });
+    expect(created.body).toEqual({ version: '1' });
+    expect((await alice.client.post(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: {} })).body).toEqual({ version: '2' });
+    const current = await alice.client.get(`${v3}/room_keys/version`);
+    expect(current.body).toMatchObject({ version: '2', auth_data: {}, count: 0 });
+    expect((await alice.client.get(`${v3}/room_keys/version/1`)).body).toMatchObject({ version: '1', auth_data: authData });
+    expectError(await alice.client.get(`${v3}/room_keys/version/9`), 404, 'M_NOT_FOUND');
+    expectError(await alice.client.post(`${v3}/room_keys/version`, { algorithm: 'x' }), 400, 'M_MISSING_PARAM');
+  });
+});

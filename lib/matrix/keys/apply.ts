@@ -13,6 +13,7 @@ import { deviceKeys, deviceListChanges, fallbackKeys, oneTimeKeys } from '../pst
 import { deviceKeyOwner, type KeysCommand, type KeysCommandOf } from './commands.ts';
 import { countByAlgorithm, oneTimeKeyIds } from './counts.ts';
 import { planToDevice, planToDeviceAck } from './to-device.ts';
+import { planCreateBackupVersion } from './backup.ts';
 
 /** One record commits in one transaction (≤ 99 items): this many one-time keys per upload at most. */
 export const MAX_ONE_TIME_KEYS_PER_UPLOAD = 80;
@@ -84,6 +85,10 @@ export async function planKeysCommand(command: KeysCommand, at: RecordPosition):
   switch (command.kind) {
     case 'keys.toDevice':
       return { ops: await planToDevice(command, at), value: {} };
+    case 'keys.backupVersion': {
+      const { ops, version } = await planCreateBackupVersion(command);
+      return { ops, value: { version } };
+    }
     case 'keys.toDeviceAck':
       return { ops: await planToDeviceAck(command), value: {} };
     case 'keys.upload':

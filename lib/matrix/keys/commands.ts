@@ -28,6 +28,8 @@ export const keysCommand = z.discriminatedUnion('kind', [
     type: z.string().min(1),
     messages: z.record(z.string(), jsonObject),
   }),
+  /** POST /room_keys/version: a new backup version, which becomes the current one. */
+  z.object({ kind: z.literal('keys.backupVersion'), userId: z.string().min(1), algorithm: z.string().min(1), authData: jsonObject }),
   /** A device synced past its inbox entries up to `upTo` (inclusive): they are deleted. */
   z.object({ kind: z.literal('keys.toDeviceAck'), userId: z.string().min(1), deviceId: z.string().min(1), upTo: z.string().min(1) }),
 ]);

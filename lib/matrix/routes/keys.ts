@@ -18,12 +18,17 @@ export const keysRoutes = {
       description: 'PUT /sendToDevice: to-device messages into the recipients\' inboxes',
       access: { reads: auth, appends: ['users'] },
     },
+    keyBackup: {
+      entry: 'functions/http/key-backup.ts',
+      description: 'Server-side key backup versions',
+      access: { reads: [...auth, 'keyBackupVersions'], appends: ['users'] },
+    },
     keysTopology: {
       entry: 'functions/streams/keys.ts',
       description: 'Applies key uploads and one-time key claims from the users depot',
       access: {
-        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns'],
-        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns'],
+        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions'],
+        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions'],
       },
     },
   },
@@ -32,6 +37,9 @@ export const keysRoutes = {
     { method: 'POST', path: `${v3}/keys/query`, function: 'keys', operation: 'queryKeys' },
     { method: 'POST', path: `${v3}/keys/claim`, function: 'keys', operation: 'claimKeys' },
     { method: 'GET', path: `${v3}/keys/changes`, function: 'keys', operation: 'getKeysChanges' },
+    { method: 'POST', path: `${v3}/room_keys/version`, function: 'keyBackup', operation: 'postRoomKeysVersion' },
+    { method: 'GET', path: `${v3}/room_keys/version`, function: 'keyBackup', operation: 'getRoomKeysVersionCurrent' },
+    { method: 'GET', path: `${v3}/room_keys/version/{version}`, function: 'keyBackup', operation: 'getRoomKeysVersion' },
     { method: 'PUT', path: `${v3}/sendToDevice/{eventType}/{txnId}`, function: 'toDevice', operation: 'sendToDevice' },
   ],
   topologies: [
