@@ -14,7 +14,15 @@ export class MatrixRequestError extends Error {
 
 export interface SyncResponse {
   next_batch: string;
-  rooms?: { join?: Record<string, { timeline?: { events?: TimelineEvent[]; limited?: boolean; prev_batch?: string } }> };
+  rooms?: {
+    join?: Record<string, { timeline?: { events?: TimelineEvent[]; limited?: boolean; prev_batch?: string }; ephemeral?: { events?: EphemeralEvent[] } }>;
+  };
+}
+
+/** A room's ephemeral event (m.typing, m.receipt). */
+export interface EphemeralEvent {
+  type: string;
+  content: Record<string, unknown>;
 }
 
 export interface TimelineEvent {

@@ -11,6 +11,8 @@ export class WsReceiver {
     private readonly wsUrl: string,
     private readonly accessToken: string,
     private readonly onEvent: (event: TimelineEvent, roomId: string, receivedAt: number) => void,
+    /** Every pushed sync frame whole (e.g. to read its ephemeral events). */
+    private readonly onSync?: (data: SyncResponse, receivedAt: number) => void,
   ) {}
 
   async connect(): Promise<void> {
@@ -27,6 +29,7 @@ export class WsReceiver {
       }
       if (frame.type !== 'sync') return;
       this.frames++;
+      if (frame.data) this.onSync?.(frame.data, receivedAt);
       for (const [roomId, room] of Object.entries(frame.data?.rooms?.join ?? {})) {
         for (const event of room.timeline?.events ?? []) this.onEvent(event, roomId, receivedAt);
       }

@@ -1,10 +1,12 @@
 // One room, many online members: delivery latency to every member and what each message costs in
-// pushes. Over the WebSocket channel once it is served; meanwhile over /sync long-poll (every
-// member waiting in a long-poll), which is what online means until then.
+// pushes. Members are online over the WebSocket channel when it is served (the runner's own Axon),
+// otherwise — or also, with AXON_BENCH_FANOUT_LONGPOLL=1 — by waiting in a /sync long-poll.
 import { LongPoller } from '../client/long-poller.ts';
+import { WsReceiver } from '../client/ws-receiver.ts';
 import { sleep } from '../client/matrix-client.ts';
-import type { BenchSection } from '../section.ts';
+import type { BenchContext, BenchSection } from '../section.ts';
 import { percentile } from '../stats.ts';
+import { pooledRoom, pooledUsers } from './member-pool.ts';
 import { latencyFigures, messageContent, registerUsers, requireApi, roomWith, sendProbe, serverUrl, syncProbe, webSocketServed } from './matrix-api.ts';
 
 const MESSAGES = 20;
@@ -17,13 +19,16 @@ function roomSizes(): number[] {
 
 export const fanoutSection: BenchSection = {
   name: 'fanout',
-  description: 'one room with 10 and 100 (AXON_BENCH_FANOUT_1000=1: 1,000) online members: delivery latency p50/p99 and pushes per message',
+  description: 'one room with 10 and 100 (AXON_BENCH_FANOUT_1000=1: 1,000) WebSocket-connected members: delivery latency p50/p99 and pushes per message',
   async run(ctx) {
     const url = serverUrl(ctx);
     await requireApi(url, ...sendProbe, 'sending messages');
     await requireApi(url, ...syncProbe, '/sync');
-    if (!webSocketServed()) ctx.log('the WebSocket channel is not served yet: members are online by long-polling /sync');
+    const overWebSocket = webSocketServed() && ctx.wsUrl !== undefined;
+    if (!overWebSocket) ctx.log('the WebSocket channel is not served here: members are online by long-polling /sync');
     for (const size of roomSizes()) {
+      if (overWebSocket) await webSocketFanout(ctx, url, ctx.wsUrl!, size);
+      if (overWebSocket && !process.env.AXON_BENCH_FANOUT_LONGPOLL) continue;
       const [sender, ...members] = await registerUsers(url, size, `fan${size}_`);
       const roomId = await roomWith(sender!, members);
       const arrivals = new Map<string, number[]>();
@@ -66,3 +71,41 @@ export const fanoutSection: BenchSection = {
     }
   },
 };
+
+/** Every member connected over the WebSocket channel; each message timed until every member has it. */
+async function webSocketFanout(ctx: BenchContext, url: string, wsUrl: string, size: number): Promise<void> {
+  const [sender, ...members] = await pooledUsers(url, size);
+  const roomId = await pooledRoom(url, size);
+  const arrivals = new Map<string, number[]>();
+  const receivers = members.map(
+    (m) => new WsReceiver(wsUrl, m.accessToken!, (event, _room, at) => {
+      const id = event.content['bench.id'];
+      if (typeof id === 'string') arrivals.set(id, [...(arrivals.get(id) ?? []), at]);
+    }),
+  );
+  for (let i = 0; i < receivers.length; i += 20) await Promise.all(receivers.slice(i, i + 20).map((r) => r.connect()));
+  try {
+    const phase = `${size} members online (WebSocket)`;
+    const latencies = await ctx.phase(phase, async () => {
+      const out: number[] = [];
+      for (let i = 0; i < MESSAGES; i++) {
+        const id = `fw${size}_${i}`;
+        const t0 = performance.now();
+        await sender!.send(roomId, id, messageContent(id));
+        const deadline = Date.now() + 30_000;
+        while ((arrivals.get(id)?.length ?? 0) < members.length && Date.now() < deadline) await sleep(2);
+        const got = arrivals.get(id) ?? [];
+        if (got.length < members.length) throw new Error(`message ${id} reached ${got.length} of ${members.length} WebSocket members within 30 s`);
+        out.push(...got.map((at) => at - t0));
+      }
+      return out;
+    });
+    const at = { x: size, label: 'room members (all online)' };
+    latencyFigures(ctx, 'WebSocket delivery', latencies, phase, [0.5, 0.99], at);
+    const pushes = (ctx.requests?.(phase) ?? []).filter((o) => o.operation === 'PostToConnection').reduce((n, o) => n + o.requests, 0);
+    ctx.figure('WebSocket pushes per message', pushes / MESSAGES, 'pushes', phase, at);
+    ctx.log(`${size} members over WebSocket: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, ${(pushes / MESSAGES).toFixed(1)} pushes/message`);
+  } finally {
+    await Promise.all(receivers.map((r) => r.close()));
+  }
+}

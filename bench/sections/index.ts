@@ -8,6 +8,7 @@ import { fanoutSection } from './fanout.ts';
 import { faultsSection } from './faults.ts';
 import { sendSection } from './send.ts';
 import { throughputSection } from './throughput.ts';
+import { typingSection } from './typing.ts';
 
-// Register a new section by importing it here and adding it to the list (e.g. `typing` when it lands).
-export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, costSection, faultsSection];
+// Register a new section by importing it here and adding it to the list.
+export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, typingSection, costSection, faultsSection];
