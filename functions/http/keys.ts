@@ -9,6 +9,8 @@ import { badJson, missingParam } from '../../lib/matrix/errors.ts';
 import { changedDeviceLists } from '../../lib/matrix/keys/changes.ts';
 import type { KeysCommand } from '../../lib/matrix/keys/commands.ts';
 import { queryDeviceKeys } from '../../lib/matrix/keys/query.ts';
+import { queryCrossSigningKeys } from '../../lib/matrix/keys/cross-signing.ts';
+import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
@@ -49,9 +51,10 @@ async function upload(request: HttpRequest) {
 }
 
 async function query(request: HttpRequest) {
-  await authenticate(request);
+  const { userId } = await authenticate(request);
   const body = parseRequestBody(queryBody, request.body);
-  return json({ device_keys: await queryDeviceKeys(body.device_keys), failures: {} });
+  const [deviceKeys, crossSigning] = await Promise.all([queryDeviceKeys(body.device_keys), queryCrossSigningKeys(userId, Object.keys(body.device_keys))]);
+  return json({ device_keys: deviceKeys, ...crossSigning, failures: {} });
 }
 
 async function claim(request: HttpRequest) {
@@ -79,7 +82,29 @@ async function changes(request: HttpRequest) {
   return json(await changedDeviceLists(userId, decodeSyncToken(from).keys ?? {}, decodeSyncToken(to).keys ?? {}));
 }
 
+const crossSigningBody = z.looseObject({
+  auth: z.unknown().optional(),
+  master_key: jsonObject.optional(),
+  self_signing_key: jsonObject.optional(),
+  user_signing_key: jsonObject.optional(),
+});
+
+async function uploadCrossSigning(request: HttpRequest) {
+  const { userId } = await authenticate(request);
+  const body = parseRequestBody(crossSigningBody, request.body);
+  await requirePasswordAuth(body.auth, userId);
+  const keys = {
+    ...(body.master_key ? { master: body.master_key } : {}),
+    ...(body.self_signing_key ? { self_signing: body.self_signing_key } : {}),
+    ...(body.user_signing_key ? { user_signing: body.user_signing_key } : {}),
+  };
+  const command: KeysCommand = { kind: 'keys.crossSigning', userId, keys };
+  await submit('users', userId, command);
+  return json({});
+}
+
 export const handler = httpFunction(axon, 'keys', {
+  uploadCrossSigningKeys: uploadCrossSigning,
   uploadKeys: upload,
   queryKeys: query,
   claimKeys: claim,

@@ -3,7 +3,7 @@
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
 import { relationPStates } from './relations/pstates.ts';
-import { accountPStates, connectionPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
+import { accountPStates, connectionPStates, crossSigningPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { keysRoutes } from './routes/keys.ts';
@@ -28,7 +28,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

@@ -337,3 +337,10 @@ export const keyBackupVersions = pstate(
 );
 
 export const keyBackupPStates = [keyBackupVersions] as const;
+
+// --- Cross-signing (keys topology; lib/matrix/keys/cross-signing.ts) ---
+
+/** user id → `master` | `self_signing` | `user_signing` → the key object as uploaded. */
+export const crossSigningKeys = pstate('crossSigningKeys', map(string(), map(string(), json(jsonObject)).subindexed()));
+
+export const crossSigningPStates = [crossSigningKeys] as const;

@@ -45,7 +45,7 @@ describe('keys', () => {
 
     const q = await bob.client.post(`${v3}/keys/query`, { device_keys: { [alice.userId]: [] } });
     expect(q.status).toBe(200);
-    expect(q.body).toEqual({ device_keys: { [alice.userId]: { [alice.deviceId]: deviceKeysOf(alice) } }, failures: {} });
+    expect(q.body).toEqual({ device_keys: { [alice.userId]: { [alice.deviceId]: deviceKeysOf(alice) } }, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} });
 
     const claimed = new Set<string>();
     for (let i = 0; i < 2; i++) {
@@ -133,7 +133,7 @@ describe('keys', () => {
     expectError(await gina.client.get(`${v3}/keys/changes?from=bogus&to=bogus`), 400, 'M_INVALID_PARAM');
     expectError(await new TestClient(runtime.httpUrl).post(`${v3}/keys/query`, { device_keys: {} }), 401, 'M_MISSING_TOKEN');
     const q = await alice.client.post(`${v3}/keys/query`, { device_keys: { [gina.userId]: [], '@nobody:localhost': [] } });
-    expect(q.body).toEqual({ device_keys: { [gina.userId]: {}, '@nobody:localhost': {} }, failures: {} });
+    expect(q.body).toEqual({ device_keys: { [gina.userId]: {}, "@nobody:localhost": {} }, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} });
     expect((await gina.client.post(`${v3}/keys/upload`, {})).body).toEqual({ one_time_key_counts: {} });
   });
 });
@@ -202,5 +202,38 @@ describe('key backup versions', () => {
     expect((await alice.client.get(`${v3}/room_keys/version/1`)).body).toMatchObject({ version: '1', auth_data: authData });
     expectError(await alice.client.get(`${v3}/room_keys/version/9`), 404, 'M_NOT_FOUND');
     expectError(await alice.client.post(`${v3}/room_keys/version`, { algorithm: 'x' }), 400, 'M_MISSING_PARAM');
+  });
+});
+
+describe('cross-signing keys', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  beforeAll(async () => {
+    runtime = await startTestRuntime('cross-signing');
+    const anonymous = new TestClient(runtime.httpUrl);
+    [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+  });
+  afterAll(() => runtime?.stop());
+
+  it('needs the password stage, then shows master and self-signing keys to all and user-signing keys to the owner', async () => {
+    const key = (usage: string) => ({ user_id: alice.userId, usage: [usage], keys: { [`ed25519:${usage}`]: `${usage}-pub` } });
+    const body = { master_key: key('master'), self_signing_key: key('self_signing'), user_signing_key: key('user_signing') };
+    // The spec's YAML lists no 401 for this endpoint although it requires user-interactive auth: unchecked.
+    const first = await alice.client.post<{ session: string; flows: { stages: string[] }[] }>(`${v3}/keys/device_signing/upload`, body, { unchecked: true });
+    expect(first.status).toBe(401);
+    expect(first.body.flows).toEqual([{ stages: ['m.login.password'] }]);
+    const wrong = await alice.client.post(`${v3}/keys/device_signing/upload`, { ...body, auth: { type: 'm.login.password', session: first.body.session, identifier: { type: 'm.id.user', user: alice.userId }, password: 'nope' } }, { unchecked: true });
+    expect(wrong.status).toBe(401);
+    expect((await bob.client.post(`${v3}/keys/query`, { device_keys: { [alice.userId]: [] } })).body).toMatchObject({ master_keys: {} });
+    const done = await alice.client.post(`${v3}/keys/device_signing/upload`, {
+      ...body,
+      auth: { type: 'm.login.password', session: first.body.session, identifier: { type: 'm.id.user', user: alice.userId }, password: 'correct horse battery staple' },
+    });
+    expect(done.status).toBe(200);
+    const seenByBob = await bob.client.post(`${v3}/keys/query`, { device_keys: { [alice.userId]: [] } });
+    expect(seenByBob.body).toMatchObject({ master_keys: { [alice.userId]: key('master') }, self_signing_keys: { [alice.userId]: key('self_signing') }, user_signing_keys: {} });
+    const seenByAlice = await alice.client.post(`${v3}/keys/query`, { device_keys: { [alice.userId]: [] } });
+    expect(seenByAlice.body).toMatchObject({ user_signing_keys: { [alice.userId]: key('user_signing') } });
   });
 });

@@ -14,6 +14,7 @@ import { deviceKeyOwner, type KeysCommand, type KeysCommandOf } from './commands
 import { countByAlgorithm, oneTimeKeyIds } from './counts.ts';
 import { planToDevice, planToDeviceAck } from './to-device.ts';
 import { planCreateBackupVersion } from './backup.ts';
+import { planCrossSigning } from './cross-signing.ts';
 
 /** One record commits in one transaction (≤ 99 items): this many one-time keys per upload at most. */
 export const MAX_ONE_TIME_KEYS_PER_UPLOAD = 80;
@@ -89,6 +90,8 @@ export async function planKeysCommand(command: KeysCommand, at: RecordPosition):
       const { ops, version } = await planCreateBackupVersion(command);
       return { ops, value: { version } };
     }
+    case 'keys.crossSigning':
+      return { ops: planCrossSigning(command, at), value: {} };
     case 'keys.toDeviceAck':
       return { ops: await planToDeviceAck(command), value: {} };
     case 'keys.upload':

@@ -30,6 +30,8 @@ export const keysCommand = z.discriminatedUnion('kind', [
   }),
   /** POST /room_keys/version: a new backup version, which becomes the current one. */
   z.object({ kind: z.literal('keys.backupVersion'), userId: z.string().min(1), algorithm: z.string().min(1), authData: jsonObject }),
+  /** POST /keys/device_signing/upload (after the password stage). */
+  z.object({ kind: z.literal('keys.crossSigning'), userId: z.string().min(1), keys: z.record(z.string(), jsonObject) }),
   /** A device synced past its inbox entries up to `upTo` (inclusive): they are deleted. */
   z.object({ kind: z.literal('keys.toDeviceAck'), userId: z.string().min(1), deviceId: z.string().min(1), upTo: z.string().min(1) }),
 ]);
