@@ -6,19 +6,35 @@ import { relationPStates } from './relations/pstates.ts';
 import { accountPStates, connectionPStates, crossSigningPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
-import { keysRoutes } from './routes/keys.ts';
-import { ephemeralRoutes } from './routes/ephemeral.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
+import { ephemeralRoutes } from './routes/ephemeral.ts';
+import { keysRoutes } from './routes/keys.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { relationsRoutes } from './routes/relations.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
+import { searchRoutes } from './routes/search.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 
-const parts = composeFragments([discoveryRoutes, accountsRoutes, roomsRoutes, roomReadsRoutes, directoryRoutes, userDataRoutes, syncRoutes, webSocketRoutes, ephemeralRoutes, userDirectoryRoutes, relationsRoutes, mediaRoutes, keysRoutes]);
+const parts = composeFragments([
+  discoveryRoutes,
+  accountsRoutes,
+  roomsRoutes,
+  roomReadsRoutes,
+  directoryRoutes,
+  userDataRoutes,
+  syncRoutes,
+  webSocketRoutes,
+  ephemeralRoutes,
+  userDirectoryRoutes,
+  relationsRoutes,
+  searchRoutes,
+  keysRoutes,
+  mediaRoutes,
+]);
 
 export const axon = defineModule({
   name: 'axon',
