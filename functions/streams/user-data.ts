@@ -2,7 +2,6 @@
 // users depot, in order per user, each exactly once. It shares the depot with the accounts topology
 // (functions/streams/users.ts); each takes only the records of its own kinds and answers only their
 // appenders, so neither records an outcome for the other's commands.
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
 import { afterUserDataRecord } from '../../lib/matrix/sync/topology-hooks.ts';
 import { applyUserDataCommand } from '../../lib/matrix/user-data/apply.ts';
@@ -10,9 +9,10 @@ import { isUserDataCommandKind, userDataCommand, type UserDataCommand } from '..
 
 export const USER_DATA_TOPOLOGY = 'userData';
 
-const applyUserDataCommands = streamTopology<UserDataCommand, Record<string, unknown>>({
+export const handler = streamTopology<UserDataCommand, Record<string, unknown>>({
   name: USER_DATA_TOPOLOGY,
   payload: userDataCommand,
+  accepts: isUserDataCommandKind,
   handle: async (record) => {
     const result = await applyUserDataCommand(record, USER_DATA_TOPOLOGY);
     // Sync: which account data changed where, the shard's watermark, the user's wake-up (lib/matrix/sync).
@@ -20,15 +20,3 @@ const applyUserDataCommands = streamTopology<UserDataCommand, Record<string, unk
     return result;
   },
 });
-
-function kindOf(source: KinesisStreamRecord): string | undefined {
-  try {
-    const envelope = JSON.parse(Buffer.from(source.kinesis.data, 'base64').toString('utf8')) as { kind?: unknown };
-    return typeof envelope.kind === 'string' ? envelope.kind : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export const handler = (event: KinesisStreamEvent, context: Context) =>
-  applyUserDataCommands({ Records: event.Records.filter((r) => isUserDataCommandKind(kindOf(r))) }, context);

@@ -3,7 +3,6 @@
 // Profile changes and deactivations then reach the user's rooms as commands on the rooms depot.
 // Only records whose kind is an account command are its own: other topologies may read the same
 // depot for their commands, and each answers only the appenders of its own kinds.
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { prepare } from '../../lib/core/pstate/index.ts';
 import { applyOnce } from '../../lib/core/topology/apply-once.ts';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
@@ -14,9 +13,10 @@ import { refusingWith } from '../../lib/matrix/commands.ts';
 
 export const USERS_TOPOLOGY = 'users';
 
-const applyAccountCommands = streamTopology<AccountCommand, Record<string, unknown>>({
+export const handler = streamTopology<AccountCommand, Record<string, unknown>>({
   name: USERS_TOPOLOGY,
   payload: accountCommand,
+  accepts: isAccountCommandKind,
   handle: async (record) => {
     const value = await applyOnce(record, USERS_TOPOLOGY, async () => {
       const plan = await refusingWith(() => planAccountCommand(record.payload));
@@ -27,15 +27,3 @@ const applyAccountCommands = streamTopology<AccountCommand, Record<string, unkno
     return value;
   },
 });
-
-function kindOf(source: KinesisStreamRecord): string | undefined {
-  try {
-    const envelope = JSON.parse(Buffer.from(source.kinesis.data, 'base64').toString('utf8')) as { kind?: unknown };
-    return typeof envelope.kind === 'string' ? envelope.kind : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export const handler = (event: KinesisStreamEvent, context: Context) =>
-  applyAccountCommands({ Records: event.Records.filter((r) => isAccountCommandKind(kindOf(r))) }, context);

@@ -36,6 +36,16 @@ export function shardIdOf(record: KinesisStreamRecord): string {
   return i > 0 ? record.eventID.slice(0, i) : record.eventID;
 }
 
+/** The envelope kind of a record, without decoding its payload (undefined when unreadable). */
+export function envelopeKind(source: KinesisStreamRecord): string | undefined {
+  try {
+    const envelope = JSON.parse(Buffer.from(source.kinesis.data, 'base64').toString('utf8')) as { kind?: unknown };
+    return typeof envelope.kind === 'string' ? envelope.kind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Decode one Kinesis record. A record that is not a valid envelope, or whose payload the parser
  * refuses, is returned as a rejection (with its request id when one can be read) so that the

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { recordAckOutcome, type AckError } from '../ack.ts';
-import { decodeRecord, type DepotRecord, type PayloadParser } from './records.ts';
+import { decodeRecord, envelopeKind, type DepotRecord, type PayloadParser } from './records.ts';
 
 /**
  * Thrown by a handler to reject a record: a domain outcome (forbidden, unknown room, ...), recorded
@@ -51,6 +51,11 @@ export interface StreamTopologyOptions<TIn, TOut> {
   handle: StreamHandle<TIn, TOut>;
   /** Validates/parses each payload; a refused payload is a recorded rejection. */
   payload?: PayloadParser<TIn>;
+  /**
+   * For topologies that share a depot: the record kinds this one takes. Other records are left
+   * alone (no outcome recorded), so each topology answers only the appenders of its own kinds.
+   */
+  accepts?: (kind: string | undefined) => boolean;
 }
 
 export type KinesisTopologyHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
@@ -62,6 +67,7 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
   const base = async (event: KinesisStreamEvent, lambda: Context): Promise<KinesisStreamBatchResponse> => {
     const context: TopologyContext = { topology: name, lambda };
     for (const source of event.Records) {
+      if (options.accepts && !options.accepts(envelopeKind(source))) continue;
       const decoded = decodeRecord<TIn>(source, options.payload);
       try {
         if (!decoded.ok) {
