@@ -95,12 +95,12 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
 }
 
 /**
- * Register a long-polling user as online in every room they have joined. `onlineUntil` is set
- * FIRST, then the memberships are read: a join committed before that read is registered here, and
- * one committed after it finds the user online in wakeAfterRoomCommit, so no joined room is missed.
+ * Register a user as online until `until` in every room they have joined (long-polls and
+ * WebSocket connections alike). `onlineUntil` is set FIRST, then the memberships are read: a join
+ * committed before that read is registered here, and one committed after it finds the user online
+ * in wakeAfterRoomCommit, so no joined room is missed.
  */
-export async function goOnline(userId: string, now = Date.now()): Promise<void> {
-  const until = now + ONLINE_TTL_MS;
+export async function registerOnline(userId: string, until: number): Promise<void> {
   await extend(syncWake.key(userId).field('onlineUntil').set(until, { ifBelow: until }));
   const joined: string[] = [];
   let cursor: string | undefined;
@@ -110,6 +110,11 @@ export async function goOnline(userId: string, now = Date.now()): Promise<void> 
     cursor = page.cursor;
   } while (cursor);
   await inParallel(joined, (roomId) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
+}
+
+/** Register a long-polling user as online for ONLINE_TTL_MS. */
+export function goOnline(userId: string, now = Date.now()): Promise<void> {
+  return registerOnline(userId, now + ONLINE_TTL_MS);
 }
 
 /** Whether a long-poll should renew the user's registration now. */
