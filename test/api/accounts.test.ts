@@ -1,13 +1,13 @@
 // Registration, login, logout, whoami, password change and deactivation through the HTTP API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthType, createClient, InteractiveAuth, type RegisterResponse } from 'matrix-js-sdk';
-import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { verifyPassword } from '../../lib/matrix/passwords.ts';
 import { devices, users } from '../../lib/matrix/pstates.ts';
 import { loginUser, registerUser, uniqueLocalpart, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError, type MatrixResponse } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { quietSdk } from '../support/sdk.ts';
 
 const v3 = '/_matrix/client/v3';
 const PASSWORD = 'correct horse battery staple';
@@ -310,7 +310,7 @@ describe('accounts', () => {
 
   describe('through matrix-js-sdk, as Element drives it', () => {
     beforeAll(() => {
-      (sdkLogger as unknown as { setLevel(level: string): void }).setLevel('silent');
+      quietSdk('silent');
     });
 
     it('registers with InteractiveAuth (dummy stage), logs in, deletes a device with the password stage, logs out', async () => {

@@ -2,23 +2,13 @@
 // read receipts (Room.receipt) and presence (User.presence) through their own /sync loops.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SyncState, UserEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
-import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { registerUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { quietSdk, waitFor } from '../support/sdk.ts';
 
-function waitFor<T>(register: (done: (value: T) => void) => void, what: string, timeoutMs = 30_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    register((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
-(sdkLogger as unknown as { setLevel(level: string): void }).setLevel('warn');
+quietSdk();
 
 describe('matrix-js-sdk sees typing, receipts and presence', () => {
   let runtime: LocalRuntime;

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, SyncState, type MatrixClient } from 'matrix-js-sdk';
-import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import { axon } from '../../lib/matrix/module.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
+import { quietSdk } from '../support/sdk.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -30,7 +30,7 @@ interface SyncBody {
   rooms?: { join?: Record<string, { timeline: { events: ClientEvent[] } }> };
 }
 
-(sdkLogger as unknown as { setLevel(level: string): void }).setLevel('warn');
+quietSdk();
 
 function start(dataDir: string): Promise<LocalRuntime> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

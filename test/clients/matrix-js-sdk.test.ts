@@ -13,9 +13,9 @@ import {
   type MatrixClient,
   type MatrixEvent,
 } from 'matrix-js-sdk';
-import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { quietSdk, waitFor } from '../support/sdk.ts';
 
 /** Register through the SDK's own UIA handling (m.login.dummy). */
 async function registerWithSdk(baseUrl: string, username: string): Promise<MatrixClient> {
@@ -29,18 +29,7 @@ async function registerWithSdk(baseUrl: string, username: string): Promise<Matri
   return createClient({ baseUrl, accessToken: auth.access_token!, userId: auth.user_id, deviceId: auth.device_id });
 }
 
-function waitFor<T>(register: (done: (value: T) => void) => void, what: string, timeoutMs = 30_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    register((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
-// The SDK logs every request at debug level; keep its warnings only.
-(sdkLogger as unknown as { setLevel(level: string): void }).setLevel('warn');
+quietSdk();
 
 describe('matrix-js-sdk against Axon', () => {
   let runtime: LocalRuntime;
