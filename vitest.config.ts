@@ -9,6 +9,10 @@ export default defineConfig({
     setupFiles: ['test/support/setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
+    // Integration tests drive real engines, real sockets and matrix-js-sdk on a 2-core machine; a
+    // test that fails once is run once more, and vitest reports it as retried (flaky), so a flake
+    // stays visible while a real failure still fails twice. Known flake: see issue 6's note.
+    retry: 1,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
   },
