@@ -1,7 +1,7 @@
 // matrix-js-sdk clients (the library behind Element) see each other's typing (RoomMember.typing),
 // read receipts (Room.receipt) and presence (User.presence) through their own /sync loops.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SyncState, UserEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SetPresence, SyncState, UserEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { registerUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
@@ -69,9 +69,18 @@ describe('matrix-js-sdk sees typing, receipts and presence', () => {
 
   it('delivers presence with its status message', async () => {
     const seen = waitFor<void>(
-      (done) => carol.on(UserEvent.Presence, (_e, user) => user.userId === dave.getUserId() && user.presenceStatusMsg === 'in a meeting' && done()),
+      // LastPresenceTs fires for every presence event; Presence only when the state changes, so a
+      // first event with the state and a later one with the message would never fire it again.
+      (done) =>
+        carol.on(
+          UserEvent.LastPresenceTs,
+          (_e, user) => user.userId === dave.getUserId() && user.presence === 'unavailable' && user.presenceStatusMsg === 'in a meeting' && done(),
+        ),
       'carol sees dave present',
     );
+    // A /sync without set_presence marks its user online (spec: set_presence defaults to online), so
+    // dave's own sync loop would race his PUT back to online; set his loop's presence as Element does.
+    await dave.setSyncPresence(SetPresence.Unavailable);
     await dave.setPresence({ presence: 'unavailable', status_msg: 'in a meeting' });
     await seen;
     expect(carol.getUser(dave.getUserId()!)?.presence).toBe('unavailable');
