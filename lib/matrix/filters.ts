@@ -129,8 +129,11 @@ export function lazyLoadMembers(filter: RoomEventFilterDefinition | undefined): 
   return filter?.lazy_load_members === true;
 }
 
-/** Splits an `event_fields` entry on unescaped dots (`\.` is a literal dot). */
-function fieldPath(field: string): string[] {
+/**
+ * Splits a dotted path on unescaped dots (`\.` is a literal dot, `\\` a backslash): the form of
+ * filters' `event_fields` and push rules' `key`.
+ */
+export function fieldPath(field: string): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < field.length; i++) {

@@ -2,6 +2,7 @@
 // gives an event, from which sync counts `unread_notifications` (notify / highlight).
 import type { JsonValue } from './canonical-json.ts';
 import type { PushAction, PushCondition, PushRule, PushRuleset } from './push-rules.ts';
+import { fieldPath } from './filters.ts';
 
 export interface PushContext {
   userId: string;
@@ -21,26 +22,9 @@ interface PushEvent {
   content: Record<string, unknown>;
 }
 
-/** Splits a dotted key with `\.` and `\\` escapes (spec: "dot-separated path"). */
-function keyPath(key: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  for (let i = 0; i < key.length; i++) {
-    const c = key[i]!;
-    if (c === '\\' && (key[i + 1] === '.' || key[i + 1] === '\\')) {
-      current += key[++i];
-    } else if (c === '.') {
-      parts.push(current);
-      current = '';
-    } else current += c;
-  }
-  parts.push(current);
-  return parts;
-}
-
 function valueAt(event: PushEvent, key: string): unknown {
   let value: unknown = event;
-  for (const part of keyPath(key)) {
+  for (const part of fieldPath(key)) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
