@@ -9,7 +9,7 @@ import { kinesisClient } from '../core/aws-clients.ts';
 import { depotStreamName } from '../core/environment.ts';
 import type { ModuleDecl, TopologyDecl } from '../core/module.ts';
 import { onAppend } from './event-source-mapping/append-signal.ts';
-import { accountOf } from './event-source-mapping/kinesis-event.ts';
+import { accountOf } from '../core/topology/records.ts';
 import { ShardPoller } from './event-source-mapping/shard-poller.ts';
 
 export type InvokeTopology = (
@@ -143,7 +143,7 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
             topology,
             streamName: stream.name,
             streamCreatedAt: stream.createdAt,
-            source: { shardId: shard.ShardId ?? '', streamArn: stream.arn, awsRegion, invokeIdentityArn },
+            source: { shardId: shard.ShardId ?? '', streamArn: stream.arn, region: awsRegion, invokeIdentityArn },
             invoke: (event) => options.invoke(topology.function, event),
             pollIntervalMs: options.pollIntervalMs ?? 50,
             maxPollIntervalMs: Math.max(options.maxPollIntervalMs ?? 1_000, options.pollIntervalMs ?? 50),

@@ -3,7 +3,6 @@
 // responses by API Gateway's rules, CORS preflights are answered by the gateway itself.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type ModuleDecl } from '../core/module.ts';
 import { decodedPath, gatewayId } from './gateway/aws-format.ts';
@@ -11,6 +10,7 @@ import { isPreflight, preflightHeaders, responseCorsHeaders } from './gateway/co
 import { httpEvent } from './gateway/http-event.ts';
 import { gatewayResponse, internalServerError, jsonResponse, type GatewayResponse } from './gateway/http-response.ts';
 import { matchRoute } from './route-matching.ts';
+import { listen } from './listen.ts';
 
 export type InvokeHttp = (functionName: string, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2 | unknown>;
 
@@ -162,16 +162,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  listenAddress = `${host}:${port}`;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, address, urlHost } = await listen(server, options.port, host);
+  listenAddress = address;
   return {
     url: `http://${urlHost}:${port}`,
     port,

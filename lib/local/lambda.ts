@@ -1,9 +1,9 @@
 // Runs a declared function in this process the way Lambda would: the handler module is imported
 // once (a warm container), each invocation gets a Context and is bounded by the function's timeout.
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import type { Context, Handler } from 'aws-lambda';
+import type { Handler } from 'aws-lambda';
+import { invocationContext } from '../core/topology/records.ts';
 import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
@@ -13,24 +13,6 @@ export class FunctionTimeoutError extends Error {
     super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (${functionName})`);
     this.name = 'FunctionTimeoutError';
   }
-}
-
-function lambdaContext(functionName: string, decl: FunctionDecl, deadline: number): Context {
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-    memoryLimitInMB: String(decl.memoryMb ?? functionDefaults.memoryMb),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export type Invoke = (functionName: string, event: unknown) => Promise<unknown>;
@@ -67,7 +49,7 @@ export function createLocalInvoker(
     const handler = await load(functionName, decl);
     const timeoutMs = (decl.timeoutSeconds ?? functionDefaults.timeoutSeconds) * 1000;
     const started = Date.now();
-    const context = lambdaContext(functionName, decl, started + timeoutMs);
+    const context = invocationContext(functionName, timeoutMs, { memoryMb: decl.memoryMb ?? functionDefaults.memoryMb });
     let timer: NodeJS.Timeout | undefined;
     let failed = true;
     try {

@@ -4,13 +4,13 @@
 // the same port so functions push frames with the real ApiGatewayManagementApiClient.
 
 import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ModuleDecl } from '../core/module.ts';
 import { domainNameOf, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
 import { handleConnectionsRequest, type ManagedConnection } from './gateway/connections-api.ts';
 import { connectEvent, disconnectEvent, messageEvent, type ConnectionFacts, type WebSocketEvent } from './gateway/websocket-event.ts';
+import { listen } from './listen.ts';
 
 export type { WebSocketEvent };
 
@@ -239,16 +239,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       socket.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  listenAddress = `${host}:${port}`;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, address, urlHost } = await listen(server, options.port, host);
+  listenAddress = address;
 
   async function stop(): Promise<void> {
     stopping = true;

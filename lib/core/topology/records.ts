@@ -111,45 +111,65 @@ export function sequencePosition(sequenceNumber: string): string {
 
 export interface EventSource {
   shardId: string;
+  /** `arn:aws:kinesis:<region>:<account>:stream/<name>`. */
   streamArn: string;
+  /** Defaults to the stream ARN's region. */
   region?: string;
+  /** The role the function runs as; defaults to a local role in the stream's account. */
+  invokeIdentityArn?: string;
 }
 
-/** A Lambda Kinesis event for records read from one shard with GetRecords. */
-export function kinesisEvent(records: _Record[], source: EventSource): KinesisStreamEvent {
-  const region = source.region ?? source.streamArn.split(':')[3] ?? 'us-east-1';
-  const account = source.streamArn.split(':')[4] ?? '000000000000';
+/** `arn:aws:kinesis:<region>:<account>:stream/<name>` → account id. */
+export function accountOf(streamArn: string): string {
+  return streamArn.split(':')[4] || '000000000000';
+}
+
+/**
+ * The Lambda Kinesis event for records read from one shard with GetRecords: field for field what
+ * the event source mapping sends (checked in tests against the Powertools parser schema). Used by
+ * the local mapping, replay and tests.
+ */
+export function kinesisEvent(records: readonly _Record[], source: EventSource): KinesisStreamEvent {
+  const region = source.region ?? (source.streamArn.split(':')[3] || 'us-east-1');
+  const invokeIdentityArn = source.invokeIdentityArn ?? `arn:aws:iam::${accountOf(source.streamArn)}:role/axon-local`;
   return {
-    Records: records.map((r) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: r.PartitionKey!,
-        sequenceNumber: r.SequenceNumber!,
-        data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
-        approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${source.shardId}:${r.SequenceNumber!}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: `arn:aws:iam::${account}:role/axon-local`,
-      awsRegion: region,
-      eventSourceARN: source.streamArn,
-    })),
+    Records: records.map((r) => {
+      const sequenceNumber = r.SequenceNumber ?? '';
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.PartitionKey ?? '',
+          sequenceNumber,
+          data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${source.shardId}:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn,
+        awsRegion: region,
+        eventSourceARN: source.streamArn,
+      };
+    }),
   };
 }
 
-/** A Lambda context for invoking a handler outside Lambda (replay, tests). */
-export function invocationContext(functionName: string, timeoutMs = 15 * 60 * 1000): Context {
+/** A Lambda context for invoking a handler outside Lambda (the local invoker, replay, tests). */
+export function invocationContext(
+  functionName: string,
+  timeoutMs = 15 * 60 * 1000,
+  options: { memoryMb?: number; region?: string } = {},
+): Context {
   const deadline = Date.now() + timeoutMs;
-  const requestId = randomUUID();
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    memoryLimitInMB: String(options.memoryMb ?? 1024),
+    awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

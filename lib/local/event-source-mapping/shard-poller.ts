@@ -14,7 +14,7 @@ import type { TopologyDecl } from '../../core/module.ts';
 import { putDeadLetter } from '../dead-letters.ts';
 import { readCheckpoint, writeCheckpoint } from '../shard-checkpoints.ts';
 import { errorMessage, outcomeOfError, outcomeOfResponse, type BatchOutcome } from './batch-outcome.ts';
-import { toKinesisStreamEvent, type EventSource } from './kinesis-event.ts';
+import { kinesisEvent, type EventSource } from '../../core/topology/records.ts';
 
 export interface ShardPollerOptions {
   topology: TopologyDecl;
@@ -291,7 +291,7 @@ export class ShardPoller {
 
   private async invoke(records: KinesisRecord[]): Promise<BatchOutcome> {
     try {
-      const response = await this.options.invoke(toKinesisStreamEvent(records, this.options.source));
+      const response = await this.options.invoke(kinesisEvent(records, this.options.source));
       if (!this.options.reportBatchItemFailures) return { kind: 'success' };
       return outcomeOfResponse(response, records.map(seq));
     } catch (e) {
@@ -359,7 +359,7 @@ export class ShardPoller {
             startSequenceNumber: seq(batch.records[0]!),
             endSequenceNumber: seq(last),
             batchSize: batch.records.length,
-            records: toKinesisStreamEvent(batch.records, source).Records.map(({ kinesis }) => ({
+            records: kinesisEvent(batch.records, source).Records.map(({ kinesis }) => ({
               sequenceNumber: kinesis.sequenceNumber,
               partitionKey: kinesis.partitionKey,
               data: kinesis.data,
