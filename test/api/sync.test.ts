@@ -210,6 +210,68 @@ describe('GET /sync', () => {
     expect(older.body.chunk.map((e) => e.event_id)).toEqual(ids.slice(0, 4).reverse());
   });
 
+  it('a limited incremental sync sends the state delta between the token and the window, not the whole state', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat', name: 'before' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const start = await sync(alice.client, { filter: JSON.stringify({ room: { rooms: [roomId] } }) });
+    const setState = async (type: string, stateKey: string, content: Record<string, unknown>) => {
+      const res = await alice.client.put<{ event_id: string }>(path.room(roomId, `state/${type}/${stateKey}`), content);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.event_id;
+    };
+    // The gap: many state changes (one key twice), a join and a leave, then more messages than the limit.
+    const gap = [
+      await setState('m.room.name', '', { name: 'after' }),
+      await setState('m.room.topic', '', { topic: 'topic' }),
+      await setState('org.example.thing', 'a', { n: 1 }),
+      await setState('org.example.thing', 'b', { n: 1 }),
+    ];
+    await setState('org.example.thing', 'c', { n: 1 });
+    gap.push(await setState('org.example.thing', 'c', { n: 2 }));
+    expect((await carol.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    expect((await bob.client.post(path.room(roomId, 'leave'), {})).status).toBe(200);
+    for (let i = 0; i < 6; i++) await send(alice.client, roomId, { msgtype: 'm.text', body: `gap ${i}` });
+    const window: string[] = [];
+    for (let i = 0; i < 4; i++) window.push((await send(i % 2 ? carol.client : alice.client, roomId, { msgtype: 'm.text', body: `w${i}` })).body.event_id);
+
+    const stateOf = (room: JoinedRoom | undefined) => (room?.state.events ?? []).map((e) => `${e.type}|${e.state_key}`).sort();
+    const delta = (await sync(alice.client, { since: start.next_batch, filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 4 } } }) }))
+      .rooms?.join?.[roomId];
+    expect(delta?.timeline.limited).toBe(true);
+    expect(delta?.timeline.events.map((e) => e.event_id)).toEqual(window);
+    expect(stateOf(delta)).toEqual(
+      ['m.room.name|', 'm.room.topic|', 'org.example.thing|a', 'org.example.thing|b', 'org.example.thing|c', `m.room.member|${carol.userId}`, `m.room.member|${bob.userId}`].sort(),
+    );
+    const byKey = new Map(delta!.state.events.map((e) => [`${e.type}|${e.state_key}`, e]));
+    expect(byKey.get('m.room.name|')?.event_id).toBe(gap[0]);
+    expect(byKey.get('org.example.thing|c')?.content).toEqual({ n: 2 });
+    expect(byKey.get(`m.room.member|${bob.userId}`)?.content.membership).toBe('leave');
+
+    // Lazy-loaded members: the non-member delta and only the members of the window's senders.
+    const lazy = (
+      await sync(alice.client, {
+        since: start.next_batch,
+        filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 4 }, state: { lazy_load_members: true } } }),
+      })
+    ).rooms?.join?.[roomId];
+    expect(lazy?.timeline.limited).toBe(true);
+    expect(stateOf(lazy)).toEqual(
+      ['m.room.name|', 'm.room.topic|', 'org.example.thing|a', 'org.example.thing|b', 'org.example.thing|c', `m.room.member|${alice.userId}`, `m.room.member|${carol.userId}`].sort(),
+    );
+
+    // full_state: everything before the window, the create event included.
+    const full = (await sync(alice.client, { since: start.next_batch, full_state: true, filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 4 } } }) }))
+      .rooms?.join?.[roomId];
+    expect(stateOf(full)).toEqual(expect.arrayContaining(['m.room.create|', 'm.room.join_rules|', 'm.room.power_levels|', `m.room.member|${alice.userId}`, 'm.room.name|']));
+
+    // A limited sync with no state change in its gap sends no state.
+    const quiet = (await sync(alice.client, { filter: JSON.stringify({ room: { rooms: [roomId] } }) })).next_batch;
+    for (let i = 0; i < 6; i++) await send(alice.client, roomId, { msgtype: 'm.text', body: `more ${i}` });
+    const none = (await sync(alice.client, { since: quiet, filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 2 } } }) })).rooms?.join?.[roomId];
+    expect(none?.timeline.limited).toBe(true);
+    expect(none?.state.events).toEqual([]);
+  });
+
   it('filters: an uploaded filter id, event types and senders, lazy-loaded members', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

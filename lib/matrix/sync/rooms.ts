@@ -10,6 +10,7 @@ import { positionToken } from '../tokens.ts';
 import type { AccountDataEvent } from './account-data.ts';
 import type { Membership } from './cut.ts';
 import { roomEventPredicate } from './filter.ts';
+import { stateChangedSince } from './state-delta.ts';
 import { readMembersBefore, readStateBefore, readStateEvents } from './state.ts';
 import { readTimelineWindow, type TimelineWindow } from './timeline.ts';
 
@@ -76,16 +77,32 @@ function window(m: Membership, lo: string, hi: string, viewer: Viewer, maxPositi
   });
 }
 
-/** The state section: full state before the window, or only the lazy-loaded members it needs. */
-async function stateSection(m: Membership, win: TimelineWindow, full: boolean, viewer: Viewer): Promise<RoomEvent[]> {
+/**
+ * The state section. Full (initial sync, new join, full_state): the state before the window.
+ * Limited incremental: the delta, i.e. what changed between the token and the window
+ * (state-delta.ts); with lazy-loaded members, the members of the window's senders besides.
+ * Otherwise nothing, or with lazy loading the members the window needs.
+ */
+async function stateSection(m: Membership, win: TimelineWindow, mode: { full: boolean; lo: string }, viewer: Viewer): Promise<RoomEvent[]> {
   const lazy = lazyLoadMembers(viewer.filter.room?.state);
   const members = lazy ? lazyLoadedMemberIds(win.events, viewer.userId) : undefined;
   const accept = roomEventPredicate(viewer.filter, 'state');
-  const events = full || win.limited
-    ? await readStateBefore(m.roomId, win.startPosition, members)
-    : members
-      ? await readMembersBefore(m.roomId, win.startPosition, members)
-      : [];
+  let events: RoomEvent[];
+  if (mode.full) {
+    events = await readStateBefore(m.roomId, win.startPosition, members);
+  } else if (win.limited) {
+    const before = await readStateBefore(m.roomId, win.startPosition, members);
+    const changed = await stateChangedSince(m.roomId, before, mode.lo);
+    if (members) {
+      // The window's senders need their member events whether or not they changed in the gap.
+      const senders = new Set(win.events.map((e) => e.sender));
+      const ids = new Set(changed.map((e) => e.event_id));
+      changed.push(...before.filter((e) => e.type === 'm.room.member' && senders.has(e.state_key ?? '') && !ids.has(e.event_id)));
+    }
+    events = changed;
+  } else {
+    events = members ? await readMembersBefore(m.roomId, win.startPosition, members) : [];
+  }
   return events.filter(accept).sort((a, b) => a.depth - b.depth);
 }
 
@@ -119,7 +136,7 @@ export async function joinedRoom(
   const win = changed ? await window(m, lo, window_.hi, viewer) : undefined;
   if (!fresh && !fullState && !win?.events.length && !win?.limited && !options.accountData.length) return undefined;
   const timelineWin = win ?? { events: [], limited: false, topPosition: 0, startPosition: 0 };
-  const state = win ? await stateSection(m, win, fresh || fullState, viewer) : [];
+  const state = win ? await stateSection(m, win, { full: fresh || fullState, lo }, viewer) : [];
   const summary = fresh || fullState
     ? await heroesSummary(m, [...state, ...timelineWin.events], viewer.userId)
     : { 'm.joined_member_count': m.joinedCount, 'm.invited_member_count': m.invitedCount };
@@ -142,7 +159,7 @@ export async function leftRoom(
   viewer: Viewer,
 ): Promise<LeftRoomSection> {
   const win = await window(m, options.fresh ? '' : window_.lo, window_.hi, viewer, m.position);
-  const state = await stateSection(m, win, true, viewer);
+  const state = await stateSection(m, win, { full: true, lo: '' }, viewer);
   return {
     timeline: timelineSection(win, viewer),
     state: { events: clientEvents(state, viewer) },
