@@ -1,15 +1,17 @@
-// End-to-end encryption keys: POST /keys/upload, /keys/query, /keys/claim, GET /keys/changes.
+// End-to-end encryption keys: POST /keys/upload, /keys/query, /keys/claim, GET /keys/changes,
+// cross-signing keys and signatures.
 // Uploads and claims go through the users depot (keys topology); queries read the PStates.
 import { z } from 'zod';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { submit } from '../../lib/matrix/commands.ts';
-import { badJson, missingParam } from '../../lib/matrix/errors.ts';
+import { badJson, missingParam, tooLarge } from '../../lib/matrix/errors.ts';
 import { changedDeviceLists } from '../../lib/matrix/keys/changes.ts';
 import type { KeysCommand } from '../../lib/matrix/keys/commands.ts';
 import { queryDeviceKeys } from '../../lib/matrix/keys/query.ts';
 import { queryCrossSigningKeys } from '../../lib/matrix/keys/cross-signing.ts';
+import { MAX_SIGNED_OBJECTS, signaturesOn } from '../../lib/matrix/keys/signatures.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
@@ -53,7 +55,9 @@ async function upload(request: HttpRequest) {
 async function query(request: HttpRequest) {
   const { userId } = await authenticate(request);
   const body = parseRequestBody(queryBody, request.body);
-  const [deviceKeys, crossSigning] = await Promise.all([queryDeviceKeys(body.device_keys), queryCrossSigningKeys(userId, Object.keys(body.device_keys))]);
+  const users = Object.keys(body.device_keys);
+  const signatures = Object.fromEntries(await Promise.all(users.map(async (u) => [u, await signaturesOn(u, userId)] as const)));
+  const [deviceKeys, crossSigning] = await Promise.all([queryDeviceKeys(body.device_keys, signatures), queryCrossSigningKeys(userId, users, signatures)]);
   return json({ device_keys: deviceKeys, ...crossSigning, failures: {} });
 }
 
@@ -103,7 +107,20 @@ async function uploadCrossSigning(request: HttpRequest) {
   return json({});
 }
 
+const signaturesBody = z.record(z.string(), z.record(z.string(), jsonObject));
+
+async function uploadSignatures(request: HttpRequest) {
+  const { userId } = await authenticate(request);
+  const signed = parseRequestBody(signaturesBody, request.body);
+  const count = Object.values(signed).reduce((n, keys) => n + Object.keys(keys).length, 0);
+  if (count > MAX_SIGNED_OBJECTS) throw tooLarge(`At most ${MAX_SIGNED_OBJECTS} signed keys per request`);
+  if (count === 0) return json({ failures: {} });
+  const command: KeysCommand = { kind: 'keys.signatures', userId, signed };
+  return json(await submit<{ failures: Record<string, unknown> }>('users', userId, command));
+}
+
 export const handler = httpFunction(axon, 'keys', {
+  uploadCrossSigningSignatures: uploadSignatures,
   uploadCrossSigningKeys: uploadCrossSigning,
   uploadKeys: upload,
   queryKeys: query,

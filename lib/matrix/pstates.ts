@@ -343,4 +343,21 @@ export const keyBackupPStates = [keyBackupVersions] as const;
 /** user id → `master` | `self_signing` | `user_signing` → the key object as uploaded. */
 export const crossSigningKeys = pstate('crossSigningKeys', map(string(), map(string(), json(jsonObject)).subindexed()));
 
-export const crossSigningPStates = [crossSigningKeys] as const;
+/**
+ * target user id → `<target key id>\u0000<signer user id>\u0000<signer key id>` → a signature
+ * uploaded with POST /keys/signatures/upload (key id: a device id or a master public key).
+ * `signedKey` is the target's ed25519 public key it signed: /keys/query merges it only while the
+ * target still has that key.
+ */
+export const crossSigningSignatures = pstate(
+  'crossSigningSignatures',
+  map(string(), map(string(), record({ signature: string(), signedKey: string() })).subindexed()),
+);
+
+/**
+ * signer user id → target user id → `<shard id>/<sequencePosition>` of the keys record where the
+ * signer last signed the target's master key: the target's device list is "changed" for the signer.
+ */
+export const signatureChanges = pstate('signatureChanges', map(string(), map(string(), string()).subindexed()));
+
+export const crossSigningPStates = [crossSigningKeys, crossSigningSignatures, signatureChanges] as const;

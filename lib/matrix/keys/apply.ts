@@ -15,6 +15,7 @@ import { countByAlgorithm, oneTimeKeyIds } from './counts.ts';
 import { planToDevice, planToDeviceAck } from './to-device.ts';
 import { planCreateBackupVersion } from './backup.ts';
 import { planCrossSigning } from './cross-signing.ts';
+import { planSignatures } from './signatures.ts';
 
 /** One record commits in one transaction (≤ 99 items): this many one-time keys per upload at most. */
 export const MAX_ONE_TIME_KEYS_PER_UPLOAD = 80;
@@ -25,6 +26,9 @@ interface KeysPlan {
 }
 
 type RecordPosition = Pick<DepotRecord, 'shardId' | 'sequenceNumber'>;
+
+/** Where a record changed a device list: `<shard id>/<sequencePosition>` (deviceListChanges). */
+export const changePosition = (at: RecordPosition): string => `${at.shardId}/${sequencePosition(at.sequenceNumber)}`;
 
 function splitKeyId(id: string): { algorithm: string; keyId: string } {
   const colon = id.indexOf(':');
@@ -39,7 +43,7 @@ async function upload(c: KeysCommandOf<'keys.upload'>, at: RecordPosition): Prom
     const current = await deviceKeys.key(c.userId).key(c.deviceId).get({ consistent: true });
     if (current === undefined || canonicalJson(current) !== canonicalJson(c.deviceKeys)) {
       ops.push(deviceKeys.key(c.userId).key(c.deviceId).set(c.deviceKeys));
-      ops.push(deviceListChanges.key(c.userId).set(`${at.shardId}/${sequencePosition(at.sequenceNumber)}`));
+      ops.push(deviceListChanges.key(c.userId).set(changePosition(at)));
     }
   }
   const ids = new Set(await oneTimeKeyIds(c.userId, c.deviceId, true));
@@ -92,6 +96,10 @@ export async function planKeysCommand(command: KeysCommand, at: RecordPosition):
     }
     case 'keys.crossSigning':
       return { ops: planCrossSigning(command, at), value: {} };
+    case 'keys.signatures': {
+      const { ops, failures } = await planSignatures(command, changePosition(at));
+      return { ops, value: { failures } };
+    }
     case 'keys.toDeviceAck':
       return { ops: await planToDeviceAck(command), value: {} };
     case 'keys.upload':

@@ -11,7 +11,7 @@ export const keysRoutes = {
     keys: {
       entry: 'functions/http/keys.ts',
       description: 'Device keys: upload, query, claim, changes',
-      access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers', 'crossSigningKeys', 'users'], appends: ['users'] },
+      access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', 'users'], appends: ['users'] },
     },
     toDevice: {
       entry: 'functions/http/to-device.ts',
@@ -27,8 +27,8 @@ export const keysRoutes = {
       entry: 'functions/streams/keys.ts',
       description: 'Applies key uploads and one-time key claims from the users depot',
       access: {
-        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions'],
-        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys'],
+        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
+        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
       },
     },
   },
@@ -37,6 +37,7 @@ export const keysRoutes = {
     { method: 'POST', path: `${v3}/keys/query`, function: 'keys', operation: 'queryKeys' },
     { method: 'POST', path: `${v3}/keys/claim`, function: 'keys', operation: 'claimKeys' },
     { method: 'POST', path: `${v3}/keys/device_signing/upload`, function: 'keys', operation: 'uploadCrossSigningKeys' },
+    { method: 'POST', path: `${v3}/keys/signatures/upload`, function: 'keys', operation: 'uploadCrossSigningSignatures' },
     { method: 'GET', path: `${v3}/keys/changes`, function: 'keys', operation: 'getKeysChanges' },
     { method: 'POST', path: `${v3}/room_keys/version`, function: 'keyBackup', operation: 'postRoomKeysVersion' },
     { method: 'GET', path: `${v3}/room_keys/version`, function: 'keyBackup', operation: 'getRoomKeysVersionCurrent' },

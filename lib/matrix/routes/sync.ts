@@ -1,4 +1,5 @@
 import type { ModuleFragment } from '../../core/module.ts';
+import { syncNotificationAccess } from './notifications.ts';
 
 /** What the rooms topology touches for sync (watermarks, wake-ups): add to its access. */
 export const roomsTopologySyncAccess = {
@@ -42,7 +43,10 @@ export const syncRoutes = {
           'oneTimeKeys',
           'fallbackKeys',
           'deviceListChanges',
+          'signatureChanges',
           'toDeviceInbox',
+          // unread_notifications (lib/matrix/notifications/sync.ts)
+          ...syncNotificationAccess.reads,
         ],
         writes: ['syncWake', 'roomOnlineMembers'],
         // set_presence (lib/matrix/ephemeral/submit.ts refreshPresence); to-device acknowledgements (lib/matrix/keys/sync.ts)
