@@ -3,13 +3,14 @@
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
 import { relationPStates } from './relations/pstates.ts';
-import { accountPStates, connectionPStates, crossSigningPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
+import { accountPStates, connectionPStates, crossSigningPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, notificationPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { ephemeralRoutes } from './routes/ephemeral.ts';
 import { keysRoutes } from './routes/keys.ts';
 import { mediaRoutes } from './routes/media.ts';
+import { notificationsRoutes } from './routes/notifications.ts';
 import { relationsRoutes } from './routes/relations.ts';
 import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
@@ -36,6 +37,7 @@ const parts = composeFragments([
   keysRoutes,
   mediaRoutes,
   threepidsRoutes,
+  notificationsRoutes,
 ]);
 
 export const axon = defineModule({
@@ -46,7 +48,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

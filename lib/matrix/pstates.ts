@@ -361,3 +361,19 @@ export const crossSigningSignatures = pstate(
 export const signatureChanges = pstate('signatureChanges', map(string(), map(string(), string()).subindexed()));
 
 export const crossSigningPStates = [crossSigningKeys, crossSigningSignatures, signatureChanges] as const;
+
+// --- Notification counts and pushers (lib/matrix/notifications) ---
+
+/**
+ * `<user id>\u0000<room id>` → the user's unread notification counts in the room. `position` is
+ * the newest room position the counts account for (an event counted, or the read receipt): the
+ * rooms topology counts an event only above it, which makes a redelivered record count nothing
+ * twice; `readPosition` is the newest read receipt folded in. One item per (user, room), each
+ * its own partition: an increment is one UpdateItem with no read.
+ */
+export const notificationCounts = pstate(
+  'notificationCounts',
+  map(string(), record({ notifications: number(), highlights: number(), position: number(), readPosition: number() })),
+);
+
+export const notificationPStates = [notificationCounts] as const;

@@ -11,7 +11,8 @@ import { sequencePosition, type DepotRecord } from '../../core/topology/records.
 import { presence, roomEphemeral, roomReceipts, syncWatermarks } from '../pstates.ts';
 import type { EphemeralCommand, EphemeralCommandOf } from './commands.ts';
 import { applyPresenceUpdates, presenceView, type StoredPresence } from './presence.ts';
-import { receiptKey, type StoredReceipt } from './receipts.ts';
+import { parseReceiptKey, receiptKey, type StoredReceipt } from './receipts.ts';
+import { receiptCountOps } from '../notifications/receipts.ts';
 import { applyTypingUpdates, sameUsers, typingUsers, type TypingUpdate } from './typing.ts';
 
 /** The `syncWatermarks` keys of the ephemeral streams (beside the sync area's `rooms`, `userData`). */
@@ -101,6 +102,15 @@ export async function planEphemeralBatch(records: readonly DepotRecord<Ephemeral
     if (list) list.push([key, receipt]);
     else changes.receipts.set(roomId, [[key, receipt]]);
   });
+
+  // Read receipts clear the reader's notification counts (lib/matrix/notifications/receipts.ts).
+  const folded = [...changes.receipts].flatMap(([roomId, list]) =>
+    list.map(([key, r]) => {
+      const { userId, threadId } = parseReceiptKey(key);
+      return { roomId, userId, threadId, position: r.position };
+    }),
+  );
+  ops.push(...(await receiptCountOps(folded)));
 
   roomIds.forEach((roomId, i) => {
     const stored = rooms[i] as { typing: Record<string, number>; typingSeq: string; receiptsSeq: string } | undefined;

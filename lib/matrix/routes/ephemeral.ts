@@ -1,6 +1,7 @@
 // Typing, presence, receipts and read markers, and the microbatch topology that aggregates them
 // from the ephemeral depot (ARCHITECTURE §4, §7).
 import type { ModuleFragment } from '../../core/module.ts';
+import { ephemeralTopologyNotificationAccess } from './notifications.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -19,8 +20,8 @@ export const ephemeralRoutes = {
       entry: 'functions/batch/ephemeral.ts',
       description: 'Folds typing, receipt and presence batches into room, receipt and user items; pushes once per connection per batch',
       access: {
-        reads: ['roomEphemeral', 'roomReceipts', 'presence', 'memberRooms', 'roomOnlineMembers', 'connections'],
-        writes: ['roomEphemeral', 'roomReceipts', 'presence', 'syncWatermarks', 'syncWake', 'connections', 'connectionOwners'],
+        reads: ['roomEphemeral', 'roomReceipts', 'presence', 'memberRooms', 'roomOnlineMembers', 'connections', ...ephemeralTopologyNotificationAccess.reads],
+        writes: ['roomEphemeral', 'roomReceipts', 'presence', 'syncWatermarks', 'syncWake', 'connections', 'connectionOwners', ...ephemeralTopologyNotificationAccess.writes],
         pushes: true,
       },
     },

@@ -2,6 +2,7 @@ import type { ModuleFragment } from '../../core/module.ts';
 import { relationIndexPStates } from './relations.ts';
 import { roomsTopologySyncAccess } from './sync.ts';
 import { roomsTopologyPushAccess } from './websocket.ts';
+import { roomsTopologyNotificationAccess } from './notifications.ts';
 
 const v3 = '/_matrix/client/v3';
 const roomPStates = ['roomAliases', 'roomLocalAliases', 'roomInfo', 'roomState', 'roomMembers', 'memberRooms', 'roomTimeline', 'eventLocations', 'membershipHistory', 'transactionIds', 'publicRooms'];
@@ -27,8 +28,8 @@ export const roomsRoutes = {
       entry: 'functions/streams/rooms.ts',
       description: 'Rooms topology: authorizes and materialises room events, exactly once, in order per room',
       access: {
-        reads: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads],
-        writes: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes],
+        reads: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads, ...roomsTopologyNotificationAccess.reads],
+        writes: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes, ...roomsTopologyNotificationAccess.writes],
         pushes: true,
       },
       timeoutSeconds: 60,

@@ -4,6 +4,7 @@
 import { includesRoom, matchesEventFilter, type FilterDefinition } from '../filters.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
+import { fillUnreadNotifications } from '../notifications/sync.ts';
 import { keysForSync, type KeysSyncSection } from '../keys/sync.ts';
 import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
 import { joinedSince, readRoomsCut } from './cut.ts';
@@ -121,6 +122,9 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
     ephemeral.presence.filter((e) => matchesEventFilter(filter.presence, { type: e.type, sender: e.sender })),
     filter.presence?.limit,
   ) as unknown as JsonObject[];
+
+  // Unread notification counts of the joined rooms in the response (lib/matrix/notifications).
+  await fillUnreadNotifications(userId, body.rooms.join);
 
   // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
   const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice);

@@ -1,0 +1,191 @@
+// Unread notification counts through the real runtime: the rooms topology evaluates each joined
+// member's push rules on each event and counts the notifying ones; read receipts (folded by the
+// ephemeral topology) clear them; /sync shows them as rooms.join.<id>.unread_notifications. A
+// redelivered rooms record counts nothing twice.
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kinesisClient } from '../../lib/core/aws-clients.ts';
+import { depotStreamName } from '../../lib/core/environment.ts';
+import { commit } from '../../lib/core/pstate/index.ts';
+import { invocationContext, kinesisEvent, sequencePosition } from '../../lib/core/topology/records.ts';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { countsPath } from '../../lib/matrix/notifications/counts.ts';
+import { eventLocations, roomTimeline } from '../../lib/matrix/pstates.ts';
+import { handler as roomsTopology } from '../../functions/streams/rooms.ts';
+import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { TestClient } from '../support/matrix-client.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+import { createRoom, send } from './rooms-support.ts';
+
+const v3 = '/_matrix/client/v3';
+const u = encodeURIComponent;
+
+interface Unread {
+  notification_count: number;
+  highlight_count: number;
+}
+interface SyncResponse {
+  next_batch: string;
+  rooms?: { join?: Record<string, { timeline: { events: { event_id: string }[] }; unread_notifications: Unread }> };
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The room's section of an initial sync with a one-event timeline. */
+async function roomView(user: RegisteredUser, roomId: string) {
+  const filter = JSON.stringify({ room: { timeline: { limit: 1 } } });
+  const res = await user.client.get<SyncResponse>(`${v3}/sync?timeout=0&filter=${u(filter)}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const room = res.body.rooms?.join?.[roomId];
+  return { last: room?.timeline.events.at(-1)?.event_id, unread: room?.unread_notifications };
+}
+
+/** The counts once the user's sync shows `eventId` (counting happens before sync can show an event). */
+async function unreadAfter(user: RegisteredUser, roomId: string, eventId: string): Promise<Unread | undefined> {
+  return (await until(() => roomView(user, roomId), (v) => v.last === eventId, `${eventId} in ${user.userId}'s sync`)).unread;
+}
+
+async function message(user: RegisteredUser, roomId: string, body: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await send(user.client, roomId, { msgtype: 'm.text', body, ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.event_id;
+}
+
+async function receipt(user: RegisteredUser, roomId: string, eventId: string, type = 'm.read', body: Record<string, unknown> = {}) {
+  const res = await user.client.post(`${v3}/rooms/${u(roomId)}/receipt/${type}/${u(eventId)}`, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+/** Every record of the rooms depot, by shard, as Kinesis holds them. */
+async function roomsRecords(): Promise<{ shardId: string; records: _Record[] }[]> {
+  const kinesis = kinesisClient();
+  const StreamName = depotStreamName('rooms');
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName }));
+  const out: { shardId: string; records: _Record[] }[] = [];
+  for (const shard of Shards) {
+    const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+    const records: _Record[] = [];
+    let iterator = ShardIterator;
+    while (iterator) {
+      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      records.push(...(page.Records ?? []));
+      if (!page.Records?.length && (page.MillisBehindLatest ?? 0) === 0) break;
+      iterator = page.NextShardIterator;
+    }
+    out.push({ shardId: shard.ShardId!, records });
+  }
+  return out;
+}
+
+/** Deliver again, to the rooms topology's handler, the record that produced `eventId`. */
+async function redeliver(eventId: string): Promise<void> {
+  const location = await eventLocations.key(eventId).get({ consistent: true });
+  const entry = await roomTimeline.key(location!.roomId!).key(location!.position! - 1).get({ consistent: true });
+  for (const { shardId, records } of await roomsRecords()) {
+    const record = records.find((r) => sequencePosition(r.SequenceNumber!) === entry!.seq);
+    if (!record) continue;
+    const streamArn = `arn:aws:kinesis:us-east-1:000000000000:stream/${depotStreamName('rooms')}`;
+    const result = await roomsTopology(kinesisEvent([record], { shardId, streamArn }), invocationContext('roomsTopology'));
+    expect(result).toEqual({ batchItemFailures: [] });
+    return;
+  }
+  throw new Error(`no rooms record for ${eventId}`);
+}
+
+describe('notification counts', () => {
+  let runtime: LocalRuntime;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let roomId: string;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime('notifications');
+    const anonymous = new TestClient(runtime.httpUrl);
+    [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+    roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(`${v3}/join/${u(roomId)}`, {})).status).toBe(200);
+  });
+  afterAll(() => runtime?.stop());
+
+  it('counts messages, highlights mentions, ignores own events and clears on a read receipt', async () => {
+    await message(alice, roomId, 'one');
+    await message(alice, roomId, 'two');
+    const third = await message(alice, roomId, 'three');
+    expect(await unreadAfter(bob, roomId, third)).toEqual({ notification_count: 3, highlight_count: 0 });
+    // Alice's own messages never count for her.
+    expect(await unreadAfter(alice, roomId, third)).toEqual({ notification_count: 0, highlight_count: 0 });
+
+    const mention = await message(alice, roomId, 'hey bob', { 'm.mentions': { user_ids: [bob.userId] } });
+    expect(await unreadAfter(bob, roomId, mention)).toEqual({ notification_count: 4, highlight_count: 1 });
+
+    const own = await message(bob, roomId, 'my own words');
+    expect(await unreadAfter(bob, roomId, own)).toEqual({ notification_count: 4, highlight_count: 1 });
+
+    // The receipt is folded before the POST answers.
+    await receipt(bob, roomId, own);
+    expect((await roomView(bob, roomId)).unread).toEqual({ notification_count: 0, highlight_count: 0 });
+  });
+
+  it('a receipt on an older event leaves the notifying events after it counted; a thread receipt clears nothing', async () => {
+    const first = await message(alice, roomId, 'first');
+    const second = await message(alice, roomId, 'second', { 'm.mentions': { user_ids: [bob.userId] } });
+    const third = await message(alice, roomId, 'third');
+    expect(await unreadAfter(bob, roomId, third)).toEqual({ notification_count: 3, highlight_count: 1 });
+
+    await receipt(bob, roomId, first);
+    expect((await roomView(bob, roomId)).unread).toEqual({ notification_count: 2, highlight_count: 1 });
+    await receipt(bob, roomId, third, 'm.read', { thread_id: '$some-thread' });
+    expect((await roomView(bob, roomId)).unread).toEqual({ notification_count: 2, highlight_count: 1 });
+    await receipt(bob, roomId, second, 'm.read.private');
+    expect((await roomView(bob, roomId)).unread).toEqual({ notification_count: 1, highlight_count: 0 });
+    // A receipt behind the one already folded changes nothing.
+    await receipt(bob, roomId, first, 'm.read.private');
+    expect((await roomView(bob, roomId)).unread).toEqual({ notification_count: 1, highlight_count: 0 });
+    await receipt(bob, roomId, third);
+    expect((await roomView(bob, roomId)).unread).toEqual({ notification_count: 0, highlight_count: 0 });
+  });
+
+  it('a room muted by a room rule or an override rule counts nothing, mentions included under the override', async () => {
+    const muted = await createRoom(alice.client, { preset: 'public_chat' });
+    const silenced = await createRoom(alice.client, { preset: 'public_chat' });
+    for (const id of [muted, silenced]) expect((await bob.client.post(`${v3}/join/${u(id)}`, {})).status).toBe(200);
+    expect((await bob.client.put(`${v3}/pushrules/global/room/${u(muted)}`, { actions: [] })).status).toBe(200);
+    const override = { actions: ['dont_notify'], conditions: [{ kind: 'event_match', key: 'room_id', pattern: silenced }] };
+    expect((await bob.client.put(`${v3}/pushrules/global/override/${u(silenced)}`, override)).status).toBe(200);
+
+    const inMuted = await message(alice, muted, 'nobody hears this');
+    expect(await unreadAfter(bob, muted, inMuted)).toEqual({ notification_count: 0, highlight_count: 0 });
+    await message(alice, silenced, 'quiet');
+    const mention = await message(alice, silenced, 'bob?', { 'm.mentions': { user_ids: [bob.userId] } });
+    expect(await unreadAfter(bob, silenced, mention)).toEqual({ notification_count: 0, highlight_count: 0 });
+    // A room rule ranks below the mention rules: a mention still highlights in the muted room.
+    const loud = await message(alice, muted, 'bob!', { 'm.mentions': { user_ids: [bob.userId] } });
+    expect(await unreadAfter(bob, muted, loud)).toEqual({ notification_count: 1, highlight_count: 1 });
+  });
+
+  it('a redelivered rooms record does not count again', async () => {
+    const room = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+    await message(alice, room, 'a');
+    const last = await message(alice, room, 'b', { 'm.mentions': { user_ids: [bob.userId] } });
+    expect(await unreadAfter(bob, room, last)).toEqual({ notification_count: 2, highlight_count: 1 });
+
+    await redeliver(last);
+    await redeliver(last);
+    expect((await roomView(bob, room)).unread).toEqual({ notification_count: 2, highlight_count: 1 });
+
+    // The redelivery does evaluate the record: with the counts gone it counts its event once.
+    await commit([countsPath(bob.userId, room).remove()]);
+    await redeliver(last);
+    await redeliver(last);
+    expect((await roomView(bob, room)).unread).toEqual({ notification_count: 1, highlight_count: 1 });
+  });
+});
