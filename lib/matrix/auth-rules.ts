@@ -1,5 +1,5 @@
 // The authorization rules of room versions 10 and 11 for events created on this one server
-// (no federation: no signatures, no restricted-join remote checks, no third-party invites).
+// (no federation: no signatures, no third-party invites; restricted joins name a local authoriser).
 // Each rule is numbered after the spec's list so it can be checked against it.
 import type { JsonObject } from './canonical-json.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
@@ -111,9 +111,19 @@ function authorizeMembership(event: EventLike, state: RoomState, version: RoomVe
       if (event.sender !== target) return refuse('you cannot join on behalf of someone else');
       // 5.c.iii
       if (senderMembership === 'ban') return refuse('you are banned from this room');
-      // 5.c.iv invite/knock rooms (restricted rooms are treated as invite-only: no remote join authorisation here)
-      if (joinRule === 'invite' || joinRule === 'knock' || joinRule === 'restricted' || joinRule === 'knock_restricted') {
+      // 5.c.iv invite/knock rooms
+      if (joinRule === 'invite' || joinRule === 'knock') {
         return senderMembership === 'join' || senderMembership === 'invite' ? allow : refuse('you are not invited to this room');
+      }
+      // 5.c.v restricted rooms (v8+): members and invitees, or a join a joined user with invite
+      // power authorises (join_authorised_via_users_server; the one server signs it implicitly).
+      if (joinRule === 'restricted' || joinRule === 'knock_restricted') {
+        if (senderMembership === 'join' || senderMembership === 'invite') return allow;
+        const via = event.content.join_authorised_via_users_server;
+        if (typeof via !== 'string') return refuse('you are not invited to this room and no member authorised your join');
+        if (membershipOf(state, via) !== 'join') return refuse(`the authorising user ${via} is not in the room`);
+        if (userLevel(levels, via) < levels.invite) return refuse(`the authorising user ${via} cannot invite`);
+        return allow;
       }
       // 5.c.vi
       if (joinRule === 'public') return allow;

@@ -1,9 +1,13 @@
-// The membership endpoints (join, leave, invite, kick, ban, unban) as m.room.member events,
+// The membership endpoints (join, knock, leave, invite, kick, ban, unban) as m.room.member events,
 // with the endpoint-level preconditions Synapse applies on top of the auth rules.
 import type { JsonObject } from './canonical-json.ts';
 import { forbidden, MatrixError } from './errors.ts';
+import type { PowerLevels } from './power-levels.ts';
 
-export type MembershipAction = 'join' | 'leave' | 'invite' | 'kick' | 'ban' | 'unban';
+export type MembershipAction = 'join' | 'knock' | 'leave' | 'invite' | 'kick' | 'ban' | 'unban';
+
+/** The actions a user takes on their own membership (the target is the sender). */
+export const isSelfAction = (action: MembershipAction): boolean => action === 'join' || action === 'knock' || action === 'leave';
 
 export interface Profile {
   displayname?: string | null;
@@ -13,12 +17,14 @@ export interface Profile {
 export interface MembershipRequest {
   action: MembershipAction;
   sender: string;
-  /** The user the action applies to; the sender for join and leave. */
+  /** The user the action applies to; the sender for join, knock and leave. */
   target: string;
   reason?: string;
-  /** Profile copied into the event: the sender's for join, the invitee's for invite. */
+  /** Profile copied into the event: the sender's for join and knock, the invitee's for invite. */
   profile?: Profile;
   isDirect?: boolean;
+  /** Restricted rooms: the joined user with invite power who authorises a join (room v8+). */
+  authorisedVia?: string;
 }
 
 export interface MembershipEvent {
@@ -29,18 +35,19 @@ export interface MembershipEvent {
 }
 
 const membershipFor: Record<MembershipAction, string> = {
-  join: 'join', leave: 'leave', invite: 'invite', kick: 'leave', ban: 'ban', unban: 'leave',
+  join: 'join', knock: 'knock', leave: 'leave', invite: 'invite', kick: 'leave', ban: 'ban', unban: 'leave',
 };
 
 /** The membership event an endpoint call asks for (authorize it with authorizeEvent before writing). */
 export function membershipEvent(request: MembershipRequest): MembershipEvent {
-  const target = request.action === 'join' || request.action === 'leave' ? request.sender : request.target;
+  const target = isSelfAction(request.action) ? request.sender : request.target;
   const content: JsonObject = { membership: membershipFor[request.action] };
-  if (request.action === 'join' || request.action === 'invite') {
+  if (request.action === 'join' || request.action === 'knock' || request.action === 'invite') {
     if (request.profile?.displayname) content.displayname = request.profile.displayname;
     if (request.profile?.avatar_url) content.avatar_url = request.profile.avatar_url;
   }
   if (request.action === 'invite' && request.isDirect) content.is_direct = true;
+  if (request.action === 'join' && request.authorisedVia) content.join_authorised_via_users_server = request.authorisedVia;
   if (request.reason !== undefined && request.reason !== '') content.reason = request.reason;
   return { type: 'm.room.member', state_key: target, sender: request.sender, content };
 }
@@ -76,4 +83,31 @@ export function withProfile(current: JsonObject, profile: Profile): JsonObject {
     else next[key] = value;
   }
   return next;
+}
+
+/** Join rules whose `allow` list lets members of other rooms join (room v8+; knock_restricted v10+). */
+export const isRestrictedJoinRule = (joinRule: string | undefined): boolean => joinRule === 'restricted' || joinRule === 'knock_restricted';
+
+/** The rooms a restricted join rule's `allow` names (entries of type m.room_membership). */
+export function restrictedAllowRooms(joinRules: JsonObject | undefined): string[] {
+  const allow = joinRules?.allow;
+  if (!Array.isArray(allow)) return [];
+  const rooms: string[] = [];
+  for (const entry of allow) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+    if (entry.type === 'm.room_membership' && typeof entry.room_id === 'string') rooms.push(entry.room_id);
+  }
+  return rooms;
+}
+
+/**
+ * Who may authorise a restricted join, best first (as Synapse picks): users the power levels
+ * name at or above the invite level, highest first. The caller keeps the first who is joined;
+ * when users_default reaches the invite level any joined member will do.
+ */
+export function joinAuthoriserCandidates(levels: PowerLevels): string[] {
+  return Object.entries(levels.users)
+    .filter(([, level]) => level >= levels.invite)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([user]) => user);
 }

@@ -117,6 +117,47 @@ describe('leave, kick, ban, unban', () => {
   });
 });
 
+describe('knocks', () => {
+  const dan = '@dan:localhost';
+  const knocking = (joinRule = 'knock') => roomState(joinRule).set(member(dan, dan, 'knock'));
+  it('allows a knock only under knock and knock_restricted, by the user themselves, not banned/invited/joined', () => {
+    for (const rule of ['knock', 'knock_restricted']) expect(allowed(member(dan, dan, 'knock'), roomState(rule))).toBe(true);
+    for (const rule of ['public', 'invite', 'restricted']) expect(allowed(member(dan, dan, 'knock'), roomState(rule))).toBe(false);
+    expect(allowed(member(alice, dan, 'knock'), roomState('knock'))).toBe(false); // on behalf of someone else
+    expect(allowed(member(carol, carol, 'knock'), roomState('knock'))).toBe(false); // banned
+    expect(allowed(member(bob, bob, 'knock'), roomState('knock'))).toBe(false); // invited
+    expect(allowed(member(dan, dan, 'knock'), knocking())).toBe(true); // knocking again
+  });
+  it('a knocker cannot join uninvited; an invite accepts, a kick rejects, their own leave rescinds', () => {
+    expect(allowed(member(dan, dan, 'join'), knocking())).toBe(false);
+    expect(allowed(member(alice, dan, 'invite'), knocking())).toBe(true);
+    expect(allowed(member(mod, dan, 'leave'), knocking())).toBe(true);
+    expect(allowed(member(alice, dan, 'leave'), knocking())).toBe(false); // no kick power
+    expect(allowed(member(dan, dan, 'leave'), knocking())).toBe(true);
+    expect(allowed(member(dan, dan, 'leave'), roomState('knock'))).toBe(false); // nothing to rescind
+  });
+});
+
+describe('restricted joins', () => {
+  const dan = '@dan:localhost';
+  const via = (user: string) => ev(dan, 'm.room.member', { membership: 'join', join_authorised_via_users_server: user }, dan);
+  for (const rule of ['restricted', 'knock_restricted']) {
+    it(`${rule}: members and invitees join; others need a joined authoriser with invite power`, () => {
+      expect(allowed(member(bob, bob, 'join'), roomState(rule))).toBe(true); // invited
+      expect(allowed(member(alice, alice, 'join'), roomState(rule))).toBe(true); // profile change
+      expect(allowed(member(dan, dan, 'join'), roomState(rule))).toBe(false); // no authoriser
+      expect(allowed(via(alice), roomState(rule))).toBe(true); // invite level 0
+      expect(allowed(via(bob), roomState(rule))).toBe(false); // only invited
+      expect(allowed(via('@nobody:localhost'), roomState(rule))).toBe(false);
+      const state = roomState(rule);
+      state.set(ev(creator, 'm.room.power_levels', { users: { [creator]: 100, [mod]: 50 }, invite: 50 }, ''));
+      expect(allowed(via(alice), state)).toBe(false); // alice cannot invite any more
+      expect(allowed(via(mod), state)).toBe(true);
+      expect(allowed(ev(carol, 'm.room.member', { membership: 'join', join_authorised_via_users_server: mod }, carol), state)).toBe(false); // banned
+    });
+  }
+});
+
 describe('other events', () => {
   it('needs the sender joined', () => {
     expect(allowed(ev(alice, 'm.room.message', { body: 'hi' }))).toBe(true);

@@ -20,16 +20,16 @@ export interface CreateRoomCommand {
   events: PlannedEvent[];
 }
 
-/** join / leave / invite / kick / ban / unban. */
+/** join / knock / leave / invite / kick / ban / unban. */
 export interface MembershipCommand {
   kind: 'membership';
   roomId: string;
   action: MembershipAction;
   sender: string;
-  /** The user the action applies to (the sender for join and leave). */
+  /** The user the action applies to (the sender for join, knock and leave). */
   target: string;
   reason?: string;
-  /** Copied into the event: the sender's profile for join, the invitee's for invite. */
+  /** Copied into the event: the sender's profile for join and knock, the invitee's for invite. */
   profile?: Profile;
 }
 
@@ -78,7 +78,19 @@ export interface ProfileCommand {
   avatar_url?: string | null;
 }
 
-export type RoomCommand = CreateRoomCommand | MembershipCommand | ForgetCommand | SendCommand | RedactCommand | ProfileCommand;
+/**
+ * POST /rooms/{roomId}/upgrade, in the old room once the replacement exists: the tombstone, the
+ * canonical alias removed, the local aliases and the directory listing moved to the replacement,
+ * and the power levels restricted (the last two steps skipped when the upgrader lacks the power).
+ */
+export interface TombstoneCommand {
+  kind: 'tombstone';
+  roomId: string;
+  sender: string;
+  replacementRoom: string;
+}
+
+export type RoomCommand = CreateRoomCommand | MembershipCommand | ForgetCommand | SendCommand | RedactCommand | ProfileCommand | TombstoneCommand;
 
 /** What the topology answers: the new event's id (absent when nothing had to be written). */
 export interface RoomCommandResult {

@@ -1,28 +1,35 @@
-// Membership commands in the rooms topology: join / leave / invite / kick / ban / unban as
+// Membership commands in the rooms topology: join / knock / leave / invite / kick / ban / unban as
 // m.room.member events, forgetting a room, and re-sending a join event after a profile change.
 import { forbidden, MatrixError } from '../errors.ts';
-import { checkMembershipPrecondition, isRedundantMembership, membershipEvent, withProfile } from '../membership.ts';
+import { checkMembershipPrecondition, isRedundantMembership, isRestrictedJoinRule, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
 import { memberRooms } from '../pstates.ts';
-import { membershipOf } from '../room-state.ts';
+import { joinRuleOf, membershipOf } from '../room-state.ts';
 import type { ForgetCommand, MembershipCommand, ProfileCommand, RoomCommandResult } from './commands.ts';
 import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
 import type { RoomPlan } from './plan.ts';
+import { restrictedJoinAuthoriser } from './restricted-join.ts';
 
 export async function planMembership(command: MembershipCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, action } = command;
-  const target = action === 'join' || action === 'leave' ? sender : command.target;
+  const target = isSelfAction(action) ? sender : command.target;
   const room = await loadRoom(roomId, sender, [['m.room.member', target]]);
   const current = room.state.get('m.room.member', target);
   checkMembershipPrecondition(action, membershipOf(room.state, target));
   if (action === 'leave' && !['join', 'invite', 'knock'].includes(String(current?.content.membership))) {
     throw forbidden('You are not in the room');
   }
+  // A restricted room's join by someone neither joined nor invited names who authorised it.
+  const mine = membershipOf(room.state, sender);
+  const authorisedVia = action === 'join' && isRestrictedJoinRule(joinRuleOf(room.state)) && mine !== 'join' && mine !== 'invite' && mine !== 'ban'
+    ? await restrictedJoinAuthoriser(roomId, sender, room.state, room.head.version)
+    : undefined;
   const event = membershipEvent({
     action,
     sender,
     target,
     ...(command.reason !== undefined ? { reason: command.reason } : {}),
     ...(command.profile ? { profile: command.profile } : {}),
+    ...(authorisedVia ? { authorisedVia } : {}),
   });
   if (isRedundantMembership(current?.content, event.content)) return { ops: [], value: { roomId } };
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
@@ -53,7 +60,8 @@ export async function planForget(command: ForgetCommand): Promise<RoomPlan> {
   const entry = memberRooms.key(userId).key(roomId);
   const current = await entry.get({ consistent: true });
   if (!current) return { ops: [], value };
-  if (current.membership === 'join' || current.membership === 'invite') {
+  // A pending knock is a request still open: it is rescinded (left) first, as Synapse asks.
+  if (current.membership === 'join' || current.membership === 'invite' || current.membership === 'knock') {
     throw new MatrixError(400, 'M_UNKNOWN', 'You must leave the room before forgetting it');
   }
   if (current.forgotten) return { ops: [], value };

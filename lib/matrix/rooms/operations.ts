@@ -20,15 +20,15 @@ interface Authenticated {
   accessToken?: string;
 }
 
-const submitRoomCommand = (command: RoomCommand) => submit<RoomCommandResult>('rooms', command.roomId, command);
+export const submitRoomCommand = (command: RoomCommand) => submit<RoomCommandResult>('rooms', command.roomId, command);
 
-async function profileOf(userId: string): Promise<Profile | undefined> {
+export async function profileOf(userId: string): Promise<Profile | undefined> {
   const user = await users.key(userId).fields(['displayname', 'avatarUrl']);
   if (!user) return undefined;
   return { ...(user.displayname ? { displayname: user.displayname } : {}), ...(user.avatarUrl ? { avatar_url: user.avatarUrl } : {}) };
 }
 
-function requireRoomId(roomId: string): string {
+export function requireRoomId(roomId: string): string {
   if (!isValidRoomId(roomId)) throw notFound('Unknown room');
   return roomId;
 }
@@ -73,7 +73,17 @@ async function resolveRoom(roomIdOrAlias: string): Promise<string> {
 }
 
 /** POST /join/{roomIdOrAlias} and POST /rooms/{roomId}/join. */
-export async function joinRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
+export function joinRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
+  return enterRoom(request, roomIdOrAlias, 'join');
+}
+
+/** POST /knock/{roomIdOrAlias}: ask to join a room whose join rule is knock or knock_restricted. */
+export function knockRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
+  return enterRoom(request, roomIdOrAlias, 'knock');
+}
+
+/** Join or knock: the sender's own membership, with their profile. (`via`/`server_name` name other servers: one server here.) */
+async function enterRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string, action: 'join' | 'knock'): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
   await limitWrites(requester.userId);
   const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
@@ -82,7 +92,7 @@ export async function joinRoom(request: Authenticated & { body: unknown }, roomI
   await submitRoomCommand({
     kind: 'membership',
     roomId,
-    action: 'join',
+    action,
     sender: requester.userId,
     target: requester.userId,
     ...(reason !== undefined ? { reason } : {}),
@@ -118,7 +128,7 @@ export async function forgetRoom(request: Authenticated, roomId: string): Promis
 export async function actOnMember(
   request: Authenticated & { body: unknown },
   roomId: string,
-  action: Exclude<MembershipAction, 'join' | 'leave'>,
+  action: Exclude<MembershipAction, 'join' | 'knock' | 'leave'>,
 ): Promise<Record<string, never>> {
   const requester = await authenticate(request);
   await limitWrites(requester.userId);

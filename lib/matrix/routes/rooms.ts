@@ -16,7 +16,7 @@ export const roomsRoutes = {
     },
     roomMembership: {
       entry: 'functions/http/membership.ts',
-      description: 'Join, leave, forget, invite, kick, ban, unban through the rooms depot',
+      description: 'Join, knock, leave, forget, invite, kick, ban, unban through the rooms depot',
       access: { reads: ['accessTokens', 'users', 'roomAliases', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
     },
     roomEvents: {
@@ -39,6 +39,7 @@ export const roomsRoutes = {
     { method: 'POST', path: `${v3}/createRoom`, function: 'createRoom', operation: 'createRoom' },
     { method: 'POST', path: `${v3}/join/{roomIdOrAlias}`, function: 'roomMembership', operation: 'joinRoom' },
     { method: 'POST', path: `${v3}/rooms/{roomId}/join`, function: 'roomMembership', operation: 'joinRoomById' },
+    { method: 'POST', path: `${v3}/knock/{roomIdOrAlias}`, function: 'roomMembership', operation: 'knockRoom' },
     { method: 'POST', path: `${v3}/rooms/{roomId}/leave`, function: 'roomMembership', operation: 'leaveRoom' },
     { method: 'POST', path: `${v3}/rooms/{roomId}/forget`, function: 'roomMembership', operation: 'forgetRoom' },
     { method: 'POST', path: `${v3}/rooms/{roomId}/invite`, function: 'roomMembership', operation: 'inviteUser' },

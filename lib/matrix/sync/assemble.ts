@@ -26,7 +26,8 @@ export interface SyncBody extends Partial<KeysSyncSection> {
     join: Record<string, JoinedRoomSection>;
     invite: Record<string, InvitedRoomSection>;
     leave: Record<string, LeftRoomSection>;
-    knock: Record<string, never>;
+    /** Pending knocks: the same stripped state an invite shows, under knock_state. */
+    knock: Record<string, { knock_state: InvitedRoomSection['invite_state'] }>;
   };
   account_data: { events: { type: string; content: Record<string, unknown> }[] };
   presence: { events: JsonObject[] };
@@ -81,6 +82,9 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
         }
         case 'invite':
           if (membershipChanged || params.fullState) body.rooms.invite[m.roomId] = await invitedRoom(m);
+          break;
+        case 'knock':
+          if (membershipChanged || params.fullState) body.rooms.knock[m.roomId] = { knock_state: (await invitedRoom(m)).invite_state };
           break;
         case 'leave':
         case 'ban':
@@ -140,6 +144,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   const empty =
     !Object.keys(body.rooms.join).length &&
     !Object.keys(body.rooms.invite).length &&
+    !Object.keys(body.rooms.knock).length &&
     !Object.keys(body.rooms.leave).length &&
     !body.account_data.events.length &&
     !body.presence.events.length &&
