@@ -219,7 +219,7 @@ describe('GET /sync', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       return res.body.event_id;
     };
-    // The gap: many state changes (one key twice), a join and a leave, then more messages than the limit.
+    // The gap: many state changes (one key twice), a join and a leave; then the window.
     const gap = [
       await setState('m.room.name', '', { name: 'after' }),
       await setState('m.room.topic', '', { topic: 'topic' }),
@@ -230,7 +230,6 @@ describe('GET /sync', () => {
     gap.push(await setState('org.example.thing', 'c', { n: 2 }));
     expect((await carol.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
     expect((await bob.client.post(path.room(roomId, 'leave'), {})).status).toBe(200);
-    for (let i = 0; i < 6; i++) await send(alice.client, roomId, { msgtype: 'm.text', body: `gap ${i}` });
     const window: string[] = [];
     for (let i = 0; i < 4; i++) window.push((await send(i % 2 ? carol.client : alice.client, roomId, { msgtype: 'm.text', body: `w${i}` })).body.event_id);
 
@@ -266,10 +265,47 @@ describe('GET /sync', () => {
 
     // A limited sync with no state change in its gap sends no state.
     const quiet = (await sync(alice.client, { filter: JSON.stringify({ room: { rooms: [roomId] } }) })).next_batch;
-    for (let i = 0; i < 6; i++) await send(alice.client, roomId, { msgtype: 'm.text', body: `more ${i}` });
+    for (let i = 0; i < 3; i++) await send(alice.client, roomId, { msgtype: 'm.text', body: `more ${i}` });
     const none = (await sync(alice.client, { since: quiet, filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 2 } } }) })).rooms?.join?.[roomId];
     expect(none?.timeline.limited).toBe(true);
     expect(none?.state.events).toEqual([]);
+  });
+
+  it('timelines carry bundled aggregations: m.thread (count, latest reply, participation) and m.replace', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const onlyRoom = (extra: Record<string, unknown> = {}) => JSON.stringify({ room: { rooms: [roomId], ...extra } });
+    const root = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'root' })).body.event_id;
+    const reply = (await send(bob.client, roomId, { msgtype: 'm.text', body: 'reply', 'm.relates_to': { rel_type: 'm.thread', event_id: root } })).body.event_id;
+    const original = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'tpyo' })).body.event_id;
+    const edit = (
+      await send(alice.client, roomId, { msgtype: 'm.text', body: '* typo', 'm.new_content': { msgtype: 'm.text', body: 'typo' }, 'm.relates_to': { rel_type: 'm.replace', event_id: original } })
+    ).body.event_id;
+    const relationsOf = (room: JoinedRoom | undefined, id: string) => room?.timeline.events.find((e) => e.event_id === id)?.unsigned?.['m.relations'] as
+      | { 'm.thread'?: { count: number; current_user_participated: boolean; latest_event: SyncEvent }; 'm.replace'?: SyncEvent }
+      | undefined;
+
+    const initial = await sync(alice.client, { filter: onlyRoom() });
+    const room = initial.rooms?.join?.[roomId];
+    const thread = relationsOf(room, root)?.['m.thread'];
+    expect(thread?.count).toBe(1);
+    expect(thread?.latest_event.event_id).toBe(reply);
+    expect(thread?.latest_event.room_id).toBeUndefined();
+    expect(thread?.current_user_participated).toBe(true);
+    expect(relationsOf(room, original)?.['m.replace']?.event_id).toBe(edit);
+    expect(relationsOf(room, reply)).toBeUndefined();
+
+    // Participation is the viewer's: carol (joined later, shared history) did not reply.
+    expect((await carol.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const carols = (await sync(carol.client, { filter: onlyRoom() })).rooms?.join?.[roomId];
+    expect(relationsOf(carols, root)?.['m.thread']?.current_user_participated).toBe(false);
+
+    // Incremental: a new root with two replies in the same window.
+    const root2 = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'root2' })).body.event_id;
+    for (const body of ['r1', 'r2']) await send(carol.client, roomId, { msgtype: 'm.text', body, 'm.relates_to': { rel_type: 'm.thread', event_id: root2 } });
+    const delta = (await sync(alice.client, { since: initial.next_batch, filter: onlyRoom() })).rooms?.join?.[roomId];
+    expect(relationsOf(delta, root2)?.['m.thread']?.count).toBe(2);
+    expect(relationsOf(delta, root2)?.['m.thread']?.current_user_participated).toBe(true);
   });
 
   it('filters: an uploaded filter id, event types and senders, lazy-loaded members', async () => {

@@ -104,7 +104,7 @@ export interface ThreadSummary {
 }
 
 /** Whether `userId` replied in the thread (scans the root's relations, bounded). */
-async function participated(roomId: string, rootId: string, userId: string): Promise<boolean> {
+export async function participated(roomId: string, rootId: string, userId: string): Promise<boolean> {
   for await (const page of indexEntries(roomId, rootId, true)) {
     if (page.some((e) => e.relType === 'm.thread' && e.sender === userId)) return true;
   }

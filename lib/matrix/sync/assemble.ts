@@ -11,6 +11,7 @@ import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
 import { readWatermarks } from './watermark.ts';
+import { SyncTimelines } from './bundled-timelines.ts';
 
 export interface SyncParams {
   userId: string;
@@ -51,7 +52,7 @@ function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> 
 
 export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   const { userId, since, filter } = params;
-  const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter };
+  const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter, timelines: new SyncTimelines() };
   const [cut, accountWatermarks] = await Promise.all([readRoomsCut(userId), readWatermarks('userData')]);
   const accountData: AccountDataByRoom = since
     ? await changedAccountData(userId, since.accountData, accountWatermarks)
@@ -103,6 +104,9 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
       while (next < tasks.length) await tasks[next++]!();
     }),
   );
+
+  // Every timeline of the response at once, with its bundled aggregations.
+  await viewer.timelines.format(viewer);
 
   // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral), after the rooms.
   const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.shardId && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);

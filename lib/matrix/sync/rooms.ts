@@ -12,13 +12,16 @@ import type { Membership } from './cut.ts';
 import { roomEventPredicate } from './filter.ts';
 import { stateChangedSince } from './state-delta.ts';
 import { readMembersBefore, readStateBefore, readStateEvents } from './state.ts';
-import { readTimelineWindow, type TimelineWindow } from './timeline.ts';
+import { entryVisibility, readTimelineWindow, type TimelineWindow } from './timeline.ts';
+import type { SyncTimelines } from './bundled-timelines.ts';
 
 export interface Viewer {
   userId: string;
   deviceId: string;
   now: number;
   filter: FilterDefinition;
+  /** The response's timelines, formatted together once assembled (bundled aggregations). */
+  timelines: SyncTimelines;
 }
 
 export interface TimelineSection {
@@ -55,13 +58,17 @@ function clientEvents(events: readonly RoomEvent[], viewer: Viewer): Partial<Cli
   );
 }
 
-function timelineSection(window: TimelineWindow, viewer: Viewer): TimelineSection {
+/** The section of a window; its events are formatted with the whole response's (viewer.timelines). */
+function timelineSection(m: Membership, window: TimelineWindow, viewer: Viewer, upTo = Number.MAX_SAFE_INTEGER): TimelineSection {
   const first = window.events[0];
-  return {
-    events: clientEvents(window.events, viewer),
+  const section: TimelineSection = {
+    events: [],
     limited: window.limited,
     ...(first ? { prev_batch: positionToken(first.depth - 1) } : {}),
   };
+  const visible = entryVisibility(m.roomId, viewer.userId, { membership: m.membership, position: m.position });
+  viewer.timelines.add({ roomId: m.roomId, events: window.events, visible: async (entry) => entry.event.depth <= upTo && (await visible(entry)), section });
+  return section;
 }
 
 function window(m: Membership, lo: string, hi: string, viewer: Viewer, maxPosition?: number): Promise<TimelineWindow> {
@@ -141,7 +148,7 @@ export async function joinedRoom(
     ? await heroesSummary(m, [...state, ...timelineWin.events], viewer.userId)
     : { 'm.joined_member_count': m.joinedCount, 'm.invited_member_count': m.invitedCount };
   return {
-    timeline: timelineSection(timelineWin, viewer),
+    timeline: timelineSection(m, timelineWin, viewer),
     state: { events: clientEvents(state, viewer) },
     account_data: { events: options.accountData },
     ephemeral: { events: [] },
@@ -161,7 +168,7 @@ export async function leftRoom(
   const win = await window(m, options.fresh ? '' : window_.lo, window_.hi, viewer, m.position);
   const state = await stateSection(m, win, { full: true, lo: '' }, viewer);
   return {
-    timeline: timelineSection(win, viewer),
+    timeline: timelineSection(m, win, viewer, m.position),
     state: { events: clientEvents(state, viewer) },
     account_data: { events: options.accountData },
   };

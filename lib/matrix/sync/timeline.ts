@@ -33,13 +33,7 @@ const PAGE = 50;
 
 export async function readTimelineWindow(options: WindowOptions): Promise<TimelineWindow> {
   const { roomId, userId, lo, hi, limit } = options;
-  let history: MembershipChange[] | undefined;
-  const visible = async (entry: TimelineEntry): Promise<boolean> => {
-    const { membership, position } = options.membership;
-    if (membership === 'join' && entry.event.depth > position) return true;
-    history ??= await readHistory(roomId, userId);
-    return canSee({ userId, history }, entry.event, entry.visibility);
-  };
+  const visible = entryVisibility(roomId, userId, options.membership);
   const picked: RoomEvent[] = [];
   let topPosition = 0;
   let oldestSeen = Number.MAX_SAFE_INTEGER;
@@ -76,6 +70,19 @@ export async function readTimelineWindow(options: WindowOptions): Promise<Timeli
   const events = picked.slice(0, limit).reverse();
   const startPosition = events[0]?.depth ?? (limited ? oldestSeen : topPosition + 1);
   return { events, limited, topPosition, startPosition };
+}
+
+/**
+ * Whether the user may see an entry of the room: events after their current join need no read;
+ * otherwise their membership history is read once (per returned function) and canSee decides.
+ */
+export function entryVisibility(roomId: string, userId: string, current: { membership: string; position: number }): (entry: TimelineEntry) => Promise<boolean> {
+  let history: Promise<MembershipChange[]> | undefined;
+  return async (entry) => {
+    if (current.membership === 'join' && entry.event.depth > current.position) return true;
+    history ??= readHistory(roomId, userId);
+    return canSee({ userId, history: await history }, entry.event, entry.visibility);
+  };
 }
 
 async function readHistory(roomId: string, userId: string): Promise<MembershipChange[]> {
