@@ -19,6 +19,7 @@ import { syncRoutes } from './routes/sync.ts';
 import { threepidsRoutes } from './routes/threepids.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
+import { voipRoutes } from './routes/voip.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 
 const parts = composeFragments([
@@ -38,6 +39,7 @@ const parts = composeFragments([
   mediaRoutes,
   threepidsRoutes,
   notificationsRoutes,
+  voipRoutes,
 ]);
 
 export const axon = defineModule({

@@ -1,0 +1,13 @@
+// GET /voip/turnServer. Axon runs no TURN server and is configured with none: like Synapse without
+// `turn_uris`, it answers 200 with an empty object, which clients read as "no TURN; use STUN/direct".
+import { axon } from '../../lib/matrix/module.ts';
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json } from '../../lib/http/operation.ts';
+import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+
+export const handler = httpFunction(axon, 'voip', {
+  getTurnServer: async (request) => {
+    await authenticate(request);
+    return json({});
+  },
+});
