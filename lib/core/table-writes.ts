@@ -2,6 +2,7 @@
 // the document client's shape. Topologies hand lists of these to the core, which commits them
 // (atomically where needed, e.g. a microbatch's writes together with its shard checkpoint).
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TTL_ATTRIBUTE } from './table.ts';
 
 export type TableWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -17,3 +18,30 @@ export const internalPrefixes = {
   /** Local event source mapping state (checkpoints, dead letters): local runtime only. */
   localMapping: '$esm',
 } as const;
+
+/**
+ * The same writes with the table's TTL attribute set on every item they put or update, so DynamoDB
+ * deletes those items some time after `epochSeconds`. TTL deletion lags (up to days): readers still
+ * check expiry themselves.
+ */
+export function expiringAt(writes: readonly TableWrite[], epochSeconds: number): TableWrite[] {
+  return writes.map((write) => {
+    if (write.Put) return { ...write, Put: { ...write.Put, Item: { ...write.Put.Item, [TTL_ATTRIBUTE]: epochSeconds } } };
+    if (write.Update) {
+      const { UpdateExpression: expression = '', ExpressionAttributeNames: names, ExpressionAttributeValues: values } = write.Update;
+      const set = '#axonTtl = :axonTtl';
+      // An update expression names each clause once: join an existing SET clause, else open one.
+      const updated = /(^|\s)SET\s/.test(expression) ? expression.replace(/(^|\s)SET\s/, `$1SET ${set}, `) : `SET ${set} ${expression}`.trim();
+      return {
+        ...write,
+        Update: {
+          ...write.Update,
+          UpdateExpression: updated,
+          ExpressionAttributeNames: { ...names, '#axonTtl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ...values, ':axonTtl': epochSeconds },
+        },
+      };
+    }
+    return write;
+  });
+}

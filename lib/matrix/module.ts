@@ -20,7 +20,10 @@ import { threepidsRoutes } from './routes/threepids.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { voipRoutes } from './routes/voip.ts';
+import { openIdRoutes } from './routes/openid.ts';
+import { reportsRoutes } from './routes/reports.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
+import { submissionPStates } from './submissions/pstates.ts';
 
 const parts = composeFragments([
   discoveryRoutes,
@@ -40,6 +43,8 @@ const parts = composeFragments([
   threepidsRoutes,
   notificationsRoutes,
   voipRoutes,
+  openIdRoutes,
+  reportsRoutes,
 ]);
 
 export const axon = defineModule({
@@ -50,7 +55,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

@@ -1,0 +1,36 @@
+// The submissions topology's writes: each command becomes one item, committed exactly once with the
+// record's outcome (applyOnce). Nothing is read first: neither kind depends on earlier state.
+import { prepare } from '../../core/pstate/index.ts';
+import { expiringAt } from '../../core/table-writes.ts';
+import { applyOnce } from '../../core/topology/apply-once.ts';
+import type { DepotRecord } from '../../core/topology/records.ts';
+import type { SubmissionCommand } from './commands.ts';
+import { abuseReports, openIdTokens } from './pstates.ts';
+
+/** Report ids order by arrival; the request id (one per append) keeps two in one millisecond apart. */
+export function reportId(receivedTs: number, requestId: string): string {
+  return `${String(receivedTs).padStart(15, '0')}.${requestId}`;
+}
+
+export async function applySubmission(record: DepotRecord<SubmissionCommand>, topology: string): Promise<Record<string, unknown>> {
+  const c = record.payload;
+  return applyOnce<Record<string, unknown>>(record, topology, async () => {
+    if (c.kind === 'submit.openIdToken') {
+      const writes = await prepare([openIdTokens.key(c.tokenHash).set({ userId: c.userId, expiresTs: c.expiresTs })]);
+      return { writes: expiringAt(writes, Math.ceil(c.expiresTs / 1000)), value: {} };
+    }
+    const id = reportId(c.ts, record.requestId ?? `${record.shardId}:${record.sequenceNumber}`);
+    const report = {
+      reporter: c.userId,
+      reason: c.reason,
+      receivedTs: c.ts,
+      content: c.content,
+      // What a report is not about is empty: an event report names its room and event, a room
+      // report its room, a user report its user.
+      roomId: c.roomId ?? '',
+      eventId: c.eventId ?? '',
+      targetUserId: c.targetUserId ?? '',
+    };
+    return { writes: await prepare([abuseReports.key(c.subject).key(id).set(report)]), value: { reportId: id } };
+  });
+}
