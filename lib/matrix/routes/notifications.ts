@@ -17,8 +17,26 @@ export const ephemeralTopologyNotificationAccess = {
 /** What /sync reads for unread_notifications: add to its access. */
 export const syncNotificationAccess = { reads: ['notificationCounts'] } as const;
 
+const v3 = '/_matrix/client/v3';
+
 export const notificationsRoutes = {
-  functions: {},
-  routes: [],
-  topologies: [],
+  functions: {
+    pushers: {
+      entry: 'functions/http/pushers.ts',
+      description: 'GET /pushers and POST /pushers/set: pushers stored through the users depot (no gateway is called)',
+      access: { reads: ['accessTokens', 'pushers'], appends: ['users'] },
+    },
+    pushersTopology: {
+      entry: 'functions/streams/pushers.ts',
+      description: 'Applies pusher commands from the users depot, exactly once, in order per user',
+      access: { reads: ['pushers', 'pushkeyUsers'], writes: ['pushers', 'pushkeyUsers'] },
+    },
+  },
+  routes: [
+    { method: 'GET', path: `${v3}/pushers`, function: 'pushers', operation: 'getPushers' },
+    { method: 'POST', path: `${v3}/pushers/set`, function: 'pushers', operation: 'postPusher' },
+  ],
+  topologies: [
+    { name: 'pushers', kind: 'stream', depot: 'users', function: 'pushersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },
+  ],
 } satisfies ModuleFragment;

@@ -1,0 +1,64 @@
+// Pushers through the users depot: a `pushers.*` command per POST /pushers/set, applied exactly
+// once by the pushers topology (applyOnce), in order per user. Axon stores pushers so clients can
+// list and manage them (Element's settings), but sends nothing to push gateways: the functions
+// have no route to them from here.
+import { z } from 'zod';
+import { prepare, type WriteOp } from '../../core/pstate/index.ts';
+import { applyOnce } from '../../core/topology/apply-once.ts';
+import type { DepotRecord } from '../../core/topology/records.ts';
+import { refusingWith } from '../commands.ts';
+import { pusherKey, type Pusher } from '../pushers.ts';
+import { pushers, pushkeyUsers } from '../pstates.ts';
+
+export const PUSHERS_TOPOLOGY = 'pushers';
+
+/** Other users' pushers one non-appending set removes at most (each is two items of its transaction). */
+export const MAX_REPLACED_OWNERS = 45;
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const pusherCommand = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pushers.set'), userId: z.string().min(1), pusher: jsonObject, append: z.boolean() }),
+  z.object({ kind: z.literal('pushers.delete'), userId: z.string().min(1), appId: z.string(), pushkey: z.string() }),
+]);
+export type PusherCommand = z.infer<typeof pusherCommand>;
+
+export const isPusherCommandKind = (kind: string | undefined): boolean => kind?.startsWith('pushers.') ?? false;
+
+/** The writes of one command: set or delete the user's pusher, keep the pushkey's owners, and unless appending drop the others'. */
+export async function planPusherCommand(command: PusherCommand): Promise<WriteOp[]> {
+  if (command.kind === 'pushers.delete') {
+    const key = pusherKey(command.appId, command.pushkey);
+    const exists = await pushers.key(command.userId).has(key, { consistent: true });
+    if (!exists) return [];
+    return [pushers.key(command.userId).key(key).remove(), pushkeyUsers.key(key).delete(command.userId)];
+  }
+  const pusher = command.pusher as unknown as Pusher;
+  const key = pusherKey(pusher.app_id, pusher.pushkey);
+  const ops: WriteOp[] = [pushers.key(command.userId).key(key).set(command.pusher), pushkeyUsers.key(key).add(command.userId)];
+  if (!command.append) {
+    const owners = await pushkeyUsers.key(key).range({ limit: MAX_REPLACED_OWNERS + 1, consistent: true });
+    for (const owner of owners.entries.filter((u) => u !== command.userId).slice(0, MAX_REPLACED_OWNERS)) {
+      ops.push(pushers.key(owner).key(key).remove(), pushkeyUsers.key(key).delete(owner));
+    }
+  }
+  return ops;
+}
+
+export function applyPusherCommand(record: DepotRecord<PusherCommand>, topology = PUSHERS_TOPOLOGY): Promise<Record<string, unknown>> {
+  return applyOnce(record, topology, () =>
+    refusingWith(async () => ({ writes: await prepare(await planPusherCommand(record.payload)), value: {} })),
+  );
+}
+
+/** GET /pushers: the user's pushers. */
+export async function listPushers(userId: string): Promise<Pusher[]> {
+  const out: Pusher[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await pushers.key(userId).range({ limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const [, pusher] of page.entries) out.push(pusher as unknown as Pusher);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
