@@ -55,7 +55,7 @@ export const axon = defineModule({
     { name: 'users', partitionKey: 'user id', shards: 1 },
     { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
   ],
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates, ...notificationPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

@@ -376,4 +376,10 @@ export const notificationCounts = pstate(
   map(string(), record({ notifications: number(), highlights: number(), position: number(), readPosition: number() })),
 );
 
-export const notificationPStates = [notificationCounts] as const;
+/** user id → `<app id>\u0000<pushkey>` → a pusher as POST /pushers/set stored it (GET /pushers). */
+export const pushers = pstate('pushers', map(string(), map(string(), json(jsonObject)).subindexed()));
+
+/** `<app id>\u0000<pushkey>` → the users holding a pusher with it (a non-appending set removes the others'). */
+export const pushkeyUsers = pstate('pushkeyUsers', map(string(), set(string()).subindexed()));
+
+export const notificationPStates = [notificationCounts, pushers, pushkeyUsers] as const;
