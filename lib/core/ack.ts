@@ -61,11 +61,26 @@ export function outcomePut(requestId: string, outcome: AckOutcome, topology: str
 }
 
 /**
+ * Outcomes this process saw committed (by applyOnce's transaction): the stream wrapper's follow-up
+ * put of the same outcome would only fail its condition, so it is skipped (one failed PutItem per
+ * command saved). Bounded: the oldest are forgotten, and a forgotten one just costs that put again.
+ */
+const committedOutcomes = new Set<string>();
+const MAX_REMEMBERED_OUTCOMES = 1000;
+
+/** Note that the outcome item of `requestId` exists (it was just committed or found). */
+export function noteOutcomeRecorded(requestId: string): void {
+  committedOutcomes.add(requestId);
+  if (committedOutcomes.size > MAX_REMEMBERED_OUTCOMES) committedOutcomes.delete(committedOutcomes.values().next().value!);
+}
+
+/**
  * Record the outcome of a request. The first recorded outcome wins: a redelivered record, applied
  * again after later state changes, may compute a different outcome, and the appender must not see
  * its answer flip. So the put is conditional on the item being absent, and a lost race is fine.
  */
 export async function recordAckOutcome(requestId: string, outcome: AckOutcome, topology: string): Promise<void> {
+  if (committedOutcomes.delete(requestId)) return;
   try {
     await documentClient().send(new PutCommand(outcomePut(requestId, outcome, topology)));
   } catch (e) {
@@ -73,38 +88,92 @@ export async function recordAckOutcome(requestId: string, outcome: AckOutcome, t
   }
 }
 
-/** Read a recorded outcome (consistent read), or undefined if there is none yet. */
-export async function readAckOutcome<T = unknown>(requestId: string): Promise<AckOutcome<T> | undefined> {
+/**
+ * Read a recorded outcome, or undefined if there is none yet. Consistent by default; an eventually
+ * consistent read (half the read units) may miss a just-recorded outcome but never returns a wrong
+ * one: an outcome item is written once and never changed.
+ */
+export async function readAckOutcome<T = unknown>(requestId: string, consistent = true): Promise<AckOutcome<T> | undefined> {
   const { Item } = await documentClient().send(
-    new GetCommand({ TableName: tableName(), Key: ackKey(requestId), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: ackKey(requestId), ConsistentRead: consistent }),
   );
   return Item?.outcome as AckOutcome<T> | undefined;
 }
 
 export interface WaitOptions {
   timeoutMs: number;
-  /** First poll delay; grows ×1.5 per poll up to `maxPollIntervalMs`. */
+  /** Smallest poll delay; the first poll waits the expected latency (see `ackPollDelays`). */
   initialPollIntervalMs?: number;
   maxPollIntervalMs?: number;
 }
 
 /**
- * Wait for the outcome of `requestId` by polling with consistent GetItem at a growing interval
- * (20 ms, 30, 45, 68, 101, 152, 228, then every 250 ms). Cost: one read request unit per poll
- * (a consistent read of an item under 4 KB): an outcome recorded after 100 ms costs ~5 reads,
- * after 500 ms ~8, after 1 s ~10, and each further second 4 more. Throws AckTimeoutError.
+ * How long outcomes of each depot took to appear, learned from this process' own waits (a Lambda
+ * container serves many requests): the first poll is made when the outcome is expected, not at once.
  */
-export async function waitForAck<T = unknown>(depot: string, requestId: string, options: WaitOptions): Promise<AckOutcome<T>> {
-  const deadline = Date.now() + options.timeoutMs;
-  let interval = options.initialPollIntervalMs ?? 20;
-  const maxInterval = options.maxPollIntervalMs ?? 250;
+const expectedLatencyMs = new Map<string, number>();
+
+/** The learned expected latency of a depot's outcomes (undefined before the first wait). */
+export function expectedAckLatencyMs(depot: string): number | undefined {
+  return expectedLatencyMs.get(depot);
+}
+
+/**
+ * The next estimate from one wait: found at `foundMs` after the append, the last poll that missed
+ * at `missedMs` (undefined when the first poll found it). The outcome appeared between the two, so
+ * their middle is the sample; found at the first poll, it appeared some time before, so the sample
+ * is three quarters of it — which pulls an estimate that is too late back down until a poll misses.
+ */
+export function nextLatencyEstimate(previous: number | undefined, foundMs: number, missedMs?: number): number {
+  const sample = missedMs === undefined ? foundMs * 0.75 : (missedMs + foundMs) / 2;
+  return previous === undefined ? sample : previous * 0.7 + sample * 0.3;
+}
+
+/**
+ * Delays between polls: the first at the expected latency (or `initial` before any is known), the
+ * next ones from a quarter of it, growing ×1.5 up to `max`. An estimate within a quarter of the
+ * actual latency finds most outcomes at the first or second poll.
+ */
+export function* ackPollDelays(expectedMs: number | undefined, initial = 20, max = 250): Generator<number> {
+  const first = expectedMs === undefined ? initial : Math.min(2_000, Math.max(initial, expectedMs));
+  yield first;
+  let interval = Math.min(max, Math.max(initial, expectedMs === undefined ? initial * 1.5 : expectedMs / 4));
   for (;;) {
-    const outcome = await readAckOutcome<T>(requestId);
-    if (outcome) return outcome;
+    yield interval;
+    interval = Math.min(max, interval * 1.5);
+  }
+}
+
+/**
+ * Wait for the outcome of `requestId` (appended at `appendedAt`) by polling it with GetItem on the
+ * schedule of `ackPollDelays`. Polls are eventually consistent reads (0.5 read units each): a found
+ * outcome is final, and one that a poll misses is found by the next. Before giving up, one strongly
+ * consistent read, so a timeout is never declared on a stale read. When the expected latency is
+ * right this costs one or two reads per command (it cost 3 at 20 ms, 30, 45… from the append on,
+ * ~8 at AWS's few hundred milliseconds). Throws AckTimeoutError.
+ */
+export async function waitForAck<T = unknown>(
+  depot: string,
+  requestId: string,
+  options: WaitOptions,
+  appendedAt = Date.now(),
+): Promise<AckOutcome<T>> {
+  const deadline = Date.now() + options.timeoutMs;
+  const delays = ackPollDelays(expectedLatencyMs.get(depot), options.initialPollIntervalMs ?? 20, options.maxPollIntervalMs ?? 250);
+  let missedAt: number | undefined;
+  for (;;) {
+    const delay = delays.next().value!;
     const left = deadline - Date.now();
-    if (left <= 0) throw new AckTimeoutError(depot, requestId, options.timeoutMs);
-    await new Promise((r) => setTimeout(r, Math.min(interval, left)));
-    interval = Math.min(maxInterval, interval * 1.5);
+    const last = left <= delay;
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(left, delay))));
+    const outcome = await readAckOutcome<T>(requestId, last);
+    const elapsed = Date.now() - appendedAt;
+    if (outcome) {
+      expectedLatencyMs.set(depot, nextLatencyEstimate(expectedLatencyMs.get(depot), elapsed, missedAt));
+      return outcome;
+    }
+    if (last) throw new AckTimeoutError(depot, requestId, options.timeoutMs);
+    missedAt = elapsed;
   }
 }
 
@@ -125,9 +194,10 @@ export async function appendWithAck<T = unknown>(
   const requestId = options.requestId ?? newRequestId();
   const started = Date.now();
   await appendRecord(depot, { ...record, requestId }, options);
-  const timeoutMs = Math.max(0, options.timeoutMs - (Date.now() - started));
+  const appendedAt = Date.now();
+  const timeoutMs = Math.max(0, options.timeoutMs - (appendedAt - started));
   try {
-    return await waitForAck<T>(depot, requestId, { ...options, timeoutMs });
+    return await waitForAck<T>(depot, requestId, { ...options, timeoutMs }, appendedAt);
   } catch (e) {
     if (e instanceof AckTimeoutError) throw new AckTimeoutError(depot, requestId, options.timeoutMs);
     throw e;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AckTimeoutError, appendWithAck, newRequestId, readAckOutcome, recordAckOutcome } from '../../lib/core/ack.ts';
+import { AckTimeoutError, appendWithAck, expectedAckLatencyMs, newRequestId, noteOutcomeRecorded, readAckOutcome, recordAckOutcome } from '../../lib/core/ack.ts';
 import { counterTopology, setUpDepot, shardPoller } from './topology-fixtures.ts';
 
 let streamArn: string;
@@ -57,6 +57,22 @@ describe('append with ack', () => {
     await recordAckOutcome(requestId, { ok: true, value: 'first' }, 't');
     await recordAckOutcome(requestId, { ok: false, error: { code: 'LATER', message: 'later' } }, 't');
     expect(await readAckOutcome(requestId)).toEqual({ ok: true, value: 'first' });
+  });
+
+  it('learns how long outcomes take, so later waits poll first when one is expected', async () => {
+    await withTopologyRunning(appendWithAck('commands', { partitionKey: 'w', data: { amount: 1 } }, { timeoutMs: 20_000 }));
+    expect(expectedAckLatencyMs('commands')).toBeGreaterThan(0);
+  });
+
+  it('does not put an outcome again that this process saw committed', async () => {
+    const noted = newRequestId();
+    noteOutcomeRecorded(noted);
+    await recordAckOutcome(noted, { ok: true, value: 'skipped' }, 't');
+    // The note stands for an item written elsewhere (applyOnce's transaction): no put was made.
+    expect(await readAckOutcome(noted)).toBeUndefined();
+    // A note is used once: a later put of the same id is made (and is first-wins as always).
+    await recordAckOutcome(noted, { ok: true, value: 'put' }, 't');
+    expect(await readAckOutcome(noted)).toEqual({ ok: true, value: 'put' });
   });
 
   it('request ids are url-safe and distinct', () => {

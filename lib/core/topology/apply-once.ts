@@ -6,7 +6,7 @@
 // handler may compute fresh ids and positions and still never duplicate an event.
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws-clients.ts';
-import { outcomePut, readAckOutcome, type AckOutcome } from '../ack.ts';
+import { noteOutcomeRecorded, outcomePut, readAckOutcome, type AckOutcome } from '../ack.ts';
 import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import type { DepotRecord } from './records.ts';
 import { Rejection } from './stream.ts';
@@ -42,6 +42,7 @@ export async function commitOnce<T>(
   }
   try {
     await documentClient().send(new TransactWriteCommand({ TransactItems: [...writes, { Put: outcomePut(key, outcome, topology) }] }));
+    noteOutcomeRecorded(key);
     return { applied: true, outcome };
   } catch (err) {
     const e = err as Cancellation;
