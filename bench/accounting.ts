@@ -51,6 +51,24 @@ function isLocalMappingRequest(input: Json): boolean {
   return values !== undefined && startsWithLocalMapping(values[':pk']);
 }
 
+/** The PState names (pk up to its first `#`) of the items a DynamoDB request names, sorted. */
+function touchedNames(input: Json): string[] {
+  const keys: unknown[] = [];
+  const values = input.ExpressionAttributeValues as Json | undefined;
+  keys.push((input.Key as Json | undefined)?.pk, (input.Item as Json | undefined)?.pk, values?.[':pk']);
+  for (const request of Object.values((input.RequestItems as Record<string, Json> | undefined) ?? {})) {
+    for (const key of (request.Keys as Json[] | undefined) ?? []) keys.push(key.pk);
+  }
+  for (const item of (input.TransactItems as Json[] | undefined) ?? []) {
+    for (const op of Object.values(item) as Json[]) keys.push((op.Key as Json | undefined)?.pk, (op.Item as Json | undefined)?.pk);
+  }
+  const names = keys.flatMap((k) => {
+    const text = typeof k === 'string' ? k : k && typeof k === 'object' && 'S' in k ? (k as { S: unknown }).S : undefined;
+    return typeof text === 'string' ? [text.split('#')[0]!] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
 const KB = 1024;
 const PUT_PAYLOAD_UNIT_BYTES = 25 * KB;
 
@@ -83,6 +101,8 @@ function recordBytes(record: Json): number {
 export class RequestAccounting {
   private current = OUTSIDE_PHASES;
   private readonly phases = new Map<string, Map<string, OperationCount>>();
+  /** Per phase, DynamoDB requests by `<operation> <PState names>`: where the requests of a phase go. */
+  private readonly targets = new Map<string, Map<string, number>>();
   private installed = false;
 
   /** The middleware; install it on the shared clients with `install()`. */
@@ -145,8 +165,14 @@ export class RequestAccounting {
     return this.snapshot().find((p) => p.phase === phase)?.operations ?? [];
   }
 
+  /** DynamoDB requests of a phase by operation and the PStates (or internal items) they touched, most first. */
+  targetCounts(phase: string): { target: string; requests: number }[] {
+    return [...(this.targets.get(phase) ?? [])].map(([target, requests]) => ({ target, requests })).sort((a, b) => b.requests - a.requests);
+  }
+
   reset(): void {
     this.phases.clear();
+    this.targets.clear();
   }
 
   private entry(service: string, operation: string): OperationCount {
@@ -182,6 +208,7 @@ export class RequestAccounting {
       args = { ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } };
     }
     if (service === 'Kinesis') this.countPut(count, operation, input);
+    if (service === 'DynamoDB') this.countTarget(operation, input);
     let result: SerializeHandlerOutput<MetadataBearer>;
     try {
       result = await next(args);
@@ -195,6 +222,13 @@ export class RequestAccounting {
       for (const record of output.Records as Json[]) count.kinesisBytesOut += recordBytes(record);
     }
     return result;
+  }
+
+  private countTarget(operation: string, input: Json): void {
+    const target = `${operation} ${touchedNames(input).join('+') || '?'}`;
+    let targets = this.targets.get(this.current);
+    if (!targets) this.targets.set(this.current, (targets = new Map()));
+    targets.set(target, (targets.get(target) ?? 0) + 1);
   }
 
   private countPut(count: OperationCount, operation: string, input: Json): void {

@@ -17,6 +17,7 @@ export async function runSection(
     url,
     ...context,
     requests: (name) => accounting.phaseCounts(phaseKey(name)),
+    targets: (name) => accounting.targetCounts(phaseKey(name)),
     log: (line) => console.log(`  [${section.name}] ${line}`),
     phase: async (name, fn) => {
       const started = performance.now();

@@ -29,6 +29,8 @@ export interface BenchContext {
    * units per message with `usageFromAccounting` from cost-model.ts). Optional for other runners.
    */
   requests?(phase: string): OperationCount[];
+  /** DynamoDB requests of a phase by operation and PState names touched, most first (to see where they go). */
+  targets?(phase: string): { target: string; requests: number }[];
 }
 
 export interface BenchSection {

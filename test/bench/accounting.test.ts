@@ -38,6 +38,24 @@ afterAll(async () => {
 });
 
 describe('RequestAccounting against the local engines', () => {
+  it('counts DynamoDB requests per phase by operation and the PStates their keys name', async () => {
+    await accounting.during('targets', async () => {
+      await documentClient().send(new PutCommand({ TableName: table, Item: { pk: 'roomInfo#!r', sk: '~' } }));
+      await documentClient().send(new GetCommand({ TableName: table, Key: { pk: 'roomInfo#!r', sk: '~' } }));
+      await documentClient().send(new GetCommand({ TableName: table, Key: { pk: 'roomInfo#!s', sk: '~' } }));
+      await documentClient().send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'roomMembers#!r' } }));
+      await documentClient().send(new TransactWriteCommand({
+        TransactItems: [{ Put: { TableName: table, Item: { pk: 'syncWake#@a', sk: '~' } } }, { Put: { TableName: table, Item: { pk: '$ack#x', sk: 'outcome' } } }],
+      }));
+    });
+    expect(accounting.targetCounts('targets')).toEqual([
+      { target: 'GetItem roomInfo', requests: 2 },
+      { target: 'PutItem roomInfo', requests: 1 },
+      { target: 'Query roomMembers', requests: 1 },
+      { target: 'TransactWriteItems $ack+syncWake', requests: 1 },
+    ]);
+  });
+
   it('counts DynamoDB requests and consumed capacity per phase, for low-level and document clients', async () => {
     await accounting.during('writes', async () => {
       await dynamoClient().send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, sk: { S: '1' } } }));
