@@ -22,6 +22,7 @@ import { userDirectoryRoutes } from './routes/user-directory.ts';
 import { voipRoutes } from './routes/voip.ts';
 import { openIdRoutes } from './routes/openid.ts';
 import { reportsRoutes } from './routes/reports.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
 
@@ -45,6 +46,7 @@ const parts = composeFragments([
   voipRoutes,
   openIdRoutes,
   reportsRoutes,
+  adminRoutes,
 ]);
 
 export const axon = defineModule({
