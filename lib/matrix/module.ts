@@ -23,6 +23,7 @@ import { voipRoutes } from './routes/voip.ts';
 import { openIdRoutes } from './routes/openid.ts';
 import { reportsRoutes } from './routes/reports.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { timestampsRoutes } from './routes/timestamps.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
 
@@ -47,6 +48,7 @@ const parts = composeFragments([
   openIdRoutes,
   reportsRoutes,
   adminRoutes,
+  timestampsRoutes,
 ]);
 
 export const axon = defineModule({
