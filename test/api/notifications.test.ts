@@ -13,7 +13,7 @@ import { countsPath } from '../../lib/matrix/notifications/counts.ts';
 import { eventLocations, roomTimeline } from '../../lib/matrix/pstates.ts';
 import { handler as roomsTopology } from '../../functions/streams/rooms.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
-import { TestClient } from '../support/matrix-client.ts';
+import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, send } from './rooms-support.ts';
 
@@ -169,6 +169,52 @@ describe('notification counts', () => {
     // A room rule ranks below the mention rules: a mention still highlights in the muted room.
     const loud = await message(alice, muted, 'bob!', { 'm.mentions': { user_ids: [bob.userId] } });
     expect(await unreadAfter(bob, muted, loud)).toEqual({ notification_count: 1, highlight_count: 1 });
+  });
+
+  it('GET /notifications lists notifying events newest first with actions, read flags and pages', async () => {
+    interface Listed { room_id: string; read: boolean; ts: number; actions: unknown[]; event: { event_id: string } }
+    interface Page { notifications: Listed[]; next_token?: string }
+    const room = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+    const m1 = await message(alice, room, 'n1');
+    const m2 = await message(alice, room, 'n2', { 'm.mentions': { user_ids: [bob.userId] } });
+    const mine = await message(bob, room, 'mine');
+    const m3 = await message(alice, room, 'n3');
+    await unreadAfter(bob, room, m3);
+    const get = async (query = '') => {
+      const res = await bob.client.get<Page>(`${v3}/notifications${query}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    };
+    const inRoom = (page: Page) => page.notifications.filter((n) => n.room_id === room);
+
+    const all = inRoom(await get('?limit=100'));
+    expect(all.map((n) => n.event.event_id).sort()).toEqual([m1, m2, m3].sort());
+    expect(all.every((n) => n.read === false && n.actions.includes('notify'))).toBe(true);
+    expect(all.map((n) => n.ts)).toEqual([...all.map((n) => n.ts)].sort((a, b) => b - a));
+    expect(inRoom(await get('?only=highlight&limit=100')).map((n) => n.event.event_id)).toEqual([m2]);
+
+    await receipt(bob, room, m2);
+    const after = inRoom(await get('?limit=100'));
+    expect(Object.fromEntries(after.map((n) => [n.event.event_id, n.read]))).toEqual({ [m1]: true, [m2]: true, [m3]: false });
+
+    // One at a time through next_token: the same list, no repeats.
+    const everything = (await get('?limit=100')).notifications.map((n) => n.event.event_id);
+    const paged: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await get(`?limit=2${token ? `&from=${u(token)}` : ''}`);
+      paged.push(...page.notifications.map((n) => n.event.event_id));
+      token = page.next_token;
+    } while (token);
+    expect(paged).toEqual(everything);
+
+    // Each sees only the others' events.
+    const alices = (await alice.client.get<Page>(`${v3}/notifications?limit=100`)).body.notifications.filter((n) => n.room_id === room);
+    expect(alices.map((n) => n.event.event_id)).toEqual([mine]);
+    expectError(await bob.client.get(`${v3}/notifications?from=garbage`), 400, 'M_INVALID_PARAM');
+    expectError(await bob.client.get(`${v3}/notifications?limit=lots`), 400, 'M_INVALID_PARAM');
+    expectError(await new TestClient(runtime.httpUrl).get(`${v3}/notifications`), 401, 'M_MISSING_TOKEN');
   });
 
   it('a redelivered rooms record does not count again', async () => {

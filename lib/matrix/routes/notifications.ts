@@ -21,6 +21,11 @@ const v3 = '/_matrix/client/v3';
 
 export const notificationsRoutes = {
   functions: {
+    notifications: {
+      entry: 'functions/http/notifications.ts',
+      description: 'GET /notifications: the events that notified the user, evaluated at read time over recent events',
+      access: { reads: ['accessTokens', 'memberRooms', 'roomTimeline', 'roomInfo', 'roomMembers', 'roomState', 'pushRules', 'notificationCounts'] },
+    },
     pushers: {
       entry: 'functions/http/pushers.ts',
       description: 'GET /pushers and POST /pushers/set: pushers stored through the users depot (no gateway is called)',
@@ -33,6 +38,7 @@ export const notificationsRoutes = {
     },
   },
   routes: [
+    { method: 'GET', path: `${v3}/notifications`, function: 'notifications', operation: 'getNotifications' },
     { method: 'GET', path: `${v3}/pushers`, function: 'pushers', operation: 'getPushers' },
     { method: 'POST', path: `${v3}/pushers/set`, function: 'pushers', operation: 'postPusher' },
   ],

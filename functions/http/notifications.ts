@@ -1,0 +1,37 @@
+// GET /notifications: the events that notified the user, newest first (lib/matrix/notifications/list.ts).
+import { axon } from '../../lib/matrix/module.ts';
+import { httpFunction } from '../../lib/http/http-function.ts';
+import { json } from '../../lib/http/operation.ts';
+import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { invalidParam } from '../../lib/matrix/errors.ts';
+import { toClientEvent } from '../../lib/matrix/events.ts';
+import { DEFAULT_NOTIFICATIONS_LIMIT, listNotifications, MAX_NOTIFICATIONS_LIMIT } from '../../lib/matrix/notifications/list.ts';
+
+function limitOf(raw: string | null): number {
+  if (raw === null) return DEFAULT_NOTIFICATIONS_LIMIT;
+  if (!/^\d+$/.test(raw)) throw invalidParam('limit must be a non-negative integer');
+  return Math.min(Math.max(Number(raw), 1), MAX_NOTIFICATIONS_LIMIT);
+}
+
+export const handler = httpFunction(axon, 'notifications', {
+  getNotifications: async (request) => {
+    const { userId, deviceId } = await authenticate(request);
+    const from = request.query.get('from');
+    const { entries, next } = await listNotifications(userId, {
+      ...(from !== null ? { from } : {}),
+      limit: limitOf(request.query.get('limit')),
+      onlyHighlight: request.query.get('only') === 'highlight',
+    });
+    const now = Date.now();
+    return json({
+      notifications: entries.map((n) => ({
+        actions: n.actions,
+        event: toClientEvent(n.event, { now, requester: { user_id: userId, device_id: deviceId }, omitRoomId: true }),
+        read: n.read,
+        room_id: n.roomId,
+        ts: n.ts,
+      })),
+      ...(next !== undefined ? { next_token: next } : {}),
+    });
+  },
+});
