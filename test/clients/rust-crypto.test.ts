@@ -9,7 +9,7 @@ import { CryptoEvent, EventShieldReason } from 'matrix-js-sdk/lib/crypto-api/ind
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { quietSdk, waitFor } from '../support/sdk.ts';
-import { oneTimeKeysIn, startCryptoClient, startCryptoClientOnNewDevice, type CryptoClient, type CryptoExchange } from '../support/crypto-sdk.ts';
+import { exchangeClock, oneTimeKeysIn, startCryptoClient, startCryptoClientOnNewDevice, type CryptoClient, type CryptoExchange, toDeviceEventsIn } from '../support/crypto-sdk.ts';
 
 quietSdk('silent');
 
@@ -56,6 +56,12 @@ describe('matrix-js-sdk Rust crypto against Axon', () => {
       const withKeys = await party.exchange((e) => isKeysUpload(e) && oneTimeKeysIn(e) > 0, 'uploads one-time keys');
       const uploadedBefore = party.exchanges.filter((e) => isKeysUpload(e) && e.answeredAt <= withKeys.answeredAt);
       expect(signedCount(withKeys)).toBe(uploadedBefore.reduce((sum, e) => sum + oneTimeKeysIn(e), 0));
+      // /sync reports the fallback key unused, so the crypto keeps it (asked on the side, not to
+      // wait for the client's own long-poll to come back).
+      await party.exchange((e) => isKeysUpload(e) && e.body.fallback_keys !== undefined, 'uploads a fallback key');
+      const sync = await user.client.get<{ device_unused_fallback_key_types?: string[] }>('/_matrix/client/v3/sync?timeout=0');
+      expect(sync.status, JSON.stringify(sync.body)).toBe(200);
+      expect(sync.body.device_unused_fallback_key_types).toEqual(['signed_curve25519']);
     }
     // Alice sees bob's device as the crypto made it (and the other way round).
     const bobKeys = await bob.client.getCrypto()!.getOwnDeviceKeys();
@@ -123,6 +129,18 @@ describe('matrix-js-sdk Rust crypto against Axon', () => {
     expect(atAlice.getWireType()).toBe(EventType.RoomMessageEncrypted);
     expect(atAlice.getSender()).toBe(bob.user.userId);
     expect(atAlice.getClaimedEd25519Key()).toBe(bobKeys.ed25519);
+
+    // Every to-device message alice sent bob's device reached it exactly once, as she sent it.
+    const sentToBob = alice.exchanges
+      .filter((e) => e.path.startsWith('/sendToDevice/m.room.encrypted/') && e.status === 200)
+      .map((e) => (e.body.messages as Record<string, Record<string, Record<string, unknown>>>)[bob.user.userId]?.[bob.user.deviceId])
+      .filter((content) => content !== undefined);
+    const receivedFromAlice = bob.exchanges
+      .filter((e) => e.path === '/sync' && e.status === 200)
+      .flatMap(toDeviceEventsIn)
+      .filter((event) => event.sender === alice.user.userId && event.type === EventType.RoomMessageEncrypted);
+    expect(sentToBob.length).toBeGreaterThan(0);
+    expect(receivedFromAlice.map((event) => event.content)).toEqual(sentToBob);
   });
 
   it('a new device of bob\'s reaches alice through device_lists, and her next message is readable there', { timeout: 120_000 }, async () => {
@@ -132,6 +150,7 @@ describe('matrix-js-sdk Rust crypto against Axon', () => {
       (done) => alice.client.on(CryptoEvent.DevicesUpdated, (users) => users.includes(bob.user.userId) && done()),
       'alice refreshes bob\'s devices',
     );
+    const beforeLogin = exchangeClock();
     const bobPhone = await startCryptoClientOnNewDevice(runtime.httpUrl, bob.user.userId);
     clients.push(bobPhone);
     expect(bobPhone.user.deviceId).not.toBe(bob.user.deviceId);
@@ -139,6 +158,10 @@ describe('matrix-js-sdk Rust crypto against Axon', () => {
 
     // Alice only queries bob's keys again because her /sync lists him in device_lists.changed.
     await bobsUpdate;
+    await alice.exchange(
+      (e) => e.path === '/sync' && e.answeredAt > beforeLogin && ((e.response.device_lists as { changed?: string[] } | undefined)?.changed ?? []).includes(bob.user.userId),
+      'syncs bob into device_lists.changed',
+    );
     const bobDevicesAtAlice = await alice.client.getCrypto()!.getUserDeviceInfo([bob.user.userId], false);
     expect([...(bobDevicesAtAlice.get(bob.user.userId)?.keys() ?? [])].sort()).toEqual([bob.user.deviceId, bobPhone.user.deviceId].sort());
 

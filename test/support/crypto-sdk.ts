@@ -7,10 +7,10 @@ import { TestClient } from './matrix-client.ts';
 import { loginUser, registerUser, uniqueLocalpart, type RegisteredUser } from './accounts.ts';
 import { waitFor } from './sdk.ts';
 
-/** One finished request of the crypto traffic: /keys/* and /sendToDevice/*. */
+/** One finished request of the crypto traffic: /keys/*, /sendToDevice/* and /sync (its crypto parts only). */
 export interface CryptoExchange {
   method: string;
-  /** The path without the /_matrix/client/v3 prefix, e.g. `/keys/upload`, `/sendToDevice/m.room.encrypted/…`. */
+  /** The path without the /_matrix/client/v3 prefix, e.g. `/keys/upload`, `/sendToDevice/m.room.encrypted/…`, `/sync`. */
   path: string;
   body: Record<string, unknown>;
   status: number;
@@ -22,6 +22,11 @@ export interface CryptoExchange {
 
 let clock = 0;
 
+/** The exchange counter now: exchanges with a later `sentAt` were sent after this call, with a later `answeredAt` answered after it. */
+export function exchangeClock(): number {
+  return clock;
+}
+
 export interface CryptoClient {
   user: RegisteredUser;
   client: MatrixClient;
@@ -31,7 +36,13 @@ export interface CryptoClient {
   exchange(matches: (exchange: CryptoExchange) => boolean, what: string, timeoutMs?: number): Promise<CryptoExchange>;
 }
 
-const cryptoPath = /^\/_matrix\/client\/v3(\/(?:keys|sendToDevice)\/.*)$/;
+const cryptoPath = /^\/_matrix\/client\/v3(\/(?:keys|sendToDevice)\/.*|\/sync)$/;
+const syncCryptoFields = ['to_device', 'device_lists', 'device_one_time_keys_count', 'device_unused_fallback_key_types'];
+
+function recorded(path: string, text: string): Record<string, unknown> {
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  return path === '/sync' ? Object.fromEntries(Object.entries(parsed).filter(([field]) => syncCryptoFields.includes(field))) : parsed;
+}
 
 /** Registers a user and starts a syncing client on its device with the Rust crypto initialised. */
 export async function startCryptoClient(baseUrl: string, prefix: string): Promise<CryptoClient> {
@@ -55,7 +66,7 @@ async function startOnDevice(baseUrl: string, user: RegisteredUser): Promise<Cry
     if (path === undefined) return response;
     const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : {};
     const text = await response.text();
-    const exchange: CryptoExchange = { method: init?.method ?? 'GET', path, body, status: response.status, response: text ? (JSON.parse(text) as Record<string, unknown>) : {}, sentAt, answeredAt: ++clock };
+    const exchange: CryptoExchange = { method: init?.method ?? 'GET', path, body, status: response.status, response: recorded(path, text), sentAt, answeredAt: ++clock };
     exchanges.push(exchange);
     for (const listener of listeners) listener(exchange);
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
@@ -80,6 +91,11 @@ async function startOnDevice(baseUrl: string, user: RegisteredUser): Promise<Cry
     }, `${user.userId}: ${what}`, timeoutMs);
 
   return { user, client, exchanges, exchange };
+}
+
+/** The to-device events of a recorded /sync. */
+export function toDeviceEventsIn(exchange: CryptoExchange): { type: string; sender: string; content: Record<string, unknown> }[] {
+  return ((exchange.response.to_device as { events?: [] } | undefined)?.events ?? []);
 }
 
 /** How many one-time keys of an upload's body (`one_time_keys`, keyed `<algorithm>:<key id>`). */
