@@ -181,9 +181,11 @@ export const syncWatermarks = pstate('syncWatermarks', map(string(), map(string(
 
 /**
  * user id → what a waiting /sync polls (one GetItem): `wakes` is bumped when something happens
- * for the user; `onlineUntil` (epoch ms) says until when the user is registered as long-polling.
+ * for the user; `onlineUntil` (epoch ms) says until when the user is registered online in their
+ * rooms (long-polling or WebSocket-connected); `pollingUntil` until when a long-poll may wait (only
+ * those are woken: a connected member gets a frame instead).
  */
-export const syncWake = pstate('syncWake', map(string(), record({ wakes: number(), onlineUntil: number() })));
+export const syncWake = pstate('syncWake', map(string(), record({ wakes: number(), onlineUntil: number(), pollingUntil: number() })));
 
 /** room id → user id → until when (epoch ms) the member is online (waiting on /sync): whom to wake. */
 export const roomOnlineMembers = pstate('roomOnlineMembers', map(string(), map(string(), number()).subindexed()));
@@ -204,11 +206,25 @@ export const syncPStates = [syncWatermarks, syncWake, roomOnlineMembers, account
 /**
  * user id → connection id → an open WebSocket connection. `cursor` is the sync token of the last
  * frame pushed to it (a client's catch-up `since`); `floor` the rooms watermarks read once the
- * connection was registered: every event above them is pushed to it.
+ * connection was registered: every event above them is pushed to it; `filter` (optional) the
+ * connection's sync filter.
  */
 export const connections = pstate(
   'connections',
-  map(string(), map(string(), record({ deviceId: string(), connectedAt: number(), cursor: string(), floor: string() })).subindexed()),
+  map(
+    string(),
+    map(
+      string(),
+      record({
+        deviceId: string(),
+        connectedAt: number(),
+        cursor: string(),
+        floor: string(),
+        /** The sync filter named at $connect (a FilterDefinition as JSON), applied to every frame. */
+        filter: string(),
+      }),
+    ).subindexed(),
+  ),
 );
 
 /** connection id → whose it is ($disconnect and gone connections know only the id). */

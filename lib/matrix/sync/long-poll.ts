@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function syncWithWait(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number): Promise<SyncPass> {
   const wake = await readWake(params.userId);
   const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
-  if (wait > 0 && needsRenewal(wake)) await goOnline(params.userId);
+  if (wait > 0 && needsRenewal(wake)) await goOnline(params.userId, Date.now(), wake);
   const started = Date.now();
   let pass = await syncOnce(params);
   if (!pass.empty || wait <= 0) return pass;

@@ -3,10 +3,19 @@
 // A waiting /sync polls ONE item, its user's `syncWake` (a strongly consistent GetItem per
 // interval), whatever the number of rooms. The rooms topology, after a record's commit, bumps the
 // wake item of each room member that is online (`roomOnlineMembers`: one range read, expired
-// entries skipped) and of the users whose membership the record changed. A user counts as online
-// for ONLINE_TTL_MS after a long-poll registered them in all their joined rooms; a long-poll
-// renews that once the remaining time falls under RENEW_BEFORE_MS (about once a minute while the
-// user keeps polling), never per poll.
+// entries skipped) and of the users whose membership the record changed — but only of those that
+// long-poll (`pollingUntil`, read with one consistent BatchGetItem per 100): a member online only
+// through a WebSocket connection gets the push topology's frame, and a bump nobody polls would be
+// a wasted write (one per connected member per message). A user counts as online for
+// ONLINE_TTL_MS after a long-poll registered them in all their joined rooms; a long-poll renews
+// that once the remaining time falls under RENEW_BEFORE_MS (about once a minute while the user
+// keeps polling), never per poll.
+//
+// Why a skipped bump is never a missed wake: a long-poll sets `pollingUntil` BEFORE the pass whose
+// cut it then waits on, and keeps it valid for its whole wait (renewed when under 2 minutes are
+// left; a wait is at most 25 s). A topology reads `pollingUntil` AFTER its commit. If that read
+// does not see the long-poll's registration, the registration came later, so the long-poll's pass
+// came later still and its cut holds the commit.
 //
 // Cost of one user idly long-polling for an hour (on-demand, items under 4 KB, R joined rooms):
 //   polls: 3600 s / 0.5 s = 7,200 strongly consistent GetItems of the wake item = 7,200 RRU,
@@ -41,6 +50,7 @@ async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<unkn
 export interface WakeState {
   wakes: number;
   onlineUntil: number;
+  pollingUntil: number;
 }
 
 /**
@@ -58,12 +68,29 @@ async function extend(op: WriteOp): Promise<void> {
 /** The user's wake item (strongly consistent: a bump committed before this read is seen). */
 export async function readWake(userId: string): Promise<WakeState> {
   const item = await syncWake.key(userId).get({ consistent: true });
-  return { wakes: item?.wakes ?? 0, onlineUntil: item?.onlineUntil ?? 0 };
+  return { wakes: item?.wakes ?? 0, onlineUntil: item?.onlineUntil ?? 0, pollingUntil: item?.pollingUntil ?? 0 };
 }
 
 /** Bump the wake items of these users (one UpdateItem ADD each, no read). */
 export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
   await inParallel([...new Set(userIds)], (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
+}
+
+/** The wake states of these users (one consistent BatchGetItem per 100), in order. */
+async function wakeStates(userIds: readonly string[]): Promise<WakeState[]> {
+  const items = userIds.length ? await getMany(userIds.map((u) => syncWake.key(u)), { consistent: true }) : [];
+  return items.map((item) => ({ wakes: item?.wakes ?? 0, onlineUntil: item?.onlineUntil ?? 0, pollingUntil: item?.pollingUntil ?? 0 }));
+}
+
+/**
+ * Bump the wake items of those of these users that long-poll now: one consistent BatchGetItem per
+ * 100 users instead of a write for each connected-only one. The caller's function must be allowed
+ * to read `syncWake`.
+ */
+export async function wakePollingUsers(userIds: Iterable<string>, now = Date.now()): Promise<void> {
+  const users = [...new Set(userIds)];
+  const states = await wakeStates(users);
+  await wakeUsers(users.filter((_, i) => states[i]!.pollingUntil > now));
 }
 
 /** The room's members that are online now (one consistent Query per 500 members). */
@@ -86,12 +113,16 @@ export async function onlineMembers(roomId: string, now = Date.now()): Promise<s
  */
 export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<void> {
   const now = Date.now();
-  if (targets.length) {
-    const states = await getMany(targets.map((t) => syncWake.key(t)), { consistent: true });
-    const online = targets.flatMap((t, i) => ((states[i]?.onlineUntil ?? 0) > now ? [[t, states[i]!.onlineUntil!] as const] : []));
-    await inParallel(online, ([userId, until]) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
-  }
-  await wakeUsers([...(await onlineMembers(roomId, now)), ...targets]);
+  // One read of the targets' and online members' states serves the registration and the wake.
+  const users = [...new Set([...targets, ...(await onlineMembers(roomId, now))])];
+  const states = await wakeStates(users);
+  const stateOf = new Map(users.map((u, i) => [u, states[i]!]));
+  const registering = [...new Set(targets)].filter((t) => stateOf.get(t)!.onlineUntil > now);
+  await inParallel(registering, (userId) => {
+    const until = stateOf.get(userId)!.onlineUntil;
+    return extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until }));
+  });
+  await wakeUsers(users.filter((u) => stateOf.get(u)!.pollingUntil > now));
 }
 
 /**
@@ -112,12 +143,19 @@ export async function registerOnline(userId: string, until: number): Promise<voi
   await inParallel(joined, (roomId) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
 }
 
-/** Register a long-polling user as online for ONLINE_TTL_MS. */
-export function goOnline(userId: string, now = Date.now()): Promise<void> {
-  return registerOnline(userId, now + ONLINE_TTL_MS);
+/**
+ * Register a long-polling user for ONLINE_TTL_MS: as polling (so wakes are written for them) and
+ * online in their rooms. `pollingUntil` goes first: it must be visible before the pass whose cut
+ * the long-poll waits on (see the top of this file).
+ */
+export async function goOnline(userId: string, now = Date.now(), current?: WakeState): Promise<void> {
+  const until = now + ONLINE_TTL_MS;
+  await extend(syncWake.key(userId).field('pollingUntil').set(until, { ifBelow: until }));
+  // A longer registration (a WebSocket connection's) already covers every joined room until then.
+  if (!current || current.onlineUntil < until) await registerOnline(userId, until);
 }
 
-/** Whether a long-poll should renew the user's registration now. */
+/** Whether a long-poll should renew the user's registration now (its own, not a connection's). */
 export function needsRenewal(wake: WakeState, now = Date.now()): boolean {
-  return wake.onlineUntil - now < RENEW_BEFORE_MS;
+  return wake.pollingUntil - now < RENEW_BEFORE_MS;
 }
