@@ -24,6 +24,7 @@ import { openIdRoutes } from './routes/openid.ts';
 import { reportsRoutes } from './routes/reports.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { timestampsRoutes } from './routes/timestamps.ts';
+import { spacesRoutes } from './routes/spaces.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
 
@@ -49,6 +50,7 @@ const parts = composeFragments([
   reportsRoutes,
   adminRoutes,
   timestampsRoutes,
+  spacesRoutes,
 ]);
 
 export const axon = defineModule({
