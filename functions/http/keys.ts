@@ -83,7 +83,8 @@ async function changes(request: HttpRequest) {
   const to = request.query.get('to');
   if (from === null) throw missingParam('from is required');
   if (to === null) throw missingParam('to is required');
-  return json(await changedDeviceLists(userId, decodeSyncToken(from).keys ?? {}, decodeSyncToken(to).keys ?? {}));
+  const [fromPosition, toPosition] = [decodeSyncToken(from), decodeSyncToken(to)];
+  return json(await changedDeviceLists(userId, fromPosition.keys ?? {}, toPosition.keys ?? {}, fromPosition.rooms, toPosition.rooms));
 }
 
 const crossSigningBody = z.looseObject({

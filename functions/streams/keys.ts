@@ -6,6 +6,7 @@ import { applyKeysCommand } from '../../lib/matrix/keys/apply.ts';
 import { isKeysCommandKind, keysCommand, type KeysCommand } from '../../lib/matrix/keys/commands.ts';
 import { usersSharingRooms } from '../../lib/matrix/keys/changes.ts';
 import { wakeUsers } from '../../lib/matrix/sync/wake.ts';
+import { appendDevicesRemoved } from '../../lib/matrix/keys/removed-devices.ts';
 
 export const KEYS_TOPOLOGY = 'keys';
 
@@ -15,8 +16,13 @@ export const handler = streamTopology<KeysCommand, Record<string, unknown>>({
   accepts: isKeysCommandKind,
   handle: async (record) => {
     const result = await applyKeysCommand(record, KEYS_TOPOLOGY);
-    // After the commit (at least once): new device keys are news for everyone sharing a room.
-    if (record.payload.kind === 'keys.upload' && record.payload.deviceKeys) await wakeUsers(await usersSharingRooms(record.payload.userId));
+    // After the commit (at least once): changed device lists are news for everyone sharing a room.
+    const command = record.payload;
+    if ((command.kind === 'keys.upload' && command.deviceKeys) || command.kind === 'keys.signatures' || command.kind === 'keys.devicesRemoved') {
+      await wakeUsers(await usersSharingRooms(command.userId));
+    }
+    // A removal bigger than one transaction goes on in a continuation record.
+    if (command.kind === 'keys.devicesRemoved' && result.more === true) await appendDevicesRemoved(command.userId, command.deviceIds);
     return result;
   },
 });

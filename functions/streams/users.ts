@@ -1,6 +1,7 @@
 // The users topology: applies account commands (lib/matrix/accounts/commands.ts) from the users
 // depot, in order per user, each exactly once (applyOnce commits its writes with its outcome).
-// Profile changes and deactivations then reach the user's rooms as commands on the rooms depot.
+// Profile changes and deactivations then reach the user's rooms as commands on the rooms depot,
+// and removed devices' keys are dropped by a command to the keys topology.
 // Only records whose kind is an account command are its own: other topologies may read the same
 // depot for their commands, and each answers only the appenders of its own kinds.
 import { prepare } from '../../lib/core/pstate/index.ts';
@@ -10,6 +11,7 @@ import { planAccountCommand } from '../../lib/matrix/accounts/apply.ts';
 import { propagateToRooms } from '../../lib/matrix/accounts/room-updates.ts';
 import { accountCommand, isAccountCommandKind, type AccountCommand } from '../../lib/matrix/accounts/commands.ts';
 import { refusingWith } from '../../lib/matrix/commands.ts';
+import { forgetRemovedDevices } from '../../lib/matrix/keys/removed-devices.ts';
 
 export const USERS_TOPOLOGY = 'users';
 
@@ -24,6 +26,7 @@ export const handler = streamTopology<AccountCommand, Record<string, unknown>>({
     });
     // After the change is committed (also on a redelivery, so a crash in between loses nothing).
     await propagateToRooms(record.payload);
+    await forgetRemovedDevices(record.payload, value);
     return value;
   },
 });

@@ -90,19 +90,24 @@ async function removeDevices(c: AccountCommandOf<'account.removeDevices'>): Prom
 async function changePassword(c: AccountCommandOf<'account.password'>): Promise<AccountPlan> {
   await activeUser(c.userId);
   const ops = [users.key(c.userId).field('passwordHash').set(c.passwordHash)];
+  const removed: string[] = [];
   if (c.keepDeviceId !== undefined) {
     for (const [deviceId, tokenHash] of await userDevices(c.userId)) {
-      if (deviceId !== c.keepDeviceId) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+      if (deviceId === c.keepDeviceId) continue;
+      ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+      removed.push(deviceId);
     }
   }
-  return { ops, value: {} };
+  // `removed`: the keys topology then drops those devices' keys (lib/matrix/keys/removed-devices.ts).
+  return { ops, value: { removed } };
 }
 
 async function deactivate(c: AccountCommandOf<'account.deactivate'>): Promise<AccountPlan> {
   await activeUser(c.userId);
   const ops = [users.key(c.userId).field('deactivated').set(true)];
-  for (const [deviceId, tokenHash] of await userDevices(c.userId)) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
-  return { ops, value: {} };
+  const known = await userDevices(c.userId);
+  for (const [deviceId, tokenHash] of known) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+  return { ops, value: { removed: [...known.keys()] } };
 }
 
 async function updateDevice(c: AccountCommandOf<'account.updateDevice'>): Promise<AccountPlan> {

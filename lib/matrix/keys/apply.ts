@@ -16,6 +16,7 @@ import { planToDevice, planToDeviceAck } from './to-device.ts';
 import { planCreateBackupVersion } from './backup.ts';
 import { planCrossSigning } from './cross-signing.ts';
 import { planSignatures } from './signatures.ts';
+import { planDevicesRemoved } from './removed-devices.ts';
 
 /** One record commits in one transaction (≤ 99 items): this many one-time keys per upload at most. */
 export const MAX_ONE_TIME_KEYS_PER_UPLOAD = 80;
@@ -99,6 +100,10 @@ export async function planKeysCommand(command: KeysCommand, at: RecordPosition):
     case 'keys.signatures': {
       const { ops, failures } = await planSignatures(command, changePosition(at));
       return { ops, value: { failures } };
+    }
+    case 'keys.devicesRemoved': {
+      const { ops, more } = await planDevicesRemoved(command, changePosition(at));
+      return { ops, value: { more } };
     }
     case 'keys.toDeviceAck':
       return { ops: await planToDeviceAck(command), value: {} };

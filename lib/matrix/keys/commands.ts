@@ -34,6 +34,8 @@ export const keysCommand = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('keys.crossSigning'), userId: z.string().min(1), keys: z.record(z.string(), jsonObject) }),
   /** POST /keys/signatures/upload by `userId` (the signer): target user id → key id → signed key object. */
   z.object({ kind: z.literal('keys.signatures'), userId: z.string().min(1), signed: z.record(z.string(), z.record(z.string(), jsonObject)) }),
+  /** Devices the users topology removed: their keys and inboxes go (lib/matrix/keys/removed-devices.ts). */
+  z.object({ kind: z.literal('keys.devicesRemoved'), userId: z.string().min(1), deviceIds: z.array(z.string().min(1)).max(100) }),
   /** A device synced past its inbox entries up to `upTo` (inclusive): they are deleted. */
   z.object({ kind: z.literal('keys.toDeviceAck'), userId: z.string().min(1), deviceId: z.string().min(1), upTo: z.string().min(1) }),
 ]);

@@ -41,6 +41,8 @@ export async function keysForSync(
   deviceId: string,
   since: ShardPositions | undefined,
   toDeviceSince: string | undefined,
+  /** The token's rooms positions: device_lists.left lists who stopped sharing a room since. */
+  roomsSince?: ShardPositions,
 ): Promise<KeysSyncPass> {
   const watermarks = await readWatermarks('keys');
   if (toDeviceSince !== undefined && (await hasDelivered(userId, deviceId, toDeviceSince))) {
@@ -53,7 +55,7 @@ export async function keysForSync(
     toDeviceForSync(userId, deviceId, toDeviceSince),
     oneTimeKeyCounts(userId, deviceId),
     unusedFallbackKeyTypes(userId, deviceId),
-    since ? changedDeviceLists(userId, since, watermarks) : Promise.resolve({ changed: [], left: [] }),
+    since ? changedDeviceLists(userId, since, watermarks, roomsSince) : Promise.resolve({ changed: [], left: [] }),
   ]);
   return {
     section: { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes, device_lists: lists, to_device: { events: toDevice.events } },

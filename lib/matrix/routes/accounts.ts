@@ -23,7 +23,7 @@ export const accountsRoutes = {
     usersTopology: {
       entry: 'functions/streams/users.ts',
       description: 'Applies account commands from the users depot',
-      access: { reads: ['users', 'accessTokens', 'devices', 'memberRooms'], writes: ['users', 'accessTokens', 'devices'], appends: ['rooms'] },
+      access: { reads: ['users', 'accessTokens', 'devices', 'memberRooms'], writes: ['users', 'accessTokens', 'devices'], appends: ['rooms', 'users'] },
     },
   },
   routes: [

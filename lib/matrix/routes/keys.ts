@@ -11,7 +11,7 @@ export const keysRoutes = {
     keys: {
       entry: 'functions/http/keys.ts',
       description: 'Device keys: upload, query, claim, changes',
-      access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', 'users'], appends: ['users'] },
+      access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers', 'roomInfo', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', 'users'], appends: ['users'] },
     },
     toDevice: {
       entry: 'functions/http/to-device.ts',
@@ -29,6 +29,8 @@ export const keysRoutes = {
       access: {
         reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
         writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
+        // continuations of a device removal bigger than one transaction
+        appends: ['users'],
       },
     },
   },
