@@ -1,8 +1,8 @@
-// GET /_matrix/client/versions and GET /.well-known/matrix/client.
+// GET /_matrix/client/versions, the .well-known files and GET /_matrix/client/v1/auth_metadata.
 import { axon } from '../../lib/matrix/module.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
-import { versionsResponse, wellKnownClient } from '../../lib/matrix/discovery.ts';
+import { noAuthMetadata, noSupportInformation, versionsResponse, wellKnownClient } from '../../lib/matrix/discovery.ts';
 
 export const handler = httpFunction(axon, 'discovery', {
   getVersions: () => json(versionsResponse()),
@@ -13,4 +13,10 @@ export const handler = httpFunction(axon, 'discovery', {
         process.env.AXON_WS_URL,
       ),
     ),
+  getWellknownSupport: () => {
+    throw noSupportInformation();
+  },
+  getAuthMetadata: () => {
+    throw noAuthMetadata();
+  },
 });

@@ -1,4 +1,5 @@
 // Server discovery (spec: "Server Discovery" and "GET /_matrix/client/versions").
+import { notFound, unrecognized } from './errors.ts';
 
 /**
  * Spec versions Axon advertises. A version is listed only when the endpoints clients expect of it
@@ -19,3 +20,15 @@ export function wellKnownClient(baseUrl: string, webSocketUrl?: string) {
     ...(webSocketUrl ? { [webSocketWellKnownKey]: { url: webSocketUrl } } : {}),
   };
 }
+
+/**
+ * GET /.well-known/matrix/support: no support contacts are configured, which the spec answers with
+ * 404 (Synapse, which has no such setting, answers 404 too).
+ */
+export const noSupportInformation = () => notFound('No server support information available');
+
+/**
+ * GET /_matrix/client/v1/auth_metadata: Axon authenticates with the legacy API only (no OAuth 2.0
+ * / OIDC, as Synapse without MAS), which the spec answers with 404 M_UNRECOGNIZED.
+ */
+export const noAuthMetadata = () => unrecognized(404, 'Legacy authentication is in use on this homeserver');

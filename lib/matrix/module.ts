@@ -25,6 +25,7 @@ import { reportsRoutes } from './routes/reports.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { timestampsRoutes } from './routes/timestamps.ts';
 import { spacesRoutes } from './routes/spaces.ts';
+import { unofferedRoutes } from './routes/unoffered.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
 
@@ -51,6 +52,7 @@ const parts = composeFragments([
   adminRoutes,
   timestampsRoutes,
   spacesRoutes,
+  unofferedRoutes,
 ]);
 
 export const axon = defineModule({

@@ -26,6 +26,36 @@ describe('discovery and the HTTP layer', () => {
     expect(res.body['org.axon.websocket']?.url).toBe(runtime.wsUrl);
   });
 
+  it('has no support contacts and no OAuth 2.0 metadata (legacy authentication only)', async () => {
+    const support = await client.get('/.well-known/matrix/support');
+    expect(support.status).toBe(404);
+    expectError(await client.get('/_matrix/client/v1/auth_metadata'), 404, 'M_UNRECOGNIZED');
+  });
+
+  describe('features Axon does not offer, answered as Synapse without them', () => {
+    it('has URL previews disabled', async () => {
+      const url = encodeURIComponent('https://example.org');
+      expectError(await client.get(`/_matrix/media/v3/preview_url?url=${url}`), 404, 'M_UNRECOGNIZED');
+      expectError(await client.get(`/_matrix/client/v1/media/preview_url?url=${url}`), 404, 'M_UNRECOGNIZED');
+    });
+
+    it('knows no refresh token, having issued none', async () => {
+      const res = await client.post('/_matrix/client/v3/refresh', { refresh_token: 'some_refresh_token' });
+      expectError(res, 401, 'M_UNKNOWN_TOKEN');
+      expectError(await client.post('/_matrix/client/v3/refresh', {}), 400, 'M_MISSING_PARAM');
+      expectError(await client.post('/_matrix/client/v3/refresh', { refresh_token: 42 }), 400, 'M_INVALID_PARAM');
+      expectError(await client.post('/_matrix/client/v3/refresh', undefined, { rawBody: '{' }), 400, 'M_NOT_JSON');
+    });
+
+    it('holds no valid registration token, registration needing none', async () => {
+      const path = '/_matrix/client/v1/register/m.login.registration_token/validity';
+      const res = await client.get(`${path}?token=abcd`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ valid: false });
+      expectError(await client.get(path), 400, 'M_MISSING_PARAM');
+    });
+  });
+
   it('answers an unknown path with 404 M_UNRECOGNIZED and a wrong method with 405', async () => {
     expectError(await client.get('/_matrix/client/v3/no/such/thing', { unchecked: true }), 404, 'M_UNRECOGNIZED');
     expectError(await client.request('DELETE', '/_matrix/client/versions', undefined, { unchecked: true }), 405, 'M_UNRECOGNIZED');
