@@ -5,7 +5,7 @@ import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { limitWrites } from '../../lib/matrix/rate-limits.ts';
-import { forbidden, invalidParam, notFound } from '../../lib/matrix/errors.ts';
+import { forbidden, invalidParam } from '../../lib/matrix/errors.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import { readPresence } from '../../lib/matrix/ephemeral/read.ts';
 import { presenceRequest, presenceState, isReceiptType, readMarkersRequest, receiptRequest, typingRequest } from '../../lib/matrix/ephemeral/requests.ts';
@@ -43,10 +43,8 @@ export const handler = httpFunction(axon, 'ephemeral', {
 
   getPresence: async (request) => {
     const { userId } = request.pathParameters as { userId: string };
-    await authenticate(request);
-    const view = await readPresence(userId);
-    if (!view) throw notFound(`Unknown user ${userId}`);
-    return json(view);
+    const requester = await authenticate(request);
+    return json(await readPresence(requester.userId, userId));
   },
 
   postReceipt: async (request) => {

@@ -2,6 +2,7 @@
 // by the HTTP function, appended to the ephemeral depot, and folded by the microbatch topology.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { axon } from '../../lib/matrix/module.ts';
 import { presence, roomEphemeral, roomReceipts } from '../../lib/matrix/pstates.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
@@ -122,16 +123,43 @@ describe('ephemeral: typing, presence, receipts', () => {
       expect(event.content).toMatchObject({ presence: 'online', status_msg: 'back', currently_active: true });
     });
 
-    it('refuses setting presence of another user and unknown states; unknown users are 404', async () => {
+    it('refuses setting presence of another user and unknown states', async () => {
       expectError(await alice.client.put(status(alice, bob.userId), { presence: 'offline' }), 403, 'M_FORBIDDEN');
       expectError(await alice.client.put(status(alice), { presence: 'dancing' }), 400, 'M_INVALID_PARAM');
       expectError(await alice.client.put(status(alice), { status_msg: 'x' }), 400, 'M_MISSING_PARAM');
-      expectError(await alice.client.get(status(alice, '@nobody:localhost')), 404, 'M_NOT_FOUND');
       // Bob's presence is what bob set, not what alice tried.
       expect((await alice.client.get(status(bob))).body.presence).toBe('online');
-      // A user who never set presence (nor synced) reads as offline.
-      expect((await alice.client.get(status(eve))).body).toEqual({ presence: 'offline' });
+    });
+
+    it('shows presence only to the user and those sharing a room with them, as Synapse', async () => {
+      // Eve shares no room with alice: neither sees the other; an unknown user is refused alike.
+      expectError(await alice.client.get(status(alice, eve.userId)), 403, 'M_FORBIDDEN');
+      expectError(await eve.client.get(status(eve, alice.userId)), 403, 'M_FORBIDDEN');
+      expectError(await alice.client.get(status(alice, '@nobody:localhost')), 403, 'M_FORBIDDEN');
+      // A user who never set presence (nor synced) reads as offline, to themselves.
+      expect((await eve.client.get(status(eve))).body).toEqual({ presence: 'offline' });
       expect(await presence.key(eve.userId).get({ consistent: true })).toBeUndefined();
+      // Once eve joins alice's room, they see each other's.
+      expect((await eve.client.post(`${v3}/join/${u(roomId)}`, {})).status).toBe(200);
+      expect((await alice.client.get(status(alice, eve.userId))).body).toEqual({ presence: 'offline' });
+      expect((await eve.client.get(status(eve, alice.userId))).status).toBe(200);
+      expect((await eve.client.post(`${v3}/rooms/${u(roomId)}/leave`, {})).status).toBe(200);
+      expectError(await alice.client.get(status(alice, eve.userId)), 403, 'M_FORBIDDEN');
+    });
+
+    it("leaves presence alone on a sync with set_presence=offline; a plain sync marks online and keeps the status message, as Synapse's", async () => {
+      expect((await bob.client.put(status(bob), { presence: 'unavailable', status_msg: 'away' })).status).toBe(200);
+      expect((await bob.client.get(`${v3}/sync?timeout=0&set_presence=offline`)).status).toBe(200);
+      // The ephemeral depot has one shard, folded in order: once alice's later PUT is committed, any
+      // record bob's sync appended would be too.
+      expect(axon.depots.find((d) => d.name === 'ephemeral')?.shards).toBe(1);
+      expect((await alice.client.put(status(alice), { presence: 'online' })).status).toBe(200);
+      expect((await alice.client.get(status(bob))).body).toMatchObject({ presence: 'unavailable', status_msg: 'away' });
+
+      // Synapse protects only busy from syncs: a sync's default online wins over unavailable.
+      expect((await bob.client.get(`${v3}/sync?timeout=0`)).status).toBe(200);
+      const back = await until(() => alice.client.get(status(bob)), (r) => r.body.presence === 'online', 'bob online again');
+      expect(back.body).toMatchObject({ presence: 'online', status_msg: 'away', currently_active: true });
     });
   });
 

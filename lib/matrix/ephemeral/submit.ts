@@ -90,11 +90,18 @@ export async function submitFullyRead(userId: string, roomId: string, eventId: s
 export const ACTIVITY_REFRESH_MS = 60_000;
 
 /**
- * Presence from a /sync (`set_presence`, online when absent) or a WebSocket connection: appended
- * only when it changes what others see or the recorded activity is over a minute old, so syncing
- * costs no depot write per poll, and never waits. The status message is kept.
+ * Presence from a /sync (`set_presence`, online when absent): appended only when it changes what
+ * others see or the recorded activity is over a minute old, so syncing costs no depot write per
+ * poll, and never waits. As Synapse (`set_state(..., is_sync=True)` behind `user_syncing`):
+ * - `set_presence=offline` leaves presence alone (Synapse: `affect_presence = set_presence != offline`),
+ *   so a client can sync without being marked anything;
+ * - the status message is kept (a sync never sets one);
+ * - otherwise the sync's state is the user's, even over an `unavailable` set by PUT /presence:
+ *   Synapse protects only `busy` (MSC3026, which Axon does not serve) from syncs, and a client that
+ *   wants to stay away syncs with `set_presence=unavailable`, as Element does.
  */
 export async function refreshPresence(userId: string, state: PresenceState, now = Date.now()): Promise<void> {
+  if (state === 'offline') return;
   const stored = await presencePState.key(userId).get();
   const current = stored?.shardId ? (stored as StoredPresence) : undefined;
   const view = presenceView(current, now);

@@ -11,7 +11,7 @@ export const ephemeralRoutes = {
       entry: 'functions/http/ephemeral.ts',
       description: 'Typing, presence, receipts and read markers: checked, then appended to the ephemeral depot',
       access: {
-        reads: ['accessTokens', 'users', 'roomMembers', 'eventLocations', 'presence', 'rateLimits'],
+        reads: ['accessTokens', 'users', 'roomMembers', 'memberRooms', 'eventLocations', 'presence', 'rateLimits'],
         writes: ['rateLimits'],
         appends: ['ephemeral', 'users'],
       },
