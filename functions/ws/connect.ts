@@ -1,4 +1,5 @@
-// WebSocket `$connect`: authenticates `?access_token=` and registers the connection; any status
+// WebSocket `$connect`: authenticates `?access_token=` and registers the connection (with the
+// optional `since` and `filter`, a sync filter id or inline JSON, applied to every frame); any status
 // other than 2xx makes the gateway refuse the handshake.
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { logger } from '../../lib/http/http-function.ts';
@@ -15,6 +16,7 @@ export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResul
       connectionId: event.requestContext.connectionId,
       ...(query.access_token !== undefined ? { accessToken: query.access_token } : {}),
       ...(query.since !== undefined ? { since: query.since } : {}),
+      ...(query.filter !== undefined ? { filter: query.filter } : {}),
     });
     return { statusCode: 200 };
   } catch (err) {

@@ -206,11 +206,25 @@ export const syncPStates = [syncWatermarks, syncWake, roomOnlineMembers, account
 /**
  * user id → connection id → an open WebSocket connection. `cursor` is the sync token of the last
  * frame pushed to it (a client's catch-up `since`); `floor` the rooms watermarks read once the
- * connection was registered: every event above them is pushed to it.
+ * connection was registered: every event above them is pushed to it; `filter` (optional) the
+ * connection's sync filter.
  */
 export const connections = pstate(
   'connections',
-  map(string(), map(string(), record({ deviceId: string(), connectedAt: number(), cursor: string(), floor: string() })).subindexed()),
+  map(
+    string(),
+    map(
+      string(),
+      record({
+        deviceId: string(),
+        connectedAt: number(),
+        cursor: string(),
+        floor: string(),
+        /** The sync filter named at $connect (a FilterDefinition as JSON), applied to every frame. */
+        filter: string(),
+      }),
+    ).subindexed(),
+  ),
 );
 
 /** connection id → whose it is ($disconnect and gone connections know only the id). */

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
-import { connectionOwners, connections, roomOnlineMembers } from '../../lib/matrix/pstates.ts';
+import { connectionOwners, connections, roomInfo, roomOnlineMembers, roomTimeline } from '../../lib/matrix/pstates.ts';
 import { pushToUser } from '../../lib/matrix/push/push.ts';
+import { pushAfterRoomCommit } from '../../lib/matrix/push/timeline.ts';
+import type { RoomCommand } from '../../lib/matrix/rooms/commands.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
@@ -340,7 +342,7 @@ describe('WebSocket channel', () => {
     const ghost = 'ghostConnection=';
     const [[, real]] = (await connectionsOf(bob.userId)) as [[string, { cursor: string; floor: string }]];
     await commit([
-      connections.key(bob.userId).key(ghost).set({ deviceId: bob.deviceId, connectedAt: Date.now() - 3_600_000, cursor: real.cursor, floor: real.floor }),
+      connections.key(bob.userId).key(ghost).set({ deviceId: bob.deviceId, connectedAt: Date.now() - 3_600_000, cursor: real.cursor, floor: real.floor, filter: '' }),
       connectionOwners.key(ghost).set({ userId: bob.userId }),
     ]);
     const message = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'anyone?' })).body.event_id;
@@ -349,6 +351,72 @@ describe('WebSocket channel', () => {
     expect(await connectionOwners.key(ghost).get({ consistent: true })).toBeUndefined();
     // the live connection stays
     expect(await connectionsOf(bob.userId)).toHaveLength(1);
+    await socket.close();
+  });
+
+  it('a filter named at $connect (inline or uploaded) shapes every frame; an unknown or malformed one refuses the handshake', async () => {
+    expect(await connect(runtime.wsUrl, { access_token: bob.accessToken, filter: '999999' })).toEqual({ ok: false, status: 400 });
+    expect(await connect(runtime.wsUrl, { access_token: bob.accessToken, filter: '{"room":' })).toEqual({ ok: false, status: 400 });
+    const shown = await createRoom(alice.client, { preset: 'public_chat' });
+    const hidden = await createRoom(alice.client, { preset: 'public_chat' });
+    for (const roomId of [shown, hidden]) expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const uploaded = await bob.client.post<{ filter_id: string }>(`${path.v3}/user/${encodeURIComponent(bob.userId)}/filter`, {
+      room: { not_rooms: [hidden], timeline: { senders: [alice.userId] }, ephemeral: { not_types: ['m.receipt'] } },
+      presence: { not_types: ['m.presence'] },
+    });
+    expect(uploaded.status).toBe(200);
+    const filtered = track(await open(runtime.wsUrl, { access_token: bob.accessToken, filter: uploaded.body.filter_id }));
+    const inline = track(await open(runtime.wsUrl, { access_token: bob.accessToken, filter: JSON.stringify({ event_fields: ['event_id', 'sender'] }) }));
+    const plain = track(await open(runtime.wsUrl, { access_token: bob.accessToken }));
+
+    const inHidden = (await send(alice.client, hidden, { msgtype: 'm.text', body: 'hidden room' })).body.event_id;
+    const ownMessage = (await send(bob.client, shown, { msgtype: 'm.text', body: 'hidden sender' })).body.event_id;
+    const visible = (await send(alice.client, shown, { msgtype: 'm.text', body: 'shown' })).body.event_id;
+    for (const [roomId, id] of [[hidden, inHidden], [shown, ownMessage], [shown, visible]] as const) await plain.next(carries(roomId, id));
+    await filtered.next(carries(shown, visible));
+    const seen = filtered.frames.flatMap((f) => Object.values(f.data?.rooms?.join ?? {}).flatMap((r) => r.timeline?.events ?? [])).map((e) => e.event_id);
+    expect(seen).toContain(visible);
+    expect(seen).not.toContain(inHidden);
+    expect(seen).not.toContain(ownMessage);
+    expect(filtered.frames.some((f) => f.data?.rooms?.join?.[hidden] !== undefined)).toBe(false);
+    // event_fields: only the named fields
+    const trimmed = timelineOf(await inline.next(carries(shown, visible)), shown).find((e) => e.event_id === visible);
+    expect(trimmed).toEqual({ event_id: visible, sender: alice.userId });
+
+    // Ephemeral deltas pass the same filter: presence dropped, typing kept, receipts dropped.
+    const typing = { events: [{ type: 'm.typing', content: { user_ids: [alice.userId] } }] };
+    const receipt = { events: [{ type: 'm.receipt', content: {} }] };
+    const presence = { events: [{ type: 'm.presence', sender: alice.userId, content: { presence: 'online' } }] };
+    const marker = filtered.frames.length;
+    await pushToUser(bob.userId, { presence, rooms: { join: { [shown]: { ephemeral: { events: [...typing.events, ...receipt.events] } } } } });
+    await pushToUser(bob.userId, { presence });
+    const frame = await filtered.next((f) => f.data?.rooms?.join?.[shown]?.ephemeral !== undefined, marker);
+    expect(frame.data).toEqual({ rooms: { join: { [shown]: { ephemeral: typing } } } });
+    // The presence-only delta was not sent to the filtered connection at all (the plain one got both).
+    await plain.next((f) => f.data?.presence !== undefined && f.data.rooms === undefined);
+    const sentinel = (await send(alice.client, shown, { msgtype: 'm.text', body: 'sentinel' })).body.event_id;
+    await filtered.next(carries(shown, sentinel));
+    expect(filtered.frames.slice(marker).some((f) => f.data?.presence !== undefined)).toBe(false);
+    await Promise.all([filtered.close(), inline.close(), plain.close()]);
+  });
+
+  it('a pushed timeline carries bundled aggregations (a redelivered record whose root gained a thread reply)', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+    const start = await sync(bob.client);
+    const root = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'root' })).body.event_id;
+    const reply = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'reply', 'm.relates_to': { rel_type: 'm.thread', event_id: root } })).body.event_id;
+    // Bob connects from before the root, so a redelivery of the root's record is pushed to him again.
+    const socket = track(await open(runtime.wsUrl, { access_token: bob.accessToken, since: start.next_batch }));
+    const info = await roomInfo.key(roomId).get({ consistent: true });
+    const entries = (await roomTimeline.key(roomId).range({ consistent: true })).entries.map(([, e]) => e);
+    const rootEntry = entries.find((e) => e.event.event_id === root)!;
+    await pushAfterRoomCommit({ payload: { kind: 'send', roomId } as unknown as RoomCommand, shardId: info!.shardId!, sequenceNumber: rootEntry.seq });
+    const frame = await socket.next(carries(roomId, root));
+    const pushed = timelineOf(frame, roomId).find((e) => e.event_id === root);
+    expect(pushed?.unsigned?.['m.relations']).toMatchObject({
+      'm.thread': { count: 1, current_user_participated: false, latest_event: { event_id: reply, sender: alice.userId } },
+    });
     await socket.close();
   });
 });

@@ -1,6 +1,7 @@
 // The connections PStates: who is connected, on which device, and each connection's cursor.
 // Written directly, not through a depot: they mirror the gateway's own connection table.
 import { commit, isConditionFailed } from '../../core/pstate/index.ts';
+import type { FilterDefinition } from '../filters.ts';
 import { connectionOwners, connections } from '../pstates.ts';
 
 export interface Connection {
@@ -12,11 +13,35 @@ export interface Connection {
   cursor: string;
   /** The rooms watermarks once the connection was registered (a token). */
   floor: string;
+  /** The sync filter named at $connect: frames carry only what it lets through. */
+  filter?: FilterDefinition;
+}
+
+type StoredConnection = { deviceId?: string; connectedAt?: number; cursor?: string; floor?: string; filter?: string };
+
+function fromStored(userId: string, connectionId: string, c: StoredConnection | undefined): Connection | undefined {
+  if (!c || c.deviceId === undefined || c.cursor === undefined || c.floor === undefined) return undefined;
+  return {
+    connectionId,
+    userId,
+    deviceId: c.deviceId,
+    connectedAt: c.connectedAt ?? 0,
+    cursor: c.cursor,
+    floor: c.floor,
+    ...(c.filter ? { filter: JSON.parse(c.filter) as FilterDefinition } : {}),
+  };
 }
 
 export async function recordConnection(c: Connection): Promise<void> {
   await commit([
-    connections.key(c.userId).key(c.connectionId).set({ deviceId: c.deviceId, connectedAt: c.connectedAt, cursor: c.cursor, floor: c.floor }),
+    connections.key(c.userId).key(c.connectionId).set({
+      deviceId: c.deviceId,
+      connectedAt: c.connectedAt,
+      cursor: c.cursor,
+      floor: c.floor,
+      // Whole-record writes name every field: '' is no filter.
+      filter: c.filter !== undefined ? JSON.stringify(c.filter) : '',
+    }),
     connectionOwners.key(c.connectionId).set({ userId: c.userId }),
   ]);
 }
@@ -40,8 +65,8 @@ export async function userConnections(userId: string): Promise<Connection[]> {
   do {
     const page = await connections.key(userId).range({ consistent: true, limit: 100, ...(cursor ? { cursor } : {}) });
     for (const [connectionId, c] of page.entries) {
-      if (c.deviceId === undefined || c.cursor === undefined || c.floor === undefined) continue;
-      out.push({ connectionId, userId, deviceId: c.deviceId, connectedAt: c.connectedAt ?? 0, cursor: c.cursor, floor: c.floor });
+      const connection = fromStored(userId, connectionId, c);
+      if (connection) out.push(connection);
     }
     cursor = page.cursor;
   } while (cursor);
@@ -49,9 +74,7 @@ export async function userConnections(userId: string): Promise<Connection[]> {
 }
 
 export async function readConnection(userId: string, connectionId: string): Promise<Connection | undefined> {
-  const c = await connections.key(userId).key(connectionId).get({ consistent: true });
-  if (!c || c.deviceId === undefined || c.cursor === undefined || c.floor === undefined) return undefined;
-  return { connectionId, userId, deviceId: c.deviceId, connectedAt: c.connectedAt ?? 0, cursor: c.cursor, floor: c.floor };
+  return fromStored(userId, connectionId, await connections.key(userId).key(connectionId).get({ consistent: true }));
 }
 
 /** Move the cursor from `from` to `to`; false when it was no longer `from` (or the connection is gone). */

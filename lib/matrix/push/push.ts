@@ -3,6 +3,7 @@
 // a courtesy on top of /sync, which a client catches up with from its last frame's next_batch.
 import { closeConnection, postToConnection } from '../../core/websocket-connections.ts';
 import { removeConnection, userConnections, type Connection } from './connections.ts';
+import { filterDelta } from './frame-filter.ts';
 import { syncFrame, type ServerFrame, type SyncDelta } from './frames.ts';
 
 /** `opening`: 410 while the connection may still be in its handshake ($connect not answered yet). */
@@ -63,8 +64,12 @@ export async function pushToConnections<C extends Pick<Connection, 'connectionId
 
 /**
  * Push a /sync delta that moves no stream position (typing, presence, receipts) to every
- * connection of a user; each frame's next_batch is that connection's cursor, unchanged.
+ * connection of a user, as each connection's filter lets it through; each frame's next_batch is
+ * that connection's cursor, unchanged.
  */
 export async function pushToUser(userId: string, data: SyncDelta): Promise<PushOutcome[]> {
-  return pushToConnections(await userConnections(userId), (c) => syncFrame(c.cursor, data));
+  return pushToConnections(await userConnections(userId), (c) => {
+    const filtered = filterDelta(data, c.filter);
+    return filtered ? syncFrame(c.cursor, filtered) : undefined;
+  });
 }

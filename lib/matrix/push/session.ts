@@ -3,6 +3,7 @@ import { authenticate } from '../accounts/authenticate.ts';
 import { roomTimeline } from '../pstates.ts';
 import { readRoomsCut, type Membership } from '../sync/cut.ts';
 import { decodeSyncToken, encodeSyncToken, NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
+import { resolveSyncFilter } from '../sync/filter.ts';
 import { readWatermarks } from '../sync/watermark.ts';
 import { recordConnection, removeConnection, type Connection } from './connections.ts';
 import { PENDING_FLOOR } from './cursor.ts';
@@ -13,6 +14,8 @@ export interface ConnectRequest {
   accessToken?: string;
   /** A sync token the client already has everything up to (its last frame's next_batch). */
   since?: string;
+  /** A sync filter (an uploaded filter's id or inline JSON, as /sync's `filter`) for every frame. */
+  filter?: string;
   now?: number;
 }
 
@@ -56,7 +59,7 @@ async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositio
 
 /**
  * Register a connection: authenticate (MatrixError 401 refuses the handshake), validate `since`
- * (400), then, in this order: record it as pending (pushes skip it), register the user as online
+ * and `filter` (400), then, in this order: record it as pending (pushes skip it), register the user as online
  * in their rooms, read the watermarks (and the user's rooms at them), and set floor and cursor.
  * Every event committed after that watermark read finds both the connection and the online
  * registration, so it is pushed.
@@ -64,6 +67,7 @@ async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositio
 export async function openConnection(request: ConnectRequest): Promise<Connection> {
   const requester = await authenticate({ ...(request.accessToken !== undefined ? { accessToken: request.accessToken } : {}) });
   const since = request.since !== undefined ? decodeSyncToken(request.since) : undefined;
+  const filter = request.filter !== undefined && request.filter !== '' ? await resolveSyncFilter(requester.userId, request.filter) : undefined;
   const now = request.now ?? Date.now();
   const pending: Connection = {
     connectionId: request.connectionId,
@@ -72,6 +76,7 @@ export async function openConnection(request: ConnectRequest): Promise<Connectio
     connectedAt: now,
     cursor: request.since ?? encodeSyncToken({ rooms: {}, accountData: {} }),
     floor: PENDING_FLOOR,
+    ...(filter ? { filter } : {}),
   };
   await recordConnection(pending);
   await markConnectedOnline(requester.userId, now);

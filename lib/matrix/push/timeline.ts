@@ -7,11 +7,14 @@ import type { JsonObject } from '../canonical-json.ts';
 import { INVITE_STATE_TYPES, toClientEvent, toStrippedState, type RoomEvent } from '../events.ts';
 import { memberRooms, roomTimeline } from '../pstates.ts';
 import type { RoomCommand } from '../rooms/commands.ts';
+import { bundlesFor, readAggregationSources, withBundle, type AggregationSources } from '../relations/bundle.ts';
 import { readStateEvents } from '../sync/state.ts';
+import { entryVisibility } from '../sync/timeline.ts';
 import { onlineMembers } from '../sync/wake.ts';
 import { moveCursor, readConnection, userConnections, type Connection } from './connections.ts';
 import { stepCursor, withShardPosition } from './cursor.ts';
 import { decodeSyncToken } from '../sync/token.ts';
+import { filterDelta } from './frame-filter.ts';
 import { syncFrame, type SyncDelta } from './frames.ts';
 import { pushFrame } from './push.ts';
 
@@ -63,21 +66,31 @@ export async function eventsOfRecord(roomId: string, seq: string): Promise<RoomE
 }
 
 /** What one user is shown of the record's events: a joined room's timeline, an invite, a leave. */
-async function deltaFor(userId: string, roomId: string, events: readonly RoomEvent[]): Promise<((deviceId: string) => SyncDelta) | undefined> {
-  const membership = (await memberRooms.key(userId).key(roomId).get({ consistent: true }))?.membership;
+async function deltaFor(
+  userId: string,
+  roomId: string,
+  events: readonly RoomEvent[],
+  sources: AggregationSources,
+): Promise<((deviceId: string) => SyncDelta) | undefined> {
+  const own = await memberRooms.key(userId).key(roomId).get({ consistent: true });
+  const membership = own?.membership;
   const now = Date.now();
-  const client = (list: readonly RoomEvent[], deviceId: string) =>
-    list.map((event) => toClientEvent(event, { now, requester: { user_id: userId, device_id: deviceId }, omitRoomId: true }) as unknown as JsonObject);
+  const visible = entryVisibility(roomId, userId, { membership: membership ?? 'leave', position: own?.position ?? 0 });
+  const bundles = sources.threads.length || sources.edits.length ? await bundlesFor(sources, { userId, visible: (_, entry) => visible(entry) }) : undefined;
+  const client = (list: readonly RoomEvent[], deviceId: string) => {
+    const format = (event: RoomEvent) => toClientEvent(event, { now, requester: { user_id: userId, device_id: deviceId }, omitRoomId: true });
+    return list.map((event) => withBundle(format(event), bundles?.get(event.event_id), format) as unknown as JsonObject);
+  };
   if (membership === 'join') return (deviceId) => ({ rooms: { join: { [roomId]: { timeline: { events: client(events, deviceId) } } } } });
-  const own = events.findLastIndex((e) => e.type === 'm.room.member' && e.state_key === userId);
-  if (own < 0) return undefined;
+  const ownAt = events.findLastIndex((e) => e.type === 'm.room.member' && e.state_key === userId);
+  if (ownAt < 0) return undefined;
   if (membership === 'invite') {
     const state = await readStateEvents(roomId, INVITE_STATE_TYPES.map((type) => [type, ''] as [string, string]));
-    const stripped = [...state.filter((e): e is RoomEvent => e !== undefined), events[own]!].map((e) => toStrippedState(e) as unknown as JsonObject);
+    const stripped = [...state.filter((e): e is RoomEvent => e !== undefined), events[ownAt]!].map((e) => toStrippedState(e) as unknown as JsonObject);
     return () => ({ rooms: { invite: { [roomId]: { invite_state: { events: stripped } } } } });
   }
   if (membership === 'leave' || membership === 'ban') {
-    return (deviceId) => ({ rooms: { leave: { [roomId]: { timeline: { events: client(events.slice(0, own + 1), deviceId) } } } } });
+    return (deviceId) => ({ rooms: { leave: { [roomId]: { timeline: { events: client(events.slice(0, ownAt + 1), deviceId) } } } } });
   }
   return undefined;
 }
@@ -96,12 +109,16 @@ async function undoStep(c: Connection, shardId: string, seq: string, previous: s
 
 /** Advance one connection's cursor for an event at (shard, seq) and push the frame. */
 async function pushToConnection(start: Connection, shardId: string, seq: string, delta: (deviceId: string) => SyncDelta): Promise<void> {
+  // What the connection's filter hides is not pushed, and its cursor stays (a catch-up /sync with
+  // the same filter hides it too).
+  const data = filterDelta(delta(start.deviceId), start.filter);
+  if (!data) return;
   let c: Connection | undefined = start;
   for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
     const step = stepCursor(c.cursor, c.floor, shardId, seq);
     if (step.kind === 'covered') return;
     if (step.next === c.cursor || (await moveCursor(c, c.cursor, step.next))) {
-      const outcome = await pushFrame(c, syncFrame(step.next, delta(c.deviceId)));
+      const outcome = await pushFrame(c, syncFrame(step.next, data));
       if (outcome === 'opening' && step.next !== c.cursor) await undoStep(c, shardId, seq, decodeSyncToken(c.cursor).rooms[shardId]);
       return;
     }
@@ -127,8 +144,11 @@ export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>,
     if (!connected.length) return;
     const events = await eventsOfRecord(roomId, seq);
     if (!events.length) return;
+    // Bundled aggregations: the indexes are read once for every recipient (a new event has none
+    // yet, but a redelivered record's may have gained replies or edits since).
+    const sources = await readAggregationSources([{ roomId, events }]);
     await inParallel(connected, async ({ userId, conns }) => {
-      const delta = await deltaFor(userId, roomId, events);
+      const delta = await deltaFor(userId, roomId, events, sources);
       if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
     });
   } catch (err) {

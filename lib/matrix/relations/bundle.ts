@@ -73,13 +73,17 @@ export interface AggregationViewer {
   userId: string;
   /** Whether the viewer may see this entry of the room (a reply or an edit). */
   visible(roomId: string, entry: TimelineEntry): boolean | Promise<boolean>;
-  /** The client format of a bundled event (the same as the events it is bundled with). */
-  format(event: RoomEvent): ClientEvent;
 }
 
-/** Event id → its `unsigned['m.relations']` as this viewer sees it (events with none are absent). */
-export async function bundlesFor(sources: AggregationSources, viewer: AggregationViewer): Promise<Map<string, Record<string, unknown>>> {
-  const out = new Map<string, Record<string, unknown>>();
+/** One event's aggregations as a viewer sees them, before formatting (per device: transaction ids). */
+export interface Bundle {
+  thread?: { latest: RoomEvent; count: number; participated: boolean };
+  edit?: RoomEvent;
+}
+
+/** Event id → its aggregations as this viewer sees them (events with none are absent). */
+export async function bundlesFor(sources: AggregationSources, viewer: AggregationViewer): Promise<Map<string, Bundle>> {
+  const out = new Map<string, Bundle>();
   const bundle = (eventId: string) => {
     let b = out.get(eventId);
     if (!b) out.set(eventId, (b = {}));
@@ -89,18 +93,28 @@ export async function bundlesFor(sources: AggregationSources, viewer: Aggregatio
     ...sources.threads.map(async ({ roomId, root, count, latest }) => {
       if (!(await viewer.visible(roomId, latest))) return;
       const mine = root.sender === viewer.userId || latest.event.sender === viewer.userId || (await participated(roomId, root.event_id, viewer.userId));
-      bundle(root.event_id)['m.thread'] = { latest_event: viewer.format(latest.event), count, current_user_participated: mine };
+      bundle(root.event_id).thread = { latest: latest.event, count, participated: mine };
     }),
     ...sources.edits.map(async ({ roomId, original, edit }) => {
-      if (await viewer.visible(roomId, edit)) bundle(original.event_id)['m.replace'] = viewer.format(edit.event);
+      if (await viewer.visible(roomId, edit)) bundle(original.event_id).edit = edit.event;
     }),
   ]);
   return out;
 }
 
-/** A formatted event with its bundle merged into `unsigned['m.relations']`. */
-export function withBundle<E extends { unsigned?: Record<string, unknown> }>(event: E, bundle: Record<string, unknown> | undefined): E {
+/**
+ * A formatted event with its bundle in `unsigned['m.relations']`; `format` formats the bundled
+ * events as the event itself is formatted.
+ */
+export function withBundle<E extends { unsigned?: object }>(event: E, bundle: Bundle | undefined, format: (event: RoomEvent) => ClientEvent): E {
   if (!bundle) return event;
-  const existing = (event.unsigned?.['m.relations'] as Record<string, unknown> | undefined) ?? {};
-  return { ...event, unsigned: { ...event.unsigned, 'm.relations': { ...existing, ...bundle } } };
+  const existing = ((event.unsigned as Record<string, unknown> | undefined)?.['m.relations'] as Record<string, unknown> | undefined) ?? {};
+  const relations = {
+    ...existing,
+    ...(bundle.thread
+      ? { 'm.thread': { latest_event: format(bundle.thread.latest), count: bundle.thread.count, current_user_participated: bundle.thread.participated } }
+      : {}),
+    ...(bundle.edit ? { 'm.replace': format(bundle.edit) } : {}),
+  };
+  return { ...event, unsigned: { ...event.unsigned, 'm.relations': relations } };
 }

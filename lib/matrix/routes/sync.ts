@@ -45,6 +45,10 @@ export const syncRoutes = {
           'deviceListChanges',
           'signatureChanges',
           'toDeviceInbox',
+          // bundled aggregations on timelines (lib/matrix/relations/bundle.ts)
+          'threadRoots',
+          'latestEdits',
+          'relations',
           // unread_notifications (lib/matrix/notifications/sync.ts)
           ...syncNotificationAccess.reads,
         ],

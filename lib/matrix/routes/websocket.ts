@@ -5,7 +5,19 @@ import type { Access, ModuleFragment } from '../../core/module.ts';
  * (lib/matrix/push/timeline.ts): spread into its access.
  */
 export const roomsTopologyPushAccess = {
-  reads: ['roomOnlineMembers', 'connections', 'connectionOwners', 'memberRooms', 'roomTimeline', 'roomState'],
+  reads: [
+    'roomOnlineMembers',
+    'connections',
+    'connectionOwners',
+    'memberRooms',
+    'roomTimeline',
+    'roomState',
+    // bundled aggregations (lib/matrix/relations/bundle.ts) and their visibility
+    'threadRoots',
+    'latestEdits',
+    'relations',
+    'membershipHistory',
+  ],
   writes: ['connections', 'connectionOwners'],
   pushes: true,
 } satisfies Access;
@@ -16,7 +28,8 @@ export const webSocketRoutes = {
       entry: 'functions/ws/connect.ts',
       description: 'WebSocket $connect: authenticates ?access_token=, registers the connection and the user as online',
       access: {
-        reads: ['accessTokens', 'memberRooms', 'syncWatermarks'],
+        // filters: the optional ?filter= (an uploaded filter's id)
+        reads: ['accessTokens', 'memberRooms', 'syncWatermarks', 'filters'],
         writes: ['connections', 'connectionOwners', 'syncWake', 'roomOnlineMembers'],
       },
     },

@@ -42,10 +42,9 @@ export class SyncTimelines {
     const bundles = await bundlesFor(sources, {
       userId: viewer.userId,
       visible: (roomId, entry) => visibleIn.get(roomId)?.(entry) ?? false,
-      format,
     });
     for (const p of pending) {
-      p.section.events = p.events.map((event) => selectEventFields(withBundle(format(event), bundles.get(event.event_id)), viewer.filter.event_fields));
+      p.section.events = p.events.map((event) => selectEventFields(withBundle(format(event), bundles.get(event.event_id), format), viewer.filter.event_fields));
     }
   }
 }
