@@ -14,6 +14,7 @@ import type { RoomPlan } from './plan.ts';
 import { planRedact } from './redact.ts';
 import { prepareRoomWrites, type CommandOrigin } from './room-writes.ts';
 import { planSend } from './send.ts';
+import { planTombstone } from './tombstone.ts';
 
 export const ROOMS_TOPOLOGY = 'rooms';
 
@@ -29,6 +30,8 @@ function planOf(command: RoomCommand, origin: CommandOrigin): Promise<RoomPlan> 
       return planProfile(command, origin);
     case 'forget':
       return planForget(command);
+    case 'tombstone':
+      return planTombstone(command, origin);
     default:
       throw new Rejection('M_UNKNOWN', `unknown rooms command ${(command as { kind?: unknown }).kind}`, 400);
   }

@@ -19,6 +19,11 @@ export const roomsRoutes = {
       description: 'Join, knock, leave, forget, invite, kick, ban, unban through the rooms depot',
       access: { reads: ['accessTokens', 'users', 'roomAliases', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
     },
+    roomUpgrade: {
+      entry: 'functions/http/room-upgrade.ts',
+      description: 'Upgrade a room: creates the replacement from its state, then tombstones it, through the rooms depot',
+      access: { reads: ['accessTokens', 'users', 'roomInfo', 'roomState', 'roomMembers', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
+    },
     roomEvents: {
       entry: 'functions/http/room-events.ts',
       description: 'Send messages, set state and redact through the rooms depot',
@@ -46,6 +51,7 @@ export const roomsRoutes = {
     { method: 'POST', path: `${v3}/rooms/{roomId}/kick`, function: 'roomMembership', operation: 'kick' },
     { method: 'POST', path: `${v3}/rooms/{roomId}/ban`, function: 'roomMembership', operation: 'ban' },
     { method: 'POST', path: `${v3}/rooms/{roomId}/unban`, function: 'roomMembership', operation: 'unban' },
+    { method: 'POST', path: `${v3}/rooms/{roomId}/upgrade`, function: 'roomUpgrade', operation: 'upgradeRoom' },
     { method: 'PUT', path: `${v3}/rooms/{roomId}/send/{eventType}/{txnId}`, function: 'roomEvents', operation: 'sendMessage' },
     { method: 'PUT', path: `${v3}/rooms/{roomId}/state/{eventType}/{stateKey}`, function: 'roomEvents', operation: 'setRoomStateWithKey' },
     // The empty state key, as `/state/{eventType}` or `/state/{eventType}/` (matrix-js-sdk), and

@@ -1,0 +1,56 @@
+// POST /rooms/{roomId}/upgrade: check the upgrader may send the tombstone, plan the replacement
+// room from the old room's state (lib/matrix/room-upgrade.ts), create it through the rooms depot,
+// then send the old room's tombstone (tombstone.ts). Two commands on two rooms: a crash between
+// them leaves a replacement nobody is sent to, which the upgrader can simply upgrade again.
+import { z } from 'zod';
+import { getMany } from '../../core/pstate/index.ts';
+import { authenticate } from '../accounts/authenticate.ts';
+import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
+import { notFound } from '../errors.ts';
+import type { RoomEvent } from '../events.ts';
+import { generateRoomId } from '../ids.ts';
+import { roomInfo, roomMembers, roomState } from '../pstates.ts';
+import { limitWrites } from '../rate-limits.ts';
+import { parseRequestBody } from '../request-schemas.ts';
+import { MapRoomState, stateKeyOf } from '../room-state.ts';
+import { planUpgradedRoom, TRANSFERRED_STATE_TYPES, tombstoneContent } from '../room-upgrade.ts';
+import { requireRoomVersion, type RoomVersion } from '../room-versions.ts';
+import { profileOf, requireRoomId, submitRoomCommand } from './operations.ts';
+
+const upgradeRequest = z.looseObject({ new_version: z.string() });
+
+/** Bans copied into the replacement (members listed per page: a bounded scan, as createRoom parts are). */
+const MEMBER_SCAN = 1000;
+
+export async function upgradeRoom(request: { accessToken?: string; body: unknown }, roomId: string): Promise<{ replacement_room: string }> {
+  const requester = await authenticate(request);
+  await limitWrites(requester.userId);
+  const { new_version } = parseRequestBody(upgradeRequest, request.body);
+  const version: RoomVersion = requireRoomVersion(new_version);
+  requireRoomId(roomId);
+
+  const info = await roomInfo.key(roomId).get({ consistent: true });
+  if (!info?.version || info.lastPosition === undefined) throw notFound('Unknown room');
+  const types = ['m.room.create', 'm.room.power_levels', ...TRANSFERRED_STATE_TYPES];
+  const keys = [...types.map((t) => stateKeyOf(t, '')), stateKeyOf('m.room.member', requester.userId)];
+  const events = await getMany(keys.map((k) => roomState.key(roomId).key(k)), { consistent: true });
+  const state = new MapRoomState<RoomEvent>(events.filter((e): e is RoomEvent => e !== undefined) as RoomEvent[]);
+  // The upgrader must be able to send the tombstone (joined, with its power level): 403 otherwise.
+  const replacement = generateRoomId();
+  assertAllowed(authorizeEvent(
+    { type: 'm.room.tombstone', state_key: '', sender: requester.userId, content: tombstoneContent(replacement), room_id: roomId },
+    state,
+    info.version as RoomVersion,
+  ));
+
+  const members = await roomMembers.key(roomId).range({ limit: MEMBER_SCAN, consistent: true });
+  const banned = members.entries.filter(([, m]) => m.membership === 'ban').map(([id]) => id);
+  const profile = await profileOf(requester.userId);
+  const planned = planUpgradedRoom(
+    { oldRoomId: roomId, lastEventId: info.lastEventId ?? '', state, banned },
+    { newRoomId: replacement, version, upgrader: requester.userId, ...(profile ? { profile } : {}) },
+  );
+  await submitRoomCommand({ kind: 'createRoom', roomId: replacement, creator: requester.userId, roomVersion: version, visibility: 'private', events: planned });
+  await submitRoomCommand({ kind: 'tombstone', roomId, sender: requester.userId, replacementRoom: replacement });
+  return { replacement_room: replacement };
+}
