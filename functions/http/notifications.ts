@@ -1,4 +1,7 @@
 // GET /notifications: the events that notified the user, newest first (lib/matrix/notifications/list.ts).
+// GET /pushers and POST /pushers/set: pushers are checked here and stored through the users depot
+// (lib/matrix/notifications/pushers.ts); they are kept for clients to manage, no gateway is called.
+// One function for both: the stack stays under CloudFormation's resource limit.
 import { axon } from '../../lib/matrix/module.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
@@ -6,6 +9,10 @@ import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
 import { toClientEvent } from '../../lib/matrix/events.ts';
 import { DEFAULT_NOTIFICATIONS_LIMIT, listNotifications, MAX_NOTIFICATIONS_LIMIT } from '../../lib/matrix/notifications/list.ts';
+import { submit } from '../../lib/matrix/commands.ts';
+import { listPushers, type PusherCommand } from '../../lib/matrix/notifications/pushers.ts';
+import { parsePusherRequest } from '../../lib/matrix/pushers.ts';
+import { assertWithinLimit } from '../../lib/matrix/user-data/limits.ts';
 
 function limitOf(raw: string | null): number {
   if (raw === null) return DEFAULT_NOTIFICATIONS_LIMIT;
@@ -33,5 +40,22 @@ export const handler = httpFunction(axon, 'notifications', {
       })),
       ...(next !== undefined ? { next_token: next } : {}),
     });
+  },
+  getPushers: async (request) => {
+    const { userId } = await authenticate(request);
+    return json({ pushers: await listPushers(userId) });
+  },
+  postPusher: async (request) => {
+    const { userId } = await authenticate(request);
+    const parsed = parsePusherRequest(request.body);
+    let command: PusherCommand;
+    if (parsed.op === 'delete') {
+      command = { kind: 'pushers.delete', userId, appId: parsed.appId, pushkey: parsed.pushkey };
+    } else {
+      assertWithinLimit(parsed.pusher, 'A pusher');
+      command = { kind: 'pushers.set', userId, pusher: { ...parsed.pusher }, append: parsed.append };
+    }
+    await submit('users', userId, command);
+    return json({});
   },
 });

@@ -23,13 +23,11 @@ export const notificationsRoutes = {
   functions: {
     notifications: {
       entry: 'functions/http/notifications.ts',
-      description: 'GET /notifications: the events that notified the user, evaluated at read time over recent events',
-      access: { reads: ['accessTokens', 'memberRooms', 'roomTimeline', 'roomInfo', 'roomMembers', 'roomState', 'pushRules', 'notificationCounts'] },
-    },
-    pushers: {
-      entry: 'functions/http/pushers.ts',
-      description: 'GET /pushers and POST /pushers/set: pushers stored through the users depot (no gateway is called)',
-      access: { reads: ['accessTokens', 'pushers'], appends: ['users'] },
+      description: 'GET /notifications (evaluated at read time over recent events); GET /pushers and POST /pushers/set (stored through the users depot, no gateway is called)',
+      access: {
+        reads: ['accessTokens', 'memberRooms', 'roomTimeline', 'roomInfo', 'roomMembers', 'roomState', 'pushRules', 'notificationCounts', 'pushers'],
+        appends: ['users'],
+      },
     },
     pushersTopology: {
       entry: 'functions/streams/pushers.ts',
@@ -39,8 +37,8 @@ export const notificationsRoutes = {
   },
   routes: [
     { method: 'GET', path: `${v3}/notifications`, function: 'notifications', operation: 'getNotifications' },
-    { method: 'GET', path: `${v3}/pushers`, function: 'pushers', operation: 'getPushers' },
-    { method: 'POST', path: `${v3}/pushers/set`, function: 'pushers', operation: 'postPusher' },
+    { method: 'GET', path: `${v3}/pushers`, function: 'notifications', operation: 'getPushers' },
+    { method: 'POST', path: `${v3}/pushers/set`, function: 'notifications', operation: 'postPusher' },
   ],
   topologies: [
     { name: 'pushers', kind: 'stream', depot: 'users', function: 'pushersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },
