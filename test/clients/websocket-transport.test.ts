@@ -150,4 +150,32 @@ describe('matrix-js-sdk over the WebSocket channel', () => {
       expect(m.transport.stats.frameSyncs).toBeGreaterThan(0);
     }
   });
+
+  it('fetches the state of a room joined while connected with one HTTP catch-up, then goes on over frames', async () => {
+    const before = [carol.httpSyncs(), dave.httpSyncs()];
+    const invited = waitFor<string>(
+      (done) => dave.client.on(RoomMemberEvent.Membership, (_e, member) => member.userId === dave.client.getUserId() && member.membership === 'invite' && done(member.roomId)),
+      'dave sees his invite',
+    );
+    const { room_id: newRoom } = await carol.client.createRoom({ name: 'Joined live', invite: [dave.client.getUserId()!] });
+    expect(await invited).toBe(newRoom);
+    const joined = waitFor<void>(
+      (done) => carol.client.on(RoomMemberEvent.Membership, (_e, member) => member.roomId === newRoom && member.userId === dave.client.getUserId() && member.membership === 'join' && done()),
+      'carol sees dave join',
+    );
+    await dave.client.joinRoom(newRoom);
+    await joined;
+    const received = waitFor<void>(
+      (done) => dave.client.on(RoomEvent.Timeline, (event, room) => room?.roomId === newRoom && event.getContent().body === 'welcome' && done()),
+      'dave receives the message in the new room',
+    );
+    await carol.client.sendTextMessage(newRoom, 'welcome');
+    await received;
+    // The room's state came with the catch-up: the SDK knows its name and both members.
+    expect(dave.client.getRoom(newRoom)?.name).toBe('Joined live');
+    expect(dave.client.getRoom(newRoom)?.getJoinedMemberCount()).toBe(2);
+    // One catch-up each: carol's when her new room's first frame came, dave's when his join's did.
+    expect([carol.httpSyncs() - before[0]!, dave.httpSyncs() - before[1]!]).toEqual([1, 1]);
+    expect(carol.transport.live && dave.transport.live).toBe(true);
+  });
 });
