@@ -34,6 +34,8 @@ export interface UpgradeSource {
   state: RoomState;
   /** Users banned in the old room: banned in the new one too. */
   banned: readonly string[];
+  /** A space's m.space.child events: a space keeps its rooms (Synapse copies them for spaces only). */
+  spaceChildren?: readonly EventLike[];
 }
 
 export interface UpgradeTarget {
@@ -76,6 +78,11 @@ export function planUpgradedRoom(source: UpgradeSource, target: UpgradeTarget): 
   for (const type of TRANSFERRED_STATE_TYPES) {
     const old = source.state.get(type, '');
     if (old && Object.keys(old.content).length) events.push(state(type, old.content));
+  }
+  if (oldCreate.type === 'm.space') {
+    for (const child of source.spaceChildren ?? []) {
+      if (child.state_key !== undefined && Object.keys(child.content).length) events.push(state('m.space.child', child.content, child.state_key));
+    }
   }
   for (const user of source.banned) if (user !== upgrader) events.push(state('m.room.member', { membership: 'ban' }, user));
   if (raised) events.push(state('m.room.power_levels', original));

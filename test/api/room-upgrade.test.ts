@@ -108,6 +108,28 @@ describe('room upgrades', () => {
     expect((await stateEvent(oldRoom, 'm.room.power_levels'))?.content.events_default).toBe(0);
   });
 
+  it('a space keeps its children (and only them) in the replacement', async () => {
+    const [a, b] = await Promise.all([createRoom(alice.client, {}), createRoom(alice.client, {})]);
+    const child = (roomId: string, content: Record<string, unknown>) => ({ type: 'm.space.child', state_key: roomId, content });
+    const space = await createRoom(alice.client, {
+      creation_content: { type: 'm.space' },
+      initial_state: [
+        child(a, { via: ['localhost'], order: 'a' }),
+        child(b, { via: ['localhost'] }),
+        child('!gone:localhost', {}),
+        { type: 'm.space.childish', state_key: a, content: { x: 1 } },
+      ],
+    });
+    const res = await upgrade(alice.client, space, { new_version: '11' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const events = (await timelineOf(res.body.replacement_room)).map((e) => e.event);
+    expect(events[0]!.content.type).toBe('m.space');
+    const children = events.filter((e) => e.type.startsWith('m.space.child'));
+    expect(children.map((e) => [e.type, e.state_key, e.content]).sort()).toEqual(
+      [['m.space.child', a, { via: ['localhost'], order: 'a' }], ['m.space.child', b, { via: ['localhost'] }]].sort(),
+    );
+  });
+
   it('refuses unsupported versions, bad bodies, the powerless, outsiders and unknown rooms, writing nothing', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

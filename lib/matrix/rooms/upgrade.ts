@@ -19,6 +19,20 @@ import { profileOf, requireRoomId, submitRoomCommand } from './operations.ts';
 
 const upgradeRequest = z.looseObject({ new_version: z.string() });
 
+/** A space's children copied into the replacement (bounded like the bans). */
+const MAX_SPACE_CHILDREN = 200;
+
+async function spaceChildrenOf(roomId: string): Promise<RoomEvent[]> {
+  // Every key `m.space.child\0<room id>`: from the empty state key up to the next type byte.
+  const page = await roomState.key(roomId).range({
+    from: stateKeyOf('m.space.child', ''),
+    to: 'm.space.child\u0001',
+    limit: MAX_SPACE_CHILDREN,
+    consistent: true,
+  });
+  return page.entries.map(([, event]) => event as RoomEvent);
+}
+
 /** Bans copied into the replacement (members listed per page: a bounded scan, as createRoom parts are). */
 const MEMBER_SCAN = 1000;
 
@@ -45,9 +59,10 @@ export async function upgradeRoom(request: { accessToken?: string; body: unknown
 
   const members = await roomMembers.key(roomId).range({ limit: MEMBER_SCAN, consistent: true });
   const banned = members.entries.filter(([, m]) => m.membership === 'ban').map(([id]) => id);
+  const spaceChildren = state.get('m.room.create', '')?.content.type === 'm.space' ? await spaceChildrenOf(roomId) : [];
   const profile = await profileOf(requester.userId);
   const planned = planUpgradedRoom(
-    { oldRoomId: roomId, lastEventId: info.lastEventId ?? '', state, banned },
+    { oldRoomId: roomId, lastEventId: info.lastEventId ?? '', state, banned, spaceChildren },
     { newRoomId: replacement, version, upgrader: requester.userId, ...(profile ? { profile } : {}) },
   );
   await submitRoomCommand({ kind: 'createRoom', roomId: replacement, creator: requester.userId, roomVersion: version, visibility: 'private', events: planned });
