@@ -26,6 +26,22 @@ function decryptedMessage(client: MatrixClient, roomId: string, body: string): P
   );
 }
 
+/** Resolves with the id of the first device of `userId`, not in `known`, that `observer`'s crypto learns of. */
+function learnsNewDevice(observer: CryptoClient, userId: string, known: string[]): Promise<string> {
+  return waitFor<string>(
+    (done) =>
+      observer.client.on(CryptoEvent.DevicesUpdated, (users) => {
+        if (!users.includes(userId)) return;
+        void observer.client.getCrypto()!.getUserDeviceInfo([userId], false).then((devices) => {
+          const added = [...(devices.get(userId)?.keys() ?? [])].find((deviceId) => !known.includes(deviceId));
+          if (added) done(added);
+        });
+      }),
+    `${observer.user.userId} learns a new device of ${userId}`,
+    45_000,
+  );
+}
+
 const isKeysUpload = (exchange: CryptoExchange) => exchange.method === 'POST' && exchange.path === '/keys/upload' && exchange.status === 200;
 const signedCount = (exchange: CryptoExchange) => (exchange.response.one_time_key_counts as Record<string, number>).signed_curve25519 ?? 0;
 
@@ -143,32 +159,34 @@ describe('matrix-js-sdk Rust crypto against Axon', () => {
     expect(receivedFromAlice.map((event) => event.content)).toEqual(sentToBob);
   });
 
-  it('a new device of bob\'s reaches alice through device_lists, and her next message is readable there', { timeout: 120_000 }, async () => {
+  it('a new device of bob\'s reaches alice and bob\'s laptop through device_lists, and their next messages are readable there', { timeout: 120_000 }, async () => {
     expect(roomId, 'the encrypted room of the previous test').toBeDefined();
     const room = roomId!;
-    const bobsUpdate = waitFor<void>(
-      (done) => alice.client.on(CryptoEvent.DevicesUpdated, (users) => users.includes(bob.user.userId) && done()),
-      'alice refreshes bob\'s devices',
-    );
+    // Neither queries bob's keys again unless its /sync lists him in device_lists.changed.
+    const aliceLearns = learnsNewDevice(alice, bob.user.userId, [bob.user.deviceId]);
+    const laptopLearns = learnsNewDevice(bob, bob.user.userId, [bob.user.deviceId]);
     const beforeLogin = exchangeClock();
     const bobPhone = await startCryptoClientOnNewDevice(runtime.httpUrl, bob.user.userId);
     clients.push(bobPhone);
     expect(bobPhone.user.deviceId).not.toBe(bob.user.deviceId);
-    await bobPhone.exchange((e) => isKeysUpload(e) && e.body.device_keys !== undefined, 'uploads its device keys');
-
-    // Alice only queries bob's keys again because her /sync lists him in device_lists.changed.
-    await bobsUpdate;
-    await alice.exchange(
-      (e) => e.path === '/sync' && e.answeredAt > beforeLogin && ((e.response.device_lists as { changed?: string[] } | undefined)?.changed ?? []).includes(bob.user.userId),
-      'syncs bob into device_lists.changed',
-    );
-    const bobDevicesAtAlice = await alice.client.getCrypto()!.getUserDeviceInfo([bob.user.userId], false);
-    expect([...(bobDevicesAtAlice.get(bob.user.userId)?.keys() ?? [])].sort()).toEqual([bob.user.deviceId, bobPhone.user.deviceId].sort());
+    expect(await Promise.all([aliceLearns, laptopLearns])).toEqual([bobPhone.user.deviceId, bobPhone.user.deviceId]);
+    for (const observer of [alice, bob]) {
+      await observer.exchange(
+        (e) => e.path === '/sync' && e.answeredAt > beforeLogin && ((e.response.device_lists as { changed?: string[] } | undefined)?.changed ?? []).includes(bob.user.userId),
+        'syncs bob into device_lists.changed',
+      );
+    }
 
     const phoneDecrypts = decryptedMessage(bobPhone.client, room, 'also on your phone');
     const laptopDecrypts = decryptedMessage(bob.client, room, 'also on your phone');
     await alice.client.sendMessage(room, { msgtype: MsgType.Text, body: 'also on your phone' });
-    expect((await phoneDecrypts).getSender()).toBe(alice.user.userId);
-    expect((await laptopDecrypts).getSender()).toBe(alice.user.userId);
+    const [atPhone, atLaptop] = await Promise.all([phoneDecrypts, laptopDecrypts]);
+    expect(atPhone.getSender()).toBe(alice.user.userId);
+    expect(atLaptop.getSender()).toBe(alice.user.userId);
+
+    // Bob's laptop shares its room key with his own new device too.
+    const phoneReadsLaptop = decryptedMessage(bobPhone.client, room, 'sent from my laptop');
+    await bob.client.sendMessage(room, { msgtype: MsgType.Text, body: 'sent from my laptop' });
+    expect((await phoneReadsLaptop).getSender()).toBe(bob.user.userId);
   });
 });
