@@ -40,7 +40,8 @@ export type MatrixErrcode =
   | 'M_UNABLE_TO_GRANT_JOIN'
   | 'M_NOT_YET_UPLOADED'
   | 'M_CANNOT_OVERWRITE_MEDIA'
-  | 'M_USER_AWAITING_APPROVAL';
+  | 'M_USER_AWAITING_APPROVAL'
+  | 'M_WRONG_ROOM_KEYS_VERSION';
 
 export class MatrixError extends Error {
   constructor(

@@ -346,13 +346,23 @@ export const toDevicePStates = [toDeviceInbox, toDeviceTxns] as const;
 
 // --- Server-side key backup (keys topology; lib/matrix/keys/backup.ts) ---
 
-/** user id → backup version (1, 2, ...) → the version's metadata; the newest is the current one. */
+/**
+ * user id → backup version (1, 2, ...) → the version's metadata; the newest not `deleted` is the
+ * current one (a deleted version stays as a tombstone so its number is never reused). `count` is
+ * how many session keys it holds, `etag` counts changes to them.
+ */
 export const keyBackupVersions = pstate(
   'keyBackupVersions',
-  map(string(), map(number(), record({ algorithm: string(), authData: json(jsonObject) })).subindexed()),
+  map(
+    string(),
+    map(number(), record({ algorithm: string(), authData: json(jsonObject), deleted: boolean(), count: number(), etag: number() })).subindexed(),
+  ),
 );
 
-export const keyBackupPStates = [keyBackupVersions] as const;
+/** `<user id>\u0000<version>` → `<room id>\u0000<session id>` → the backed-up session key (KeyBackupData). */
+export const keyBackupKeys = pstate('keyBackupKeys', map(string(), map(string(), json(jsonObject)).subindexed()));
+
+export const keyBackupPStates = [keyBackupVersions, keyBackupKeys] as const;
 
 // --- Cross-signing (keys topology; lib/matrix/keys/cross-signing.ts) ---
 

@@ -13,7 +13,7 @@ import { deviceKeys, deviceListChanges, fallbackKeys, oneTimeKeys } from '../pst
 import { deviceKeyOwner, type KeysCommand, type KeysCommandOf } from './commands.ts';
 import { countByAlgorithm, oneTimeKeyIds } from './counts.ts';
 import { planToDevice, planToDeviceAck } from './to-device.ts';
-import { planCreateBackupVersion } from './backup.ts';
+import { planBackupDelete, planBackupPut, planCreateBackupVersion, planDeleteBackupVersion, planUpdateBackupVersion } from './backup.ts';
 import { planCrossSigning } from './cross-signing.ts';
 import { planSignatures } from './signatures.ts';
 import { planDevicesRemoved } from './removed-devices.ts';
@@ -95,6 +95,14 @@ export async function planKeysCommand(command: KeysCommand, at: RecordPosition):
       const { ops, version } = await planCreateBackupVersion(command);
       return { ops, value: { version } };
     }
+    case 'keys.backupVersionUpdate':
+      return { ops: await planUpdateBackupVersion(command), value: {} };
+    case 'keys.backupVersionDelete':
+      return { ops: await planDeleteBackupVersion(command), value: {} };
+    case 'keys.backupPut':
+      return planBackupPut(command);
+    case 'keys.backupDelete':
+      return planBackupDelete(command);
     case 'keys.crossSigning':
       return { ops: planCrossSigning(command, at), value: {} };
     case 'keys.signatures': {

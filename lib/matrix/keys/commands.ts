@@ -30,6 +30,27 @@ export const keysCommand = z.discriminatedUnion('kind', [
   }),
   /** POST /room_keys/version: a new backup version, which becomes the current one. */
   z.object({ kind: z.literal('keys.backupVersion'), userId: z.string().min(1), algorithm: z.string().min(1), authData: jsonObject }),
+  /** PUT /room_keys/version/{version}: new auth_data (same algorithm). */
+  z.object({ kind: z.literal('keys.backupVersionUpdate'), userId: z.string().min(1), version: z.string().min(1), algorithm: z.string().min(1), authData: jsonObject }),
+  /** DELETE /room_keys/version/{version}: a tombstone; purging `keys.backupDelete` commands follow. */
+  z.object({ kind: z.literal('keys.backupVersionDelete'), userId: z.string().min(1), version: z.string().min(1) }),
+  /** PUT /room_keys/keys...: session keys into the current version (a request is split into commands of ≤ 80). */
+  z.object({
+    kind: z.literal('keys.backupPut'),
+    userId: z.string().min(1),
+    version: z.string().min(1),
+    sessions: z.array(z.object({ roomId: z.string().min(1), sessionId: z.string().min(1), data: jsonObject })).max(80),
+  }),
+  /** DELETE /room_keys/keys...: at most one transaction's worth; the value's `more` asks for another. */
+  z.object({
+    kind: z.literal('keys.backupDelete'),
+    userId: z.string().min(1),
+    version: z.string().min(1),
+    roomId: z.string().min(1).optional(),
+    sessionId: z.string().min(1).optional(),
+    /** Purging a deleted version's keys. */
+    purge: z.boolean().optional(),
+  }),
   /** POST /keys/device_signing/upload (after the password stage). */
   z.object({ kind: z.literal('keys.crossSigning'), userId: z.string().min(1), keys: z.record(z.string(), jsonObject) }),
   /** POST /keys/signatures/upload by `userId` (the signer): target user id → key id → signed key object. */

@@ -20,15 +20,15 @@ export const keysRoutes = {
     },
     keyBackup: {
       entry: 'functions/http/key-backup.ts',
-      description: 'Server-side key backup versions',
-      access: { reads: [...auth, 'keyBackupVersions'], appends: ['users'] },
+      description: 'Server-side key backup: versions and the session keys in them',
+      access: { reads: [...auth, 'keyBackupVersions', 'keyBackupKeys'], appends: ['users'] },
     },
     keysTopology: {
       entry: 'functions/streams/keys.ts',
       description: 'Applies key uploads and one-time key claims from the users depot',
       access: {
-        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
-        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
+        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
+        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
         // continuations of a device removal bigger than one transaction
         appends: ['users'],
       },
@@ -44,6 +44,17 @@ export const keysRoutes = {
     { method: 'POST', path: `${v3}/room_keys/version`, function: 'keyBackup', operation: 'postRoomKeysVersion' },
     { method: 'GET', path: `${v3}/room_keys/version`, function: 'keyBackup', operation: 'getRoomKeysVersionCurrent' },
     { method: 'GET', path: `${v3}/room_keys/version/{version}`, function: 'keyBackup', operation: 'getRoomKeysVersion' },
+    { method: 'PUT', path: `${v3}/room_keys/version/{version}`, function: 'keyBackup', operation: 'putRoomKeysVersion' },
+    { method: 'DELETE', path: `${v3}/room_keys/version/{version}`, function: 'keyBackup', operation: 'deleteRoomKeysVersion' },
+    { method: 'PUT', path: `${v3}/room_keys/keys`, function: 'keyBackup', operation: 'putRoomKeys' },
+    { method: 'GET', path: `${v3}/room_keys/keys`, function: 'keyBackup', operation: 'getRoomKeys' },
+    { method: 'DELETE', path: `${v3}/room_keys/keys`, function: 'keyBackup', operation: 'deleteRoomKeys' },
+    { method: 'PUT', path: `${v3}/room_keys/keys/{roomId}`, function: 'keyBackup', operation: 'putRoomKeysByRoomId' },
+    { method: 'GET', path: `${v3}/room_keys/keys/{roomId}`, function: 'keyBackup', operation: 'getRoomKeysByRoomId' },
+    { method: 'DELETE', path: `${v3}/room_keys/keys/{roomId}`, function: 'keyBackup', operation: 'deleteRoomKeysByRoomId' },
+    { method: 'PUT', path: `${v3}/room_keys/keys/{roomId}/{sessionId}`, function: 'keyBackup', operation: 'putRoomKeyBySessionId' },
+    { method: 'GET', path: `${v3}/room_keys/keys/{roomId}/{sessionId}`, function: 'keyBackup', operation: 'getRoomKeyBySessionId' },
+    { method: 'DELETE', path: `${v3}/room_keys/keys/{roomId}/{sessionId}`, function: 'keyBackup', operation: 'deleteRoomKeyBySessionId' },
     { method: 'PUT', path: `${v3}/sendToDevice/{eventType}/{txnId}`, function: 'toDevice', operation: 'sendToDevice' },
   ],
   topologies: [
