@@ -4,6 +4,9 @@
 // spec's sync schema by the TestClient.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { commit } from '../../lib/core/pstate/index.ts';
+import { roomOnlineMembers } from '../../lib/matrix/pstates.ts';
+import { onlineMembers } from '../../lib/matrix/sync/wake.ts';
 import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
@@ -306,6 +309,24 @@ describe('GET /sync', () => {
     const delta = (await sync(alice.client, { since: initial.next_batch, filter: onlyRoom() })).rooms?.join?.[roomId];
     expect(relationsOf(delta, root2)?.['m.thread']?.count).toBe(2);
     expect(relationsOf(delta, root2)?.['m.thread']?.current_user_participated).toBe(true);
+  });
+
+  it("the wake fan-out deletes expired roomOnlineMembers entries it finds, and keeps live ones", async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    // (alice, the creator, may be registered too when she long-polled earlier: left out of the checks)
+    const entries = async () => (await roomOnlineMembers.key(roomId).range({ consistent: true })).entries.map(([id]) => id).filter((id) => id !== alice.userId).sort();
+    // A registration that ran out long ago (the user stopped polling) and a live one.
+    await commit([roomOnlineMembers.key(roomId).key(carol.userId).set(Date.now() - 60_000), roomOnlineMembers.key(roomId).key(bob.userId).set(Date.now() + 600_000)]);
+    expect(await entries()).toEqual([bob.userId, carol.userId].sort());
+    // Readers that may not write (the ephemeral topology, pushes) only skip it.
+    expect((await onlineMembers(roomId)).filter((id) => id !== alice.userId)).toEqual([bob.userId]);
+    expect(await entries()).toContain(carol.userId);
+    // The rooms topology's wake fan-out after a message deletes it.
+    await send(alice.client, roomId, { msgtype: 'm.text', body: 'wake' });
+    for (let i = 0; i < 200 && (await entries()).includes(carol.userId); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await entries()).toEqual([bob.userId]);
+    // the room's size of the map follows (it is kept in the parent item)
+    expect(await roomOnlineMembers.key(roomId).count({ consistent: true })).toBe((await roomOnlineMembers.key(roomId).range({ consistent: true })).entries.length);
   });
 
   it('filters: an uploaded filter id, event types and senders, lazy-loaded members', async () => {

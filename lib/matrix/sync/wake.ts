@@ -3,7 +3,7 @@
 // A waiting /sync polls ONE item, its user's `syncWake` (a strongly consistent GetItem per
 // interval), whatever the number of rooms. The rooms topology, after a record's commit, bumps the
 // wake item of each room member that is online (`roomOnlineMembers`: one range read, expired
-// entries skipped) and of the users whose membership the record changed — but only of those that
+// entries deleted) and of the users whose membership the record changed — but only of those that
 // long-poll (`pollingUntil`, read with one consistent BatchGetItem per 100): a member online only
 // through a WebSocket connection gets the push topology's frame, and a bump nobody polls would be
 // a wasted write (one per connected member per message). A user counts as online for
@@ -29,6 +29,7 @@
 //   more (3,600 s × its memory: ~$0.06 at 1 GB), which is why the WebSocket channel is the cheap path.
 import { commit, getMany, isConditionFailed, type WriteOp } from '../../core/pstate/index.ts';
 import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
+import { forgetExpiredOnline } from './online-expiry.ts';
 
 /** How long one registration keeps a user online. */
 export const ONLINE_TTL_MS = 180_000;
@@ -93,15 +94,20 @@ export async function wakePollingUsers(userIds: Iterable<string>, now = Date.now
   await wakeUsers(users.filter((_, i) => states[i]!.pollingUntil > now));
 }
 
-/** The room's members that are online now (one consistent Query per 500 members). */
-export async function onlineMembers(roomId: string, now = Date.now()): Promise<string[]> {
+/**
+ * The room's members that are online now (one consistent Query per 500 members). `forgetExpired`
+ * (the rooms topology's wake fan-out, which may write the PState): delete the expired entries found.
+ */
+export async function onlineMembers(roomId: string, now = Date.now(), options: { forgetExpired?: boolean } = {}): Promise<string[]> {
   const online: string[] = [];
+  const expired: string[] = [];
   let cursor: string | undefined;
   do {
     const page = await roomOnlineMembers.key(roomId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [userId, expiresAt] of page.entries) if (expiresAt > now) online.push(userId);
+    for (const [userId, expiresAt] of page.entries) (expiresAt > now ? online : expired).push(userId);
     cursor = page.cursor;
   } while (cursor);
+  if (options.forgetExpired && expired.length) await forgetExpiredOnline(roomId, expired, now);
   return online;
 }
 
@@ -114,7 +120,7 @@ export async function onlineMembers(roomId: string, now = Date.now()): Promise<s
 export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<void> {
   const now = Date.now();
   // One read of the targets' and online members' states serves the registration and the wake.
-  const users = [...new Set([...targets, ...(await onlineMembers(roomId, now))])];
+  const users = [...new Set([...targets, ...(await onlineMembers(roomId, now, { forgetExpired: true }))])];
   const states = await wakeStates(users);
   const stateOf = new Map(users.map((u, i) => [u, states[i]!]));
   const registering = [...new Set(targets)].filter((t) => stateOf.get(t)!.onlineUntil > now);
