@@ -39,7 +39,9 @@ async function relationsOf(request: HttpRequest) {
   const query = parseRelationsQuery(request);
   const requester = await authenticate(request);
   const view = await viewRoom(request.pathParameters.roomId!, requester.userId);
-  return json(await relatingEvents(view, requester, request.pathParameters.eventId!, query));
+  const page = await relatingEvents(view, requester, request.pathParameters.eventId!, query);
+  // Spec v1.10: when `recurse` is given, the depth followed must be reported; only direct relations are.
+  return json(request.query.has('recurse') ? { ...page, recursion_depth: 1 } : page);
 }
 
 export const handler = httpFunction(axon, 'relations', {

@@ -2,10 +2,15 @@
 import { notFound, unrecognized } from './errors.ts';
 
 /**
- * Spec versions Axon advertises. A version is listed only when the endpoints clients expect of it
- * are served (from v1.4 clients expect threads and relations, from v1.11 authenticated media).
+ * Spec versions Axon advertises. A version is listed only when the endpoints it adds are served
+ * (test/matrix/versions.test.ts checks each against the spec's x-addedInMatrixVersion), apart from
+ * optional modules Axon does not offer (SSO, login tokens, application services), whose absence
+ * the spec allows. Highlights: v1.2 space hierarchy, v1.4 threads, v1.6 timestamp_to_event, v1.7
+ * async uploads, v1.10 relation recursion (depth 1 reported), v1.11 authenticated media (clients
+ * then use /_matrix/client/v1/media), v1.13–v1.14 reports, v1.15 room summaries (OAuth 2.0 is
+ * optional: auth_metadata answers M_UNRECOGNIZED). Not v1.16: /sync's `use_state_after` is not served.
  */
-export const supportedVersions: readonly string[] = ['v1.1', 'v1.2', 'v1.3'];
+export const supportedVersions: readonly string[] = Array.from({ length: 15 }, (_, i) => `v1.${i + 1}`);
 
 /** Namespaced well-known key under which Axon advertises its WebSocket push channel. */
 export const webSocketWellKnownKey = 'org.axon.websocket';

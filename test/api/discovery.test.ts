@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { registerUser } from '../support/accounts.ts';
+import { createRoom, send } from './rooms-support.ts';
 
 describe('discovery and the HTTP layer', () => {
   let runtime: LocalRuntime;
@@ -16,6 +18,10 @@ describe('discovery and the HTTP layer', () => {
     const res = await client.get<{ versions: string[] }>('/_matrix/client/versions');
     expect(res.status).toBe(200);
     expect(res.body.versions).toContain('v1.1');
+    // Authenticated media (v1.11) and room summaries (v1.15) are served; /sync's use_state_after (v1.16) is not.
+    expect(res.body.versions).toContain('v1.11');
+    expect(res.body.versions).toContain('v1.15');
+    expect(res.body.versions).not.toContain('v1.16');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
   });
 
@@ -54,6 +60,19 @@ describe('discovery and the HTTP layer', () => {
       expect(res.body).toEqual({ valid: false });
       expectError(await client.get(path), 400, 'M_MISSING_PARAM');
     });
+  });
+
+  it('reports the depth followed when relations are asked to recurse (v1.10)', async () => {
+    const user = await registerUser(client);
+    const roomId = await createRoom(user.client);
+    const parent = (await send(user.client, roomId, { msgtype: 'm.text', body: 'parent' })).body.event_id;
+    await send(user.client, roomId, { msgtype: 'm.text', body: 'reply', 'm.relates_to': { rel_type: 'm.thread', event_id: parent } });
+    const relations = (query: string) => user.client.get<{ chunk: unknown[]; recursion_depth?: number }>(`/_matrix/client/v1/rooms/${encodeURIComponent(roomId)}/relations/${encodeURIComponent(parent)}${query}`);
+    const recursing = await relations('?recurse=true');
+    expect(recursing.status).toBe(200);
+    expect(recursing.body.chunk).toHaveLength(1);
+    expect(recursing.body.recursion_depth).toBe(1);
+    expect((await relations('')).body.recursion_depth).toBeUndefined();
   });
 
   it('answers an unknown path with 404 M_UNRECOGNIZED and a wrong method with 405', async () => {
