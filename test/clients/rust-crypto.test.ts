@@ -26,14 +26,19 @@ function decryptedMessage(client: MatrixClient, roomId: string, body: string): P
   );
 }
 
+/** The devices of `userId` that `observer`'s crypto knows now. */
+async function knownDevices(observer: CryptoClient, userId: string): Promise<string[]> {
+  return [...((await observer.client.getCrypto()!.getUserDeviceInfo([userId], false)).get(userId)?.keys() ?? [])];
+}
+
 /** Resolves with the id of the first device of `userId`, not in `known`, that `observer`'s crypto learns of. */
 function learnsNewDevice(observer: CryptoClient, userId: string, known: string[]): Promise<string> {
   return waitFor<string>(
     (done) =>
       observer.client.on(CryptoEvent.DevicesUpdated, (users) => {
         if (!users.includes(userId)) return;
-        void observer.client.getCrypto()!.getUserDeviceInfo([userId], false).then((devices) => {
-          const added = [...(devices.get(userId)?.keys() ?? [])].find((deviceId) => !known.includes(deviceId));
+        void knownDevices(observer, userId).then((devices) => {
+          const added = devices.find((deviceId) => !known.includes(deviceId));
           if (added) done(added);
         });
       }),
@@ -163,8 +168,8 @@ describe('matrix-js-sdk Rust crypto against Axon', () => {
     expect(roomId, 'the encrypted room of the previous test').toBeDefined();
     const room = roomId!;
     // Neither queries bob's keys again unless its /sync lists him in device_lists.changed.
-    const aliceLearns = learnsNewDevice(alice, bob.user.userId, [bob.user.deviceId]);
-    const laptopLearns = learnsNewDevice(bob, bob.user.userId, [bob.user.deviceId]);
+    const aliceLearns = learnsNewDevice(alice, bob.user.userId, await knownDevices(alice, bob.user.userId));
+    const laptopLearns = learnsNewDevice(bob, bob.user.userId, await knownDevices(bob, bob.user.userId));
     const beforeLogin = exchangeClock();
     const bobPhone = await startCryptoClientOnNewDevice(runtime.httpUrl, bob.user.userId);
     clients.push(bobPhone);
