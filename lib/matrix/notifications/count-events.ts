@@ -3,18 +3,17 @@
 // each joined member's push rules are evaluated on each event and the notifying ones added to
 // the member's counts in the room. One guarded UpdateItem per notified member per record: exactly
 // once under redelivery (see counts.ts), and never more than one item per write, so a room of any
-// size fits (the writes run 16 at a time).
+// size fits (the writes run 32 at a time).
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import type { RoomEvent } from '../events.ts';
 import { eventNotification } from '../notification-counts.ts';
-import { roomInfo } from '../pstates.ts';
 import { eventsOfRecord } from '../push/timeline.ts';
 import type { RoomCommand } from '../rooms/commands.ts';
 import { batchCache } from './batch-cache.ts';
 import { addCounted, type CountedEvents } from './counts.ts';
 import { loadPushRulesets, loadRoomPushSetting } from './room-facts.ts';
 
-const PARALLEL_WRITES = 16;
+const PARALLEL_WRITES = 32;
 
 /** State events may change the members or power levels: the room's cached setting is read again. */
 const changesSetting = (events: readonly RoomEvent[]) => events.some((e) => e.state_key !== undefined);
@@ -49,19 +48,18 @@ export async function countRecordNotifications(
 ): Promise<number> {
   const roomId = record.payload?.roomId;
   if (!roomId) return 0;
-  const seq = sequencePosition(record.sequenceNumber);
-  // A record that produced no event (refused, or a directory change) leaves lastSeq elsewhere.
-  const info = await roomInfo.key(roomId).fields(['lastSeq'], { consistent: true });
-  if (info?.lastSeq !== seq) return 0;
-  const events = await eventsOfRecord(roomId, seq);
-  if (events.length === 0) return 0;
-
+  // The record's events (none for a refused record or a directory change) and, meanwhile, the
+  // room's setting: read together, as this runs between the record's commit and the watermark.
   const cache = batchCache(batch);
-  let setting = cache.rooms.get(roomId);
-  if (!setting || changesSetting(events)) {
-    setting = await loadRoomPushSetting(roomId);
-    cache.rooms.set(roomId, setting);
-  }
+  const cached = cache.rooms.get(roomId);
+  const [events, loaded] = await Promise.all([
+    eventsOfRecord(roomId, sequencePosition(record.sequenceNumber)),
+    cached ? Promise.resolve(undefined) : loadRoomPushSetting(roomId),
+  ]);
+  if (events.length === 0) return 0;
+  let setting = loaded ?? cached!;
+  if (!loaded && changesSetting(events)) setting = await loadRoomPushSetting(roomId);
+  cache.rooms.set(roomId, setting);
   const missing = setting.members.filter((u) => !cache.rulesets.has(u));
   for (const [userId, ruleset] of await loadPushRulesets(missing)) cache.rulesets.set(userId, ruleset);
 

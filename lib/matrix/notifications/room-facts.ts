@@ -20,19 +20,25 @@ const MEMBERS_PAGE = 500;
 
 /** The joined members and the facts the push rules read (consistent reads: the topology just wrote them). */
 export async function loadRoomPushSetting(roomId: string): Promise<RoomPushSetting> {
-  const displayNames = new Map<string, string | undefined>();
-  let cursor: string | undefined;
-  do {
-    const page = await roomMembers.key(roomId).range({ limit: MEMBERS_PAGE, consistent: true, ...(cursor ? { cursor } : {}) });
-    for (const [userId, member] of page.entries) {
-      if (member.membership === 'join') displayNames.set(userId, member.displayname);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  const [info, create, levels] = await getMany(
-    [roomInfo.key(roomId), roomState.key(roomId).key(stateKeyOf('m.room.create', '')), roomState.key(roomId).key(stateKeyOf('m.room.power_levels', ''))],
-    { consistent: true },
-  );
+  const members = async () => {
+    const displayNames = new Map<string, string | undefined>();
+    let cursor: string | undefined;
+    do {
+      const page = await roomMembers.key(roomId).range({ limit: MEMBERS_PAGE, consistent: true, ...(cursor ? { cursor } : {}) });
+      for (const [userId, member] of page.entries) {
+        if (member.membership === 'join') displayNames.set(userId, member.displayname);
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return displayNames;
+  };
+  const [displayNames, [info, create, levels]] = await Promise.all([
+    members(),
+    getMany(
+      [roomInfo.key(roomId), roomState.key(roomId).key(stateKeyOf('m.room.create', '')), roomState.key(roomId).key(stateKeyOf('m.room.power_levels', ''))],
+      { consistent: true },
+    ),
+  ]);
   const version = isSupportedRoomVersion(info?.version) ? info.version : DEFAULT_ROOM_VERSION;
   const state = new MapRoomState<RoomEvent>([create, levels].filter((e): e is RoomEvent => e !== undefined));
   return {
