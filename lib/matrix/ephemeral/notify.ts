@@ -8,7 +8,7 @@ import type { JsonObject } from '../canonical-json.ts';
 import { memberRooms } from '../pstates.ts';
 import { pushToUser } from '../push/push.ts';
 import type { SyncDelta } from '../push/frames.ts';
-import { onlineMembers, wakeUsers } from '../sync/wake.ts';
+import { onlineMembers, wakePollingUsers } from '../sync/wake.ts';
 import type { EphemeralChanges } from './fold.ts';
 import { presenceEvent, presenceView } from './presence.ts';
 import { receiptEvent, visibleTo } from './receipts.ts';
@@ -82,12 +82,16 @@ function deltaOf(d: Delivery): SyncDelta {
   return delta;
 }
 
-/** Wake the recipients' long-polls and push one frame to each of their connections. Never throws. */
+/**
+ * Wake the recipients that long-poll (one consistent BatchGetItem per 100 recipients: members
+ * online only through a WebSocket connection get the frame, not a wake write) and push one frame
+ * to each of their connections. Never throws.
+ */
 export async function notifyEphemeralChanges(changes: EphemeralChanges): Promise<void> {
   try {
     const deliveries = await deliveriesOf(changes);
     if (!deliveries.size) return;
-    await wakeUsers(deliveries.keys());
+    await wakePollingUsers(deliveries.keys());
     await inParallel([...deliveries], ([userId, d]) => pushToUser(userId, deltaOf(d)));
   } catch (err) {
     console.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -20,7 +20,7 @@ export const ephemeralRoutes = {
       entry: 'functions/batch/ephemeral.ts',
       description: 'Folds typing, receipt and presence batches into room, receipt and user items; pushes once per connection per batch',
       access: {
-        reads: ['roomEphemeral', 'roomReceipts', 'presence', 'memberRooms', 'roomOnlineMembers', 'connections', ...ephemeralTopologyNotificationAccess.reads],
+        reads: ['roomEphemeral', 'roomReceipts', 'presence', 'memberRooms', 'roomOnlineMembers', 'connections', 'syncWake', ...ephemeralTopologyNotificationAccess.reads],
         writes: ['roomEphemeral', 'roomReceipts', 'presence', 'syncWatermarks', 'syncWake', 'connections', 'connectionOwners', ...ephemeralTopologyNotificationAccess.writes],
         pushes: true,
       },
