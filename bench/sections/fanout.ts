@@ -12,6 +12,9 @@ import { latencyFigures, messageContent, registerUsers, requireApi, roomWith, se
 const MESSAGES = 20;
 
 function roomSizes(): number[] {
+  // AXON_BENCH_FANOUT_SIZES=10,50 replaces the default sizes (e.g. for a quick run).
+  const listed = (process.env.AXON_BENCH_FANOUT_SIZES ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 2);
+  if (listed.length) return listed;
   const sizes = [10, 100];
   if (process.env.AXON_BENCH_FANOUT_1000) sizes.push(1000);
   return sizes;
@@ -102,9 +105,16 @@ async function webSocketFanout(ctx: BenchContext, url: string, wsUrl: string, si
     });
     const at = { x: size, label: 'room members (all online)' };
     latencyFigures(ctx, 'WebSocket delivery', latencies, phase, [0.5, 0.99], at);
-    const pushes = (ctx.requests?.(phase) ?? []).filter((o) => o.operation === 'PostToConnection').reduce((n, o) => n + o.requests, 0);
+    const ops = ctx.requests?.(phase) ?? [];
+    const pushes = ops.filter((o) => o.operation === 'PostToConnection').reduce((n, o) => n + o.requests, 0);
     ctx.figure('WebSocket pushes per message', pushes / MESSAGES, 'pushes', phase, at);
-    ctx.log(`${size} members over WebSocket: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, ${(pushes / MESSAGES).toFixed(1)} pushes/message`);
+    // Writes and reads a message costs with every member connected (no long-poll to wake).
+    const dynamo = (names: string[]) => ops.filter((o) => o.service === 'DynamoDB' && names.includes(o.operation)).reduce((n, o) => n + o.requests, 0) / MESSAGES;
+    const writes = dynamo(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
+    const reads = dynamo(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+    ctx.figure('DynamoDB write requests per message (WebSocket members)', writes, 'requests', phase);
+    ctx.figure('DynamoDB read requests per message (WebSocket members)', reads, 'requests', phase);
+    ctx.log(`${size} members over WebSocket: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, ${(pushes / MESSAGES).toFixed(1)} pushes/message, ${writes.toFixed(1)} DynamoDB writes and ${reads.toFixed(1)} reads/message`);
   } finally {
     await Promise.all(receivers.map((r) => r.close()));
   }
