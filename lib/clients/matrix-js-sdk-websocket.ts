@@ -172,7 +172,8 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
     pinned = undefined;
     pingsUnanswered = 0;
     queue.length = 0;
-    if (!closed) retryAt = Date.now() + reconnectDelayMs;
+    // A connection that was open may be reopened at once (the next /sync catches up over HTTP);
+    // only a failed open waits `reconnectDelayMs`.
     wake();
   }
 

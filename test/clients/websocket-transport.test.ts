@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SetPresence, SyncState, UserEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { createWebSocketSyncTransport, type WebSocketLike, type WebSocketSyncTransport } from '../../lib/clients/matrix-js-sdk-websocket.ts';
+import { closeConnection } from '../../lib/core/websocket-connections.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { userConnections } from '../../lib/matrix/push/connections.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
@@ -20,6 +22,38 @@ interface Member {
   transport: WebSocketSyncTransport;
   /** GET /sync requests that reached HTTP. */
   httpSyncs: () => number;
+}
+
+/**
+ * `ws`'s WebSocket behind a gate: a connection opens only once `gate()` resolves, so a test can hold
+ * a reconnect back while something happens.
+ */
+function gatedWebSocket(gate: () => Promise<void>): new (url: string) => WebSocketLike {
+  return class implements WebSocketLike {
+    onopen: WebSocketLike['onopen'] = null;
+    onmessage: WebSocketLike['onmessage'] = null;
+    onclose: WebSocketLike['onclose'] = null;
+    onerror: WebSocketLike['onerror'] = null;
+    private socket: WebSocket | undefined;
+    private closed = false;
+    constructor(url: string) {
+      void gate().then(() => {
+        if (this.closed) return;
+        const socket = (this.socket = new WebSocket(url));
+        socket.onopen = (e) => this.onopen?.(e);
+        socket.onmessage = (e) => this.onmessage?.({ data: e.data });
+        socket.onclose = (e) => this.onclose?.(e);
+        socket.onerror = (e) => this.onerror?.(e);
+      });
+    }
+    send(data: string) {
+      this.socket?.send(data);
+    }
+    close() {
+      this.closed = true;
+      this.socket?.close();
+    }
+  };
 }
 
 async function until(ok: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -36,6 +70,8 @@ describe('matrix-js-sdk over the WebSocket channel', () => {
   let dave: Member;
   let roomId: string;
   let httpSyncsWhenLive: number;
+  /** Connections open once this resolves (replaced to hold a reconnect back). */
+  let gate: Promise<void> = Promise.resolve();
 
   function connect(user: RegisteredUser): Member {
     let syncs = 0;
@@ -46,7 +82,7 @@ describe('matrix-js-sdk over the WebSocket channel', () => {
     };
     const transport = createWebSocketSyncTransport({
       webSocketUrl: runtime.wsUrl,
-      WebSocket: WebSocket as unknown as new (url: string) => WebSocketLike,
+      WebSocket: gatedWebSocket(() => gate),
       fetch: countingFetch,
     });
     const client = createClient({ baseUrl: runtime.httpUrl, accessToken: user.accessToken, userId: user.userId, deviceId: user.deviceId, fetchFn: transport.fetchFn });
@@ -177,5 +213,35 @@ describe('matrix-js-sdk over the WebSocket channel', () => {
     // One catch-up each: carol's when her new room's first frame came, dave's when his join's did.
     expect([carol.httpSyncs() - before[0]!, dave.httpSyncs() - before[1]!]).toEqual([1, 1]);
     expect(carol.transport.live && dave.transport.live).toBe(true);
+  });
+
+  it('reconnects after the server closed the connection and catches up over HTTP: nothing sent meanwhile is missed', async () => {
+    const [connection] = await userConnections(dave.client.getUserId()!);
+    expect(connection).toBeDefined();
+    const connects = dave.transport.stats.connects;
+    const httpSyncs = dave.httpSyncs();
+    let reopen!: () => void;
+    gate = new Promise<void>((resolve) => (reopen = resolve));
+    await closeConnection(connection!.connectionId);
+    await until(() => !dave.transport.live, 'the transport notices the close');
+    // Committed while dave has no connection (his reconnect is held back): only the catch-up can bring it.
+    const received = waitFor<void>(
+      (done) => dave.client.on(RoomEvent.Timeline, (event, room) => room?.roomId === roomId && event.getContent().body === 'while you were away' && done()),
+      'dave receives the message sent while disconnected',
+    );
+    await carol.client.sendTextMessage(roomId, 'while you were away');
+    reopen();
+    await received;
+    await until(() => dave.transport.live, 'live again');
+    expect(dave.transport.stats.connects).toBe(connects + 1);
+    expect(dave.httpSyncs()).toBe(httpSyncs + 1);
+    // And frames flow again on the new connection.
+    const next = waitFor<void>(
+      (done) => dave.client.on(RoomEvent.Timeline, (event, room) => room?.roomId === roomId && event.getContent().body === 'welcome back' && done()),
+      'dave receives the next message',
+    );
+    await carol.client.sendTextMessage(roomId, 'welcome back');
+    await next;
+    expect(dave.httpSyncs()).toBe(httpSyncs + 1);
   });
 });
