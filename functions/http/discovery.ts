@@ -1,7 +1,9 @@
-// GET /_matrix/client/versions, the .well-known files and GET /_matrix/client/v1/auth_metadata.
+// GET /_matrix/client/versions, the .well-known files and GET /_matrix/client/v1/auth_metadata;
+// and the features Axon does not offer (./unoffered-features.ts), which need no state either.
 import { axon } from '../../lib/matrix/module.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
+import { unofferedOperations } from './unoffered-features.ts';
 import { noAuthMetadata, noSupportInformation, versionsResponse, wellKnownClient } from '../../lib/matrix/discovery.ts';
 
 export const handler = httpFunction(axon, 'discovery', {
@@ -19,4 +21,5 @@ export const handler = httpFunction(axon, 'discovery', {
   getAuthMetadata: () => {
     throw noAuthMetadata();
   },
+  ...unofferedOperations,
 });

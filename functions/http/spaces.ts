@@ -1,13 +1,11 @@
 // Room summaries (GET /v1/room_summary/{roomIdOrAlias}) and space hierarchies
 // (GET /v1/rooms/{roomId}/hierarchy), lib/matrix/spaces.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
-import { json } from '../../lib/http/operation.ts';
+import { json, type Operation } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { parseHierarchyQuery, spaceHierarchy } from '../../lib/matrix/spaces/hierarchy.ts';
 import { roomSummaryFor } from '../../lib/matrix/spaces/summaries.ts';
 
-export const handler = httpFunction(axon, 'spaces', {
+export const spacesOperations = {
   getRoomSummary: async (request) => {
     // Authentication is optional; a token that is sent must be valid.
     const userId = request.accessToken ? (await authenticate(request)).userId : undefined;
@@ -18,4 +16,4 @@ export const handler = httpFunction(axon, 'spaces', {
     const roomId = request.pathParameters.roomId!;
     return json(await spaceHierarchy(roomId, userId, parseHierarchyQuery(roomId, request.query)));
   },
-});
+} satisfies Record<string, Operation>;

@@ -1,9 +1,7 @@
 // Third-party identifiers: the account's 3PIDs (always none), adding, binding, unbinding and
 // deleting them, and the requestToken endpoints, as Synapse answers without email, SMS or an
 // identity server (lib/matrix/threepids/threepids.ts).
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
-import { json } from '../../lib/http/operation.ts';
+import { json, type Operation } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
@@ -25,7 +23,7 @@ import {
   unbindResult,
 } from '../../lib/matrix/threepids/threepids.ts';
 
-export const handler = httpFunction(axon, 'threepids', {
+export const threepidOperations = {
   getAccount3PIDs: async (request) => {
     await authenticate(request);
     return json({ threepids: [] });
@@ -81,4 +79,4 @@ export const handler = httpFunction(axon, 'threepids', {
     parseMsisdnValidation(request.body);
     throw phoneNumberNotFound();
   },
-});
+} satisfies Record<string, Operation>;

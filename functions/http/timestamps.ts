@@ -1,7 +1,5 @@
 // GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event (lib/matrix/timeline/by-timestamp.ts).
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
-import { json } from '../../lib/http/operation.ts';
+import { json, type Operation } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam, missingParam } from '../../lib/matrix/errors.ts';
 import { viewRoom } from '../../lib/matrix/timeline/access.ts';
@@ -17,11 +15,11 @@ function parseQuery(query: URLSearchParams): { ts: number; dir: 'f' | 'b' } {
   return { ts: Number(ts), dir };
 }
 
-export const handler = httpFunction(axon, 'timestamps', {
+export const timestampOperations = {
   getEventByTimestamp: async (request) => {
     const { userId } = await authenticate(request);
     const { ts, dir } = parseQuery(request.query);
     const view = await viewRoom(request.pathParameters.roomId!, userId);
     return json(await eventByTimestamp(view, ts, dir));
   },
-});
+} satisfies Record<string, Operation>;

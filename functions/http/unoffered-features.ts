@@ -1,11 +1,9 @@
 // URL previews, refresh tokens and registration tokens: not offered, answered as Synapse answers
 // without them (lib/matrix/unoffered/features.ts).
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
-import { json } from '../../lib/http/operation.ts';
+import { json, type Operation } from '../../lib/http/operation.ts';
 import { refreshToken, registrationTokenValidity, urlPreviewsDisabled } from '../../lib/matrix/unoffered/features.ts';
 
-export const handler = httpFunction(axon, 'unofferedFeatures', {
+export const unofferedOperations = {
   getUrlPreview: () => {
     throw urlPreviewsDisabled();
   },
@@ -14,4 +12,4 @@ export const handler = httpFunction(axon, 'unofferedFeatures', {
   },
   refresh: (request) => refreshToken(request.body),
   registrationTokenValidity: (request) => json(registrationTokenValidity(request.query)),
-});
+} satisfies Record<string, Operation>;

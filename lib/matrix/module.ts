@@ -26,6 +26,8 @@ import { adminRoutes } from './routes/admin.ts';
 import { timestampsRoutes } from './routes/timestamps.ts';
 import { spacesRoutes } from './routes/spaces.ts';
 import { unofferedRoutes } from './routes/unoffered.ts';
+import { accountServicesRoutes } from './routes/account-services.ts';
+import { roomNavigationRoutes } from './routes/room-navigation.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
 
@@ -53,6 +55,8 @@ const parts = composeFragments([
   timestampsRoutes,
   spacesRoutes,
   unofferedRoutes,
+  accountServicesRoutes,
+  roomNavigationRoutes,
 ]);
 
 export const axon = defineModule({

@@ -2,12 +2,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
 export const adminRoutes = {
-  functions: {
-    admin: {
-      entry: 'functions/http/admin.ts',
-      description: "Server administration: a user's sessions (whois)",
-      access: { reads: ['accessTokens', 'users', 'devices'] },
-    },
-  },
-  routes: [{ method: 'GET', path: '/_matrix/client/v3/admin/whois/{userId}', function: 'admin', operation: 'getWhoIs' }],
+  // Served by the accountServices function, declared in account-services.ts.
+  functions: {},
+  routes: [{ method: 'GET', path: '/_matrix/client/v3/admin/whois/{userId}', function: 'accountServices', operation: 'getWhoIs' }],
 } satisfies ModuleFragment;

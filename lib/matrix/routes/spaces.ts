@@ -4,15 +4,10 @@ import type { ModuleFragment } from '../../core/module.ts';
 const v1 = '/_matrix/client/v1';
 
 export const spacesRoutes = {
-  functions: {
-    spaces: {
-      entry: 'functions/http/spaces.ts',
-      description: 'Room summaries and space hierarchies',
-      access: { reads: ['accessTokens', 'roomInfo', 'roomState', 'memberRooms', 'roomAliases'] },
-    },
-  },
+  // Served by the roomNavigation function, declared in room-navigation.ts.
+  functions: {},
   routes: [
-    { method: 'GET', path: `${v1}/room_summary/{roomIdOrAlias}`, function: 'spaces', operation: 'getRoomSummary' },
-    { method: 'GET', path: `${v1}/rooms/{roomId}/hierarchy`, function: 'spaces', operation: 'getSpaceHierarchy' },
+    { method: 'GET', path: `${v1}/room_summary/{roomIdOrAlias}`, function: 'roomNavigation', operation: 'getRoomSummary' },
+    { method: 'GET', path: `${v1}/rooms/{roomId}/hierarchy`, function: 'roomNavigation', operation: 'getSpaceHierarchy' },
   ],
 } satisfies ModuleFragment;

@@ -2,12 +2,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
 export const timestampsRoutes = {
-  functions: {
-    timestamps: {
-      entry: 'functions/http/timestamps.ts',
-      description: 'The event closest to a timestamp in a room (history visibility applied)',
-      access: { reads: ['accessTokens', 'roomInfo', 'memberRooms', 'membershipHistory', 'roomState', 'roomTimeline'] },
-    },
-  },
-  routes: [{ method: 'GET', path: '/_matrix/client/v1/rooms/{roomId}/timestamp_to_event', function: 'timestamps', operation: 'getEventByTimestamp' }],
+  // Served by the roomNavigation function, declared in room-navigation.ts.
+  functions: {},
+  routes: [{ method: 'GET', path: '/_matrix/client/v1/rooms/{roomId}/timestamp_to_event', function: 'roomNavigation', operation: 'getEventByTimestamp' }],
 } satisfies ModuleFragment;

@@ -2,12 +2,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 
 export const voipRoutes = {
-  functions: {
-    voip: {
-      entry: 'functions/http/voip.ts',
-      description: 'TURN server credentials for VoIP (none configured)',
-      access: { reads: ['accessTokens'] },
-    },
-  },
-  routes: [{ method: 'GET', path: '/_matrix/client/v3/voip/turnServer', function: 'voip', operation: 'getTurnServer' }],
+  // Served by the accountServices function, declared in account-services.ts.
+  functions: {},
+  routes: [{ method: 'GET', path: '/_matrix/client/v3/voip/turnServer', function: 'accountServices', operation: 'getTurnServer' }],
 } satisfies ModuleFragment;
