@@ -161,6 +161,17 @@ describe('ephemeral: typing, presence, receipts', () => {
       const back = await until(() => alice.client.get(status(bob)), (r) => r.body.presence === 'online', 'bob online again');
       expect(back.body).toMatchObject({ presence: 'online', status_msg: 'away', currently_active: true });
     });
+
+    it('does not let one device syncing as unavailable lower the online another just synced (Synapse shows the highest device)', async () => {
+      // Bob synced online just before (the previous test); now his other device syncs as unavailable.
+      expect((await alice.client.get(status(bob))).body.presence).toBe('online');
+      expect((await bob.client.get(`${v3}/sync?timeout=0&set_presence=unavailable`)).status).toBe(200);
+      expect((await alice.client.put(status(alice), { presence: 'online', status_msg: 'fence' })).status).toBe(200);
+      expect((await alice.client.get(status(bob))).body.presence).toBe('online');
+      // An explicit PUT is the user's word: it applies at once.
+      expect((await bob.client.put(status(bob), { presence: 'unavailable' })).status).toBe(200);
+      expect((await alice.client.get(status(bob))).body.presence).toBe('unavailable');
+    });
   });
 
   describe('sync filters', () => {

@@ -10,7 +10,7 @@ import { forbidden, notFound } from '../errors.ts';
 import { eventLocations, presence as presencePState, roomMembers } from '../pstates.ts';
 import type { UserDataCommand } from '../user-data/commands.ts';
 import type { EphemeralCommand, PresenceState, ReceiptType } from './commands.ts';
-import { presenceView, type StoredPresence } from './presence.ts';
+import { presenceView, type PresenceView, type StoredPresence } from './presence.ts';
 import { clampTypingTimeout } from './typing.ts';
 
 const DEPOT = 'ephemeral';
@@ -107,5 +107,21 @@ export async function refreshPresence(userId: string, state: PresenceState, now 
   const view = presenceView(current, now);
   const stale = state === 'online' && now - (current?.lastActiveTs ?? 0) > ACTIVITY_REFRESH_MS;
   if (view.presence === state && !stale) return;
+  if (state === 'unavailable' && syncedOnlineRecently(view, current, now)) return;
   await submitPresence(userId, state);
+}
+
+/**
+ * Synapse keeps a state per device and shows the highest (online over unavailable), so a phone
+ * syncing with `set_presence=unavailable` does not make a user whose desktop syncs online look
+ * away. Axon keeps one state per user: a sync asking for unavailable leaves an online alone while
+ * some sync refreshed it within this window (syncs refresh it every ACTIVITY_REFRESH_MS), instead of
+ * the two devices flipping it, and notifying every co-member, on every poll. The cost: a lone
+ * device that goes idle by sync presence alone shows unavailable up to this much later (Element
+ * also PUTs its idle presence, which applies at once).
+ */
+export const ONLINE_DEVICE_WINDOW_MS = 2 * ACTIVITY_REFRESH_MS;
+
+function syncedOnlineRecently(view: PresenceView, current: StoredPresence | undefined, now: number): boolean {
+  return view.presence === 'online' && current !== undefined && now - current.lastActiveTs < ONLINE_DEVICE_WINDOW_MS;
 }
