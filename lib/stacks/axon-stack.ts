@@ -1,5 +1,5 @@
 // The stack of a module: everything generated from its declaration, nothing listed by hand.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ModuleDecl } from '../core/module.ts';
@@ -32,6 +32,9 @@ export class AxonStack extends Stack {
   readonly functions: ModuleFunctions;
   readonly topologies: Topologies;
   readonly httpApi: ModuleHttpApi;
+  /** Holds the HTTP API: one route per Client-Server endpoint would not fit CloudFormation's 500
+   * resources per stack beside the functions (each with its role, policy, log group and alarm). */
+  readonly httpApiStack: NestedStack;
   readonly webSocketApi?: ModuleWebSocketApi;
   readonly blobs?: BlobBucket;
   readonly alarms: ModuleAlarms;
@@ -71,7 +74,8 @@ export class AxonStack extends Stack {
     });
     this.webSocketApi?.addRoutes(this.functions);
     this.topologies = new Topologies(this, 'Topologies', { module, depots: this.depots, functions: this.functions, retain });
-    this.httpApi = new ModuleHttpApi(this, 'Http', { module, functions: this.functions, logRetention, retainLogs: retain });
+    this.httpApiStack = new NestedStack(this, 'HttpApiStack', { description: `HTTP API of ${module.name}` });
+    this.httpApi = new ModuleHttpApi(this.httpApiStack, 'Http', { module, functions: this.functions, logRetention, retainLogs: retain });
     this.alarms = new ModuleAlarms(this, 'Alarms', {
       module,
       functions: this.functions,
