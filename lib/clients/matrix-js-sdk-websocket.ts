@@ -106,7 +106,9 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   const stats = { httpSyncs: 0, frameSyncs: 0, frames: 0, connects: 0 };
 
   let socket: WebSocketLike | undefined;
+  /** The token and sync filter the open socket was connected with. */
   let socketToken: string | undefined;
+  let socketFilter: string | null = null;
   let opening: Promise<boolean> | undefined;
   let retryAt = 0;
   let closed = false;
@@ -168,6 +170,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   function dropSocket(): void {
     socket = undefined;
     socketToken = undefined;
+    socketFilter = null;
     live = false;
     pinned = undefined;
     pingsUnanswered = 0;
@@ -177,9 +180,12 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
     wake();
   }
 
-  /** Open the connection (registered at the server once open); false when it cannot be opened now. */
-  function ensureSocket(token: string, since: string): Promise<boolean> {
-    if (socket && socketToken === token) return Promise.resolve(true);
+  /**
+   * Open the connection (registered at the server once open) with the SDK's sync filter, which the
+   * server applies to every frame; false when it cannot be opened now.
+   */
+  function ensureSocket(token: string, since: string, filter: string | null): Promise<boolean> {
+    if (socket && socketToken === token && socketFilter === filter) return Promise.resolve(true);
     if (opening) return opening;
     if (closed || !SocketClass || Date.now() < retryAt) return Promise.resolve(false);
     if (socket) {
@@ -190,6 +196,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
     const url = new URL(options.webSocketUrl);
     url.searchParams.set('access_token', token);
     url.searchParams.set('since', since);
+    if (filter !== null) url.searchParams.set('filter', filter);
     opening = new Promise<boolean>((resolve) => {
       const candidate = new SocketClass(url.toString());
       let opened = false;
@@ -205,6 +212,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
         }
         socket = candidate;
         socketToken = token;
+        socketFilter = filter;
         stats.connects++;
         lastMessageAt = Date.now();
         resolve(true);
@@ -246,7 +254,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   /** Reconnect if needed, then catch up over HTTP from `since`; live again when both worked. */
   async function catchUp(url: URL, init: RequestInit | undefined, since: string, token: string): Promise<Response> {
     live = false;
-    const open = await ensureSocket(token, since);
+    const open = await ensureSocket(token, since, url.searchParams.get('filter'));
     if (!open) return (await httpSync(url, init)).response; // no channel: an ordinary long-poll
     const request = new URL(url);
     request.searchParams.set('timeout', '0');
@@ -352,7 +360,8 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
     const since = url.searchParams.get('since');
     const token = options.accessToken ?? bearerToken(init?.headers);
     if (!since || !token || closed) return (await httpSync(url, init)).response;
-    if (!live || since !== lastToken || Date.now() - lastHttpSyncAt >= httpSyncIntervalMs) return catchUp(url, init, since, token);
+    const sameConnection = socketToken === token && socketFilter === url.searchParams.get('filter');
+    if (!live || !sameConnection || since !== lastToken || Date.now() - lastHttpSyncAt >= httpSyncIntervalMs) return catchUp(url, init, since, token);
     if (init?.signal?.aborted) throw abortError(init.signal);
     await waitForFrames(Number(url.searchParams.get('timeout') ?? '0'), init?.signal);
     if (!live || framesNeedRoomState()) return catchUp(url, init, since, token);

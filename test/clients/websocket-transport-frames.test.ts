@@ -113,6 +113,12 @@ describe('the WebSocket sync transport', () => {
     expect(ScriptedSocket.opened).toHaveLength(2);
     expect(new URL(socket().url).searchParams.get('since')).toBe('t3');
     expect(transport.stats.connects).toBe(2);
+
+    // Another sync filter: a new connection with it, so the server filters frames as the syncs.
+    answers.push({ next_batch: 't5' });
+    expect((await sync('since=t4&timeout=30000&filter=7')).next_batch).toBe('t5');
+    expect(ScriptedSocket.opened).toHaveLength(3);
+    expect(new URL(socket().url).searchParams.get('filter')).toBe('7');
   });
 
   it("sends the sync's presence as an action, never for offline, and rejects an aborted wait as AbortError", async () => {
