@@ -3,7 +3,7 @@
 // window of the keys stream (token field `k`).
 import { NOTHING, type ShardPositions } from '../sync/token.ts';
 import { readWatermarks } from '../sync/watermark.ts';
-import { changedDeviceLists } from './changes.ts';
+import { changedDeviceLists, type RequesterRoom } from './changes.ts';
 import { appendRecord } from '../../core/depot.ts';
 import type { KeysCommand } from './commands.ts';
 import { oneTimeKeyCounts, unusedFallbackKeyTypes } from './counts.ts';
@@ -26,6 +26,15 @@ export interface KeysSyncPass {
   news: boolean;
 }
 
+/** The device's key counts now: a long-poll answering at its deadline sends these, not its first pass's. */
+export async function keyCountsForSync(
+  userId: string,
+  deviceId: string,
+): Promise<Pick<KeysSyncSection, 'device_one_time_keys_count' | 'device_unused_fallback_key_types'>> {
+  const [counts, fallbackTypes] = await Promise.all([oneTimeKeyCounts(userId, deviceId), unusedFallbackKeyTypes(userId, deviceId)]);
+  return { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes };
+}
+
 function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> {
   const out: Record<string, string> = { ...a };
   for (const [shard, position] of Object.entries(b)) if (!((out[shard] ?? NOTHING) >= position)) out[shard] = position;
@@ -43,6 +52,8 @@ export async function keysForSync(
   toDeviceSince: string | undefined,
   /** The token's rooms positions: device_lists.left lists who stopped sharing a room since. */
   roomsSince?: ShardPositions,
+  /** The requester's rooms as the sync's cut read them (saves reading them again). */
+  rooms?: readonly RequesterRoom[],
 ): Promise<KeysSyncPass> {
   const watermarks = await readWatermarks('keys');
   if (toDeviceSince !== undefined && (await hasDelivered(userId, deviceId, toDeviceSince))) {
@@ -51,14 +62,13 @@ export async function keysForSync(
     const ack: KeysCommand = { kind: 'keys.toDeviceAck', userId, deviceId, upTo: toDeviceSince };
     await appendRecord('users', { partitionKey: userId, data: ack, kind: ack.kind });
   }
-  const [toDevice, counts, fallbackTypes, lists] = await Promise.all([
+  const [toDevice, counts, lists] = await Promise.all([
     toDeviceForSync(userId, deviceId, toDeviceSince),
-    oneTimeKeyCounts(userId, deviceId),
-    unusedFallbackKeyTypes(userId, deviceId),
-    since ? changedDeviceLists(userId, since, watermarks, roomsSince) : Promise.resolve({ changed: [], left: [] }),
+    keyCountsForSync(userId, deviceId),
+    since ? changedDeviceLists(userId, since, watermarks, roomsSince, undefined, rooms) : Promise.resolve({ changed: [], left: [] }),
   ]);
   return {
-    section: { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes, device_lists: lists, to_device: { events: toDevice.events } },
+    section: { ...counts, device_lists: lists, to_device: { events: toDevice.events } },
     next: furthest(since ?? {}, watermarks),
     nextToDevice: toDevice.last ?? toDeviceSince,
     news: lists.changed.length > 0 || lists.left.length > 0 || toDevice.events.length > 0,

@@ -135,7 +135,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   await fillUnreadNotifications(userId, body.rooms.join);
 
   // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
-  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice, since?.rooms);
+  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice, since?.rooms, cut.memberships);
   Object.assign(body, keys.section);
 
   const position: SyncPosition = {
