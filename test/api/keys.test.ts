@@ -117,8 +117,21 @@ describe('keys', () => {
     expect(first.body.device_unused_fallback_key_types).toEqual([ALG]);
     for (let i = 0; i < 2; i++) await bob.client.post(`${v3}/keys/claim`, { one_time_keys: { [hank.userId]: { [hank.deviceId]: ALG } } });
     const after = await hank.client.get<Counts>(`${v3}/sync?timeout=0`);
-    expect(after.body.device_one_time_keys_count).toEqual({});
+    expect(after.body.device_one_time_keys_count).toEqual({ [ALG]: 0 });
     expect(after.body.device_unused_fallback_key_types).toEqual([]);
+  });
+
+  it('answers a long-poll that times out with the key counts at its end, not those of its start', async () => {
+    const ivy = await registerUser(new TestClient(runtime.httpUrl));
+    type Counts = { next_batch: string; device_one_time_keys_count: Record<string, number> };
+    await ivy.client.post(`${v3}/keys/upload`, { one_time_keys: oneTimeKeys('i', 1) });
+    const first = (await ivy.client.get<Counts>(`${v3}/sync?timeout=0`)).body.next_batch;
+    // Long-polling makes ivy online: that news comes first, so the poll below has none.
+    const since = (await ivy.client.get<Counts>(`${v3}/sync?timeout=1000&since=${encodeURIComponent(first)}`)).body.next_batch;
+    // A claim is no news: it lands while the poll waits, and only the answer at the deadline shows it.
+    const poll = ivy.client.get<Counts>(`${v3}/sync?timeout=2000&since=${encodeURIComponent(since)}`);
+    await bob.client.post(`${v3}/keys/claim`, { one_time_keys: { [ivy.userId]: { [ivy.deviceId]: ALG } } });
+    expect((await poll).body.device_one_time_keys_count).toEqual({ [ALG]: 0 });
   });
 
   it('refuses bad requests and writes nothing for them', async () => {

@@ -24,9 +24,13 @@ export function countByAlgorithm(ids: Iterable<string>): Record<string, number> 
   return counts;
 }
 
-/** Consistent reads: a stale count would make the client upload keys it does not need. */
+/**
+ * Consistent reads: a stale count would make the client upload keys it does not need.
+ * `signed_curve25519` is always there, 0 when none is left (as Synapse): older matrix-sdk-crypto
+ * only tops up the algorithms the count lists.
+ */
 export async function oneTimeKeyCounts(userId: string, deviceId: string): Promise<Record<string, number>> {
-  return countByAlgorithm(await oneTimeKeyIds(userId, deviceId, true));
+  return { signed_curve25519: 0, ...countByAlgorithm(await oneTimeKeyIds(userId, deviceId, true)) };
 }
 
 /** The algorithms of the device's fallback keys not yet used by a claim. */

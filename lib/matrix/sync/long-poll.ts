@@ -4,6 +4,7 @@
 // is seen by the polling, one before it is covered by the pass (its commit precedes the cut).
 import type { SyncParams, SyncPass } from './assemble.ts';
 import { syncOnce } from './assemble.ts';
+import { keyCountsForSync } from '../keys/sync.ts';
 import { goOnline, needsRenewal, readWake, WAKE_POLL_INTERVAL_MS } from './wake.ts';
 
 /** Never wait longer than this: API Gateway answers 504 after 30 s. */
@@ -30,5 +31,8 @@ export async function syncWithWait(params: SyncParams, timeoutMs: number, remain
     pass = await syncOnce(params);
     if (!pass.empty) return pass;
   }
+  // Timed out: the pass is from when the wait began; a claim since then changed the key counts
+  // (never news, so it woke nobody), and a client tops up its keys from this answer.
+  Object.assign(pass.body, await keyCountsForSync(params.userId, params.deviceId));
   return pass;
 }
