@@ -1,6 +1,8 @@
-// What /sync adds for end-to-end encryption (called from lib/matrix/sync/assemble.ts): the device's
-// one-time key counts and unused fallback key types, and the device lists changed in the token's
-// window of the keys stream (token field `k`).
+// What /sync adds for end-to-end encryption: the device lists changed in the token's window of the
+// keys stream (token field `k`) and the to-device messages, with every pass (lib/matrix/sync/assemble.ts);
+// the device's one-time key counts and unused fallback key types once per response, just before it
+// is answered (lib/matrix/sync/long-poll.ts): they are never news, so the passes a long-poll
+// finds empty need not read them, and the answer has them as they are then.
 import { NOTHING, type ShardPositions } from '../sync/token.ts';
 import { readWatermarks } from '../sync/watermark.ts';
 import { changedDeviceLists, type RequesterRoom } from './changes.ts';
@@ -16,21 +18,22 @@ export interface KeysSyncSection {
   to_device: { events: { sender: string; type: string; content: Record<string, unknown> }[] };
 }
 
+/** The fields every pass fills; the counts come with the answer (`keyCountsForSync`). */
+export type KeysPassSection = Omit<KeysSyncSection, KeyCountFields>;
+type KeyCountFields = 'device_one_time_keys_count' | 'device_unused_fallback_key_types';
+
 export interface KeysSyncPass {
-  section: KeysSyncSection;
+  section: KeysPassSection;
   /** The keys stream's positions for the next token. */
   next: ShardPositions;
   /** The to-device inbox position for the next token. */
   nextToDevice: string | undefined;
-  /** Whether there is news a long-poll should return for (counts are always sent, never news). */
+  /** Whether there is news a long-poll should return for. */
   news: boolean;
 }
 
-/** The device's key counts now: a long-poll answering at its deadline sends these, not its first pass's. */
-export async function keyCountsForSync(
-  userId: string,
-  deviceId: string,
-): Promise<Pick<KeysSyncSection, 'device_one_time_keys_count' | 'device_unused_fallback_key_types'>> {
+/** The device's key counts now, for the response about to be sent. */
+export async function keyCountsForSync(userId: string, deviceId: string): Promise<Pick<KeysSyncSection, KeyCountFields>> {
   const [counts, fallbackTypes] = await Promise.all([oneTimeKeyCounts(userId, deviceId), unusedFallbackKeyTypes(userId, deviceId)]);
   return { device_one_time_keys_count: counts, device_unused_fallback_key_types: fallbackTypes };
 }
@@ -62,13 +65,12 @@ export async function keysForSync(
     const ack: KeysCommand = { kind: 'keys.toDeviceAck', userId, deviceId, upTo: toDeviceSince };
     await appendRecord('users', { partitionKey: userId, data: ack, kind: ack.kind });
   }
-  const [toDevice, counts, lists] = await Promise.all([
+  const [toDevice, lists] = await Promise.all([
     toDeviceForSync(userId, deviceId, toDeviceSince),
-    keyCountsForSync(userId, deviceId),
     since ? changedDeviceLists(userId, since, watermarks, roomsSince, undefined, rooms) : Promise.resolve({ changed: [], left: [] }),
   ]);
   return {
-    section: { ...counts, device_lists: lists, to_device: { events: toDevice.events } },
+    section: { device_lists: lists, to_device: { events: toDevice.events } },
     next: furthest(since ?? {}, watermarks),
     nextToDevice: toDevice.last ?? toDeviceSince,
     news: lists.changed.length > 0 || lists.left.length > 0 || toDevice.events.length > 0,

@@ -14,7 +14,17 @@ const RESPONSE_RESERVE_MS = 3_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The device's key counts go in once, as they are when the response is sent (lib/matrix/keys/sync.ts):
+ * a pass found empty does not read them, and a poll that times out does not answer those of its start.
+ */
 export async function syncWithWait(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number): Promise<SyncPass> {
+  const pass = await waitForNews(params, timeoutMs, remainingTimeMs);
+  Object.assign(pass.body, await keyCountsForSync(params.userId, params.deviceId));
+  return pass;
+}
+
+async function waitForNews(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number): Promise<SyncPass> {
   const wake = await readWake(params.userId);
   const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
   if (wait > 0 && needsRenewal(wake)) await goOnline(params.userId, Date.now(), wake);
@@ -31,8 +41,5 @@ export async function syncWithWait(params: SyncParams, timeoutMs: number, remain
     pass = await syncOnce(params);
     if (!pass.empty) return pass;
   }
-  // Timed out: the pass is from when the wait began; a claim since then changed the key counts
-  // (never news, so it woke nobody), and a client tops up its keys from this answer.
-  Object.assign(pass.body, await keyCountsForSync(params.userId, params.deviceId));
   return pass;
 }
