@@ -1,6 +1,18 @@
 // Entries of the published room directory (GET/POST /publicRooms) built from a room's state.
 import { historyVisibilityOf, joinRuleOf, type RoomState } from './room-state.ts';
 
+/** The state a directory chunk is built from (publicRoomsChunk reads nothing else). */
+export const PUBLIC_ROOM_STATE_TYPES = [
+  'm.room.create',
+  'm.room.name',
+  'm.room.topic',
+  'm.room.canonical_alias',
+  'm.room.avatar',
+  'm.room.join_rules',
+  'm.room.history_visibility',
+  'm.room.guest_access',
+] as const;
+
 export interface PublicRoomsChunk {
   room_id: string;
   num_joined_members: number;

@@ -24,6 +24,7 @@ import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { useTestEngines } from '../support/engines.ts';
 import { TestClient } from '../support/matrix-client.ts';
 import { createRoom } from './rooms-support.ts';
+import { until } from '../support/poll.ts';
 
 const v3 = '/_matrix/client/v3';
 const FULL_SIZE = process.env.AXON_FULL_SIZE === '1';
@@ -40,16 +41,6 @@ interface Frame {
 interface SyncBody {
   next_batch: string;
   rooms?: { join?: Record<string, { ephemeral?: EphemeralEvents }> };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function inChunks<T, R>(items: readonly T[], size: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {

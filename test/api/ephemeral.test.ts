@@ -8,6 +8,7 @@ import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, path, send } from './rooms-support.ts';
+import { until } from '../support/poll.ts';
 
 const v3 = '/_matrix/client/v3';
 const u = encodeURIComponent;
@@ -16,16 +17,6 @@ interface SyncResponse {
   next_batch: string;
   rooms?: { join?: Record<string, { ephemeral?: { events: { type: string; content: Record<string, unknown> }[] } }> };
   presence?: { events: { type: string; sender: string; content: Record<string, unknown> }[] };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const ephemeralOf = (sync: SyncResponse, roomId: string) => sync.rooms?.join?.[roomId]?.ephemeral?.events ?? [];

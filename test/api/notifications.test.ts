@@ -16,6 +16,7 @@ import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, send } from './rooms-support.ts';
+import { until } from '../support/poll.ts';
 
 const v3 = '/_matrix/client/v3';
 const u = encodeURIComponent;
@@ -27,16 +28,6 @@ interface Unread {
 interface SyncResponse {
   next_batch: string;
   rooms?: { join?: Record<string, { timeline: { events: { event_id: string }[] }; unread_notifications: Unread }> };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The room's section of an initial sync with a one-event timeline. */

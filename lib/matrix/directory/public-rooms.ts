@@ -4,7 +4,7 @@
 import { getMany } from '../../core/pstate/index.ts';
 import { invalidParam } from '../errors.ts';
 import type { RoomEvent } from '../events.ts';
-import { matchesSearchTerm, publicRoomsChunk, type PublicRoomsChunk } from '../public-rooms.ts';
+import { matchesSearchTerm, PUBLIC_ROOM_STATE_TYPES, publicRoomsChunk, type PublicRoomsChunk } from '../public-rooms.ts';
 import { publicRooms, roomInfo, roomState } from '../pstates.ts';
 import { MapRoomState, stateKeyOf } from '../room-state.ts';
 import { DIRECTORY_KEY } from './apply.ts';
@@ -12,16 +12,6 @@ import { DIRECTORY_KEY } from './apply.ts';
 export const DEFAULT_PUBLIC_ROOMS_LIMIT = 100;
 export const MAX_PUBLIC_ROOMS_LIMIT = 500;
 
-const CHUNK_STATE_TYPES = [
-  'm.room.create',
-  'm.room.name',
-  'm.room.topic',
-  'm.room.canonical_alias',
-  'm.room.avatar',
-  'm.room.join_rules',
-  'm.room.history_visibility',
-  'm.room.guest_access',
-];
 
 interface Token {
   /** `f`: rooms after `k`; `b`: rooms before `k`. */
@@ -60,8 +50,8 @@ export interface PublicRoomsPage {
 
 /** The directory chunks of these rooms (rooms that no longer exist are left out). */
 export async function publicRoomsChunks(roomIds: readonly string[]): Promise<PublicRoomsChunk[]> {
-  const perRoom = CHUNK_STATE_TYPES.length + 1;
-  const paths = roomIds.flatMap((roomId) => [roomInfo.key(roomId), ...CHUNK_STATE_TYPES.map((t) => roomState.key(roomId).key(stateKeyOf(t, '')))]);
+  const perRoom = PUBLIC_ROOM_STATE_TYPES.length + 1;
+  const paths = roomIds.flatMap((roomId) => [roomInfo.key(roomId), ...PUBLIC_ROOM_STATE_TYPES.map((t) => roomState.key(roomId).key(stateKeyOf(t, '')))]);
   const values = await getMany(paths);
   const out: PublicRoomsChunk[] = [];
   roomIds.forEach((roomId, i) => {

@@ -4,22 +4,12 @@ import { getMany } from '../../core/pstate/index.ts';
 import type { RoomEvent } from '../events.ts';
 import { invalidParam, notFound } from '../errors.ts';
 import { parseRoomAlias } from '../ids.ts';
-import { publicRoomsChunk, type PublicRoomsChunk } from '../public-rooms.ts';
+import { PUBLIC_ROOM_STATE_TYPES, publicRoomsChunk, type PublicRoomsChunk } from '../public-rooms.ts';
 import { memberRooms, roomAliases, roomInfo, roomState } from '../pstates.ts';
 import { historyVisibilityOf, joinRuleOf, MapRoomState, stateKeyOf } from '../room-state.ts';
 import { allowedRoomIds, isAccessible } from './rules.ts';
 
-const SUMMARY_STATE_TYPES = [
-  'm.room.create',
-  'm.room.name',
-  'm.room.topic',
-  'm.room.canonical_alias',
-  'm.room.avatar',
-  'm.room.join_rules',
-  'm.room.history_visibility',
-  'm.room.guest_access',
-  'm.room.encryption',
-];
+const SUMMARY_STATE_TYPES = [...PUBLIC_ROOM_STATE_TYPES, 'm.room.encryption'];
 
 /** The only algorithm the spec's summary names. */
 const MEGOLM = 'm.megolm.v1.aes-sha2';
