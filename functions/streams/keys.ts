@@ -1,6 +1,7 @@
 // The keys topology: applies end-to-end encryption key commands (lib/matrix/keys/commands.ts) from
 // the users depot, in order per user, each exactly once. Like the user-data topology it shares the
 // depot with the accounts topology and takes only the records of its own kinds.
+import { applyKey } from '../../lib/core/topology/apply-once.ts';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
 import { applyKeysCommand } from '../../lib/matrix/keys/apply.ts';
 import { isKeysCommandKind, keysCommand, type KeysCommand } from '../../lib/matrix/keys/commands.ts';
@@ -21,8 +22,11 @@ export const handler = streamTopology<KeysCommand, Record<string, unknown>>({
     if ((command.kind === 'keys.upload' && command.deviceKeys) || command.kind === 'keys.signatures' || command.kind === 'keys.devicesRemoved') {
       await wakeUsers(await usersSharingRooms(command.userId));
     }
-    // A removal bigger than one transaction goes on in a continuation record.
-    if (command.kind === 'keys.devicesRemoved' && result.more === true) await appendDevicesRemoved(command.userId, command.deviceIds);
+    // A removal bigger than one transaction goes on in a continuation record (named after this one,
+    // so a redelivery appends the same continuation).
+    if (command.kind === 'keys.devicesRemoved' && result.more === true) {
+      await appendDevicesRemoved(command.userId, command.deviceIds, `${applyKey(record)}:more`);
+    }
     return result;
   },
 });

@@ -26,7 +26,7 @@ export const handler = streamTopology<AccountCommand, Record<string, unknown>>({
     });
     // After the change is committed (also on a redelivery, so a crash in between loses nothing).
     await propagateToRooms(record.payload);
-    await forgetRemovedDevices(record.payload, value);
+    await forgetRemovedDevices(record.payload, value, `devicesRemoved:${record.eventId}`);
     return value;
   },
 });

@@ -12,7 +12,9 @@ import { depotStreamName } from './environment.ts';
 /**
  * What a depot record holds, serialized as JSON in the Kinesis record's data:
  * - `v`: envelope version, always 1 (a reader rejects what it does not know);
- * - `requestId`: set when the appender waits for the topology's outcome (append with ack);
+ * - `requestId`: the record's idempotency key (records with the same one apply once): set when the
+ *   appender waits for the topology's outcome (append with ack), or when a topology's follow-up
+ *   append must stay one command however often the record that causes it is redelivered;
  * - `kind`: optional discriminator of the payload (e.g. "message", "join"), for the topology;
  * - `payload`: the application's record, any JSON value.
  */

@@ -35,7 +35,9 @@ async function snapshot(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const item of await scanTable()) {
     const pk = String(item.pk);
-    if (pk.startsWith('$checkpoint') || pk.startsWith('$esm')) continue;
+    // Wake counters are doorbells rung at least once after every delivery (a redelivered device
+    // removal rings its co-members again), not state.
+    if (pk.startsWith('$checkpoint') || pk.startsWith('$esm') || pk.startsWith('syncWake#')) continue;
     out.set(`${pk} ${String(item.sk)}`, JSON.stringify(item, Object.keys(item).sort()));
   }
   return out;

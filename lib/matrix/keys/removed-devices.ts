@@ -46,13 +46,17 @@ export function removedDevices(command: AccountCommand, value: unknown): string[
   return Array.isArray(removed) ? removed.filter((d): d is string => typeof d === 'string') : [];
 }
 
-/** After an account command is applied: ask the keys topology to forget the removed devices' keys. */
-export async function forgetRemovedDevices(command: AccountCommand, value: unknown): Promise<void> {
+/**
+ * After an account command is applied: ask the keys topology to forget the removed devices' keys.
+ * `requestId` is derived from the applied record, so the append a redelivery repeats is the same
+ * command to the keys topology, which applies it once.
+ */
+export async function forgetRemovedDevices(command: AccountCommand, value: unknown, requestId: string): Promise<void> {
   const deviceIds = removedDevices(command, value);
-  if (deviceIds.length > 0) await appendDevicesRemoved(command.userId, deviceIds);
+  if (deviceIds.length > 0) await appendDevicesRemoved(command.userId, deviceIds, requestId);
 }
 
-export async function appendDevicesRemoved(userId: string, deviceIds: string[]): Promise<void> {
+export async function appendDevicesRemoved(userId: string, deviceIds: string[], requestId: string): Promise<void> {
   const command: KeysCommand = { kind: 'keys.devicesRemoved', userId, deviceIds };
-  await appendRecord('users', { partitionKey: userId, data: command, kind: command.kind });
+  await appendRecord('users', { partitionKey: userId, data: command, kind: command.kind, requestId });
 }
