@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { until } from '../support/poll.ts';
 import { quietSdk } from '../support/sdk.ts';
 import { startCryptoClient, type CryptoClient } from '../support/crypto-sdk.ts';
 import { v3 } from './keys-support.ts';
@@ -46,6 +47,13 @@ describe('cross-signing bootstrap of the Rust crypto', () => {
     const device = query.body.device_keys[userId]![deviceId] as { signatures: Record<string, Record<string, string>> };
     expect(Object.keys(device.signatures[userId]!).sort()).toEqual([sskId, `ed25519:${deviceId}`].sort());
     expect(await crypto.isCrossSigningReady()).toBe(true);
-    expect((await crypto.getDeviceVerificationStatus(userId, deviceId))?.crossSigningVerified).toBe(true);
+    // The SDK learns of the stored signature when it queries its own keys again (after /sync names
+    // its own device list as changed), which happens after the upload answered.
+    const status = await until(
+      () => crypto.getDeviceVerificationStatus(userId, deviceId),
+      (s) => s?.crossSigningVerified === true,
+      'the SDK to see its device as cross-signed',
+    );
+    expect(status?.crossSigningVerified).toBe(true);
   });
 });
