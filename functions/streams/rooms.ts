@@ -2,7 +2,7 @@
 import { streamTopology } from '../../lib/core/topology/stream.ts';
 import type { RoomCommand, RoomCommandResult } from '../../lib/matrix/rooms/commands.ts';
 import { applyRoomCommand, ROOMS_TOPOLOGY } from '../../lib/matrix/rooms/topology.ts';
-import { afterRoomRecord } from '../../lib/matrix/sync/topology-hooks.ts';
+import { advanceRoomsWatermark, wakeAfterRoomRecord } from '../../lib/matrix/sync/topology-hooks.ts';
 import { pushAfterRoomCommit } from '../../lib/matrix/push/timeline.ts';
 import { countRecordNotifications } from '../../lib/matrix/notifications/count-events.ts';
 
@@ -10,10 +10,13 @@ export const handler = streamTopology<RoomCommand, RoomCommandResult>({
   name: ROOMS_TOPOLOGY,
   handle: async (record, context) => {
     const result = await applyRoomCommand(record);
-    // Notification counts, before the watermark: a sync delivering an event sees it counted.
+    // Sync: the shard's watermark right after the commit (read-your-writes for a sync after the
+    // send's answer), then notification counts, then the wake-ups of waiting long-polls, so a
+    // woken long-poll sees the event counted. A sync that does not wait may see an event a moment
+    // before its count; the count arrives with the room's next news.
+    await advanceRoomsWatermark(record);
     await countRecordNotifications(record, context.lambda);
-    // Sync: the shard's watermark and the wake-ups of waiting long-polls (lib/matrix/sync).
-    await afterRoomRecord(record);
+    await wakeAfterRoomRecord(record);
     // WebSocket: push the new events to connected members, after the watermark (never throws).
     await pushAfterRoomCommit(record);
     return result;

@@ -10,6 +10,7 @@ import { onlineMembers } from '../../lib/matrix/sync/wake.ts';
 import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { until } from '../support/poll.ts';
 import { createRoom, path, send } from './rooms-support.ts';
 
 interface SyncEvent {
@@ -269,7 +270,11 @@ describe('GET /sync', () => {
     // A limited sync with no state change in its gap sends no state.
     const quiet = (await sync(alice.client, { filter: JSON.stringify({ room: { rooms: [roomId] } }) })).next_batch;
     for (let i = 0; i < 3; i++) await send(alice.client, roomId, { msgtype: 'm.text', body: `more ${i}` });
-    const none = (await sync(alice.client, { since: quiet, filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 2 } } }) })).rooms?.join?.[roomId];
+    const none = await until(
+      async () => (await sync(alice.client, { since: quiet, filter: JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 2 } } }) })).rooms?.join?.[roomId],
+      (room) => bodies(room).includes('more 2'),
+      'the last message in a sync',
+    );
     expect(none?.timeline.limited).toBe(true);
     expect(none?.state.events).toEqual([]);
   });

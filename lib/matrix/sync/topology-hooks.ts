@@ -33,12 +33,20 @@ function membershipTargets(command: RoomCommand): string[] {
 }
 
 /**
- * Rooms topology, after a record was applied (not after a rejection: nothing changed): advance the
- * shard's watermark, then wake the room's online members and the membership targets. A crash in
- * between is fine: the record is retried, applyOnce returns its recorded outcome, and this runs again.
+ * Rooms topology, right after a record was applied (not after a rejection: nothing changed):
+ * advance the shard's watermark, so a sync right after the send's answer finds the event.
  */
-export async function afterRoomRecord(record: RecordPosition & { payload: RoomCommand }): Promise<void> {
+export async function advanceRoomsWatermark(record: RecordPosition): Promise<void> {
   await commit([syncWatermarkWrite('rooms', record)]);
+}
+
+/**
+ * Rooms topology, after the record's derived writes (notification counts): wake the room's online
+ * members and the membership targets, so a woken long-poll sees the event and its counts. A crash
+ * in between is fine: the record is retried, applyOnce returns its recorded outcome, and the
+ * hooks run again.
+ */
+export async function wakeAfterRoomRecord(record: { payload: RoomCommand }): Promise<void> {
   const command = record.payload;
   if (command?.roomId) await wakeAfterRoomCommit(command.roomId, membershipTargets(command));
 }
