@@ -100,6 +100,18 @@ export class Path<S extends Schema> {
     return rangeOf(this.location(), options) as Promise<RangePage<EntryOf<S>>>;
   }
 
+  /** Every entry in the range, page after page (`limit` is the page size): for bounded structures. */
+  async entries(options: Omit<RangeOptions<ElementKeyOf<S>>, 'cursor'> = {}): Promise<EntryOf<S>[]> {
+    const out: EntryOf<S>[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.range({ ...options, ...(cursor ? { cursor } : {}) });
+      out.push(...page.entries);
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+
   // Write ops (applied by commit / prepare).
 
   set(value: ValueOf<S>, condition?: Condition): WriteOp {

@@ -45,14 +45,7 @@ export function ephemeralCursorFromJson(value: unknown): EphemeralCursor | undef
 }
 
 async function readShardPositions(key: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  let cursor: string | undefined;
-  do {
-    const page = await syncWatermarks.key(key).range({ consistent: true, limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const [shard, position] of page.entries) out[shard] = position;
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return Object.fromEntries(await syncWatermarks.key(key).entries({ consistent: true }));
 }
 
 type EphemeralEvent = { type: string; content: Record<string, unknown> };

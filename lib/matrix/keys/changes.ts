@@ -31,20 +31,9 @@ export interface RequesterRoom {
 /** Above every sequencePosition (digits only). */
 const UNBOUNDED = '\uffff';
 
-async function membershipsOf(userId: string): Promise<[string, Membership][]> {
-  const rooms: [string, Membership][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await memberRooms.key(userId).range({ limit: 100, ...(cursor ? { cursor } : {}) });
-    rooms.push(...page.entries);
-    cursor = page.cursor;
-  } while (cursor);
-  return rooms;
-}
-
 /** The requester's rooms with their shard and newest position (one batched roomInfo read). */
 async function requesterRooms(userId: string): Promise<RequesterRoom[]> {
-  const rooms = await membershipsOf(userId);
+  const rooms = await memberRooms.key(userId).entries();
   const infos = await getMany(rooms.map(([roomId]) => roomInfo.key(roomId)));
   return rooms.map(([roomId, m], i) => ({
     roomId,
@@ -55,23 +44,12 @@ async function requesterRooms(userId: string): Promise<RequesterRoom[]> {
   }));
 }
 
-async function membersOf(roomId: string): Promise<[string, Membership][]> {
-  const members: [string, Membership][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roomMembers.key(roomId).range({ limit: 100, ...(cursor ? { cursor } : {}) });
-    members.push(...page.entries);
-    cursor = page.cursor;
-  } while (cursor);
-  return members;
-}
-
 /** Each room's members read once per computation, whoever asks first. */
 function memberCache(): (roomId: string) => Promise<[string, Membership][]> {
   const cache = new Map<string, Promise<[string, Membership][]>>();
   return (roomId) => {
     let members = cache.get(roomId);
-    if (!members) cache.set(roomId, (members = membersOf(roomId)));
+    if (!members) cache.set(roomId, (members = roomMembers.key(roomId).entries()));
     return members;
   };
 }
@@ -88,7 +66,7 @@ async function sharingFrom(
 
 /** The requester and everyone joined to a room the requester is joined to. */
 export async function usersSharingRooms(userId: string): Promise<Set<string>> {
-  const joined = (await membershipsOf(userId)).filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId);
+  const joined = (await memberRooms.key(userId).entries()).filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId);
   return sharingFrom(userId, joined, memberCache());
 }
 

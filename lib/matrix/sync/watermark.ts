@@ -23,12 +23,5 @@ export function syncWatermarkWrite(stream: WatermarkStream, record: Pick<DepotRe
 
 /** Every shard's watermark of a stream: one strongly consistent Query (a page per 100 shards). */
 export async function readWatermarks(stream: WatermarkStream): Promise<ShardPositions> {
-  const out: Record<string, string> = {};
-  let cursor: string | undefined;
-  do {
-    const page = await syncWatermarks.key(stream).range({ consistent: true, limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const [shard, position] of page.entries) out[shard] = position;
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return Object.fromEntries(await syncWatermarks.key(stream).entries({ consistent: true }));
 }

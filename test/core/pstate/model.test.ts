@@ -114,6 +114,8 @@ async function checkRange(model: ReferenceModel, p: AnyPath, args: RangeArgs): P
   } while (cursor);
   expect(got).toEqual(expected);
   expect(pages).toBe(Math.max(1, Math.ceil(expected.length / args.limit)));
+  // entries() walks the same pages itself.
+  expect(await p.entries({ ...args, consistent: true } as never)).toEqual(expected);
 }
 
 let runs = 0;
