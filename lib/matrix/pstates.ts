@@ -173,9 +173,10 @@ export const roomPStates = [
 // --- Sync (lib/matrix/sync; ARCHITECTURE §6) ---
 
 /**
- * stream (`rooms`, `userData`) → shard id → sequencePosition of the newest record applied there.
- * Written in the same transaction as that record's writes, so everything at or below a
- * watermark read is committed: sync delivers (since, watermark] per shard, without gaps.
+ * `shards` → `<stream>/<shard id>` (streams `rooms`, `userData`, `keys`, `ephemeral`, `presence`)
+ * → sequencePosition of the newest record applied there, written once that record's writes are
+ * committed: sync delivers (since, watermark] per shard, without gaps. Every stream's shards sit
+ * in ONE partition so a sync pass reads them all with one Query (lib/matrix/sync/watermark.ts).
  */
 export const syncWatermarks = pstate('syncWatermarks', map(string(), map(string(), string()).subindexed()));
 
