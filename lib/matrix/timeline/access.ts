@@ -26,14 +26,8 @@ export interface RoomView {
 
 /** All of a user's membership changes in a room, in position order. */
 export async function membershipChanges(roomId: string, userId: string): Promise<MembershipChange[]> {
-  const changes: MembershipChange[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await membershipHistory.key(roomId).key(userId).range({ limit: 1000, ...readYourWrites, ...(cursor ? { cursor } : {}) });
-    for (const [, change] of page.entries) changes.push({ position: change.position ?? 0, membership: change.membership ?? '' });
-    cursor = page.cursor;
-  } while (cursor);
-  return changes;
+  const changes = await membershipHistory.key(roomId).key(userId).entries({ limit: 1000, ...readYourWrites });
+  return changes.map(([, change]) => ({ position: change.position ?? 0, membership: change.membership ?? '' }));
 }
 
 const notInRoom = (roomId: string) => forbidden(`You are not allowed to read ${roomId}`);

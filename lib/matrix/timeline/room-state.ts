@@ -75,29 +75,18 @@ export interface JoinedMember {
 export async function joinedMembers(view: RoomView): Promise<Record<string, JoinedMember>> {
   if (view.departedAt !== undefined) throw forbidden('You are not in this room');
   const joined: Record<string, JoinedMember> = {};
-  let cursor: string | undefined;
-  do {
-    const page = await roomMembers.key(view.roomId).range({ limit: 500, ...readYourWrites, ...(cursor ? { cursor } : {}) });
-    for (const [userId, member] of page.entries) {
-      if (member.membership !== 'join') continue;
-      joined[userId] = {
-        ...(member.displayname ? { display_name: member.displayname } : {}),
-        ...(member.avatarUrl ? { avatar_url: member.avatarUrl } : {}),
-      };
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for (const [userId, member] of await roomMembers.key(view.roomId).entries({ limit: 500, ...readYourWrites })) {
+    if (member.membership !== 'join') continue;
+    joined[userId] = {
+      ...(member.displayname ? { display_name: member.displayname } : {}),
+      ...(member.avatarUrl ? { avatar_url: member.avatarUrl } : {}),
+    };
+  }
   return joined;
 }
 
 /** The rooms the user is joined to now. */
 export async function joinedRooms(userId: string): Promise<string[]> {
-  const rooms: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await memberRooms.key(userId).range({ limit: 500, ...readYourWrites, ...(cursor ? { cursor } : {}) });
-    for (const [roomId, room] of page.entries) if (room.membership === 'join') rooms.push(roomId);
-    cursor = page.cursor;
-  } while (cursor);
-  return rooms;
+  const rooms = await memberRooms.key(userId).entries({ limit: 500, ...readYourWrites });
+  return rooms.filter(([, room]) => room.membership === 'join').map(([roomId]) => roomId);
 }

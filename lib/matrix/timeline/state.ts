@@ -9,14 +9,8 @@ import { eventLocations, roomState, roomTimeline } from '../pstates.ts';
 import { stateKeyOf } from '../room-state.ts';
 
 async function rangeState(roomId: string, bounds: { from?: string; to?: string } = {}): Promise<RoomEvent[]> {
-  const events: RoomEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roomState.key(roomId).range({ ...bounds, limit: 500, ...readYourWrites, ...(cursor ? { cursor } : {}) });
-    for (const [, event] of page.entries) events.push(event);
-    cursor = page.cursor;
-  } while (cursor);
-  return events;
+  const entries = await roomState.key(roomId).entries({ ...bounds, limit: 500, ...readYourWrites });
+  return entries.map(([, event]) => event);
 }
 
 /** Every current state event of the room. */
