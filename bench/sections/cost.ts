@@ -111,8 +111,8 @@ export const costSection: BenchSection = {
     const wsFloor = idleWebSocketUserPerMonth({ perConnection: usage() });
     const label = webSocketServed() ? 'idle WebSocket user per month (API Gateway part)' : 'idle WebSocket user per month (API Gateway part only; channel not served yet)';
     ctx.figure(label, wsFloor.total, '$', 'idle long-poll');
-    for (const phase of ['room of 1', onlinePhase]) {
-      const top = (ctx.targets?.(phase) ?? []).slice(0, 12).map((t) => `${(t.requests / MESSAGES).toFixed(2)} ${t.target}`);
+    for (const phase of ['room of 1', `room of ${MEMBERS}, none online`, onlinePhase]) {
+      const top = (ctx.targets?.(phase) ?? []).slice(0, 40).map((t) => `${(t.requests / MESSAGES).toFixed(2)} ${t.target}`);
       ctx.log(`DynamoDB requests per message in "${phase}": ${top.join('; ')}`);
     }
     ctx.log(`room of 100 with 10 online: $${breakdown.total.toFixed(2)} per million messages; idle long-poll $${longPollMonth.total.toFixed(3)}/month; ${perMessageRequests.toFixed(1)} AWS requests per message vs ${minimum}`);

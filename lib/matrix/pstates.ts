@@ -235,7 +235,7 @@ export const connectionPStates = [connections, connectionOwners] as const;
 
 // --- Ephemeral: typing, receipts, presence (written by the ephemeral microbatch topology) ---
 // `seq` fields hold the sequencePosition of the last record of the batch that changed them, and
-// `syncWatermarks` keys `ephemeral` / `presence` hold, per shard, the newest batch committed: a
+// the `ephemeral` / `presence` streams of `syncWatermarks` hold, per shard, the newest batch committed: a
 // sync delivers what changed in (token, watermark] exactly as for the rooms stream.
 
 /**

@@ -8,16 +8,14 @@ import { recordAckOutcome } from '../../core/ack.ts';
 import { getMany, prepare, type WriteOp } from '../../core/pstate/index.ts';
 import type { FoldResult } from '../../core/topology/microbatch.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
-import { presence, roomEphemeral, roomReceipts, syncWatermarks } from '../pstates.ts';
+import { presence, roomEphemeral, roomReceipts } from '../pstates.ts';
+import { watermarkWrite } from '../sync/watermark.ts';
 import type { EphemeralCommand, EphemeralCommandOf } from './commands.ts';
 import { applyPresenceUpdates, presenceView, type StoredPresence } from './presence.ts';
 import { parseReceiptKey, receiptKey, type StoredReceipt } from './receipts.ts';
 import { receiptCountOps } from '../notifications/receipts.ts';
 import { applyTypingUpdates, sameUsers, typingUsers, type TypingUpdate } from './typing.ts';
 
-/** The `syncWatermarks` keys of the ephemeral streams (beside the sync area's `rooms`, `userData`). */
-export const EPHEMERAL_WATERMARK = 'ephemeral';
-export const PRESENCE_WATERMARK = 'presence';
 
 /** What a committed batch changed, for pushes and wake-ups. */
 export interface EphemeralChanges {
@@ -158,8 +156,8 @@ export async function planEphemeralBatch(records: readonly DepotRecord<Ephemeral
     if (visible) changes.presence.set(userId, next);
   });
 
-  ops.push(syncWatermarks.key(EPHEMERAL_WATERMARK).key(shardId).set(seq));
-  if (changes.presence.size > 0) ops.push(syncWatermarks.key(PRESENCE_WATERMARK).key(shardId).set(seq));
+  ops.push(watermarkWrite('ephemeral', shardId, seq));
+  if (changes.presence.size > 0) ops.push(watermarkWrite('presence', shardId, seq));
   return { ops, changes };
 }
 

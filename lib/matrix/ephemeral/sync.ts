@@ -4,8 +4,8 @@
 // writes, BEFORE the items, so nothing committed below it can be missed), plus the time of the
 // sync, because typing also changes without a write: when a timeout runs out.
 import { getMany } from '../../core/pstate/index.ts';
-import { presence, roomEphemeral, roomMembers, roomReceipts, syncWatermarks } from '../pstates.ts';
-import { EPHEMERAL_WATERMARK, PRESENCE_WATERMARK } from './fold.ts';
+import { presence, roomEphemeral, roomMembers, roomReceipts } from '../pstates.ts';
+import { readAllWatermarks, type Watermarks } from '../sync/watermark.ts';
 import { presenceEvent, presenceView, type StoredPresence } from './presence.ts';
 import { receiptEvent, visibleTo, type StoredReceipt } from './receipts.ts';
 import { expiredBetween, typingEvent, typingUsers } from './typing.ts';
@@ -42,10 +42,6 @@ export function ephemeralCursorFromJson(value: unknown): EphemeralCursor | undef
     positions[shard] = seq.padStart(129, '0');
   }
   return { positions, at: t };
-}
-
-async function readShardPositions(key: string): Promise<Record<string, string>> {
-  return Object.fromEntries(await syncWatermarks.key(key).entries({ consistent: true }));
 }
 
 type EphemeralEvent = { type: string; content: Record<string, unknown> };
@@ -91,8 +87,15 @@ async function coMembers(userId: string, roomIds: readonly string[]): Promise<st
  * BatchGet of the rooms' ephemeral items, a receipts range per room whose receipts changed, and
  * only when some presence changed, the co-members (bounded) and their presence items.
  */
-export async function ephemeralForSync(userId: string, joinedRoomIds: readonly string[], since?: EphemeralCursor, now = Date.now()): Promise<EphemeralSync> {
-  const [watermarks, presenceMarks] = await Promise.all([readShardPositions(EPHEMERAL_WATERMARK), readShardPositions(PRESENCE_WATERMARK)]);
+export async function ephemeralForSync(
+  userId: string,
+  joinedRoomIds: readonly string[],
+  since?: EphemeralCursor,
+  /** The watermarks the sync pass read (read here when absent). */
+  marks?: Pick<Watermarks, 'ephemeral' | 'presence'>,
+  now = Date.now(),
+): Promise<EphemeralSync> {
+  const { ephemeral: watermarks, presence: presenceMarks } = marks ?? (await readAllWatermarks());
   const lo = (shard: string) => since?.positions[shard] ?? '';
   const hi = (shard: string) => watermarks[shard] ?? '';
   const changed = (seq: string, shard: string) => !since || inWindow(seq, lo(shard), hi(shard));

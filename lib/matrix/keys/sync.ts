@@ -4,7 +4,7 @@
 // is answered (lib/matrix/sync/long-poll.ts): they are never news, so the passes a long-poll
 // finds empty need not read them, and the answer has them as they are then.
 import { NOTHING, type ShardPositions } from '../sync/token.ts';
-import { readWatermarks } from '../sync/watermark.ts';
+import { readAllWatermarks } from '../sync/watermark.ts';
 import { changedDeviceLists, type RequesterRoom } from './changes.ts';
 import { appendRecord } from '../../core/depot.ts';
 import type { KeysCommand } from './commands.ts';
@@ -57,8 +57,10 @@ export async function keysForSync(
   roomsSince?: ShardPositions,
   /** The requester's rooms as the sync's cut read them (saves reading them again). */
   rooms?: readonly RequesterRoom[],
+  /** The keys watermarks the sync pass read with the others (read here when absent). */
+  keysWatermarks?: ShardPositions,
 ): Promise<KeysSyncPass> {
-  const watermarks = await readWatermarks('keys');
+  const watermarks = keysWatermarks ?? (await readAllWatermarks()).keys;
   if (toDeviceSince !== undefined && (await hasDelivered(userId, deviceId, toDeviceSince))) {
     // The client has what the token's position names: those entries go (through the depot,
     // without waiting; a lost ack only delays the deletion to a later sync).

@@ -4,7 +4,7 @@ import { roomTimeline } from '../pstates.ts';
 import { readRoomsCut, type Membership } from '../sync/cut.ts';
 import { decodeSyncToken, encodeSyncToken, NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
 import { resolveSyncFilter } from '../sync/filter.ts';
-import { readWatermarks } from '../sync/watermark.ts';
+import { readAllWatermarks } from '../sync/watermark.ts';
 import { recordConnection, removeConnection, type Connection } from './connections.ts';
 import { PENDING_FLOOR } from './cursor.ts';
 import { markConnectedOnline } from './online.ts';
@@ -80,7 +80,8 @@ export async function openConnection(request: ConnectRequest): Promise<Connectio
   };
   await recordConnection(pending);
   await markConnectedOnline(requester.userId, now);
-  const [cut, accountData] = await Promise.all([readRoomsCut(requester.userId), readWatermarks('userData')]);
+  const watermarks = await readAllWatermarks();
+  const [cut, accountData] = [await readRoomsCut(requester.userId, watermarks.rooms), watermarks.userData];
   const floor = encodeSyncToken({ rooms: await floorOf(since, cut.watermarks, cut.memberships), accountData });
   const connection = { ...pending, floor, cursor: request.since ?? encodeSyncToken({ rooms: cut.watermarks, accountData }) };
   await recordConnection(connection);

@@ -10,7 +10,7 @@ import { allAccountData, changedAccountData, filterAccountData, roomAccountData,
 import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
-import { readWatermarks } from './watermark.ts';
+import { readAllWatermarks } from './watermark.ts';
 import { SyncTimelines } from './bundled-timelines.ts';
 
 export interface SyncParams {
@@ -53,7 +53,10 @@ function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> 
 export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   const { userId, since, filter } = params;
   const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter, timelines: new SyncTimelines() };
-  const [cut, accountWatermarks] = await Promise.all([readRoomsCut(userId), readWatermarks('userData')]);
+  // Every stream's watermarks in one read, before anything they bound (see watermark.ts).
+  const watermarks = await readAllWatermarks();
+  const cut = await readRoomsCut(userId, watermarks.rooms);
+  const accountWatermarks = watermarks.userData;
   const accountData: AccountDataByRoom = since
     ? await changedAccountData(userId, since.accountData, accountWatermarks)
     : await allAccountData(userId);
@@ -110,7 +113,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
 
   // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral), after the rooms.
   const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.shardId && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);
-  const ephemeral = await ephemeralForSync(userId, joinedIds, since?.ephemeral);
+  const ephemeral = await ephemeralForSync(userId, joinedIds, since?.ephemeral, watermarks);
   const limitTo = <T>(events: T[], limit?: number) => (limit !== undefined ? events.slice(0, limit) : events);
   for (const [roomId, all] of ephemeral.rooms) {
     const roomFilter = filter.room?.ephemeral;
@@ -135,7 +138,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
   await fillUnreadNotifications(userId, body.rooms.join);
 
   // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
-  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice, since?.rooms, cut.memberships);
+  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice, since?.rooms, cut.memberships, watermarks.keys);
   Object.assign(body, keys.section);
 
   const position: SyncPosition = {

@@ -7,7 +7,7 @@ import { getMany } from '../../core/pstate/index.ts';
 import { limitExceeded } from '../errors.ts';
 import { memberRooms, membershipHistory, roomInfo, roomTimeline } from '../pstates.ts';
 import { NOTHING, type ShardPositions } from './token.ts';
-import { readWatermarks } from './watermark.ts';
+import { readAllWatermarks } from './watermark.ts';
 
 export interface Membership {
   roomId: string;
@@ -54,9 +54,10 @@ async function readMemberships(userId: string): Promise<Omit<Membership, 'shardI
   return out;
 }
 
-export async function readRoomsCut(userId: string): Promise<RoomsCut> {
+/** `watermarks`: the rooms watermarks the caller read just before (saves the first read). */
+export async function readRoomsCut(userId: string, watermarksRead?: ShardPositions): Promise<RoomsCut> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const watermarks = await readWatermarks('rooms');
+    const watermarks = round === 0 && watermarksRead ? watermarksRead : (await readAllWatermarks()).rooms;
     const memberships = await readMemberships(userId);
     const infos = await getMany(memberships.map((m) => roomInfo.key(m.roomId)), { consistent: true });
     const full = memberships.map((m, i) => ({
