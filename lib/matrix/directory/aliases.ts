@@ -34,13 +34,6 @@ export async function resolveAlias(alias: string, consistent = false) {
 }
 
 /** Every local alias of a room, in key order. */
-export async function localAliases(roomId: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roomLocalAliases.key(roomId).range({ limit: 100, ...(cursor ? { cursor } : {}) });
-    out.push(...(page.entries as string[]));
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+export function localAliases(roomId: string): Promise<string[]> {
+  return roomLocalAliases.key(roomId).entries();
 }
