@@ -18,17 +18,12 @@ export async function whoIs(requesterId: string, userId: string): Promise<WhoIs>
   }
   if (!isLocalUser(userId)) throw new MatrixError(400, 'M_UNKNOWN', 'Can only whois a local user');
   const out: WhoIs = { user_id: userId, devices: {} };
-  let cursor: string | undefined;
-  do {
-    const page = await devices.key(userId).range({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const [deviceId, device] of page.entries) {
-      const connection = {
-        ...(device.lastSeenIp ? { ip: device.lastSeenIp } : {}),
-        ...(device.lastSeenTs !== undefined ? { last_seen: device.lastSeenTs } : {}),
-      };
-      out.devices[deviceId] = { sessions: [{ connections: [connection] }] };
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for (const [deviceId, device] of await devices.key(userId).entries()) {
+    const connection = {
+      ...(device.lastSeenIp ? { ip: device.lastSeenIp } : {}),
+      ...(device.lastSeenTs !== undefined ? { last_seen: device.lastSeenTs } : {}),
+    };
+    out.devices[deviceId] = { sessions: [{ connections: [connection] }] };
+  }
   return out;
 }
