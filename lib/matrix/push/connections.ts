@@ -60,17 +60,8 @@ export async function connectionOwner(connectionId: string): Promise<string | un
 
 /** The user's open connections (one consistent Query; a user has few). */
 export async function userConnections(userId: string): Promise<Connection[]> {
-  const out: Connection[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await connections.key(userId).range({ consistent: true, limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const [connectionId, c] of page.entries) {
-      const connection = fromStored(userId, connectionId, c);
-      if (connection) out.push(connection);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const stored = await connections.key(userId).entries({ consistent: true });
+  return stored.flatMap(([connectionId, c]) => fromStored(userId, connectionId, c) ?? []);
 }
 
 export async function readConnection(userId: string, connectionId: string): Promise<Connection | undefined> {
