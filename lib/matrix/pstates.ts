@@ -392,15 +392,40 @@ export const crossSigningPStates = [crossSigningKeys, crossSigningSignatures, si
 // --- Notification counts and pushers (lib/matrix/notifications) ---
 
 /**
- * `<user id>\u0000<room id>` → the user's unread notification counts in the room. `position` is
- * the newest room position the counts account for (an event counted, or the read receipt): the
- * rooms topology counts an event only above it, which makes a redelivered record count nothing
- * twice; `readPosition` is the newest read receipt folded in. One item per (user, room), each
- * its own partition: an increment is one UpdateItem with no read.
+ * `<user id>\u0000<room id>` → what the user's unread notification counts in the room are made of
+ * (lib/matrix/notification-counts.ts): count = the room's tally (roomNotificationTally) − the
+ * baseline (`baseNotifications`/`baseHighlights`: the tally at the user's join or last read
+ * receipt) + the exceptions (`notifications`/`highlights`: the sum, over the events where the
+ * user's own outcome differs from the room's common one, of the difference), never below 0.
+ * `position` is the newest room position the exceptions account for: the rooms topology adds a
+ * record's exceptions only above it, which makes a redelivered record count nothing twice;
+ * `readPosition` is the newest read receipt folded in. One item per (user, room), each its own
+ * partition: a member whose outcome is the common one is not written per message.
  */
 export const notificationCounts = pstate(
   'notificationCounts',
-  map(string(), record({ notifications: number(), highlights: number(), position: number(), readPosition: number() })),
+  map(
+    string(),
+    record({
+      notifications: number(),
+      highlights: number(),
+      baseNotifications: number(),
+      baseHighlights: number(),
+      position: number(),
+      readPosition: number(),
+    }),
+  ),
+);
+
+/**
+ * room id → the room's notification tally: how many of its events, up to `position` (the last
+ * event counted), notify / highlight an ordinary member (the server's default rules, not the
+ * sender, not mentioned, no display name match). One guarded increment per message, whatever
+ * the room's size; members' differences are their exceptions in notificationCounts.
+ */
+export const roomNotificationTally = pstate(
+  'roomNotificationTally',
+  map(string(), record({ position: number(), notifications: number(), highlights: number() })),
 );
 
 /** user id → `<app id>\u0000<pushkey>` → a pusher as POST /pushers/set stored it (GET /pushers). */
@@ -409,4 +434,4 @@ export const pushers = pstate('pushers', map(string(), map(string(), json(jsonOb
 /** `<app id>\u0000<pushkey>` → the users holding a pusher with it (a non-appending set removes the others'). */
 export const pushkeyUsers = pstate('pushkeyUsers', map(string(), set(string()).subindexed()));
 
-export const notificationPStates = [notificationCounts, pushers, pushkeyUsers] as const;
+export const notificationPStates = [notificationCounts, roomNotificationTally, pushers, pushkeyUsers] as const;

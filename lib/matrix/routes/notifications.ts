@@ -4,18 +4,18 @@ import type { ModuleFragment } from '../../core/module.ts';
 
 /** What the rooms topology touches to count notifications: add to its access. */
 export const roomsTopologyNotificationAccess = {
-  reads: ['pushRules', 'notificationCounts'],
-  writes: ['notificationCounts'],
+  reads: ['pushRules', 'notificationCounts', 'roomNotificationTally'],
+  writes: ['notificationCounts', 'roomNotificationTally'],
 } as const;
 
 /** What the ephemeral fold touches when receipts clear (or recount) counts: add to its access. */
 export const ephemeralTopologyNotificationAccess = {
-  reads: ['notificationCounts', 'roomTimeline', 'roomInfo', 'roomMembers', 'roomState', 'pushRules'],
+  reads: ['notificationCounts', 'roomNotificationTally', 'roomTimeline', 'roomInfo', 'roomMembers', 'roomState', 'pushRules'],
   writes: ['notificationCounts'],
 } as const;
 
 /** What /sync reads for unread_notifications: add to its access. */
-export const syncNotificationAccess = { reads: ['notificationCounts'] } as const;
+export const syncNotificationAccess = { reads: ['notificationCounts', 'roomNotificationTally'] } as const;
 
 const v3 = '/_matrix/client/v3';
 
