@@ -15,14 +15,8 @@ const consistent = { consistent: true } as const;
 
 /** Every device of a user with its token hash (≤ MAX_DEVICES_PER_USER, kept so at login). */
 export async function userDevices(userId: string): Promise<Map<string, string | undefined>> {
-  const out = new Map<string, string | undefined>();
-  let cursor: string | undefined;
-  do {
-    const page = await devices.key(userId).range({ limit: 100, consistent: true, ...(cursor ? { cursor } : {}) });
-    for (const [deviceId, device] of page.entries) out.set(deviceId, device.tokenHash);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const stored = await devices.key(userId).entries(consistent);
+  return new Map(stored.map(([deviceId, device]) => [deviceId, device.tokenHash]));
 }
 
 function removeDevice(userId: string, deviceId: string, tokenHash: string | undefined): WriteOp[] {

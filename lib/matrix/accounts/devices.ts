@@ -20,14 +20,7 @@ function clientDevice(deviceId: string, d: StoredDevice): ClientDevice {
 }
 
 export async function listDevices(userId: string): Promise<ClientDevice[]> {
-  const out: ClientDevice[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await devices.key(userId).range({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const [deviceId, device] of page.entries) out.push(clientDevice(deviceId, device));
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return (await devices.key(userId).entries()).map(([deviceId, device]) => clientDevice(deviceId, device));
 }
 
 export async function getDevice(userId: string, deviceId: string): Promise<ClientDevice | undefined> {

@@ -13,14 +13,8 @@ import type { AccountCommand } from './commands.ts';
 
 /** The rooms the user is in with one of `memberships`. */
 export async function roomsWithMembership(userId: string, memberships: readonly string[]): Promise<string[]> {
-  const rooms: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await memberRooms.key(userId).range({ limit: 500, consistent: true, ...(cursor ? { cursor } : {}) });
-    for (const [roomId, entry] of page.entries) if (entry.membership && memberships.includes(entry.membership)) rooms.push(roomId);
-    cursor = page.cursor;
-  } while (cursor);
-  return rooms;
+  const rooms = await memberRooms.key(userId).entries({ limit: 500, consistent: true });
+  return rooms.filter(([, entry]) => entry.membership && memberships.includes(entry.membership)).map(([roomId]) => roomId);
 }
 
 async function profileUpdates(userId: string): Promise<ProfileCommand[]> {
