@@ -140,17 +140,10 @@ export async function readBackupKeys(userId: string, version: string, roomId?: s
   const [v] = await namedVersion(userId, version, true);
   const owner = keyBackupKeys.key(backupOwner(userId, v));
   const bounds = roomId !== undefined ? { from: `${roomId}\u0000`, to: `${roomId}\u0001` } : {};
-  const out: [string, string, Record<string, unknown>][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await owner.range({ ...bounds, limit: 500, consistent: true, ...(cursor ? { cursor } : {}) });
-    for (const [key, data] of page.entries) {
-      const split = key.indexOf('\u0000');
-      out.push([key.slice(0, split), key.slice(split + 1), data]);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return (await owner.entries({ ...bounds, limit: 500, consistent: true })).map(([key, data]) => {
+    const split = key.indexOf('\u0000');
+    return [key.slice(0, split), key.slice(split + 1), data];
+  });
 }
 
 export async function readBackupSession(userId: string, version: string, roomId: string, sessionId: string): Promise<Record<string, unknown>> {

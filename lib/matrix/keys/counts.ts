@@ -4,14 +4,8 @@ import { deviceKeyOwner } from './commands.ts';
 
 /** Every one-time key id (`<algorithm>:<key id>`) the device still has. */
 export async function oneTimeKeyIds(userId: string, deviceId: string, consistent = false): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await oneTimeKeys.key(deviceKeyOwner(userId, deviceId)).range({ consistent, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [id] of page.entries) ids.push(id);
-    cursor = page.cursor;
-  } while (cursor);
-  return ids;
+  const keys = await oneTimeKeys.key(deviceKeyOwner(userId, deviceId)).entries({ consistent, limit: 500 });
+  return keys.map(([id]) => id);
 }
 
 /** algorithm → how many one-time keys are left. */

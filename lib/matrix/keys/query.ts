@@ -8,14 +8,7 @@ export type DeviceKeysByUser = Record<string, Record<string, Record<string, unkn
 
 /** device id → the device's keys as uploaded (consistent: read by the keys topology). */
 export async function allDeviceKeys(userId: string, consistent = false): Promise<Record<string, Record<string, unknown>>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  let cursor: string | undefined;
-  do {
-    const page = await deviceKeys.key(userId).range({ limit: 100, consistent, ...(cursor ? { cursor } : {}) });
-    for (const [deviceId, keys] of page.entries) out[deviceId] = keys;
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return Object.fromEntries(await deviceKeys.key(userId).entries({ consistent }));
 }
 
 /** `requested`: user id → device ids (empty: every device); `signatures`: per user, those the requester may see. */

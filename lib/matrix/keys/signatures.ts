@@ -140,17 +140,12 @@ export interface StoredSignature {
  */
 export async function signaturesOn(userId: string, requester: string): Promise<StoredSignature[]> {
   const out: StoredSignature[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await crossSigningSignatures.key(userId).range({ limit: 200, ...(cursor ? { cursor } : {}) });
-    for (const [key, { signature, signedKey }] of page.entries) {
-      const [targetKeyId, signer, signerKeyId] = key.split('\u0000') as [string, string, string];
-      if ((signer === userId || signer === requester) && signature !== undefined && signedKey !== undefined) {
-        out.push({ targetKeyId, signer, signerKeyId, signature, signedKey });
-      }
+  for (const [key, { signature, signedKey }] of await crossSigningSignatures.key(userId).entries({ limit: 200 })) {
+    const [targetKeyId, signer, signerKeyId] = key.split('\u0000') as [string, string, string];
+    if ((signer === userId || signer === requester) && signature !== undefined && signedKey !== undefined) {
+      out.push({ targetKeyId, signer, signerKeyId, signature, signedKey });
     }
-    cursor = page.cursor;
-  } while (cursor);
+  }
   return out;
 }
 
