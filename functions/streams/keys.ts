@@ -17,11 +17,15 @@ export const handler = streamTopology<KeysCommand, Record<string, unknown>>({
   accepts: isKeysCommandKind,
   handle: async (record) => {
     const result = await applyKeysCommand(record, KEYS_TOPOLOGY);
-    // After the commit (at least once): changed device lists are news for everyone sharing a room.
+    // After the commit (at least once): changed device lists (device keys, cross-signing keys,
+    // signatures, removals) are news for everyone sharing a room.
     const command = record.payload;
-    if ((command.kind === 'keys.upload' && command.deviceKeys) || command.kind === 'keys.signatures' || command.kind === 'keys.devicesRemoved') {
+    if ((command.kind === 'keys.upload' && command.deviceKeys) || command.kind === 'keys.crossSigning' || command.kind === 'keys.signatures' || command.kind === 'keys.devicesRemoved') {
       await wakeUsers(await usersSharingRooms(command.userId));
     }
+    // A to-device message is news for its recipient's waiting long-polls (room keys must not wait
+    // for the poll's timeout).
+    if (command.kind === 'keys.toDevice') await wakeUsers([command.userId]);
     // A removal bigger than one transaction goes on in a continuation record (named after this one,
     // so a redelivery appends the same continuation).
     if (command.kind === 'keys.devicesRemoved' && result.more === true) {

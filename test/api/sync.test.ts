@@ -386,6 +386,44 @@ describe('GET /sync', () => {
     expect(quiet.next_batch).toMatch(/^s1_/);
   });
 
+  it('a poll right after a long-poll answer may skip its first pass, yet returns what was committed in between', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    const start = await sync(alice.client);
+    const waiting = sync(alice.client, { since: start.next_batch, timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const first = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'one' })).body.event_id;
+    const answered = await waiting;
+    expect(answered.rooms?.join?.[roomId]?.timeline.events.map((e) => e.event_id)).toEqual([first]);
+    // The answer's token names the wake count its pass started from (field w).
+    const token = JSON.parse(Buffer.from(answered.next_batch.slice(3), 'base64url').toString('utf8')) as { w?: unknown };
+    expect(token.w).toEqual([expect.any(Number), expect.any(Number)]);
+    // Committed before the next poll: its wake bump tells that poll not to skip.
+    const second = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'two' })).body.event_id;
+    const next = await sync(alice.client, { since: answered.next_batch, timeout: 20_000 });
+    expect(next.rooms?.join?.[roomId]?.timeline.events.map((e) => e.event_id)).toEqual([second]);
+  });
+
+  it('a to-device message wakes the recipient\'s waiting long-poll', async () => {
+    // Let bob's own news (presence from his syncs) settle first, so only the message can wake him;
+    // then a token from a poll that does not wait, so the poll below runs (and waits after) its first pass.
+    let settled = await sync(bob.client);
+    for (let i = 0; i < 10; i++) {
+      settled = await sync(bob.client, { since: settled.next_batch, timeout: 1500 });
+      if (!settled.presence?.events.length && !Object.keys(settled.rooms?.join ?? {}).length) break;
+    }
+    const start = await sync(bob.client, { since: settled.next_batch });
+    const waiting = bob.client.get<{ to_device?: { events: { type: string; content: Record<string, unknown> }[] } }>(
+      syncPath({ since: start.next_batch, timeout: 15_000 }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const sent = await alice.client.put(`${path.v3}/sendToDevice/m.test.wake/wake-1`, { messages: { [bob.userId]: { [bob.deviceId]: { hello: 'bob' } } } });
+    expect(sent.status).toBe(200);
+    // Without the wake the poll would answer its first (empty) pass at the timeout.
+    const woken = await waiting;
+    expect(woken.status).toBe(200);
+    expect(woken.body.to_device?.events.map((e) => e.type)).toEqual(['m.test.wake']);
+  });
+
   it('refuses malformed parameters and missing tokens', async () => {
     for (const since of ['garbage', 's1_', 's1_bm90IGpzb24', `s1_${Buffer.from('{"r":{"x":"-5"}}').toString('base64url')}`]) {
       expectError(await alice.client.get(syncPath({ since })), 400, 'M_INVALID_PARAM');

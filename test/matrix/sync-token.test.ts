@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { sequencePosition } from '../../lib/core/topology/records.ts';
 import { MatrixError } from '../../lib/matrix/errors.ts';
 import { decodeSyncToken, encodeSyncToken, inWindow, NOTHING } from '../../lib/matrix/sync/token.ts';
+import { nothingSince } from '../../lib/matrix/sync/long-poll.ts';
 
 const seq = fc.bigInt({ min: 0n, max: 10n ** 60n }).map((n) => sequencePosition(n.toString()));
 const shards = (value: fc.Arbitrary<string>) => fc.dictionary(fc.stringMatching(/^shardId-[0-9]{12}$/), value, { maxKeys: 4 });
@@ -27,6 +28,25 @@ describe('sync tokens', () => {
         expect(decodeSyncToken(token)).toEqual({ rooms, accountData });
       }),
     );
+  });
+
+  it('carry the wake mark of a long-poll pass; a malformed one is M_INVALID_PARAM', () => {
+    const wake = { wakes: 41, pollingUntil: 1_800_000_000_000 };
+    expect(decodeSyncToken(encodeSyncToken({ rooms: {}, accountData: {}, wake }))).toEqual({ rooms: {}, accountData: {}, wake });
+    const b64 = (v: unknown) => `s1_${Buffer.from(JSON.stringify(v)).toString('base64url')}`;
+    for (const w of [[1], [1, 2, 3], [-1, 5], [1.5, 2], ['1', 2], { wakes: 1 }]) expectInvalid(b64({ r: {}, a: {}, w }));
+  });
+
+  it('let a long-poll skip its first pass only when the wake count is unchanged and the registration held', () => {
+    const now = 1_000_000;
+    const mark = { wakes: 7, pollingUntil: now + 120_000 };
+    const wake = (wakes: number) => ({ wakes, onlineUntil: 0, pollingUntil: 0 });
+    expect(nothingSince(mark, wake(7), now)).toBe(true);
+    expect(nothingSince(undefined, wake(7), now)).toBe(false);
+    expect(nothingSince(mark, wake(8), now)).toBe(false);
+    // The registration named in the token may have lapsed since (or is about to, by another clock).
+    expect(nothingSince(mark, wake(7), now + 115_000)).toBe(false);
+    expect(nothingSince(mark, wake(7), now + 200_000)).toBe(false);
   });
 
   it('keep positions short: leading zeros are not carried', () => {

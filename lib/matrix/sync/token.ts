@@ -19,6 +19,16 @@ export interface SyncPosition {
   keys?: ShardPositions;
   /** The syncing device's to-device inbox position delivered so far (lib/matrix/keys/to-device.ts); token field `t`. */
   toDevice?: string;
+  /**
+   * The user's wake count read before the long-poll pass that made this token, and until when
+   * their long-poll registration was valid then (lib/matrix/sync/long-poll.ts); token field `w`.
+   */
+  wake?: WakeMark;
+}
+
+export interface WakeMark {
+  wakes: number;
+  pollingUntil: number;
 }
 
 const PREFIX = 's1_';
@@ -38,6 +48,7 @@ export function encodeSyncToken(position: SyncPosition): string {
     ...(position.ephemeral ? { e: ephemeralCursorToJson(position.ephemeral) } : {}),
     ...(position.keys ? { k: compact(position.keys) } : {}),
     ...(position.toDevice ? { t: position.toDevice } : {}),
+    ...(position.wake ? { w: [position.wake.wakes, position.wake.pollingUntil] } : {}),
   });
   return `${PREFIX}${Buffer.from(body, 'utf8').toString('base64url')}`;
 }
@@ -79,7 +90,21 @@ export function decodeSyncToken(token: string): SyncPosition {
   if (k !== undefined && !keys) throw invalid();
   const t = (parsed as { t?: unknown }).t;
   if (t !== undefined && (typeof t !== 'string' || !/^[0-9.]{1,200}$/.test(t))) throw invalid();
-  return { rooms, accountData, ...(ephemeral ? { ephemeral } : {}), ...(keys ? { keys } : {}), ...(t !== undefined ? { toDevice: t } : {}) };
+  const w = (parsed as { w?: unknown }).w;
+  const wakeMark = (value: unknown): WakeMark | undefined =>
+    Array.isArray(value) && value.length === 2 && value.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)
+      ? { wakes: value[0] as number, pollingUntil: value[1] as number }
+      : undefined;
+  const wake = w === undefined ? undefined : wakeMark(w);
+  if (w !== undefined && !wake) throw invalid();
+  return {
+    rooms,
+    accountData,
+    ...(ephemeral ? { ephemeral } : {}),
+    ...(keys ? { keys } : {}),
+    ...(t !== undefined ? { toDevice: t } : {}),
+    ...(wake ? { wake } : {}),
+  };
 }
 
 /** Below every real position: a shard missing from a token has delivered nothing yet. */
