@@ -1,46 +1,30 @@
 // The rooms topology's notification counting: after a record's events are committed (and before
-// the sync watermark moves past them, so a sync that delivers an event also sees it counted),
-// each joined member's push rules are evaluated on each event and the notifying ones added to
-// the member's counts in the room. One guarded UpdateItem per notified member per record: exactly
-// once under redelivery (see counts.ts), and never more than one item per write, so a room of any
-// size fits (the writes run 32 at a time).
+// the wake-ups of waiting syncs), each joined member's push rules are evaluated on each event, in
+// memory, against the ordinary member's outcome (base): the room's tally takes the base, and
+// only the members whose outcome differs (the sender, the mentioned, those with their own rules)
+// and those the record makes join are written. A message in a room of any size costs one
+// transaction of 1 + exceptions items, exactly once under redelivery (record-writes.ts).
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import type { RoomEvent } from '../events.ts';
-import { eventNotification } from '../notification-counts.ts';
+import { baseNotification, countRecord, eventNotification, type Tally } from '../notification-counts.ts';
 import { eventsOfRecord } from '../push/timeline.ts';
 import type { RoomCommand } from '../rooms/commands.ts';
 import { batchCache } from './batch-cache.ts';
-import { addCounted, type CountedEvents } from './counts.ts';
+import { tallyPath } from './counts.ts';
+import { applyRecordCounts } from './record-writes.ts';
 import { loadPushRulesets, loadRoomPushSetting } from './room-facts.ts';
-
-const PARALLEL_WRITES = 32;
 
 /** State events may change the members or power levels: the room's cached setting is read again. */
 const changesSetting = (events: readonly RoomEvent[]) => events.some((e) => e.state_key !== undefined);
 
-/** Every notified member's counted events of these events (sender excluded by the rules). */
-export function countedByMember(
-  events: readonly RoomEvent[],
-  members: readonly string[],
-  notification: (event: RoomEvent, userId: string) => { highlight: boolean } | undefined,
-): CountedEvents[] {
-  const out: CountedEvents[] = [];
-  for (const userId of members) {
-    const counted: CountedEvents = { userId, positions: [], highlights: 0 };
-    for (const event of events) {
-      const n = notification(event, userId);
-      if (!n) continue;
-      counted.positions.push(event.depth);
-      if (n.highlight) counted.highlights++;
-    }
-    if (counted.positions.length) out.push(counted);
-  }
-  return out;
+async function readTally(roomId: string): Promise<Tally> {
+  const t = await tallyPath(roomId).get({ consistent: true });
+  return { position: t?.position ?? 0, notifications: t?.notifications ?? 0, highlights: t?.highlights ?? 0 };
 }
 
 /**
  * Count the notifications of the record's events. `batch` (the invocation's context) scopes the
- * cache of rulesets and room settings to one batch. Returns how many member counts changed.
+ * cache of rulesets, room settings and tallies to one batch. Returns how many items were written.
  */
 export async function countRecordNotifications(
   record: Pick<DepotRecord<RoomCommand>, 'payload' | 'sequenceNumber'>,
@@ -49,7 +33,7 @@ export async function countRecordNotifications(
   const roomId = record.payload?.roomId;
   if (!roomId) return 0;
   // The record's events (none for a refused record or a directory change) and, meanwhile, the
-  // room's setting: read together, as this runs between the record's commit and the watermark.
+  // room's setting: read together, as this runs between the record's commit and the wake-ups.
   const cache = batchCache(batch);
   const cached = cache.rooms.get(roomId);
   const [events, loaded] = await Promise.all([
@@ -64,16 +48,19 @@ export async function countRecordNotifications(
   for (const [userId, ruleset] of await loadPushRulesets(missing)) cache.rulesets.set(userId, ruleset);
 
   const facts = setting.facts;
-  const counted = countedByMember(events, setting.members, (event, userId) =>
-    eventNotification(cache.rulesets.get(userId)!, event, userId, facts),
+  const counts = countRecord(
+    events,
+    setting.members,
+    (event, userId) => eventNotification(cache.rulesets.get(userId)!, event, userId, facts),
+    (event) => baseNotification(event, facts),
   );
-  let changed = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < counted.length) {
-      if (await addCounted(roomId, counted[next++]!)) changed++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, counted.length) }, worker));
-  return changed;
+  const writesTally = counts.base.notifications !== 0 || counts.base.highlights !== 0;
+  if (!writesTally && counts.exceptions.length === 0 && counts.joiners.length === 0) return 0;
+  // Joiners start at the tally after the record: this shard is the tally's only writer, so the
+  // value this batch last wrote (or a read of it) is the value before the record.
+  const before = counts.joiners.length ? (cache.tallies.get(roomId) ?? (await readTally(roomId))) : cache.tallies.get(roomId);
+  const applied = await applyRecordCounts(roomId, counts, before);
+  if (applied.tally) cache.tallies.set(roomId, applied.tally);
+  else if (writesTally) cache.tallies.delete(roomId);
+  return applied.written;
 }

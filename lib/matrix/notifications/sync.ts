@@ -1,7 +1,7 @@
-// /sync's `unread_notifications` of the joined rooms a response carries, from the stored counts
-// (one consistent BatchGetItem for all of them: counts are written before the sync watermark
-// passes their events, so a sync that delivers an event reads it counted).
-import { unreadNotifications } from '../notification-counts.ts';
+// /sync's `unread_notifications` of the joined rooms a response carries: the user's items and the
+// rooms' tallies in one consistent BatchGetItem (counts are written before the wake-ups of the
+// events they count, so a woken sync that delivers an event reads it counted).
+import { unreadCounts, unreadNotifications } from '../notification-counts.ts';
 import { readCounts } from './counts.ts';
 
 interface WithUnread {
@@ -11,8 +11,8 @@ interface WithUnread {
 /** Fill `unread_notifications` of every joined room section in place. */
 export async function fillUnreadNotifications(userId: string, join: Record<string, WithUnread>): Promise<void> {
   const roomIds = Object.keys(join);
-  const counts = await readCounts(userId, roomIds, true);
+  const stored = await readCounts(userId, roomIds);
   roomIds.forEach((roomId, i) => {
-    join[roomId]!.unread_notifications = unreadNotifications(counts[i]);
+    join[roomId]!.unread_notifications = unreadNotifications(unreadCounts(stored[i]!.tally, stored[i]!.member));
   });
 }
