@@ -9,7 +9,7 @@ import { depotStreamName } from '../../lib/core/environment.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
 import { invocationContext, kinesisEvent, sequencePosition } from '../../lib/core/topology/records.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
-import { countsPath } from '../../lib/matrix/notifications/counts.ts';
+import { countsPath, tallyPath } from '../../lib/matrix/notifications/counts.ts';
 import { eventLocations, roomTimeline } from '../../lib/matrix/pstates.ts';
 import { handler as roomsTopology } from '../../functions/streams/rooms.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
@@ -42,6 +42,24 @@ async function roomView(user: RegisteredUser, roomId: string) {
 /** The counts once the user's sync shows `eventId` (counting happens before sync can show an event). */
 async function unreadAfter(user: RegisteredUser, roomId: string, eventId: string): Promise<Unread | undefined> {
   return (await until(() => roomView(user, roomId), (v) => v.last === eventId, `${eventId} in ${user.userId}'s sync`)).unread;
+}
+
+/** The event's position in its room. */
+async function positionOf(eventId: string): Promise<number> {
+  return (await eventLocations.key(eventId).get({ consistent: true }))!.position!;
+}
+
+/** Until the room's tally has counted the event (its tally write and exceptions are one transaction). */
+async function tallied(roomId: string, eventId: string): Promise<number> {
+  const position = await positionOf(eventId);
+  await until(() => tallyPath(roomId).get({ consistent: true }), (t) => (t?.position ?? 0) >= position, `${eventId} tallied`);
+  return position;
+}
+
+/** The members whose notificationCounts item the event's record wrote (their position is its position). */
+async function writtenAt(roomId: string, members: readonly RegisteredUser[], position: number): Promise<string[]> {
+  const items = await Promise.all(members.map((m) => countsPath(m.userId, roomId).get({ consistent: true })));
+  return members.filter((_, i) => items[i]?.position === position).map((m) => m.userId).sort();
 }
 
 async function message(user: RegisteredUser, roomId: string, body: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -206,6 +224,102 @@ describe('notification counts', () => {
     expectError(await bob.client.get(`${v3}/notifications?from=garbage`), 400, 'M_INVALID_PARAM');
     expectError(await bob.client.get(`${v3}/notifications?limit=lots`), 400, 'M_INVALID_PARAM');
     expectError(await new TestClient(runtime.httpUrl).get(`${v3}/notifications`), 401, 'M_MISSING_TOKEN');
+  });
+
+  describe('in a room of eight default-rule members', () => {
+    let members: RegisteredUser[];
+    let room: string;
+    const unreadOf = async (user: RegisteredUser) => (await roomView(user, room)).unread;
+    const allUnread = () => Promise.all(members.map(unreadOf));
+
+    beforeAll(async () => {
+      const anonymous = new TestClient(runtime.httpUrl);
+      members = [alice, bob, ...(await Promise.all(Array.from({ length: 6 }, () => registerUser(anonymous))))];
+      room = await createRoom(alice.client, { preset: 'public_chat' });
+      for (const m of members.slice(1)) expect((await m.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+    });
+
+    it('a message writes the tally and the sender\'s item only; everyone else counts it, the sender does not', async () => {
+      const before = await allUnread();
+      const sender = members[2]!;
+      const eventId = await message(sender, room, 'hello all');
+      const position = await tallied(room, eventId);
+      expect(await writtenAt(room, members, position)).toEqual([sender.userId]);
+      expect((await tallyPath(room).get({ consistent: true }))?.position).toBe(position);
+      const after = await allUnread();
+      members.forEach((m, i) => {
+        const rise = m === sender ? 0 : 1;
+        expect(after[i], m.userId).toEqual({ notification_count: before[i]!.notification_count + rise, highlight_count: before[i]!.highlight_count });
+      });
+    });
+
+    it('a mention writes the tally, the sender and the mentioned member, and highlights only that member', async () => {
+      const before = await allUnread();
+      const [sender, mentioned] = [members[3]!, members[5]!];
+      const eventId = await message(sender, room, 'look', { 'm.mentions': { user_ids: [mentioned.userId] } });
+      const position = await tallied(room, eventId);
+      expect(await writtenAt(room, members, position)).toEqual([sender.userId, mentioned.userId].sort());
+      const after = await allUnread();
+      members.forEach((m, i) => {
+        expect(after[i]!.notification_count - before[i]!.notification_count, m.userId).toBe(m === sender ? 0 : 1);
+        expect(after[i]!.highlight_count - before[i]!.highlight_count, m.userId).toBe(m === mentioned ? 1 : 0);
+      });
+    });
+
+    it('a member who muted the room (override dont_notify on its id) counts nothing; the others still count', async () => {
+      const muter = members[6]!;
+      await receipt(muter, room, await message(alice, room, 'before the mute'));
+      const override = { actions: ['dont_notify'], conditions: [{ kind: 'event_match', key: 'room_id', pattern: room }] };
+      expect((await muter.client.put(`${v3}/pushrules/global/override/${u(room)}`, override)).status).toBe(200);
+      const before = await unreadOf(bob);
+      await message(alice, room, 'one');
+      const last = await message(alice, room, 'two');
+      const position = await tallied(room, last);
+      expect(await unreadOf(muter)).toEqual({ notification_count: 0, highlight_count: 0 });
+      expect(await unreadOf(bob)).toEqual({ notification_count: before!.notification_count + 2, highlight_count: before!.highlight_count });
+      // The muter is an exception of each message: −1 each, written with the tally.
+      expect(await writtenAt(room, members, position)).toEqual([alice.userId, muter.userId].sort());
+    });
+
+    it('a receipt in the middle leaves exactly the events after it', async () => {
+      const reader = members[4]!;
+      const first = await message(alice, room, 'm1');
+      const second = await message(members[1]!, room, 'm2', { 'm.mentions': { user_ids: [reader.userId] } });
+      await message(alice, room, 'm3');
+      const fourth = await message(members[7]!, room, 'm4');
+      await tallied(room, fourth);
+      await receipt(reader, room, first);
+      expect(await unreadOf(reader)).toEqual({ notification_count: 3, highlight_count: 1 });
+      await receipt(reader, room, second);
+      expect(await unreadOf(reader)).toEqual({ notification_count: 2, highlight_count: 0 });
+      const fifth = await message(alice, room, 'm5');
+      await tallied(room, fifth);
+      expect(await unreadOf(reader)).toEqual({ notification_count: 3, highlight_count: 0 });
+    });
+
+    it('a member who joins late starts at 0 and counts what follows', async () => {
+      expect((await tallyPath(room).get({ consistent: true }))?.notifications).toBeGreaterThan(0);
+      const late = await registerUser(new TestClient(runtime.httpUrl));
+      const join = await late.client.post<{ room_id: string }>(`${v3}/join/${u(room)}`, {});
+      expect(join.status).toBe(200);
+      const joinedAt = await positionOf((await until(() => roomView(late, room), (v) => v.last !== undefined, 'the joiner\'s sync')).last!);
+      await until(() => countsPath(late.userId, room).get({ consistent: true }), (c) => (c?.position ?? 0) >= joinedAt, 'the joiner\'s baseline');
+      expect(await unreadOf(late)).toEqual({ notification_count: 0, highlight_count: 0 });
+      const next = await message(alice, room, 'welcome');
+      await tallied(room, next);
+      expect(await unreadOf(late)).toEqual({ notification_count: 1, highlight_count: 0 });
+    });
+
+    it('redelivering a message record changes no count and no stored item', async () => {
+      const eventId = await message(members[1]!, room, 'once', { 'm.mentions': { user_ids: [members[2]!.userId] } });
+      await tallied(room, eventId);
+      const stored = () => Promise.all([tallyPath(room).get({ consistent: true }), ...members.map((m) => countsPath(m.userId, room).get({ consistent: true }))]);
+      const [items, unread] = [await stored(), await allUnread()];
+      await redeliver(eventId);
+      await redeliver(eventId);
+      expect(await stored()).toEqual(items);
+      expect(await allUnread()).toEqual(unread);
+    });
   });
 
   it('a redelivered rooms record does not count again', async () => {
