@@ -12,8 +12,12 @@
 //   before the connection was registered) or pushed (after); then `{"action":"ping","since":<its
 //   next_batch>}` moves the connection's cursor past what the client got over HTTP;
 // - a room the client has not joined yet (a joined room's frame carries only its new events, the
-//   HTTP sync its whole state), and one sync every `httpSyncIntervalMs` for what is not pushed
-//   (to-device messages, device-list changes, one-time key counts).
+//   HTTP sync its whole state);
+// - a `{"type":"sync_needed"}` frame: the server committed what frames do not carry (to-device
+//   messages, device-list changes, account data) for this device; the next /sync is a catch-up
+//   (nudges coalesce: one catch-up in flight, at most one more queued behind it);
+// - one sync every `httpSyncIntervalMs`, for what is announced by no frame (one-time key counts)
+//   and for a nudge that was lost.
 // Nothing is lost, some things may come twice (timeline events repeated by a catch-up are dropped
 // by event id; typing, receipts and presence repeat harmlessly).
 //
@@ -52,8 +56,8 @@ export interface WebSocketSyncTransportOptions {
 export interface WebSocketSyncTransport {
   /** Pass as `createClient({ fetchFn })`. */
   fetchFn: typeof globalThis.fetch;
-  /** What went where: /sync requests answered over HTTP and from frames, frames received, connections opened. */
-  readonly stats: { httpSyncs: number; frameSyncs: number; frames: number; connects: number };
+  /** What went where: /sync requests answered over HTTP and from frames, sync and sync_needed frames received, connections opened. */
+  readonly stats: { httpSyncs: number; frameSyncs: number; frames: number; nudges: number; connects: number };
   /** Whether /sync is currently answered from the channel. */
   readonly live: boolean;
   /** Close the connection (after `client.stopClient()`). */
@@ -103,7 +107,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   const keepAliveMs = options.keepAliveMs ?? 4 * 60_000;
   const presenceRefreshMs = options.presenceRefreshMs ?? 60_000;
   const reconnectDelayMs = options.reconnectDelayMs ?? 10_000;
-  const stats = { httpSyncs: 0, frameSyncs: 0, frames: 0, connects: 0 };
+  const stats = { httpSyncs: 0, frameSyncs: 0, frames: 0, nudges: 0, connects: 0 };
 
   let socket: WebSocketLike | undefined;
   /** The token and sync filter the open socket was connected with. */
@@ -121,6 +125,8 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   /** A catch-up's next_batch, handed out instead of frames' until the server confirmed the cursor moved past it. */
   let pinned: string | undefined;
   let pingsUnanswered = 0;
+  /** A sync_needed frame came after the last HTTP /sync started: the next /sync is a catch-up. */
+  let syncNeeded = false;
   /** Timeline event ids of the last catch-up response (frames pushed meanwhile may repeat them). */
   let caughtUpEventIds = new Set<string>();
   /** Rooms the SDK has been given as joined (a frame for another joined room needs its state over HTTP). */
@@ -160,6 +166,10 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
     if (frame.type === 'sync' && typeof frame.next_batch === 'string' && isObject(frame.data)) {
       stats.frames++;
       queue.push(frame as unknown as SyncFrame);
+      wake();
+    } else if (frame.type === 'sync_needed') {
+      stats.nudges++;
+      syncNeeded = true;
       wake();
     } else if (frame.type === 'pong' || frame.type === 'error') {
       // Pongs answer pings in order of the client's pings; an error frame may answer one too.
@@ -240,6 +250,8 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   /** A /sync over HTTP, as the SDK asked (or with `timeout=0` for a catch-up), and its body when it worked. */
   async function httpSync(url: URL, init: RequestInit | undefined): Promise<{ response: Response; body?: Json }> {
     stats.httpSyncs++;
+    // Whatever a nudge announced was committed before it was sent, so before this request: covered.
+    syncNeeded = false;
     const response = await http(url.toString(), init);
     if (!response.ok) return { response };
     const body = (await response.clone().json()) as Json;
@@ -275,7 +287,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
   }
 
   function waitForFrames(timeoutMs: number, signal: AbortSignal | null | undefined): Promise<void> {
-    if (queue.length || !live || timeoutMs <= 0) return Promise.resolve();
+    if (queue.length || !live || syncNeeded || timeoutMs <= 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -283,7 +295,7 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
         signal?.removeEventListener('abort', aborted);
       };
       const check = () => {
-        if (queue.length || !live) {
+        if (queue.length || !live || syncNeeded) {
           done();
           resolve();
         }
@@ -361,10 +373,10 @@ export function createWebSocketSyncTransport(options: WebSocketSyncTransportOpti
     const token = options.accessToken ?? bearerToken(init?.headers);
     if (!since || !token || closed) return (await httpSync(url, init)).response;
     const sameConnection = socketToken === token && socketFilter === url.searchParams.get('filter');
-    if (!live || !sameConnection || since !== lastToken || Date.now() - lastHttpSyncAt >= httpSyncIntervalMs) return catchUp(url, init, since, token);
+    if (!live || !sameConnection || since !== lastToken || syncNeeded || Date.now() - lastHttpSyncAt >= httpSyncIntervalMs) return catchUp(url, init, since, token);
     if (init?.signal?.aborted) throw abortError(init.signal);
     await waitForFrames(Number(url.searchParams.get('timeout') ?? '0'), init?.signal);
-    if (!live || framesNeedRoomState()) return catchUp(url, init, since, token);
+    if (!live || syncNeeded || framesNeedRoomState()) return catchUp(url, init, since, token);
     keepPresence(url.searchParams.get('set_presence'));
     stats.frameSyncs++;
     return jsonResponse(drain());

@@ -1,7 +1,7 @@
 // The WebSocket sync transport's own rules, without a server: which /sync goes to HTTP, how frames
 // become one /sync response (merged; timeline events a catch-up already gave dropped; a room moving
 // to another section waits for the next response), which next_batch the SDK gets, presence and
-// aborts. The socket and HTTP here are scripted stand-ins for the client's side of the wire.
+// aborts, and sync_needed nudges (one HTTP catch-up, coalesced). The socket and HTTP here are scripted stand-ins for the client's side of the wire.
 import { describe, expect, it } from 'vitest';
 import { createWebSocketSyncTransport, type WebSocketLike } from '../../lib/clients/matrix-js-sdk-websocket.ts';
 
@@ -34,13 +34,29 @@ function setup() {
   ScriptedSocket.opened = [];
   const requests: URL[] = [];
   const answers: unknown[] = [];
+  /** While set, HTTP answers wait for it (a request in flight). */
+  let hold: Promise<void> | undefined;
   const http: typeof fetch = async (input) => {
     requests.push(new URL(String(input)));
+    await hold;
     return new Response(JSON.stringify(answers.shift()), { status: 200, headers: { 'content-type': 'application/json' } });
   };
   const transport = createWebSocketSyncTransport({ webSocketUrl: 'wss://axon.test/ws', WebSocket: ScriptedSocket, fetch: http });
   const sync = async (query: string, init: RequestInit = auth) => (await (await transport.fetchFn(`${base}?${query}`, init)).json()) as Record<string, unknown>;
-  return { transport, requests, answers, sync, socket: () => ScriptedSocket.opened.at(-1)! };
+  const holdHttp = () => {
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      hold = undefined;
+      release();
+    };
+  };
+  return { transport, requests, answers, sync, holdHttp, socket: () => ScriptedSocket.opened.at(-1)! };
+}
+
+/** Until `requests` holds `n` (the transport's HTTP call runs a few microtasks after the frame). */
+async function requestsReach(requests: URL[], n: number): Promise<void> {
+  while (requests.length < n) await new Promise((r) => setTimeout(r, 1));
 }
 
 const timeline = (...ids: string[]) => ({ timeline: { events: ids.map((event_id) => ({ event_id, type: 'm.room.message' })) } });
@@ -140,5 +156,69 @@ describe('the WebSocket sync transport', () => {
     abort.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     transport.close();
+  });
+
+  it('a sync_needed frame ends the wait with one HTTP catch-up, merged as after a reconnect', async () => {
+    const { answers, requests, sync, socket, transport } = setup();
+    answers.push({ next_batch: 't0' }, { next_batch: 't1', rooms: { join: { '!a': timeline() } } });
+    await sync('timeout=0');
+    await sync('since=t0&timeout=0');
+    socket().receive({ type: 'pong' });
+
+    const waiting = sync('since=t1&timeout=30000');
+    answers.push({ next_batch: 't2', to_device: { events: [{ type: 'm.room_key', sender: '@b:x', content: {} }] } });
+    socket().receive({ type: 'sync_needed', reason: 'to_device' });
+    expect(await waiting).toMatchObject({ next_batch: 't2', to_device: { events: [{ type: 'm.room_key' }] } });
+    expect(requests).toHaveLength(3);
+    expect(requests.at(-1)!.searchParams.get('since')).toBe('t1');
+    expect(requests.at(-1)!.searchParams.get('timeout')).toBe('0');
+    // As after a reconnect: the server is told the client has everything up to the catch-up.
+    expect(socket().sent.at(-1)).toEqual({ action: 'ping', since: 't2' });
+    expect(transport.live).toBe(true);
+    expect(transport.stats).toMatchObject({ httpSyncs: 3, nudges: 1, connects: 1 });
+
+    // Frames go on as before: no HTTP for the next /sync.
+    socket().receive({ type: 'pong' });
+    socket().receive({ type: 'sync', next_batch: 'c1', data: { rooms: { join: { '!a': timeline('$1') } } } });
+    expect(await sync('since=t2&timeout=30000')).toMatchObject({ next_batch: 'c1', rooms: { join: { '!a': timeline('$1') } } });
+    expect(requests).toHaveLength(3);
+  });
+
+  it('coalesces nudges: one catch-up in flight, at most one queued behind it, then frames again', async () => {
+    const { answers, requests, sync, socket, holdHttp } = setup();
+    answers.push({ next_batch: 't0' }, { next_batch: 't1' });
+    await sync('timeout=0');
+    await sync('since=t0&timeout=0');
+    socket().receive({ type: 'pong' });
+
+    // Nudges before the SDK asks again: one catch-up covers them all.
+    for (const reason of ['to_device', 'account_data', 'device_lists']) socket().receive({ type: 'sync_needed', reason });
+    const release = holdHttp();
+    answers.push({ next_batch: 't2' }, { next_batch: 't3' });
+    const first = sync('since=t1&timeout=30000');
+    await requestsReach(requests, 3);
+    // Nudges while that catch-up is in flight may announce what it missed: one more catch-up, not three.
+    for (let i = 0; i < 3; i++) socket().receive({ type: 'sync_needed', reason: 'to_device' });
+    release();
+    expect((await first).next_batch).toBe('t2');
+    socket().receive({ type: 'pong' });
+    expect((await sync('since=t2&timeout=30000')).next_batch).toBe('t3');
+    expect(requests).toHaveLength(4);
+    socket().receive({ type: 'pong' });
+
+    // Nothing queued any more: the next /sync waits for frames (none come; its timeout ends it).
+    expect(await sync('since=t3&timeout=20')).toMatchObject({ next_batch: 't3', rooms: { join: {} } });
+    expect(requests).toHaveLength(4);
+  });
+
+  it('ignores frame types it does not know (what a newer server may add)', async () => {
+    const { answers, requests, sync, socket } = setup();
+    answers.push({ next_batch: 't0' }, { next_batch: 't1' });
+    await sync('timeout=0');
+    await sync('since=t0&timeout=0');
+    socket().receive({ type: 'pong' });
+    socket().receive({ type: 'something_new', data: { rooms: { join: { '!a': timeline('$1') } } } });
+    expect(await sync('since=t1&timeout=20')).toMatchObject({ next_batch: 't1', rooms: { join: {} } });
+    expect(requests).toHaveLength(2);
   });
 });
