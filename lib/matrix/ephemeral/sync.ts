@@ -57,14 +57,8 @@ export interface EphemeralSync {
 const inWindow = (seq: string, lo: string, hi: string) => seq > lo && seq <= hi;
 
 async function allReceipts(roomId: string): Promise<[string, StoredReceipt][]> {
-  const out: [string, StoredReceipt][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roomReceipts.key(roomId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [key, r] of page.entries) out.push([key, r as StoredReceipt]);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const receipts = await roomReceipts.key(roomId).entries({ consistent: true, limit: 500 });
+  return receipts.map(([key, r]) => [key, r as StoredReceipt]);
 }
 
 async function coMembers(userId: string, roomIds: readonly string[]): Promise<string[]> {

@@ -31,33 +31,25 @@ function add(out: AccountDataByRoom, key: string, content: Record<string, unknow
 /** All of the user's account data (one paginated range) and their push rules. */
 export async function allAccountData(userId: string): Promise<AccountDataByRoom> {
   const out: AccountDataByRoom = new Map();
-  let cursor: string | undefined;
-  do {
-    const page = await accountData.key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [key, content] of page.entries) add(out, key, content);
-    cursor = page.cursor;
-  } while (cursor);
+  for (const [key, content] of await accountData.key(userId).entries({ consistent: true, limit: 500 })) add(out, key, content);
   add(out, PUSH_RULES_KEY, (await userPushRules(userId, true)) as unknown as Record<string, unknown>);
   return out;
 }
 
 /**
  * The entries changed in (since, watermarks] of the userData stream. A user's records all sit on
- * the shard of their user id, so a change's shard is found by trying each shard's window.
+ * the shard of their user id, so a change's shard is found by trying each shard's window. When no
+ * shard moved past the token, nobody's account data changed: no read at all.
  */
 export async function changedAccountData(userId: string, since: ShardPositions, watermarks: ShardPositions): Promise<AccountDataByRoom> {
-  const changed: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await accountDataChanges.key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [key, position] of page.entries) {
-      const shard = position.slice(0, position.indexOf('/'));
-      const seq = position.slice(position.indexOf('/') + 1);
-      if (inWindow(seq, since[shard] ?? NOTHING, watermarks[shard] ?? NOTHING)) changed.push(key);
-    }
-    cursor = page.cursor;
-  } while (cursor);
   const out: AccountDataByRoom = new Map();
+  if (!Object.entries(watermarks).some(([shard, mark]) => mark > (since[shard] ?? NOTHING))) return out;
+  const changed: string[] = [];
+  for (const [key, position] of await accountDataChanges.key(userId).entries({ consistent: true, limit: 500 })) {
+    const shard = position.slice(0, position.indexOf('/'));
+    const seq = position.slice(position.indexOf('/') + 1);
+    if (inWindow(seq, since[shard] ?? NOTHING, watermarks[shard] ?? NOTHING)) changed.push(key);
+  }
   const plain = changed.filter((k) => k !== PUSH_RULES_KEY);
   const contents = await getMany(plain.map((k) => accountData.key(userId).key(k)), { consistent: true });
   plain.forEach((key, i) => {

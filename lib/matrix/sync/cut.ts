@@ -35,23 +35,15 @@ export interface RoomsCut {
 const MAX_ROUNDS = 8;
 
 async function readMemberships(userId: string): Promise<Omit<Membership, 'shardId' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[]> {
-  const out: Omit<Membership, 'shardId' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await memberRooms.key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [roomId, m] of page.entries) {
-      out.push({
-        roomId,
-        membership: m.membership ?? 'leave',
-        eventId: m.eventId ?? '',
-        position: m.position ?? 0,
-        seq: m.seq ?? NOTHING,
-        forgotten: m.forgotten ?? false,
-      });
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
+  return rooms.map(([roomId, m]) => ({
+    roomId,
+    membership: m.membership ?? 'leave',
+    eventId: m.eventId ?? '',
+    position: m.position ?? 0,
+    seq: m.seq ?? NOTHING,
+    forgotten: m.forgotten ?? false,
+  }));
 }
 
 /** `watermarks`: the rooms watermarks the caller read just before (saves the first read). */

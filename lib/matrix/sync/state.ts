@@ -11,14 +11,8 @@ const MEMBER_FROM = stateKeyOf('m.room.member', '');
 const MEMBER_TO = 'm.room.member\u0001';
 
 async function rangeState(roomId: string, bounds: { from?: string; to?: string }): Promise<RoomEvent[]> {
-  const out: RoomEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roomState.key(roomId).range({ consistent: true, limit: 500, ...bounds, ...(cursor ? { cursor } : {}) });
-    for (const [, event] of page.entries) out.push(event as RoomEvent);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const entries = await roomState.key(roomId).entries({ consistent: true, limit: 500, ...bounds });
+  return entries.map(([, event]) => event as RoomEvent);
 }
 
 /** Current state events of the room from before `beforePosition`; members limited to `members` when given. */

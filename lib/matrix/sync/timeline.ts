@@ -86,12 +86,6 @@ export function entryVisibility(roomId: string, userId: string, current: { membe
 }
 
 async function readHistory(roomId: string, userId: string): Promise<MembershipChange[]> {
-  const out: MembershipChange[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await membershipHistory.key(roomId).key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [, change] of page.entries) out.push({ position: change.position ?? 0, membership: change.membership ?? 'leave' });
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const changes = await membershipHistory.key(roomId).key(userId).entries({ consistent: true, limit: 500 });
+  return changes.map(([, change]) => ({ position: change.position ?? 0, membership: change.membership ?? 'leave' }));
 }

@@ -101,12 +101,9 @@ export async function wakePollingUsers(userIds: Iterable<string>, now = Date.now
 export async function onlineMembers(roomId: string, now = Date.now(), options: { forgetExpired?: boolean } = {}): Promise<string[]> {
   const online: string[] = [];
   const expired: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roomOnlineMembers.key(roomId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [userId, expiresAt] of page.entries) (expiresAt > now ? online : expired).push(userId);
-    cursor = page.cursor;
-  } while (cursor);
+  for (const [userId, expiresAt] of await roomOnlineMembers.key(roomId).entries({ consistent: true, limit: 500 })) {
+    (expiresAt > now ? online : expired).push(userId);
+  }
   if (options.forgetExpired && expired.length) await forgetExpiredOnline(roomId, expired, now);
   return online;
 }
@@ -139,13 +136,8 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
  */
 export async function registerOnline(userId: string, until: number): Promise<void> {
   await extend(syncWake.key(userId).field('onlineUntil').set(until, { ifBelow: until }));
-  const joined: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await memberRooms.key(userId).range({ consistent: true, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const [roomId, entry] of page.entries) if (entry.membership === 'join') joined.push(roomId);
-    cursor = page.cursor;
-  } while (cursor);
+  const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
+  const joined = rooms.filter(([, entry]) => entry.membership === 'join').map(([roomId]) => roomId);
   await inParallel(joined, (roomId) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
 }
 
