@@ -112,7 +112,7 @@ export interface RecordCounts {
   last: number;
   /** Σ base over the record's events: the tally's increment. */
   base: Counts;
-  /** Members (joined after the record, not joining in it) whose outcome differs, with the difference. */
+  /** Members (joined after the record, not joining in it) whose outcome differs, with the difference; senders first. */
   exceptions: MemberException[];
   /** Members the record makes join: their baseline becomes the tally after the record. */
   joiners: string[];
@@ -140,6 +140,9 @@ export function countRecord(
     });
     if (!isZero(diff)) exceptions.push({ userId, ...diff });
   }
+  // Senders first: past one transaction's items, theirs still land with the tally.
+  const senders = new Set(events.map((e) => e.sender));
+  exceptions.sort((a, b) => Number(senders.has(b.userId)) - Number(senders.has(a.userId)));
   return { first: events[0]!.depth, last: events.at(-1)!.depth, base: bases.reduce(plus, ZERO), exceptions, joiners };
 }
 

@@ -147,6 +147,11 @@ describe('countRecord', () => {
     ]);
   });
 
+  it('lists the senders\' exceptions first (they go in the tally\'s transaction)', () => {
+    const msg = event(carol, { msgtype: 'm.text', body: 'hi', 'm.mentions': { user_ids: [alice] } });
+    expect(countRecord([msg], [alice, bob, carol], own(), base).exceptions.map((e) => e.userId)).toEqual([carol, alice]);
+  });
+
   it('a state event or a notice costs nothing; a joiner gets a baseline, not exceptions', () => {
     const join = event(carol, { membership: 'join' }, 'm.room.member', carol);
     const counted = countRecord([join], [alice, bob, carol], own(), base);
