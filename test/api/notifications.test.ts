@@ -310,6 +310,24 @@ describe('notification counts', () => {
       expect(await unreadOf(late)).toEqual({ notification_count: 1, highlight_count: 0 });
     });
 
+    it('a profile change (a join over a join) keeps the member\'s unread; leaving and joining again starts at 0', async () => {
+      const member = members[7]!;
+      await tallied(room, await message(alice, room, 'unread for everyone'));
+      const unread = await unreadOf(member);
+      expect(unread!.notification_count).toBeGreaterThan(0);
+      const rename = await member.client.put<{ event_id: string }>(`${v3}/rooms/${u(room)}/state/m.room.member/${u(member.userId)}`, { membership: 'join', displayname: 'Renamed' });
+      expect(rename.status, JSON.stringify(rename.body)).toBe(200);
+      await tallied(room, await message(alice, room, 'after the rename'));
+      expect(await unreadOf(member)).toEqual({ notification_count: unread!.notification_count + 1, highlight_count: unread!.highlight_count });
+
+      expect((await member.client.post(`${v3}/rooms/${u(room)}/leave`, {})).status).toBe(200);
+      await tallied(room, await message(alice, room, 'while away'));
+      expect((await member.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+      const back = await message(alice, room, 'welcome back');
+      await tallied(room, back);
+      expect(await unreadAfter(member, room, back)).toEqual({ notification_count: 1, highlight_count: 0 });
+    });
+
     it('redelivering a message record changes no count and no stored item', async () => {
       const eventId = await message(members[1]!, room, 'once', { 'm.mentions': { user_ids: [members[2]!.userId] } });
       await tallied(room, eventId);
