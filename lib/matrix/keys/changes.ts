@@ -1,25 +1,44 @@
-// Device-list changes between two sync positions: the users who share a room with the requester
-// (and the requester) whose device keys changed in (from, to] of the keys stream, plus the users
-// whose master key the requester signed then. Each change is a single per-user position, so a user
-// shows up once per window however many rooms are shared. `left`: users who shared a room with the
-// requester and share none any more, through a membership change after the token's rooms position
-// (the requester's own leave, or theirs), as Synapse computes it; they are not also `changed`.
+// Device-list changes between two sync positions, as Synapse computes them for /sync and
+// /keys/changes:
+// - `changed`: the users who share a room with the requester (and the requester) whose device keys
+//   changed in (from, to] of the keys stream, plus the users whose master key the requester signed
+//   then; and the users who newly share a room with the requester through a membership change in
+//   the token's window of the rooms stream: every joined or invited member of a room the requester
+//   joined then, and whoever joined or was invited then to a room the requester was already in
+//   (their keys are new to the client, or changed unseen while no room was shared). A knock shares
+//   nothing. Each is listed once however many rooms are shared; never the requester for a room.
+// - `left`: users who shared a room with the requester and share none any more, through a
+//   membership change in the window (the requester's own leave, or theirs); never also `changed`,
+//   and never someone who newly shares a room (a leave and a rejoin in one window is a rejoin).
 //
 // Cost: a sync is mostly a long-poll woken by a message, so nothing is read when it cannot matter:
-// no co-member is read while the keys window is empty, and `left` looks only into the rooms with an
-// event after the token. What remains is read in batches (one Query per room's members, BatchGetItem
-// for the per-user items), each room's members once per call.
+// - no co-member is read while the keys window is empty;
+// - rooms are looked into only when the token's rooms position shows an event after it (roomInfo's
+//   lastSeq, in the sync's cut already): a sync after which no room moved reads nothing here;
+// - each room looked into is one Query of its members, read once per call whoever needs it. Who
+//   moved in the window comes from their memberRooms position, newest membership event first, in
+//   growing BatchGetItem chunks (1, 4, 16, …) for all rooms at once, stopping at the first change at
+//   or before the token: positions order a room's changes as the stream does, so one older change
+//   means none below it. When the requester's own membership predates the token, members whose
+//   membership event is older than it are not read at all. A message in a room where nobody
+//   joined or left since is thus 1 Query, plus 1 item when someone's membership changed after the
+//   requester's own;
+// - who still shares a room (one members Query per joined room) only when someone may have left;
+// - when the requester's own membership moved in the window (a join, or a profile change), whether
+//   it was a join: 1 Query of their membership history, plus 1 item after a profile change.
 import { getMany } from '../../core/pstate/index.ts';
-import { memberRooms, roomInfo, roomMembers, deviceListChanges, signatureChanges } from '../pstates.ts';
+import { memberRooms, membershipHistory, roomInfo, roomMembers, roomTimeline, deviceListChanges, signatureChanges } from '../pstates.ts';
 import { inWindow, NOTHING, type ShardPositions } from '../sync/token.ts';
 
-type Membership = { membership?: string; seq?: string };
+type Membership = { membership?: string; position?: number };
 
 /** One of the requester's rooms as a sync's cut has it (lib/matrix/sync/cut.ts `Membership` fits). */
 export interface RequesterRoom {
   roomId: string;
   /** The requester's membership there. */
   membership: string;
+  /** Timeline position of the requester's membership event. */
+  position: number;
   /** sequencePosition of the requester's membership change. */
   seq: string;
   /** The room's shard of the rooms depot ('' when the room has no info yet). */
@@ -38,6 +57,7 @@ async function requesterRooms(userId: string): Promise<RequesterRoom[]> {
   return rooms.map(([roomId, m], i) => ({
     roomId,
     membership: m.membership ?? 'leave',
+    position: m.position ?? 0,
     seq: m.seq ?? NOTHING,
     shardId: infos[i]?.shardId ?? '',
     lastSeq: infos[i]?.lastSeq ?? NOTHING,
@@ -75,47 +95,109 @@ function windowOpen(from: ShardPositions, to: ShardPositions): boolean {
   return Object.entries(to).some(([shard, position]) => position > (from[shard] ?? NOTHING));
 }
 
+/** Memberships that make a user share the room: whoever holds one may read what is encrypted there. */
+const SHARING = new Set(['join', 'invite']);
+/** Memberships that end sharing the room. */
+const DEPARTED = new Set(['leave', 'ban']);
+
+/** Who may newly share a room with the requester (`arrived`) and who may share none any more (`departed`). */
+interface SharingMoves {
+  arrived: Set<string>;
+  departed: Set<string>;
+}
+
+/** Members of one room whose membership may have changed in the window, newest first. */
+interface MemberScan {
+  room: RequesterRoom;
+  newestFirst: [string, Membership][];
+  next: number;
+}
+
+/** Members read per room in each round of a scan: growing, so the usual single read stays one item. */
+const scanChunk = (round: number) => Math.min(4 ** round, 100);
+
 /**
- * Users who stopped sharing every room with `userId` through a membership change in (from, to] of
- * the rooms stream (`to` undefined: up to now). Only rooms with an event after `from` are looked
- * into; `sharing` (who still shares a room) is only computed when some room yields a candidate.
+ * Whether the requester's join there took place after `lo`: their membership entry also moves on a
+ * profile change (join → join), which must not make every member look new. Read only for a room
+ * whose requester's entry moved in the window: its last membership change, and when that is an
+ * older join, that join's position in the stream (strongly consistent: a stale history would hide a
+ * rejoin behind the first join).
  */
-async function leftUsers(
+async function joinedAfter(userId: string, room: RequesterRoom, lo: string): Promise<boolean> {
+  const last = (await membershipHistory.key(room.roomId).key(userId).range({ reverse: true, limit: 1, consistent: true })).entries[0]?.[1];
+  if (last?.position === undefined || last.position === room.position) return true;
+  const entry = await roomTimeline.key(room.roomId).key(last.position - 1).get({ consistent: true });
+  return entry?.seq === undefined || entry.seq > lo;
+}
+
+/**
+ * Membership changes in (from, to] of the rooms stream (`to` undefined: up to now) in the rooms
+ * with an event after `from`: see the header. Rooms with no news are not read at all.
+ */
+async function sharingMoves(
   userId: string,
   rooms: readonly RequesterRoom[],
-  sharing: () => Promise<Set<string>>,
   members: (roomId: string) => Promise<[string, Membership][]>,
   from: ShardPositions,
   to: ShardPositions | undefined,
-): Promise<string[]> {
-  const after = (seq: string | undefined, shard: string) => seq !== undefined && inWindow(seq, from[shard] ?? NOTHING, to?.[shard] ?? UNBOUNDED);
-  const withNews = rooms.filter((r) => r.shardId && after(r.lastSeq, r.shardId) && (r.membership === 'join' || after(r.seq, r.shardId)));
-  if (!withNews.length) return [];
-  const candidates = new Set<string>();
-  // Members who left (or were banned) in a room the requester is still joined to: whether it was
-  // in the window is their own memberRooms position, read in one batch for all such rooms.
-  const departed: { userId: string; roomId: string; shard: string }[] = [];
+): Promise<SharingMoves> {
+  const moves: SharingMoves = { arrived: new Set(), departed: new Set() };
+  const lo = (shard: string) => from[shard] ?? NOTHING;
+  const hi = (shard: string) => to?.[shard] ?? UNBOUNDED;
+  const after = (seq: string, shard: string) => inWindow(seq, lo(shard), hi(shard));
+  // A room has news when its newest record is past `from` (even past `to`: a change in the window
+  // may have later events on top of it).
+  const withNews = rooms.filter((r) => r.shardId && r.lastSeq > lo(r.shardId) && (r.membership === 'join' || after(r.seq, r.shardId)));
+  if (!withNews.length) return moves;
+  const scans: MemberScan[] = [];
   await Promise.all(
     withNews.map(async (room) => {
-      const iLeft = room.membership !== 'join';
-      for (const [other, theirs] of await members(room.roomId)) {
-        if (other === userId) continue;
+      const others = (await members(room.roomId)).filter(([u]) => u !== userId);
+      if (room.membership !== 'join') {
         // The requester left: everyone still joined there is gone from view.
-        if (iLeft) {
-          if (theirs.membership === 'join') candidates.add(other);
-        } else if (theirs.membership === 'leave' || theirs.membership === 'ban') {
-          departed.push({ userId: other, roomId: room.roomId, shard: room.shardId });
-        }
+        for (const [other, theirs] of others) if (theirs.membership === 'join') moves.departed.add(other);
+        return;
       }
+      // The requester joined in the window: everyone there is new to them.
+      if (after(room.seq, room.shardId) && (await joinedAfter(userId, room, lo(room.shardId)))) {
+        for (const [other, theirs] of others) if (SHARING.has(theirs.membership ?? '')) moves.arrived.add(other);
+      }
+      // A change in the window is newer than the requester's own membership when that predates it.
+      const floor = room.seq <= lo(room.shardId) ? room.position : 0;
+      const newestFirst = others.filter(([, m]) => (m.position ?? 0) > floor).sort(([, a], [, b]) => (b.position ?? 0) - (a.position ?? 0));
+      if (newestFirst.length) scans.push({ room, newestFirst, next: 0 });
     }),
   );
-  const seqs = await getMany(departed.map((d) => memberRooms.key(d.userId).key(d.roomId).field('seq')));
-  departed.forEach((d, i) => {
-    if (after(seqs[i], d.shard)) candidates.add(d.userId);
-  });
-  if (!candidates.size) return [];
-  const still = await sharing();
-  return [...candidates].filter((u) => !still.has(u));
+  for (let round = 0, active = scans; active.length; round++) {
+    const reads = active.flatMap((scan) => {
+      const chunk = scan.newestFirst.slice(scan.next, scan.next + scanChunk(round));
+      scan.next += chunk.length;
+      return chunk.map(([other, theirs]) => ({ scan, other, theirs }));
+    });
+    const items = await getMany(reads.map((r) => memberRooms.key(r.other).key(r.scan.room.roomId)));
+    const stopped = new Set<MemberScan>();
+    reads.forEach(({ scan, other, theirs }, i) => {
+      if (stopped.has(scan)) return;
+      const item = items[i];
+      const shard = scan.room.shardId;
+      let membership = theirs.membership ?? '';
+      if (item?.position !== theirs.position || item?.seq === undefined) {
+        // The two reads caught a membership write half-way (eventual reads): count the newer
+        // change, look further down.
+        if ((item?.position ?? 0) > (theirs.position ?? 0)) membership = item?.membership ?? membership;
+      } else if (item.seq <= lo(shard)) {
+        // Changed at or before the token: so did everyone below.
+        stopped.add(scan);
+        return;
+      } else if (!after(item.seq, shard)) {
+        return;
+      }
+      if (SHARING.has(membership)) moves.arrived.add(other);
+      else if (DEPARTED.has(membership)) moves.departed.add(other);
+    });
+    active = active.filter((scan) => !stopped.has(scan) && scan.next < scan.newestFirst.length);
+  }
+  return moves;
 }
 
 /** Whether a `<shard>/<position>` change falls in (from, to] of its shard. */
@@ -138,8 +220,9 @@ async function signedUsers(signer: string, from: ShardPositions, to: ShardPositi
 }
 
 /**
- * `roomsFrom` / `roomsTo`: the tokens' rooms positions, for `left` (none without `roomsFrom`;
- * `roomsTo` undefined: up to now — a leave may then be listed again by the next sync, never missed).
+ * `roomsFrom` / `roomsTo`: the tokens' rooms positions, for who newly shares a room and `left`
+ * (neither without `roomsFrom`; `roomsTo` undefined: up to now — a change may then be listed again
+ * by the next sync, never missed).
  * `rooms`: the requester's rooms when the caller has them already (a sync's cut); else read here.
  */
 export async function changedDeviceLists(
@@ -161,18 +244,24 @@ export async function changedDeviceLists(
       mine.filter((r) => r.membership === 'join').map((r) => r.roomId),
       members,
     ));
-  const changedUsers = async (): Promise<string[]> => {
+  const keysChanged = async (): Promise<string[]> => {
     if (!keysMoved) return [];
     const users = [...(await sharing())];
     const [positions, signed] = await Promise.all([getMany(users.map((u) => deviceListChanges.key(u))), signedUsers(userId, from, to)]);
-    const changed = new Set(users.filter((_, i) => positions[i] !== undefined && changedBetween(positions[i]!, from, to)));
-    for (const u of signed) changed.add(u);
-    return [...changed];
+    return [...users.filter((_, i) => positions[i] !== undefined && changedBetween(positions[i]!, from, to)), ...signed];
   };
-  const [changed, left] = await Promise.all([
-    changedUsers(),
-    roomsFrom ? leftUsers(userId, mine, sharing, members, roomsFrom, roomsTo) : Promise.resolve([]),
+  const leftUsers = async (moves: SharingMoves): Promise<string[]> => {
+    const candidates = [...moves.departed].filter((u) => !moves.arrived.has(u));
+    if (!candidates.length) return [];
+    const still = await sharing();
+    return candidates.filter((u) => !still.has(u));
+  };
+  const [keyChanges, moves] = await Promise.all([
+    keysChanged(),
+    roomsFrom ? sharingMoves(userId, mine, members, roomsFrom, roomsTo) : Promise.resolve({ arrived: new Set<string>(), departed: new Set<string>() }),
   ]);
+  const left = await leftUsers(moves);
   const gone = new Set(left);
-  return { changed: changed.filter((u) => !gone.has(u)), left };
+  const changed = new Set([...keyChanges, ...moves.arrived]);
+  return { changed: [...changed].filter((u) => !gone.has(u)), left };
 }

@@ -53,7 +53,7 @@ export async function keysForSync(
   deviceId: string,
   since: ShardPositions | undefined,
   toDeviceSince: string | undefined,
-  /** The token's rooms positions: device_lists.left lists who stopped sharing a room since. */
+  /** The token's rooms positions: who started (device_lists.changed) or stopped (left) sharing a room since. */
   roomsSince?: ShardPositions,
   /** The requester's rooms as the sync's cut read them (saves reading them again). */
   rooms?: readonly RequesterRoom[],
