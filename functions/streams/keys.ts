@@ -8,6 +8,7 @@ import { isKeysCommandKind, keysCommand, type KeysCommand } from '../../lib/matr
 import { usersSharingRooms } from '../../lib/matrix/keys/changes.ts';
 import { wakeUsers } from '../../lib/matrix/sync/wake.ts';
 import { appendDevicesRemoved } from '../../lib/matrix/keys/removed-devices.ts';
+import { nudgeToSync, toDeviceRecipients } from '../../lib/matrix/push/sync-needed.ts';
 
 export const KEYS_TOPOLOGY = 'keys';
 
@@ -18,14 +19,19 @@ export const handler = streamTopology<KeysCommand, Record<string, unknown>>({
   handle: async (record) => {
     const result = await applyKeysCommand(record, KEYS_TOPOLOGY);
     // After the commit (at least once): changed device lists (device keys, cross-signing keys,
-    // signatures, removals) are news for everyone sharing a room.
+    // signatures, removals) are news for everyone sharing a room, their long-polls and connections.
     const command = record.payload;
     if ((command.kind === 'keys.upload' && command.deviceKeys) || command.kind === 'keys.crossSigning' || command.kind === 'keys.signatures' || command.kind === 'keys.devicesRemoved') {
-      await wakeUsers(await usersSharingRooms(command.userId));
+      const sharing = await usersSharingRooms(command.userId);
+      await wakeUsers(sharing);
+      await nudgeToSync(sharing, 'device_lists');
     }
-    // A to-device message is news for its recipient's waiting long-polls (room keys must not wait
-    // for the poll's timeout).
-    if (command.kind === 'keys.toDevice') await wakeUsers([command.userId]);
+    // A to-device message is news for its recipient's waiting long-polls and the named devices'
+    // connections (room keys must not wait for the poll's timeout nor the periodic sync).
+    if (command.kind === 'keys.toDevice') {
+      await wakeUsers([command.userId]);
+      await nudgeToSync([command.userId], 'to_device', toDeviceRecipients(command.messages));
+    }
     // A removal bigger than one transaction goes on in a continuation record (named after this one,
     // so a redelivery appends the same continuation).
     if (command.kind === 'keys.devicesRemoved' && result.more === true) {

@@ -1,6 +1,7 @@
 // The WebSocket channel through the local runtime (ARCHITECTURE §7): $connect authenticated by
 // ?access_token=, ping/pong, error frames, timeline events pushed as sync frames by the rooms
-// topology, next_batch as a gap-free /sync since, and connections forgotten on close or when gone.
+// topology, next_batch as a gap-free /sync since, connections forgotten on close or when gone, and
+// sync_needed frames for what frames do not carry (to-device messages, device lists, account data).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
@@ -10,9 +11,10 @@ import { pushToUser } from '../../lib/matrix/push/push.ts';
 import { pushAfterRoomCommit } from '../../lib/matrix/push/timeline.ts';
 import type { RoomCommand } from '../../lib/matrix/rooms/commands.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
-import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { deviceKeysFor, signingKey } from './keys-support.ts';
 import { createRoom, path, send } from './rooms-support.ts';
 
 interface ClientEvent {
@@ -40,6 +42,9 @@ interface Frame {
 interface SyncBody {
   next_batch: string;
   rooms?: { join?: Record<string, { timeline: { events: ClientEvent[] } }> };
+  to_device?: { events: { sender: string; type: string; content: Record<string, unknown> }[] };
+  device_lists?: { changed: string[]; left: string[] };
+  account_data?: { events: { type: string; content: Record<string, unknown> }[] };
 }
 
 // Waits are bounded only so a broken push fails the test instead of hanging it.
@@ -134,6 +139,9 @@ async function sync(client: TestClient, since?: string): Promise<SyncBody> {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }
+
+const nudge = (reason: string) => (f: Frame) => f.type === 'sync_needed' && (f as Frame & { reason?: string }).reason === reason;
+const nudges = (socket: Socket) => socket.frames.filter((f) => f.type === 'sync_needed');
 
 const timelineOf = (frame: Frame, roomId: string) => frame.data?.rooms?.join?.[roomId]?.timeline?.events ?? [];
 const carries = (roomId: string, eventId: string) => (f: Frame) => f.type === 'sync' && timelineOf(f, roomId).some((e) => e.event_id === eventId);
@@ -418,5 +426,62 @@ describe('WebSocket channel', () => {
       'm.thread': { count: 1, current_user_participated: false, latest_event: { event_id: reply, sender: alice.userId } },
     });
     await socket.close();
+  });
+
+  describe('sync_needed: what frames do not carry is announced at once', () => {
+    it('a to-device message nudges the connections of the named device only; `*` nudges every device', async () => {
+      const anonymous = new TestClient(runtime.httpUrl);
+      const recipient = await registerUser(anonymous);
+      const otherDevice = await loginUser(anonymous, recipient.userId);
+      const start = await sync(recipient.client);
+      const named = track(await open(runtime.wsUrl, { access_token: recipient.accessToken, since: start.next_batch }));
+      const unnamed = track(await open(runtime.wsUrl, { access_token: otherDevice.accessToken }));
+
+      const sent = await alice.client.put(`${path.v3}/sendToDevice/m.room_key/nudge-1`, { messages: { [recipient.userId]: { [recipient.deviceId]: { session: 1 } } } });
+      expect(sent.status).toBe(200);
+      expect(await named.next(nudge('to_device'))).toEqual({ type: 'sync_needed', reason: 'to_device' });
+      // The nudge comes after the commit: the catch-up it asks for has the message.
+      const caughtUp = await sync(recipient.client, start.next_batch);
+      expect(caughtUp.to_device?.events).toEqual([{ sender: alice.userId, type: 'm.room_key', content: { session: 1 } }]);
+
+      expect((await alice.client.put(`${path.v3}/sendToDevice/m.dummy/nudge-2`, { messages: { [recipient.userId]: { '*': {} } } })).status).toBe(200);
+      await unnamed.next(nudge('to_device'));
+      await named.next(nudge('to_device'), named.frames.indexOf(nudges(named)[0]!) + 1);
+      // The recipient's sends are applied in order: had the first nudged the unnamed device, it would have come first.
+      expect(nudges(unnamed)).toHaveLength(1);
+      expect(nudges(named)).toHaveLength(2);
+      await Promise.all([named.close(), unnamed.close()]);
+    });
+
+    it("a room-mate's new device keys nudge every connection of the users sharing a room", async () => {
+      const anonymous = new TestClient(runtime.httpUrl);
+      const [watcher, uploader, stranger] = await Promise.all([registerUser(anonymous), registerUser(anonymous), registerUser(anonymous)]);
+      const roomId = await createRoom(watcher.client, { preset: 'public_chat' });
+      expect((await uploader.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+      const start = await sync(watcher.client);
+      const socket = track(await open(runtime.wsUrl, { access_token: watcher.accessToken }));
+      const strangerSocket = track(await open(runtime.wsUrl, { access_token: stranger.accessToken }));
+
+      expect((await uploader.client.post(`${path.v3}/keys/upload`, { device_keys: deviceKeysFor(uploader, signingKey()) })).status).toBe(200);
+      expect(await socket.next(nudge('device_lists'))).toEqual({ type: 'sync_needed', reason: 'device_lists' });
+      expect((await sync(watcher.client, start.next_batch)).device_lists?.changed).toContain(uploader.userId);
+
+      // Someone sharing no room with the uploader is not told: the stranger's own upload comes first to him.
+      expect((await stranger.client.post(`${path.v3}/keys/upload`, { device_keys: deviceKeysFor(stranger, signingKey()) })).status).toBe(200);
+      await strangerSocket.next(nudge('device_lists'));
+      expect(nudges(strangerSocket)).toHaveLength(1);
+      await Promise.all([socket.close(), strangerSocket.close()]);
+    });
+
+    it("the user's own account data change nudges their connections", async () => {
+      const user = await registerUser(new TestClient(runtime.httpUrl));
+      const start = await sync(user.client);
+      const socket = track(await open(runtime.wsUrl, { access_token: user.accessToken }));
+      const put = await user.client.put(`${path.v3}/user/${encodeURIComponent(user.userId)}/account_data/m.direct`, { [alice.userId]: ['!dm:axon'] });
+      expect(put.status).toBe(200);
+      expect(await socket.next(nudge('account_data'))).toEqual({ type: 'sync_needed', reason: 'account_data' });
+      expect((await sync(user.client, start.next_batch)).account_data?.events).toContainEqual({ type: 'm.direct', content: { [alice.userId]: ['!dm:axon'] } });
+      await socket.close();
+    });
   });
 });

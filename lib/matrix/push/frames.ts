@@ -1,6 +1,7 @@
 // The frames the WebSocket channel carries (ARCHITECTURE §7). Server → client: `sync` frames whose
 // `data` is a /sync response delta (so a client reuses its sync handling) with a `next_batch` usable
-// as a /sync `since` for catch-up, `pong`, and `error` frames shaped like Matrix errors.
+// as a /sync `since` for catch-up, `sync_needed` frames (news that only an HTTP /sync carries),
+// `pong`, and `error` frames shaped like Matrix errors. Clients ignore frame types they do not know.
 import type { JsonObject } from '../canonical-json.ts';
 
 /** The parts of a /sync response a frame may carry; absent parts mean "nothing new". */
@@ -26,7 +27,16 @@ export interface ErrorFrame {
   error: string;
 }
 
-export type ServerFrame = SyncFrame | ErrorFrame | { type: 'pong' };
+/** What a `sync_needed` frame announces: news that frames do not carry, fetched with one HTTP /sync. */
+export type SyncNeededReason = 'to_device' | 'device_lists' | 'account_data';
+
+/** Carries no position: the client's next_batch stays what its last sync frame or /sync gave. */
+export interface SyncNeededFrame {
+  type: 'sync_needed';
+  reason: SyncNeededReason;
+}
+
+export type ServerFrame = SyncFrame | SyncNeededFrame | ErrorFrame | { type: 'pong' };
 
 export function syncFrame(nextBatch: string, data: SyncDelta): SyncFrame {
   return { type: 'sync', next_batch: nextBatch, data };
@@ -34,6 +44,10 @@ export function syncFrame(nextBatch: string, data: SyncDelta): SyncFrame {
 
 export function errorFrame(errcode: string, error: string): ErrorFrame {
   return { type: 'error', errcode, error };
+}
+
+export function syncNeededFrame(reason: SyncNeededReason): SyncNeededFrame {
+  return { type: 'sync_needed', reason };
 }
 
 export const pongFrame = { type: 'pong' } as const;

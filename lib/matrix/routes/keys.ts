@@ -2,6 +2,7 @@
 // their uploads and claims from the users depot (beside the accounts and user-data topologies, own
 // kinds only). The server stores and routes what clients give it; it never decrypts.
 import type { ModuleFragment } from '../../core/module.ts';
+import { syncNeededPushAccess } from './sync.ts';
 
 const v3 = '/_matrix/client/v3';
 const auth = ['accessTokens'];
@@ -27,8 +28,10 @@ export const keysRoutes = {
       entry: 'functions/streams/keys.ts',
       description: 'Applies key uploads and one-time key claims from the users depot',
       access: {
-        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
-        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges'],
+        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', ...syncNeededPushAccess.reads],
+        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', ...syncNeededPushAccess.writes],
+        // sync_needed frames to connections (to-device messages, device-list changes)
+        pushes: syncNeededPushAccess.pushes,
         // continuations of a device removal bigger than one transaction
         appends: ['users'],
       },

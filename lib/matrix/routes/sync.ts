@@ -13,6 +13,16 @@ export const userDataTopologySyncAccess = {
   writes: ['syncWatermarks', 'accountDataChanges', 'syncWake'],
 } as const;
 
+/**
+ * What a topology needs to tell connections to catch up over HTTP (lib/matrix/push/sync-needed.ts):
+ * the user's connections, and forgetting gone ones. Spread into the keys and userData topologies.
+ */
+export const syncNeededPushAccess = {
+  reads: ['connections'],
+  writes: ['connections', 'connectionOwners'],
+  pushes: true,
+} as const;
+
 export const syncRoutes = {
   functions: {
     sync: {

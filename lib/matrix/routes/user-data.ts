@@ -1,7 +1,7 @@
 // Per-user data: capabilities, account data and room tags, filters, push rules; and the topology
 // that applies their writes from the users depot (beside the accounts topology, own kinds only).
 import type { ModuleFragment } from '../../core/module.ts';
-import { userDataTopologySyncAccess } from './sync.ts';
+import { syncNeededPushAccess, userDataTopologySyncAccess } from './sync.ts';
 
 const v3 = '/_matrix/client/v3';
 const auth = ['accessTokens'];
@@ -32,8 +32,9 @@ export const userDataRoutes = {
       entry: 'functions/streams/user-data.ts',
       description: 'Applies account data, tag, filter and push rule commands from the users depot',
       access: {
-        reads: ['accountData', 'filters', 'pushRules', ...userDataTopologySyncAccess.reads],
-        writes: ['accountData', 'filters', 'pushRules', ...userDataTopologySyncAccess.writes],
+        reads: ['accountData', 'filters', 'pushRules', ...userDataTopologySyncAccess.reads, ...syncNeededPushAccess.reads],
+        writes: ['accountData', 'filters', 'pushRules', ...userDataTopologySyncAccess.writes, ...syncNeededPushAccess.writes],
+        pushes: syncNeededPushAccess.pushes,
       },
     },
   },

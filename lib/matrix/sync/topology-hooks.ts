@@ -12,6 +12,7 @@ import { accountDataChanges } from '../pstates.ts';
 import type { RoomCommand } from '../rooms/commands.ts';
 import { accountDataKey } from '../user-data/account-data.ts';
 import type { UserDataCommand } from '../user-data/commands.ts';
+import { nudgeToSync } from '../push/sync-needed.ts';
 import { pushRulesChangeKey } from './account-data.ts';
 import { wakeAfterRoomCommit, wakeUsers } from './wake.ts';
 import { syncWatermarkWrite } from './watermark.ts';
@@ -67,8 +68,8 @@ function changedAccountDataKey(command: UserDataCommand): string | undefined {
 /**
  * userData topology, after a record was applied: record which account data entry it changed (at
  * the record's position) and advance the shard's watermark in one commit, then wake the user's
- * own long-polls. An entry written after its change is fine: a sync whose cut is below it simply
- * delivers the change next time.
+ * own long-polls and tell their connections (frames do not carry account data). An entry written
+ * after its change is fine: a sync whose cut is below it simply delivers the change next time.
  */
 export async function afterUserDataRecord(record: RecordPosition & { payload: UserDataCommand }): Promise<void> {
   const command = record.payload;
@@ -78,5 +79,8 @@ export async function afterUserDataRecord(record: RecordPosition & { payload: Us
     ops.push(accountDataChanges.key(command.userId).key(key).set(`${record.shardId}/${sequencePosition(record.sequenceNumber)}`));
   }
   await commit(ops);
-  if (key !== undefined) await wakeUsers([command.userId]);
+  if (key !== undefined) {
+    await wakeUsers([command.userId]);
+    await nudgeToSync([command.userId], 'account_data');
+  }
 }
