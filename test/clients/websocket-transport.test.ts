@@ -2,7 +2,8 @@
 // whose /sync long-polls are answered from pushed frames see each other's messages, typing
 // (RoomMember.typing), read receipts (Room.receipt) and presence (User.presence). Proof that the
 // deliveries came over the WebSocket: the HTTP /sync requests are counted at the HTTP fetch the
-// transport was given, and none is made once the channel is live.
+// transport was given, and none is made once the channel is live. A to-device message, which no
+// frame carries, arrives through a sync_needed frame and exactly one HTTP catch-up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SetPresence, SyncState, UserEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
@@ -243,5 +244,30 @@ describe('matrix-js-sdk over the WebSocket channel', () => {
     await carol.client.sendTextMessage(roomId, 'welcome back');
     await next;
     expect(dave.httpSyncs()).toBe(httpSyncs + 1);
+  });
+
+  it('delivers a to-device message (ClientEvent.ToDeviceEvent) through a sync_needed frame and exactly one HTTP catch-up', async () => {
+    const before = [carol.httpSyncs(), dave.httpSyncs()];
+    const nudges = dave.transport.stats.nudges;
+    const received = waitFor<MatrixEvent>(
+      (done) => dave.client.on(ClientEvent.ToDeviceEvent, (event) => event.getType() === 'org.axon.test.key' && done(event)),
+      'dave receives the to-device message',
+    );
+    const daveDevice = dave.client.getDeviceId()!;
+    await carol.client.sendToDevice('org.axon.test.key', new Map([[dave.client.getUserId()!, new Map([[daveDevice, { session: 'abc' }]])]]));
+    const event = await received;
+    expect(event.getSender()).toBe(carol.client.getUserId());
+    expect(event.getContent()).toEqual({ session: 'abc' });
+    expect(dave.transport.stats.nudges).toBe(nudges + 1);
+
+    // The sync loop goes on over frames: the next message comes without another HTTP /sync.
+    const next = waitFor<void>(
+      (done) => dave.client.on(RoomEvent.Timeline, (e, room) => room?.roomId === roomId && e.getContent().body === 'after the key' && done()),
+      'dave receives the next message',
+    );
+    await carol.client.sendTextMessage(roomId, 'after the key');
+    await next;
+    expect([carol.httpSyncs() - before[0]!, dave.httpSyncs() - before[1]!]).toEqual([0, 1]);
+    expect(dave.transport.live).toBe(true);
   });
 });
