@@ -27,7 +27,8 @@
 // - when the requester's own membership moved in the window (a join, or a profile change), whether
 //   it was a join: 1 Query of their membership history, plus 1 item after a profile change.
 import { getMany } from '../../core/pstate/index.ts';
-import { memberRooms, membershipHistory, roomInfo, roomMembers, roomTimeline, deviceListChanges, signatureChanges } from '../pstates.ts';
+import { memberRooms, roomInfo, roomMembers, deviceListChanges, signatureChanges } from '../pstates.ts';
+import { joinedSince } from '../sync/cut.ts';
 import { inWindow, NOTHING, type ShardPositions } from '../sync/token.ts';
 
 type Membership = { membership?: string; position?: number };
@@ -123,13 +124,6 @@ const scanChunk = (round: number) => Math.min(4 ** round, 100);
  * older join, that join's position in the stream (strongly consistent: a stale history would hide a
  * rejoin behind the first join).
  */
-async function joinedAfter(userId: string, room: RequesterRoom, lo: string): Promise<boolean> {
-  const last = (await membershipHistory.key(room.roomId).key(userId).range({ reverse: true, limit: 1, consistent: true })).entries[0]?.[1];
-  if (last?.position === undefined || last.position === room.position) return true;
-  const entry = await roomTimeline.key(room.roomId).key(last.position - 1).get({ consistent: true });
-  return entry?.seq === undefined || entry.seq > lo;
-}
-
 /**
  * Membership changes in (from, to] of the rooms stream (`to` undefined: up to now) in the rooms
  * with an event after `from`: see the header. Rooms with no news are not read at all.
@@ -159,7 +153,7 @@ async function sharingMoves(
         return;
       }
       // The requester joined in the window: everyone there is new to them.
-      if (after(room.seq, room.shardId) && (await joinedAfter(userId, room, lo(room.shardId)))) {
+      if (after(room.seq, room.shardId) && (await joinedSince(userId, room, lo(room.shardId)))) {
         for (const [other, theirs] of others) if (SHARING.has(theirs.membership ?? '')) moves.arrived.add(other);
       }
       // A change in the window is newer than the requester's own membership when that predates it.

@@ -73,7 +73,7 @@ export async function readRoomsCut(userId: string, watermarksRead?: ShardPositio
  * Whether the user's join took place in (lo, …]: memberRooms also moves on profile changes
  * (join → join), which must not make a room look newly joined (its whole timeline again).
  */
-export async function joinedSince(userId: string, m: Membership, lo: string): Promise<boolean> {
+export async function joinedSince(userId: string, m: Pick<Membership, 'roomId' | 'position'>, lo: string): Promise<boolean> {
   const last = await membershipHistory.key(m.roomId).key(userId).range({ reverse: true, limit: 1, consistent: true });
   const change = last.entries[0]?.[1];
   if (!change?.position || change.membership !== 'join') return true;
