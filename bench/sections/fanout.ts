@@ -115,6 +115,8 @@ async function webSocketFanout(ctx: BenchContext, url: string, wsUrl: string, si
     ctx.figure('DynamoDB write requests per message (WebSocket members)', writes, 'requests', phase);
     ctx.figure('DynamoDB read requests per message (WebSocket members)', reads, 'requests', phase);
     ctx.log(`${size} members over WebSocket: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, ${(pushes / MESSAGES).toFixed(1)} pushes/message, ${writes.toFixed(1)} DynamoDB writes and ${reads.toFixed(1)} reads/message`);
+    const top = (ctx.targets?.(phase) ?? []).slice(0, 12).map((t) => `${(t.requests / MESSAGES).toFixed(1)} ${t.target}`);
+    ctx.log(`DynamoDB requests per message with ${size} connected members: ${top.join('; ')}`);
   } finally {
     await Promise.all(receivers.map((r) => r.close()));
   }
