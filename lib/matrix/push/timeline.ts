@@ -2,6 +2,7 @@
 // connection of the room's online members (and of the users whose membership the record changed)
 // gets them as a sync frame. Cost: O(online members) reads, like sync's wake-up. At least once: a
 // redelivered record pushes again only to connections whose cursor does not cover it yet.
+import { getMany } from '../../core/pstate/index.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { INVITE_STATE_TYPES, toClientEvent, toStrippedState, type RoomEvent } from '../events.ts';
@@ -34,13 +35,13 @@ function membershipTargets(command: RoomCommand): string[] {
 }
 
 /** Runs `run` over `items`, PARALLEL_USERS at a time; results in order. */
-async function inParallel<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(items: readonly T[], run: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await run(items[i]!);
+      out[i] = await run(items[i]!, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, items.length) }, worker));
@@ -71,8 +72,8 @@ async function deltaFor(
   roomId: string,
   events: readonly RoomEvent[],
   sources: AggregationSources,
+  own: { membership?: string; position?: number } | undefined,
 ): Promise<((deviceId: string) => SyncDelta) | undefined> {
-  const own = await memberRooms.key(userId).key(roomId).get({ consistent: true });
   const membership = own?.membership;
   const now = Date.now();
   const visible = entryVisibility(roomId, userId, { membership: membership ?? 'leave', position: own?.position ?? 0 });
@@ -147,8 +148,10 @@ export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>,
     // Bundled aggregations: the indexes are read once for every recipient (a new event has none
     // yet, but a redelivered record's may have gained replies or edits since).
     const sources = await readAggregationSources([{ roomId, events }]);
-    await inParallel(connected, async ({ userId, conns }) => {
-      const delta = await deltaFor(userId, roomId, events, sources);
+    // Each recipient's membership (what they are shown): one consistent BatchGetItem per 100.
+    const memberships = await getMany(connected.map(({ userId }) => memberRooms.key(userId).key(roomId)), { consistent: true });
+    await inParallel(connected, async ({ userId, conns }, i) => {
+      const delta = await deltaFor(userId, roomId, events, sources, memberships[i]);
       if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
     });
   } catch (err) {
