@@ -57,8 +57,22 @@ export type WriteOp =
 export type Knowledge = Map<string, Item | null>;
 
 /** The items whose state compiling `op` needs (with `forConditions`, also the targets of conditions). */
+/**
+ * Whether a set or increment needs no read of its element chain: its own condition (ifEquals,
+ * ifExists) can only hold on an existing item, and that item is the innermost element of its path.
+ * Whenever such a write applies, the element — and so every element above it — exists already,
+ * so no size changes; when it does not, the condition fails and nothing is written.
+ */
+export function elementImpliedByCondition(op: WriteOp): boolean {
+  if (op.kind !== 'set' && op.kind !== 'increment') return false;
+  const cond = 'condition' in op ? op.condition : undefined;
+  if (!cond || !('ifEquals' in cond || 'ifExists' in cond)) return false;
+  const innermost = op.loc.chain.at(-1);
+  return innermost !== undefined && itemId(innermost.item) === itemId(op.loc.item);
+}
+
 export function itemsToRead(op: WriteOp, forConditions = false): ItemKey[] {
-  const keys: ItemKey[] = op.loc.chain.map((e) => e.item);
+  const keys: ItemKey[] = elementImpliedByCondition(op) ? [] : op.loc.chain.map((e) => e.item);
   switch (op.kind) {
     case 'remove': {
       // Deleting a whole top-level value without subindexed parts needs no read: one DeleteItem.
@@ -329,6 +343,8 @@ export function compile(ops: readonly WriteOp[], knowledge: Knowledge, options: 
   for (const op of ops) {
     const { loc } = op;
     assertWritable(loc);
+    // Not read (see elementImpliedByCondition): the op's condition stands for the element's existence.
+    if (elementImpliedByCondition(op) && sim(loc.item).exists === undefined) sim(loc.item).exists = true;
     if ('condition' in op && op.condition) {
       const it = initial(loc.item);
       if (it !== undefined && !holds(op.condition, loc, it)) {
