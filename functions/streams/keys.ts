@@ -32,6 +32,12 @@ export const handler = streamTopology<KeysCommand, Record<string, unknown>>({
       await wakeUsers([command.userId]);
       await nudgeToSync([command.userId], 'to_device', toDeviceRecipients(command.messages));
     }
+    // A claimed one-time key lowers its device's count: that device should upload more before they
+    // run out (sync carries the count; a long-poll answers it at the latest at its timeout).
+    if (command.kind === 'keys.claim') {
+      const claimedFrom = Object.keys((result as { one_time_keys?: Record<string, unknown> }).one_time_keys ?? {});
+      if (claimedFrom.length) await nudgeToSync([command.userId], 'one_time_keys', new Set(claimedFrom));
+    }
     // A removal bigger than one transaction goes on in a continuation record (named after this one,
     // so a redelivery appends the same continuation).
     if (command.kind === 'keys.devicesRemoved' && result.more === true) {

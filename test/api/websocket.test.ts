@@ -473,6 +473,20 @@ describe('WebSocket channel', () => {
       await Promise.all([socket.close(), strangerSocket.close()]);
     });
 
+    it('a claim of a device\'s one-time key nudges that device, whose next sync shows the lower count', async () => {
+      const anonymous = new TestClient(runtime.httpUrl);
+      const [owner, claimer] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
+      const uploaded = await owner.client.post(`${path.v3}/keys/upload`, { one_time_keys: { 'curve25519:AAAA': 'key-a', 'curve25519:AAAB': 'key-b' } });
+      expect(uploaded.status).toBe(200);
+      const socket = track(await open(runtime.wsUrl, { access_token: owner.accessToken }));
+      const claimed = await claimer.client.post(`${path.v3}/keys/claim`, { one_time_keys: { [owner.userId]: { [owner.deviceId]: 'curve25519' } } });
+      expect(claimed.status).toBe(200);
+      expect(await socket.next(nudge('one_time_keys'))).toEqual({ type: 'sync_needed', reason: 'one_time_keys' });
+      const after = (await owner.client.get<{ device_one_time_keys_count?: Record<string, number> }>(`${path.v3}/sync`)).body;
+      expect(after.device_one_time_keys_count?.curve25519).toBe(1);
+      await socket.close();
+    });
+
     it("the user's own account data change nudges their connections", async () => {
       const user = await registerUser(new TestClient(runtime.httpUrl));
       const start = await sync(user.client);

@@ -28,7 +28,7 @@ export interface ErrorFrame {
 }
 
 /** What a `sync_needed` frame announces: news that frames do not carry, fetched with one HTTP /sync. */
-export type SyncNeededReason = 'to_device' | 'device_lists' | 'account_data';
+export type SyncNeededReason = 'to_device' | 'device_lists' | 'account_data' | 'one_time_keys';
 
 /** Carries no position: the client's next_batch stays what its last sync frame or /sync gave. */
 export interface SyncNeededFrame {
