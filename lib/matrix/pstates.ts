@@ -184,9 +184,13 @@ export const syncWatermarks = pstate('syncWatermarks', map(string(), map(string(
  * user id → what a waiting /sync polls (one GetItem): `wakes` is bumped when something happens
  * for the user; `onlineUntil` (epoch ms) says until when the user is registered online in their
  * rooms (long-polling or WebSocket-connected); `pollingUntil` until when a long-poll may wait (only
- * those are woken: a connected member gets a frame instead).
+ * those are woken: a connected member gets a frame instead); `connectedUntil` until when the user
+ * may have an open WebSocket connection (only those are looked up for pushes).
  */
-export const syncWake = pstate('syncWake', map(string(), record({ wakes: number(), onlineUntil: number(), pollingUntil: number() })));
+export const syncWake = pstate(
+  'syncWake',
+  map(string(), record({ wakes: number(), onlineUntil: number(), pollingUntil: number(), connectedUntil: number() })),
+);
 
 /** room id → user id → until when (epoch ms) the member is online (waiting on /sync): whom to wake. */
 export const roomOnlineMembers = pstate('roomOnlineMembers', map(string(), map(string(), number()).subindexed()));

@@ -6,6 +6,7 @@
 // Pushes are notifications: a lost one is caught up by /sync from the committed state.
 import type { JsonObject } from '../canonical-json.ts';
 import { memberRooms } from '../pstates.ts';
+import { connectedNow } from '../push/online.ts';
 import { pushToUser } from '../push/push.ts';
 import type { SyncDelta } from '../push/frames.ts';
 import { onlineMembers, wakePollingUsers } from '../sync/wake.ts';
@@ -85,14 +86,16 @@ function deltaOf(d: Delivery): SyncDelta {
 /**
  * Wake the recipients that long-poll (one consistent BatchGetItem per 100 recipients: members
  * online only through a WebSocket connection get the frame, not a wake write) and push one frame
- * to each of their connections. Never throws.
+ * to each connection of those that may be connected (another BatchGetItem per 100: long-pollers
+ * cost no connections Query). Never throws.
  */
 export async function notifyEphemeralChanges(changes: EphemeralChanges): Promise<void> {
   try {
     const deliveries = await deliveriesOf(changes);
     if (!deliveries.size) return;
     await wakePollingUsers(deliveries.keys());
-    await inParallel([...deliveries], ([userId, d]) => pushToUser(userId, deltaOf(d)));
+    const connected = new Set(await connectedNow([...deliveries.keys()]));
+    await inParallel([...deliveries].filter(([userId]) => connected.has(userId)), ([userId, d]) => pushToUser(userId, deltaOf(d)));
   } catch (err) {
     console.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -3,6 +3,7 @@
 // for 10 minutes, so a registration lasting that long past the last client message covers the
 // connection's life; it is renewed by client messages once half of it is used. Registrations only
 // ever extend (ifBelow): a shorter long-poll registration never cuts a connection's short.
+import { commit, getMany, isConditionFailed } from '../../core/pstate/index.ts';
 import { syncWake } from '../pstates.ts';
 import { registerOnline } from '../sync/wake.ts';
 
@@ -12,10 +13,27 @@ const RENEW_AFTER_MS = 5 * 60_000;
 
 /**
  * Register a connected user as online until `now + CONNECTED_ONLINE_MS` in every joined room,
- * the same registration a long-poll makes, only longer.
+ * the same registration a long-poll makes, only longer. `connectedUntil` goes first: a push for a
+ * commit after the connection's floor was read (after this) must find the user connected.
  */
-export function markConnectedOnline(userId: string, now = Date.now()): Promise<void> {
-  return registerOnline(userId, now + CONNECTED_ONLINE_MS);
+export async function markConnectedOnline(userId: string, now = Date.now()): Promise<void> {
+  const until = now + CONNECTED_ONLINE_MS;
+  try {
+    await commit([syncWake.key(userId).field('connectedUntil').set(until, { ifBelow: until })]);
+  } catch (e) {
+    if (!isConditionFailed(e)) throw e;
+  }
+  await registerOnline(userId, until);
+}
+
+/**
+ * Those of these users that may have an open connection now (one consistent BatchGetItem per
+ * 100): a member online only by long-polling costs no connections Query per push.
+ */
+export async function connectedNow(userIds: readonly string[], now = Date.now()): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const states = await getMany(userIds.map((u) => syncWake.key(u)), { consistent: true });
+  return userIds.filter((_, i) => (states[i]?.connectedUntil ?? 0) > now);
 }
 
 /** On a client message: renew the registration when half of it is used (one GetItem otherwise). */

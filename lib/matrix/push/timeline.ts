@@ -13,6 +13,7 @@ import { readStateEvents } from '../sync/state.ts';
 import { entryVisibility } from '../sync/timeline.ts';
 import { onlineMembers } from '../sync/wake.ts';
 import { moveCursor, readConnection, userConnections, type Connection } from './connections.ts';
+import { connectedNow } from './online.ts';
 import { stepCursor, withShardPosition } from './cursor.ts';
 import { decodeSyncToken } from '../sync/token.ts';
 import { filterDelta } from './frame-filter.ts';
@@ -139,8 +140,9 @@ export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>,
     if (!roomId) return;
     const seq = sequencePosition(record.sequenceNumber);
     // Whom the record may concern: the room's online members and the users whose membership it
-    // changes. Only those with open connections cost more than one Query; with none, nothing is read.
-    const users = [...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])];
+    // changes. Only those that may be connected (one BatchGetItem per 100) cost a Query of their
+    // connections; with none, nothing more is read.
+    const users = await connectedNow([...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])]);
     const connected = (await inParallel(users, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
     if (!connected.length) return;
     const events = await eventsOfRecord(roomId, seq);
