@@ -14,10 +14,9 @@
 // - a room the client has not joined yet (a joined room's frame carries only its new events, the
 //   HTTP sync its whole state);
 // - a `{"type":"sync_needed"}` frame: the server committed what frames do not carry (to-device
-//   messages, device-list changes, account data) for this device; the next /sync is a catch-up
-//   (nudges coalesce: one catch-up in flight, at most one more queued behind it);
-// - one sync every `httpSyncIntervalMs`, for what is announced by no frame (one-time key counts)
-//   and for a nudge that was lost.
+//   messages, device-list changes, account data, a claimed one-time key) for this device; the next
+//   /sync is a catch-up (nudges coalesce: one catch-up in flight, at most one more queued behind it);
+// - one sync every `httpSyncIntervalMs`, for a nudge that was lost.
 // Nothing is lost, some things may come twice (timeline events repeated by a catch-up are dropped
 // by event id; typing, receipts and presence repeat harmlessly).
 //
