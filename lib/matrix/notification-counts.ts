@@ -146,8 +146,13 @@ export function countRecord(
   return { first: events[0]!.depth, last: events.at(-1)!.depth, base: bases.reduce(plus, ZERO), exceptions, joiners };
 }
 
-/** A member's unread counts: tally − baseline + exceptions, never below 0 (none stored: 0). */
+/**
+ * A member's unread counts: tally − baseline + exceptions, never below 0. No item: 0 — every
+ * member gets one (their baseline) when their join is counted, so none means the join is not
+ * counted yet (a sync between a join's watermark and its counting), not "since the room began".
+ */
 export function unreadCounts(tally: Partial<Tally> | undefined, member: Partial<MemberCounts> | undefined): Counts {
+  if (!member) return ZERO;
   const count = (t = 0, base = 0, delta = 0) => Math.max(0, t - base + delta);
   return {
     notifications: count(tally?.notifications, member?.baseNotifications, member?.notifications),

@@ -161,11 +161,12 @@ describe('countRecord', () => {
 });
 
 describe('count formula', () => {
-  it('is tally − baseline + exceptions, never below zero; nothing stored is zero', () => {
+  it('is tally − baseline + exceptions, never below zero; no member item is zero', () => {
     const tally: Tally = { position: 40, notifications: 30, highlights: 4 };
     expect(unreadCounts(tally, { baseNotifications: 25, baseHighlights: 4, notifications: -2, highlights: 1 })).toEqual({ notifications: 3, highlights: 1 });
     expect(unreadCounts(tally, { baseNotifications: 31, baseHighlights: 5 })).toEqual({ notifications: 0, highlights: 0 });
-    expect(unreadCounts(tally, undefined)).toEqual({ notifications: 30, highlights: 4 });
+    // No item yet: the member's join is not counted yet.
+    expect(unreadCounts(tally, undefined)).toEqual(ZERO);
     expect(unreadCounts(undefined, undefined)).toEqual(ZERO);
     expect(unreadNotifications({ notifications: 3, highlights: 1 })).toEqual({ notification_count: 3, highlight_count: 1 });
   });
@@ -213,7 +214,8 @@ describe('tally and exceptions against counting each member', () => {
     const members = new Set([alice, bob, carol]);
     const start = new Map<string, number>([[alice, 0], [bob, 0], [carol, 0]]);
     let tally: Tally = { position: 0, ...ZERO };
-    const items = new Map<string, Partial<MemberCounts>>();
+    // The members present from the start joined when the tally was 0 (their baselines).
+    const items = new Map<string, Partial<MemberCounts>>([...members].map((u) => [u, { baseNotifications: 0, baseHighlights: 0, position: 0 }]));
     const script: (['msg', string, Record<string, unknown>] | ['join', string] | ['read', string, number])[] /* read: the nth event */ = [
       ['msg', alice, { body: 'one' }],
       ['msg', bob, { body: 'two', 'm.mentions': { user_ids: [carol] } }],
