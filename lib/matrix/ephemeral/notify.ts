@@ -4,6 +4,7 @@
 // woken once. Recipients are found through `roomOnlineMembers` (long-pollers and WebSocket
 // connections), so the work is O(online members of the touched rooms), not O(members).
 // Pushes are notifications: a lost one is caught up by /sync from the committed state.
+import { inPool } from '../../core/concurrency.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { memberRooms } from '../pstates.ts';
 import { connectedNow } from '../push/online.ts';
@@ -27,14 +28,6 @@ interface Delivery {
 async function joinedRooms(userId: string): Promise<string[]> {
   const page = await memberRooms.key(userId).range({ limit: 500 });
   return page.entries.filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId).slice(0, PRESENCE_FANOUT_ROOMS);
-}
-
-async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
 /** Who gets what from a committed batch. */
@@ -95,7 +88,7 @@ export async function notifyEphemeralChanges(changes: EphemeralChanges): Promise
     if (!deliveries.size) return;
     await wakePollingUsers(deliveries.keys());
     const connected = new Set(await connectedNow([...deliveries.keys()]));
-    await inParallel([...deliveries].filter(([userId]) => connected.has(userId)), ([userId, d]) => pushToUser(userId, deltaOf(d)));
+    await inPool([...deliveries].filter(([userId]) => connected.has(userId)), PARALLEL, ([userId, d]) => pushToUser(userId, deltaOf(d)));
   } catch (err) {
     console.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${err instanceof Error ? err.message : String(err)}`);
   }

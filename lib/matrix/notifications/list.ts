@@ -5,6 +5,7 @@
 // with the user's current rules; `read` compares the event with the user's folded read receipt.
 // Cost per request: ≤ MAX_NOTIFICATION_ROOMS × (one timeline Query + one BatchGet). Older
 // notifications than each room's scan window are not listed.
+import { inPool } from '../../core/concurrency.ts';
 import { getMany } from '../../core/pstate/index.ts';
 import { invalidParam } from '../errors.ts';
 import type { RoomEvent } from '../events.ts';
@@ -71,28 +72,22 @@ export async function listNotifications(
   const ruleset = rulesets.get(userId)!;
   const reads = await getMany(rooms.map((r) => countsPath(userId, r.roomId)));
   const found: NotificationEntry[] = [];
-  let next = 0;
-  const scan = async () => {
-    while (next < rooms.length) {
-      const i = next++;
-      const { roomId, since } = rooms[i]!;
-      const readPosition = reads[i]?.readPosition ?? 0;
-      // Timeline index = position - 1: the events after the join are indexes ≥ its position.
-      const [page, facts] = await Promise.all([
-        roomTimeline.key(roomId).range({ from: since, reverse: true, limit: ROOM_SCAN_DEPTH }),
-        loadMemberPushFacts(roomId, userId),
-      ]);
-      for (const [, entry] of page.entries) {
-        const event = entry.event as RoomEvent;
-        const n = eventNotification(ruleset, event, userId, facts);
-        if (!n || (options.onlyHighlight && !n.highlight)) continue;
-        const ts = event.origin_server_ts;
-        if (after && newerFirst(after, { ts, eventId: event.event_id }) >= 0) continue;
-        found.push({ roomId, event, actions: n.actions, read: event.depth <= readPosition, ts });
-      }
+  await inPool(rooms, PARALLEL_ROOMS, async ({ roomId, since }, i) => {
+    const readPosition = reads[i]?.readPosition ?? 0;
+    // Timeline index = position - 1: the events after the join are indexes ≥ its position.
+    const [page, facts] = await Promise.all([
+      roomTimeline.key(roomId).range({ from: since, reverse: true, limit: ROOM_SCAN_DEPTH }),
+      loadMemberPushFacts(roomId, userId),
+    ]);
+    for (const [, entry] of page.entries) {
+      const event = entry.event as RoomEvent;
+      const n = eventNotification(ruleset, event, userId, facts);
+      if (!n || (options.onlyHighlight && !n.highlight)) continue;
+      const ts = event.origin_server_ts;
+      if (after && newerFirst(after, { ts, eventId: event.event_id }) >= 0) continue;
+      found.push({ roomId, event, actions: n.actions, read: event.depth <= readPosition, ts });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_ROOMS, rooms.length) }, scan));
+  });
   found.sort((a, b) => newerFirst({ ts: a.ts, eventId: a.event.event_id }, { ts: b.ts, eventId: b.event.event_id }));
   const entries = found.slice(0, options.limit);
   const last = entries.at(-1);

@@ -5,6 +5,7 @@
 // own −1); past 100 items the tally, the joiners and the first exceptions go together and the
 // rest as single guarded writes after it. A failed guard (a redelivery, a receipt already past the
 // record) leaves out the items already past and commits the others again.
+import { inPool } from '../../core/concurrency.ts';
 import { commit, getMany, isConditionFailed, WriteConflict, type WriteOp } from '../../core/pstate/index.ts';
 import { MAX_TRANSACTION_ITEMS } from '../../core/table-writes.ts';
 import { plus, type Counts, type RecordCounts, type Tally } from '../notification-counts.ts';
@@ -84,19 +85,14 @@ export async function applyRecordCounts(roomId: string, counts: RecordCounts, ta
     }
     const rest = pending.slice(MAX_TRANSACTION_ITEMS);
     let written = together.length;
-    let next = 0;
-    const worker = async () => {
-      while (next < rest.length) {
-        const item = rest[next++]!;
-        try {
-          await commit(item.ops);
-          written++;
-        } catch (e) {
-          if (!failedGuard(e)) throw e;
-        }
+    await inPool(rest, PARALLEL_WRITES, async (item) => {
+      try {
+        await commit(item.ops);
+        written++;
+      } catch (e) {
+        if (!failedGuard(e)) throw e;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, rest.length) }, worker));
+    });
     const tallyApplied = tallyWrite ? together.includes(tallyWrite) : true;
     return { written, ...(after && tallyApplied ? { tally: after } : {}) };
   }

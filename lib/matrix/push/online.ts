@@ -3,9 +3,9 @@
 // for 10 minutes, so a registration lasting that long past the last client message covers the
 // connection's life; it is renewed by client messages once half of it is used. Registrations only
 // ever extend (ifBelow): a shorter long-poll registration never cuts a connection's short.
-import { commit, getMany, isConditionFailed } from '../../core/pstate/index.ts';
+import { getMany } from '../../core/pstate/index.ts';
 import { syncWake } from '../pstates.ts';
-import { registerOnline } from '../sync/wake.ts';
+import { extendRegistration, registerOnline } from '../sync/wake.ts';
 
 /** The gateway's idle timeout (API Gateway: 10 minutes) plus a margin. */
 export const CONNECTED_ONLINE_MS = 11 * 60_000;
@@ -18,11 +18,7 @@ const RENEW_AFTER_MS = 5 * 60_000;
  */
 export async function markConnectedOnline(userId: string, now = Date.now()): Promise<void> {
   const until = now + CONNECTED_ONLINE_MS;
-  try {
-    await commit([syncWake.key(userId).field('connectedUntil').set(until, { ifBelow: until })]);
-  } catch (e) {
-    if (!isConditionFailed(e)) throw e;
-  }
+  await extendRegistration(syncWake.key(userId).field('connectedUntil').set(until, { ifBelow: until }));
   await registerOnline(userId, until);
 }
 

@@ -4,6 +4,7 @@
 // connections at once with a `sync_needed` frame; the client catches up with one HTTP /sync.
 // Cost: one consistent Query of each user's connections (no other read) and one post per
 // connection. A nudge never throws: a lost one is caught up by the client's periodic sync.
+import { inPool } from '../../core/concurrency.ts';
 import { userConnections, type Connection } from './connections.ts';
 import { pushToConnections } from './push.ts';
 import { syncNeededFrame, type SyncNeededReason } from './frames.ts';
@@ -32,10 +33,5 @@ async function nudgeUser(userId: string, reason: SyncNeededReason, devices: Nudg
 
 /** Tell these users' open connections (or only those of `devices`) to catch up with one HTTP /sync. */
 export async function nudgeToSync(userIds: Iterable<string>, reason: SyncNeededReason, devices: NudgedDevices = 'all'): Promise<void> {
-  const users = [...new Set(userIds)];
-  let next = 0;
-  const worker = async () => {
-    while (next < users.length) await nudgeUser(users[next++]!, reason, devices);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, users.length) }, worker));
+  await inPool([...new Set(userIds)], PARALLEL_USERS, (userId) => nudgeUser(userId, reason, devices));
 }

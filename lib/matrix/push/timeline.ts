@@ -2,6 +2,7 @@
 // connection of the room's online members (and of the users whose membership the record changed)
 // gets them as a sync frame. Cost: O(online members) reads, like sync's wake-up. At least once: a
 // redelivered record pushes again only to connections whose cursor does not cover it yet.
+import { inPool } from '../../core/concurrency.ts';
 import { getMany } from '../../core/pstate/index.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import type { JsonObject } from '../canonical-json.ts';
@@ -33,20 +34,6 @@ function membershipTargets(command: RoomCommand): string[] {
     default:
       return [];
   }
-}
-
-/** Runs `run` over `items`, PARALLEL_USERS at a time; results in order. */
-async function inParallel<T, R>(items: readonly T[], run: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await run(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_USERS, items.length) }, worker));
-  return out;
 }
 
 /** The events a record appended to its room: the timeline's tail entries carrying its seq. */
@@ -143,7 +130,7 @@ export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>,
     // changes. Only those that may be connected (one BatchGetItem per 100) cost a Query of their
     // connections; with none, nothing more is read.
     const users = await connectedNow([...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])]);
-    const connected = (await inParallel(users, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
+    const connected = (await inPool(users, PARALLEL_USERS, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
     if (!connected.length) return;
     const events = await eventsOfRecord(roomId, seq);
     if (!events.length) return;
@@ -152,7 +139,7 @@ export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>,
     const sources = await readAggregationSources([{ roomId, events }]);
     // Each recipient's membership (what they are shown): one consistent BatchGetItem per 100.
     const memberships = await getMany(connected.map(({ userId }) => memberRooms.key(userId).key(roomId)), { consistent: true });
-    await inParallel(connected, async ({ userId, conns }, i) => {
+    await inPool(connected, PARALLEL_USERS, async ({ userId, conns }, i) => {
       const delta = await deltaFor(userId, roomId, events, sources, memberships[i]);
       if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
     });

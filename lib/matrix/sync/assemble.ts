@@ -1,6 +1,7 @@
 // One pass of /sync: read the cut (watermarks first, then memberships), then each room that may
 // have changed in the token's window, and the account data changed in its window. The new token
 // is the cut: the next sync starts exactly where this one ended, on every shard.
+import { inPool } from '../../core/concurrency.ts';
 import { includesRoom, matchesEventFilter, type FilterDefinition } from '../filters.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
@@ -101,12 +102,7 @@ export async function syncOnce(params: SyncParams): Promise<SyncPass> {
           break;
       }
     });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(ROOM_PARALLELISM, tasks.length) }, async () => {
-      while (next < tasks.length) await tasks[next++]!();
-    }),
-  );
+  await inPool(tasks, ROOM_PARALLELISM, (task) => task());
 
   // Every timeline of the response at once, with its bundled aggregations.
   await viewer.timelines.format(viewer);

@@ -27,6 +27,7 @@
 //   R = 20: ~7,200 + 3,456 + 1,260 = ~11,900 RRU and ~4,800 WRU an hour, about $0.004 at
 //   $0.25 per million RRU and $1.25 per million WRU. The Lambda waiting the whole hour costs far
 //   more (3,600 s × its memory: ~$0.06 at 1 GB), which is why the WebSocket channel is the cheap path.
+import { inPool } from '../../core/concurrency.ts';
 import { commit, getMany, isConditionFailed, type WriteOp } from '../../core/pstate/index.ts';
 import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
 import { forgetExpiredOnline } from './online-expiry.ts';
@@ -40,14 +41,6 @@ export const WAKE_POLL_INTERVAL_MS = 500;
 
 const PARALLEL_WRITES = 16;
 
-async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, items.length) }, worker));
-}
-
 export interface WakeState {
   wakes: number;
   onlineUntil: number;
@@ -58,7 +51,7 @@ export interface WakeState {
  * Online registrations only ever extend: a long-poll (3 minutes) must not cut short the longer
  * registration of the same user's WebSocket connection, whose pushes rely on it.
  */
-async function extend(op: WriteOp): Promise<void> {
+export async function extendRegistration(op: WriteOp): Promise<void> {
   try {
     await commit([op]);
   } catch (e) {
@@ -74,7 +67,7 @@ export async function readWake(userId: string): Promise<WakeState> {
 
 /** Bump the wake items of these users (one UpdateItem ADD each, no read). */
 export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
-  await inParallel([...new Set(userIds)], (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
+  await inPool([...new Set(userIds)], PARALLEL_WRITES, (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
 }
 
 /** The wake states of these users (one consistent BatchGetItem per 100), in order. */
@@ -121,9 +114,9 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
   const states = await wakeStates(users);
   const stateOf = new Map(users.map((u, i) => [u, states[i]!]));
   const registering = [...new Set(targets)].filter((t) => stateOf.get(t)!.onlineUntil > now);
-  await inParallel(registering, (userId) => {
+  await inPool(registering, PARALLEL_WRITES, (userId) => {
     const until = stateOf.get(userId)!.onlineUntil;
-    return extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until }));
+    return extendRegistration(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until }));
   });
   await wakeUsers(users.filter((u) => stateOf.get(u)!.pollingUntil > now));
 }
@@ -135,10 +128,10 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
  * in wakeAfterRoomCommit, so no joined room is missed.
  */
 export async function registerOnline(userId: string, until: number): Promise<void> {
-  await extend(syncWake.key(userId).field('onlineUntil').set(until, { ifBelow: until }));
+  await extendRegistration(syncWake.key(userId).field('onlineUntil').set(until, { ifBelow: until }));
   const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
   const joined = rooms.filter(([, entry]) => entry.membership === 'join').map(([roomId]) => roomId);
-  await inParallel(joined, (roomId) => extend(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
+  await inPool(joined, PARALLEL_WRITES, (roomId) => extendRegistration(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until })));
 }
 
 /**
@@ -148,7 +141,7 @@ export async function registerOnline(userId: string, until: number): Promise<voi
  */
 export async function goOnline(userId: string, now = Date.now(), current?: WakeState): Promise<void> {
   const until = now + ONLINE_TTL_MS;
-  await extend(syncWake.key(userId).field('pollingUntil').set(until, { ifBelow: until }));
+  await extendRegistration(syncWake.key(userId).field('pollingUntil').set(until, { ifBelow: until }));
   // A longer registration (a WebSocket connection's) already covers every joined room until then.
   if (!current || current.onlineUntil < until) await registerOnline(userId, until);
 }
