@@ -40,7 +40,7 @@ describe('sync tokens', () => {
   it('let a long-poll skip its first pass only when the wake count is unchanged and the registration held', () => {
     const now = 1_000_000;
     const mark = { wakes: 7, pollingUntil: now + 120_000 };
-    const wake = (wakes: number) => ({ wakes, onlineUntil: 0, pollingUntil: 0 });
+    const wake = (wakes: number) => ({ wakes, onlineUntil: 0, pollingUntil: 0, connectedUntil: 0 });
     expect(nothingSince(mark, wake(7), now)).toBe(true);
     expect(nothingSince(undefined, wake(7), now)).toBe(false);
     expect(nothingSince(mark, wake(8), now)).toBe(false);

@@ -7,7 +7,6 @@
 import { inPool } from '../../core/concurrency.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { memberRooms } from '../pstates.ts';
-import { connectedNow } from '../push/online.ts';
 import { pushToUser } from '../push/push.ts';
 import type { SyncDelta } from '../push/frames.ts';
 import { onlineMembers, wakePollingUsers } from '../sync/wake.ts';
@@ -77,17 +76,19 @@ function deltaOf(d: Delivery): SyncDelta {
 }
 
 /**
- * Wake the recipients that long-poll (one consistent BatchGetItem per 100 recipients: members
- * online only through a WebSocket connection get the frame, not a wake write) and push one frame
- * to each connection of those that may be connected (another BatchGetItem per 100: long-pollers
- * cost no connections Query). Never throws.
+ * From one read of the recipients' wake states (a consistent BatchGetItem per 100): wake those
+ * that long-poll (members online only through a WebSocket connection get the frame, not a wake
+ * write) and push one frame to each connection of those that may be connected (long-pollers cost
+ * no connections Query). Never throws.
  */
 export async function notifyEphemeralChanges(changes: EphemeralChanges): Promise<void> {
   try {
     const deliveries = await deliveriesOf(changes);
     if (!deliveries.size) return;
-    await wakePollingUsers(deliveries.keys());
-    const connected = new Set(await connectedNow([...deliveries.keys()]));
+    // One read of the recipients' wake states: wake those that long-poll, push to those connected.
+    const now = Date.now();
+    const { users, states } = await wakePollingUsers(deliveries.keys(), now);
+    const connected = new Set(users.filter((_, i) => states[i]!.connectedUntil > now));
     await inPool([...deliveries].filter(([userId]) => connected.has(userId)), PARALLEL, ([userId, d]) => pushToUser(userId, deltaOf(d)));
   } catch (err) {
     console.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,9 +3,8 @@
 // for 10 minutes, so a registration lasting that long past the last client message covers the
 // connection's life; it is renewed by client messages once half of it is used. Registrations only
 // ever extend (ifBelow): a shorter long-poll registration never cuts a connection's short.
-import { getMany } from '../../core/pstate/index.ts';
 import { syncWake } from '../pstates.ts';
-import { extendRegistration, registerOnline } from '../sync/wake.ts';
+import { extendRegistration, registerOnline, wakeStates } from '../sync/wake.ts';
 
 /** The gateway's idle timeout (API Gateway: 10 minutes) plus a margin. */
 export const CONNECTED_ONLINE_MS = 11 * 60_000;
@@ -27,9 +26,8 @@ export async function markConnectedOnline(userId: string, now = Date.now()): Pro
  * 100): a member online only by long-polling costs no connections Query per push.
  */
 export async function connectedNow(userIds: readonly string[], now = Date.now()): Promise<string[]> {
-  if (userIds.length === 0) return [];
-  const states = await getMany(userIds.map((u) => syncWake.key(u)), { consistent: true });
-  return userIds.filter((_, i) => (states[i]?.connectedUntil ?? 0) > now);
+  const states = await wakeStates(userIds);
+  return userIds.filter((_, i) => states[i]!.connectedUntil > now);
 }
 
 /** On a client message: renew the registration when half of it is used (one GetItem otherwise). */

@@ -45,7 +45,17 @@ export interface WakeState {
   wakes: number;
   onlineUntil: number;
   pollingUntil: number;
+  /** Until when the user may have an open WebSocket connection (lib/matrix/push/online.ts). */
+  connectedUntil: number;
 }
+
+type StoredWake = Partial<WakeState> | undefined;
+const wakeStateOf = (item: StoredWake): WakeState => ({
+  wakes: item?.wakes ?? 0,
+  onlineUntil: item?.onlineUntil ?? 0,
+  pollingUntil: item?.pollingUntil ?? 0,
+  connectedUntil: item?.connectedUntil ?? 0,
+});
 
 /**
  * Online registrations only ever extend: a long-poll (3 minutes) must not cut short the longer
@@ -61,8 +71,7 @@ export async function extendRegistration(op: WriteOp): Promise<void> {
 
 /** The user's wake item (strongly consistent: a bump committed before this read is seen). */
 export async function readWake(userId: string): Promise<WakeState> {
-  const item = await syncWake.key(userId).get({ consistent: true });
-  return { wakes: item?.wakes ?? 0, onlineUntil: item?.onlineUntil ?? 0, pollingUntil: item?.pollingUntil ?? 0 };
+  return wakeStateOf(await syncWake.key(userId).get({ consistent: true }));
 }
 
 /** Bump the wake items of these users (one UpdateItem ADD each, no read). */
@@ -70,21 +79,26 @@ export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
   await inPool([...new Set(userIds)], PARALLEL_WRITES, (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
 }
 
-/** The wake states of these users (one consistent BatchGetItem per 100), in order. */
-async function wakeStates(userIds: readonly string[]): Promise<WakeState[]> {
+/**
+ * The wake states of these users (one consistent BatchGetItem per 100), in order: who long-polls
+ * (to wake: a connected-only user gets a frame, not a write) and who may be connected (to push to).
+ * The caller's function must be allowed to read `syncWake`.
+ */
+export async function wakeStates(userIds: readonly string[]): Promise<WakeState[]> {
   const items = userIds.length ? await getMany(userIds.map((u) => syncWake.key(u)), { consistent: true }) : [];
-  return items.map((item) => ({ wakes: item?.wakes ?? 0, onlineUntil: item?.onlineUntil ?? 0, pollingUntil: item?.pollingUntil ?? 0 }));
+  return items.map(wakeStateOf);
 }
 
 /**
  * Bump the wake items of those of these users that long-poll now: one consistent BatchGetItem per
- * 100 users instead of a write for each connected-only one. The caller's function must be allowed
- * to read `syncWake`.
+ * 100 users instead of a write for each connected-only one. Returns the (deduplicated) users with
+ * the states read, for a caller that also pushes to the connected ones.
  */
-export async function wakePollingUsers(userIds: Iterable<string>, now = Date.now()): Promise<void> {
+export async function wakePollingUsers(userIds: Iterable<string>, now = Date.now()): Promise<{ users: string[]; states: WakeState[] }> {
   const users = [...new Set(userIds)];
   const states = await wakeStates(users);
   await wakeUsers(users.filter((_, i) => states[i]!.pollingUntil > now));
+  return { users, states };
 }
 
 /**
