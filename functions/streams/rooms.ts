@@ -16,9 +16,10 @@ export const handler = streamTopology<RoomCommand, RoomCommandResult>({
     // before its count; the count arrives with the room's next news.
     await advanceRoomsWatermark(record);
     await countRecordNotifications(record, context.lambda);
-    await wakeAfterRoomRecord(record);
-    // WebSocket: push the new events to connected members, after the watermark (never throws).
-    await pushAfterRoomCommit(record);
+    const audience = await wakeAfterRoomRecord(record);
+    // WebSocket: push the new events to connected members, after the watermark (never throws),
+    // to the audience the wake-ups read.
+    await pushAfterRoomCommit(record, audience);
     return result;
   },
 });

@@ -12,7 +12,7 @@ import type { RoomCommand } from '../rooms/commands.ts';
 import { bundlesFor, readAggregationSources, withBundle, type AggregationSources } from '../relations/bundle.ts';
 import { readStateEvents } from '../sync/state.ts';
 import { entryVisibility } from '../sync/timeline.ts';
-import { onlineMembers } from '../sync/wake.ts';
+import { onlineMembers, type RoomAudience } from '../sync/wake.ts';
 import { moveCursor, readConnection, userConnections, type Connection } from './connections.ts';
 import { connectedNow } from './online.ts';
 import { stepCursor, withShardPosition } from './cursor.ts';
@@ -118,18 +118,25 @@ async function pushToConnection(start: Connection, shardId: string, seq: string,
 }
 
 /**
- * For the rooms topology, after a record's commit (outside its transaction). Never throws: a
- * failed push is caught up by the client's /sync from its last frame's next_batch.
+ * For the rooms topology, after a record's commit (outside its transaction). `audience`: whom the
+ * record concerns with their wake states, as the wake-ups just read them (read here when absent).
+ * Never throws: a failed push is caught up by the client's /sync from its last frame's next_batch.
  */
-export async function pushAfterRoomCommit(record: Pick<DepotRecord<RoomCommand>, 'payload' | 'shardId' | 'sequenceNumber'>): Promise<void> {
+export async function pushAfterRoomCommit(
+  record: Pick<DepotRecord<RoomCommand>, 'payload' | 'shardId' | 'sequenceNumber'>,
+  audience?: RoomAudience,
+): Promise<void> {
   try {
     const roomId = record.payload?.roomId;
     if (!roomId) return;
     const seq = sequencePosition(record.sequenceNumber);
     // Whom the record may concern: the room's online members and the users whose membership it
-    // changes. Only those that may be connected (one BatchGetItem per 100) cost a Query of their
-    // connections; with none, nothing more is read.
-    const users = await connectedNow([...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])]);
+    // changes. Only those that may be connected cost a Query of their connections; with none,
+    // nothing more is read.
+    const now = Date.now();
+    const users = audience
+      ? audience.users.filter((_, i) => audience.states[i]!.connectedUntil > now)
+      : await connectedNow([...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])], now);
     const connected = (await inPool(users, PARALLEL_USERS, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
     if (!connected.length) return;
     const events = await eventsOfRecord(roomId, seq);

@@ -14,7 +14,7 @@ import { accountDataKey } from '../user-data/account-data.ts';
 import type { UserDataCommand } from '../user-data/commands.ts';
 import { nudgeToSync } from '../push/sync-needed.ts';
 import { pushRulesChangeKey } from './account-data.ts';
-import { wakeAfterRoomCommit, wakeUsers } from './wake.ts';
+import { wakeAfterRoomCommit, wakeUsers, type RoomAudience } from './wake.ts';
 import { syncWatermarkWrite } from './watermark.ts';
 
 type RecordPosition = Pick<DepotRecord, 'shardId' | 'sequenceNumber'>;
@@ -45,11 +45,11 @@ export async function advanceRoomsWatermark(record: RecordPosition): Promise<voi
  * Rooms topology, after the record's derived writes (notification counts): wake the room's online
  * members and the membership targets, so a woken long-poll sees the event and its counts. A crash
  * in between is fine: the record is retried, applyOnce returns its recorded outcome, and the
- * hooks run again.
+ * hooks run again. Returns whom it read as concerned, for the record's pushes.
  */
-export async function wakeAfterRoomRecord(record: { payload: RoomCommand }): Promise<void> {
+export async function wakeAfterRoomRecord(record: { payload: RoomCommand }): Promise<RoomAudience | undefined> {
   const command = record.payload;
-  if (command?.roomId) await wakeAfterRoomCommit(command.roomId, membershipTargets(command));
+  return command?.roomId ? wakeAfterRoomCommit(command.roomId, membershipTargets(command)) : undefined;
 }
 
 function changedAccountDataKey(command: UserDataCommand): string | undefined {

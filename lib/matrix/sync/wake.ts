@@ -115,13 +115,20 @@ export async function onlineMembers(roomId: string, now = Date.now(), options: {
   return online;
 }
 
+/** Whom a rooms record concerns: the room's online members and its membership targets, with their wake states. */
+export interface RoomAudience {
+  users: string[];
+  states: WakeState[];
+}
+
 /**
  * For the rooms topology, after a record's commit (outside its transaction; at least once is
  * enough): wake the room's online members and the users whose membership changed (`targets`),
  * and register online targets in the room, so a user who joins while long-polling is woken by
- * the room's next events without waiting for the renewal.
+ * the room's next events without waiting for the renewal. Returns the audience it read, so the
+ * record's WebSocket pushes need not read it again.
  */
-export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<void> {
+export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<RoomAudience> {
   const now = Date.now();
   // One read of the targets' and online members' states serves the registration and the wake.
   const users = [...new Set([...targets, ...(await onlineMembers(roomId, now, { forgetExpired: true }))])];
@@ -133,6 +140,7 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
     return extendRegistration(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until }));
   });
   await wakeUsers(users.filter((u) => stateOf.get(u)!.pollingUntil > now));
+  return { users, states };
 }
 
 /**
