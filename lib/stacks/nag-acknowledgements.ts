@@ -2,7 +2,7 @@
 // Everything not acknowledged here must pass; test/stacks/nag.test.ts holds the stack to that.
 // (cdk-nag v3 reads acknowledgements from CDK's Validations metadata, on a construct or any of its
 // ancestors; granular findings are acknowledged by their exact `Rule[finding]` id.)
-import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnResource } from 'aws-cdk-lib';
 import type { AxonStack } from './axon-stack.ts';
 import { WEBSOCKET_STAGE } from './websocket-api.ts';
 
@@ -10,6 +10,17 @@ const matrixAuthenticates =
   'Matrix clients authenticate with Matrix access tokens (Authorization header, or ?access_token= on $connect), ' +
   'which the handlers verify against the access-token PState; unauthenticated endpoints (versions, login, ' +
   'register, well-known) must stay open per the Matrix spec, so an API Gateway authorizer cannot front every route.';
+
+/**
+ * An ARN prefix as cdk-nag prints it in a finding id: `arn:<AWS::Partition>:<service>:<AWS::Region>:<AWS::AccountId>:`
+ * when the stack is environment-agnostic, with the concrete partition, region and account where the
+ * stack has them (the CDK CLI always resolves a region; an explicit env sets the account). A finding
+ * id written with the placeholders alone matches nothing once a region is set, and synth fails.
+ */
+function nagArnPrefix(stack: Stack, service: string): string {
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  return `arn:${part(stack.partition, 'AWS::Partition')}:${service}:${part(stack.region, 'AWS::Region')}:${part(stack.account, 'AWS::AccountId')}:`;
+}
 
 export function acknowledgeNagFindings(stack: AxonStack): void {
   Validations.of(stack.httpApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: matrixAuthenticates });
@@ -50,7 +61,7 @@ export function acknowledgeNagFindings(stack: AxonStack): void {
   if (ws) {
     Validations.of(ws).acknowledge({ id: 'AwsSolutions-APIG4', reason: matrixAuthenticates });
     Validations.of(ws).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+      id: `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'logs')}log-group:*]`,
       reason:
         "This is API Gateway's account-wide CloudWatch Logs role (needed for WebSocket access logs); API Gateway " +
         'uses it for the log groups of every API stage in the account and region, which are not known here.',
@@ -58,7 +69,7 @@ export function acknowledgeNagFindings(stack: AxonStack): void {
     const apiLogicalId = Stack.of(ws).getLogicalId(ws.api.node.defaultChild as CfnResource);
     Validations.of(stack.functions).acknowledge({
       id:
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>` +
+        `AwsSolutions-IAM5[Resource::${nagArnPrefix(stack, 'execute-api')}<${apiLogicalId}>` +
         `/${WEBSOCKET_STAGE}/*/@connections/*]`,
       reason:
         'Pushing functions post to WebSocket connections whose ids exist only at run time; the grant is limited ' +

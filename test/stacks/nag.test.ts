@@ -22,6 +22,27 @@ function acknowledgements(root: IConstruct): { id: string; reason: string }[] {
     .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
 }
 
+// The CDK CLI always resolves a region (its default or the user's), and an explicit env also sets
+// the account: acknowledgements naming ARNs must hold in every one of these, not only env-agnostic.
+const environments: [string, { account?: string; region?: string } | undefined][] = [
+  ['no environment', undefined],
+  ['eu-west-1, no account', { region: 'eu-west-1' }],
+  ['us-east-1 with an account', { account: '123456789012', region: 'us-east-1' }],
+  ['ap-southeast-2 with an account', { account: '210987654321', region: 'ap-southeast-2' }],
+  ['cn-north-1 (aws-cn partition)', { account: '123456789012', region: 'cn-north-1' }],
+  ['us-gov-west-1 (aws-us-gov partition)', { account: '123456789012', region: 'us-gov-west-1' }],
+];
+
+describe.each(environments)('cdk-nag AwsSolutions on the axon module, %s', (_label, env) => {
+  const { app } = synthesize(axon, env ? { env } : {});
+
+  it('leaves no unacknowledged error or warning', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+  });
+});
+
 describe.each(modules)('cdk-nag AwsSolutions on the %s module', (_label, module) => {
   const { app, stack } = synthesize(module);
 
