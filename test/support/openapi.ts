@@ -11,7 +11,20 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import formatsPlugin from 'ajv-formats';
 import { parse } from 'yaml';
 
-const specDir = new URL('../../../shared/matrix-spec/data/api/client-server/', import.meta.url);
+/**
+ * The spec's client-server definitions: `shared/` next to the checkout (`/work/main` → `/work/shared`),
+ * looked up through the parents so that worktrees nested one level deeper (`/work/wt/<branch>`) find it too.
+ */
+export const specDir = findSpecDir();
+
+function findSpecDir(): URL {
+  const relative = 'shared/matrix-spec/data/api/client-server/';
+  for (let up = '../../../'; up.length <= 3 * 8; up += '../') {
+    const candidate = new URL(up + relative, import.meta.url);
+    if (existsSync(fileURLToPath(candidate))) return candidate;
+  }
+  return new URL('../../../' + relative, import.meta.url);
+}
 const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 export type ValidationResult = { ok: true } | { ok: false; errors: string[]; operation?: string };
