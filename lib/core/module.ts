@@ -2,14 +2,18 @@
 // Rama module declares its depots, PStates and topologies. Both the CDK stack (lib/stacks) and the
 // local runtime (lib/local) are built from this one value; nothing about the app is listed twice.
 
-/** What a function may touch; IAM grants on AWS are derived from it. */
+/**
+ * What a function may touch; IAM grants on AWS (and their local enforcement) are derived from it.
+ * PStates and depots are named by their declaration objects, so a typo or a renamed PState is a
+ * type error, not a grant that silently names nothing.
+ */
 export interface Access {
-  /** PState names read. */
-  reads?: readonly string[];
-  /** PState names written. */
-  writes?: readonly string[];
-  /** Depot names appended to. */
-  appends?: readonly string[];
+  /** PStates read. */
+  reads?: readonly PStateDecl[];
+  /** PStates written. */
+  writes?: readonly PStateDecl[];
+  /** Depots appended to. */
+  appends?: readonly DepotDecl[];
   /** Whether the function posts to WebSocket connections (`@connections`). */
   pushes?: boolean;
   /** Whether the function reads and writes the blob store (media: S3 on AWS). */
@@ -186,9 +190,10 @@ export function defineModule<F extends string>(decl: ModuleDecl<F>): ModuleDecl<
     fnRef(`websocket route "${r.route}"`, r.function);
   }
   for (const [name, fn] of Object.entries(decl.functions) as [string, FunctionDecl][]) {
-    for (const d of fn.access?.appends ?? []) if (!depotNames.has(d)) problems.push(`function "${name}" appends to unknown depot "${d}"`);
+    // By identity: another object with a declared name is a declaration the module does not hold.
+    for (const d of fn.access?.appends ?? []) if (!decl.depots.includes(d)) problems.push(`function "${name}" appends to undeclared depot "${d.name}"`);
     for (const p of [...(fn.access?.reads ?? []), ...(fn.access?.writes ?? [])]) {
-      if (!pstateNames.has(p)) problems.push(`function "${name}" names unknown pstate "${p}"`);
+      if (!decl.pstates.includes(p)) problems.push(`function "${name}" names undeclared pstate "${p.name}"`);
     }
   }
   if (problems.length) throw new Error(`invalid module "${decl.name}":\n- ${problems.join('\n- ')}`);

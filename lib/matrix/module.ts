@@ -2,6 +2,7 @@
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
+import { depots } from './depots.ts';
 import { relationPStates } from './relations/pstates.ts';
 import { accountPStates, connectionPStates, crossSigningPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, notificationPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
@@ -62,11 +63,7 @@ const parts = composeFragments([
 export const axon = defineModule({
   name: 'axon',
   functions: parts.functions,
-  depots: [
-    { name: 'rooms', partitionKey: 'room id', shards: 2 },
-    { name: 'users', partitionKey: 'user id', shards: 1 },
-    { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
-  ],
+  depots: Object.values(depots),
   pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates],
   topologies: parts.topologies,
   http: {

@@ -25,9 +25,9 @@ export function functionGrants(module: ModuleDecl, fn: string): FunctionGrants {
   const decl = (module.functions as Record<string, ModuleDecl['functions'][string] | undefined>)[fn];
   if (!decl) throw new Error(`module "${module.name}" has no function "${fn}"`);
   const access = decl.access ?? {};
-  const reads = (access.reads ?? []).map(leadingKeyPattern);
-  const writes = (access.writes ?? []).map(leadingKeyPattern);
-  const appends = sorted(access.appends ?? []);
+  const reads = (access.reads ?? []).map((p) => leadingKeyPattern(p.name));
+  const writes = (access.writes ?? []).map((p) => leadingKeyPattern(p.name));
+  const appends = sorted((access.appends ?? []).map((d) => d.name));
   if (appends.length) {
     // An append with ack waits for the topology's recorded outcome.
     reads.push(leadingKeyPattern(internalPrefixes.ack));

@@ -84,7 +84,7 @@ describe.each(modules)('IAM policies of the %s module', (_label, module) => {
     for (const [name, decl] of Object.entries(module.functions) as [string, FunctionDecl][]) {
       const statements = statementsOf(synth, name);
       const puts = statements.filter((s) => list(s.Action).includes('kinesis:PutRecord'));
-      const expected = (decl.access?.appends ?? []).map((d) => ({ 'Fn::GetAtt': [synth.logicalId(synth.stack.depots.stream(d)), 'Arn'] }));
+      const expected = (decl.access?.appends ?? []).map((d) => ({ 'Fn::GetAtt': [synth.logicalId(synth.stack.depots.stream(d.name)), 'Arn'] }));
       expect(puts.flatMap((s) => list(s.Resource)), `${name} appends`).toEqual(expected);
       const manages = statements.some((s) => list(s.Action).includes('execute-api:ManageConnections'));
       expect(manages, `${name} pushes`).toBe(decl.access?.pushes === true);

@@ -1,29 +1,31 @@
 import type { ModuleFragment } from '../../core/module.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, devices, memberRooms, rateLimits, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const authenticated = ['accessTokens'] as const;
+const authenticated = [accessTokens] as const;
 
 export const accountsRoutes = {
   functions: {
     accounts: {
       entry: 'functions/http/accounts.ts',
       description: 'Registration, login, logout, whoami, password change, deactivation',
-      access: { reads: ['users', ...authenticated, 'rateLimits'], writes: ['rateLimits'], appends: ['users'] },
+      access: { reads: [users, ...authenticated, rateLimits], writes: [rateLimits], appends: [depots.users] },
     },
     devices: {
       entry: 'functions/http/devices.ts',
       description: "The user's devices: list, read, rename, delete",
-      access: { reads: ['users', ...authenticated, 'devices'], appends: ['users'] },
+      access: { reads: [users, ...authenticated, devices], appends: [depots.users] },
     },
     profile: {
       entry: 'functions/http/profile.ts',
       description: 'Profiles: display name and avatar',
-      access: { reads: ['users', ...authenticated], appends: ['users'] },
+      access: { reads: [users, ...authenticated], appends: [depots.users] },
     },
     usersTopology: {
       entry: 'functions/streams/users.ts',
       description: 'Applies account commands from the users depot',
-      access: { reads: ['users', 'accessTokens', 'devices', 'memberRooms'], writes: ['users', 'accessTokens', 'devices'], appends: ['rooms', 'users'] },
+      access: { reads: [users, accessTokens, devices, memberRooms], writes: [users, accessTokens, devices], appends: [depots.rooms, depots.users] },
     },
   },
   routes: [

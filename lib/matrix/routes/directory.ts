@@ -1,6 +1,8 @@
 // The room directory: aliases, a room's visibility, and the published room list. Its writes are
 // rooms-depot commands (`directory.*`) applied by the rooms topology (applyDirectoryCommand).
 import type { ModuleFragment } from '../../core/module.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, publicRooms, roomAliases, roomInfo, roomLocalAliases, roomState } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -10,14 +12,14 @@ export const directoryRoutes = {
       entry: 'functions/http/directory.ts',
       description: 'Room aliases and directory visibility',
       access: {
-        reads: ['accessTokens', 'roomAliases', 'roomLocalAliases', 'roomInfo', 'roomState', 'publicRooms'],
-        appends: ['rooms'],
+        reads: [accessTokens, roomAliases, roomLocalAliases, roomInfo, roomState, publicRooms],
+        appends: [depots.rooms],
       },
     },
     publicRooms: {
       entry: 'functions/http/public-rooms.ts',
       description: 'The published room directory',
-      access: { reads: ['accessTokens', 'publicRooms', 'roomInfo', 'roomState'] },
+      access: { reads: [accessTokens, publicRooms, roomInfo, roomState] },
     },
   },
   routes: [

@@ -2,6 +2,8 @@
 // from the ephemeral depot (ARCHITECTURE §4, §7).
 import type { ModuleFragment } from '../../core/module.ts';
 import { ephemeralTopologyNotificationAccess } from './notifications.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, connectionOwners, connections, eventLocations, memberRooms, presence, rateLimits, roomEphemeral, roomMembers, roomOnlineMembers, roomReceipts, syncWake, syncWatermarks, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -11,17 +13,17 @@ export const ephemeralRoutes = {
       entry: 'functions/http/ephemeral.ts',
       description: 'Typing, presence, receipts and read markers: checked, then appended to the ephemeral depot',
       access: {
-        reads: ['accessTokens', 'users', 'roomMembers', 'memberRooms', 'eventLocations', 'presence', 'rateLimits'],
-        writes: ['rateLimits'],
-        appends: ['ephemeral', 'users'],
+        reads: [accessTokens, users, roomMembers, memberRooms, eventLocations, presence, rateLimits],
+        writes: [rateLimits],
+        appends: [depots.ephemeral, depots.users],
       },
     },
     ephemeralTopology: {
       entry: 'functions/batch/ephemeral.ts',
       description: 'Folds typing, receipt and presence batches into room, receipt and user items; pushes once per connection per batch',
       access: {
-        reads: ['roomEphemeral', 'roomReceipts', 'presence', 'memberRooms', 'roomOnlineMembers', 'connections', 'syncWake', ...ephemeralTopologyNotificationAccess.reads],
-        writes: ['roomEphemeral', 'roomReceipts', 'presence', 'syncWatermarks', 'syncWake', 'connections', 'connectionOwners', ...ephemeralTopologyNotificationAccess.writes],
+        reads: [roomEphemeral, roomReceipts, presence, memberRooms, roomOnlineMembers, connections, syncWake, ...ephemeralTopologyNotificationAccess.reads],
+        writes: [roomEphemeral, roomReceipts, presence, syncWatermarks, syncWake, connections, connectionOwners, ...ephemeralTopologyNotificationAccess.writes],
         pushes: true,
       },
     },

@@ -3,37 +3,39 @@
 // kinds only). The server stores and routes what clients give it; it never decrypts.
 import type { ModuleFragment } from '../../core/module.ts';
 import { syncNeededPushAccess } from './sync.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, crossSigningKeys, crossSigningSignatures, deviceKeys, deviceListChanges, devices, fallbackKeys, keyBackupKeys, keyBackupVersions, memberRooms, oneTimeKeys, roomInfo, roomMembers, signatureChanges, syncWake, syncWatermarks, toDeviceInbox, toDeviceTxns, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const auth = ['accessTokens'];
+const auth = [accessTokens];
 
 export const keysRoutes = {
   functions: {
     keys: {
       entry: 'functions/http/keys.ts',
       description: 'Device keys: upload, query, claim, changes',
-      access: { reads: [...auth, 'deviceKeys', 'deviceListChanges', 'memberRooms', 'roomMembers', 'roomInfo', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', 'users'], appends: ['users'] },
+      access: { reads: [...auth, deviceKeys, deviceListChanges, memberRooms, roomMembers, roomInfo, crossSigningKeys, crossSigningSignatures, signatureChanges, users], appends: [depots.users] },
     },
     toDevice: {
       entry: 'functions/http/to-device.ts',
       description: 'PUT /sendToDevice: to-device messages into the recipients\' inboxes',
-      access: { reads: auth, appends: ['users'] },
+      access: { reads: auth, appends: [depots.users] },
     },
     keyBackup: {
       entry: 'functions/http/key-backup.ts',
       description: 'Server-side key backup: versions and the session keys in them',
-      access: { reads: [...auth, 'keyBackupVersions', 'keyBackupKeys'], appends: ['users'] },
+      access: { reads: [...auth, keyBackupVersions, keyBackupKeys], appends: [depots.users] },
     },
     keysTopology: {
       entry: 'functions/streams/keys.ts',
       description: 'Applies key uploads and one-time key claims from the users depot',
       access: {
-        reads: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'memberRooms', 'roomMembers', 'devices', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', ...syncNeededPushAccess.reads],
-        writes: ['deviceKeys', 'oneTimeKeys', 'fallbackKeys', 'deviceListChanges', 'syncWatermarks', 'syncWake', 'toDeviceInbox', 'toDeviceTxns', 'keyBackupVersions', 'keyBackupKeys', 'crossSigningKeys', 'crossSigningSignatures', 'signatureChanges', ...syncNeededPushAccess.writes],
+        reads: [deviceKeys, oneTimeKeys, fallbackKeys, memberRooms, roomMembers, devices, toDeviceInbox, toDeviceTxns, keyBackupVersions, keyBackupKeys, crossSigningKeys, crossSigningSignatures, signatureChanges, ...syncNeededPushAccess.reads],
+        writes: [deviceKeys, oneTimeKeys, fallbackKeys, deviceListChanges, syncWatermarks, syncWake, toDeviceInbox, toDeviceTxns, keyBackupVersions, keyBackupKeys, crossSigningKeys, crossSigningSignatures, signatureChanges, ...syncNeededPushAccess.writes],
         // sync_needed frames to connections (to-device messages, device-list changes)
         pushes: syncNeededPushAccess.pushes,
         // continuations of a device removal bigger than one transaction
-        appends: ['users'],
+        appends: [depots.users],
       },
     },
   },

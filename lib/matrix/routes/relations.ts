@@ -1,18 +1,20 @@
 // Event relationships: relations of an event and the room's threads (/_matrix/client/v1). The
 // indexes they read (relations, threadRoots) are written by the rooms topology.
 import type { ModuleFragment } from '../../core/module.ts';
+import { latestEdits, relations, threadRoots } from '../relations/pstates.ts';
+import { accessTokens, eventLocations, memberRooms, membershipHistory, roomInfo, roomState, roomTimeline } from '../pstates.ts';
 
 const v1 = '/_matrix/client/v1';
 
 /** The relation indexes the rooms topology maintains (its access declaration includes them). */
-export const relationIndexPStates = ['relations', 'threadRoots', 'latestEdits'];
+export const relationIndexPStates = [relations, threadRoots, latestEdits];
 
 export const relationsRoutes = {
   functions: {
     relations: {
       entry: 'functions/http/relations.ts',
       description: 'Child events of an event (relations) and thread roots',
-      access: { reads: ['accessTokens', 'roomInfo', 'memberRooms', 'membershipHistory', 'roomState', 'roomTimeline', 'eventLocations', ...relationIndexPStates] },
+      access: { reads: [accessTokens, roomInfo, memberRooms, membershipHistory, roomState, roomTimeline, eventLocations, ...relationIndexPStates] },
     },
   },
   routes: [

@@ -1,6 +1,9 @@
 // Reporting content (lib/matrix/reports), and the submissions topology that files reports and
 // OpenID tokens from the users depot (beside the accounts, user-data and keys topologies, own kinds only).
 import type { ModuleFragment } from '../../core/module.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, eventLocations, memberRooms, membershipHistory, rateLimits, roomInfo, roomState, roomTimeline, users } from '../pstates.ts';
+import { abuseReports, openIdTokens } from '../submissions/pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -11,15 +14,15 @@ export const reportsRoutes = {
       description: 'Abuse reports of events, rooms and users',
       // What reading an event needs (history visibility), plus users for reported users.
       access: {
-        reads: ['accessTokens', 'rateLimits', 'users', 'roomInfo', 'memberRooms', 'membershipHistory', 'roomState', 'roomTimeline', 'eventLocations'],
-        writes: ['rateLimits'],
-        appends: ['users'],
+        reads: [accessTokens, rateLimits, users, roomInfo, memberRooms, membershipHistory, roomState, roomTimeline, eventLocations],
+        writes: [rateLimits],
+        appends: [depots.users],
       },
     },
     submissionsTopology: {
       entry: 'functions/streams/submissions.ts',
       description: 'Files OpenID tokens and abuse reports from the users depot',
-      access: { writes: ['openIdTokens', 'abuseReports'] },
+      access: { writes: [openIdTokens, abuseReports] },
     },
   },
   routes: [

@@ -1,18 +1,19 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { relationIndexPStates } from './relations.ts';
+import { accessTokens, eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 /** What every room read touches: who is asking, the room, the user's membership and its history. */
-const viewing = ['accessTokens', 'roomInfo', 'memberRooms', 'membershipHistory', 'roomState'];
+const viewing = [accessTokens, roomInfo, memberRooms, membershipHistory, roomState];
 // Events are served with their bundled aggregations (threads, edits), read from the relation indexes.
-const timeline = ['roomTimeline', 'eventLocations', ...relationIndexPStates];
+const timeline = [roomTimeline, eventLocations, ...relationIndexPStates];
 
 export const roomReadsRoutes = {
   functions: {
     roomReads: {
       entry: 'functions/http/room-reads.ts',
       description: 'Room reads: state, members, joined rooms, one event, event context (history visibility applied)',
-      access: { reads: [...viewing, ...timeline, 'roomMembers'] },
+      access: { reads: [...viewing, ...timeline, roomMembers] },
     },
     roomMessages: {
       entry: 'functions/http/messages.ts',

@@ -3,31 +3,33 @@ import { relationIndexPStates } from './relations.ts';
 import { roomsTopologySyncAccess } from './sync.ts';
 import { roomsTopologyPushAccess } from './websocket.ts';
 import { roomsTopologyNotificationAccess } from './notifications.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, eventLocations, memberRooms, membershipHistory, publicRooms, rateLimits, roomAliases, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const roomPStates = ['roomAliases', 'roomLocalAliases', 'roomInfo', 'roomState', 'roomMembers', 'memberRooms', 'roomTimeline', 'eventLocations', 'membershipHistory', 'transactionIds', 'publicRooms'];
+const roomPStates = [roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms];
 
 export const roomsRoutes = {
   functions: {
     createRoom: {
       entry: 'functions/http/create-room.ts',
       description: 'POST /createRoom: plans the initial events, submits them to the rooms depot',
-      access: { reads: ['accessTokens', 'users', 'roomAliases', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
+      access: { reads: [accessTokens, users, roomAliases, rateLimits], writes: [rateLimits], appends: [depots.rooms] },
     },
     roomMembership: {
       entry: 'functions/http/membership.ts',
       description: 'Join, knock, leave, forget, invite, kick, ban, unban through the rooms depot',
-      access: { reads: ['accessTokens', 'users', 'roomAliases', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
+      access: { reads: [accessTokens, users, roomAliases, rateLimits], writes: [rateLimits], appends: [depots.rooms] },
     },
     roomUpgrade: {
       entry: 'functions/http/room-upgrade.ts',
       description: 'Upgrade a room: creates the replacement from its state, then tombstones it, through the rooms depot',
-      access: { reads: ['accessTokens', 'users', 'roomInfo', 'roomState', 'roomMembers', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
+      access: { reads: [accessTokens, users, roomInfo, roomState, roomMembers, rateLimits], writes: [rateLimits], appends: [depots.rooms] },
     },
     roomEvents: {
       entry: 'functions/http/room-events.ts',
       description: 'Send messages, set state and redact through the rooms depot',
-      access: { reads: ['accessTokens', 'transactionIds', 'rateLimits'], writes: ['rateLimits'], appends: ['rooms'] },
+      access: { reads: [accessTokens, transactionIds, rateLimits], writes: [rateLimits], appends: [depots.rooms] },
     },
     roomsTopology: {
       entry: 'functions/streams/rooms.ts',

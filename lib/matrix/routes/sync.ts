@@ -1,16 +1,19 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { syncNotificationAccess } from './notifications.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, accountData, accountDataChanges, connectionOwners, connections, deviceListChanges, fallbackKeys, filters, memberRooms, membershipHistory, oneTimeKeys, presence, pushRules, roomEphemeral, roomInfo, roomMembers, roomOnlineMembers, roomReceipts, roomState, roomTimeline, signatureChanges, syncWake, syncWatermarks, toDeviceInbox } from '../pstates.ts';
+import { latestEdits, relations, threadRoots } from '../relations/pstates.ts';
 
 /** What the rooms topology touches for sync (watermarks, wake-ups): add to its access. */
 export const roomsTopologySyncAccess = {
-  reads: ['syncWatermarks', 'syncWake', 'roomOnlineMembers'],
-  writes: ['syncWatermarks', 'syncWake', 'roomOnlineMembers'],
+  reads: [syncWatermarks, syncWake, roomOnlineMembers],
+  writes: [syncWatermarks, syncWake, roomOnlineMembers],
 } as const;
 
 /** What the userData topology touches for sync (watermarks, account data positions, wake-ups). */
 export const userDataTopologySyncAccess = {
-  reads: ['syncWatermarks', 'accountDataChanges'],
-  writes: ['syncWatermarks', 'accountDataChanges', 'syncWake'],
+  reads: [syncWatermarks, accountDataChanges],
+  writes: [syncWatermarks, accountDataChanges, syncWake],
 } as const;
 
 /**
@@ -18,8 +21,8 @@ export const userDataTopologySyncAccess = {
  * the user's connections, and forgetting gone ones. Spread into the keys and userData topologies.
  */
 export const syncNeededPushAccess = {
-  reads: ['connections'],
-  writes: ['connections', 'connectionOwners'],
+  reads: [connections],
+  writes: [connections, connectionOwners],
   pushes: true,
 } as const;
 
@@ -32,39 +35,39 @@ export const syncRoutes = {
       timeoutSeconds: 30,
       access: {
         reads: [
-          'accessTokens',
-          'syncWatermarks',
-          'syncWake',
-          'memberRooms',
-          'roomInfo',
-          'roomTimeline',
-          'roomState',
-          'roomMembers',
-          'membershipHistory',
-          'accountData',
-          'accountDataChanges',
-          'pushRules',
-          'filters',
+          accessTokens,
+          syncWatermarks,
+          syncWake,
+          memberRooms,
+          roomInfo,
+          roomTimeline,
+          roomState,
+          roomMembers,
+          membershipHistory,
+          accountData,
+          accountDataChanges,
+          pushRules,
+          filters,
           // typing, receipts and presence (lib/matrix/ephemeral/sync.ts)
-          'roomEphemeral',
-          'roomReceipts',
-          'presence',
+          roomEphemeral,
+          roomReceipts,
+          presence,
           // key counts and device-list changes (lib/matrix/keys/sync.ts)
-          'oneTimeKeys',
-          'fallbackKeys',
-          'deviceListChanges',
-          'signatureChanges',
-          'toDeviceInbox',
+          oneTimeKeys,
+          fallbackKeys,
+          deviceListChanges,
+          signatureChanges,
+          toDeviceInbox,
           // bundled aggregations on timelines (lib/matrix/relations/bundle.ts)
-          'threadRoots',
-          'latestEdits',
-          'relations',
+          threadRoots,
+          latestEdits,
+          relations,
           // unread_notifications (lib/matrix/notifications/sync.ts)
           ...syncNotificationAccess.reads,
         ],
-        writes: ['syncWake', 'roomOnlineMembers'],
+        writes: [syncWake, roomOnlineMembers],
         // set_presence (lib/matrix/ephemeral/submit.ts refreshPresence); to-device acknowledgements (lib/matrix/keys/sync.ts)
-        appends: ['ephemeral', 'users'],
+        appends: [depots.ephemeral, depots.users],
       },
     },
   },

@@ -2,9 +2,11 @@
 // that applies their writes from the users depot (beside the accounts topology, own kinds only).
 import type { ModuleFragment } from '../../core/module.ts';
 import { syncNeededPushAccess, userDataTopologySyncAccess } from './sync.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, accountData, filters, pushRules } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const auth = ['accessTokens'];
+const auth = [accessTokens];
 
 export const userDataRoutes = {
   functions: {
@@ -16,24 +18,24 @@ export const userDataRoutes = {
     accountData: {
       entry: 'functions/http/account-data.ts',
       description: 'Account data and room tags',
-      access: { reads: [...auth, 'accountData'], appends: ['users'] },
+      access: { reads: [...auth, accountData], appends: [depots.users] },
     },
     filters: {
       entry: 'functions/http/filters.ts',
       description: 'Filter upload and download',
-      access: { reads: [...auth, 'filters'], appends: ['users'] },
+      access: { reads: [...auth, filters], appends: [depots.users] },
     },
     pushRules: {
       entry: 'functions/http/push-rules.ts',
       description: 'Push rules',
-      access: { reads: [...auth, 'pushRules'], appends: ['users'] },
+      access: { reads: [...auth, pushRules], appends: [depots.users] },
     },
     userDataTopology: {
       entry: 'functions/streams/user-data.ts',
       description: 'Applies account data, tag, filter and push rule commands from the users depot',
       access: {
-        reads: ['accountData', 'filters', 'pushRules', ...userDataTopologySyncAccess.reads, ...syncNeededPushAccess.reads],
-        writes: ['accountData', 'filters', 'pushRules', ...userDataTopologySyncAccess.writes, ...syncNeededPushAccess.writes],
+        reads: [accountData, filters, pushRules, ...userDataTopologySyncAccess.reads, ...syncNeededPushAccess.reads],
+        writes: [accountData, filters, pushRules, ...userDataTopologySyncAccess.writes, ...syncNeededPushAccess.writes],
         pushes: syncNeededPushAccess.pushes,
       },
     },

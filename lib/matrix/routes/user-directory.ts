@@ -1,5 +1,6 @@
 // Finding people: the user directory, and the third-party protocol list (no bridges: empty).
 import type { ModuleFragment } from '../../core/module.ts';
+import { accessTokens, memberRooms, publicRooms, roomMembers, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -8,7 +9,7 @@ export const userDirectoryRoutes = {
     userDirectory: {
       entry: 'functions/http/user-directory.ts',
       description: 'User directory search and the (empty) third-party protocol list',
-      access: { reads: ['accessTokens', 'memberRooms', 'publicRooms', 'roomMembers', 'users'] },
+      access: { reads: [accessTokens, memberRooms, publicRooms, roomMembers, users] },
     },
   },
   routes: [

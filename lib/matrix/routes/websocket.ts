@@ -1,4 +1,7 @@
 import type { Access, ModuleFragment } from '../../core/module.ts';
+import { depots } from '../depots.ts';
+import { accessTokens, connectionOwners, connections, filters, memberRooms, membershipHistory, roomMembers, roomOnlineMembers, roomState, roomTimeline, syncWake, syncWatermarks } from '../pstates.ts';
+import { latestEdits, relations, threadRoots } from '../relations/pstates.ts';
 
 /**
  * What the rooms topology needs to push timeline events right after materialising them
@@ -6,19 +9,19 @@ import type { Access, ModuleFragment } from '../../core/module.ts';
  */
 export const roomsTopologyPushAccess = {
   reads: [
-    'roomOnlineMembers',
-    'connections',
-    'connectionOwners',
-    'memberRooms',
-    'roomTimeline',
-    'roomState',
+    roomOnlineMembers,
+    connections,
+    connectionOwners,
+    memberRooms,
+    roomTimeline,
+    roomState,
     // bundled aggregations (lib/matrix/relations/bundle.ts) and their visibility
-    'threadRoots',
-    'latestEdits',
-    'relations',
-    'membershipHistory',
+    threadRoots,
+    latestEdits,
+    relations,
+    membershipHistory,
   ],
-  writes: ['connections', 'connectionOwners'],
+  writes: [connections, connectionOwners],
   pushes: true,
 } satisfies Access;
 
@@ -29,22 +32,22 @@ export const webSocketRoutes = {
       description: 'WebSocket $connect: authenticates ?access_token=, registers the connection and the user as online',
       access: {
         // filters: the optional ?filter= (an uploaded filter's id)
-        reads: ['accessTokens', 'memberRooms', 'syncWatermarks', 'filters'],
-        writes: ['connections', 'connectionOwners', 'syncWake', 'roomOnlineMembers'],
+        reads: [accessTokens, memberRooms, syncWatermarks, filters],
+        writes: [connections, connectionOwners, syncWake, roomOnlineMembers],
       },
     },
     wsDisconnect: {
       entry: 'functions/ws/disconnect.ts',
       description: 'WebSocket $disconnect: forgets the connection',
-      access: { reads: ['connectionOwners'], writes: ['connections', 'connectionOwners'] },
+      access: { reads: [connectionOwners], writes: [connections, connectionOwners] },
     },
     wsMessages: {
       entry: 'functions/ws/messages.ts',
       description: 'WebSocket client frames: ping, typing, presence, and an error frame for unknown actions',
       access: {
-        reads: ['connectionOwners', 'syncWake', 'memberRooms', 'roomMembers'],
-        writes: ['connections', 'connectionOwners', 'syncWake', 'roomOnlineMembers'],
-        appends: ['ephemeral'],
+        reads: [connectionOwners, syncWake, memberRooms, roomMembers],
+        writes: [connections, connectionOwners, syncWake, roomOnlineMembers],
+        appends: [depots.ephemeral],
         pushes: true,
       },
     },
