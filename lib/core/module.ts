@@ -71,6 +71,12 @@ export interface TopologyDecl<F extends string = string> {
   /** Retries of a failing batch before its records go to the dead-letter destination. */
   maxRetries: number;
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /**
+   * Batches of one shard processed at the same time (Lambda's ParallelizationFactor, 1..10; default
+   * 1). Records of one Kinesis partition key always go to the same batch, in order. Only for stream
+   * topologies: a microbatch commits its shard's checkpoint, which needs one batch at a time.
+   */
+  parallelization?: number;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS';
@@ -177,6 +183,9 @@ export function defineModule<F extends string>(decl: ModuleDecl<F>): ModuleDecl<
     if (t.batchSize < 1 || t.batchSize > 10_000) problems.push(`topology "${t.name}": batchSize must be 1..10000`);
     if (t.batchingWindowMs < 0 || t.batchingWindowMs > 300_000) problems.push(`topology "${t.name}": batchingWindowMs must be 0..300000`);
     if (t.maxRetries < 0 || t.maxRetries > 10_000) problems.push(`topology "${t.name}": maxRetries must be 0..10000`);
+    const parallelization = t.parallelization ?? 1;
+    if (!Number.isInteger(parallelization) || parallelization < 1 || parallelization > 10) problems.push(`topology "${t.name}": parallelization must be 1..10`);
+    if (t.kind === 'microbatch' && parallelization !== 1) problems.push(`topology "${t.name}": a microbatch topology processes one batch per shard at a time`);
   }
   const routeKeys = new Set<string>();
   for (const r of decl.http.routes) {

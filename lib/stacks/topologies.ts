@@ -50,8 +50,8 @@ export class Topologies extends Construct {
           bisectBatchOnError: true,
           reportBatchItemFailures: true,
           retryAttempts: topology.maxRetries,
-          // One concurrent batch per shard keeps records of one partition key in order.
-          parallelizationFactor: 1,
+          // Concurrent batches per shard; Lambda keeps each partition key's records in one, in order.
+          parallelizationFactor: topology.parallelization ?? 1,
           onFailure: new SqsDlq(queue),
         }),
       );

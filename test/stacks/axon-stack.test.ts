@@ -69,7 +69,7 @@ describe.each(modules)('stack of the %s module', (_label, module) => {
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: topology.maxRetries,
-        ParallelizationFactor: 1,
+        ParallelizationFactor: topology.parallelization ?? 1,
         StartingPosition: topology.startingPosition ?? 'TRIM_HORIZON',
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(queue!), 'Arn'] } } },
       });

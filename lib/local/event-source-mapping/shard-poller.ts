@@ -1,7 +1,10 @@
-// One poller per shard per topology: reads the shard in order, gathers batches the way Lambda's
-// Kinesis event source mapping does (batch size, batching window), invokes the function and
-// applies Lambda's error handling (retries, bisect on function error, partial batch responses,
-// bounded retries then the on-failure destination) before it moves the persisted checkpoint.
+// One poller per shard per topology: reads the shard in order, splits its records into the
+// topology's parallel lanes (ParallelizationFactor, by partition key), gathers each lane's batches
+// the way Lambda's Kinesis event source mapping does (batch size, batching window), invokes the
+// function and applies Lambda's error handling (retries, bisect on function error, partial batch
+// responses, bounded retries then the on-failure destination) before it moves the persisted
+// checkpoint — which, with lanes finishing out of order, only ever names the last record of the
+// done prefix of the shard.
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -11,10 +14,13 @@ import {
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { kinesisClient } from '../../core/aws-clients.ts';
 import type { TopologyDecl } from '../../core/module.ts';
-import { putDeadLetter } from '../dead-letters.ts';
 import { readCheckpoint, writeCheckpoint } from '../shard-checkpoints.ts';
-import { errorMessage, outcomeOfError, outcomeOfResponse, type BatchOutcome } from './batch-outcome.ts';
-import { kinesisEvent, type EventSource } from '../../core/topology/records.ts';
+import { errorMessage } from './batch-outcome.ts';
+import { deliverBatch } from './deliver.ts';
+import { laneOf } from './lanes.ts';
+import { pause, type Run } from './run.ts';
+import { ShardProgress } from './shard-progress.ts';
+import type { EventSource } from '../../core/topology/records.ts';
 
 export interface ShardPollerOptions {
   topology: TopologyDecl;
@@ -38,19 +44,12 @@ export interface ShardPollerOptions {
   log: (line: string) => void;
 }
 
-interface PendingBatch {
-  records: KinesisRecord[];
-  /** Failed invocations of exactly these records; bisected halves start at zero. */
-  failures: number;
-}
-
-/** One run of the poller, from start() to stop(); a restart waits for the previous run to end. */
-interface Run {
-  stopped: boolean;
-  /** Cuts the run's current pause short. */
+interface Lane {
+  queue: KinesisRecord[];
+  /** When its oldest queued record was read (the batching window runs from there). */
+  firstQueuedAt: number;
+  /** Set while the lane waits for records: ends that wait. */
   wake?: () => void;
-  /** Set while the run waits for new records: ends that wait (never a backoff). */
-  nudge?: () => void;
 }
 
 interface CaughtUpWaiter {
@@ -76,6 +75,10 @@ export class ShardPoller {
   private finished = false;
   private waiters: CaughtUpWaiter[] = [];
   private readonly name: string;
+  /** The checkpoint to persist next, the one persisted, and the write in progress. */
+  private checkpointTarget: KinesisRecord | undefined;
+  private checkpointWritten: string | undefined;
+  private checkpointWriting: Promise<boolean> | undefined;
 
   constructor(private readonly options: ShardPollerOptions) {
     this.name = `${options.topology.name}/${options.source.shardId}`;
@@ -85,13 +88,17 @@ export class ShardPoller {
     return this.options.source.shardId;
   }
 
+  private get lanes(): number {
+    return Math.max(1, this.options.topology.parallelization ?? 1);
+  }
+
   private get running(): boolean {
     return !!this.current && !this.current.stopped;
   }
 
   start(): void {
     if (this.running) return;
-    const run: Run = { stopped: false };
+    const run: Run = { stopped: false, sleepers: new Set() };
     this.current = run;
     this.finished = false;
     const previous = this.loop;
@@ -104,6 +111,7 @@ export class ShardPoller {
         this.options.log(`[esm ${this.name}] poller failed: ${errorMessage(e)}`);
       } finally {
         run.stopped = true;
+        for (const wake of [...run.sleepers]) wake();
         if (!this.finished) this.rejectWaiters('stopped');
       }
     })();
@@ -112,7 +120,7 @@ export class ShardPoller {
   async stop(): Promise<void> {
     if (this.current) {
       this.current.stopped = true;
-      this.current.wake?.();
+      for (const wake of [...this.current.sleepers]) wake();
     }
     this.rejectWaiters('stopped');
     await this.loop;
@@ -120,7 +128,7 @@ export class ShardPoller {
 
   /** Poll now if waiting for new records (something was appended). */
   nudge(): void {
-    this.current?.nudge?.();
+    this.current?.wakeReader?.();
   }
 
   /** Resolves after a poll that started now or later found nothing new and nothing pending. */
@@ -144,21 +152,6 @@ export class ShardPoller {
     for (const w of this.waiters.splice(0)) w.reject(new Error(`event source mapping ${this.name} ${why}`));
   }
 
-  /** A pause that `stop()` cuts short. */
-  private sleep(run: Run, ms: number, waitingForRecords = false): Promise<void> {
-    return new Promise((resolve) => {
-      if (run.stopped) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        if (run.nudge === done) run.nudge = undefined;
-        resolve();
-      }
-      run.wake = done;
-      if (waitingForRecords) run.nudge = done;
-    });
-  }
-
   private backoff(failures: number, base = 100): number {
     return Math.min(this.options.maxBackoffMs, base * 2 ** Math.max(0, failures - 1));
   }
@@ -173,17 +166,49 @@ export class ShardPoller {
           this.options.log(`[esm ${this.name}] ${what} failed (${failures}x), retrying: ${errorMessage(e)}`);
         }
         if (run.stopped) return undefined;
-        await this.sleep(run, this.backoff(failures));
+        await pause(run, this.backoff(failures));
         if (run.stopped) return undefined;
       }
     }
+  }
+
+  /**
+   * Persist the checkpoint at `record` (the last record of the done prefix; later calls name later
+   * records). Writes run one at a time, the newest target last. False when stopped first.
+   */
+  private checkpoint(run: Run, record: KinesisRecord): Promise<boolean> {
+    this.checkpointTarget = record;
+    this.checkpointWriting ??= (async () => {
+      try {
+        const { topology, source, streamCreatedAt } = this.options;
+        while (this.checkpointTarget && seq(this.checkpointTarget) !== this.checkpointWritten) {
+          const target = this.checkpointTarget;
+          const written = await this.persistently(run, 'writing the checkpoint', () =>
+            writeCheckpoint({
+              topology: topology.name,
+              shardId: source.shardId,
+              sequenceNumber: seq(target),
+              arrivedAt: target.ApproximateArrivalTimestamp?.getTime(),
+              streamArn: source.streamArn,
+              streamCreatedAt,
+            }),
+          );
+          if (!written) return false;
+          this.checkpointWritten = seq(target);
+        }
+        return true;
+      } finally {
+        this.checkpointWriting = undefined;
+      }
+    })();
+    return this.checkpointWriting;
   }
 
   private async run(run: Run): Promise<void> {
     const { topology, source, streamName } = this.options;
     const stored = await this.persistently(run, 'reading the checkpoint', () => readCheckpoint(topology.name, source.shardId));
     if (!stored) return;
-    // The last record read (buffered or done with): the iterator is re-acquired after it.
+    // The last record read (queued or done with): the iterator is re-acquired after it.
     let lastRead: string | undefined;
     let lastReadArrival: number | undefined;
     let resumeAt: Date | undefined;
@@ -195,19 +220,24 @@ export class ShardPoller {
         this.options.log(`[esm ${this.name}] ignoring the checkpoint of an earlier stream named ${streamName}`);
       }
     }
+    this.checkpointWritten = lastRead;
+    this.checkpointTarget = undefined;
     // With LATEST and no checkpoint, an iterator lost to an error is re-acquired at the start time,
     // so records appended in between are not skipped.
     const startedAt = new Date();
     let startAtLatest = !lastRead && (topology.startingPosition ?? 'TRIM_HORIZON') === 'LATEST';
     let iterator: string | undefined;
     let closed = false;
-    let buffer: KinesisRecord[] = [];
-    let firstBufferedAt = 0;
     let readFailures = 0;
     let emptyPolls = 0;
+    const progress = new ShardProgress();
+    const lanes: Lane[] = Array.from({ length: this.lanes }, () => ({ queue: [], firstQueuedAt: 0 }));
+    // Lambda reads ahead while batches are in flight: up to a batch per lane.
+    const capacity = topology.batchSize * lanes.length;
+    const laneLoops = lanes.map((lane) => this.runLane(run, lane, progress, () => closed));
 
     while (!run.stopped) {
-      if (!closed && buffer.length < topology.batchSize) {
+      if (!closed && progress.pending < capacity) {
         try {
           if (!iterator) {
             const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'StartingSequenceNumber' | 'Timestamp'> =
@@ -228,9 +258,7 @@ export class ShardPoller {
             if (!iterator) throw new Error('GetShardIterator returned no iterator');
           }
           const poll = ++this.pollsStarted;
-          const page = await kinesisClient().send(
-            new GetRecordsCommand({ ShardIterator: iterator, Limit: topology.batchSize - buffer.length }),
-          );
+          const page = await kinesisClient().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: capacity - progress.pending }));
           if (readFailures) this.options.log(`[esm ${this.name}] reading the shard again`);
           readFailures = 0;
           iterator = page.NextShardIterator;
@@ -238,11 +266,16 @@ export class ShardPoller {
           const records = page.Records ?? [];
           emptyPolls = records.length ? 0 : emptyPolls + 1;
           if (records.length) {
-            if (!buffer.length) firstBufferedAt = Date.now();
-            buffer.push(...records);
+            progress.add(records);
+            for (const record of records) {
+              const lane = lanes[laneOf(record.PartitionKey ?? '', lanes.length)]!;
+              if (!lane.queue.length) lane.firstQueuedAt = Date.now();
+              lane.queue.push(record);
+            }
+            for (const lane of lanes) if (lane.queue.length) lane.wake?.();
             lastRead = seq(records[records.length - 1]!);
             lastReadArrival = records[records.length - 1]!.ApproximateArrivalTimestamp?.getTime();
-          } else if (!buffer.length && !page.MillisBehindLatest) {
+          } else if (!progress.pending && !this.checkpointWriting && !page.MillisBehindLatest) {
             this.caughtUp(poll);
           }
         } catch (e) {
@@ -259,125 +292,71 @@ export class ShardPoller {
             continue;
           }
           // Unavailable engine, expired or invalid iterator: back off and re-acquire the iterator
-          // after the last record read; the records already buffered stay pending.
+          // after the last record read; the records already queued stay pending.
           iterator = undefined;
           readFailures++;
           if (readFailures === 1 || readFailures % 20 === 0) {
             this.options.log(`[esm ${this.name}] reading the shard failed (${readFailures}x): ${errorMessage(e)}`);
           }
-          await this.sleep(run, this.backoff(readFailures));
+          await pause(run, this.backoff(readFailures));
           continue;
         }
       }
 
-      const windowLeft = topology.batchingWindowMs - (Date.now() - firstBufferedAt);
-      if (buffer.length && (buffer.length >= topology.batchSize || closed || windowLeft <= 0)) {
-        if (!(await this.deliver(run, buffer))) return;
-        buffer = [];
-        continue;
-      }
-      if (closed && !buffer.length) {
+      if (closed && !progress.pending) {
         this.options.log(`[esm ${this.name}] shard is closed and fully processed`);
         this.finished = true;
         for (const w of this.waiters.splice(0)) w.resolve();
-        return;
+        break;
       }
-      // Gathering for the batching window, or idle: either way, do not spin.
+      // Lanes gathering for their batching window want the next records soon; a full read-ahead
+      // waits for a lane to finish; otherwise idle, backing off. Either way, do not spin.
       const { pollIntervalMs, maxPollIntervalMs } = this.options;
+      const gathering = topology.batchingWindowMs > 0 && lanes.some((l) => l.queue.length > 0);
       const idleFor = Math.min(maxPollIntervalMs, pollIntervalMs * 2 ** Math.min(16, Math.max(0, emptyPolls - 1)));
-      await this.sleep(run, buffer.length ? Math.min(pollIntervalMs, windowLeft) : idleFor, true);
+      const full = progress.pending >= capacity || closed;
+      await pause(run, full ? maxPollIntervalMs : gathering ? pollIntervalMs : idleFor, (wake) => (run.wakeReader = wake));
+      run.wakeReader = undefined;
     }
+    for (const lane of lanes) lane.wake?.();
+    await Promise.all(laneLoops);
   }
 
-  private async invoke(records: KinesisRecord[]): Promise<BatchOutcome> {
-    try {
-      const response = await this.options.invoke(kinesisEvent(records, this.options.source));
-      if (!this.options.reportBatchItemFailures) return { kind: 'success' };
-      return outcomeOfResponse(response, records.map(seq));
-    } catch (e) {
-      return outcomeOfError(e);
+  /** One lane: its batches one after the other, each until it succeeded or was dead-lettered. */
+  private async runLane(run: Run, lane: Lane, progress: ShardProgress, isClosed: () => boolean): Promise<void> {
+    const { topology } = this.options;
+    while (!run.stopped) {
+      const windowLeft = topology.batchingWindowMs - (Date.now() - lane.firstQueuedAt);
+      if (!lane.queue.length || (lane.queue.length < topology.batchSize && !isClosed() && windowLeft > 0)) {
+        await pause(run, lane.queue.length ? windowLeft : 60_000, (wake) => (lane.wake = wake));
+        lane.wake = undefined;
+        continue;
+      }
+      const batch = lane.queue.splice(0, topology.batchSize);
+      if (lane.queue.length) lane.firstQueuedAt = Date.now();
+      const delivered = await deliverBatch(
+        {
+          run,
+          topology,
+          source: this.options.source,
+          name: this.name,
+          invoke: this.options.invoke,
+          bisect: this.options.bisectBatchOnFunctionError,
+          reportBatchItemFailures: this.options.reportBatchItemFailures,
+          retryDelayMs: this.options.retryDelayMs,
+          backoff: (failures, base) => this.backoff(failures, base),
+          persistently: (what, call) => this.persistently(run, what, call),
+          log: this.options.log,
+        },
+        batch,
+        async (done) => {
+          const last = progress.finish(done);
+          return last ? this.checkpoint(run, last) : true;
+        },
+      );
+      // Room in the read-ahead, or (nothing pending) a poll that can tell a waiter it caught up.
+      run.wakeReader?.();
+      if (!delivered) return;
     }
-  }
-
-  private async checkpoint(run: Run, record: KinesisRecord): Promise<boolean> {
-    const { topology, source, streamCreatedAt } = this.options;
-    const written = await this.persistently(run, 'writing the checkpoint', () =>
-      writeCheckpoint({
-        topology: topology.name,
-        shardId: source.shardId,
-        sequenceNumber: seq(record),
-        arrivedAt: record.ApproximateArrivalTimestamp?.getTime(),
-        streamArn: source.streamArn,
-        streamCreatedAt,
-      }),
-    );
-    return written !== undefined;
-  }
-
-  /**
-   * Deliver records until each one succeeded or went to the dead-letter store, checkpointing as
-   * it goes. False when stopped first: what is not checkpointed is delivered again after a restart.
-   */
-  private async deliver(run: Run, records: KinesisRecord[]): Promise<boolean> {
-    const { topology, bisectBatchOnFunctionError, source } = this.options;
-    const queue: PendingBatch[] = [{ records, failures: 0 }];
-    while (queue.length) {
-      const batch = queue[0]!;
-      const outcome = await this.invoke(batch.records);
-      if (outcome.kind === 'success') {
-        if (!(await this.checkpoint(run, batch.records[batch.records.length - 1]!))) return false;
-        queue.shift();
-        continue;
-      }
-      if (run.stopped) return false;
-      const range = `${seq(batch.records[0]!)}..${seq(batch.records[batch.records.length - 1]!)}`;
-      if (outcome.kind === 'partial' && outcome.firstFailed > 0) {
-        // Lambda checkpoints just before the lowest reported record and retries from there only.
-        if (!(await this.checkpoint(run, batch.records[outcome.firstFailed - 1]!))) return false;
-        batch.records = batch.records.slice(outcome.firstFailed);
-        batch.failures = 0;
-        this.options.log(`[esm ${this.name}] partial failure: ${outcome.error}; retrying the ${batch.records.length} records from there`);
-        continue;
-      }
-      if (outcome.kind === 'failed' && bisectBatchOnFunctionError && batch.records.length > 1) {
-        // BisectBatchOnFunctionError: split and retry each half; a split does not use a retry.
-        const half = Math.ceil(batch.records.length / 2);
-        queue.splice(0, 1, { records: batch.records.slice(0, half), failures: 0 }, { records: batch.records.slice(half), failures: 0 });
-        this.options.log(`[esm ${this.name}] batch ${range} (${batch.records.length} records) failed, bisecting: ${outcome.error}`);
-        continue;
-      }
-      batch.failures++;
-      if (batch.failures > topology.maxRetries) {
-        this.options.log(`[esm ${this.name}] batch ${range} failed ${batch.failures}x, sending it to the dead-letter store: ${outcome.error}`);
-        const last = batch.records[batch.records.length - 1]!;
-        const stored = await this.persistently(run, 'storing a dead letter', () =>
-          putDeadLetter({
-            topology: topology.name,
-            functionName: topology.function,
-            streamArn: source.streamArn,
-            shardId: source.shardId,
-            startSequenceNumber: seq(batch.records[0]!),
-            endSequenceNumber: seq(last),
-            batchSize: batch.records.length,
-            records: kinesisEvent(batch.records, source).Records.map(({ kinesis }) => ({
-              sequenceNumber: kinesis.sequenceNumber,
-              partitionKey: kinesis.partitionKey,
-              data: kinesis.data,
-              approximateArrivalTimestamp: kinesis.approximateArrivalTimestamp,
-            })),
-            attempts: batch.failures,
-            condition: 'RetryAttemptsExhausted',
-            error: outcome.error,
-          }),
-        );
-        if (!stored || !(await this.checkpoint(run, last))) return false;
-        queue.shift();
-        continue;
-      }
-      this.options.log(`[esm ${this.name}] batch ${range} failed (${batch.failures}x), retrying: ${outcome.error}`);
-      await this.sleep(run, this.backoff(batch.failures, this.options.retryDelayMs));
-      if (run.stopped) return false;
-    }
-    return true;
   }
 }
