@@ -1,8 +1,9 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { dynamoClient, kinesisClient } from '../lib/core/aws-clients.ts';
 import { useTestEngines } from './support/engines.ts';
+import { accepts, externalAddresses, isLoopback, listeningAddresses } from './support/listening.ts';
 
 describe('local engines', () => {
   it('answer through the real SDK clients', async () => {
@@ -11,5 +12,26 @@ describe('local engines', () => {
     expect(Array.isArray(tables.TableNames)).toBe(true);
     const streams = await kinesisClient().send(new ListStreamsCommand({}));
     expect(Array.isArray(streams.StreamNames)).toBe(true);
+  });
+
+  // They answer anyone without authentication (the table holds password hashes and messages):
+  // nothing but this machine may reach them.
+  const engines = [
+    ['DynamoDB Local', 'dynamo', 'dynamoEndpoint'],
+    ['kinesis-mock', 'kinesis', 'kinesisEndpoint'],
+  ] as const;
+  it.each(engines)('%s listens on loopback only', (_name, pidKey, endpointKey) => {
+    const port = Number(new URL(inject(endpointKey)).port);
+    const listening = listeningAddresses(inject('enginePids')[pidKey]);
+    expect(listening.map((a) => a.port)).toContain(port);
+    expect(listening.filter((a) => !isLoopback(a.host))).toEqual([]);
+  });
+
+  it.each(engines)("%s refuses connections to this machine's other addresses", async (_name, _pidKey, endpointKey) => {
+    const port = Number(new URL(inject(endpointKey)).port);
+    expect(await accepts('127.0.0.1', port)).toBe(true);
+    const external = externalAddresses();
+    expect(external.length, 'this check needs a non-loopback interface').toBeGreaterThan(0);
+    for (const address of external) expect(await accepts(address, port), address).toBe(false);
   });
 });

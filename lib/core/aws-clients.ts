@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Pluggable } from '@smithy/types';
 import { Agent } from 'node:http';
-import { webSocketManagementEndpoint } from './environment.ts';
+import { localManagementCredentials, webSocketManagementEndpoint } from './environment.ts';
 
 /** Config for a client that talks to a local engine: fixed credentials, plain HTTP/1.1 keep-alive. */
 export function localClientConfig(endpoint: string) {
@@ -86,22 +86,27 @@ export function s3Client(): S3Client {
   return s3;
 }
 
-let management: { endpoint: string; client: ApiGatewayManagementApiClient } | undefined;
+let management: { key: string; client: ApiGatewayManagementApiClient } | undefined;
 
 /**
  * The `@connections` client of the WebSocket API (PostToConnection, DeleteConnection). Locally the
- * endpoint is the local gateway's, so it gets the local credentials and HTTP handler too.
+ * endpoint is the local gateway's, so it gets the local HTTP handler and signs with the key the
+ * local gateway accepts (AXON_WS_MANAGEMENT_*: one per run).
  */
 export function managementClient(): ApiGatewayManagementApiClient {
   const endpoint = webSocketManagementEndpoint();
   if (!endpoint) throw new Error('AXON_WS_MANAGEMENT_ENDPOINT is not set: this function does not push');
-  if (management?.endpoint !== endpoint) {
+  const credentials = localManagementCredentials();
+  const key = `${endpoint} ${credentials?.accessKeyId ?? ''} ${credentials?.secretAccessKey ?? ''}`;
+  if (management?.key !== key) {
     management?.client.destroy();
     // AWS's endpoint is https://<api>.execute-api.<region>.amazonaws.com/<stage>; the local one is plain http.
     const local = endpoint.startsWith('http://');
-    const client = new ApiGatewayManagementApiClient(local ? localClientConfig(endpoint) : { endpoint });
+    const client = new ApiGatewayManagementApiClient(
+      local ? { ...localClientConfig(endpoint), ...(credentials ? { credentials } : {}) } : { endpoint },
+    );
     for (const p of plugins) client.middlewareStack.use(p);
-    management = { endpoint, client };
+    management = { key, client };
   }
   return management.client;
 }

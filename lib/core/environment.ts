@@ -21,3 +21,13 @@ export function depotStreamName(depot: string): string {
 export function webSocketManagementEndpoint(): string | undefined {
   return process.env.AXON_WS_MANAGEMENT_ENDPOINT || undefined;
 }
+
+/**
+ * The credentials a local runtime's `@connections` endpoint accepts (a key per run); on AWS the
+ * function's role signs instead and these are unset.
+ */
+export function localManagementCredentials(): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const accessKeyId = process.env.AXON_WS_MANAGEMENT_ACCESS_KEY_ID;
+  const secretAccessKey = process.env.AXON_WS_MANAGEMENT_SECRET_ACCESS_KEY;
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+}

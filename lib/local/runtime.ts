@@ -103,6 +103,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     Object.assign(process.env, {
       AXON_WS_MANAGEMENT_ENDPOINT: ws.managementEndpoint,
+      AXON_WS_MANAGEMENT_ACCESS_KEY_ID: ws.managementCredentials.accessKeyId,
+      AXON_WS_MANAGEMENT_SECRET_ACCESS_KEY: ws.managementCredentials.secretAccessKey,
       AXON_WS_URL: ws.url,
     });
 

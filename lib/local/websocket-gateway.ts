@@ -1,14 +1,17 @@
 // The local stand-in for the module's API Gateway WebSocket API: `$connect` decides on the
 // handshake, text frames are routed by `$request.body.<routeSelectionField>` (else `$default`),
-// `$disconnect` runs when a connection ends, and the `@connections` management API is served on
-// the same port so functions push frames with the real ApiGatewayManagementApiClient.
+// `$disconnect` runs when a connection ends, and the `@connections` management API is served so
+// functions push frames with the real ApiGatewayManagementApiClient — on its own port, on loopback
+// whatever the clients' host, and only to requests signed with the gateway's per-run credentials.
 
-import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ModuleDecl } from '../core/module.ts';
 import { domainNameOf, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
 import { handleConnectionsRequest, type ManagedConnection } from './gateway/connections-api.ts';
+import type { SigningCredentials } from './gateway/sigv4.ts';
 import { connectEvent, disconnectEvent, messageEvent, type ConnectionFacts, type WebSocketEvent } from './gateway/websocket-event.ts';
 import { listen } from './listen.ts';
 
@@ -23,8 +26,10 @@ export type InvokeWebSocket = (functionName: string, event: WebSocketEvent) => P
 export interface WebSocketGateway {
   /** ws://host:port — where clients connect. */
   url: string;
-  /** http://host:port — the ApiGatewayManagementApiClient endpoint. */
+  /** http://127.0.0.1:port — the ApiGatewayManagementApiClient endpoint. */
   managementEndpoint: string;
+  /** What the ApiGatewayManagementApiClient must sign its requests with. */
+  managementCredentials: SigningCredentials;
   port: number;
   connectionCount(): number;
   stop(): Promise<void>;
@@ -34,8 +39,12 @@ export interface WebSocketGatewayOptions {
   module: ModuleDecl;
   /** 0 picks a free port. */
   port: number;
-  /** Default 127.0.0.1. */
+  /** Where clients connect; default 127.0.0.1. */
   host?: string;
+  /** The `@connections` endpoint's port (always on loopback); 0 or absent picks a free one. */
+  managementPort?: number;
+  /** Default: a random key for this run. */
+  managementCredentials?: SigningCredentials;
   invoke: InvokeWebSocket;
   log?: (line: string) => void;
   /** `requestContext.apiId` / `stage` in events (the deployed stage is lib/stacks' WEBSOCKET_STAGE). */
@@ -46,6 +55,9 @@ export interface WebSocketGatewayOptions {
   /** ...and any connection after 2 hours. */
   maxConnectionMs?: number;
 }
+
+/** The `@connections` endpoint listens here only: it is for this machine's functions. */
+export const MANAGEMENT_HOST = '127.0.0.1';
 
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
 export const MAX_CONNECTION_MS = 2 * 60 * 60_000;
@@ -81,6 +93,7 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const maxConnectionMs = options.maxConnectionMs ?? MAX_CONNECTION_MS;
   const log = options.log ?? (() => {});
+  const managementCredentials = options.managementCredentials ?? { accessKeyId: 'AXONLOCAL', secretAccessKey: randomBytes(32).toString('base64url') };
   const routes = new Map(module.websocket.routes.map((r) => [r.route, r.function]));
   const field = module.websocket.routeSelectionField;
   const connections = new Map<string, Connection>();
@@ -226,8 +239,15 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const server = createServer((req, res) => {
-    handleConnectionsRequest(req, res, (id) => connections.get(id)).catch((err: unknown) => {
+  // Clients' port: WebSocket handshakes only.
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    const body = JSON.stringify({ message: 'Upgrade Required' });
+    res.writeHead(426, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), upgrade: 'websocket', connection: 'Upgrade' });
+    res.end(body);
+  });
+  const management = createServer((req, res) => {
+    handleConnectionsRequest(req, res, (id) => connections.get(id), managementCredentials).catch((err: unknown) => {
       log(`@connections error: ${describe(err)}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -241,6 +261,13 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
   });
   const { port, address, urlHost } = await listen(server, options.port, host);
   listenAddress = address;
+  let managementPort: number;
+  try {
+    managementPort = (await listen(management, options.managementPort ?? 0, MANAGEMENT_HOST)).port;
+  } catch (e) {
+    server.close();
+    throw e;
+  }
 
   async function stop(): Promise<void> {
     stopping = true;
@@ -259,15 +286,21 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     );
     while (pending.size) await Promise.allSettled([...pending]);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
-    });
+    await Promise.all(
+      [server, management].map(
+        (s) =>
+          new Promise<void>((resolve, reject) => {
+            s.close((err) => (err ? reject(err) : resolve()));
+            s.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   return {
     url: `ws://${urlHost}:${port}`,
-    managementEndpoint: `http://${urlHost}:${port}`,
+    managementEndpoint: `http://${MANAGEMENT_HOST}:${managementPort}`,
+    managementCredentials,
     port,
     connectionCount: () => connections.size,
     stop,

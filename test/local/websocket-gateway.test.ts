@@ -1,6 +1,7 @@
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  ForbiddenException,
   GetConnectionCommand,
   GoneException,
   PayloadTooLargeException,
@@ -11,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { WebSocket } from 'ws';
 import { startWebSocketGateway, type WebSocketEvent, type WebSocketGateway } from '../../lib/local/websocket-gateway.ts';
 import { gatewayModule } from '../fixtures/gateway/module.ts';
+import { accepts, externalAddresses } from '../support/listening.ts';
 
 // The powertools schema describes a REQUEST-authorizer event (it requires `type`, `methodArn` and
 // multi-value fields on every event); Lambda proxy events carry AWS's requestContext plus, per
@@ -78,11 +80,12 @@ const connect = async (token = 'good') => {
   const connectionId = callsOf('connect').at(-1)!.requestContext.connectionId;
   return { ...client, connectionId };
 };
-const managementClient = (endpoint: string) =>
-  new ApiGatewayManagementApiClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const managementClient = (endpoint: string, credentials = gateway.managementCredentials) =>
+  new ApiGatewayManagementApiClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
 
 beforeAll(async () => {
-  gateway = await startWebSocketGateway({ module: gatewayModule, port: 0, invoke });
+  // Clients' host on every interface: the management endpoint stays on loopback regardless.
+  gateway = await startWebSocketGateway({ module: gatewayModule, host: '0.0.0.0', port: 0, invoke });
   management = managementClient(gateway.managementEndpoint);
 });
 afterAll(async () => {
@@ -233,6 +236,90 @@ describe('@connections management API (real ApiGatewayManagementApiClient)', () 
     } finally {
       staged.destroy();
     }
+  });
+});
+
+describe('@connections access', () => {
+  const managementPort = () => Number(new URL(gateway.managementEndpoint).port);
+
+  it('listens on loopback only, on its own port, even when clients connect on every interface', async () => {
+    expect(new URL(gateway.managementEndpoint).hostname).toBe('127.0.0.1');
+    expect(managementPort()).not.toBe(Number(new URL(gateway.url).port));
+    const external = externalAddresses();
+    expect(external.length, 'this check needs a non-loopback interface').toBeGreaterThan(0);
+    for (const address of external) {
+      expect(await accepts(address, managementPort()), address).toBe(false);
+      // The clients' port (0.0.0.0: IPv4) answers there: the refusal above is the binding's doing.
+      if (!address.includes(':')) expect(await accepts(address, Number(new URL(gateway.url).port)), `clients' port on ${address}`).toBe(true);
+    }
+  });
+
+  it("does not serve @connections on the clients' port", async () => {
+    const { frames, connectionId } = await connect();
+    const clientsPort = `http://127.0.0.1:${new URL(gateway.url).port}`;
+    const res = await fetch(`${clientsPort}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'forged' });
+    expect(res.status).toBe(426);
+    const signed = managementClient(clientsPort);
+    try {
+      await expect(signed.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('forged') }))).rejects.toThrow();
+    } finally {
+      signed.destroy();
+    }
+    expect(frames).toEqual([]);
+  });
+
+  it('refuses unsigned POST and DELETE with 403 and leaves the connection alone', async () => {
+    const { frames, connectionId } = await connect();
+    const url = `${gateway.managementEndpoint}/@connections/${encodeURIComponent(connectionId)}`;
+    for (const method of ['POST', 'DELETE', 'GET']) {
+      const res = await fetch(url, { method, body: method === 'POST' ? '{"type":"sync","forged":true}' : undefined });
+      expect(res.status, method).toBe(403);
+      expect(res.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
+      expect(await res.json()).toEqual({ __type: 'ForbiddenException', message: 'Missing Authentication Token' });
+    }
+    expect(frames).toEqual([]);
+    expect(gateway.connectionCount()).toBe(1);
+  });
+
+  it('refuses requests signed with another key, or whose signed body was swapped, with 403', async () => {
+    const { frames, connectionId } = await connect();
+    const { accessKeyId } = gateway.managementCredentials;
+    for (const credentials of [
+      { accessKeyId, secretAccessKey: 'guessed' },
+      { accessKeyId: '000000000000', secretAccessKey: 'local' },
+    ]) {
+      const forger = managementClient(gateway.managementEndpoint, credentials);
+      try {
+        for (const command of [
+          new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('forged') }),
+          new DeleteConnectionCommand({ ConnectionId: connectionId }),
+        ]) {
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          const refused = await forger.send(command as any).catch((e: unknown) => e);
+          expect(refused).toBeInstanceOf(ForbiddenException);
+          expect((refused as ForbiddenException).$metadata.httpStatusCode).toBe(403);
+        }
+      } finally {
+        forger.destroy();
+      }
+    }
+    // A genuine signature replayed with another body: the payload hash no longer matches.
+    const swapped = managementClient(gateway.managementEndpoint);
+    swapped.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body?: unknown };
+        request.body = Buffer.from('forged!'); // as long as 'genuine': content-length still holds
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'swapBodyAfterSigning' },
+    );
+    try {
+      await expect(swapped.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('genuine') }))).rejects.toBeInstanceOf(ForbiddenException);
+    } finally {
+      swapped.destroy();
+    }
+    expect(frames).toEqual([]);
+    expect(gateway.connectionCount()).toBe(1);
   });
 });
 

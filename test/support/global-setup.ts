@@ -12,6 +12,7 @@ export async function setup(project: TestProject): Promise<void> {
   engines = await startEngines({});
   project.provide('dynamoEndpoint', engines.dynamo.endpoint);
   project.provide('kinesisEndpoint', engines.kinesis.endpoint);
+  project.provide('enginePids', { dynamo: engines.dynamo.process.pid!, kinesis: engines.kinesis.process.pid! });
 }
 
 export async function teardown(): Promise<void> {
@@ -22,5 +23,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
     kinesisEndpoint: string;
+    /** The engines' process ids (what they listen on is checked in test/engines.test.ts). */
+    enginePids: { dynamo: number; kinesis: number };
   }
 }

@@ -1,8 +1,11 @@
 // The `@connections` management API of a WebSocket API, over plain HTTP on the gateway's port,
 // answering the way AWS does so the real ApiGatewayManagementApiClient works unchanged: error type
 // in `x-amzn-errortype` (and `__type`), JSON field names from the service model's jsonName traits.
+// As on AWS, a request must be signed (SigV4) with credentials allowed to manage connections: here
+// the runtime's per-run key; anything else gets 403 ForbiddenException before it can act.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signatureProblem, type SigningCredentials } from './sigv4.ts';
 
 export interface ManagedConnection {
   connectedAt: number;
@@ -40,15 +43,11 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefine
   });
 }
 
-/** Whether `req` is for the management API (so the caller can answer other paths itself). */
-export function isConnectionsRequest(req: IncomingMessage): boolean {
-  return PATH.test(req.url ?? '');
-}
-
 export async function handleConnectionsRequest(
   req: IncomingMessage,
   res: ServerResponse,
   lookup: (connectionId: string) => ManagedConnection | undefined,
+  credentials: SigningCredentials,
 ): Promise<void> {
   const m = PATH.exec(req.url ?? '');
   if (!m) {
@@ -63,6 +62,15 @@ export async function handleConnectionsRequest(
   }
   const method = req.method ?? 'GET';
   const body = await readAll(req, MAX_POST_BYTES);
+  if (!body) {
+    error(res, 413, 'PayloadTooLargeException', `payload larger than ${MAX_POST_BYTES} bytes`);
+    return;
+  }
+  const problem = await signatureProblem({ method, url: req.url ?? '/', headers: req.headers }, body, credentials, 'execute-api');
+  if (problem) {
+    error(res, 403, 'ForbiddenException', problem);
+    return;
+  }
   const connection = lookup(connectionId);
   if (!['GET', 'POST', 'DELETE'].includes(method)) {
     error(res, 405, 'MethodNotAllowedException', `${method} is not supported`);
@@ -73,10 +81,6 @@ export async function handleConnectionsRequest(
     return;
   }
   if (method === 'POST') {
-    if (!body) {
-      error(res, 413, 'PayloadTooLargeException', `payload larger than ${MAX_POST_BYTES} bytes`);
-      return;
-    }
     if (!connection.post(body)) {
       error(res, 410, 'GoneException', `connection ${connectionId} is gone`);
       return;
