@@ -7,6 +7,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients.ts';
 import { appendRecord, type AppendOptions } from './depot.ts';
 import { tableName } from './environment.ts';
+import { decodeJsonText, encodeJsonText } from './pstate/codec.ts';
 import { internalPrefixes } from './table-writes.ts';
 
 /** A rejection as recorded for the appender: a domain error, not a failure of the topology. */
@@ -51,7 +52,8 @@ export function outcomePut(requestId: string, outcome: AckOutcome, topology: str
     TableName: tableName(),
     Item: {
       ...ackKey(requestId),
-      outcome,
+      // As JSON text: an outcome may carry client JSON (claimed keys...) of any depth (codec.ts).
+      outcome: encodeJsonText(outcome),
       topology,
       recordedAt: new Date().toISOString(),
       expiresAt: Math.floor(Date.now() / 1000) + ACK_TTL_SECONDS,
@@ -97,7 +99,7 @@ export async function readAckOutcome<T = unknown>(requestId: string, consistent 
   const { Item } = await documentClient().send(
     new GetCommand({ TableName: tableName(), Key: ackKey(requestId), ConsistentRead: consistent }),
   );
-  return Item?.outcome as AckOutcome<T> | undefined;
+  return Item ? (decodeJsonText(Item.outcome) as AckOutcome<T>) : undefined;
 }
 
 export interface WaitOptions {

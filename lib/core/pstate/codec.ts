@@ -1,5 +1,10 @@
 // How values are stored in item attributes and read back. Maps and sets stored whole become lists
 // ordered by key (the document client has no Map/Set and DynamoDB maps cannot key by number).
+// JSON values (`json()` nodes: whatever shape a client sent) are stored as their JSON text, UTF-8
+// in a binary attribute: DynamoDB holds a document of any depth that way (its own maps and lists
+// stop at 32 levels), at about the size of the same value as maps (see jsonText). Items written
+// before stored them as maps and lists; those read back as they are (a binary attribute is
+// unambiguous: no JSON value was ever stored as one), so existing tables need no migration.
 import type { Schema } from './schema.ts';
 import { compareKeys } from './keys.ts';
 import { countAttr, leafAttrs, type Step } from './location.ts';
@@ -23,9 +28,22 @@ export function encodeValue(node: Schema, value: unknown): Stored {
           .filter(([, f]) => !f.isSubindexed)
           .map(([name, f]) => [name, encodeValue(f, (value as Record<string, unknown>)[name])]),
       );
+    case 'json':
+      return encodeJsonText(value);
     default:
       return value;
   }
+}
+
+/** A JSON value as stored: its JSON text in UTF-8 (a binary attribute). */
+export function encodeJsonText(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+/** A stored JSON value back: JSON text (binary), or a map/list/scalar written by earlier versions. */
+export function decodeJsonText(stored: Stored): unknown {
+  if (!(stored instanceof Uint8Array)) return stored;
+  return JSON.parse(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString('utf8'));
 }
 
 export function decodeValue(node: Schema, stored: Stored): unknown {
@@ -42,6 +60,8 @@ export function decodeValue(node: Schema, stored: Stored): unknown {
       for (const [name, f] of Object.entries(node.fields)) if (name in obj) out[name] = decodeValue(f, obj[name]);
       return out;
     }
+    case 'json':
+      return decodeJsonText(stored);
     default:
       return stored;
   }
@@ -81,6 +101,7 @@ export function stepInto(value: unknown, steps: readonly Step[]): unknown {
 /** Deep equality of stored values (object key order ignored), for evaluating conditions locally. */
 export function storedEqual(a: Stored, b: Stored): boolean {
   if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => storedEqual(x, b[i]));
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const ka = Object.keys(a);
@@ -95,6 +116,7 @@ const UTF8 = new TextEncoder();
 /** DynamoDB's item size: attribute names plus values (numbers counted at their maximum, 21 bytes). */
 export function storedSize(v: Stored): number {
   if (typeof v === 'string') return UTF8.encode(v).length;
+  if (v instanceof Uint8Array) return v.byteLength;
   if (typeof v === 'number') return 21;
   if (typeof v === 'boolean' || v === null || v === undefined) return 1;
   if (Array.isArray(v)) return 3 + v.reduce<number>((s, e) => s + 1 + storedSize(e), 0);

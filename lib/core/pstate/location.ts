@@ -118,6 +118,7 @@ export function resolve(pstate: string, root: Schema, steps: readonly Step[]): L
     inner.push(step);
     node = childOf(node, step, where);
   }
+  checkItemKey(pstate, item);
   const loc: Location = { pstate, node, item, chain, segments, fields, inner };
   if (element && element.item === item && fields.length === 0 && !innerRoot) loc.element = element;
   if (innerRoot) loc.innerRoot = innerRoot;
@@ -150,7 +151,24 @@ export function elementOf(loc: Location, key: string | number): ElementRef {
     validateKey(ks, key, loc.pstate);
     seg = encodeKey(ks, key);
   }
-  return { item: { pk: loc.item.pk, sk: elementSortKey(loc.segments, seg) }, owner: loc.item, countAttr: countAttr(loc.fields), structure: s };
+  const item = { pk: loc.item.pk, sk: elementSortKey(loc.segments, seg) };
+  checkItemKey(loc.pstate, item);
+  return { item, owner: loc.item, countAttr: countAttr(loc.fields), structure: s };
+}
+
+/** DynamoDB's limits on key attributes (UTF-8 bytes): a longer key is refused by every call. */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
+
+/** A path whose item key DynamoDB cannot hold: a schema violation, not a failure to retry. */
+function checkItemKey(pstate: string, key: ItemKey): void {
+  const pk = Buffer.byteLength(key.pk, 'utf8');
+  const sk = Buffer.byteLength(key.sk, 'utf8');
+  if (pk > MAX_PARTITION_KEY_BYTES || sk > MAX_SORT_KEY_BYTES) {
+    throw new SchemaViolation(
+      `${pstate}: item key too long (partition key ${pk} bytes, at most ${MAX_PARTITION_KEY_BYTES}; sort key ${sk} bytes, at most ${MAX_SORT_KEY_BYTES})`,
+    );
+  }
 }
 
 /** Every attribute that stores a part of the (non-subindexed) value at `fields` of an item. */

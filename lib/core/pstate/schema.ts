@@ -213,6 +213,43 @@ export function isWellFormedString(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 
+/**
+ * Why a value would not survive its JSON text unchanged (undefined when it would): only null,
+ * booleans, finite numbers, strings, arrays and plain objects do. Walks without recursion, so a
+ * document nested thousands of levels deep is checked, not a stack overflow.
+ */
+export function notPlainJson(value: unknown): string | undefined {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        continue;
+      case 'number':
+        if (!Number.isFinite(v)) return `${v} is not a JSON number`;
+        continue;
+      case 'object': {
+        if (v === null) continue;
+        if (Array.isArray(v)) {
+          for (const e of v) {
+            if (e === undefined) return 'an array holds undefined';
+            pending.push(e);
+          }
+          continue;
+        }
+        const proto = Object.getPrototypeOf(v) as unknown;
+        if (proto !== Object.prototype && proto !== null) return `a ${(v as object).constructor?.name ?? 'non-plain object'} is not JSON`;
+        for (const e of Object.values(v)) if (e !== undefined) pending.push(e);
+        continue;
+      }
+      default:
+        return `a ${typeof v} is not JSON`;
+    }
+  }
+  return undefined;
+}
+
 export function validateKey(node: KeySchema, key: unknown, where: string): void {
   if (node.kind === 'string') {
     if (typeof key !== 'string') throw new SchemaViolation(`${where}: expected a string key, got ${typeof key}`);
@@ -237,6 +274,8 @@ export function validate(node: Schema, value: unknown, where: string): void {
       if (typeof value !== 'boolean') throw new SchemaViolation(`${where}: expected boolean, got ${typeof value}`);
       return;
     case 'json': {
+      const problem = notPlainJson(value);
+      if (problem) throw new SchemaViolation(`${where}: ${problem}`);
       const parsed = node.zod.safeParse(value);
       if (!parsed.success) throw new SchemaViolation(`${where}: ${parsed.error.message}`);
       return;

@@ -448,7 +448,13 @@ function conditionTargets(cond: Condition, loc: Location): { attr: string; node:
     if (!node || node.kind !== 'number') throw new SchemaViolation(`${loc.pstate}: ifBelow needs a number${cond.field ? ` field "${cond.field}"` : ''}`);
     return [{ attr: valueAttr(fields), node, fields }];
   }
-  return leafAttrs(loc.node, loc.fields);
+  const targets = leafAttrs(loc.node, loc.fields);
+  // A JSON value is stored as text, whose bytes depend on its keys' order: equal values could
+  // compare unequal. Nothing needs it; refuse it rather than let a condition fail at random.
+  if ('ifEquals' in cond && targets.some((t) => t.node.kind === 'json')) {
+    throw new SchemaViolation(`${loc.pstate}: ifEquals cannot compare a json() value (stored as text)`);
+  }
+  return targets;
 }
 
 function conditionExpression(cond: Condition, loc: Location, w: ItemWrite): string {
