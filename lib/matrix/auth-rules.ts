@@ -188,15 +188,18 @@ function hasAnyMember(state: RoomState, creator: string): boolean {
 /**
  * Whether `sender` may redact `target` (room v3+: checked when the redaction is applied):
  * their own event, or any event with the redact level. Redacting needs the sender in the room,
- * which authorizeEvent checks for the redaction event itself.
+ * which authorizeEvent checks for the redaction event itself. As Synapse, nobody redacts the
+ * create event or a server ACL (their redacted forms would change what the room is).
  */
 export function authorizeRedaction(
   sender: string,
-  target: { sender: string; room_id?: string } | undefined,
+  target: { sender: string; type?: string; room_id?: string } | undefined,
   state: RoomState,
   version: RoomVersion,
 ): AuthResult {
   if (!target) return refuse('event not found', 'M_NOT_FOUND');
+  if (target.type === 'm.room.create') return refuse('Redacting create events is not permitted');
+  if (target.type === 'm.room.server_acl') return refuse('Redacting server ACL events is not permitted');
   if (target.sender === sender) return allow;
   const levels = powerLevelsOf(state, version);
   return userLevel(levels, sender) >= levels.redact ? allow : refuse(`redacting others' events needs power level ${levels.redact}`);

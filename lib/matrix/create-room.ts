@@ -4,6 +4,7 @@
 // before anything is written.
 import type { JsonObject } from './canonical-json.ts';
 import { authorizeEvent } from './auth-rules.ts';
+import { checkClientEvent } from './client-event-rules.ts';
 import { invalidParam, MatrixError } from './errors.ts';
 import { formatRoomAlias, isValidUserId, parseRoomAlias, serverName } from './ids.ts';
 import { defaultPowerLevelsContent } from './power-levels.ts';
@@ -144,6 +145,14 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   // Every event must pass the auth rules against the state before it.
   const roomState = new MapRoomState();
   for (const event of events) {
+    if (event.type !== 'm.room.create' && event.type !== 'm.room.member') {
+      try {
+        checkClientEvent({ roomId, type: event.type, stateKey: event.state_key, content: event.content }, server);
+      } catch (e) {
+        if (e instanceof MatrixError) throw invalidRoomState(`The initial ${event.type} event is not allowed: ${e.message}`);
+        throw e;
+      }
+    }
     const result = authorizeEvent({ ...event, room_id: roomId }, roomState, roomVersion);
     if (!result.allowed) {
       if (result.errcode === 'M_UNSUPPORTED_ROOM_VERSION') throw new MatrixError(400, result.errcode, result.reason);

@@ -1,6 +1,6 @@
 // The membership endpoints (join, knock, leave, invite, kick, ban, unban) as m.room.member events,
 // with the endpoint-level preconditions Synapse applies on top of the auth rules.
-import type { JsonObject } from './canonical-json.ts';
+import { canonicalJson, type JsonObject } from './canonical-json.ts';
 import { forbidden, MatrixError } from './errors.ts';
 import type { PowerLevels } from './power-levels.ts';
 
@@ -25,6 +25,8 @@ export interface MembershipRequest {
   isDirect?: boolean;
   /** Restricted rooms: the joined user with invite power who authorises a join (room v8+). */
   authorisedVia?: string;
+  /** PUT /state/m.room.member: the client's content, kept but for what the server decides. */
+  content?: JsonObject;
 }
 
 export interface MembershipEvent {
@@ -41,10 +43,12 @@ const membershipFor: Record<MembershipAction, string> = {
 /** The membership event an endpoint call asks for (authorize it with authorizeEvent before writing). */
 export function membershipEvent(request: MembershipRequest): MembershipEvent {
   const target = isSelfAction(request.action) ? request.sender : request.target;
-  const content: JsonObject = { membership: membershipFor[request.action] };
+  // The authorising user is the server's pick, never the client's (Synapse strips it too).
+  const { join_authorised_via_users_server: _authoriser, ...given } = request.content ?? {};
+  const content: JsonObject = { ...given, membership: membershipFor[request.action] };
   if (request.action === 'join' || request.action === 'knock' || request.action === 'invite') {
-    if (request.profile?.displayname) content.displayname = request.profile.displayname;
-    if (request.profile?.avatar_url) content.avatar_url = request.profile.avatar_url;
+    if (request.profile?.displayname && !Object.hasOwn(content, 'displayname')) content.displayname = request.profile.displayname;
+    if (request.profile?.avatar_url && !Object.hasOwn(content, 'avatar_url')) content.avatar_url = request.profile.avatar_url;
   }
   if (request.action === 'invite' && request.isDirect) content.is_direct = true;
   if (request.action === 'join' && request.authorisedVia) content.join_authorised_via_users_server = request.authorisedVia;
@@ -71,6 +75,11 @@ export function checkMembershipPrecondition(action: MembershipAction, targetMemb
 export function isRedundantMembership(current: JsonObject | undefined, next: JsonObject): boolean {
   if (!current || current.membership !== next.membership || next.membership !== 'join') return false;
   return current.displayname === next.displayname && current.avatar_url === next.avatar_url;
+}
+
+/** A member event set through PUT /state that repeats the current one, sender and content alike (Synapse answers its id). */
+export function isRepeatedMemberEvent(current: { sender: string; content: JsonObject } | undefined, sender: string, next: JsonObject): boolean {
+  return current !== undefined && current.sender === sender && canonicalJson(current.content) === canonicalJson(next);
 }
 
 /** The content of a member event after a profile change (PUT displayname / avatar_url). */

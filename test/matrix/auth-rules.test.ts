@@ -239,4 +239,10 @@ describe('redaction permission', () => {
     expect(authorizeRedaction(mod, { sender: alice }, state, '11').allowed).toBe(true);
     expect(authorizeRedaction(mod, undefined, state, '11')).toMatchObject({ errcode: 'M_NOT_FOUND' });
   });
+  it('refuses redacting the create event or a server ACL, even one’s own (as Synapse)', () => {
+    const state = roomState();
+    expect(authorizeRedaction(creator, { sender: creator, type: 'm.room.create' }, state, '11')).toMatchObject({ allowed: false, errcode: 'M_FORBIDDEN' });
+    expect(authorizeRedaction(creator, { sender: creator, type: 'm.room.server_acl' }, state, '11')).toMatchObject({ allowed: false, errcode: 'M_FORBIDDEN' });
+    expect(authorizeRedaction(creator, { sender: creator, type: 'm.room.topic' }, state, '11').allowed).toBe(true);
+  });
 });

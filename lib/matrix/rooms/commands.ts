@@ -31,6 +31,11 @@ export interface MembershipCommand {
   reason?: string;
   /** Copied into the event: the sender's profile for join and knock, the invitee's for invite. */
   profile?: Profile;
+  /**
+   * PUT /state/m.room.member: the client's content (reason, per-room profile, ...). `action` is
+   * the membership it names, a leave of another user being `kick` (an unban when they are banned).
+   */
+  content?: JsonObject;
 }
 
 /** POST /rooms/{roomId}/forget: the room disappears from the user's lists (only when not joined). */

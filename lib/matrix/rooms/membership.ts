@@ -1,7 +1,7 @@
 // Membership commands in the rooms topology: join / knock / leave / invite / kick / ban / unban as
 // m.room.member events, forgetting a room, and re-sending a join event after a profile change.
 import { forbidden, MatrixError } from '../errors.ts';
-import { checkMembershipPrecondition, isRedundantMembership, isRestrictedJoinRule, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
+import { checkMembershipPrecondition, isRedundantMembership, isRepeatedMemberEvent, isRestrictedJoinRule, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
 import { memberRooms } from '../pstates.ts';
 import { joinRuleOf, membershipOf } from '../room-state.ts';
 import type { ForgetCommand, MembershipCommand, ProfileCommand, RoomCommandResult } from './commands.ts';
@@ -14,7 +14,8 @@ export async function planMembership(command: MembershipCommand, origin: Command
   const target = isSelfAction(action) ? sender : command.target;
   const room = await loadRoom(roomId, sender, [['m.room.member', target]]);
   const current = room.state.get('m.room.member', target);
-  checkMembershipPrecondition(action, membershipOf(room.state, target));
+  // PUT /state's leave of another user is a kick or an unban: the auth rules alone decide (Synapse).
+  if (!command.content) checkMembershipPrecondition(action, membershipOf(room.state, target));
   if (action === 'leave' && !['join', 'invite', 'knock'].includes(String(current?.content.membership))) {
     throw forbidden('You are not in the room');
   }
@@ -30,8 +31,10 @@ export async function planMembership(command: MembershipCommand, origin: Command
     ...(command.reason !== undefined ? { reason: command.reason } : {}),
     ...(command.profile ? { profile: command.profile } : {}),
     ...(authorisedVia ? { authorisedVia } : {}),
+    ...(command.content ? { content: command.content } : {}),
   });
-  if (isRedundantMembership(current?.content, event.content)) return { ops: [], value: { roomId } };
+  const repeated = command.content ? isRepeatedMemberEvent(current, sender, event.content) : isRedundantMembership(current?.content, event.content);
+  if (repeated) return { ops: [], value: { roomId, ...(current ? { eventId: current.event_id } : {}) } };
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const written = writer.append(event);
   return { ops: writer.writes(), value: { roomId, eventId: written.event_id } };

@@ -5,15 +5,16 @@ import { getMany } from '../../core/pstate/index.ts';
 import { limitWrites } from '../rate-limits.ts';
 import { authenticate } from '../accounts/authenticate.ts';
 import { canonicalJson, type JsonObject } from '../canonical-json.ts';
+import { checkClientEvent } from '../client-event-rules.ts';
 import { submit } from '../commands.ts';
 import { planCreateRoom } from '../create-room.ts';
 import { badJson, forbidden, invalidParam, MatrixError, notFound, roomInUse, tooLarge } from '../errors.ts';
 import { MAX_EVENT_BYTES, MAX_EVENT_FIELD_BYTES } from '../events.ts';
-import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias } from '../ids.ts';
+import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias, serverName } from '../ids.ts';
 import type { MembershipAction, Profile } from '../membership.ts';
 import { roomAliases, transactionIds, users } from '../pstates.ts';
 import { jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
-import type { RoomCommand, RoomCommandResult } from './commands.ts';
+import type { MembershipCommand, RoomCommand, RoomCommandResult } from './commands.ts';
 import { redactTransactionKey, sendTransactionKey } from './send.ts';
 
 interface Authenticated {
@@ -151,6 +152,24 @@ export async function actOnMember(
   return {};
 }
 
+const MEMBERSHIPS = ['join', 'knock', 'invite', 'leave', 'ban'];
+
+/**
+ * PUT /state/m.room.member/{userId} as Synapse takes it: the membership the content names, done
+ * as its endpoint does it (the invitee must exist, the target's profile fills what the content
+ * leaves out, the server picks a restricted join's authoriser), the rest of the content kept.
+ */
+async function memberStateCommand(sender: string, roomId: string, target: string, content: JsonObject): Promise<MembershipCommand> {
+  if (!isValidUserId(target)) throw invalidParam(`Invalid user id: ${target}`);
+  const membership = content.membership;
+  if (typeof membership !== 'string' || !MEMBERSHIPS.includes(membership)) throw badJson('Invalid membership');
+  if ((membership === 'join' || membership === 'knock') && target !== sender) throw forbidden(`You cannot ${membership} on behalf of someone else`);
+  const action = (membership === 'leave' && target !== sender ? 'kick' : membership) as MembershipAction;
+  const profile = action === 'join' || action === 'knock' || action === 'invite' ? await profileOf(target) : undefined;
+  if (action === 'invite' && !profile) throw notFound(`Unknown user ${target}`);
+  return { kind: 'membership', roomId, action, sender, target, content, ...(profile ? { profile } : {}) };
+}
+
 /** The spec's 64 KB event limit, checked on the content before anything is submitted. */
 function checkContentSize(content: unknown): void {
   if (Buffer.byteLength(canonicalJson(content as JsonObject), 'utf8') > MAX_EVENT_BYTES) throw tooLarge('Event is larger than 65536 bytes');
@@ -185,8 +204,8 @@ export async function sendMessage(
   checkTxnId(txnId);
   const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
-  // State-only types sent as messages would confuse readers of the room's state.
-  if (type === 'm.room.member' || type === 'm.room.create') throw forbidden(`${type} can only be sent as state`);
+  // Types with their own endpoint or rules (a redaction is authorised as /redact's, in the topology).
+  checkClientEvent({ roomId, type, content }, serverName());
   return sent(await submitRoomCommand({ kind: 'send', roomId: requireRoomId(roomId), sender: requester.userId, deviceId: requester.deviceId, type, content, txnId }));
 }
 
@@ -202,6 +221,9 @@ export async function setRoomState(
   const content = parseContent(request.body);
   checkEventField('type', type);
   checkEventField('state_key', stateKey);
+  // A member event is a membership change: the membership endpoints' rules, not only the auth rules.
+  if (type === 'm.room.member') return sent(await submitRoomCommand(await memberStateCommand(requester.userId, requireRoomId(roomId), stateKey, content)));
+  checkClientEvent({ roomId, type, stateKey, content }, serverName());
   return sent(
     await submitRoomCommand({ kind: 'send', roomId: requireRoomId(roomId), sender: requester.userId, deviceId: requester.deviceId, type, stateKey, content }),
   );

@@ -2,6 +2,8 @@
 // seen before answers the first event's id and writes nothing; the transaction id is recorded in
 // the same transaction as the event, so this check is authoritative (the HTTP operation's own
 // check only spares a depot round trip).
+import { checkClientEvent } from '../client-event-rules.ts';
+import { serverName } from '../ids.ts';
 import { transactionIds } from '../pstates.ts';
 import type { SendCommand } from './commands.ts';
 import type { RoomPlan } from './plan.ts';
@@ -20,6 +22,8 @@ export async function planSend(command: SendCommand, origin: CommandOrigin): Pro
     const seen = await transactionIds.key(txnKey).get({ consistent: true });
     if (seen?.eventId) return { ops: [], value: { roomId: seen.roomId ?? roomId, eventId: seen.eventId } };
   }
+  // The operation checked already; records appended before these checks existed meet them here.
+  checkClientEvent({ roomId, type, ...(stateKey !== undefined ? { stateKey } : {}), content }, serverName());
   const room = await loadRoom(roomId, sender, stateKey !== undefined ? [[type, stateKey]] : []);
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const event = writer.append({

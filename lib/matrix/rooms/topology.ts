@@ -11,7 +11,7 @@ import type { RoomCommand, RoomCommandResult } from './commands.ts';
 import { applyCreateRoom } from './create-room.ts';
 import { planForget, planMembership, planProfile } from './membership.ts';
 import type { RoomPlan } from './plan.ts';
-import { planRedact } from './redact.ts';
+import { planRedact, planSentRedaction } from './redact.ts';
 import { prepareRoomWrites, type CommandOrigin } from './room-writes.ts';
 import { planSend } from './send.ts';
 import { planTombstone } from './tombstone.ts';
@@ -23,7 +23,7 @@ function planOf(command: RoomCommand, origin: CommandOrigin): Promise<RoomPlan> 
     case 'membership':
       return planMembership(command, origin);
     case 'send':
-      return planSend(command, origin);
+      return command.type === 'm.room.redaction' ? planSentRedaction(command, origin) : planSend(command, origin);
     case 'redact':
       return planRedact(command, origin);
     case 'profile':
