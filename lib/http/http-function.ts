@@ -6,7 +6,8 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routeKey, type ModuleDecl } from '../core/module.ts';
-import { MatrixError, notJson, tooLarge, unrecognized } from '../matrix/errors.ts';
+import { MatrixError, tooLarge, unrecognized } from '../matrix/errors.ts';
+import { parseJsonText } from '../matrix/request-schemas.ts';
 import type { DeclaredOperation, HttpRequest, HttpResponse, Operation } from './operation.ts';
 
 export const logger = new Logger({ serviceName: 'axon', logLevel: (process.env.AXON_LOG_LEVEL as 'INFO') ?? 'WARN' });
@@ -87,14 +88,7 @@ function parseRequest(event: APIGatewayProxyEventV2, context: Context, options: 
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
   const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   const query = new URLSearchParams(event.rawQueryString ?? '');
-  let body: unknown;
-  if (!options.rawBody && rawBody.length > 0) {
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch {
-      throw notJson();
-    }
-  }
+  const body = !options.rawBody && rawBody.length > 0 ? parseJsonText(rawBody.toString('utf8')) : undefined;
   let path = event.rawPath;
   try {
     path = decodeURIComponent(event.rawPath);

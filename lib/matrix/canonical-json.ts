@@ -26,8 +26,8 @@ export class CanonicalJsonError extends Error {
   override name = 'CanonicalJsonError';
 }
 
-/** The canonical JSON text of a value; throws CanonicalJsonError for values JSON cannot carry canonically. */
-export function canonicalJson(value: unknown): string {
+/** The text of a scalar; throws CanonicalJsonError for values JSON cannot carry canonically. */
+function scalar(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -42,15 +42,49 @@ export function canonicalJson(value: unknown): string {
       // JSON.stringify escapes exactly what canonical JSON requires: `"`, `\`, and control
       // characters (short forms \b \f \n \r \t, else \u00xx lower-case), and leaves the rest as UTF-8.
       return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-      entries.sort(([a], [b]) => compareCodePoints(a, b));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-    }
     default:
       throw new CanonicalJsonError(`value of type ${typeof value} is not JSON`);
   }
+}
+
+/** Text to emit as it is, told apart from values still to serialise on the work stack. */
+class Literal {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * The canonical JSON text of a value; throws CanonicalJsonError for values JSON cannot carry
+ * canonically. Iterative (an explicit work stack, not recursion), so a document of any depth is
+ * serialised without overflowing the call stack.
+ */
+export function canonicalJson(value: unknown): string {
+  const out: string[] = [];
+  const work: unknown[] = [value];
+  while (work.length > 0) {
+    const item = work.pop();
+    if (item instanceof Literal) {
+      out.push(item.text);
+    } else if (Array.isArray(item)) {
+      out.push('[');
+      work.push(new Literal(']'));
+      for (let i = item.length - 1; i >= 0; i--) {
+        work.push(item[i]);
+        if (i > 0) work.push(new Literal(','));
+      }
+    } else if (typeof item === 'object' && item !== null) {
+      const entries = Object.entries(item as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      entries.sort(([a], [b]) => compareCodePoints(a, b));
+      out.push('{');
+      work.push(new Literal('}'));
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i]!;
+        work.push(v, new Literal(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`));
+      }
+    } else {
+      out.push(scalar(item));
+    }
+  }
+  return out.join('');
 }
 
 /** True when a value only holds what canonical JSON accepts (used to refuse float content). */

@@ -3,7 +3,7 @@
 // it, because matrix-js-sdk compares a fetched filter with its own and recreates it otherwise.
 import { z } from 'zod';
 import { badJson } from './errors.ts';
-import { parseRequestBody } from './request-schemas.ts';
+import { parseJsonText, parseRequestBody } from './request-schemas.ts';
 
 const strings = z.array(z.string());
 const limit = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -55,25 +55,13 @@ export function validateFilter(body: unknown): FilterDefinition {
 /** The `filter` query parameter of /sync and /messages: inline JSON or a stored filter id. */
 export function parseFilterParam(value: string): { inline: FilterDefinition } | { id: string } {
   if (!value.trimStart().startsWith('{')) return { id: value };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw badJson('filter is not valid JSON');
-  }
-  return { inline: validateFilter(parsed) };
+  return { inline: validateFilter(parseJsonText(value, () => badJson('filter is not valid JSON'))) };
 }
 
 /** The inline `filter` parameter of /messages and /context is a RoomEventFilter. */
 export function parseRoomEventFilterParam(value: string | undefined): RoomEventFilterDefinition {
   if (value === undefined || value === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw badJson('filter is not valid JSON');
-  }
-  return parseRequestBody(roomEventFilterSchema, parsed);
+  return parseRequestBody(roomEventFilterSchema, parseJsonText(value, () => badJson('filter is not valid JSON')));
 }
 
 /** `*` matches any run of characters in types (spec: "A '*' can be used as a wildcard"). */

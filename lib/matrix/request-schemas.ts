@@ -2,8 +2,23 @@
 // validation failure to the spec's errors (missing field → M_MISSING_PARAM, wrong shape →
 // M_BAD_JSON, a well-typed but unacceptable value → M_INVALID_PARAM, raised by callers).
 import { z } from 'zod';
+import { nestsDeeperThan } from '../core/json-depth.ts';
 import { badJson, missingParam, notJson } from './errors.ts';
 import { isCanonicalJsonValue } from './canonical-json.ts';
+
+/**
+ * The deepest nesting a request's JSON may have. The spec sets none; Synapse's JSON decoder stops
+ * near Python's recursion limit (1,000) and answers M_NOT_JSON. Axon refuses deeper documents as
+ * M_BAD_JSON (they are JSON, of a shape it does not take), checked without recursion right after
+ * parsing, so nothing recursive downstream ever sees one.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** M_BAD_JSON when a parsed request value nests deeper than MAX_JSON_DEPTH. */
+export function refuseDeepJson<T>(value: T): T {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw badJson(`JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
+  return value;
+}
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   let value = body;
@@ -28,13 +43,15 @@ export function parseRequestBody<S extends z.ZodType>(schema: S, body: unknown):
   throw badJson(path ? `Invalid parameter ${path}: ${issue.message}` : issue.message);
 }
 
-/** Parses raw request text as JSON, M_NOT_JSON when it is not. */
-export function parseJsonText(text: string): unknown {
+/** Parses request text as JSON: `invalid` (default M_NOT_JSON) when it is not, M_BAD_JSON when it nests too deep. */
+export function parseJsonText(text: string, invalid: () => Error = () => notJson()): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
-    throw notJson();
+    throw invalid();
   }
+  return refuseDeepJson(value);
 }
 
 /** Any JSON object (event content, account data). Floats are refused: events are hashed as canonical JSON. */

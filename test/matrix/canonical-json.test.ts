@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nestsDeeperThan } from '../../lib/core/json-depth.ts';
 import { canonicalJson, compareCodePoints, isCanonicalJsonValue } from '../../lib/matrix/canonical-json.ts';
+import { MAX_JSON_DEPTH, parseJsonText, refuseDeepJson } from '../../lib/matrix/request-schemas.ts';
 
 describe('canonical JSON', () => {
   it('matches the examples of the spec appendix', () => {
@@ -59,5 +61,43 @@ describe('canonical JSON', () => {
         expect(canonicalJson(reversed)).toBe(canonicalJson(dict));
       }),
     );
+  });
+
+  it('serialises documents of any depth without overflowing the stack', () => {
+    const depth = 100_000;
+    let arrays: unknown = 1;
+    let objects: unknown = 'x';
+    for (let i = 0; i < depth; i++) {
+      arrays = [arrays, i === 0 ? null : 'a'];
+      objects = { b: objects, a: i };
+    }
+    const text = canonicalJson(arrays);
+    expect(text.startsWith('['.repeat(depth) + '1,null],"a"]')).toBe(true);
+    expect(text.length).toBe(8 + 6 * (depth - 1)); // [1,null] inside depth - 1 × [ … ,"a"]
+    const objectText = canonicalJson(objects);
+    expect(objectText.startsWith(`{"a":${depth - 1},"b":{"a":${depth - 2},`)).toBe(true);
+    expect(objectText.endsWith(`"b":"x"${'}'.repeat(depth)}`)).toBe(true);
+    expect(isCanonicalJsonValue(arrays)).toBe(true);
+    expect(isCanonicalJsonValue({ deep: arrays, bad: 0.5 })).toBe(false);
+  });
+});
+
+describe('JSON nesting depth', () => {
+  it('is measured without recursion, and request values deeper than MAX_JSON_DEPTH are M_BAD_JSON', () => {
+    const nest = (depth: number): unknown => {
+      let v: unknown = {};
+      for (let i = 1; i < depth; i++) v = i % 2 ? [v] : { k: v, other: [1, 'x'] };
+      return v;
+    };
+    expect(nestsDeeperThan(1, 0)).toBe(false);
+    expect(nestsDeeperThan({}, 0)).toBe(true);
+    expect(nestsDeeperThan(nest(3), 3)).toBe(false);
+    expect(nestsDeeperThan(nest(4), 3)).toBe(true);
+    expect(nestsDeeperThan(nest(200_000), 199_999)).toBe(true);
+    expect(refuseDeepJson(nest(MAX_JSON_DEPTH))).toEqual(nest(MAX_JSON_DEPTH));
+    expect(() => refuseDeepJson(nest(MAX_JSON_DEPTH + 1))).toThrow(expect.objectContaining({ status: 400, errcode: 'M_BAD_JSON' }));
+    const text = '['.repeat(10_000) + ']'.repeat(10_000);
+    expect(() => parseJsonText(text)).toThrow(expect.objectContaining({ status: 400, errcode: 'M_BAD_JSON' }));
+    expect(() => parseJsonText('{')).toThrow(expect.objectContaining({ status: 400, errcode: 'M_NOT_JSON' }));
   });
 });

@@ -7,6 +7,7 @@ import { PRESENCE_STATES } from '../ephemeral/commands.ts';
 import { submitPresence, submitTyping } from '../ephemeral/submit.ts';
 import { badJson, MatrixError, notJson } from '../errors.ts';
 import { decodeSyncToken } from '../sync/token.ts';
+import { parseJsonText } from '../request-schemas.ts';
 import { connectionOwner, moveCursor, readConnection } from './connections.ts';
 import { mergeCursor } from './cursor.ts';
 import { errorFrame, pongFrame, type ServerFrame } from './frames.ts';
@@ -38,11 +39,7 @@ const presenceAction = z.object({
 });
 
 function parseBody(body: string | undefined): unknown {
-  try {
-    return JSON.parse(body ?? '');
-  } catch {
-    throw notJson('Frames must be JSON objects with an "action"');
-  }
+  return parseJsonText(body ?? '', () => notJson('Frames must be JSON objects with an "action"'));
 }
 
 function parseAction<T>(schema: z.ZodType<T>, body: unknown): T {
