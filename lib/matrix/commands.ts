@@ -19,7 +19,9 @@ export async function submit<T>(depot: Depot, partitionKey: string, command: Com
   const outcome = await appendWithAck<T>(depot, { partitionKey, data: command, kind: command.kind }, { timeoutMs });
   if (outcome.ok) return outcome.value;
   const { status, code, message, data } = outcome.error;
-  throw new MatrixError(status ?? 400, code as MatrixErrcode, message, data ?? {});
+  // The core's own refusals (a record its schema or DynamoDB cannot take) name no Matrix errcode.
+  const errcode = code.startsWith('M_') ? (code as MatrixErrcode) : status === 413 ? 'M_TOO_LARGE' : 'M_BAD_JSON';
+  throw new MatrixError(status ?? 400, errcode, message, data ?? {});
 }
 
 /** In a topology: refuse a command with a Matrix error, recorded for the waiting operation. */

@@ -1,6 +1,7 @@
 // The microbatch topology wrapper: the whole batch is folded into PState writes that are committed
 // together with the shard checkpoint in one transaction. A redelivered batch finds the checkpoint
-// past it and is skipped, so each record's effect lands exactly once.
+// past it and is skipped, so each record's effect lands exactly once. A batch that fails for a
+// deterministic reason is committed record by record, so one bad update does not poison it.
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -10,6 +11,7 @@ import { recordAckOutcome } from '../ack.ts';
 import { documentClient } from '../aws-clients.ts';
 import { tableName } from '../environment.ts';
 import { internalPrefixes, MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
+import { classifyFailure, deterministicRejection } from './failures.ts';
 import { compareSequenceNumbers, decodeRecord, sequencePosition, shardIdOf, type DepotRecord, type PayloadParser } from './records.ts';
 import type { KinesisTopologyHandler, TopologyContext } from './stream.ts';
 
@@ -64,8 +66,67 @@ export async function readCheckpoint(topology: string, shardId: string): Promise
 
 const logger = new Logger({ serviceName: 'axon-topology' });
 
+/** Another invocation moved the checkpoint between this one's read and its commit. */
+class CheckpointMoved extends Error {
+  override name = 'CheckpointMoved';
+}
+
 export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>): KinesisTopologyHandler {
   const { name, fold } = options;
+
+  /** Fold `records` and commit their writes with the checkpoint moved to `last` (if it is below `first`). */
+  const commitFold = async (records: DepotRecord<TIn>[], shardId: string, first: string, last: string, context: TopologyContext): Promise<void> => {
+    const result: FoldResult = records.length > 0 ? await fold(records, context) : { writes: [] };
+    const items = result.writes.length + 1;
+    if (items > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(name, items);
+    const checkpointWrite: TableWrite = {
+      Put: {
+        TableName: tableName(),
+        Item: {
+          ...checkpointKey(name, shardId),
+          sequenceNumber: last,
+          position: sequencePosition(last),
+          committedAt: new Date().toISOString(),
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR #position < :first',
+        ExpressionAttributeNames: { '#position': 'position' },
+        ExpressionAttributeValues: { ':first': sequencePosition(first) },
+      },
+    };
+    try {
+      await documentClient().send(new TransactWriteCommand({ TransactItems: [...result.writes, checkpointWrite] }));
+    } catch (e) {
+      const reasons = e instanceof TransactionCanceledException ? e.CancellationReasons : undefined;
+      if (reasons?.at(-1)?.Code === 'ConditionalCheckFailed') throw new CheckpointMoved();
+      throw e;
+    }
+    if (result.afterCommit) await runAfterCommit(name, result.afterCommit, options.afterCommitAttempts ?? 3);
+  };
+
+  /**
+   * A batch that cannot commit as a whole for a deterministic reason (failures.ts) is committed
+   * record by record, each with the checkpoint moved over it: a record that still fails is
+   * rejected (its appender told, the checkpoint moved over it), and the others of the batch apply.
+   * One bad update never holds back, nor takes down, the rest of its batch.
+   */
+  const commitOneByOne = async (records: DepotRecord<TIn>[], shardId: string, last: string, context: TopologyContext): Promise<void> => {
+    for (const record of records) {
+      const seq = record.sequenceNumber;
+      try {
+        await commitFold([record], shardId, seq, seq, context);
+      } catch (e) {
+        // Transient (the checkpoint moved, throttling...): the batch is retried from the checkpoint.
+        const error = deterministicRejection(e);
+        if (!error) throw e;
+        logger.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: record.eventId, error: e as Error });
+        if (record.requestId !== undefined) await recordAckOutcome(record.requestId, { ok: false, error }, name);
+        await commitFold([], shardId, seq, seq, context);
+      }
+    }
+    // Records after the last decoded one (undecodable, already rejected) are passed too.
+    if (records.at(-1)?.sequenceNumber !== last) await commitFold([], shardId, last, last, context);
+  };
+
   const base = async (event: KinesisStreamEvent, lambda: Context): Promise<KinesisStreamBatchResponse> => {
     const context: TopologyContext = { topology: name, lambda };
     if (event.Records.length === 0) return { batchItemFailures: [] };
@@ -97,31 +158,14 @@ export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>)
         if (decoded.requestId !== undefined) await recordAckOutcome(decoded.requestId, { ok: false, error: decoded.error }, name);
       }
       const first = fresh[0]!.kinesis.sequenceNumber;
-      const result: FoldResult = records.length > 0 ? await fold(records, context) : { writes: [] };
-      const items = result.writes.length + 1;
-      if (items > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(name, items);
-      const checkpointWrite: TableWrite = {
-        Put: {
-          TableName: tableName(),
-          Item: {
-            ...checkpointKey(name, shardId),
-            sequenceNumber: last,
-            position: sequencePosition(last),
-            committedAt: new Date().toISOString(),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR #position < :first',
-          ExpressionAttributeNames: { '#position': 'position' },
-          ExpressionAttributeValues: { ':first': sequencePosition(first) },
-        },
-      };
       try {
-        await documentClient().send(new TransactWriteCommand({ TransactItems: [...result.writes, checkpointWrite] }));
+        await commitFold(records, shardId, first, last, context);
       } catch (e) {
-        const reasons = e instanceof TransactionCanceledException ? e.CancellationReasons : undefined;
-        if (reasons?.at(-1)?.Code === 'ConditionalCheckFailed' && attempt < 3) continue;
-        throw e;
+        if (e instanceof CheckpointMoved && attempt < 3) continue;
+        if (records.length === 0 || classifyFailure(e) !== 'deterministic') throw e;
+        logger.warn('batch cannot be committed whole; committing its records one by one', { topology: name, shardId, records: records.length, error: e as Error });
+        await commitOneByOne(records, shardId, last, context);
       }
-      if (result.afterCommit) await runAfterCommit(name, result.afterCommit, options.afterCommitAttempts ?? 3);
       return { batchItemFailures: [] };
     }
   };

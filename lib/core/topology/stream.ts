@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { recordAckOutcome, type AckError } from '../ack.ts';
+import { deterministicRejection } from './failures.ts';
 import { decodeRecord, envelopeKind, type DepotRecord, type PayloadParser } from './records.ts';
 
 /**
@@ -41,8 +42,9 @@ export interface TopologyContext {
  * failed is retried from the failing record, so a record may be applied again, possibly after
  * later records changed the state. Key writes by `record.eventId`, or guard them with a condition
  * on the position they apply (e.g. "last applied sequence number < this one").
- * Return the value to record for the appender; throw `Rejection` to reject the record; any other
- * error stops the batch and makes Lambda retry from this record.
+ * Return the value to record for the appender; throw `Rejection` to reject the record. A
+ * deterministic failure (failures.ts: a schema violation, an item DynamoDB refuses) rejects it
+ * too; any other error stops the batch and makes Lambda retry from this record.
  */
 export type StreamHandle<TIn, TOut> = (record: DepotRecord<TIn>, context: TopologyContext) => Promise<TOut>;
 
@@ -81,8 +83,11 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
         try {
           outcome = { ok: true as const, value: await handle(record, context) };
         } catch (e) {
-          if (!(e instanceof Rejection)) throw e;
-          outcome = { ok: false as const, error: e.toAckError() };
+          // A refusal, or a failure no retry can change (failures.ts): recorded now, not retried.
+          const error = e instanceof Rejection ? e.toAckError() : deterministicRejection(e);
+          if (!error) throw e;
+          if (!(e instanceof Rejection)) logger.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: source.eventID, error: e as Error });
+          outcome = { ok: false as const, error };
         }
         if (record.requestId !== undefined) await recordAckOutcome(record.requestId, outcome, name);
       } catch (e) {
