@@ -2,6 +2,7 @@
 import { axon } from '../../lib/matrix/module.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
+import { stateAddress } from '../../lib/matrix/path-parameters.ts';
 import { redactEvent, sendMessage, setRoomState } from '../../lib/matrix/rooms/operations.ts';
 
 export const handler = httpFunction(axon, 'roomEvents', {
@@ -10,15 +11,8 @@ export const handler = httpFunction(axon, 'roomEvents', {
     return json(await sendMessage(request, roomId!, eventType!, txnId!));
   },
   setRoomStateWithKey: async (request) => {
-    const { roomId, statePath } = request.pathParameters;
-    let { eventType, stateKey } = request.pathParameters;
-    if (statePath !== undefined) {
-      // `{eventType}`, `{eventType}/` or `{eventType}/{state key with slashes}`
-      const slash = statePath.indexOf('/');
-      eventType = slash < 0 ? statePath : statePath.slice(0, slash);
-      stateKey = slash < 0 ? '' : statePath.slice(slash + 1);
-    }
-    return json(await setRoomState(request, roomId!, eventType!, stateKey ?? ''));
+    const { eventType, stateKey } = stateAddress(request.pathParameters);
+    return json(await setRoomState(request, request.pathParameters.roomId!, eventType, stateKey));
   },
   redactEvent: async (request) => {
     const { roomId, eventId, txnId } = request.pathParameters;

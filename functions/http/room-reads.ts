@@ -5,6 +5,7 @@ import { httpFunction } from '../../lib/http/http-function.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
+import { stateAddress } from '../../lib/matrix/path-parameters.ts';
 import { viewRoom } from '../../lib/matrix/timeline/access.ts';
 import { eventContext, parseContextQuery, roomEvent } from '../../lib/matrix/timeline/context.ts';
 import { clientEvents } from '../../lib/matrix/timeline/format.ts';
@@ -14,14 +15,6 @@ async function viewerOf(request: HttpRequest) {
   const requester = await authenticate(request);
   const view = await viewRoom(request.pathParameters.roomId!, requester.userId);
   return { requester, view };
-}
-
-/** `{eventType}/{stateKey}`, or the greedy `{statePath+}`: `type`, `type/` or `type/key/with/slashes`. */
-function stateAddress(params: Readonly<Record<string, string>>): { eventType: string; stateKey: string } {
-  const { statePath } = params;
-  if (statePath === undefined) return { eventType: params.eventType!, stateKey: params.stateKey ?? '' };
-  const slash = statePath.indexOf('/');
-  return slash < 0 ? { eventType: statePath, stateKey: '' } : { eventType: statePath.slice(0, slash), stateKey: statePath.slice(slash + 1) };
 }
 
 export const handler = httpFunction(axon, 'roomReads', {
@@ -45,8 +38,8 @@ export const handler = httpFunction(axon, 'roomReads', {
   getRoomStateWithKey: async (request) => {
     const format = request.query.get('format') ?? 'content';
     if (format !== 'content' && format !== 'event') throw invalidParam('format must be "content" or "event"');
-    const { requester, view } = await viewerOf(request);
     const { eventType, stateKey } = stateAddress(request.pathParameters);
+    const { requester, view } = await viewerOf(request);
     const event = await visibleStateEvent(view, eventType, stateKey);
     return json(format === 'event' ? clientEvents([event], requester)[0] : event.content);
   },

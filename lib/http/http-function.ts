@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routeKey, type ModuleDecl } from '../core/module.ts';
 import { MatrixError, tooLarge, unrecognized } from '../matrix/errors.ts';
+import { checkPathParameters } from '../matrix/path-parameters.ts';
 import { parseJsonText } from '../matrix/request-schemas.ts';
 import type { DeclaredOperation, HttpRequest, HttpResponse, Operation } from './operation.ts';
 
@@ -142,6 +143,7 @@ export function httpFunction(
       const maxBodyBytes = maxBodyBytesOf(op.options);
       if (bodyBytes(event) > maxBodyBytes) throw tooLarge(`Request body is over ${maxBodyBytes} bytes`);
       const request = parseRequest(event, context, op.options);
+      checkPathParameters(request.pathParameters);
       return toResponse(await op.run(request));
     } catch (e) {
       if (e instanceof MatrixError) return errorResponse(e);

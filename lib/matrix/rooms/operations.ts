@@ -9,7 +9,8 @@ import { checkClientEvent } from '../client-event-rules.ts';
 import { submit } from '../commands.ts';
 import { planCreateRoom } from '../create-room.ts';
 import { badJson, forbidden, invalidParam, MatrixError, notFound, roomInUse, tooLarge } from '../errors.ts';
-import { MAX_EVENT_BYTES, MAX_EVENT_FIELD_BYTES } from '../events.ts';
+import { MAX_EVENT_BYTES } from '../events.ts';
+import { checkIdentifierLength, MAX_IDENTIFIER_BYTES } from '../path-parameters.ts';
 import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias, serverName } from '../ids.ts';
 import type { MembershipAction, Profile } from '../membership.ts';
 import { roomAliases, transactionIds, users } from '../pstates.ts';
@@ -175,13 +176,10 @@ function checkContentSize(content: unknown): void {
   if (Buffer.byteLength(canonicalJson(content as JsonObject), 'utf8') > MAX_EVENT_BYTES) throw tooLarge('Event is larger than 65536 bytes');
 }
 
-function checkEventField(name: string, value: string): void {
-  if (Buffer.byteLength(value, 'utf8') > MAX_EVENT_FIELD_BYTES) throw badJson(`${name} is longer than ${MAX_EVENT_FIELD_BYTES} bytes`);
-}
-
 /** Transaction ids become table keys: bounded like the other ids events carry. */
 function checkTxnId(txnId: string): void {
-  if (txnId === '' || Buffer.byteLength(txnId, 'utf8') > MAX_EVENT_FIELD_BYTES) throw invalidParam(`txnId must be 1 to ${MAX_EVENT_FIELD_BYTES} bytes`);
+  if (txnId === '') throw invalidParam(`txnId must be 1 to ${MAX_IDENTIFIER_BYTES} bytes`);
+  checkIdentifierLength('txnId', txnId);
 }
 
 function parseContent(body: unknown): JsonObject {
@@ -200,7 +198,7 @@ export async function sendMessage(
   const requester = await authenticate(request);
   await limitWrites(requester.userId);
   const content = parseContent(request.body);
-  checkEventField('type', type);
+  checkIdentifierLength('eventType', type);
   checkTxnId(txnId);
   const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
@@ -219,8 +217,8 @@ export async function setRoomState(
   const requester = await authenticate(request);
   await limitWrites(requester.userId);
   const content = parseContent(request.body);
-  checkEventField('type', type);
-  checkEventField('state_key', stateKey);
+  checkIdentifierLength('eventType', type);
+  checkIdentifierLength('stateKey', stateKey);
   // A member event is a membership change: the membership endpoints' rules, not only the auth rules.
   if (type === 'm.room.member') return sent(await submitRoomCommand(await memberStateCommand(requester.userId, requireRoomId(roomId), stateKey, content)));
   checkClientEvent({ roomId, type, stateKey, content }, serverName());
