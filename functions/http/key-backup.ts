@@ -11,7 +11,7 @@ import { readBackupKeys, readBackupSession, readBackupVersion } from '../../lib/
 import { deleteBackupKeys, deleteBackupVersion, putBackupKeys, updateBackupVersion, type BackedUpSession } from '../../lib/matrix/keys/backup-submit.ts';
 import type { KeysCommand } from '../../lib/matrix/keys/commands.ts';
 import { axon } from '../../lib/matrix/module.ts';
-import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
+import { identifier, parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 
 const jsonObject = z.record(z.string(), z.unknown());
 const createBody = z.object({ algorithm: z.string().min(1), auth_data: jsonObject });
@@ -24,8 +24,8 @@ const keyBackupData = z.looseObject({
   is_verified: z.boolean(),
   session_data: jsonObject,
 });
-const roomSessions = z.object({ sessions: z.record(z.string().min(1), keyBackupData) });
-const allRooms = z.object({ rooms: z.record(z.string().min(1), roomSessions) });
+const roomSessions = z.object({ sessions: z.record(identifier, keyBackupData) });
+const allRooms = z.object({ rooms: z.record(identifier, roomSessions) });
 
 function versionParam(request: HttpRequest): string {
   const version = request.query.get('version');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { nestsDeeperThan } from '../core/json-depth.ts';
 import { badJson, missingParam, notJson } from './errors.ts';
 import { isCanonicalJsonValue } from './canonical-json.ts';
+import { MAX_IDENTIFIER_BYTES } from './path-parameters.ts';
 
 /**
  * The deepest nesting a request's JSON may have. The spec sets none; Synapse's JSON decoder stops
@@ -53,6 +54,15 @@ export function parseJsonText(text: string, invalid: () => Error = () => notJson
   }
   return refuseDeepJson(value);
 }
+
+/**
+ * A Matrix identifier in a request body (a room, user, event, device or session id, as a value or
+ * as a map's key): 1 to 255 bytes, as the spec's grammars cap them, so it can be part of an item key.
+ */
+export const identifier = z
+  .string()
+  .min(1)
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_IDENTIFIER_BYTES, { message: `longer than ${MAX_IDENTIFIER_BYTES} bytes` });
 
 /** Any JSON object (event content, account data). Floats are refused: events are hashed as canonical JSON. */
 export const jsonObject = z

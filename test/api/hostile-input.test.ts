@@ -4,12 +4,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { axon } from '../../lib/matrix/module.ts';
+import { RequestAccounting } from '../../bench/accounting.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 
 const v3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
+
+/** Records appended to any depot while `run` runs (Kinesis puts, counted by the bench's SDK middleware). */
+async function kinesisPutsDuring(run: () => Promise<void>): Promise<number> {
+  const accounting = new RequestAccounting();
+  accounting.install();
+  try {
+    await accounting.during('probe', run);
+    return accounting.phaseCounts('probe').filter((c) => c.service === 'Kinesis' && c.operation.startsWith('PutRecord')).reduce((n, c) => n + c.requests, 0);
+  } finally {
+    accounting.uninstall();
+  }
+}
 
 describe('hostile input', () => {
   let runtime: LocalRuntime;
@@ -78,6 +91,55 @@ describe('hostile input', () => {
       ] as const) {
         expectError(await alice.client.request(method, path, method === 'GET' ? undefined : {}), 400, 'M_INVALID_PARAM');
       }
+    });
+  });
+
+  describe('key backup uploads that name nothing', () => {
+    const session = { first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: { ciphertext: 'c' } };
+
+    it('no backup at all, an unknown version or a malformed one: 404 M_NOT_FOUND at once, nothing appended to a depot', async () => {
+      const user = await registerUser(new TestClient(runtime.httpUrl));
+      const appended = await kinesisPutsDuring(async () => {
+        for (const version of ['1', '99', 'abc', '']) {
+          const q = `?version=${enc(version)}`;
+          expectError(await user.client.put(`${v3}/room_keys/keys${q}`, { rooms: {} }), 404, 'M_NOT_FOUND');
+          expectError(await user.client.put(`${v3}/room_keys/keys${q}`, { rooms: { [roomId]: { sessions: { s1: session } } } }), 404, 'M_NOT_FOUND');
+          expectError(await user.client.put(`${v3}/room_keys/keys/${enc(roomId)}${q}`, { sessions: {} }), 404, 'M_NOT_FOUND');
+          expectError(await user.client.put(`${v3}/room_keys/keys/${enc(roomId)}/s1${q}`, session), 404, 'M_NOT_FOUND');
+          expectError(await user.client.delete(`${v3}/room_keys/keys${q}`), 404, 'M_NOT_FOUND');
+          expectError(await user.client.put(`${v3}/room_keys/version/${enc(version || '0')}`, { algorithm: 'a', auth_data: {} }), 404, 'M_NOT_FOUND');
+          expectError(await user.client.delete(`${v3}/room_keys/version/${enc(version || '0')}`), 404, 'M_NOT_FOUND');
+        }
+      });
+      expect(appended).toBe(0);
+      expectError(await user.client.get(`${v3}/room_keys/version`), 404, 'M_NOT_FOUND');
+    });
+
+    it('room and session ids over 255 bytes in the body are 400 M_BAD_JSON, before anything is appended', async () => {
+      const user = await registerUser(new TestClient(runtime.httpUrl));
+      const created = await user.client.post<{ version: string }>(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: {} });
+      const q = `?version=${created.body.version}`;
+      const long = 'r'.repeat(3000);
+      const appended = await kinesisPutsDuring(async () => {
+        expectError(await user.client.put(`${v3}/room_keys/keys${q}`, { rooms: { [long]: { sessions: { s1: session } } } }), 400, 'M_BAD_JSON');
+        expectError(await user.client.put(`${v3}/room_keys/keys${q}`, { rooms: { [roomId]: { sessions: { [long]: session } } } }), 400, 'M_BAD_JSON');
+      });
+      expect(appended).toBe(0);
+      const held = await user.client.get<{ rooms: Record<string, unknown> }>(`${v3}/room_keys/keys${q}`);
+      expect(held.body.rooms).toEqual({});
+    });
+
+    it('an existing version: no keys is 200 with its count and etag unchanged; an old version is 403 M_WRONG_ROOM_KEYS_VERSION', async () => {
+      const user = await registerUser(new TestClient(runtime.httpUrl));
+      const first = await user.client.post<{ version: string }>(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'k' } });
+      expect(first.status).toBe(200);
+      const empty = await user.client.put<{ etag: string; count: number }>(`${v3}/room_keys/keys?version=${first.body.version}`, { rooms: {} });
+      expect(empty.status).toBe(200);
+      expect(empty.body).toEqual({ etag: '0', count: 0 });
+      const second = await user.client.post<{ version: string }>(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'k2' } });
+      const stale = await user.client.put(`${v3}/room_keys/keys?version=${first.body.version}`, { rooms: {} });
+      expectError(stale, 403, 'M_WRONG_ROOM_KEYS_VERSION');
+      expect((stale.body as { current_version?: string }).current_version).toBe(second.body.version);
     });
   });
 });

@@ -71,12 +71,30 @@ export function replacesBackedUpKey(incoming: KeyBackupData, existing: KeyBackup
   return Number(incoming.forwarded_count) < Number(existing.forwarded_count);
 }
 
-export async function planBackupPut(c: KeysCommandOf<'keys.backupPut'>): Promise<{ ops: WriteOp[]; value: { etag: string; count: number } }> {
-  const current = await currentVersion(c.userId, true);
-  const [version, meta] = await namedVersion(c.userId, c.version, true);
+/**
+ * The version keys may be uploaded into: it must exist (404 M_NOT_FOUND) and be the current one
+ * (403 M_WRONG_ROOM_KEYS_VERSION). Checked by the HTTP operation before it submits anything (an
+ * upload into nothing costs two reads, no depot append) and again by the topology, which decides.
+ */
+export async function uploadVersion(userId: string, name: string): Promise<[number, VersionMeta]> {
+  const [version, meta] = await namedVersion(userId, name, true);
+  const current = await currentVersion(userId, true);
   if (!current || current[0] !== version) {
     throw new MatrixError(403, 'M_WRONG_ROOM_KEYS_VERSION', 'Wrong backup version', { current_version: String(current?.[0] ?? version) });
   }
+  return [version, meta];
+}
+
+/** What an upload of no keys answers: the version's etag and count as they are. */
+export const versionCounters = (meta: VersionMeta) => ({ etag: String(meta.etag ?? 0), count: meta.count ?? 0 });
+
+/** The named version exists (deleted ones do not): 404 M_NOT_FOUND before a delete is submitted. */
+export async function requireVersion(userId: string, name: string): Promise<void> {
+  await namedVersion(userId, name, true);
+}
+
+export async function planBackupPut(c: KeysCommandOf<'keys.backupPut'>): Promise<{ ops: WriteOp[]; value: { etag: string; count: number } }> {
+  const [version, meta] = await uploadVersion(c.userId, c.version);
   const owner = backupOwner(c.userId, version);
   const keys = c.sessions.map((s) => sessionKey(s.roomId, s.sessionId));
   const stored = await getMany(keys.map((k) => keyBackupKeys.key(owner).key(k)), { consistent: true });
