@@ -8,6 +8,7 @@ import { availableUserId, checkRegistration, loginWithPassword, register } from 
 import { requireDummyAuth, requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { MatrixError, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
 import { axon } from '../../lib/matrix/module.ts';
+import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 import { changePasswordRequest, loginRequest, parseRequestBody, registerRequest } from '../../lib/matrix/request-schemas.ts';
 import { z } from 'zod';
 
@@ -72,12 +73,17 @@ export const handler = httpFunction(axon, 'accounts', {
   checkUsernameAvailability,
   getLoginFlows: () => json({ flows: [{ type: PASSWORD_LOGIN }] }),
   login,
+  // Each revocation answers once the connections opened with the revoked tokens are closed.
   logout: async (request) => {
-    await logout(await authenticate(request));
+    const requester = await authenticate(request);
+    await logout(requester);
+    await dropRevokedConnections(requester.userId);
     return json({});
   },
   logout_all: async (request) => {
-    await logoutAll(await authenticate(request));
+    const requester = await authenticate(request);
+    await logoutAll(requester);
+    await dropRevokedConnections(requester.userId);
     return json({});
   },
   getTokenOwner: async (request) => {
@@ -89,6 +95,7 @@ export const handler = httpFunction(axon, 'accounts', {
     const body = parseRequestBody(changePasswordRequest, request.body);
     await requirePasswordAuth(body.auth, requester.userId);
     await changePassword(requester, body.new_password, body.logout_devices);
+    if (body.logout_devices) await dropRevokedConnections(requester.userId);
     return json({});
   },
   deactivateAccount: async (request) => {
@@ -96,6 +103,7 @@ export const handler = httpFunction(axon, 'accounts', {
     const body = parseRequestBody(deactivateRequest, request.body ?? {});
     await requirePasswordAuth(body.auth, requester.userId);
     await deactivate(requester);
+    await dropRevokedConnections(requester.userId);
     // Axon binds no third-party ids, so there is nothing to unbind at an identity server.
     return json({ id_server_unbind_result: 'no-support' });
   },

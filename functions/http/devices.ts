@@ -9,6 +9,7 @@ import { MAX_DEVICE_NAME_LENGTH } from '../../lib/matrix/accounts/sessions.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { invalidParam, notFound } from '../../lib/matrix/errors.ts';
 import { axon } from '../../lib/matrix/module.ts';
+import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 import { deviceUpdateRequest, parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 
 /** At most this many device ids in one delete_devices (each names at most one device). */
@@ -46,6 +47,7 @@ export const handler = httpFunction(axon, 'devices', {
     const body = parseRequestBody(deleteDeviceRequest, request.body ?? {});
     await requirePasswordAuth(body.auth, requester.userId);
     await removeDevices(requester, [request.pathParameters.deviceId!]);
+    await dropRevokedConnections(requester.userId);
     return json({});
   },
   deleteDevices: async (request) => {
@@ -55,6 +57,7 @@ export const handler = httpFunction(axon, 'devices', {
     if (deviceIds.length > MAX_DELETE) throw invalidParam(`At most ${MAX_DELETE} devices at once`);
     await requirePasswordAuth(body.auth, requester.userId);
     await removeDevices(requester, deviceIds);
+    await dropRevokedConnections(requester.userId);
     return json({});
   },
 });

@@ -1,7 +1,8 @@
 // The users topology: applies account commands (lib/matrix/accounts/commands.ts) from the users
 // depot, in order per user, each exactly once (applyOnce commits its writes with its outcome).
 // Profile changes and deactivations then reach the user's rooms as commands on the rooms depot,
-// and removed devices' keys are dropped by a command to the keys topology.
+// removed devices' keys are dropped by a command to the keys topology, and WebSocket connections
+// opened with a revoked token are dropped.
 // Only records whose kind is an account command are its own: other topologies may read the same
 // depot for their commands, and each answers only the appenders of its own kinds.
 import { prepare } from '../../lib/core/pstate/index.ts';
@@ -9,9 +10,10 @@ import { applyOnce } from '../../lib/core/topology/apply-once.ts';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
 import { planAccountCommand } from '../../lib/matrix/accounts/apply.ts';
 import { propagateToRooms } from '../../lib/matrix/accounts/room-updates.ts';
-import { accountCommand, isAccountCommandKind, type AccountCommand } from '../../lib/matrix/accounts/commands.ts';
+import { accountCommand, isAccountCommandKind, revokesTokens, type AccountCommand } from '../../lib/matrix/accounts/commands.ts';
 import { refusingWith } from '../../lib/matrix/commands.ts';
 import { forgetRemovedDevices } from '../../lib/matrix/keys/removed-devices.ts';
+import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 
 export const USERS_TOPOLOGY = 'users';
 
@@ -27,6 +29,7 @@ export const handler = streamTopology<AccountCommand, Record<string, unknown>>({
     // After the change is committed (also on a redelivery, so a crash in between loses nothing).
     await propagateToRooms(record.payload);
     await forgetRemovedDevices(record.payload, value, `devicesRemoved:${record.eventId}`);
+    if (revokesTokens(record.payload)) await dropRevokedConnections(record.payload.userId);
     return value;
   },
 });

@@ -227,13 +227,18 @@ export const connections = pstate(
         floor: string(),
         /** The sync filter named at $connect (a FilterDefinition as JSON), applied to every frame. */
         filter: string(),
+        /** The hash of the access token the connection was opened with: it lives as long as that token. */
+        tokenHash: string(),
       }),
     ).subindexed(),
   ),
 );
 
-/** connection id → whose it is ($disconnect and gone connections know only the id). */
-export const connectionOwners = pstate('connectionOwners', map(string(), record({ userId: string() })));
+/**
+ * connection id → whose it is and the hash of the token it was opened with ($disconnect and
+ * client messages know only the id; every client message checks the token still exists).
+ */
+export const connectionOwners = pstate('connectionOwners', map(string(), record({ userId: string(), tokenHash: string() })));
 
 export const connectionPStates = [connections, connectionOwners] as const;
 

@@ -3,7 +3,6 @@
 // topology, next_batch as a gap-free /sync since, connections forgotten on close or when gone, and
 // sync_needed frames for what frames do not carry (to-device messages, device lists, account data).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
 import { connectionOwners, connections, roomInfo, roomOnlineMembers, roomTimeline } from '../../lib/matrix/pstates.ts';
@@ -16,6 +15,7 @@ import { TestClient } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { deviceKeysFor, signingKey } from './keys-support.ts';
 import { createRoom, path, send } from './rooms-support.ts';
+import { connect as connectAs, eventually, open as openAs, type Socket as SocketOf } from '../support/websocket.ts';
 
 interface ClientEvent {
   event_id: string;
@@ -47,91 +47,12 @@ interface SyncBody {
   account_data?: { events: { type: string; content: Record<string, unknown> }[] };
 }
 
-// Waits are bounded only so a broken push fails the test instead of hanging it.
-const WAIT_MS = 20_000;
-
-/** A WebSocket client that keeps every frame, so a test can wait for the one it expects. */
-class Socket {
-  readonly frames: Frame[] = [];
-  private waiters: (() => void)[] = [];
-  closed = false;
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Frame);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    ws.on('close', () => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** The first frame (from `from` on) matching `match`. */
-  async next(match: (f: Frame) => boolean, from = 0): Promise<Frame> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const found = this.frames.slice(from).find(match);
-      if (found) return found;
-      if (this.closed) throw new Error(`socket closed; frames: ${JSON.stringify(this.frames)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame; frames: ${JSON.stringify(this.frames)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await new Promise<void>((resolve) => {
-      this.ws.once('close', () => resolve());
-      this.ws.close();
-    });
-  }
-}
-
-type Handshake = { ok: true; socket: Socket } | { ok: false; status: number };
-
-function connect(url: string, params: Record<string, string>): Promise<Handshake> {
-  const query = new URLSearchParams(params).toString();
-  const ws = new WebSocket(`${url}/${query ? `?${query}` : ''}`);
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ok: true, socket: new Socket(ws) }));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve({ ok: false, status: res.statusCode ?? 0 });
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', (err) => reject(err));
-  });
-}
-
-async function open(url: string, params: Record<string, string>): Promise<Socket> {
-  const handshake = await connect(url, params);
-  if (!handshake.ok) throw new Error(`handshake refused with ${handshake.status}`);
-  return handshake.socket;
-}
+type Socket = SocketOf<Frame>;
+const connect = (url: string, params: Record<string, string>) => connectAs<Frame>(url, params);
+const open = (url: string, params: Record<string, string>) => openAs<Frame>(url, params);
 
 async function connectionsOf(userId: string) {
   return (await connections.key(userId).range({ consistent: true })).entries;
-}
-
-/** Polls a condition the test cannot be told about (a $disconnect runs after the socket closed). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition never held');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function sync(client: TestClient, since?: string): Promise<SyncBody> {
@@ -178,7 +99,8 @@ describe('WebSocket channel', () => {
     const [connectionId, c] = recorded[0]!;
     expect(c).toMatchObject({ deviceId: alice.deviceId });
     expect(decodeSyncToken(c.cursor!)).toBeDefined();
-    expect(await connectionOwners.key(connectionId).get({ consistent: true })).toEqual({ userId: alice.userId });
+    expect(await connectionOwners.key(connectionId).get({ consistent: true })).toEqual({ userId: alice.userId, tokenHash: c.tokenHash });
+    expect(c.tokenHash).toMatch(/.{20,}/);
 
     await socket.close();
     await eventually(async () => (await connectionsOf(alice.userId)).length === 0);
@@ -348,10 +270,10 @@ describe('WebSocket channel', () => {
     const socket = track(await open(runtime.wsUrl, { access_token: bob.accessToken }));
     // A connection the gateway no longer has (its $disconnect never ran), registered long enough ago.
     const ghost = 'ghostConnection=';
-    const [[, real]] = (await connectionsOf(bob.userId)) as [[string, { cursor: string; floor: string }]];
+    const [[, real]] = (await connectionsOf(bob.userId)) as [[string, { cursor: string; floor: string; tokenHash: string }]];
     await commit([
-      connections.key(bob.userId).key(ghost).set({ deviceId: bob.deviceId, connectedAt: Date.now() - 3_600_000, cursor: real.cursor, floor: real.floor, filter: '' }),
-      connectionOwners.key(ghost).set({ userId: bob.userId }),
+      connections.key(bob.userId).key(ghost).set({ deviceId: bob.deviceId, connectedAt: Date.now() - 3_600_000, cursor: real.cursor, floor: real.floor, filter: '', tokenHash: real.tokenHash }),
+      connectionOwners.key(ghost).set({ userId: bob.userId, tokenHash: real.tokenHash }),
     ]);
     const message = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'anyone?' })).body.event_id;
     await socket.next(carries(roomId, message));

@@ -43,3 +43,21 @@ export const isAccountCommandKind = (kind: string | undefined): boolean => kind?
 
 /** Most devices a user may hold, so removing all of them fits in one transaction (2 items each). */
 export const MAX_DEVICES_PER_USER = 40;
+
+/**
+ * Whether applying the command may have revoked access tokens: logout and device deletion,
+ * a password change logging out the other devices, deactivation, and a login reusing a device
+ * id (the device's old token dies). The WebSocket connections opened with them go too.
+ */
+export function revokesTokens(command: AccountCommand): boolean {
+  switch (command.kind) {
+    case 'account.removeDevices':
+    case 'account.deactivate':
+    case 'account.login':
+      return true;
+    case 'account.password':
+      return command.keepDeviceId !== undefined;
+    default:
+      return false;
+  }
+}

@@ -13,6 +13,7 @@ import { mergeCursor } from './cursor.ts';
 import { errorFrame, pongFrame, type ServerFrame } from './frames.ts';
 import { stayConnectedOnline } from './online.ts';
 import { pushFrame } from './push.ts';
+import { dropConnection, tokenStillValid } from './revoked.ts';
 
 export interface ClientMessage {
   connectionId: string;
@@ -85,9 +86,21 @@ async function run(userId: string, message: ClientMessage): Promise<ServerFrame 
 }
 
 export async function handleClientMessage(message: ClientMessage): Promise<void> {
-  const userId = await connectionOwner(message.connectionId);
-  // A connection we do not know (its records were removed): nothing to answer for.
-  if (!userId) return;
+  const owner = await connectionOwner(message.connectionId);
+  // A connection we do not know: its records were removed (its token revoked, or it was lost).
+  // Nothing it asks is done; it is closed so the client learns at once.
+  if (!owner) {
+    await dropConnection(message.connectionId);
+    return;
+  }
+  const { userId } = owner;
+  // The connection lives as long as the token it was opened with: every action checks it.
+  if (!(await tokenStillValid(userId, owner.tokenHash))) {
+    const revoked = errorFrame('M_UNKNOWN_TOKEN', 'The access token this connection was opened with is no longer valid');
+    await pushFrame({ connectionId: message.connectionId, userId, connectedAt: message.connectedAt }, revoked);
+    await dropConnection(message.connectionId, userId);
+    return;
+  }
   // Any client message keeps the connection open at the gateway: keep the user online as long.
   await stayConnectedOnline(userId);
   let answer: ServerFrame | undefined;

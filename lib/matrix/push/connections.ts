@@ -15,9 +15,11 @@ export interface Connection {
   floor: string;
   /** The sync filter named at $connect: frames carry only what it lets through. */
   filter?: FilterDefinition;
+  /** The hash of the access token it was opened with ('' for a connection recorded before tokens were bound). */
+  tokenHash: string;
 }
 
-type StoredConnection = { deviceId?: string; connectedAt?: number; cursor?: string; floor?: string; filter?: string };
+type StoredConnection = { deviceId?: string; connectedAt?: number; cursor?: string; floor?: string; filter?: string; tokenHash?: string };
 
 function fromStored(userId: string, connectionId: string, c: StoredConnection | undefined): Connection | undefined {
   if (!c || c.deviceId === undefined || c.cursor === undefined || c.floor === undefined) return undefined;
@@ -29,21 +31,39 @@ function fromStored(userId: string, connectionId: string, c: StoredConnection | 
     cursor: c.cursor,
     floor: c.floor,
     ...(c.filter ? { filter: JSON.parse(c.filter) as FilterDefinition } : {}),
+    tokenHash: c.tokenHash ?? '',
   };
 }
 
+const storedConnection = (c: Connection) => ({
+  deviceId: c.deviceId,
+  connectedAt: c.connectedAt,
+  cursor: c.cursor,
+  floor: c.floor,
+  // Whole-record writes name every field: '' is no filter.
+  filter: c.filter !== undefined ? JSON.stringify(c.filter) : '',
+  tokenHash: c.tokenHash,
+});
+
 export async function recordConnection(c: Connection): Promise<void> {
   await commit([
-    connections.key(c.userId).key(c.connectionId).set({
-      deviceId: c.deviceId,
-      connectedAt: c.connectedAt,
-      cursor: c.cursor,
-      floor: c.floor,
-      // Whole-record writes name every field: '' is no filter.
-      filter: c.filter !== undefined ? JSON.stringify(c.filter) : '',
-    }),
-    connectionOwners.key(c.connectionId).set({ userId: c.userId }),
+    connections.key(c.userId).key(c.connectionId).set(storedConnection(c)),
+    connectionOwners.key(c.connectionId).set({ userId: c.userId, tokenHash: c.tokenHash }),
   ]);
+}
+
+/**
+ * Rewrite a recorded connection, only if it is still recorded: false when it was removed
+ * meanwhile (its token revoked by a logout that swept it), so it must not come back.
+ */
+export async function rerecordConnection(c: Connection): Promise<boolean> {
+  try {
+    await commit([connections.key(c.userId).key(c.connectionId).set(storedConnection(c), { ifExists: true })]);
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
 }
 
 /** Forget a connection (closed or gone); nothing happens when it is already forgotten. */
@@ -54,8 +74,10 @@ export async function removeConnection(connectionId: string, userId?: string): P
   await commit(ops);
 }
 
-export async function connectionOwner(connectionId: string): Promise<string | undefined> {
-  return (await connectionOwners.key(connectionId).get({ consistent: true }))?.userId;
+/** Whose a connection is and the token it was opened with ('' when recorded before tokens were bound). */
+export async function connectionOwner(connectionId: string): Promise<{ userId: string; tokenHash: string } | undefined> {
+  const owner = await connectionOwners.key(connectionId).get({ consistent: true });
+  return owner?.userId ? { userId: owner.userId, tokenHash: owner.tokenHash ?? '' } : undefined;
 }
 
 /** The user's open connections (one consistent Query; a user has few). */

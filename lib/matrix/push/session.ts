@@ -5,9 +5,11 @@ import { readRoomsCut, type Membership } from '../sync/cut.ts';
 import { decodeSyncToken, encodeSyncToken, NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
 import { resolveSyncFilter } from '../sync/filter.ts';
 import { readAllWatermarks } from '../sync/watermark.ts';
-import { recordConnection, removeConnection, type Connection } from './connections.ts';
+import { unknownToken } from '../errors.ts';
+import { recordConnection, removeConnection, rerecordConnection, type Connection } from './connections.ts';
 import { PENDING_FLOOR } from './cursor.ts';
 import { markConnectedOnline } from './online.ts';
+import { tokenStillValid } from './revoked.ts';
 
 export interface ConnectRequest {
   connectionId: string;
@@ -63,6 +65,13 @@ async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositio
  * in their rooms, read the watermarks (and the user's rooms at them), and set floor and cursor.
  * Every event committed after that watermark read finds both the connection and the online
  * registration, so it is pushed.
+ *
+ * A logout racing the handshake: the connection is recorded with its token's hash before the
+ * token is checked again, and a revocation removes the token before it sweeps the user's
+ * connections (push/revoked.ts). So either the sweep finds this record and removes it (then the
+ * final rewrite, conditional on the record, fails), or the record came after the sweep, hence
+ * after the token's removal, and the second check sees it gone. Either way the handshake is
+ * refused with 401 and no connection outlives its token.
  */
 export async function openConnection(request: ConnectRequest): Promise<Connection> {
   const requester = await authenticate({ ...(request.accessToken !== undefined ? { accessToken: request.accessToken } : {}) });
@@ -77,14 +86,22 @@ export async function openConnection(request: ConnectRequest): Promise<Connectio
     cursor: request.since ?? encodeSyncToken({ rooms: {}, accountData: {} }),
     floor: PENDING_FLOOR,
     ...(filter ? { filter } : {}),
+    tokenHash: requester.tokenHash,
   };
   await recordConnection(pending);
+  if (!(await tokenStillValid(requester.userId, requester.tokenHash))) {
+    await removeConnection(pending.connectionId, pending.userId);
+    throw unknownToken();
+  }
   await markConnectedOnline(requester.userId, now);
   const watermarks = await readAllWatermarks();
   const [cut, accountData] = [await readRoomsCut(requester.userId, watermarks.rooms), watermarks.userData];
   const floor = encodeSyncToken({ rooms: await floorOf(since, cut.watermarks, cut.memberships), accountData });
   const connection = { ...pending, floor, cursor: request.since ?? encodeSyncToken({ rooms: cut.watermarks, accountData }) };
-  await recordConnection(connection);
+  if (!(await rerecordConnection(connection))) {
+    await removeConnection(pending.connectionId, pending.userId);
+    throw unknownToken();
+  }
   return connection;
 }
 

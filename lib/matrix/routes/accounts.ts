@@ -1,21 +1,28 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, devices, memberRooms, rateLimits, users } from '../pstates.ts';
+import { accessTokens, connectionOwners, connections, devices, memberRooms, rateLimits, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 const authenticated = [accessTokens] as const;
+/** Revoking tokens drops the WebSocket connections opened with them (lib/matrix/push/revoked.ts). */
+const dropsConnections = { reads: [connections, connectionOwners], writes: [connections, connectionOwners], pushes: true } as const;
 
 export const accountsRoutes = {
   functions: {
     accounts: {
       entry: 'functions/http/accounts.ts',
       description: 'Registration, login, logout, whoami, password change, deactivation',
-      access: { reads: [users, ...authenticated, rateLimits], writes: [rateLimits], appends: [depots.users] },
+      access: {
+        reads: [users, ...authenticated, rateLimits, ...dropsConnections.reads],
+        writes: [rateLimits, ...dropsConnections.writes],
+        appends: [depots.users],
+        pushes: dropsConnections.pushes,
+      },
     },
     devices: {
       entry: 'functions/http/devices.ts',
       description: "The user's devices: list, read, rename, delete",
-      access: { reads: [users, ...authenticated, devices], appends: [depots.users] },
+      access: { reads: [users, ...authenticated, devices, ...dropsConnections.reads], writes: [...dropsConnections.writes], appends: [depots.users], pushes: dropsConnections.pushes },
     },
     profile: {
       entry: 'functions/http/profile.ts',
@@ -25,7 +32,12 @@ export const accountsRoutes = {
     usersTopology: {
       entry: 'functions/streams/users.ts',
       description: 'Applies account commands from the users depot',
-      access: { reads: [users, accessTokens, devices, memberRooms], writes: [users, accessTokens, devices], appends: [depots.rooms, depots.users] },
+      access: {
+        reads: [users, accessTokens, devices, memberRooms, ...dropsConnections.reads],
+        writes: [users, accessTokens, devices, ...dropsConnections.writes],
+        appends: [depots.rooms, depots.users],
+        pushes: dropsConnections.pushes,
+      },
     },
   },
   routes: [
