@@ -1,10 +1,11 @@
 // After a batch commits: tell the online users what it changed. Each recipient gets ONE frame per
 // connection per batch, holding every change of the batch they may see (typing and receipts of
-// rooms they are online in, presence of users they share a room with), and a waiting /sync is
+// rooms they are joined and online in, presence of users they share a room with), and a waiting /sync is
 // woken once. Recipients are found through `roomOnlineMembers` (long-pollers and WebSocket
 // connections), so the work is O(online members of the touched rooms), not O(members).
 // Pushes are notifications: a lost one is caught up by /sync from the committed state.
 import { inPool } from '../../core/concurrency.ts';
+import { getMany } from '../../core/pstate/index.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { memberRooms } from '../pstates.ts';
 import { pushToUser } from '../push/push.ts';
@@ -29,6 +30,19 @@ async function joinedRooms(userId: string): Promise<string[]> {
   return page.entries.filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId).slice(0, PRESENCE_FANOUT_ROOMS);
 }
 
+/**
+ * The room's online members that are joined now. The online list is a registration (it outlives
+ * a kick, and an invitee or knocker may be on it): each one's membership is read (consistent
+ * BatchGetItem per 100), so nobody gets a room's typing, receipts or co-members' presence from
+ * the moment they are no longer joined.
+ */
+async function joinedOnlineMembers(roomId: string, now: number): Promise<string[]> {
+  const users = await onlineMembers(roomId, now);
+  if (!users.length) return users;
+  const memberships = await getMany(users.map((u) => memberRooms.key(u).key(roomId)), { consistent: true });
+  return users.filter((_, i) => memberships[i]?.membership === 'join');
+}
+
 /** Who gets what from a committed batch. */
 export async function deliveriesOf(changes: EphemeralChanges, now = Date.now()): Promise<Map<string, Delivery>> {
   const out = new Map<string, Delivery>();
@@ -40,7 +54,7 @@ export async function deliveriesOf(changes: EphemeralChanges, now = Date.now()):
   const onlineCache = new Map<string, Promise<string[]>>();
   const online = (roomId: string) => {
     let p = onlineCache.get(roomId);
-    if (!p) onlineCache.set(roomId, (p = onlineMembers(roomId, now)));
+    if (!p) onlineCache.set(roomId, (p = joinedOnlineMembers(roomId, now)));
     return p;
   };
 
