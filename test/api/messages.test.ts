@@ -214,6 +214,7 @@ describe('GET /rooms/{roomId}/messages', () => {
         const events = pages.flatMap((p) => p.chunk);
         return dir === 'b' ? events.reverse() : events;
       };
+      if (visibility === 'world_readable') await readsAfterLeaving(room, dave);
       const daveEvents = await read(dave, 'b');
       expect(ids(await read(dave, 'f'))).toEqual(ids(daveEvents));
       const ownMembership = daveEvents.filter((e) => e.type === 'm.room.member' && e.state_key === dave.userId).map((e) => e.content.membership);
@@ -239,6 +240,25 @@ describe('GET /rooms/{roomId}/messages', () => {
       expect(seen.dave).toEqual(['a2', 'a3']);
       expect(seen.daveOwn).toEqual(['invite', 'join', 'leave']);
       expect(seen.erin).toEqual(['a5']);
+    });
+
+    /** What a former member reads of a world_readable room besides its messages: as much as a stranger. */
+    async function readsAfterLeaving(room: string, former: RegisteredUser) {
+      const topic = await alice.client.put<{ event_id: string }>(path.room(room, 'state/m.room.topic'), { topic: 'after the leave' });
+      expect(topic.status).toBe(200);
+      const state = await former.client.get<{ event_id: string }[]>(path.room(room, 'state'));
+      expect(state.status).toBe(200);
+      expect(state.body.map((e) => e.event_id)).toContain(topic.body.event_id);
+      expect((await former.client.get(path.room(room, `event/${encodeURIComponent(topic.body.event_id)}`))).status).toBe(200);
+      const joined = await former.client.get<{ joined: Record<string, unknown> }>(path.room(room, 'joined_members'));
+      expect(joined.status).toBe(200);
+      expect(Object.keys(joined.body.joined)).toContain(alice.userId);
+    }
+
+    it('world_readable: a former member reads it all, as a stranger does (spec; Synapse stops them at their leave)', async () => {
+      const seen = await scenario('world_readable');
+      expect(seen.dave).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+      expect(seen.erin).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
     });
 
     it('world_readable: anyone, even never a member, reads it all', async () => {

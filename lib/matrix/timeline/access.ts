@@ -1,7 +1,8 @@
 // Who may read a room, and up to where (Client-Server "History visibility" and the 403s of the
 // room read endpoints). Like Synapse, an unknown room answers the same 403 as a room the user is
 // not in, so room ids cannot be probed. A user who left (or was banned) reads the room as it was
-// when they left; a user who forgot the room reads nothing (spec: forget drops the history).
+// when they left, unless it is world_readable (then as anyone does); a user who forgot the room
+// reads nothing of it but what anyone may (spec: forget drops the history).
 import { readYourWrites } from './consistency.ts';
 import { forbidden } from '../errors.ts';
 import { parseHistoryVisibility } from '../history-visibility.ts';
@@ -50,13 +51,16 @@ export async function viewRoom(roomId: string, userId: string): Promise<RoomView
   const membership = currentMembership(history);
   const base = { roomId, roomVersion: info.version ?? '11', lastPosition, viewer: { userId, history }, membership };
   if (membership === 'join') return { ...base, readableUpTo: lastPosition };
+  // world_readable: anyone reads all of it, a former member as much as a stranger (spec; Synapse
+  // stops a former member at their leave, less than it shows a stranger). Events sent under
+  // another visibility stay hidden event by event (canSee).
+  const worldReadable = parseHistoryVisibility(visibilityEvent?.content.history_visibility) === 'world_readable';
+  if (worldReadable) return { ...base, readableUpTo: lastPosition };
   const forgotten = memberRoom?.forgotten === true;
   if ((membership === 'leave' || membership === 'ban') && !forgotten) {
     const departedAt = history[history.length - 1]!.position;
     return { ...base, readableUpTo: departedAt, departedAt };
   }
-  const worldReadable = parseHistoryVisibility(visibilityEvent?.content.history_visibility) === 'world_readable';
-  if (worldReadable) return { ...base, readableUpTo: lastPosition };
   throw notInRoom(roomId);
 }
 
