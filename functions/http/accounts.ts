@@ -3,7 +3,7 @@ import { httpFunction } from '../../lib/http/http-function.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { changePassword, deactivate, logout, logoutAll } from '../../lib/matrix/accounts/account.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
-import { limitByIp } from '../../lib/matrix/accounts/rate-limits.ts';
+import { limitLoginAddress, limitRegistration } from '../../lib/matrix/accounts/rate-limits.ts';
 import { availableUserId, checkRegistration, loginWithPassword, register } from '../../lib/matrix/accounts/sessions.ts';
 import { requireDummyAuth, requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { MatrixError, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
@@ -21,7 +21,7 @@ async function registerOperation(request: HttpRequest) {
   if (kind === 'guest') throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is not enabled');
   if (kind !== 'user') throw invalidParam(`Unknown kind: ${kind}`);
   const body = parseRequestBody(registerRequest, request.body ?? {});
-  await limitByIp('register', request.sourceIp);
+  await limitRegistration(request.sourceIp);
   const registration = {
     ...(body.username !== undefined ? { username: body.username } : {}),
     ...(body.password !== undefined ? { password: body.password } : {}),
@@ -48,7 +48,7 @@ async function checkUsernameAvailability(request: HttpRequest) {
 
 async function login(request: HttpRequest) {
   const body = parseRequestBody(loginRequest, request.body);
-  await limitByIp('login', request.sourceIp);
+  await limitLoginAddress(request.sourceIp);
   if (body.type !== PASSWORD_LOGIN) throw new MatrixError(400, 'M_UNKNOWN', `Unknown login type ${body.type}`);
   let user = body.user;
   if (body.identifier) {

@@ -33,6 +33,28 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
+/**
+ * A hash no password matches (of random bytes nobody kept), with the current parameters: a login
+ * for an account that does not exist, or has no password, is checked against it, so it takes as
+ * long as one with a wrong password and the answer's timing does not tell whether the user exists.
+ */
+export const DUMMY_PASSWORD_HASH = 'scrypt$1$32768$8$1$0H0F9r3EREF95hNZkGmcJQ$_5RhEz-vuFV5HC4BEvwrhnpQAb8ikcnT9f3sRQDs60E';
+
+/** The scrypt parameters (N, r, p) a hash was made with, as `N$r$p`; undefined when not one of ours. */
+export function hashParameters(stored: string): string | undefined {
+  const parts = stored.split('$');
+  return parts.length === 7 && parts[0] === 'scrypt' && parts[1] === '1' ? parts.slice(2, 5).join('$') : undefined;
+}
+
+/**
+ * Checks a password against the stored hash, or against DUMMY_PASSWORD_HASH when there is none
+ * (false then, after the same work).
+ */
+export async function verifyPasswordOrDummy(password: string, stored: string | undefined): Promise<boolean> {
+  const ok = await verifyPassword(password, stored || DUMMY_PASSWORD_HASH);
+  return ok && Boolean(stored);
+}
+
 /** A new access token: `syt_<localpart b64url>_<256 random bits b64url>` (the prefix helps log scanners). */
 export function generateAccessToken(localpart: string): string {
   return `syt_${Buffer.from(localpart).toString('base64url')}_${randomBytes(32).toString('base64url')}`;

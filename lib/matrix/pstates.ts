@@ -152,8 +152,11 @@ export const transactionIds = pstate('transactionIds', map(string(), record({ ev
 /** `directory` → room ids published in the public room directory. */
 export const publicRooms = pstate('publicRooms', map(string(), map(string(), number()).subindexed()));
 
-/** `<action>:<ip>` → the current fixed window of a rate limit and the requests counted in it. */
-export const rateLimits = pstate('rateLimits', map(string(), record({ windowStart: number(), count: number() })));
+/**
+ * Rate limit state by key: `<key>@<window>` → the requests counted in that fixed window
+ * (`count`); `bucket:<key>` → a token bucket's theoretical arrival time (`tat`, epoch ms; GCRA).
+ */
+export const rateLimits = pstate('rateLimits', map(string(), record({ windowStart: number(), count: number(), tat: number() })));
 
 export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules, rateLimits] as const;
 export const roomPStates = [

@@ -1,5 +1,5 @@
-// Fixed-window rate limits keyed by anything (an action and an address, an action and a user),
-// answered with M_LIMIT_EXCEEDED and retry_after_ms. Each window of each key is its own counter
+// Rate limits keyed by anything (an action and an address, an action and a user), answered with
+// M_LIMIT_EXCEEDED and retry_after_ms: fixed windows for the hot paths, token buckets below. Each window of each key is its own counter
 // item (`<key>@<window index>`), so counting a request is ONE conditional UpdateItem — "add 1 if
 // below the limit" — with no read and no reset step; a refused request costs that failed update
 // plus one consistent GetItem (the PState layer re-reads to tell its own condition from a race).
@@ -36,6 +36,51 @@ export async function consume(key: string, limit: RateLimit, now = Date.now()): 
     if (isConditionFailed(e)) throw limitExceeded(retryAfterMs);
     throw e;
   }
+}
+
+/**
+ * Token buckets (Synapse's limiter: `count` requests at once, then one every windowMs / count),
+ * kept as GCRA: one number per key, the theoretical arrival time `tat` of the next request.
+ * A request at `now` fits when tat - now <= tolerance (windowMs minus one interval); it moves
+ * tat to max(tat, now) + interval. That is two conditional UpdateItems at most, no read: "reset
+ * if idle" (tat <= now), else "add an interval if a token is left". A refused request costs one
+ * consistent GetItem more, for its retry_after_ms.
+ */
+function bucket(limit: RateLimit): { interval: number; tolerance: number } {
+  const interval = Math.ceil(limit.windowMs / Math.max(1, limit.count));
+  return { interval, tolerance: limit.windowMs - interval };
+}
+
+const bucketItem = (key: string) => rateLimits.key(`bucket:${key}`);
+
+async function applied(op: Parameters<typeof commit>[0][number]): Promise<boolean> {
+  try {
+    await commit([op], { maxAttempts: 2 });
+    return true;
+  } catch (e) {
+    if (isConditionFailed(e)) return false;
+    throw e;
+  }
+}
+
+/** How long until the bucket under `key` has a token (0: it has one now). One consistent GetItem. */
+export async function tokenWait(key: string, limit: RateLimit, now = Date.now()): Promise<number> {
+  if (limit.count <= 0) return limit.windowMs;
+  const tat = (await bucketItem(key).get({ consistent: true }))?.tat;
+  const { tolerance } = bucket(limit);
+  return tat === undefined || tat <= now + tolerance ? 0 : Math.ceil(tat - now - tolerance);
+}
+
+/** Takes one token from the bucket under `key`; throws M_LIMIT_EXCEEDED (with retry_after_ms) when it is empty. */
+export async function takeToken(key: string, limit: RateLimit, now = Date.now()): Promise<void> {
+  if (limit.count <= 0) throw limitExceeded(limit.windowMs);
+  const { interval, tolerance } = bucket(limit);
+  const tat = bucketItem(key).field('tat');
+  // Idle (or new): the bucket is full again.
+  if (await applied(tat.set(now + interval, { ifBelow: now + 1 }))) return;
+  // Busy: one interval more, while a token is left.
+  if (await applied(tat.increment(interval, { ifBelow: now + tolerance + 1 }))) return;
+  throw limitExceeded(Math.max(1, await tokenWait(key, limit, now)));
 }
 
 /**

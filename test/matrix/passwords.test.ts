@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { accessTokenFrom, generateAccessToken, hashAccessToken, hashPassword, verifyPassword } from '../../lib/matrix/passwords.ts';
+import {
+  DUMMY_PASSWORD_HASH,
+  accessTokenFrom,
+  generateAccessToken,
+  hashAccessToken,
+  hashParameters,
+  hashPassword,
+  verifyPassword,
+  verifyPasswordOrDummy,
+} from '../../lib/matrix/passwords.ts';
 
 describe('passwords', () => {
   it('verifies the right password and refuses others', async () => {
@@ -13,6 +22,14 @@ describe('passwords', () => {
   it('refuses malformed stored hashes', async () => {
     expect(await verifyPassword('x', 'plain')).toBe(false);
     expect(await verifyPassword('x', 'scrypt$1$a$8$1$c2FsdA$')).toBe(false);
+  });
+  it('checks a missing hash against a dummy made with the current parameters, so it costs the same', async () => {
+    // Raising the scrypt parameters must renew the dummy, or unknown users answer faster.
+    expect(hashParameters(DUMMY_PASSWORD_HASH)).toBe(hashParameters(await hashPassword('x')));
+    expect(hashParameters('plain')).toBeUndefined();
+    expect(await verifyPasswordOrDummy('correct horse', undefined)).toBe(false);
+    expect(await verifyPasswordOrDummy('correct horse', '')).toBe(false);
+    expect(await verifyPasswordOrDummy('correct horse', await hashPassword('correct horse'))).toBe(true);
   });
 });
 

@@ -18,3 +18,10 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 // Failure paths are exercised on purpose; their ERROR logs would bury the test report.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// Logins follow Synapse's rc_login defaults (5 per address and per account, then one per 333 s;
+// 3 failed attempts per account, then one per 6 s): test files log in far more than a person
+// does, from one address. Tests of those limits set them explicitly.
+process.env.AXON_RATE_LIMIT_LOGIN ??= '100000/60';
+process.env.AXON_RATE_LIMIT_LOGIN_ACCOUNT ??= '100000/60';
+process.env.AXON_RATE_LIMIT_LOGIN_FAILURES ??= '100000/60';

@@ -4,7 +4,8 @@
 import { submit } from '../commands.ts';
 import { MatrixError, forbidden, invalidParam, userInUse } from '../errors.ts';
 import { generateDeviceId, parseUserId, randomLetters, serverName, userIdFromIdentifier, validateNewUsername } from '../ids.ts';
-import { generateAccessToken, hashAccessToken, hashPassword, verifyPassword } from '../passwords.ts';
+import { generateAccessToken, hashAccessToken, hashPassword, verifyPasswordOrDummy } from '../passwords.ts';
+import { checkFailedAttempts, countFailedAttempt, limitLoginAccount } from './rate-limits.ts';
 import { users } from '../pstates.ts';
 import type { AccountCommandOf, NewSession } from './commands.ts';
 
@@ -112,14 +113,28 @@ export interface PasswordLogin {
 
 const invalidCredentials = () => forbidden('Invalid username or password');
 
+/**
+ * A password login. The account's failed attempts are limited (checked before the password, counted
+ * when it is wrong) and so are its successful logins (Synapse's rc_login). An unknown user costs
+ * the same as a wrong password: same limits, and the password is checked against a dummy hash.
+ */
 export async function loginWithPassword(l: PasswordLogin): Promise<LoginResult> {
   checkDevice(l.deviceId, l.displayName);
   if (l.password.length > MAX_PASSWORD_LENGTH) throw invalidCredentials();
   const userId = userIdFromIdentifier(l.user);
-  if (!userId || parseUserId(userId)?.serverName !== serverName()) throw invalidCredentials();
+  if (!userId || parseUserId(userId)?.serverName !== serverName()) {
+    await verifyPasswordOrDummy(l.password, undefined);
+    throw invalidCredentials();
+  }
+  const account = userId.toLowerCase();
+  await checkFailedAttempts('login', account);
   const user = await users.key(userId).fields(['passwordHash', 'deactivated'], { consistent: true });
-  if (!user?.passwordHash || !(await verifyPassword(l.password, user.passwordHash))) throw invalidCredentials();
-  if (user.deactivated) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+  if (!(await verifyPasswordOrDummy(l.password, user?.passwordHash))) {
+    await countFailedAttempt('login', account);
+    throw invalidCredentials();
+  }
+  await limitLoginAccount(account);
+  if (user!.deactivated) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
   const { session, result } = newSession({ userId, deviceId: l.deviceId, displayName: l.displayName, ip: l.ip });
   const command: AccountCommandOf<'account.login'> = { kind: 'account.login', userId, ts: Date.now(), session };
   await submit('users', userId, command);

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { MatrixError, type MatrixErrcode } from '../errors.ts';
 import { randomOpaqueId, userIdFromIdentifier } from '../ids.ts';
-import { verifyPassword } from '../passwords.ts';
+import { verifyPasswordOrDummy } from '../passwords.ts';
+import { checkFailedAttempts, countFailedAttempt } from './rate-limits.ts';
 import { users } from '../pstates.ts';
 
 export const DUMMY = 'm.login.dummy';
@@ -81,6 +82,12 @@ export async function requirePasswordAuth(auth: unknown, userId: string): Promis
   const named = data.identifier?.type === 'm.id.user' ? data.identifier.user : data.user;
   if (named !== undefined && userIdFromIdentifier(named) !== userId) throw fail('Authenticated user does not match the requester');
   if (data.password === undefined) throw fail('Missing password');
+  // A stolen access token must not be a way to guess the password (Synapse limits UIA failures too).
+  const account = userId.toLowerCase();
+  await checkFailedAttempts('uia', account);
   const user = await users.key(userId).fields(['passwordHash'], { consistent: true });
-  if (!user?.passwordHash || !(await verifyPassword(data.password, user.passwordHash))) throw fail('Invalid password');
+  if (!(await verifyPasswordOrDummy(data.password, user?.passwordHash))) {
+    await countFailedAttempt('uia', account);
+    throw fail('Invalid password');
+  }
 }
