@@ -2,7 +2,7 @@
 // another method is 405, anything else 404, both M_UNRECOGNIZED as the spec says.
 import { axon } from '../../lib/matrix/module.ts';
 import { httpFunction, defaultRoute } from '../../lib/http/http-function.ts';
-import { methodsForPath } from '../../lib/local/route-matching.ts';
+import { methodsForPath } from '../../lib/http/route-matching.ts';
 import { unrecognized } from '../../lib/matrix/errors.ts';
 
 export const handler = httpFunction(axon, 'unrecognized', {

@@ -1,7 +1,9 @@
 // WebSocket `$connect`: authenticates `?access_token=` and registers the connection (with the
 // optional `since` and `filter`, a sync filter id or inline JSON, applied to every frame); any status
-// other than 2xx makes the gateway refuse the handshake.
+// other than 2xx makes the gateway refuse the handshake. An instance of a service (the sync
+// service) subscribes to notices instead, with `?service_subscription=` (lib/core/service/notices.ts).
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { claimSubscription, SUBSCRIPTION_PARAMETER } from '../../lib/core/service/notices.ts';
 import { logger } from '../../lib/http/http-function.ts';
 import { MatrixError } from '../../lib/matrix/errors.ts';
 import { openConnection } from '../../lib/matrix/push/session.ts';
@@ -11,6 +13,10 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & { queryStringParameters?: 
 
 export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
   const query = event.queryStringParameters ?? {};
+  const subscription = query[SUBSCRIPTION_PARAMETER];
+  if (subscription !== undefined) {
+    return { statusCode: (await claimSubscription(subscription, event.requestContext.connectionId)) ? 200 : 401 };
+  }
   try {
     await openConnection({
       connectionId: event.requestContext.connectionId,

@@ -31,3 +31,11 @@ export function localManagementCredentials(): { accessKeyId: string; secretAcces
   const secretAccessKey = process.env.AXON_WS_MANAGEMENT_SECRET_ACCESS_KEY;
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
 }
+
+/**
+ * The services this deployment runs whose instances functions notify (comma-separated names in
+ * AXON_NOTIFY_SERVICES): the stack sets it when a service is enabled, the local runtime when it runs one.
+ */
+export function notifiedServices(): ReadonlySet<string> {
+  return new Set((process.env.AXON_NOTIFY_SERVICES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+}

@@ -18,6 +18,8 @@ export interface Access {
   pushes?: boolean;
   /** Whether the function reads and writes the blob store (media: S3 on AWS). */
   blobs?: boolean;
+  /** Services whose instances this function tells of news (`notifyInstances`, lib/core/service/notices.ts). */
+  notifies?: readonly string[];
 }
 
 /**
@@ -91,6 +93,8 @@ export interface HttpRouteDecl<F extends string = string> {
    * Functions implement operations by name, so a route's path is written only here.
    */
   operation: string;
+  /** A service that serves this route instead of the function when the service is enabled. */
+  service?: string;
 }
 
 /** A WebSocket API route: `$connect`, `$disconnect`, `$default` or an `action` value. */
@@ -104,6 +108,35 @@ export interface CorsDecl {
   allowMethods: readonly HttpMethod[];
   allowHeaders: readonly string[];
   maxAgeSeconds?: number;
+}
+
+/**
+ * A long-lived service: a process that serves some HTTP routes itself and holds their requests as
+ * long as they wait (long-polls), many at once, told of news by notices that functions broadcast
+ * to its instances instead of polling for it. On AWS an ECS service on Fargate behind the HTTP
+ * API (when enabled; otherwise the routes' functions serve them), locally the same code in the
+ * runtime's process. Instances subscribe to notices through the module's WebSocket API.
+ */
+export interface ServiceDecl {
+  /** Module exporting `service` (or `exportName`), a ServiceDefinition (lib/http/service-host.ts). */
+  entry: string;
+  exportName?: string;
+  description?: string;
+  /** What its instances touch; the task role is derived from it as a function's role is. */
+  access?: Access;
+  /** Task size: CPU units (1024 = one vCPU) and memory in MiB (a valid Fargate combination). */
+  cpu: number;
+  memoryMb: number;
+  /** How long a request may take before the HTTP API gives up (its integration timeout, at most 30 s). */
+  timeoutSeconds?: number;
+  scaling: {
+    minTasks: number;
+    maxTasks: number;
+    /** Target of open (waiting) requests per task; more tasks start above it. */
+    openRequestsPerTask: number;
+    /** Target average CPU utilisation (percent). */
+    cpuPercent: number;
+  };
 }
 
 export interface ModuleDecl<F extends string = string> {
@@ -124,14 +157,17 @@ export interface ModuleDecl<F extends string = string> {
     /** The `$request.body.<field>` that selects a route. */
     routeSelectionField: string;
   };
+  /** Long-lived services, by name (see ServiceDecl). */
+  services?: Readonly<Record<string, ServiceDecl>>;
 }
 
 /**
- * A part of a module declared in its own file (one API area, one topology): its functions and
- * what they serve. `composeModule` merges fragments, so no list is written twice.
+ * A part of a module declared in its own file (one API area, one topology): its functions (and
+ * services) and what they serve. `composeFragments` merges fragments, so no list is written twice.
  */
 export interface ModuleFragment {
   functions: Readonly<Record<string, FunctionDecl>>;
+  services?: Readonly<Record<string, ServiceDecl>>;
   routes?: readonly HttpRouteDecl[];
   topologies?: readonly TopologyDecl[];
   webSocketRoutes?: readonly WebSocketRouteDecl[];
@@ -140,14 +176,20 @@ export interface ModuleFragment {
 /** Merge fragments into the parts of a module declaration; a function named twice is an error. */
 export function composeFragments(fragments: readonly ModuleFragment[]) {
   const functions: Record<string, FunctionDecl> = {};
+  const services: Record<string, ServiceDecl> = {};
   for (const fragment of fragments) {
     for (const [name, fn] of Object.entries(fragment.functions)) {
       if (functions[name]) throw new Error(`function "${name}" is declared in two fragments`);
       functions[name] = fn;
     }
+    for (const [name, service] of Object.entries(fragment.services ?? {})) {
+      if (services[name]) throw new Error(`service "${name}" is declared in two fragments`);
+      services[name] = service;
+    }
   }
   return {
     functions,
+    services,
     routes: fragments.flatMap((f) => f.routes ?? []),
     topologies: fragments.flatMap((f) => f.topologies ?? []),
     webSocketRoutes: fragments.flatMap((f) => f.webSocketRoutes ?? []),
@@ -198,13 +240,25 @@ export function defineModule<F extends string>(decl: ModuleDecl<F>): ModuleDecl<
     unique('websocket route', wsRoutes, r.route);
     fnRef(`websocket route "${r.route}"`, r.function);
   }
-  for (const [name, fn] of Object.entries(decl.functions) as [string, FunctionDecl][]) {
+  const services = decl.services ?? {};
+  const accessProblems = (who: string, access: Access | undefined) => {
     // By identity: another object with a declared name is a declaration the module does not hold.
-    for (const d of fn.access?.appends ?? []) if (!decl.depots.includes(d)) problems.push(`function "${name}" appends to undeclared depot "${d.name}"`);
-    for (const p of [...(fn.access?.reads ?? []), ...(fn.access?.writes ?? [])]) {
-      if (!decl.pstates.includes(p)) problems.push(`function "${name}" names undeclared pstate "${p.name}"`);
+    for (const d of access?.appends ?? []) if (!decl.depots.includes(d)) problems.push(`${who} appends to undeclared depot "${d.name}"`);
+    for (const p of [...(access?.reads ?? []), ...(access?.writes ?? [])]) {
+      if (!decl.pstates.includes(p)) problems.push(`${who} names undeclared pstate "${p.name}"`);
     }
+    for (const s of access?.notifies ?? []) if (!(s in services)) problems.push(`${who} notifies unknown service "${s}"`);
+  };
+  for (const [name, fn] of Object.entries(decl.functions) as [string, FunctionDecl][]) accessProblems(`function "${name}"`, fn.access);
+  for (const [name, service] of Object.entries(services)) {
+    accessProblems(`service "${name}"`, service.access);
+    if (!decl.http.routes.some((r) => r.service === name)) problems.push(`service "${name}" serves no route`);
+    if (!wsRoutes.has('$connect')) problems.push(`service "${name}" needs a WebSocket $connect route to subscribe to notices`);
+    const s = service.scaling;
+    if (!(s.minTasks >= 1 && s.maxTasks >= s.minTasks)) problems.push(`service "${name}": scaling needs 1 <= minTasks <= maxTasks`);
+    if ((service.timeoutSeconds ?? 30) > 30) problems.push(`service "${name}": timeoutSeconds is at most 30 (the HTTP API's integration timeout)`);
   }
+  for (const r of decl.http.routes) if (r.service !== undefined && !(r.service in services)) problems.push(`route "${r.method} ${r.path}" names unknown service "${r.service}"`);
   if (problems.length) throw new Error(`invalid module "${decl.name}":\n- ${problems.join('\n- ')}`);
   return decl;
 }

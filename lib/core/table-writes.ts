@@ -17,6 +17,8 @@ export const internalPrefixes = {
   checkpoint: '$checkpoint',
   /** Local event source mapping state (checkpoints, dead letters): local runtime only. */
   localMapping: '$esm',
+  /** Instances of long-lived services subscribed to notices: `$svc#<service>` (lib/core/service/notices.ts). */
+  serviceInstance: '$svc',
 } as const;
 
 /**

@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { routeKey, type ModuleDecl } from '../core/module.ts';
+import { routeKey, type HttpRouteDecl, type ModuleDecl } from '../core/module.ts';
 import { MatrixError, tooLarge, unrecognized } from '../matrix/errors.ts';
 import { checkPathParameters } from '../matrix/path-parameters.ts';
 import { parseJsonText } from '../matrix/request-schemas.ts';
@@ -84,37 +84,103 @@ function bodyBytes(event: APIGatewayProxyEventV2): number {
   return Math.floor((event.body.length * 3) / 4) - padding;
 }
 
-function parseRequest(event: APIGatewayProxyEventV2, context: Context, options: DeclaredOperation['options']): HttpRequest {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
-  const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
-  const query = new URLSearchParams(event.rawQueryString ?? '');
+/** A request as it arrived, whatever carried it (an HTTP API event, or a service's own HTTP server). */
+export interface RequestParts {
+  method: string;
+  /** The path as sent, still percent-encoded. */
+  rawPath: string;
+  routeKey: string;
+  /** Path parameters as matched (still percent-encoded). */
+  pathParameters?: Record<string, string | undefined>;
+  rawQueryString: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  rawBody: Buffer;
+  requestId: string;
+  sourceIp: string;
+  remainingTimeMs(): number;
+}
+
+function parseRequest(parts: RequestParts, options: DeclaredOperation['options']): HttpRequest {
+  const { headers, rawBody } = parts;
+  const query = new URLSearchParams(parts.rawQueryString);
   const body = !options.rawBody && rawBody.length > 0 ? parseJsonText(rawBody.toString('utf8')) : undefined;
-  let path = event.rawPath;
+  let path = parts.rawPath;
   try {
-    path = decodeURIComponent(event.rawPath);
+    path = decodeURIComponent(parts.rawPath);
   } catch {
     // keep the raw path: a malformed escape is matched literally
   }
   return {
-    method: event.requestContext.http.method,
+    method: parts.method,
     path,
-    rawPath: event.rawPath,
-    routeKey: event.routeKey,
-    pathParameters: decodeParameters(event.pathParameters),
+    rawPath: parts.rawPath,
+    routeKey: parts.routeKey,
+    pathParameters: decodeParameters(parts.pathParameters),
     query,
     headers,
     body,
     rawBody,
     accessToken: bearerToken(headers, query),
+    requestId: parts.requestId,
+    sourceIp: parts.sourceIp,
+    remainingTimeMs: parts.remainingTimeMs,
+  };
+}
+
+function eventParts(event: APIGatewayProxyEventV2, context: Context): RequestParts {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  return {
+    method: event.requestContext.http.method,
+    rawPath: event.rawPath,
+    routeKey: event.routeKey,
+    pathParameters: event.pathParameters,
+    rawQueryString: event.rawQueryString ?? '',
+    headers,
+    rawBody: event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0),
     requestId: event.requestContext.requestId,
     sourceIp: event.requestContext.http.sourceIp,
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
   };
 }
 
+/**
+ * Run one operation on a request (undefined: no operation serves it), mapping Matrix errors to
+ * their responses and anything else to a 500 that says nothing of the cause.
+ */
+export async function runOperation(op: DeclaredOperation | undefined, parts: RequestParts): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
+    if (!op) throw unrecognized(404);
+    const maxBodyBytes = maxBodyBytesOf(op.options);
+    if (parts.rawBody.length > maxBodyBytes) throw tooLarge(`Request body is over ${maxBodyBytes} bytes`);
+    const request = parseRequest(parts, op.options);
+    checkPathParameters(request.pathParameters);
+    return toResponse(await op.run(request));
+  } catch (e) {
+    if (e instanceof MatrixError) return errorResponse(e);
+    logger.error('operation failed', { routeKey: parts.routeKey, error: e as Error });
+    return errorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));
+  }
+}
+
 function declared(op: Operation | DeclaredOperation): DeclaredOperation {
   return typeof op === 'function' ? { run: op, options: {} } : op;
+}
+
+/** The operations of some routes by route key; a route whose operation is missing is a bug in the declaration. */
+export function operationsByRouteKey(
+  routes: readonly HttpRouteDecl[],
+  operations: Record<string, Operation | DeclaredOperation>,
+  who: string,
+): Map<string, DeclaredOperation> {
+  const byRouteKey = new Map<string, DeclaredOperation>();
+  for (const route of routes) {
+    const op = operations[route.operation];
+    if (!op) throw new Error(`${who} does not implement operation ${route.operation}`);
+    byRouteKey.set(routeKey(route), declared(op));
+  }
+  return byRouteKey;
 }
 
 /**
@@ -126,30 +192,15 @@ export function httpFunction(
   functionName: string,
   operations: Record<string, Operation | DeclaredOperation>,
 ) {
-  const byRouteKey = new Map<string, DeclaredOperation>();
-  for (const route of module.http.routes) {
-    if (route.function !== functionName) continue;
-    const op = operations[route.operation];
-    if (!op) throw new Error(`function ${functionName} does not implement operation ${route.operation}`);
-    byRouteKey.set(routeKey(route), declared(op));
-  }
+  const byRouteKey = operationsByRouteKey(module.http.routes.filter((r) => r.function === functionName), operations, `function ${functionName}`);
   const fallback = operations[defaultRoute];
   if (fallback) byRouteKey.set(defaultRoute, declared(fallback));
 
   const handle = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const op = byRouteKey.get(event.routeKey);
-    try {
-      if (!op) throw unrecognized(404);
-      const maxBodyBytes = maxBodyBytesOf(op.options);
-      if (bodyBytes(event) > maxBodyBytes) throw tooLarge(`Request body is over ${maxBodyBytes} bytes`);
-      const request = parseRequest(event, context, op.options);
-      checkPathParameters(request.pathParameters);
-      return toResponse(await op.run(request));
-    } catch (e) {
-      if (e instanceof MatrixError) return errorResponse(e);
-      logger.error('operation failed', { routeKey: event.routeKey, error: e as Error });
-      return errorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));
-    }
+    // The body's size is checked before it is decoded.
+    if (op && bodyBytes(event) > maxBodyBytesOf(op.options)) return errorResponse(tooLarge(`Request body is over ${maxBodyBytesOf(op.options)} bytes`));
+    return runOperation(op, eventParts(event, context));
   };
   return middy(handle);
 }

@@ -2,14 +2,14 @@
 // the declared routes' functions (or the fallback, as a `$default` route), results become
 // responses by API Gateway's rules, CORS preflights are answered by the gateway itself.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type ModuleDecl } from '../core/module.ts';
-import { decodedPath, gatewayId } from './gateway/aws-format.ts';
+import { decodedPath, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './gateway/cors.ts';
 import { httpEvent } from './gateway/http-event.ts';
 import { gatewayResponse, internalServerError, jsonResponse, type GatewayResponse } from './gateway/http-response.ts';
-import { matchRoute } from './route-matching.ts';
+import { matchRoute } from '../http/route-matching.ts';
 import { listen } from './listen.ts';
 
 export type InvokeHttp = (functionName: string, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2 | unknown>;
@@ -35,6 +35,11 @@ export interface HttpGatewayOptions {
   /** `requestContext.apiId` / `accountId` in events. */
   apiId?: string;
   accountId?: string;
+  /**
+   * Base URLs of the services that serve their routes (a private integration on AWS): requests to
+   * a route naming a service listed here are forwarded to it as they came, not to the function.
+   */
+  services?: Readonly<Record<string, string>>;
 }
 
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -75,6 +80,33 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.on('error', reject);
   });
 }
+
+/** The request as it came, to a service (a private integration), and its answer. */
+function forward(baseUrl: string, req: IncomingMessage, body: Buffer): Promise<GatewayResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && name !== 'host' && name !== 'connection') headers[name] = value;
+    headers['content-length'] = String(body.length);
+    headers['x-forwarded-for'] = sourceIpOf(req.socket.remoteAddress);
+    const out = httpRequest(new URL(req.url ?? '/', baseUrl), { method: req.method, headers, agent: forwardAgent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const responseHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined || name === 'content-length' || name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
+          responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        resolve({ statusCode: res.statusCode ?? 502, headers: responseHeaders, cookies: [], body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+const forwardAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
 function send(res: ServerResponse, response: GatewayResponse, extraHeaders: Record<string, string>): void {
   const headers: Record<string, string | string[]> = { ...response.headers, ...extraHeaders };
@@ -129,6 +161,19 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     }
 
     const match = matchRoute(module.http.routes, method, path);
+    const serviceUrl = match?.route.service !== undefined ? options.services?.[match.route.service] : undefined;
+    if (serviceUrl !== undefined) {
+      let response: GatewayResponse;
+      try {
+        response = await withTimeout(forward(serviceUrl, req, body), integrationTimeoutMs);
+      } catch (err) {
+        log(`service ${match!.route.service} did not answer ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+        finish(jsonResponse(err instanceof IntegrationTimeout ? 503 : 500, { message: err instanceof IntegrationTimeout ? 'Service Unavailable' : 'Internal Server Error' }), corsHeaders);
+        return;
+      }
+      finish(response, corsHeaders);
+      return;
+    }
     const functionName = match ? match.route.function : module.http.fallback;
     const event = httpEvent(req, body, {
       path,

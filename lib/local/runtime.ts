@@ -13,6 +13,8 @@ import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
 import { createLocalInvoker, type InvocationRecord } from './lambda.ts';
 import { provisionModule } from './provision.ts';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway.ts';
+import { startLocalService } from './service.ts';
+import type { ServiceHost } from '../http/service-host.ts';
 
 export interface LocalRuntimeOptions {
   module: ModuleDecl;
@@ -33,6 +35,13 @@ export interface LocalRuntimeOptions {
   verbose?: boolean;
   log?: (line: string) => void;
   onInvocation?: (record: InvocationRecord) => void;
+  /**
+   * The declared services to run in this process, serving their routes (default: all, as `npm
+   * start` does); the others' routes go to their functions, as on AWS when a service is not enabled.
+   */
+  services?: readonly string[];
+  /** Every request a service served (benchmarks count them as HTTP API requests). */
+  onServiceRequest?: (service: string, routeKey: string) => void;
 }
 
 export interface LocalRuntime {
@@ -41,6 +50,13 @@ export interface LocalRuntime {
   managementEndpoint: string;
   mappings: EventSourceMappings;
   engines?: Engines;
+  /** The services running, by name. */
+  services: ReadonlyMap<string, ServiceHost>;
+  /**
+   * Replace a running service with a new instance (fault tests): the old one is stopped cleanly
+   * (its waiting requests answered) or killed (`kill`: connections dropped, as a task that dies).
+   */
+  replaceService(name: string, how: 'stop' | 'kill'): Promise<ServiceHost>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +124,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AXON_WS_URL: ws.url,
     });
 
+    // Functions notify the services that run (lib/core/service/notices.ts); set before any runs.
+    const serviceNames = options.services ?? Object.keys(module.services ?? {});
+    for (const name of serviceNames) if (!module.services?.[name]) throw new Error(`module "${module.name}" declares no service "${name}"`);
+    process.env.AXON_NOTIFY_SERVICES = serviceNames.join(',');
+
     const mappings = await startEventSourceMappings({
       module,
       invoke: (fn, event: KinesisStreamEvent) => invoke(fn, event),
@@ -115,12 +136,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => mappings.stop());
 
+    const services = new Map<string, ServiceHost>();
+    const serviceOptions = { host, webSocketUrl: ws.url, log, onRequest: options.onServiceRequest };
+    for (const name of serviceNames) services.set(name, await startLocalService(module, name, serviceOptions));
+    stops.push(async () => {
+      for (const service of services.values()) await service.stop();
+    });
+    // The gateway forwards to whichever instance runs now.
+    const serviceUrls: Record<string, string> = Object.fromEntries([...services].map(([name, s]) => [name, s.url]));
+
     const http: HttpGateway = await startHttpGateway({
       module,
       host,
       port: options.httpPort ?? 8008,
       invoke: (fn, event: APIGatewayProxyEventV2) => invoke(fn, event),
       log,
+      services: serviceUrls,
     });
     stops.push(() => http.stop());
     // Handlers read it per request; known only now when port 0 picked a free port.
@@ -132,6 +163,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       managementEndpoint: ws.managementEndpoint,
       mappings,
       engines,
+      services,
+      async replaceService(name, how) {
+        const old = services.get(name);
+        if (!old) throw new Error(`service ${name} is not running`);
+        await (how === 'kill' ? old.kill() : old.stop());
+        const fresh = await startLocalService(module, name, serviceOptions);
+        services.set(name, fresh);
+        serviceUrls[name] = fresh.url;
+        return fresh;
+      },
       stop: stopAll,
     };
   } catch (e) {

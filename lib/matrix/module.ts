@@ -81,4 +81,5 @@ export const axon = defineModule({
     routes: parts.webSocketRoutes,
     routeSelectionField: 'action',
   },
+  services: parts.services,
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRouteDecl } from '../../lib/core/module.ts';
-import { matchRoute, methodsForPath } from '../../lib/local/route-matching.ts';
+import { matchRoute, methodsForPath } from '../../lib/http/route-matching.ts';
 
 const route = (method: HttpRouteDecl['method'], path: string): HttpRouteDecl => ({ method, path, function: `${method} ${path}`, operation: path });
 

@@ -2,12 +2,14 @@
 // advertised version is declared in Axon's module, except optional modules Axon does not offer.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { supportedVersions } from '../../lib/matrix/discovery.ts';
 import { axon } from '../../lib/matrix/module.ts';
+import { specDir as specUrl } from '../support/openapi.ts';
 
-const specDir = join(import.meta.dirname, '../../../shared/matrix-spec/data/api/client-server');
+const specDir = fileURLToPath(specUrl);
 
 /** Optional modules (spec "Modules") a server may leave out; each absence answers 404 M_UNRECOGNIZED. */
 const OPTIONAL = new Set([

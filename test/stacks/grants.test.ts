@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FunctionDecl, ModuleDecl } from '../../lib/core/module.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { dynamoReadActions, dynamoWriteActions } from '../../lib/stacks/functions.ts';
-import { functionGrants } from '../../lib/stacks/grants.ts';
+import { functionGrants, serviceGrants } from '../../lib/stacks/grants.ts';
 import { chat } from '../fixtures/stacks/module.ts';
 import { resourcesOfType, synthesize, type Synthesized } from './synth.ts';
 
@@ -33,7 +33,7 @@ function leadingKeys(statements: Statement[], actions: string[]): string[] {
 
 describe('grants derived from the declaration', () => {
   it('reads the declared PStates, and acks when the function appends', () => {
-    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false });
+    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false, notifies: [] });
   });
 
   it('lets topologies record acks and checkpoints besides their PStates', () => {
@@ -42,11 +42,31 @@ describe('grants derived from the declaration', () => {
       writeKeys: ['$ack#*', '$checkpoint#*', 'rooms#*', 'timeline#*'],
       appends: [],
       pushes: true,
+      notifies: [],
     });
   });
 
+  it('lets a function that notifies a service read its instances, forget gone ones and post to them', () => {
+    const grants = functionGrants(axon, 'roomsTopology');
+    expect(grants.notifies).toEqual(['sync']);
+    expect(grants.pushes).toBe(true);
+    expect(grants.readKeys).toContain('$svc#*');
+    expect(grants.writeKeys).toContain('$svc#*');
+    // $connect claims an instance's registration; other functions never touch them.
+    expect(functionGrants(axon, 'wsConnect').writeKeys).toContain('$svc#*');
+    expect(functionGrants(axon, 'roomEvents').readKeys).not.toContain('$svc#*');
+  });
+
+  it("derives a service's task grants from its declared access, plus its own registrations", () => {
+    const fn = functionGrants(axon, 'sync');
+    const service = serviceGrants(axon, 'sync');
+    expect(service.readKeys).toEqual(fn.readKeys);
+    expect(service.writeKeys).toEqual([...fn.writeKeys, '$svc#*'].sort());
+    expect(service.appends).toEqual(fn.appends);
+  });
+
   it('gives a function that declares nothing nothing', () => {
-    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false });
+    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false, notifies: [] });
   });
 });
 

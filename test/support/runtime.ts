@@ -1,10 +1,13 @@
-// A whole Axon (HTTP API, WebSocket API, topologies) for one test file, on the shared engines with
-// its own table and streams, on free ports.
+// A whole Axon (HTTP API, WebSocket API, topologies, the sync service) for one test file, on the
+// shared engines with its own table and streams, on free ports. `sync: 'lambda'` serves /sync with
+// the sync function instead of the service (the default on AWS).
 import { axon } from '../../lib/matrix/module.ts';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime.ts';
 import { useTestEngines } from './engines.ts';
 
-export async function startTestRuntime(label: string): Promise<LocalRuntime> {
+export type SyncRoute = 'service' | 'lambda';
+
+export async function startTestRuntime(label: string, options: { sync?: SyncRoute; onInvocation?: LocalRuntimeOptions['onInvocation'] } = {}): Promise<LocalRuntime> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';
   const env = useTestEngines(label);
@@ -16,5 +19,7 @@ export async function startTestRuntime(label: string): Promise<LocalRuntime> {
     httpPort: 0,
     wsPort: 0,
     serverName: 'localhost',
+    ...(options.sync === 'lambda' ? { services: [] } : {}),
+    ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
   });
 }

@@ -4,6 +4,7 @@ import type { ModuleFragment } from '../../core/module.ts';
 import { ephemeralTopologyNotificationAccess } from './notifications.ts';
 import { depots } from '../depots.ts';
 import { accessTokens, connectionOwners, connections, eventLocations, memberRooms, presence, rateLimits, roomEphemeral, roomMembers, roomOnlineMembers, roomReceipts, syncWake, syncWatermarks, users } from '../pstates.ts';
+import { wakesLongPolls } from './sync.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -25,6 +26,7 @@ export const ephemeralRoutes = {
         reads: [roomEphemeral, roomReceipts, presence, memberRooms, roomOnlineMembers, connections, syncWake, ...ephemeralTopologyNotificationAccess.reads],
         writes: [roomEphemeral, roomReceipts, presence, syncWatermarks, syncWake, connections, connectionOwners, ...ephemeralTopologyNotificationAccess.writes],
         pushes: true,
+        notifies: wakesLongPolls,
       },
     },
   },

@@ -2,7 +2,7 @@
 // their uploads and claims from the users depot (beside the accounts and user-data topologies, own
 // kinds only). The server stores and routes what clients give it; it never decrypts.
 import type { ModuleFragment } from '../../core/module.ts';
-import { syncNeededPushAccess } from './sync.ts';
+import { syncNeededPushAccess, wakesLongPolls } from './sync.ts';
 import { depots } from '../depots.ts';
 import { accessTokens, crossSigningKeys, crossSigningSignatures, deviceKeys, deviceListChanges, devices, fallbackKeys, keyBackupKeys, keyBackupVersions, memberRooms, oneTimeKeys, roomInfo, roomMembers, signatureChanges, syncWake, syncWatermarks, toDeviceInbox, toDeviceTxns, users } from '../pstates.ts';
 
@@ -36,6 +36,7 @@ export const keysRoutes = {
         pushes: syncNeededPushAccess.pushes,
         // continuations of a device removal bigger than one transaction
         appends: [depots.users],
+        notifies: wakesLongPolls,
       },
     },
   },

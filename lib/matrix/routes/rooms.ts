@@ -38,6 +38,7 @@ export const roomsRoutes = {
         reads: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads, ...roomsTopologyNotificationAccess.reads],
         writes: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes, ...roomsTopologyNotificationAccess.writes],
         pushes: true,
+        notifies: roomsTopologySyncAccess.notifies,
       },
       timeoutSeconds: 60,
     },

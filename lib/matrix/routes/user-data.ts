@@ -37,6 +37,7 @@ export const userDataRoutes = {
         reads: [accountData, filters, pushRules, ...userDataTopologySyncAccess.reads, ...syncNeededPushAccess.reads],
         writes: [accountData, filters, pushRules, ...userDataTopologySyncAccess.writes, ...syncNeededPushAccess.writes],
         pushes: syncNeededPushAccess.pushes,
+        notifies: userDataTopologySyncAccess.notifies,
       },
     },
   },

@@ -11,7 +11,7 @@ import { allAccountData, changedAccountData, filterAccountData, roomAccountData,
 import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
-import { readAllWatermarks } from './watermark.ts';
+import { readAllWatermarks, type Watermarks } from './watermark.ts';
 import { SyncTimelines } from './bundled-timelines.ts';
 
 export interface SyncParams {
@@ -51,11 +51,15 @@ function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> 
   return out;
 }
 
-export async function syncOnce(params: SyncParams): Promise<SyncPass> {
+/**
+ * `watermarks`: read by the caller for several passes at once (the sync service's woken polls);
+ * every read of the pass comes after it either way.
+ */
+export async function syncOnce(params: SyncParams, shared: { watermarks?: Watermarks } = {}): Promise<SyncPass> {
   const { userId, since, filter } = params;
   const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter, timelines: new SyncTimelines() };
   // Every stream's watermarks in one read, before anything they bound (see watermark.ts).
-  const watermarks = await readAllWatermarks();
+  const watermarks = shared.watermarks ?? (await readAllWatermarks());
   const cut = await readRoomsCut(userId, watermarks.rooms);
   const accountWatermarks = watermarks.userData;
   const accountData: AccountDataByRoom = since

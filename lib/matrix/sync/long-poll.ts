@@ -1,7 +1,9 @@
-// Long-polling: when a sync pass has nothing to deliver, wait by polling the user's wake item
-// (one consistent GetItem per interval, whatever the number of rooms) and run the pass again only
-// when it changed. The wake item is read BEFORE the first pass: a bump committed after that read
-// is seen by the polling, one before it is covered by the pass (its commit precedes the cut).
+// Long-polling: when a sync pass has nothing to deliver, wait until the user's wake count moves
+// (lib/matrix/sync/wake.ts) and run the pass again. How the waiting learns that it moved is the
+// WakeSource's business: the sync function polls the wake item (one consistent GetItem per
+// interval, whatever the number of rooms); the sync service is told by notices
+// (lib/matrix/sync/service/). The wake item is read BEFORE the first pass: a bump committed after
+// that read is seen by the waiting, one before it is covered by the pass (its commit precedes the cut).
 //
 // The first pass is skipped when the token says nothing can have happened since it was made: the
 // token carries the wake count read before the pass that made it and until when the user's
@@ -25,14 +27,45 @@ const CLOCK_MARGIN_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The wake count once it moved past `seen`, with the pass run for it if the source ran one. */
+export interface Woken {
+  wakes: number;
+  pass?: SyncPass;
+}
+
+/** How a waiting long-poll learns that the user's wake count moved. */
+export interface WakeSource {
+  /** Resolves once the count is no longer `seen` (undefined at `deadline`, or when told to stop). */
+  next(seen: number, deadline: number): Promise<Woken | undefined>;
+}
+
+/** The sync function's source: the wake item read every WAKE_POLL_INTERVAL_MS. */
+export function pollingWakeSource(userId: string): WakeSource {
+  return {
+    async next(seen, deadline) {
+      for (let now = Date.now(); now < deadline; now = Date.now()) {
+        await sleep(Math.min(WAKE_POLL_INTERVAL_MS, deadline - now));
+        const current = await readWake(userId);
+        if (current.wakes !== seen) return { wakes: current.wakes };
+      }
+      return undefined;
+    },
+  };
+}
+
 /**
  * The device's key counts go in once, as they are when the response is sent (lib/matrix/keys/sync.ts):
  * a pass found empty does not read them, and a poll that times out does not answer those of its start.
  */
-export async function syncWithWait(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number): Promise<SyncPass> {
-  const pass = await waitForNews(params, timeoutMs, remainingTimeMs);
-  Object.assign(pass.body, await keyCountsForSync(params.userId, params.deviceId));
-  return pass;
+export async function withKeyCounts(params: SyncParams, pass: Promise<SyncPass>): Promise<SyncPass> {
+  const answer = await pass;
+  Object.assign(answer.body, await keyCountsForSync(params.userId, params.deviceId));
+  return answer;
+}
+
+/** The sync function's long-poll (a SyncWait, lib/matrix/sync/operation.ts). */
+export function syncWithWait(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number): Promise<SyncPass> {
+  return withKeyCounts(params, longPoll(params, timeoutMs, remainingTimeMs, pollingWakeSource(params.userId)));
 }
 
 /** Whether the token proves the first pass would be empty (see the top of this file). */
@@ -40,7 +73,8 @@ export function nothingSince(mark: WakeMark | undefined, wake: WakeState, now: n
   return mark !== undefined && mark.wakes === wake.wakes && now < mark.pollingUntil - CLOCK_MARGIN_MS;
 }
 
-async function waitForNews(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number): Promise<SyncPass> {
+/** A pass with news, or the last one when the wait ends. */
+export async function longPoll(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<SyncPass> {
   const wake = await readWake(params.userId);
   const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
   const started = Date.now();
@@ -58,12 +92,9 @@ async function waitForNews(params: SyncParams, timeoutMs: number, remainingTimeM
   if (pass && !pass.empty) return pass;
   const deadline = started + wait;
   let seen = wake.wakes;
-  for (let now = Date.now(); now < deadline; now = Date.now()) {
-    await sleep(Math.min(WAKE_POLL_INTERVAL_MS, deadline - now));
-    const current = await readWake(params.userId);
-    if (current.wakes === seen) continue;
-    seen = current.wakes;
-    pass = marked(await syncOnce(params), seen);
+  for (let woken = await source.next(seen, deadline); woken; woken = await source.next(seen, deadline)) {
+    seen = woken.wakes;
+    pass = marked(woken.pass ?? (await syncOnce(params)), seen);
     if (!pass.empty) return pass;
   }
   // Timed out: a skipped poll still answers a real pass (it also reports typing that expired).

@@ -31,6 +31,7 @@ import { inPool } from '../../core/concurrency.ts';
 import { commit, getMany, isConditionFailed, type WriteOp } from '../../core/pstate/index.ts';
 import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
 import { forgetExpiredOnline } from './online-expiry.ts';
+import { noticeWakes } from './notices.ts';
 
 /** How long one registration keeps a user online. */
 export const ONLINE_TTL_MS = 180_000;
@@ -74,9 +75,15 @@ export async function readWake(userId: string): Promise<WakeState> {
   return wakeStateOf(await syncWake.key(userId).get({ consistent: true }));
 }
 
-/** Bump the wake items of these users (one UpdateItem ADD each, no read). */
+/**
+ * Bump the wake items of these users (one UpdateItem ADD each, no read), then tell the sync
+ * service, where it runs, whose counts moved (lib/matrix/sync/notices.ts).
+ */
 export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
-  await inPool([...new Set(userIds)], PARALLEL_WRITES, (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
+  const users = [...new Set(userIds)];
+  if (!users.length) return;
+  await inPool(users, PARALLEL_WRITES, (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
+  await noticeWakes(users);
 }
 
 /**

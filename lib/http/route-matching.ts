@@ -1,4 +1,4 @@
-// API Gateway HTTP API route matching, as the local gateway and the fallback logic need it.
+// API Gateway HTTP API route matching, as the local gateway, the fallback logic and services need it.
 // A route path is literal segments, `{name}` (exactly one non-empty segment) and a final greedy
 // `{name+}` (one or more segments). When several routes match, API Gateway picks the most specific:
 // compared segment by segment from the left, a literal beats `{param}`, which beats `{proxy+}`.
