@@ -350,6 +350,38 @@ describe('WebSocket channel', () => {
     await socket.close();
   });
 
+  it('a record whose frame would pass 128 KB is announced with sync_needed, and no later frame claims it before the catch-up', async () => {
+    const start = await sync(alice.client);
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken, since: start.next_batch }));
+    // One createRoom record carrying three ~50 KB state events: its frame would be ~150 KB.
+    const big = 'x'.repeat(50_000);
+    const initial_state = ['a', 'b', 'c'].map((state_key) => ({ type: 'org.axon.test.big', state_key, content: { big } }));
+    const roomId = await createRoom(alice.client, { preset: 'private_chat', initial_state });
+    await socket.next(nudge('frame_too_large'));
+    expect(socket.frames.some((f) => f.type === 'sync' && f.data?.rooms?.join?.[roomId])).toBe(false);
+
+    // A later, small event of the room is pushed, but its next_batch still stands before the big record.
+    const small = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'small' })).body.event_id;
+    const frame = await socket.next(carries(roomId, small));
+    const bigIn = (body: SyncBody) => {
+      const room = body.rooms?.join?.[roomId] as { timeline: { events: ClientEvent[] }; state?: { events: ClientEvent[] } } | undefined;
+      return [...(room?.timeline.events ?? []), ...(room?.state?.events ?? [])].filter((e) => e.type === 'org.axon.test.big').length;
+    };
+    expect(bigIn(await sync(alice.client, frame.next_batch))).toBe(3);
+
+    // The nudge's catch-up, then a ping with its token: frames move on again.
+    const caughtUp = await sync(alice.client, start.next_batch);
+    expect(bigIn(caughtUp)).toBe(3);
+    const beforePing = socket.frames.length;
+    socket.send({ action: 'ping', since: caughtUp.next_batch });
+    await socket.next((f) => f.type === 'pong', beforePing);
+    const after = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'after' })).body.event_id;
+    const next = await socket.next(carries(roomId, after));
+    expect((await sync(alice.client, next.next_batch)).rooms?.join?.[roomId]).toBeUndefined();
+    expect(socket.closed).toBe(false);
+    await socket.close();
+  });
+
   describe('sync_needed: what frames do not carry is announced at once', () => {
     it('a to-device message nudges the connections of the named device only; `*` nudges every device', async () => {
       const anonymous = new TestClient(runtime.httpUrl);

@@ -90,13 +90,27 @@ export async function readConnection(userId: string, connectionId: string): Prom
   return fromStored(userId, connectionId, await connections.key(userId).key(connectionId).get({ consistent: true }));
 }
 
-/** Move the cursor from `from` to `to`; false when it was no longer `from` (or the connection is gone). */
-export async function moveCursor(c: Pick<Connection, 'userId' | 'connectionId'>, from: string, to: string): Promise<boolean> {
+/** Set a position field from `from` to `to`; false when it was no longer `from` (or the connection is gone). */
+async function swapPosition(c: Pick<Connection, 'userId' | 'connectionId'>, field: 'cursor' | 'floor', from: string, to: string): Promise<boolean> {
   try {
-    await commit([connections.key(c.userId).key(c.connectionId).field('cursor').set(to, { ifEquals: from })]);
+    await commit([connections.key(c.userId).key(c.connectionId).field(field).set(to, { ifEquals: from })]);
     return true;
   } catch (err) {
     if (isConditionFailed(err)) return false;
     throw err;
   }
+}
+
+/** Move the cursor from `from` to `to`; false when it was no longer `from` (or the connection is gone). */
+export function moveCursor(c: Pick<Connection, 'userId' | 'connectionId'>, from: string, to: string): Promise<boolean> {
+  return swapPosition(c, 'cursor', from, to);
+}
+
+/**
+ * Raise the connection's floor on one rooms shard to `seq` (cursor.ts): frames of that shard then
+ * stop moving the cursor until the client catches up past it with /sync and a ping. False when the
+ * floor changed meanwhile (or the connection is gone).
+ */
+export function raiseFloor(c: Pick<Connection, 'userId' | 'connectionId'>, from: string, to: string): Promise<boolean> {
+  return swapPosition(c, 'floor', from, to);
 }

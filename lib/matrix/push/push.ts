@@ -4,7 +4,7 @@
 import { closeConnection, postToConnection } from '../../core/websocket-connections.ts';
 import { removeConnection, userConnections, type Connection } from './connections.ts';
 import { filterDelta } from './frame-filter.ts';
-import { syncFrame, type ServerFrame, type SyncDelta } from './frames.ts';
+import { encodeFrame, syncFrame, syncNeededFrame, type ServerFrame, type SyncDelta } from './frames.ts';
 
 /** `opening`: 410 while the connection may still be in its handshake ($connect not answered yet). */
 export type PushOutcome = 'sent' | 'gone' | 'opening' | 'failed';
@@ -23,11 +23,13 @@ function describe(err: unknown): string {
 /**
  * Post one frame to one connection. Gone: the connection's records are removed. Any other failure
  * closes the connection, so the client reconnects and catches up from the last frame it did get
- * (its cursor may already count the lost frame: keeping the connection would leave a gap).
+ * (its cursor may already count the lost frame: keeping the connection would leave a gap). A frame
+ * over the channel's size limit goes as a `sync_needed` nudge: the client fetches it over HTTP.
  */
 export async function pushFrame(c: Pick<Connection, 'connectionId' | 'userId' | 'connectedAt'>, frame: ServerFrame): Promise<PushOutcome> {
   try {
-    if ((await postToConnection(c.connectionId, JSON.stringify(frame))) === 'sent') return 'sent';
+    const data = encodeFrame(frame) ?? JSON.stringify(syncNeededFrame('frame_too_large'));
+    if ((await postToConnection(c.connectionId, data)) === 'sent') return 'sent';
     if (Date.now() - c.connectedAt < HANDSHAKE_WINDOW_MS) return 'opening';
     await removeConnection(c.connectionId, c.userId);
     return 'gone';

@@ -13,12 +13,12 @@ import { bundlesFor, readAggregationSources, withBundle, type AggregationSources
 import { readStateEvents } from '../sync/state.ts';
 import { entryVisibility } from '../sync/timeline.ts';
 import { onlineMembers, type RoomAudience } from '../sync/wake.ts';
-import { moveCursor, readConnection, userConnections, type Connection } from './connections.ts';
+import { moveCursor, raiseFloor, readConnection, userConnections, type Connection } from './connections.ts';
 import { connectedNow } from './online.ts';
 import { stepCursor, withShardPosition } from './cursor.ts';
 import { decodeSyncToken } from '../sync/token.ts';
 import { filterDelta } from './frame-filter.ts';
-import { syncFrame, type SyncDelta } from './frames.ts';
+import { encodeFrame, syncFrame, syncNeededFrame, type SyncDelta } from './frames.ts';
 import { pushFrame } from './push.ts';
 
 const MAX_CURSOR_ATTEMPTS = 20;
@@ -96,6 +96,22 @@ async function undoStep(c: Connection, shardId: string, seq: string, previous: s
   }
 }
 
+/**
+ * A record's frame is too large for the channel: the connection's floor rises to it on its shard,
+ * so no later frame's next_batch claims it (frames of the shard keep the cursor until the client
+ * catches up with /sync and pings with that sync's next_batch), and the client is told to sync.
+ */
+async function nudgeInstead(start: Connection, shardId: string, seq: string): Promise<void> {
+  let c: Connection | undefined = start;
+  for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
+    const floorAt = decodeSyncToken(c.floor).rooms[shardId];
+    if (floorAt !== undefined && floorAt >= seq) break;
+    if (await raiseFloor(c, c.floor, withShardPosition(c.floor, shardId, seq))) break;
+    c = await readConnection(c.userId, c.connectionId);
+  }
+  if (c) await pushFrame(c, syncNeededFrame('frame_too_large'));
+}
+
 /** Advance one connection's cursor for an event at (shard, seq) and push the frame. */
 async function pushToConnection(start: Connection, shardId: string, seq: string, delta: (deviceId: string) => SyncDelta): Promise<void> {
   // What the connection's filter hides is not pushed, and its cursor stays (a catch-up /sync with
@@ -106,6 +122,7 @@ async function pushToConnection(start: Connection, shardId: string, seq: string,
   for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
     const step = stepCursor(c.cursor, c.floor, shardId, seq);
     if (step.kind === 'covered') return;
+    if (encodeFrame(syncFrame(step.next, data)) === undefined) return nudgeInstead(c, shardId, seq);
     if (step.next === c.cursor || (await moveCursor(c, c.cursor, step.next))) {
       const outcome = await pushFrame(c, syncFrame(step.next, data));
       if (outcome === 'opening' && step.next !== c.cursor) await undoStep(c, shardId, seq, decodeSyncToken(c.cursor).rooms[shardId]);
