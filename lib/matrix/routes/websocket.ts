@@ -25,11 +25,15 @@ export const roomsTopologyPushAccess = {
   pushes: true,
 } satisfies Access;
 
+/** API Gateway gives up on a WebSocket route's integration after 29 s: its function stops there too. */
+const webSocketTimeoutSeconds = 29;
+
 export const webSocketRoutes = {
   functions: {
     wsConnect: {
       entry: 'functions/ws/connect.ts',
       description: 'WebSocket $connect: authenticates ?access_token=, registers the connection and the user as online',
+      timeoutSeconds: webSocketTimeoutSeconds,
       access: {
         // filters: the optional ?filter= (an uploaded filter's id)
         reads: [accessTokens, memberRooms, syncWatermarks, filters],
@@ -39,11 +43,13 @@ export const webSocketRoutes = {
     wsDisconnect: {
       entry: 'functions/ws/disconnect.ts',
       description: 'WebSocket $disconnect: forgets the connection',
+      timeoutSeconds: webSocketTimeoutSeconds,
       access: { reads: [connectionOwners], writes: [connections, connectionOwners] },
     },
     wsMessages: {
       entry: 'functions/ws/messages.ts',
       description: 'WebSocket client frames: ping, typing, presence, and an error frame for unknown actions',
+      timeoutSeconds: webSocketTimeoutSeconds,
       access: {
         reads: [connectionOwners, syncWake, memberRooms, roomMembers],
         writes: [connections, connectionOwners, syncWake, roomOnlineMembers],
