@@ -1,7 +1,6 @@
 // The versions /versions advertises are honest: every endpoint the spec added up to the newest
 // advertised version is declared in Axon's module, except optional modules Axon does not offer.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
