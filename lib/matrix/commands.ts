@@ -2,7 +2,9 @@
 // command to its depot and waits for the recorded outcome (append with ack), so the response
 // reflects the write. A topology's refusal comes back as the Matrix error it chose.
 import { appendWithAck } from '../core/ack.ts';
+import { appendToDepot, DepotRecordTooLargeError } from '../core/depot.ts';
 import { Rejection } from '../core/topology/stream.ts';
+import { validateDepotCommand } from './depot-commands.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
 
 export type Depot = 'rooms' | 'users' | 'ephemeral';
@@ -14,14 +16,36 @@ export interface Command<K extends string = string> {
   kind: K;
 }
 
-/** Append a command and wait for its outcome; a refusal throws the topology's MatrixError. */
+/**
+ * Append a command and wait for its outcome; a refusal throws the topology's MatrixError. The
+ * command is validated first, with the validator its topology parses it with (depot-commands.ts):
+ * what the topology could not store is refused here, with nothing appended.
+ */
 export async function submit<T>(depot: Depot, partitionKey: string, command: Command, timeoutMs = COMMAND_TIMEOUT_MS): Promise<T> {
-  const outcome = await appendWithAck<T>(depot, { partitionKey, data: command, kind: command.kind }, { timeoutMs });
+  validateDepotCommand(depot, command);
+  const outcome = await tooLargeAsMatrixError(() => appendWithAck<T>(depot, { partitionKey, data: command, kind: command.kind }, { timeoutMs }));
   if (outcome.ok) return outcome.value;
   const { status, code, message, data } = outcome.error;
   // The core's own refusals (a record its schema or DynamoDB cannot take) name no Matrix errcode.
   const errcode = code.startsWith('M_') ? (code as MatrixErrcode) : status === 413 ? 'M_TOO_LARGE' : 'M_BAD_JSON';
   throw new MatrixError(status ?? 400, errcode, message, data ?? {});
+}
+
+/** Append commands nobody waits on (validated as `submit` does), in order per partition key. */
+export async function appendCommands(depot: Depot, commands: readonly { partitionKey: string; command: Command; requestId?: string }[]): Promise<void> {
+  for (const { command } of commands) validateDepotCommand(depot, command);
+  const records = commands.map(({ partitionKey, command, requestId }) => ({ partitionKey, data: command, kind: command.kind, ...(requestId !== undefined ? { requestId } : {}) }));
+  await tooLargeAsMatrixError(() => appendToDepot(depot, records));
+}
+
+/** A record over Kinesis' 1 MB cannot be appended: the request was too large (413), not a failure. */
+async function tooLargeAsMatrixError<T>(append: () => Promise<T>): Promise<T> {
+  try {
+    return await append();
+  } catch (e) {
+    if (e instanceof DepotRecordTooLargeError) throw new MatrixError(413, 'M_TOO_LARGE', 'Request too large to be stored');
+    throw e;
+  }
 }
 
 /** In a topology: refuse a command with a Matrix error, recorded for the waiting operation. */

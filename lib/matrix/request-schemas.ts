@@ -3,6 +3,7 @@
 // M_BAD_JSON, a well-typed but unacceptable value → M_INVALID_PARAM, raised by callers).
 import { z } from 'zod';
 import { nestsDeeperThan } from '../core/json-depth.ts';
+import { loneSurrogatePath } from '../core/json-strings.ts';
 import { badJson, missingParam, notJson } from './errors.ts';
 import { isCanonicalJsonValue } from './canonical-json.ts';
 import { MAX_IDENTIFIER_BYTES } from './path-parameters.ts';
@@ -44,7 +45,10 @@ export function parseRequestBody<S extends z.ZodType>(schema: S, body: unknown):
   throw badJson(path ? `Invalid parameter ${path}: ${issue.message}` : issue.message);
 }
 
-/** Parses request text as JSON: `invalid` (default M_NOT_JSON) when it is not, M_BAD_JSON when it nests too deep. */
+/**
+ * Parses request text as JSON: `invalid` (default M_NOT_JSON) when it is not, M_BAD_JSON when it
+ * nests too deep or holds a lone surrogate (in a string or a key: nothing can store or sign it).
+ */
 export function parseJsonText(text: string, invalid: () => Error = () => notJson()): unknown {
   let value: unknown;
   try {
@@ -52,7 +56,10 @@ export function parseJsonText(text: string, invalid: () => Error = () => notJson
   } catch {
     throw invalid();
   }
-  return refuseDeepJson(value);
+  refuseDeepJson(value);
+  const lone = loneSurrogatePath(value);
+  if (lone !== undefined) throw badJson(`Invalid ${lone}: contains a lone UTF-16 surrogate, which JSON in UTF-8 cannot hold`);
+  return value;
 }
 
 /**

@@ -3,36 +3,50 @@
 // depends on the user's current state (taken name, devices, deactivation) is decided in order by
 // the topology. Only hashes travel: scrypt hashes of passwords, sha256 of access tokens.
 import { z } from 'zod';
+import { chars, id, text } from '../command-fields.ts';
+
+/** Longer passwords are refused (Synapse's limit): scrypt cost should not be the client's choice. */
+export const MAX_PASSWORD_LENGTH = 512;
+export const MAX_DEVICE_ID_LENGTH = 255;
+/** Synapse's limits on a device's display name, a profile's display name and avatar URL (characters). */
+export const MAX_DEVICE_NAME_LENGTH = 100;
+export const MAX_DISPLAYNAME_LENGTH = 256;
+export const MAX_AVATAR_URL_LENGTH = 1000;
+
+/** Hashes (scrypt of a password, sha256 of a token) and IPs are server-made; bounded all the same. */
+const hash = text(1024, { nonEmpty: true });
+const deviceId = text(MAX_DEVICE_ID_LENGTH, { nonEmpty: true });
+const deviceName = chars(MAX_DEVICE_NAME_LENGTH);
 
 /** A new device session: a device (new or reused) and its access token's hash. */
 const newSession = z.object({
-  deviceId: z.string().min(1),
-  displayName: z.string().optional(),
-  tokenHash: z.string().min(1),
-  ip: z.string(),
+  deviceId,
+  displayName: deviceName.optional(),
+  tokenHash: hash,
+  ip: text(255),
 });
 export type NewSession = z.infer<typeof newSession>;
 
-const base = { userId: z.string().min(1), ts: z.number() };
+const base = { userId: id, ts: z.number() };
 
 export const accountCommand = z.discriminatedUnion('kind', [
   /** Create the account (refused when the id was ever taken), and log in unless inhibited. */
-  z.object({ kind: z.literal('account.register'), ...base, passwordHash: z.string(), displayname: z.string(), session: newSession.optional() }),
+  z.object({ kind: z.literal('account.register'), ...base, passwordHash: text(1024), displayname: chars(MAX_DISPLAYNAME_LENGTH), session: newSession.optional() }),
   /** Log in: a new device, or a new token for an existing one (its old token dies). */
   z.object({ kind: z.literal('account.login'), ...base, session: newSession }),
   /** Remove devices (logout, DELETE /devices, delete_devices) and their tokens. `all`: every device. */
-  z.object({ kind: z.literal('account.removeDevices'), ...base, deviceIds: z.array(z.string()).max(100), all: z.boolean().optional() }),
+  z.object({ kind: z.literal('account.removeDevices'), ...base, deviceIds: z.array(deviceId).max(100), all: z.boolean().optional() }),
   /** New password; with `keepDeviceId`, every other device is logged out. */
-  z.object({ kind: z.literal('account.password'), ...base, passwordHash: z.string(), keepDeviceId: z.string().optional() }),
+  z.object({ kind: z.literal('account.password'), ...base, passwordHash: text(1024), keepDeviceId: deviceId.optional() }),
   /** Deactivate for good: every token dies, the id stays taken. */
   z.object({ kind: z.literal('account.deactivate'), ...base }),
-  z.object({ kind: z.literal('account.updateDevice'), ...base, deviceId: z.string(), displayName: z.string() }),
+  z.object({ kind: z.literal('account.updateDevice'), ...base, deviceId, displayName: deviceName }),
   /** Profile fields: a string sets, null removes, absent leaves as is. */
   z.object({
     kind: z.literal('account.profile'),
     ...base,
-    displayname: z.string().nullable().optional(),
-    avatarUrl: z.string().nullable().optional(),
+    displayname: chars(MAX_DISPLAYNAME_LENGTH).nullable().optional(),
+    avatarUrl: chars(MAX_AVATAR_URL_LENGTH).nullable().optional(),
   }),
 ]);
 export type AccountCommand = z.infer<typeof accountCommand>;

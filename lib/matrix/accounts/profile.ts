@@ -3,10 +3,10 @@
 import { forbidden, invalidParam, MatrixError, notFound } from '../errors.ts';
 import { isValidUserId } from '../ids.ts';
 import { users } from '../pstates.ts';
+import { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH } from './commands.ts';
 
 export type ProfileField = 'displayname' | 'avatar_url';
-export const MAX_DISPLAYNAME_LENGTH = 256;
-export const MAX_AVATAR_URL_LENGTH = 1000;
+export { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH } from './commands.ts';
 
 /** The spec's grammar of profile keys (path parameter `keyName`). */
 const keyNamePattern = /^(avatar_url|displayname|m\.tz|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;

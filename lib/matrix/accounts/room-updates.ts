@@ -6,7 +6,7 @@
 // be harmless when repeated: a profile command carries the user's CURRENT profile, read after the
 // change, so a late duplicate can never bring an old name back, and the rooms topology writes
 // nothing when the join event already has it; a second leave is refused by the room, changing nothing.
-import { appendToDepot, type DepotAppend } from '../../core/depot.ts';
+import { appendCommands } from '../commands.ts';
 import { memberRooms, users } from '../pstates.ts';
 import type { MembershipCommand, ProfileCommand } from '../rooms/commands.ts';
 import type { AccountCommand } from './commands.ts';
@@ -51,7 +51,9 @@ export async function roomUpdatesAfter(command: AccountCommand): Promise<(Profil
 export async function propagateToRooms(command: AccountCommand): Promise<number> {
   const updates = await roomUpdatesAfter(command);
   if (updates.length === 0) return 0;
-  const records: DepotAppend[] = updates.map((u) => ({ partitionKey: u.roomId, data: u, kind: u.kind }));
-  await appendToDepot('rooms', records);
-  return records.length;
+  await appendCommands(
+    'rooms',
+    updates.map((u) => ({ partitionKey: u.roomId, command: u })),
+  );
+  return updates.length;
 }

@@ -7,12 +7,9 @@ import { generateDeviceId, parseUserId, randomLetters, serverName, userIdFromIde
 import { generateAccessToken, hashAccessToken, hashPassword, verifyPasswordOrDummy } from '../passwords.ts';
 import { checkFailedAttempts, countFailedAttempt, limitLoginAccount } from './rate-limits.ts';
 import { users } from '../pstates.ts';
-import type { AccountCommandOf, NewSession } from './commands.ts';
+import { MAX_DEVICE_ID_LENGTH, MAX_DEVICE_NAME_LENGTH, MAX_PASSWORD_LENGTH, type AccountCommandOf, type NewSession } from './commands.ts';
 
-/** Longer passwords are refused (Synapse's limit): scrypt cost should not be the client's choice. */
-export const MAX_PASSWORD_LENGTH = 512;
-export const MAX_DEVICE_ID_LENGTH = 255;
-export const MAX_DEVICE_NAME_LENGTH = 100;
+export { MAX_DEVICE_ID_LENGTH, MAX_DEVICE_NAME_LENGTH, MAX_PASSWORD_LENGTH } from './commands.ts';
 
 export interface LoginResult {
   user_id: string;

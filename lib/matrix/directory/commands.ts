@@ -2,14 +2,15 @@
 // the room's visibility in the published directory. Their kinds start with `directory.`, so the
 // rooms topology can hand them to applyDirectoryCommand, applied in order with the room's events.
 import { z } from 'zod';
+import { id } from '../command-fields.ts';
 
-const base = { roomId: z.string().min(1), userId: z.string().min(1) };
+const base = { roomId: id, userId: id };
 
 export const directoryCommand = z.discriminatedUnion('kind', [
   /** PUT /directory/room/{alias}: map a local alias to the room (409 when taken). */
-  z.object({ kind: z.literal('directory.setAlias'), ...base, alias: z.string().min(1) }),
+  z.object({ kind: z.literal('directory.setAlias'), ...base, alias: id }),
   /** DELETE /directory/room/{alias}: the operation resolved the alias to this room. */
-  z.object({ kind: z.literal('directory.deleteAlias'), ...base, alias: z.string().min(1) }),
+  z.object({ kind: z.literal('directory.deleteAlias'), ...base, alias: id }),
   /** PUT /directory/list/room/{roomId}. */
   z.object({ kind: z.literal('directory.visibility'), ...base, visibility: z.enum(['public', 'private']), ts: z.number() }),
 ]);

@@ -2,6 +2,7 @@
 // (user id). The HTTP and WebSocket operations check who may do what BEFORE appending, so the
 // microbatch topology only aggregates: it never refuses a record.
 import { z } from 'zod';
+import { freeText, id, MAX_ID_BYTES, text } from '../command-fields.ts';
 
 export const RECEIPT_TYPES = ['m.read', 'm.read.private'] as const;
 export type ReceiptType = (typeof RECEIPT_TYPES)[number];
@@ -12,29 +13,29 @@ export type PresenceState = (typeof PRESENCE_STATES)[number];
 export const ephemeralCommand = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('ephemeral.typing'),
-    roomId: z.string().min(1),
-    userId: z.string().min(1),
+    roomId: id,
+    userId: id,
     typing: z.boolean(),
     /** Already clamped to the allowed range. */
     timeoutMs: z.number().int().nonnegative(),
   }),
   z.object({
     kind: z.literal('ephemeral.receipt'),
-    roomId: z.string().min(1),
-    userId: z.string().min(1),
+    roomId: id,
+    userId: id,
     receiptType: z.enum(RECEIPT_TYPES),
-    eventId: z.string().min(1),
+    eventId: id,
     /** The event's position in the room: a receipt never moves back. */
     position: z.number().int(),
     /** Empty: unthreaded. */
-    threadId: z.string(),
+    threadId: text(MAX_ID_BYTES),
   }),
   z.object({
     kind: z.literal('ephemeral.presence'),
-    userId: z.string().min(1),
+    userId: id,
     presence: z.enum(PRESENCE_STATES),
     /** A string sets the status message, null clears it, absent keeps it (sync's set_presence). */
-    statusMsg: z.string().nullable().optional(),
+    statusMsg: freeText.nullable().optional(),
   }),
 ]);
 export type EphemeralCommand = z.infer<typeof ephemeralCommand>;

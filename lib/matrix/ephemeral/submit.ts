@@ -3,9 +3,8 @@
 // hundred ms of the batching window; a keystroke should not wait for a commit); receipts and
 // PUT /presence wait for the batch's commit (append with ack), so a read after the response sees
 // the write.
-import { appendRecord } from '../../core/depot.ts';
 import { getMany } from '../../core/pstate/index.ts';
-import { COMMAND_TIMEOUT_MS, submit } from '../commands.ts';
+import { appendCommands, COMMAND_TIMEOUT_MS, submit } from '../commands.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { eventLocations, presence as presencePState, roomMembers } from '../pstates.ts';
 import type { UserDataCommand } from '../user-data/commands.ts';
@@ -16,7 +15,7 @@ import { clampTypingTimeout } from './typing.ts';
 const DEPOT = 'ephemeral';
 
 async function append(partitionKey: string, command: EphemeralCommand): Promise<void> {
-  await appendRecord(DEPOT, { partitionKey, data: command, kind: command.kind });
+  await appendCommands(DEPOT, [{ partitionKey, command }]);
 }
 
 async function assertJoined(userId: string, roomId: string): Promise<void> {

@@ -5,7 +5,7 @@
 // retried users record appends again), so the command is harmless when repeated: it records a
 // change only when it removed device keys, and skips a device that exists again (logged in anew
 // with the same id before a late duplicate arrived).
-import { appendRecord } from '../../core/depot.ts';
+import { appendCommands } from '../commands.ts';
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { deviceKeys, deviceListChanges, devices, fallbackKeys, oneTimeKeys, toDeviceInbox } from '../pstates.ts';
 import type { AccountCommand } from '../accounts/commands.ts';
@@ -58,5 +58,5 @@ export async function forgetRemovedDevices(command: AccountCommand, value: unkno
 
 export async function appendDevicesRemoved(userId: string, deviceIds: string[], requestId: string): Promise<void> {
   const command: KeysCommand = { kind: 'keys.devicesRemoved', userId, deviceIds };
-  await appendRecord('users', { partitionKey: userId, data: command, kind: command.kind, requestId });
+  await appendCommands('users', [{ partitionKey: userId, command, requestId }]);
 }

@@ -6,7 +6,7 @@
 import { NOTHING, type ShardPositions } from '../sync/token.ts';
 import { readAllWatermarks } from '../sync/watermark.ts';
 import { changedDeviceLists, type RequesterRoom } from './changes.ts';
-import { appendRecord } from '../../core/depot.ts';
+import { appendCommands } from '../commands.ts';
 import type { KeysCommand } from './commands.ts';
 import { oneTimeKeyCounts, unusedFallbackKeyTypes } from './counts.ts';
 import { hasDelivered, toDeviceForSync } from './to-device.ts';
@@ -65,7 +65,7 @@ export async function keysForSync(
     // The client has what the token's position names: those entries go (through the depot,
     // without waiting; a lost ack only delays the deletion to a later sync).
     const ack: KeysCommand = { kind: 'keys.toDeviceAck', userId, deviceId, upTo: toDeviceSince };
-    await appendRecord('users', { partitionKey: userId, data: ack, kind: ack.kind });
+    await appendCommands('users', [{ partitionKey: userId, command: ack }]);
   }
   const [toDevice, lists] = await Promise.all([
     toDeviceForSync(userId, deviceId, toDeviceSince),

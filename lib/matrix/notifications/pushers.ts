@@ -2,28 +2,20 @@
 // once by the pushers topology (applyOnce), in order per user. Axon stores pushers so clients can
 // list and manage them (Element's settings), but sends nothing to push gateways: the functions
 // have no route to them from here.
-import { z } from 'zod';
 import { prepare, type WriteOp } from '../../core/pstate/index.ts';
 import { applyOnce } from '../../core/topology/apply-once.ts';
 import type { DepotRecord } from '../../core/topology/records.ts';
 import { refusingWith } from '../commands.ts';
 import { pusherKey, type Pusher } from '../pushers.ts';
 import { pushers, pushkeyUsers } from '../pstates.ts';
+import type { PusherCommand } from './commands.ts';
 
 export const PUSHERS_TOPOLOGY = 'pushers';
 
 /** Other users' pushers one non-appending set removes at most (each is two items of its transaction). */
 export const MAX_REPLACED_OWNERS = 45;
 
-const jsonObject = z.record(z.string(), z.unknown());
-
-export const pusherCommand = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('pushers.set'), userId: z.string().min(1), pusher: jsonObject, append: z.boolean() }),
-  z.object({ kind: z.literal('pushers.delete'), userId: z.string().min(1), appId: z.string(), pushkey: z.string() }),
-]);
-export type PusherCommand = z.infer<typeof pusherCommand>;
-
-export const isPusherCommandKind = (kind: string | undefined): boolean => kind?.startsWith('pushers.') ?? false;
+export { isPusherCommandKind, pusherCommand, type PusherCommand } from './commands.ts';
 
 /** The writes of one command: set or delete the user's pusher, keep the pushkey's owners, and unless appending drop the others'. */
 export async function planPusherCommand(command: PusherCommand): Promise<WriteOp[]> {

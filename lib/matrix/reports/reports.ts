@@ -11,12 +11,11 @@ import { MatrixError, badJson, invalidParam, notFound, tooLarge } from '../error
 import { isLocalUser, isValidUserId } from '../ids.ts';
 import { roomInfo, users } from '../pstates.ts';
 import { parseRequestBody } from '../request-schemas.ts';
-import type { SubmissionCommandOf } from '../submissions/commands.ts';
+import { MAX_REPORT_BYTES, type SubmissionCommandOf } from '../submissions/commands.ts';
 import { viewRoom } from '../timeline/access.ts';
 import { visibleEntry } from '../timeline/context.ts';
 
-/** A report is kept whole; bodies beyond this would not fit the item holding it. */
-export const MAX_REPORT_BYTES = 64 * 1024;
+export { MAX_REPORT_BYTES };
 /** Synapse's limit on the reason of a user report. */
 export const MAX_USER_REPORT_REASON = 1000;
 

@@ -2,10 +2,14 @@
 // and submit one; the rooms topology applies them one at a time, in order per room, each exactly
 // once. Everything a topology needs to build the same events again on a re-plan is in the command
 // (profiles are read by the operation), so a redelivered command yields identical events.
+import { z } from 'zod';
+import { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH } from '../accounts/commands.ts';
 import type { JsonObject } from '../canonical-json.ts';
+import { chars, eventContent, freeText, id, MAX_ID_BYTES, text } from '../command-fields.ts';
 import type { PlannedEvent } from '../create-room.ts';
+import { directoryCommand } from '../directory/commands.ts';
 import type { MembershipAction, Profile } from '../membership.ts';
-import type { RoomVersion } from '../room-versions.ts';
+import { SUPPORTED_ROOM_VERSIONS, type RoomVersion } from '../room-versions.ts';
 
 /** POST /createRoom: the room's initial events, planned (and validated) by the operation. */
 export interface CreateRoomCommand {
@@ -102,3 +106,59 @@ export interface RoomCommandResult {
   roomId: string;
   eventId?: string;
 }
+
+// --- The validator of every command on the rooms depot (command-fields.ts): the edge's and the topology's ---
+
+/** The spec's limits on an event's type and state key: 255 bytes (M_BAD_JSON past them, as events.ts). */
+const eventType = text(MAX_ID_BYTES, { errcode: 'M_BAD_JSON', nonEmpty: true });
+const stateKey = text(MAX_ID_BYTES, { errcode: 'M_BAD_JSON' });
+const txnId = text(MAX_ID_BYTES, { nonEmpty: true });
+const displayname = chars(MAX_DISPLAYNAME_LENGTH).nullable().optional();
+const avatarUrl = chars(MAX_AVATAR_URL_LENGTH).nullable().optional();
+const plannedEvent = z.strictObject({ type: eventType, state_key: stateKey, sender: id, content: eventContent });
+const ACTIONS = ['join', 'knock', 'leave', 'invite', 'kick', 'ban', 'unban'] as const satisfies readonly MembershipAction[];
+
+/** Strict: a field the interfaces above gain must be added here too (or the edge refuses the command). */
+const roomCommandSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('createRoom'),
+    roomId: id,
+    creator: id,
+    roomVersion: z.enum(SUPPORTED_ROOM_VERSIONS),
+    alias: id.optional(),
+    visibility: z.enum(['public', 'private']),
+    events: z.array(plannedEvent),
+  }),
+  z.strictObject({
+    kind: z.literal('membership'),
+    roomId: id,
+    action: z.enum(ACTIONS),
+    sender: id,
+    target: id,
+    reason: freeText.optional(),
+    profile: z.strictObject({ displayname, avatar_url: avatarUrl }).optional(),
+    content: eventContent.optional(),
+  }),
+  z.strictObject({ kind: z.literal('forget'), roomId: id, userId: id }),
+  z.strictObject({
+    kind: z.literal('send'),
+    roomId: id,
+    sender: id,
+    deviceId: id,
+    type: eventType,
+    stateKey: stateKey.optional(),
+    content: eventContent,
+    txnId: txnId.optional(),
+  }),
+  z.strictObject({ kind: z.literal('redact'), roomId: id, sender: id, deviceId: id, redacts: id, reason: freeText.optional(), txnId }),
+  z.strictObject({ kind: z.literal('profile'), roomId: id, userId: id, displayname, avatar_url: avatarUrl }),
+  z.strictObject({ kind: z.literal('tombstone'), roomId: id, sender: id, replacementRoom: id }),
+]);
+
+/** Every command of the rooms depot: the rooms topology's own and the room directory's. */
+export const roomsDepotCommand = z.discriminatedUnion('kind', [roomCommandSchema, directoryCommand]);
+
+// What the schema accepts is a RoomCommand (checked when compiling); a field an interface gains
+// and the schema lacks is refused at the edge (strict objects), which every route's tests exercise.
+type AssignableTo<A extends B, B> = A;
+export type ValidatedRoomCommand = AssignableTo<z.output<typeof roomCommandSchema>, RoomCommand>;
