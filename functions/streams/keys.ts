@@ -9,12 +9,13 @@ import { usersSharingRooms } from '../../lib/matrix/keys/changes.ts';
 import { wakeUsers } from '../../lib/matrix/sync/wake.ts';
 import { appendDevicesRemoved } from '../../lib/matrix/keys/removed-devices.ts';
 import { nudgeToSync, toDeviceRecipients } from '../../lib/matrix/push/sync-needed.ts';
+import { commandParser } from '../../lib/matrix/command-fields.ts';
 
 export const KEYS_TOPOLOGY = 'keys';
 
 export const handler = streamTopology<KeysCommand, Record<string, unknown>>({
   name: KEYS_TOPOLOGY,
-  payload: keysCommand,
+  payload: commandParser(keysCommand),
   accepts: isKeysCommandKind,
   handle: async (record) => {
     const result = await applyKeysCommand(record, KEYS_TOPOLOGY);

@@ -1,6 +1,7 @@
 // The rooms topology: applies the rooms depot's commands (lib/matrix/rooms/topology.ts).
 import { streamTopology } from '../../lib/core/topology/stream.ts';
-import type { RoomCommand, RoomCommandResult } from '../../lib/matrix/rooms/commands.ts';
+import { commandParser } from '../../lib/matrix/command-fields.ts';
+import { roomsDepotCommand, type RoomCommand, type RoomCommandResult } from '../../lib/matrix/rooms/commands.ts';
 import { applyRoomCommand, ROOMS_TOPOLOGY } from '../../lib/matrix/rooms/topology.ts';
 import { advanceRoomsWatermark, wakeAfterRoomRecord } from '../../lib/matrix/sync/topology-hooks.ts';
 import { pushAfterRoomCommit } from '../../lib/matrix/push/timeline.ts';
@@ -8,6 +9,8 @@ import { countRecordNotifications } from '../../lib/matrix/notifications/count-e
 
 export const handler = streamTopology<RoomCommand, RoomCommandResult>({
   name: ROOMS_TOPOLOGY,
+  // Room commands and the room directory's (applyRoomCommand tells them apart).
+  payload: commandParser(roomsDepotCommand) as { parse(payload: unknown): RoomCommand },
   handle: async (record, context) => {
     const result = await applyRoomCommand(record);
     // Sync: the shard's watermark right after the commit (read-your-writes for a sync after the

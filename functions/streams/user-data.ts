@@ -6,12 +6,13 @@ import { streamTopology } from '../../lib/core/topology/stream.ts';
 import { afterUserDataRecord } from '../../lib/matrix/sync/topology-hooks.ts';
 import { applyUserDataCommand } from '../../lib/matrix/user-data/apply.ts';
 import { isUserDataCommandKind, userDataCommand, type UserDataCommand } from '../../lib/matrix/user-data/commands.ts';
+import { commandParser } from '../../lib/matrix/command-fields.ts';
 
 export const USER_DATA_TOPOLOGY = 'userData';
 
 export const handler = streamTopology<UserDataCommand, Record<string, unknown>>({
   name: USER_DATA_TOPOLOGY,
-  payload: userDataCommand,
+  payload: commandParser(userDataCommand),
   accepts: isUserDataCommandKind,
   handle: async (record) => {
     const result = await applyUserDataCommand(record, USER_DATA_TOPOLOGY);

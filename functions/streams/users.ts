@@ -14,12 +14,13 @@ import { accountCommand, isAccountCommandKind, revokesTokens, type AccountComman
 import { refusingWith } from '../../lib/matrix/commands.ts';
 import { forgetRemovedDevices } from '../../lib/matrix/keys/removed-devices.ts';
 import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
+import { commandParser } from '../../lib/matrix/command-fields.ts';
 
 export const USERS_TOPOLOGY = 'users';
 
 export const handler = streamTopology<AccountCommand, Record<string, unknown>>({
   name: USERS_TOPOLOGY,
-  payload: accountCommand,
+  payload: commandParser(accountCommand),
   accepts: isAccountCommandKind,
   handle: async (record) => {
     const value = await applyOnce(record, USERS_TOPOLOGY, async () => {

@@ -1,5 +1,6 @@
 // Matrix standard error responses (Client-Server API, "Standard error response").
 // Domain code throws MatrixError; the HTTP layer turns it into `{ errcode, error, ...extra }`.
+import type { AckError } from '../core/ack.ts';
 
 export type MatrixErrcode =
   | 'M_FORBIDDEN'
@@ -53,6 +54,19 @@ export class MatrixError extends Error {
   ) {
     super(message);
     this.name = 'MatrixError';
+  }
+
+  /**
+   * A refusal of the request itself (4xx but 429): the same request is refused again, so a
+   * topology meeting one records it rather than retrying (lib/core/topology/failures.ts).
+   */
+  get deterministic(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 429;
+  }
+
+  /** The refusal recorded for the appender when a topology meets this error (failures.ts). */
+  toAckError(): AckError {
+    return { code: this.errcode, message: this.message, status: this.status, ...(Object.keys(this.extra).length > 0 ? { data: this.extra } : {}) };
   }
 
   toJSON(): Record<string, unknown> {

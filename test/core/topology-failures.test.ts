@@ -114,6 +114,11 @@ describe('failure classification', () => {
     expect(classifyFailure(new ItemTooLargeError({ pk: 'p', sk: 's' }, 500_000))).toBe('deterministic');
     expect(deterministicRejection(new ItemTooLargeError({ pk: 'p', sk: 's' }, 500_000))).toMatchObject({ code: 'AXON_CANNOT_APPLY', status: 413 });
     expect(deterministicRejection(tooDeep)).toMatchObject({ code: 'AXON_CANNOT_APPLY', status: 400 });
+    // An application's error that declares itself deterministic, naming (or not) its refusal.
+    const refusal = { code: 'APP_REFUSED', message: 'no', status: 403 };
+    expect(deterministicRejection(Object.assign(new Error('no'), { deterministic: true, toAckError: () => refusal }))).toEqual(refusal);
+    expect(deterministicRejection(Object.assign(new Error('no'), { deterministic: true }))).toMatchObject({ code: 'AXON_CANNOT_APPLY', status: 400 });
+    expect(classifyFailure(Object.assign(new Error('busy'), { deterministic: false }))).toBe('transient');
     for (const transient of [new Throttled('slow down'), new Error('socket hang up'), Object.assign(new Error('x'), { name: 'ThrottlingException' }), undefined, 'text']) {
       expect(classifyFailure(transient)).toBe('transient');
       expect(deterministicRejection(transient)).toBeUndefined();

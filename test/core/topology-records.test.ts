@@ -3,6 +3,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../lib/core/depot.ts';
 import { compareSequenceNumbers, decodeRecord, sequencePosition, shardIdOf } from '../../lib/core/topology/records.ts';
+import { Rejection } from '../../lib/core/topology/stream.ts';
 
 const seq = '49590338271490256608559692538361571095921575989136588898';
 
@@ -61,6 +62,18 @@ describe('depot records in Kinesis events', () => {
       ok: false,
       requestId: 'r4',
       error: { message: 'invalid payload: a number' },
+    });
+    // A parser refusing with a Rejection names what the appender is told.
+    const refusing = {
+      parse(): never {
+        throw new Rejection('M_BAD_JSON', 'lone surrogate', 400);
+      },
+    };
+    expect(decodeRecord(record(JSON.stringify({ v: 1, requestId: 'r5', payload: 'x' })), refusing)).toEqual({
+      ok: false,
+      source: expect.anything(),
+      requestId: 'r5',
+      error: { code: 'M_BAD_JSON', message: 'lone surrogate', status: 400 },
     });
   });
 

@@ -5,10 +5,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { deterministicRejection } from '../../lib/core/topology/failures.ts';
 import { Rejection } from '../../lib/core/topology/stream.ts';
 import { commandParser } from '../../lib/matrix/command-fields.ts';
 import { depotCommands, validateDepotCommand } from '../../lib/matrix/depot-commands.ts';
-import { MatrixError } from '../../lib/matrix/errors.ts';
+import { forbidden, limitExceeded, MatrixError } from '../../lib/matrix/errors.ts';
 import type { Depot } from '../../lib/matrix/commands.ts';
 
 const user = '@alice:localhost';
@@ -173,5 +174,12 @@ describe('depot commands', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('a Matrix refusal a topology meets is recorded with its errcode at once; a rate limit is retried', () => {
+    expect(deterministicRejection(forbidden('not yours'))).toEqual({ code: 'M_FORBIDDEN', message: 'not yours', status: 403 });
+    expect(deterministicRejection(new MatrixError(400, 'M_INVALID_PARAM', 'bad', { field: 'x' }))).toEqual({ code: 'M_INVALID_PARAM', message: 'bad', status: 400, data: { field: 'x' } });
+    expect(deterministicRejection(limitExceeded(1000))).toBeUndefined();
+    expect(deterministicRejection(new MatrixError(500, 'M_UNKNOWN', 'oops'))).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@
 // once. Only failures that may pass on a later try (throttling, network, conditional races, a
 // service error) are retried with backoff. A failure of unknown kind is retried too (and
 // dead-lettered after the bounded retries): dropping a record for a failure that might have
-// passed loses a write, while retrying a deterministic one only delays its shard.
+// passed loses a write, while retrying a deterministic one only delays its shard. An application's
+// error may declare itself deterministic (`deterministic: true`: the same input, refused again),
+// and name what its appender is told (`toAckError()`, as a Rejection does).
 import type { AckError } from '../ack.ts';
 
 export type FailureClass = 'deterministic' | 'transient';
@@ -35,6 +37,7 @@ export function classifyFailure(error: unknown): FailureClass {
   const e = error as { name?: unknown; CancellationReasons?: { Code?: string }[] } | null | undefined;
   const name = typeof e?.name === 'string' ? e.name : undefined;
   if (name !== undefined && deterministicNames.has(name)) return 'deterministic';
+  if ((error as { deterministic?: unknown } | null | undefined)?.deterministic === true) return 'deterministic';
   if (name === 'TransactionCanceledException' && (e?.CancellationReasons ?? []).some((r) => r.Code !== undefined && deterministicReasons.has(r.Code))) {
     return 'deterministic';
   }
@@ -49,6 +52,8 @@ const sizeFailures = new Set(['ItemTooLargeError', 'DepotRecordTooLargeError']);
  */
 export function deterministicRejection(error: unknown): AckError | undefined {
   if (classifyFailure(error) !== 'deterministic') return undefined;
+  const own = (error as { toAckError?: unknown }).toAckError;
+  if (typeof own === 'function') return (own as () => AckError).call(error);
   const name = (error as { name?: string }).name ?? 'Error';
   const message = error instanceof Error ? error.message : String(error);
   return {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { _Record } from '@aws-sdk/client-kinesis';
 import type { AckError } from '../ack.ts';
+import type { Rejection } from './stream.ts';
 
 /** A depot record as a topology sees it: the envelope's payload plus where it sits in the depot. */
 export interface DepotRecord<T = unknown> {
@@ -75,6 +76,9 @@ export function decodeRecord<T>(source: KinesisStreamRecord, parser?: PayloadPar
   try {
     payload = parser ? parser.parse(e.payload) : (e.payload as T);
   } catch (err) {
+    // A parser that refuses with a Rejection names the error the appender gets (its errcode, status).
+    const refusal = typeof (err as Partial<Rejection> | null)?.toAckError === 'function' ? (err as Rejection).toAckError() : undefined;
+    if (refusal) return { ok: false, source, ...(requestId !== undefined ? { requestId } : {}), error: refusal };
     return bad(`invalid payload: ${err instanceof Error ? err.message : String(err)}`, requestId);
   }
   return {
