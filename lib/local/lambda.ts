@@ -23,6 +23,8 @@ export interface InvocationRecord {
   durationMs: number;
   memoryMb: number;
   failed: boolean;
+  /** The event the function was invoked with (tests count the deliveries of depot records). */
+  event?: unknown;
 }
 
 export function createLocalInvoker(
@@ -63,7 +65,7 @@ export function createLocalInvoker(
       return result;
     } finally {
       clearTimeout(timer);
-      options.onInvocation?.({ functionName, durationMs: Date.now() - started, memoryMb: decl.memoryMb ?? functionDefaults.memoryMb, failed });
+      options.onInvocation?.({ functionName, durationMs: Date.now() - started, memoryMb: decl.memoryMb ?? functionDefaults.memoryMb, failed, event });
     }
   };
 }

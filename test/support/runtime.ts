@@ -7,7 +7,11 @@ import { useTestEngines } from './engines.ts';
 
 export type SyncRoute = 'service' | 'lambda';
 
-export async function startTestRuntime(label: string, options: { sync?: SyncRoute; onInvocation?: LocalRuntimeOptions['onInvocation'] } = {}): Promise<LocalRuntime> {
+/** `sync`: where GET /sync is served; `log`, `onInvocation`: hooks to observe the runtime (its log lines, each function invocation). */
+export async function startTestRuntime(
+  label: string,
+  options: { sync?: SyncRoute } & Pick<LocalRuntimeOptions, 'log' | 'onInvocation'> = {},
+): Promise<LocalRuntime> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';
   const env = useTestEngines(label);
@@ -21,5 +25,6 @@ export async function startTestRuntime(label: string, options: { sync?: SyncRout
     serverName: 'localhost',
     ...(options.sync === 'lambda' ? { services: [] } : {}),
     ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
 }
