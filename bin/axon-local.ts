@@ -79,12 +79,15 @@ console.log(`Axon is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   @connections       ${runtime.managementEndpoint}
 Press Ctrl-C to stop.`);
 
+// Stopping drains: no new requests, the ones in flight are answered (up to API Gateway's 30 s),
+// topologies finish their batches, and only then do the engines stop. A signal while stopping
+// changes nothing (tsx relays the terminal's SIGINT a second time).
 let stopping = false;
 const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping Axon ...`);
-  const force = setTimeout(() => process.exit(1), 10_000);
+  console.log(`\n${signal}: stopping Axon (answering requests in flight) ...`);
+  const force = setTimeout(() => process.exit(1), 45_000);
   force.unref();
   runtime.stop().then(
     () => process.exit(0),

@@ -1,5 +1,6 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { dynamoClient, kinesisClient } from '../lib/core/aws-clients.ts';
 import { useTestEngines } from './support/engines.ts';
@@ -33,5 +34,14 @@ describe('local engines', () => {
     const external = externalAddresses();
     expect(external.length, 'this check needs a non-loopback interface').toBeGreaterThan(0);
     for (const address of external) expect(await accepts(address, port), address).toBe(false);
+  });
+
+  // Ctrl-C signals the terminal's whole foreground process group: engines in Axon's group would
+  // stop at once, under the requests Axon is still draining.
+  it.each(engines)('%s runs in a process group of its own, out of reach of a Ctrl-C meant for Axon', (_name, pidKey) => {
+    const pid = inject('enginePids')[pidKey];
+    const group = (p: number) => Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(p)], { encoding: 'utf8' }).trim());
+    expect(group(pid)).toBe(pid);
+    expect(group(pid)).not.toBe(group(process.pid));
   });
 });

@@ -28,6 +28,9 @@ export interface Access {
  */
 export const functionDefaults = { memoryMb: 512, timeoutSeconds: 30 } as const;
 
+/** How long an HTTP API waits for a function's answer (a hard AWS quota); then it answers 503 itself. */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 30_000;
+
 /** A Lambda function: a handler module exporting `handler` (or `exportName`). */
 export interface FunctionDecl {
   /** Path of the handler module relative to the project root, e.g. `functions/http/discovery.ts`. */
@@ -151,6 +154,13 @@ export interface ModuleDecl<F extends string = string> {
     /** Function answering every request no route matches (unknown path, wrong method). */
     fallback: F;
     cors?: CorsDecl;
+    /**
+     * The body of the answers the gateway gives itself, with no function involved (a body or
+     * headers over its limits, a malformed request, a function that failed or did not answer).
+     * Only the local gateway uses it: API Gateway HTTP APIs cannot be given one and answer
+     * `{"message": reason}` (what the local gateway answers without it).
+     */
+    gatewayErrorBody?: (status: number, reason: string) => unknown;
   };
   websocket: {
     routes: readonly WebSocketRouteDecl<F>[];

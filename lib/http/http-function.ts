@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { routeKey, type HttpRouteDecl, type ModuleDecl } from '../core/module.ts';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS, routeKey, type HttpRouteDecl, type ModuleDecl } from '../core/module.ts';
 import { MatrixError, tooLarge, unrecognized } from '../matrix/errors.ts';
 import { checkPathParameters } from '../matrix/path-parameters.ts';
 import { parseJsonText } from '../matrix/request-schemas.ts';
@@ -128,6 +128,36 @@ function parseRequest(parts: RequestParts, options: DeclaredOperation['options']
   };
 }
 
+/**
+ * Milliseconds left to answer: before the function times out, and before API Gateway stops waiting
+ * (30 s after it received the request; some functions may run longer, for their streams' sake).
+ */
+function timeLeft(event: APIGatewayProxyEventV2, context: Context): () => number {
+  const received = event.requestContext?.timeEpoch;
+  const gatewayDeadline = Number.isFinite(received) ? received + API_GATEWAY_INTEGRATION_TIMEOUT_MS : Infinity;
+  return () => Math.min(context.getRemainingTimeInMillis(), gatewayDeadline - Date.now());
+}
+
+/** Kept for the answer itself, so an operation that runs out of time is answered by us, not by API Gateway. */
+export const ANSWER_RESERVE_MS = 1_000;
+
+class OutOfTime extends Error {}
+
+/** `promise`, or OutOfTime once `timeLeft()` falls to the reserve (the operation goes on, unanswered). */
+async function beforeDeadline<T>(promise: Promise<T>, timeLeft: () => number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new OutOfTime()), Math.max(0, timeLeft() - ANSWER_RESERVE_MS));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function eventParts(event: APIGatewayProxyEventV2, context: Context): RequestParts {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
@@ -141,7 +171,7 @@ function eventParts(event: APIGatewayProxyEventV2, context: Context): RequestPar
     rawBody: event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0),
     requestId: event.requestContext.requestId,
     sourceIp: event.requestContext.http.sourceIp,
-    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    remainingTimeMs: timeLeft(event, context),
   };
 }
 
@@ -200,7 +230,14 @@ export function httpFunction(
     const op = byRouteKey.get(event.routeKey);
     // The body's size is checked before it is decoded.
     if (op && bodyBytes(event) > maxBodyBytesOf(op.options)) return errorResponse(tooLarge(`Request body is over ${maxBodyBytesOf(op.options)} bytes`));
-    return runOperation(op, eventParts(event, context));
+    const parts = eventParts(event, context);
+    try {
+      return await beforeDeadline(runOperation(op, parts), parts.remainingTimeMs);
+    } catch (e) {
+      if (!(e instanceof OutOfTime)) throw e;
+      logger.error('operation ran out of time', { routeKey: event.routeKey });
+      return errorResponse(new MatrixError(503, 'M_UNKNOWN', 'The request took too long; try again'));
+    }
   };
   return middy(handle);
 }

@@ -58,6 +58,15 @@ export async function freePort(): Promise<number> {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+/**
+ * Engines run in process groups of their own: Ctrl-C in a terminal signals the whole foreground
+ * group, and the engines must outlive Axon's drain (in-flight requests still read and write), so
+ * they stop only when runtime.stop() gets to them, or at exit (below). Should Axon be killed
+ * outright, each engine ends by itself when its stdin, a pipe from Axon, closes (see the launcher
+ * and the preload).
+ */
+const OWN_PROCESS_GROUP = process.platform !== 'win32';
+
 /** Kill every engine synchronously when the process exits, whatever the reason. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -184,7 +193,7 @@ export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<E
   } else {
     args.push('-sharedDb', '-inMemory');
   }
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'], detached: OWN_PROCESS_GROUP });
   track(child);
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (e) => reject(new Error(`cannot start DynamoDB Local (is Java 17+ installed?): ${e.message}`))),
@@ -273,7 +282,11 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
   }
   const endpoint = `http://${ENGINE_HOST}:${port}`;
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['--import', LOOPBACK_PRELOAD, main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', LOOPBACK_PRELOAD, main], {
+      env: { ...env, AXON_ENGINE_EXIT_WITH_STDIN: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: OWN_PROCESS_GROUP,
+    });
     track(child);
     const output = captureOutput(child, options.verbose ?? false);
     const client = new KinesisClient(localClientConfig(endpoint));

@@ -1,14 +1,17 @@
 // The local stand-in for the module's API Gateway HTTP API: requests become payload 2.0 events for
 // the declared routes' functions (or the fallback, as a `$default` route), results become
-// responses by API Gateway's rules, CORS preflights are answered by the gateway itself.
+// responses by API Gateway's rules, CORS preflights are answered by the gateway itself. Its own
+// errors (limits, malformed requests, failed functions) carry the module's error body. Stopping
+// drains: no new connections, in-flight requests are answered, then the rest are closed.
 
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { routeKey, type ModuleDecl } from '../core/module.ts';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS, routeKey, type ModuleDecl } from '../core/module.ts';
 import { decodedPath, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './gateway/cors.ts';
 import { httpEvent } from './gateway/http-event.ts';
-import { gatewayResponse, internalServerError, jsonResponse, type GatewayResponse } from './gateway/http-response.ts';
+import { gatewayError, gatewayResponse, internalServerError, type GatewayErrorBody, type GatewayResponse } from './gateway/http-response.ts';
 import { matchRoute } from '../http/route-matching.ts';
 import { listen } from './listen.ts';
 
@@ -40,10 +43,24 @@ export interface HttpGatewayOptions {
    * a route naming a service listed here are forwarded to it as they came, not to the function.
    */
   services?: Readonly<Record<string, string>>;
+  /** How long stop() waits for in-flight requests before closing their connections. */
+  drainTimeoutMs?: number;
 }
 
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
-export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 30_000;
+export { API_GATEWAY_INTEGRATION_TIMEOUT_MS };
+
+/**
+ * The answer to a request Node could not parse, written on the socket (no ServerResponse exists):
+ * 431 for a request line and headers over the limit (API Gateway has one too, 10,240 bytes), 408
+ * for one that never finished arriving, 400 for anything else malformed.
+ */
+function clientErrorResponse(code: string | undefined, errorBody: GatewayErrorBody | undefined): Buffer {
+  const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const response = gatewayError(status, STATUS_CODES[status]!, errorBody);
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json', `content-length: ${response.body.length}`, 'connection: close'];
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), response.body]);
+}
 
 class IntegrationTimeout extends Error {}
 
@@ -128,7 +145,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const accountId = options.accountId ?? '000000000000';
   const log = options.log ?? (() => {});
   const cors = module.http.cors;
+  const errorBody = module.http.gatewayErrorBody;
+  const drainTimeoutMs = options.drainTimeoutMs ?? integrationTimeoutMs;
   let listenAddress = host;
+  // Requests being answered, for stop() to wait on.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = gatewayId();
@@ -153,7 +175,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       body = await readBody(req, maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
-        finish(jsonResponse(413, { message: 'Request Entity Too Large' }), corsHeaders);
+        finish(gatewayError(413, 'Request Entity Too Large', errorBody), corsHeaders);
       } else {
         req.socket.destroy();
       }
@@ -168,7 +190,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         response = await withTimeout(forward(serviceUrl, req, body), integrationTimeoutMs);
       } catch (err) {
         log(`service ${match!.route.service} did not answer ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
-        finish(jsonResponse(err instanceof IntegrationTimeout ? 503 : 500, { message: err instanceof IntegrationTimeout ? 'Service Unavailable' : 'Internal Server Error' }), corsHeaders);
+        finish(err instanceof IntegrationTimeout ? gatewayError(503, 'Service Unavailable', errorBody) : internalServerError(errorBody), corsHeaders);
         return;
       }
       finish(response, corsHeaders);
@@ -187,35 +209,58 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
     let response: GatewayResponse;
     try {
-      response = gatewayResponse(await withTimeout(Promise.resolve(invoke(functionName, event)), integrationTimeoutMs));
+      response = gatewayResponse(await withTimeout(Promise.resolve(invoke(functionName, event)), integrationTimeoutMs), errorBody);
     } catch (err) {
       if (err instanceof IntegrationTimeout) {
         log(`function ${functionName} did not answer ${method} ${path} within ${integrationTimeoutMs} ms`);
-        finish(jsonResponse(503, { message: 'Service Unavailable' }), corsHeaders);
+        finish(gatewayError(503, 'Service Unavailable', errorBody), corsHeaders);
         return;
       }
       log(`function ${functionName} failed on ${method} ${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      response = internalServerError();
+      response = internalServerError(errorBody);
     }
     finish(response, corsHeaders);
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log(`http gateway error: ${String(err)}`);
-      if (!res.headersSent) send(res, internalServerError(), {});
-      else res.destroy();
-    });
+    inFlight += 1;
+    handle(req, res)
+      .catch((err: unknown) => {
+        log(`http gateway error: ${String(err)}`);
+        if (!res.headersSent) send(res, internalServerError(errorBody), {});
+        else res.destroy();
+      })
+      .finally(() => {
+        inFlight -= 1;
+        if (inFlight === 0) drained?.();
+      });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(err.code, errorBody));
   });
   const { port, address, urlHost } = await listen(server, options.port, host);
   listenAddress = address;
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: async () => {
+      // No new connections; idle keep-alive ones close now, busy ones once answered.
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+        ]);
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

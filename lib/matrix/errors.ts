@@ -83,6 +83,14 @@ export const invalidParam = (message: string) => new MatrixError(400, 'M_INVALID
 export const unrecognized = (status: 404 | 405 = 404, message = 'Unrecognized request') =>
   new MatrixError(status, 'M_UNRECOGNIZED', message);
 export const tooLarge = (message = 'Request too large') => new MatrixError(413, 'M_TOO_LARGE', message);
+
+/**
+ * The body of an error a gateway gives itself (a body or headers over its limits, a malformed
+ * request, a function that failed or ran out of time): a Matrix error, so clients that read
+ * `errcode` understand it — M_TOO_LARGE for sizes, M_UNKNOWN for the rest (a 5xx always).
+ */
+export const gatewayErrorBody = (status: number, reason: string) =>
+  new MatrixError(status, status === 413 || status === 431 ? 'M_TOO_LARGE' : 'M_UNKNOWN', reason).toJSON();
 export const missingToken = () => new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
 export const unknownToken = (softLogout = false) =>
   new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: softLogout });

@@ -3,6 +3,7 @@
 // its functions, routes and topologies in its own fragment under ./routes/.
 import { composeFragments, defineModule } from '../core/module.ts';
 import { depots } from './depots.ts';
+import { gatewayErrorBody } from './errors.ts';
 import { relationPStates } from './relations/pstates.ts';
 import { accountPStates, connectionPStates, crossSigningPStates, ephemeralPStates, keyBackupPStates, keysPStates, mediaPStates, notificationPStates, roomPStates, syncPStates, toDevicePStates } from './pstates.ts';
 import { accountsRoutes } from './routes/accounts.ts';
@@ -69,6 +70,8 @@ export const axon = defineModule({
   http: {
     routes: parts.routes,
     fallback: 'unrecognized',
+    // Locally only: on AWS, API Gateway answers its own errors with {"message": ...} (README, Security).
+    gatewayErrorBody,
     cors: {
       // The spec asks every Client-Server endpoint to allow any origin.
       allowOrigins: ['*'],

@@ -60,6 +60,19 @@ describe('hostile input', () => {
     });
   });
 
+  describe("the gateway's own answers", () => {
+    it('a body over the gateway limit (10 MiB) is 413 M_TOO_LARGE, a URL over the header limit 431 M_TOO_LARGE, both JSON', async () => {
+      const huge = `{"msgtype":"m.text","body":"${'x'.repeat(10 * 1024 * 1024)}"}`;
+      const big = await alice.client.request('PUT', `${v3}/rooms/${enc(roomId)}/send/m.room.message/huge`, undefined, {
+        rawBody: huge,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(big, 413, 'M_TOO_LARGE');
+      const longUrl = await alice.client.get(`${v3}/rooms/${enc(roomId)}/messages?dir=b&from=${'x'.repeat(20_000)}`);
+      expectError(longUrl, 431, 'M_TOO_LARGE');
+    });
+  });
+
   describe('identifiers of 3,000 bytes in the path', () => {
     const long = 'a'.repeat(3000);
     // Every declared route, each of its parameters in turn made 3,000 bytes long (the others short).

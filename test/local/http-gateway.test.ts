@@ -2,6 +2,7 @@ import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/sche
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpGateway, type HttpGateway } from '../../lib/local/http-gateway.ts';
+import { gatewayErrorBody } from '../../lib/matrix/errors.ts';
 import { gatewayModule } from '../fixtures/gateway/module.ts';
 import { rawRequest } from '../fixtures/gateway/raw-http.ts';
 
@@ -15,6 +16,8 @@ const echoEvent: Handler = (event) => ({ statusCode: 200, body: JSON.stringify(e
 let gateway: HttpGateway;
 let small: HttpGateway;
 let strict: HttpGateway;
+/** The gateway with the Matrix module's error body, as `npm start` runs it. */
+let matrix: HttpGateway;
 
 const invoke = async (fn: string, event: APIGatewayProxyEventV2) => {
   calls.push({ fn, event });
@@ -28,11 +31,19 @@ beforeAll(async () => {
   small = await startHttpGateway({ module: gatewayModule, port: 0, invoke, maxBodyBytes: 1024, integrationTimeoutMs: 100 });
   const cors = { ...gatewayModule.http.cors!, allowOrigins: ['https://app.example'] };
   strict = await startHttpGateway({ module: { ...gatewayModule, http: { ...gatewayModule.http, cors } }, port: 0, invoke });
+  matrix = await startHttpGateway({
+    module: { ...gatewayModule, http: { ...gatewayModule.http, gatewayErrorBody } },
+    port: 0,
+    invoke,
+    maxBodyBytes: 1024,
+    integrationTimeoutMs: 100,
+  });
 });
 afterAll(async () => {
   await gateway?.stop();
   await small?.stop();
   await strict?.stop();
+  await matrix?.stop();
 });
 beforeEach(() => {
   calls.length = 0;
@@ -238,5 +249,68 @@ describe('HTTP gateway CORS and limits', () => {
     const ok = await fetch(`${small.url}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(1024) });
     expect(ok.status).toBe(200);
     expect(lastEvent().body).toHaveLength(1024);
+  });
+});
+
+describe("HTTP gateway's own errors", () => {
+  const longUrl = `/rooms/${'x'.repeat(20_000)}`;
+
+  it('without an error body of the module are API Gateway\'s JSON, also for a malformed request or oversized headers', async () => {
+    const long = await rawRequest(gateway.port, [`GET ${longUrl} HTTP/1.1`, 'Host: localhost']);
+    expect(long.status).toBe(431);
+    expect(JSON.parse(long.body)).toEqual({ message: 'Request Header Fields Too Large' });
+    const malformed = await rawRequest(gateway.port, ['GET /rooms/x HTTP/1.1', 'Host: localhost', 'Bad Header']);
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.body)).toEqual({ message: 'Bad Request' });
+    expect(calls).toEqual([]);
+  });
+
+  it("carry the module's error body: 413 and 431 M_TOO_LARGE, 400 for a malformed request, 500 and 503 M_UNKNOWN", async () => {
+    const json = { 'content-type': 'application/json' };
+    const body = await fetch(`${matrix.url}/echo`, { method: 'POST', headers: json, body: 'x'.repeat(2048) });
+    expect([body.status, await body.json()]).toEqual([413, { errcode: 'M_TOO_LARGE', error: 'Request Entity Too Large' }]);
+
+    const long = await rawRequest(matrix.port, [`GET ${longUrl} HTTP/1.1`, 'Host: localhost']);
+    expect(long.status).toBe(431);
+    expect(long.headers).toContain('content-type: application/json');
+    expect(JSON.parse(long.body)).toEqual({ errcode: 'M_TOO_LARGE', error: 'Request Header Fields Too Large' });
+    const malformed = await rawRequest(matrix.port, ['GET /rooms/x HTTP/1.1', 'Host: localhost', 'Bad Header']);
+    expect([malformed.status, JSON.parse(malformed.body)]).toEqual([400, { errcode: 'M_UNKNOWN', error: 'Bad Request' }]);
+    expect(calls).toEqual([]);
+
+    handlers.respond = () => {
+      throw new Error('boom');
+    };
+    const failed = await fetch(`${matrix.url}/respond`, { method: 'POST' });
+    expect([failed.status, await failed.json()]).toEqual([500, { errcode: 'M_UNKNOWN', error: 'Internal Server Error' }]);
+    handlers.respond = () => ({ statusCode: 'ok', body: 'x' });
+    const malformedResult = await fetch(`${matrix.url}/respond`, { method: 'POST' });
+    expect([malformedResult.status, await malformedResult.json()]).toEqual([500, { errcode: 'M_UNKNOWN', error: 'Internal Server Error' }]);
+    handlers.respond = () => new Promise(() => {});
+    const late = await fetch(`${matrix.url}/respond`, { method: 'POST' });
+    expect([late.status, await late.json()]).toEqual([503, { errcode: 'M_UNKNOWN', error: 'Service Unavailable' }]);
+  });
+});
+
+describe('HTTP gateway stop', () => {
+  it('drains: refuses new connections, answers the requests in flight, then closes', async () => {
+    const draining = await startHttpGateway({ module: gatewayModule, port: 0, invoke });
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    handlers.respond = async () => {
+      await answered;
+      return { statusCode: 200, body: 'done' };
+    };
+    const inFlight = fetch(`${draining.url}/respond`, { method: 'POST' });
+    while (calls.length === 0) await new Promise((r) => setTimeout(r, 10));
+    let stopped = false;
+    const stopping = draining.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stopped).toBe(false);
+    await expect(fetch(`${draining.url}/echo`, { method: 'POST' })).rejects.toThrow();
+    answer();
+    const res = await inFlight;
+    expect([res.status, await res.text()]).toEqual([200, 'done']);
+    await stopping;
   });
 });

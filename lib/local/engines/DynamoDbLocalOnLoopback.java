@@ -24,5 +24,18 @@ public class DynamoDbLocalOnLoopback {
       setHost.invoke(connector, host);
     }
     proxy.getClass().getMethod("start").invoke(proxy);
+    // Axon runs this in a process group of its own (a Ctrl-C meant for Axon must leave it running
+    // while Axon drains), so it ends when its stdin, a pipe from Axon, closes: when Axon exits,
+    // whichever way.
+    Thread untilStdinCloses = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {}
+      } catch (java.io.IOException e) {
+        // closed as well
+      }
+      System.exit(0);
+    });
+    untilStdinCloses.setDaemon(true);
+    untilStdinCloses.start();
   }
 }

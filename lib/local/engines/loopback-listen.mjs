@@ -19,3 +19,12 @@ net.Server.prototype.listen = function listenOnEngineHost(...args) {
   }
   return listen.apply(this, args);
 };
+
+// Axon runs kinesis-mock in a process group of its own (a Ctrl-C meant for Axon must leave it
+// running while Axon drains), so it ends when its stdin, a pipe from Axon, closes: when Axon
+// exits, whichever way.
+if (process.env.AXON_ENGINE_EXIT_WITH_STDIN === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
