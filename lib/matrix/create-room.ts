@@ -5,7 +5,7 @@
 import type { JsonObject } from './canonical-json.ts';
 import { authorizeEvent } from './auth-rules.ts';
 import { checkClientEvent } from './client-event-rules.ts';
-import { invalidParam, MatrixError } from './errors.ts';
+import { invalidParam, MatrixError, tooLarge } from './errors.ts';
 import { formatRoomAlias, isValidUserId, parseRoomAlias, serverName } from './ids.ts';
 import { defaultPowerLevelsContent } from './power-levels.ts';
 import { createRoomRequest, parseRequestBody } from './request-schemas.ts';
@@ -51,6 +51,20 @@ export interface CreateRoomOptions {
 }
 
 /** Validates a createRoom body and plans the room's initial events; throws MatrixError on bad input. */
+/**
+ * Invitees of one createRoom: Synapse checks them against rc_invites.per_room, whose default burst
+ * is 10, and answers more with 400 "Cannot invite so many users at once"; so does Axon (a fixed
+ * cap: the invitees are read and invited in the room's one creation command).
+ */
+export const MAX_CREATE_ROOM_INVITES = 10;
+
+/**
+ * initial_state events of one createRoom. Synapse has no count (only its body limit), but here the
+ * whole room is one depot command the rooms topology commits in one go: 1 MiB of tiny state events
+ * would be some 25,000 events for one record. Clients send a handful (Element: up to 5).
+ */
+export const MAX_INITIAL_STATE_EVENTS = 100;
+
 export function planCreateRoom(body: unknown, options: CreateRoomOptions): CreateRoomPlan {
   const request = parseRequestBody(createRoomRequest, body);
   const server = options.server ?? serverName();
@@ -67,6 +81,7 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
     alias = formatRoomAlias(request.room_alias_name, server);
   }
   const invitees = [...new Set(request.invite ?? [])];
+  if (invitees.length > MAX_CREATE_ROOM_INVITES) throw new MatrixError(400, 'M_UNKNOWN', 'Cannot invite so many users at once');
   for (const user of invitees) if (!isValidUserId(user)) throw invalidParam(`Invalid user id in invite: ${user}`);
   if ((request.invite_3pid ?? []).length > 0) throw invalidParam('Third-party invites are not supported');
 
@@ -80,6 +95,7 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   }
 
   const initialState = request.initial_state ?? [];
+  if (initialState.length > MAX_INITIAL_STATE_EVENTS) throw tooLarge(`At most ${MAX_INITIAL_STATE_EVENTS} initial_state events`);
   for (const state of initialState) {
     if (state.type === 'm.room.create' || state.type === 'm.room.member') {
       throw invalidRoomState(`${state.type} cannot be set through initial_state`);

@@ -3,6 +3,7 @@
 // /publicRooms. Writes go through the rooms depot (directory commands in the rooms topology).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { listPublicRooms, MAX_PUBLIC_ROOMS_SCANNED } from '../../lib/matrix/directory/public-rooms.ts';
 import { roomAliases, roomLocalAliases } from '../../lib/matrix/pstates.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
@@ -230,6 +231,28 @@ describe('room directory', () => {
       expect(rest.body.next_batch).toBeUndefined();
       expect((await search('no room is called this')).body.chunk).toEqual([]);
       expect((await alice.client.post<Page>(`${v3}/publicRooms`, { filter: { room_types: ['m.space'] } })).body.chunk).toEqual([]);
+    });
+
+    it('looks at a bounded number of rooms per request; the token goes on after the last one looked at', async () => {
+      expect(MAX_PUBLIC_ROOMS_SCANNED).toBe(1000);
+      const walk = async (searchTerm: string) => {
+        const pages: Awaited<ReturnType<typeof listPublicRooms>>[] = [];
+        let since: string | undefined;
+        do {
+          pages.push(await listPublicRooms({ searchTerm, scanBudget: 2, ...(since ? { since } : {}) }));
+          since = pages.at(-1)!.next_batch;
+        } while (since && pages.length < 50);
+        return pages;
+      };
+      // Nothing matches: every page is empty, yet a token leads on until the directory is read once.
+      const none = await walk('no room is called this');
+      const total = none[0]!.total_room_count_estimate;
+      expect(none.every((p) => p.chunk.length === 0)).toBe(true);
+      expect(none).toHaveLength(Math.ceil(total / 2));
+      expect(none.at(-1)!.next_batch).toBeUndefined();
+      // Every room of the prefix is found once across the short pages.
+      const all = (await walk(prefix)).flatMap((p) => p.chunk.map((c) => c.room_id));
+      expect(all.sort()).toEqual([...rooms].sort());
     });
 
     it('refuses bad /publicRooms requests', async () => {

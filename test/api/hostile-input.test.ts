@@ -73,6 +73,18 @@ describe('hostile input', () => {
     });
   });
 
+  describe('one request, bounded work', () => {
+    it('createRoom with more than 10 invitees is 400 (as Synapse), with more than 100 initial_state events 413; no room either way', async () => {
+      const before = await alice.client.get<{ joined_rooms: string[] }>(`${v3}/joined_rooms`);
+      const invite = Array.from({ length: 11 }, (_, i) => `@someone${i}:localhost`);
+      expectError(await alice.client.post(`${v3}/createRoom`, { invite }), 400, 'M_UNKNOWN');
+      const initial_state = Array.from({ length: 101 }, (_, i) => ({ type: 'org.example.bulk', state_key: `k${i}`, content: {} }));
+      expectError(await alice.client.post(`${v3}/createRoom`, { initial_state }), 413, 'M_TOO_LARGE');
+      const after = await alice.client.get<{ joined_rooms: string[] }>(`${v3}/joined_rooms`);
+      expect(after.body.joined_rooms.sort()).toEqual(before.body.joined_rooms.sort());
+    });
+  });
+
   describe('identifiers of 3,000 bytes in the path', () => {
     const long = 'a'.repeat(3000);
     // Every declared route, each of its parameters in turn made 3,000 bytes long (the others short).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCreateRoom, type PlannedEvent } from '../../lib/matrix/create-room.ts';
+import { MAX_CREATE_ROOM_INVITES, MAX_INITIAL_STATE_EVENTS, planCreateRoom, type PlannedEvent } from '../../lib/matrix/create-room.ts';
 import { MatrixError } from '../../lib/matrix/errors.ts';
 
 const creator = '@alice:localhost';
@@ -76,5 +76,17 @@ describe('createRoom plan', () => {
     expect(errcodeOf([])).toBe('M_BAD_JSON');
     expect(errcodeOf({ power_level_content_override: { users: { '@bob:localhost': 100 } } })).toBe('M_INVALID_PARAM');
     expect(errcodeOf({})).toBeUndefined();
+  });
+
+  it('bounds the work of one request: 10 invitees at most (Synapse), 100 initial_state events', () => {
+    const invite = (n: number) => Array.from({ length: n }, (_, i) => `@user${i}:localhost`);
+    expect(MAX_CREATE_ROOM_INVITES).toBe(10);
+    expect(plan({ invite: invite(10) }).invitees).toHaveLength(10);
+    // The same user twice is one invitee.
+    expect(errcodeOf({ invite: [...invite(10), '@user0:localhost'] })).toBeUndefined();
+    expect(errcodeOf({ invite: invite(11) })).toBe('M_UNKNOWN');
+    const initial_state = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'org.example.bulk', state_key: `k${i}`, content: {} }));
+    expect(errcodeOf({ initial_state: initial_state(MAX_INITIAL_STATE_EVENTS) })).toBeUndefined();
+    expect(errcodeOf({ initial_state: initial_state(MAX_INITIAL_STATE_EVENTS + 1) })).toBe('M_TOO_LARGE');
   });
 });

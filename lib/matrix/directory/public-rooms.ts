@@ -11,6 +11,12 @@ import { DIRECTORY_KEY } from './apply.ts';
 
 export const DEFAULT_PUBLIC_ROOMS_LIMIT = 100;
 export const MAX_PUBLIC_ROOMS_LIMIT = 500;
+/**
+ * Rooms one request looks at, whatever its filter: a search term that matches nothing would
+ * otherwise read the whole directory (five items a room). The page then ends early, perhaps
+ * empty, with a token to go on from (the spec lets a page hold fewer rooms than the limit).
+ */
+export const MAX_PUBLIC_ROOMS_SCANNED = 1000;
 
 
 interface Token {
@@ -39,6 +45,8 @@ export interface PublicRoomsQuery {
   searchTerm?: string;
   /** Room types to include; `null` stands for rooms without a type. Absent: all. */
   roomTypes?: (string | null)[];
+  /** Rooms to look at at most (MAX_PUBLIC_ROOMS_SCANNED). */
+  scanBudget?: number;
 }
 
 export interface PublicRoomsPage {
@@ -81,23 +89,35 @@ export async function listPublicRooms(query: PublicRoomsQuery): Promise<PublicRo
   const found: PublicRoomsChunk[] = [];
   let more = false;
   let cursor: string | undefined;
+  const scanBudget = query.scanBudget ?? MAX_PUBLIC_ROOMS_SCANNED;
+  let examined = 0;
+  let lastExamined: string | undefined;
+  let outOfBudget = false;
   const bound = token
     ? backwards
       ? { to: token.k, reverse: true }
       : { from: token.k, fromInclusive: false }
     : {};
   while (found.length < limit) {
-    const page = await directory.range({ ...bound, limit: Math.max(limit - found.length, 10), ...(cursor ? { cursor } : {}) });
+    if (examined >= scanBudget) {
+      // Rooms are left (a cursor led here): the next request goes on after the last one looked at.
+      more = outOfBudget = true;
+      break;
+    }
+    const pageSize = Math.min(Math.max(limit - found.length, 10), scanBudget - examined);
+    const page = await directory.range({ ...bound, limit: pageSize, ...(cursor ? { cursor } : {}) });
     const ids = page.entries.map(([roomId]) => roomId);
     const chunks = (await publicRoomsChunks(ids)).filter((c) => matches(c, query));
     const room = new Map(chunks.map((c) => [c.room_id, c]));
     for (const [i, roomId] of ids.entries()) {
       const chunk = room.get(roomId);
-      if (!chunk) continue;
-      if (found.length === limit) {
+      if (chunk && found.length === limit) {
         more = true;
         break;
       }
+      examined += 1;
+      lastExamined = roomId;
+      if (!chunk) continue;
       found.push(chunk);
       if (found.length === limit && (i < ids.length - 1 || page.cursor)) more = true;
     }
@@ -109,12 +129,14 @@ export async function listPublicRooms(query: PublicRoomsQuery): Promise<PublicRo
 
   const first = found[0]?.room_id;
   const last = found[found.length - 1]?.room_id;
+  // Where the scan stopped: after the last room found, or after the last looked at when the budget ran out.
+  const stoppedAt = outOfBudget ? lastExamined : backwards ? first : last;
   const result: PublicRoomsPage = { chunk: found, total_room_count_estimate: total };
   if (backwards) {
-    if (more && first) result.prev_batch = encodeToken({ d: 'b', k: first });
+    if (more && stoppedAt) result.prev_batch = encodeToken({ d: 'b', k: stoppedAt });
     if (last) result.next_batch = encodeToken({ d: 'f', k: last });
   } else {
-    if (more && last) result.next_batch = encodeToken({ d: 'f', k: last });
+    if (more && stoppedAt) result.next_batch = encodeToken({ d: 'f', k: stoppedAt });
     if (token && first) result.prev_batch = encodeToken({ d: 'b', k: first });
   }
   return result;
