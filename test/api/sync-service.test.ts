@@ -14,6 +14,8 @@ import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { SYNC_SERVICE } from '../../lib/matrix/sync/notices.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
 import { readWake } from '../../lib/matrix/sync/wake.ts';
+import type { Woken } from '../../lib/matrix/sync/long-poll.ts';
+import { checkWoken, type WakeCheck } from '../../lib/matrix/sync/service/woken-passes.ts';
 import { handler as syncFunction } from '../../functions/http/sync.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
@@ -71,10 +73,10 @@ describe('the sync service', () => {
     return res.body;
   };
   /** A token after which bob's own news (his presence) has settled. */
-  const settledToken = async (user: RegisteredUser): Promise<string> => {
-    let body = await sync(user);
+  const settledToken = async (user: RegisteredUser, params: Record<string, string> = {}): Promise<string> => {
+    let body = await sync(user, params);
     for (let i = 0; i < 10; i++) {
-      const next = await sync(user, { since: body.next_batch, timeout: 1500 });
+      const next = await sync(user, { ...params, since: body.next_batch, timeout: 1500 });
       const quiet = !Object.keys(next.rooms?.join ?? {}).length;
       body = next;
       if (quiet) break;
@@ -106,6 +108,36 @@ describe('the sync service', () => {
     expect(timelineIds(answer, roomId)).toEqual([sent]);
     expect(wakesNamedBy(answer)).toBeGreaterThan(before);
     expect(invoked).not.toContain('sync');
+  });
+
+  it("polls woken together share the room's reads: three members' passes read its timeline as often as one member's", async () => {
+    const anonymous = new TestClient(runtime.httpUrl);
+    const members = await Promise.all([registerUser(anonymous), registerUser(anonymous), registerUser(anonymous)]);
+    const room = await createRoom(alice.client, { preset: 'public_chat' });
+    for (const m of members) expect((await m.client.post(path.room(room, 'join'), {})).status).toBe(200);
+    const tokens = await Promise.all(members.map((m) => settledToken(m)));
+    const sent = (await send(alice.client, room, { msgtype: 'm.text', body: 'to all' })).body.event_id;
+    /** Requests naming the room's timeline while the first `n` members' polls are woken as one batch. */
+    const timelineReads = (n: number) =>
+      requestsTo(`roomTimeline#${room}`, async () => {
+        const passes = await Promise.all(
+          members.slice(0, n).map(
+            (m, i) =>
+              new Promise<Woken | undefined>((resolve, reject) => {
+                const params = { userId: m.userId, deviceId: m.deviceId, since: decodeSyncToken(tokens[i]!), fullState: false, filter: {} };
+                // A count no wake item has: every poll of the batch runs its pass.
+                batch.push({ params, seen: -1, resolve, reject });
+              }),
+          ).concat([checkWoken(batch).then(() => undefined)]),
+        );
+        for (const woken of passes.slice(0, n)) expect(timelineIds(woken!.pass!.body as unknown as SyncBody, room)).toEqual([sent]);
+      });
+    let batch: WakeCheck[] = [];
+    const one = await timelineReads(1);
+    batch = [];
+    const three = await timelineReads(3);
+    expect(one).toBeGreaterThan(0);
+    expect(three).toBe(one);
   });
 
   it('catches up on notices missed while its subscription was down', async () => {

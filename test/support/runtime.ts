@@ -1,6 +1,7 @@
 // A whole Axon (HTTP API, WebSocket API, topologies, the sync service) for one test file, on the
 // shared engines with its own table and streams, on free ports. `sync: 'lambda'` serves /sync with
-// the sync function instead of the service (the default on AWS).
+// the sync function instead of the service (the default on AWS); AXON_TEST_SYNC=lambda makes that
+// the default of every file (the whole suite on the Lambda route).
 import { axon } from '../../lib/matrix/module.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime.ts';
 import { useTestEngines } from './engines.ts';
@@ -23,7 +24,7 @@ export async function startTestRuntime(
     httpPort: 0,
     wsPort: 0,
     serverName: 'localhost',
-    ...(options.sync === 'lambda' ? { services: [] } : {}),
+    ...((options.sync ?? process.env.AXON_TEST_SYNC) === 'lambda' ? { services: [] } : {}),
     ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
     ...(options.log ? { log: options.log } : {}),
   });

@@ -7,6 +7,7 @@ import type { Schema } from './schema.ts';
 import { readFromItem, stepInto, type Item } from './codec.ts';
 import { decodeIndex, decodeKey, encodeIndex, rangeBounds, structurePrefix } from './keys.ts';
 import { countAttr, countAttrs, elementOf, itemId, leafAttrs, type ItemKey, type Location } from './location.ts';
+import { shareItems, shareRead } from './shared-reads.ts';
 
 export interface ReadOptions {
   /** Strongly consistent read (default: eventually consistent, half the read cost). */
@@ -20,15 +21,20 @@ function subindexedNode(loc: Location, what: string): Schema & { isSubindexed: t
 
 async function getItem(key: ItemKey, options: ReadOptions, projection?: string[]): Promise<Item | undefined> {
   const names = projection ? Object.fromEntries(projection.map((a, i) => [`#p${i}`, a])) : undefined;
-  const out = await documentClient().send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: key,
-      ConsistentRead: options.consistent ?? false,
-      ...(names ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } : {}),
-    }),
-  );
-  return out.Item;
+  // The same memo key as an item of a BatchGetItem (below) when the whole item is read.
+  const memo = `item|${itemId(key)}|${options.consistent === true}|${projection?.join(',') ?? ''}`;
+  const item = await shareRead(key.pk, memo, async () => {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: key,
+        ConsistentRead: options.consistent ?? false,
+        ...(names ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } : {}),
+      }),
+    );
+    return out.Item ?? null;
+  });
+  return item ?? undefined;
 }
 
 /** The value at the path: undefined when absent; subindexed parts read as `{ count }`. */
@@ -138,17 +144,16 @@ export async function rangeOf(loc: Location, options: RangeOptions<string | numb
   let start: Record<string, unknown> | undefined = options.cursor ? { pk: loc.item.pk, sk: decodeCursor(options.cursor, prefix) } : undefined;
   // Ask for one more than the limit so that the last page carries no cursor.
   do {
-    const out = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-        ExpressionAttributeValues: { ':pk': loc.item.pk, ':low': bounds.low, ':high': bounds.high },
-        ScanIndexForward: !options.reverse,
-        Limit: limit + 1 - items.length,
-        ConsistentRead: options.consistent ?? false,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
+    const input = {
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+      ExpressionAttributeValues: { ':pk': loc.item.pk, ':low': bounds.low, ':high': bounds.high },
+      ScanIndexForward: !options.reverse,
+      Limit: limit + 1 - items.length,
+      ConsistentRead: options.consistent ?? false,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    };
+    const out = await shareRead(loc.item.pk, `query|${JSON.stringify(input)}`, () => documentClient().send(new QueryCommand(input)));
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start && items.length <= limit);
@@ -168,8 +173,13 @@ const BATCH_GET_MAX = 100;
 /**
  * Read many items with BatchGetItem (100 keys a request, duplicates merged), retrying unprocessed
  * keys with exponential backoff. The result maps every key (by `itemId`) to its item or `null`.
+ * Items of PStates a scope shares (shared-reads.ts) already read in it are not read again.
  */
-export async function batchGetItems(keys: readonly ItemKey[], options: ReadOptions = {}): Promise<Map<string, Item | null>> {
+export function batchGetItems(keys: readonly ItemKey[], options: ReadOptions = {}): Promise<Map<string, Item | null>> {
+  return shareItems(keys, (k) => `item|${itemId(k)}|${options.consistent === true}|`, (missing) => batchGetFromTable(missing, options), itemId);
+}
+
+async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions): Promise<Map<string, Item | null>> {
   const result = new Map<string, Item | null>();
   const unique = new Map(keys.map((k) => [itemId(k), { pk: k.pk, sk: k.sk }]));
   const all = [...unique.values()];

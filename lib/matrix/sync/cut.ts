@@ -3,7 +3,7 @@
 // force at the cut). A membership read after the watermarks may be newer than them; then the
 // watermarks are read again and the memberships after them, until they agree (a user's own
 // memberships rarely change within milliseconds, so this nearly always takes one round).
-import { getMany } from '../../core/pstate/index.ts';
+import { getMany, inSharedReads } from '../../core/pstate/index.ts';
 import { limitExceeded } from '../errors.ts';
 import { memberRooms, membershipHistory, roomInfo, roomTimeline } from '../pstates.ts';
 import { NOTHING, type ShardPositions } from './token.ts';
@@ -34,6 +34,15 @@ export interface RoomsCut {
 
 const MAX_ROUNDS = 8;
 
+/**
+ * The cut did not settle on watermarks read for several passes at once (the sync service's woken
+ * polls): its next round needs fresh reads, which reads shared with other passes are not. The pass
+ * runs again on its own.
+ */
+export class CutMoved extends Error {
+  override name = 'CutMoved';
+}
+
 async function readMemberships(userId: string): Promise<Omit<Membership, 'shardId' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[]> {
   const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
   return rooms.map(([roomId, m]) => ({
@@ -63,6 +72,7 @@ export async function readRoomsCut(userId: string, watermarksRead?: ShardPositio
     // A room without info (none yet) is skipped by the assembly, so it cannot unsettle the cut.
     const settled = full.every((m) => !m.shardId || m.seq <= (watermarks[m.shardId] ?? NOTHING));
     if (settled) return { watermarks, memberships: full };
+    if (inSharedReads()) throw new CutMoved(`memberships of ${userId} moved past the shared watermarks`);
     await new Promise((r) => setTimeout(r, 5 * 2 ** round));
   }
   // The user's memberships keep changing under us: the client retries (never a wrong delta).

@@ -1,14 +1,28 @@
 // Polls woken together check together: one strongly consistent BatchGetItem (per 100) reads their
 // wake counts; those whose count moved run their passes on one read of every stream's watermarks,
-// taken after the counts (each pass's mark precedes its cut, as a lone poll's does).
+// taken after the counts (each pass's mark precedes its cut, as a lone poll's does), and share
+// their reads of what belongs to rooms rather than to one user (SHARED_PSTATES): a message into a
+// room of N waiting members reads its timeline, state, bundles, receipts once, not N times. Every
+// read shared comes after the one watermark read all the passes are bounded by, which is all a
+// pass asks of its reads (lib/matrix/sync/watermark.ts); a pass that needs fresher reads (its cut
+// moved) runs again on its own.
 import { inPool } from '../../../core/concurrency.ts';
+import { sharedReads } from '../../../core/pstate/index.ts';
 import { syncOnce, type SyncParams } from '../assemble.ts';
+import { CutMoved } from '../cut.ts';
 import type { Woken } from '../long-poll.ts';
 import { wakeStates } from '../wake.ts';
 import { readAllWatermarks } from '../watermark.ts';
 
 /** Passes of one batch run at once (each is a handful of requests). */
 const PARALLEL_PASSES = 32;
+
+/**
+ * What members of a room read alike: the room's items, and the relation indexes and presence
+ * items every member's pass reads the same way. Per-user items (memberships, counts, inboxes,
+ * keys) are not shared: each pass reads its own.
+ */
+export const SHARED_PSTATES = ['roomInfo', 'roomTimeline', 'roomState', 'roomMembers', 'roomEphemeral', 'roomReceipts', 'threadRoots', 'latestEdits', 'relations', 'presence'];
 
 export interface WakeCheck {
   params: SyncParams;
@@ -43,9 +57,14 @@ export async function checkWoken(batch: readonly WakeCheck[]): Promise<void> {
     for (const { check } of moved) check.reject(err);
     return;
   }
+  const shared = sharedReads(SHARED_PSTATES);
   await inPool(moved, PARALLEL_PASSES, async ({ check, wakes }) => {
     try {
-      check.resolve({ wakes, pass: await syncOnce(check.params, { watermarks }) });
+      const pass = await shared.run(() => syncOnce(check.params, { watermarks })).catch((err: unknown) => {
+        if (err instanceof CutMoved) return syncOnce(check.params);
+        throw err;
+      });
+      check.resolve({ wakes, pass });
     } catch (err) {
       check.reject(err);
     }
