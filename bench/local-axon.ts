@@ -49,6 +49,7 @@ export async function startBenchAxon(
   process.env.AXON_RATE_LIMIT_LOGIN ??= '100000/60';
   process.env.AXON_RATE_LIMIT_LOGIN_ACCOUNT ??= '100000/60';
   process.env.AXON_RATE_LIMIT_LOGIN_FAILURES ??= '100000/60';
+  process.env.AXON_RATE_LIMIT_PROFILE ??= '100000/60';
   // A bench sender may go faster than a person; the limit's own request is still made and counted.
   process.env.AXON_RATE_LIMIT_WRITES ??= '1000000/10';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';

@@ -3,11 +3,13 @@ import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
 import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { limitProfileChanges } from '../../lib/matrix/accounts/rate-limits.ts';
 import { getProfile, profileField, profileValue, writableField, type ProfileField } from '../../lib/matrix/accounts/profile.ts';
 import { badJson, notFound } from '../../lib/matrix/errors.ts';
 import { axon } from '../../lib/matrix/module.ts';
 
-function setField(userId: string, field: ProfileField, value: string | null) {
+async function setField(userId: string, field: ProfileField, value: string | null) {
+  await limitProfileChanges(userId);
   return submitAccountCommand('account.profile', userId, field === 'displayname' ? { displayname: value } : { avatarUrl: value });
 }
 

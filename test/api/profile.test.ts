@@ -72,6 +72,25 @@ describe('profiles', () => {
     expect(await users.key(alice.userId).get({ consistent: true })).toEqual(before);
   });
 
+  it('limits profile changes, each re-sent to every joined room (Synapse: rc_message): 429 and nothing changed', async () => {
+    const previous = process.env.AXON_RATE_LIMIT_PROFILE;
+    process.env.AXON_RATE_LIMIT_PROFILE = '2/6000';
+    try {
+      const carol = await registerUser(anon);
+      for (const name of ['C1', 'C2']) expect((await carol.client.put(profilePath(carol.userId, 'displayname'), { displayname: name })).status).toBe(200);
+      const refused = await carol.client.put(profilePath(carol.userId, 'displayname'), { displayname: 'C3' });
+      expectError(refused, 429, 'M_LIMIT_EXCEEDED');
+      expect((refused.body as { retry_after_ms?: number }).retry_after_ms).toBeGreaterThan(0);
+      expectError(await carol.client.delete(profilePath(carol.userId, 'displayname')), 429, 'M_LIMIT_EXCEEDED');
+      expect((await anon.get(profilePath(carol.userId, 'displayname'))).body).toEqual({ displayname: 'C2' });
+      // Another user's budget is their own.
+      expect((await bob.client.put(profilePath(bob.userId, 'displayname'), { displayname: 'Bob' })).status).toBe(200);
+    } finally {
+      if (previous === undefined) delete process.env.AXON_RATE_LIMIT_PROFILE;
+      else process.env.AXON_RATE_LIMIT_PROFILE = previous;
+    }
+  });
+
   describe('in rooms', () => {
     const memberContent = async (roomId: string, userId: string) =>
       (await roomState.key(roomId).key(stateKeyOf('m.room.member', userId)).get({ consistent: true }))?.content as Record<string, unknown> | undefined;

@@ -25,3 +25,5 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.AXON_RATE_LIMIT_LOGIN ??= '100000/60';
 process.env.AXON_RATE_LIMIT_LOGIN_ACCOUNT ??= '100000/60';
 process.env.AXON_RATE_LIMIT_LOGIN_FAILURES ??= '100000/60';
+// Profile changes follow Synapse's rc_message (10, then one per 5 s); test files change many.
+process.env.AXON_RATE_LIMIT_PROFILE ??= '100000/60';

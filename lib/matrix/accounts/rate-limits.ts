@@ -63,3 +63,16 @@ export async function countFailedAttempt(scope: PasswordCheck, account: string, 
     if (!(e instanceof MatrixError && e.errcode === 'M_LIMIT_EXCEEDED')) throw e;
   }
 }
+
+/**
+ * Profile changes: each re-sends the user's join event in every room they are in (up to 500
+ * commands), so one request is worth hundreds of writes. Synapse rate-limits a profile change once
+ * with rc_message (0.2/s, burst 10); so does Axon: 10 at once, then one per 5 s
+ * (AXON_RATE_LIMIT_PROFILE), 429 before anything is appended.
+ */
+export const PROFILE_LIMIT: RateLimit = { count: 10, windowMs: 50_000 };
+
+export async function limitProfileChanges(userId: string, now = Date.now()): Promise<void> {
+  await takeToken(`profile:${userId}`, configuredLimit('AXON_RATE_LIMIT_PROFILE', PROFILE_LIMIT), now);
+}
+
