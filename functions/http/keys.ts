@@ -9,9 +9,9 @@ import { submit } from '../../lib/matrix/commands.ts';
 import { badJson, missingParam, tooLarge } from '../../lib/matrix/errors.ts';
 import { changedDeviceLists } from '../../lib/matrix/keys/changes.ts';
 import type { KeysCommand } from '../../lib/matrix/keys/commands.ts';
-import { queryDeviceKeys } from '../../lib/matrix/keys/query.ts';
-import { queryCrossSigningKeys } from '../../lib/matrix/keys/cross-signing.ts';
-import { MAX_SIGNED_OBJECTS, signaturesOn } from '../../lib/matrix/keys/signatures.ts';
+import { claimKeys } from '../../lib/matrix/keys/claim.ts';
+import { queryKeys } from '../../lib/matrix/keys/query.ts';
+import { MAX_SIGNED_OBJECTS } from '../../lib/matrix/keys/signatures.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
@@ -55,26 +55,13 @@ async function upload(request: HttpRequest) {
 async function query(request: HttpRequest) {
   const { userId } = await authenticate(request);
   const body = parseRequestBody(queryBody, request.body);
-  const users = Object.keys(body.device_keys);
-  const signatures = Object.fromEntries(await Promise.all(users.map(async (u) => [u, await signaturesOn(u, userId)] as const)));
-  const [deviceKeys, crossSigning] = await Promise.all([queryDeviceKeys(body.device_keys, signatures), queryCrossSigningKeys(userId, users, signatures)]);
-  return json({ device_keys: deviceKeys, ...crossSigning, failures: {} });
+  return json(await queryKeys(userId, body.device_keys));
 }
 
 async function claim(request: HttpRequest) {
-  await authenticate(request);
+  const { userId } = await authenticate(request);
   const body = parseRequestBody(claimBody, request.body);
-  const oneTimeKeys: Record<string, unknown> = {};
-  // One command per user whose keys are claimed: claims of a user are serialized by its partition.
-  await Promise.all(
-    Object.entries(body.one_time_keys).map(async ([userId, devices]) => {
-      if (Object.keys(devices).length === 0) return;
-      const command: KeysCommand = { kind: 'keys.claim', userId, devices };
-      const claimed = await submit<{ one_time_keys: Record<string, unknown> }>('users', userId, command);
-      if (Object.keys(claimed.one_time_keys).length > 0) oneTimeKeys[userId] = claimed.one_time_keys;
-    }),
-  );
-  return json({ one_time_keys: oneTimeKeys, failures: {} });
+  return json(await claimKeys(userId, body.one_time_keys));
 }
 
 async function changes(request: HttpRequest) {

@@ -5,9 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients.ts';
-import { appendRecord, type AppendOptions } from './depot.ts';
+import { appendRecord, appendToDepot, type AppendOptions } from './depot.ts';
 import { tableName } from './environment.ts';
 import { decodeJsonText, encodeJsonText } from './pstate/codec.ts';
+import { itemId } from './pstate/location.ts';
+import { batchGetItems } from './pstate/reads.ts';
 import { internalPrefixes } from './table-writes.ts';
 
 /** A rejection as recorded for the appender: a domain error, not a failure of the topology. */
@@ -204,4 +206,52 @@ export async function appendWithAck<T = unknown>(
     if (e instanceof AckTimeoutError) throw new AckTimeoutError(depot, requestId, options.timeoutMs);
     throw e;
   }
+}
+
+/**
+ * Append many records, each tagged with its own request id, and wait for all their outcomes: the
+ * records go out in PutRecords requests (500 a request) and the outcomes are polled together with
+ * BatchGetItem (100 keys a request), on `ackPollDelays`' schedule, one request at a time. So n
+ * commands cost about n/500 appends and n/100 reads a poll, with one AWS request in flight,
+ * instead of n appends and n polling loops at once — one request that fans out to thousands of
+ * entities cannot take over the process' connections. The outcomes come back in the records'
+ * order; one still missing at the deadline is `undefined` (the caller decides what a partial
+ * answer means).
+ */
+export async function appendManyWithAck<T = unknown>(
+  depot: string,
+  records: readonly { partitionKey: string; data: unknown; kind?: string }[],
+  options: AppendOptions & WaitOptions,
+): Promise<(AckOutcome<T> | undefined)[]> {
+  const outcomes = new Array<AckOutcome<T> | undefined>(records.length);
+  if (records.length === 0) return outcomes;
+  const started = Date.now();
+  const tagged = records.map((r) => ({ ...r, requestId: newRequestId() }));
+  await appendToDepot(depot, tagged, options);
+  const appendedAt = Date.now();
+  const deadline = started + options.timeoutMs;
+  const delays = ackPollDelays(expectedLatencyMs.get(depot), options.initialPollIntervalMs ?? 20, options.maxPollIntervalMs ?? 250);
+  let pending = tagged.map((r, i) => ({ i, requestId: r.requestId }));
+  let missedAt: number | undefined;
+  while (pending.length > 0) {
+    const delay = delays.next().value!;
+    const left = deadline - Date.now();
+    const last = left <= delay;
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(left, delay))));
+    const items = await batchGetItems(
+      pending.map((p) => ackKey(p.requestId)),
+      { consistent: last },
+    );
+    const elapsed = Date.now() - appendedAt;
+    pending = pending.filter((p) => {
+      const item = items.get(itemId(ackKey(p.requestId)));
+      if (!item) return true;
+      outcomes[p.i] = decodeJsonText(item.outcome) as AckOutcome<T>;
+      return false;
+    });
+    if (pending.length === 0) expectedLatencyMs.set(depot, nextLatencyEstimate(expectedLatencyMs.get(depot), elapsed, missedAt));
+    else missedAt = elapsed;
+    if (last) break;
+  }
+  return outcomes;
 }

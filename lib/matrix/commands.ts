@@ -1,7 +1,7 @@
 // Commands: how an HTTP operation asks a topology to change state. The operation appends the
 // command to its depot and waits for the recorded outcome (append with ack), so the response
 // reflects the write. A topology's refusal comes back as the Matrix error it chose.
-import { appendWithAck } from '../core/ack.ts';
+import { appendManyWithAck, appendWithAck, type AckOutcome } from '../core/ack.ts';
 import { appendToDepot, DepotRecordTooLargeError } from '../core/depot.ts';
 import { Rejection } from '../core/topology/stream.ts';
 import { validateDepotCommand } from './depot-commands.ts';
@@ -16,6 +16,14 @@ export interface Command<K extends string = string> {
   kind: K;
 }
 
+/** The MatrixError a recorded refusal stands for. */
+function refusal(outcome: AckOutcome & { ok: false }): MatrixError {
+  const { status, code, message, data } = outcome.error;
+  // The core's own refusals (a record its schema or DynamoDB cannot take) name no Matrix errcode.
+  const errcode = code.startsWith('M_') ? (code as MatrixErrcode) : status === 413 ? 'M_TOO_LARGE' : 'M_BAD_JSON';
+  return new MatrixError(status ?? 400, errcode, message, data ?? {});
+}
+
 /**
  * Append a command and wait for its outcome; a refusal throws the topology's MatrixError. The
  * command is validated first, with the validator its topology parses it with (depot-commands.ts):
@@ -25,10 +33,31 @@ export async function submit<T>(depot: Depot, partitionKey: string, command: Com
   validateDepotCommand(depot, command);
   const outcome = await tooLargeAsMatrixError(() => appendWithAck<T>(depot, { partitionKey, data: command, kind: command.kind }, { timeoutMs }));
   if (outcome.ok) return outcome.value;
-  const { status, code, message, data } = outcome.error;
-  // The core's own refusals (a record its schema or DynamoDB cannot take) name no Matrix errcode.
-  const errcode = code.startsWith('M_') ? (code as MatrixErrcode) : status === 413 ? 'M_TOO_LARGE' : 'M_BAD_JSON';
-  throw new MatrixError(status ?? 400, errcode, message, data ?? {});
+  throw refusal(outcome);
+}
+
+/** One command of many: its value, its refusal, or `undefined` when no outcome came within the wait. */
+export type CommandResult<T> = { ok: true; value: T } | { ok: false; error: MatrixError } | undefined;
+
+/**
+ * Append many commands (a request that fans out: one per recipient, per claimed user) and wait
+ * for all their outcomes together — batched appends and batched polls, one AWS request in flight
+ * (lib/core/ack.ts appendManyWithAck) — however many there are. Results in the commands' order.
+ */
+export async function submitMany<T>(
+  depot: Depot,
+  commands: readonly { partitionKey: string; command: Command }[],
+  timeoutMs = COMMAND_TIMEOUT_MS,
+): Promise<CommandResult<T>[]> {
+  for (const { command } of commands) validateDepotCommand(depot, command);
+  const outcomes = await tooLargeAsMatrixError(() =>
+    appendManyWithAck<T>(
+      depot,
+      commands.map(({ partitionKey, command }) => ({ partitionKey, data: command, kind: command.kind })),
+      { timeoutMs },
+    ),
+  );
+  return outcomes.map((o) => (o === undefined ? undefined : o.ok ? { ok: true, value: o.value } : { ok: false, error: refusal(o) }));
 }
 
 /** Append commands nobody waits on (validated as `submit` does), in order per partition key. */

@@ -25,13 +25,17 @@ export function configuredLimit(name: string, fallback: RateLimit): RateLimit {
   return { count: Number(match[1]), windowMs: Math.round(Number(match[2]) * 1000) };
 }
 
-/** Counts one request under `key`; throws M_LIMIT_EXCEEDED (with retry_after_ms) when its window is full. */
-export async function consume(key: string, limit: RateLimit, now = Date.now()): Promise<void> {
+/**
+ * Counts `cost` units (default one request) under `key`; throws M_LIMIT_EXCEEDED (with
+ * retry_after_ms) when they do not fit in what is left of the window.
+ */
+export async function consume(key: string, limit: RateLimit, now = Date.now(), cost = 1): Promise<void> {
   const window = Math.floor(now / limit.windowMs);
   const retryAfterMs = Math.max(1, (window + 1) * limit.windowMs - now);
-  if (limit.count <= 0) throw limitExceeded(retryAfterMs);
+  if (limit.count <= 0 || cost > limit.count) throw limitExceeded(retryAfterMs);
   try {
-    await commit([rateLimits.key(`${key}@${window}`).field('count').increment(1, { ifBelow: limit.count })], { maxAttempts: 2 });
+    // "count + cost ≤ limit" as "count < limit - cost + 1": one conditional update, no read.
+    await commit([rateLimits.key(`${key}@${window}`).field('count').increment(cost, { ifBelow: limit.count - cost + 1 })], { maxAttempts: 2 });
   } catch (e) {
     if (isConditionFailed(e)) throw limitExceeded(retryAfterMs);
     throw e;
@@ -97,4 +101,25 @@ export function writeLimit(): RateLimit {
 /** Counts one write by `userId` against its budget, before anything is appended. */
 export async function limitWrites(userId: string, now = Date.now()): Promise<void> {
   await consume(`writes:${userId}`, writeLimit(), now);
+}
+
+/**
+ * Writes that fan out (a to-device send to many users, a claim of many users' keys) append one
+ * command per entity: besides one unit of the write budget per request, each command counts
+ * against a budget of its own, AXON_RATE_LIMIT_FAN_OUT, default 3,000 per 10 s — so a big room's
+ * key share does not eat the message budget, and no user can make the server do more than that.
+ * A request larger than the whole budget is charged the whole budget: it needs a window of its own.
+ */
+export const DEFAULT_FAN_OUT_LIMIT: RateLimit = { count: 3000, windowMs: 10_000 };
+
+export function fanOutLimit(): RateLimit {
+  return configuredLimit('AXON_RATE_LIMIT_FAN_OUT', DEFAULT_FAN_OUT_LIMIT);
+}
+
+/** Counts a write by `userId` that appends `commands` commands; nothing is appended when refused. */
+export async function limitFanOut(userId: string, commands: number, now = Date.now()): Promise<void> {
+  await limitWrites(userId, now);
+  if (commands === 0) return;
+  const limit = fanOutLimit();
+  await consume(`fanout:${userId}`, limit, now, Math.min(commands, Math.max(1, limit.count)));
 }

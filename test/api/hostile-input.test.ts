@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { axon } from '../../lib/matrix/module.ts';
-import { RequestAccounting } from '../../bench/accounting.ts';
+import { measureAws } from '../support/aws-requests.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { startTestRuntime } from '../support/runtime.ts';
@@ -12,16 +12,9 @@ import { startTestRuntime } from '../support/runtime.ts';
 const v3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 
-/** Records appended to any depot while `run` runs (Kinesis puts, counted by the bench's SDK middleware). */
+/** Records appended to any depot while `run` runs. */
 async function kinesisPutsDuring(run: () => Promise<void>): Promise<number> {
-  const accounting = new RequestAccounting();
-  accounting.install();
-  try {
-    await accounting.during('probe', run);
-    return accounting.phaseCounts('probe').filter((c) => c.service === 'Kinesis' && c.operation.startsWith('PutRecord')).reduce((n, c) => n + c.requests, 0);
-  } finally {
-    accounting.uninstall();
-  }
+  return (await measureAws(run)).cost.kinesisRecords;
 }
 
 describe('hostile input', () => {

@@ -26,6 +26,7 @@
 // - who still shares a room (one members Query per joined room) only when someone may have left;
 // - when the requester's own membership moved in the window (a join, or a profile change), whether
 //   it was a join: 1 Query of their membership history, plus 1 item after a profile change.
+import { inPool, PER_REQUEST_CONCURRENCY } from '../../core/concurrency.ts';
 import { getMany } from '../../core/pstate/index.ts';
 import { memberRooms, roomInfo, roomMembers, deviceListChanges, signatureChanges } from '../pstates.ts';
 import { joinedSince } from '../sync/cut.ts';
@@ -81,7 +82,7 @@ async function sharingFrom(
   members: (roomId: string) => Promise<[string, Membership][]>,
 ): Promise<Set<string>> {
   const users = new Set([userId]);
-  for (const list of await Promise.all(joinedRoomIds.map(members))) for (const [u, m] of list) if (m.membership === 'join') users.add(u);
+  for (const list of await inPool(joinedRoomIds, PER_REQUEST_CONCURRENCY, members)) for (const [u, m] of list) if (m.membership === 'join') users.add(u);
   return users;
 }
 
@@ -144,24 +145,22 @@ async function sharingMoves(
   const withNews = rooms.filter((r) => r.shardId && r.lastSeq > lo(r.shardId) && (r.membership === 'join' || after(r.seq, r.shardId)));
   if (!withNews.length) return moves;
   const scans: MemberScan[] = [];
-  await Promise.all(
-    withNews.map(async (room) => {
-      const others = (await members(room.roomId)).filter(([u]) => u !== userId);
-      if (room.membership !== 'join') {
-        // The requester left: everyone still joined there is gone from view.
-        for (const [other, theirs] of others) if (theirs.membership === 'join') moves.departed.add(other);
-        return;
-      }
-      // The requester joined in the window: everyone there is new to them.
-      if (after(room.seq, room.shardId) && (await joinedSince(userId, room, lo(room.shardId)))) {
-        for (const [other, theirs] of others) if (SHARING.has(theirs.membership ?? '')) moves.arrived.add(other);
-      }
-      // A change in the window is newer than the requester's own membership when that predates it.
-      const floor = room.seq <= lo(room.shardId) ? room.position : 0;
-      const newestFirst = others.filter(([, m]) => (m.position ?? 0) > floor).sort(([, a], [, b]) => (b.position ?? 0) - (a.position ?? 0));
-      if (newestFirst.length) scans.push({ room, newestFirst, next: 0 });
-    }),
-  );
+  await inPool(withNews, PER_REQUEST_CONCURRENCY, async (room) => {
+    const others = (await members(room.roomId)).filter(([u]) => u !== userId);
+    if (room.membership !== 'join') {
+      // The requester left: everyone still joined there is gone from view.
+      for (const [other, theirs] of others) if (theirs.membership === 'join') moves.departed.add(other);
+      return;
+    }
+    // The requester joined in the window: everyone there is new to them.
+    if (after(room.seq, room.shardId) && (await joinedSince(userId, room, lo(room.shardId)))) {
+      for (const [other, theirs] of others) if (SHARING.has(theirs.membership ?? '')) moves.arrived.add(other);
+    }
+    // A change in the window is newer than the requester's own membership when that predates it.
+    const floor = room.seq <= lo(room.shardId) ? room.position : 0;
+    const newestFirst = others.filter(([, m]) => (m.position ?? 0) > floor).sort(([, a], [, b]) => (b.position ?? 0) - (a.position ?? 0));
+    if (newestFirst.length) scans.push({ room, newestFirst, next: 0 });
+  });
   for (let round = 0, active = scans; active.length; round++) {
     const reads = active.flatMap((scan) => {
       const chunk = scan.newestFirst.slice(scan.next, scan.next + scanChunk(round));

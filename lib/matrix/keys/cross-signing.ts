@@ -20,20 +20,16 @@ export function planCrossSigning(c: KeysCommandOf<'keys.crossSigning'>, at: Pick
   return ops;
 }
 
-/** The query response's master_keys (with the signatures the requester may see), self_signing_keys and user_signing_keys. */
-export async function queryCrossSigningKeys(requester: string, userIds: string[], signatures: Record<string, StoredSignature[]>) {
-  const out = { master_keys: {} as Record<string, unknown>, self_signing_keys: {} as Record<string, unknown>, user_signing_keys: {} as Record<string, unknown> };
-  await Promise.all(
-    userIds.map(async (userId) => {
-      const page = await crossSigningKeys.key(userId).range({ limit: 10 });
-      for (const [type, key] of page.entries) {
-        if (type === 'master') {
-          const publicKey = crossSigningPublicKey(key);
-          out.master_keys[userId] = publicKey === undefined ? key : mergeSignatures(key, publicKey, `ed25519:${publicKey}`, signatures[userId] ?? []);
-        } else if (type === 'self_signing') out.self_signing_keys[userId] = key;
-        else if (type === 'user_signing' && userId === requester) out.user_signing_keys[userId] = key;
-      }
-    }),
-  );
+/** A user's cross-signing keys as /keys/query shows them to `requester` (master with the signatures it may see). */
+export async function crossSigningKeysFor(requester: string, userId: string, signatures: StoredSignature[]) {
+  const out: { master?: Record<string, unknown>; self_signing?: Record<string, unknown>; user_signing?: Record<string, unknown> } = {};
+  const page = await crossSigningKeys.key(userId).range({ limit: 10 });
+  for (const [type, key] of page.entries) {
+    if (type === 'master') {
+      const publicKey = crossSigningPublicKey(key);
+      out.master = publicKey === undefined ? key : mergeSignatures(key, publicKey, `ed25519:${publicKey}`, signatures);
+    } else if (type === 'self_signing') out.self_signing = key;
+    else if (type === 'user_signing' && userId === requester) out.user_signing = key;
+  }
   return out;
 }

@@ -4,7 +4,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { syncNeededPushAccess, wakesLongPolls } from './sync.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, crossSigningKeys, crossSigningSignatures, deviceKeys, deviceListChanges, devices, fallbackKeys, keyBackupKeys, keyBackupVersions, memberRooms, oneTimeKeys, roomInfo, roomMembers, signatureChanges, syncWake, syncWatermarks, toDeviceInbox, toDeviceTxns, users } from '../pstates.ts';
+import { accessTokens, crossSigningKeys, crossSigningSignatures, deviceKeys, deviceListChanges, devices, fallbackKeys, keyBackupKeys, keyBackupVersions, memberRooms, oneTimeKeys, rateLimits, roomInfo, roomMembers, signatureChanges, syncWake, syncWatermarks, toDeviceInbox, toDeviceTxns, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 const auth = [accessTokens];
@@ -14,12 +14,14 @@ export const keysRoutes = {
     keys: {
       entry: 'functions/http/keys.ts',
       description: 'Device keys: upload, query, claim, changes',
-      access: { reads: [...auth, deviceKeys, deviceListChanges, memberRooms, roomMembers, roomInfo, crossSigningKeys, crossSigningSignatures, signatureChanges, users], appends: [depots.users] },
+      // devices and users: which claimed and queried ids exist; rateLimits: claims count as fan-out writes
+      access: { reads: [...auth, deviceKeys, deviceListChanges, memberRooms, roomMembers, roomInfo, crossSigningKeys, crossSigningSignatures, signatureChanges, users, devices, rateLimits], writes: [rateLimits], appends: [depots.users] },
     },
     toDevice: {
       entry: 'functions/http/to-device.ts',
       description: 'PUT /sendToDevice: to-device messages into the recipients\' inboxes',
-      access: { reads: auth, appends: [depots.users] },
+      // users: which recipients exist; rateLimits: a send counts as a fan-out write
+      access: { reads: [...auth, users, rateLimits], writes: [rateLimits], appends: [depots.users] },
     },
     keyBackup: {
       entry: 'functions/http/key-backup.ts',

@@ -8,6 +8,7 @@
 // next_batch names the last result returned (origin_server_ts, room, depth): the next page continues
 // strictly after it in the same order, so pages never repeat or skip within the window.
 import type { ClientEvent, RoomEvent } from '../events.ts';
+import { inPool, PER_REQUEST_CONCURRENCY } from '../../core/concurrency.ts';
 import { invalidParam } from '../errors.ts';
 import { roomTimeline } from '../pstates.ts';
 import { viewRoom } from '../timeline/access.ts';
@@ -92,7 +93,8 @@ export async function searchRoomEvents(requester: Requester, search: RoomEventsS
   let rooms = await joinedRooms(requester.userId);
   if (search.rooms) rooms = rooms.filter((r) => search.rooms!.includes(r));
   rooms = rooms.slice(0, MAX_SEARCH_ROOMS);
-  const all = (await Promise.all(rooms.map((roomId) => roomMatches(roomId, requester.userId, search.keys, term)))).flat().sort((a, b) => newerFirst(cursorOf(a), cursorOf(b)));
+  const matches = await inPool(rooms, PER_REQUEST_CONCURRENCY, (roomId) => roomMatches(roomId, requester.userId, search.keys, term));
+  const all = matches.flat().sort((a, b) => newerFirst(cursorOf(a), cursorOf(b)));
   const rest = after ? all.filter((e) => newerFirst(after, cursorOf(e)) < 0) : all;
   const page = rest.slice(0, search.limit);
   const last = page[page.length - 1];

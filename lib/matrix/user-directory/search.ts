@@ -8,6 +8,7 @@
 // order); this is the documented cost/recall trade-off of this first slice.
 // Matching: case-insensitive substring of the user id or the display name.
 import { getMany } from '../../core/pstate/index.ts';
+import { inPool, PER_REQUEST_CONCURRENCY } from '../../core/concurrency.ts';
 import { DIRECTORY_KEY } from '../directory/apply.ts';
 import { memberRooms, publicRooms, roomMembers, users } from '../pstates.ts';
 import { readYourWrites } from '../timeline/consistency.ts';
@@ -61,7 +62,7 @@ async function joinedMembersOf(roomId: string): Promise<string[]> {
 export async function searchUserDirectory(searcher: string, searchTerm: string, limit: number): Promise<UserDirectoryPage> {
   const [own, published] = await Promise.all([searcherRooms(searcher), publishedRooms()]);
   const rooms = [...new Set([...own, ...published])];
-  const memberLists = await Promise.all(rooms.map(joinedMembersOf));
+  const memberLists = await inPool(rooms, PER_REQUEST_CONCURRENCY, joinedMembersOf);
   const candidates = [...new Set(memberLists.flat())].sort();
   const term = searchTerm.toLowerCase();
   const profiles = await getMany(candidates.map((userId) => users.key(userId)));

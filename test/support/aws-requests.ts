@@ -1,0 +1,60 @@
+// What a piece of work costs in AWS requests, measured on the real SDK clients: the bench's request
+// accounting (counts by service and operation) plus the peak number of requests in flight at once —
+// what decides whether one request can take over the SDK's connection pool and stall the others.
+import type { FinalizeRequestMiddleware, Pluggable } from '@smithy/types';
+import { RequestAccounting } from '../../bench/accounting.ts';
+import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
+
+export interface AwsCost {
+  /** Requests by `<service>.<operation>` (SDK calls; retries inside one call count once). */
+  requests: Record<string, number>;
+  dynamo: number;
+  /** Kinesis PutRecord and PutRecords calls, and the records they carried. */
+  kinesisPuts: number;
+  kinesisRecords: number;
+  /** Most HTTP requests to AWS in flight at once (every client of this process, pollers included). */
+  peakInFlight: number;
+}
+
+export async function measureAws<T>(run: () => Promise<T>): Promise<{ result: T; cost: AwsCost }> {
+  const accounting = new RequestAccounting();
+  let inFlight = 0;
+  let peakInFlight = 0;
+  const concurrency: Pluggable<object, object> = {
+    applyToStack: (stack) => {
+      const middleware: FinalizeRequestMiddleware<object, object> = (next) => async (args) => {
+        peakInFlight = Math.max(peakInFlight, ++inFlight);
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      };
+      // finalizeRequest, below the retry middleware: each attempt on the wire counts.
+      stack.add(middleware, { step: 'finalizeRequest', priority: 'low', name: 'axonTestInFlight', override: true });
+    },
+  };
+  accounting.install();
+  addClientPlugin(concurrency);
+  try {
+    const result = await accounting.during('measured', run);
+    const ops = accounting.phaseCounts('measured');
+    const requests = Object.fromEntries(ops.map((o) => [`${o.service}.${o.operation}`, o.requests]));
+    const sum = (filter: (o: (typeof ops)[number]) => boolean, field: 'requests' | 'kinesisRecords' = 'requests') =>
+      ops.filter(filter).reduce((n, o) => n + o[field], 0);
+    const puts = (o: (typeof ops)[number]) => o.service === 'Kinesis' && o.operation.startsWith('PutRecord');
+    return {
+      result,
+      cost: {
+        requests,
+        dynamo: sum((o) => o.service === 'DynamoDB'),
+        kinesisPuts: sum(puts),
+        kinesisRecords: sum(puts, 'kinesisRecords'),
+        peakInFlight,
+      },
+    };
+  } finally {
+    removeClientPlugin(concurrency);
+    accounting.uninstall();
+  }
+}
