@@ -5,7 +5,7 @@
 // can store: no lone surrogates anywhere, ids and keys within what DynamoDB keys hold, JSON values
 // within what one item holds.
 import { z } from 'zod';
-import { loneSurrogatePath } from '../core/json-strings.ts';
+import { unstorableJson } from '../core/json-text.ts';
 import { Rejection } from '../core/topology/stream.ts';
 import { isCanonicalJsonValue, type JsonObject } from './canonical-json.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
@@ -72,11 +72,12 @@ function refusal(error: z.ZodError): MatrixError {
 
 /**
  * Validate a command with its kind's schema: the parsed command, or a MatrixError (400 M_BAD_JSON
- * for a lone surrogate anywhere or a wrong shape; the errcode a field names for its limits).
+ * for a lone surrogate or a non-finite number anywhere, or a wrong shape; the errcode a field
+ * names for its limits).
  */
 export function validateCommand<S extends z.ZodType>(schema: S, command: unknown): z.output<S> {
-  const lone = loneSurrogatePath(command);
-  if (lone !== undefined) throw new MatrixError(400, 'M_BAD_JSON', `Invalid ${lone}: contains a lone UTF-16 surrogate`);
+  const problem = unstorableJson(command);
+  if (problem) throw new MatrixError(400, 'M_BAD_JSON', `Invalid ${problem.path}: ${problem.reason}`);
   const parsed = schema.safeParse(command);
   if (!parsed.success) throw refusal(parsed.error);
   return parsed.data;

@@ -3,7 +3,7 @@
 // M_BAD_JSON, a well-typed but unacceptable value → M_INVALID_PARAM, raised by callers).
 import { z } from 'zod';
 import { nestsDeeperThan } from '../core/json-depth.ts';
-import { loneSurrogatePath } from '../core/json-strings.ts';
+import { unstorableJson } from '../core/json-text.ts';
 import { badJson, missingParam, notJson } from './errors.ts';
 import { isCanonicalJsonValue } from './canonical-json.ts';
 import { MAX_IDENTIFIER_BYTES } from './path-parameters.ts';
@@ -47,7 +47,8 @@ export function parseRequestBody<S extends z.ZodType>(schema: S, body: unknown):
 
 /**
  * Parses request text as JSON: `invalid` (default M_NOT_JSON) when it is not, M_BAD_JSON when it
- * nests too deep or holds a lone surrogate (in a string or a key: nothing can store or sign it).
+ * nests too deep, or holds a lone surrogate (in a string or a key) or a number past a double's
+ * range (`1e400`): nothing can store or sign them (json-text.ts).
  */
 export function parseJsonText(text: string, invalid: () => Error = () => notJson()): unknown {
   let value: unknown;
@@ -57,8 +58,8 @@ export function parseJsonText(text: string, invalid: () => Error = () => notJson
     throw invalid();
   }
   refuseDeepJson(value);
-  const lone = loneSurrogatePath(value);
-  if (lone !== undefined) throw badJson(`Invalid ${lone}: contains a lone UTF-16 surrogate, which JSON in UTF-8 cannot hold`);
+  const problem = unstorableJson(value);
+  if (problem) throw badJson(`Invalid ${problem.path}: ${problem.reason}`);
   return value;
 }
 

@@ -9,7 +9,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendWithAck } from '../../lib/core/ack.ts';
-import { loneSurrogatePath } from '../../lib/core/json-strings.ts';
+import { unstorableJson } from '../../lib/core/json-text.ts';
 import { depotStreamName } from '../../lib/core/environment.ts';
 import { listShards, readShard } from '../../lib/core/replay.ts';
 import { listDeadLetters } from '../../lib/local/dead-letters.ts';
@@ -198,7 +198,7 @@ describe('poison inputs', () => {
         const sent = body as unknown;
         const expected = JSON.parse(JSON.stringify(sent)) as Record<string, unknown>;
         const res = await send(alice.client, aliceRoom, body);
-        if (loneSurrogatePath(expected) !== undefined || !isCanonicalJsonValue(expected)) {
+        if (unstorableJson(expected) !== undefined || !isCanonicalJsonValue(expected)) {
           expectError(res, 400, 'M_BAD_JSON');
         } else if (Buffer.byteLength(canonicalJson(expected)) > 64_000) {
           expect(res.status).toBe(413);

@@ -105,7 +105,15 @@ function stringPaths(value: unknown, at: (string | number)[] = []): (string | nu
   return [];
 }
 
-function withValue(command: unknown, path: (string | number)[], value: string): unknown {
+/** Every string, number and boolean leaf of a command, as paths to set. */
+function leafPaths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [at];
+  if (Array.isArray(value)) return value.flatMap((e, i) => leafPaths(e, [...at, i]));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, e]) => leafPaths(e, [...at, k]));
+  return [];
+}
+
+function withValue(command: unknown, path: (string | number)[], value: unknown): unknown {
   const copy = structuredClone(command) as Record<string | number, unknown>;
   let parent = copy;
   for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
@@ -136,6 +144,18 @@ describe('depot commands', () => {
         }
         const badKey = { ...command, [`x\ud800`]: 1 };
         expect(edgeError(depot, badKey)).toEqual({ status: 400, errcode: 'M_BAD_JSON' });
+      }
+    }
+  });
+
+  it('refuses a number past what JSON holds (1e400 parses to Infinity) in any field of any command (M_BAD_JSON)', () => {
+    for (const depot of depots) {
+      for (const command of samples[depot]) {
+        for (const path of leafPaths(command).filter((p) => p[0] !== 'kind')) {
+          for (const n of [Infinity, -Infinity, NaN]) {
+            expect({ kind: command.kind, path, error: edgeError(depot, withValue(command, path, n)) }).toEqual({ kind: command.kind, path, error: { status: 400, errcode: 'M_BAD_JSON' } });
+          }
+        }
       }
     }
   });

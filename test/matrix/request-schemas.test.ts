@@ -25,6 +25,13 @@ describe('request bodies', () => {
     expect(errcode(() => parseJsonText('{nope'))).toBe('M_NOT_JSON');
     expect(parseJsonText('{"a":1}')).toEqual({ a: 1 });
   });
+  it('refuses with M_BAD_JSON what no JSON text in UTF-8 holds: lone surrogates in strings or keys, numbers past a double', () => {
+    expect(errcode(() => parseJsonText('{"a":{"b":["x\\ud800"]}}'))).toBe('M_BAD_JSON');
+    expect(errcode(() => parseJsonText('{"\\udc00":1}'))).toBe('M_BAD_JSON');
+    expect(errcode(() => parseJsonText('{"n":[1e400]}'))).toBe('M_BAD_JSON');
+    expect(errcode(() => parseJsonText('-1e999'))).toBe('M_BAD_JSON');
+    expect(parseJsonText('{"pair":"\\ud83d\\ude00","n":1e300}')).toEqual({ pair: '😀', n: 1e300 });
+  });
   it('keeps unknown keys of loose bodies and defaults the state key', () => {
     expect(parseRequestBody(loginRequest, { type: 'm.login.password', extra: 1 })).toMatchObject({ extra: 1 });
     expect(parseRequestBody(stateEventInput, { type: 't', content: {} })).toEqual({ type: 't', state_key: '', content: {} });
