@@ -1,6 +1,7 @@
 // Request bodies of the typing, presence, receipt and read-marker endpoints.
 import { z } from 'zod';
 import { invalidParam } from '../errors.ts';
+import { identifier } from '../request-schemas.ts';
 import { PRESENCE_STATES, RECEIPT_TYPES, type PresenceState, type ReceiptType } from './commands.ts';
 
 export const typingRequest = z.looseObject({ typing: z.boolean(), timeout: z.number().int().nonnegative().optional() });
@@ -9,10 +10,11 @@ export const presenceRequest = z.looseObject({ presence: z.string(), status_msg:
 
 export const receiptRequest = z.looseObject({ thread_id: z.string().optional() });
 
+/** Event ids: they key the reads that locate the events. */
 export const readMarkersRequest = z.looseObject({
-  'm.fully_read': z.string().optional(),
-  'm.read': z.string().optional(),
-  'm.read.private': z.string().optional(),
+  'm.fully_read': identifier.optional(),
+  'm.read': identifier.optional(),
+  'm.read.private': identifier.optional(),
 });
 
 export function presenceState(value: string): PresenceState {
