@@ -20,10 +20,13 @@ import { abuseReports } from '../../lib/matrix/submissions/pstates.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError, type MatrixResponse } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { POISON, poisonEndpoints, type PoisonContext, type PoisonRequest } from './poison-endpoints.ts';
 import { createRoom, infoOf, path, send } from './rooms-support.ts';
 
 const v3 = path.v3;
 const LONE = 'a\ud800b';
+/** A string no field takes (ids stop at 255 bytes, free text and stored JSON at 64 KiB). */
+const OVERSIZED = 'poison'.repeat(12_000);
 
 /** A JSON object nested `depth` levels (DynamoDB's own maps stop at 32). */
 function nested(depth: number, leaf: unknown = 'bottom'): Record<string, unknown> {
@@ -62,6 +65,19 @@ describe('poison inputs', () => {
     }
     expect(bobRoom, 'a room of bob on the shard of alice room').toBeDefined();
   });
+
+  /** What the endpoints' requests need: rooms and users to act on, an event, a backup version. */
+  async function endpointContext(anonymous: TestClient): Promise<PoisonContext> {
+    const charlie = await registerUser(anonymous);
+    const membersRoom = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await charlie.client.post(path.room(membersRoom, 'join'), {})).status).toBe(200);
+    const knockRoom = await createRoom(bob.client, { room_version: '11', initial_state: [{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'knock' } }] });
+    const leaveRoom = await createRoom(alice.client, {});
+    const eventId = (await send(alice.client, aliceRoom, { msgtype: 'm.text', body: 'to report and redact' })).body.event_id;
+    expect((await alice.client.post(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'k' } })).status).toBe(200);
+    const backupVersion = async () => (await alice.client.get<{ version: string }>(`${v3}/room_keys/version`)).body.version;
+    return { alice, bob, anonymous, aliceRoom, membersRoom, charlie, knockRoom, leaveRoom, eventId, backupVersion, fresh: () => registerUser(anonymous) };
+  }
   afterAll(() => runtime?.stop());
 
   /** Nothing was retried: each record reached each topology once, no failed batch, no dead letter. */
@@ -166,6 +182,51 @@ describe('poison inputs', () => {
     }
     await expectNothingRetried();
   }, 300_000);
+
+  it('every endpoint that appends answers each poison at the edge, never 5xx, while another user is served on the same shard', async () => {
+    // The table covers every non-GET route of every function that appends to a depot.
+    const { routes } = axon.http;
+    const appending = routes.filter((r) => r.method !== 'GET' && (axon.functions[r.function]?.access?.appends ?? []).length > 0);
+    expect(Object.keys(poisonEndpoints).sort()).toEqual([...new Set(appending.map((r) => `${r.method} ${r.path.replace('/_matrix/client', '')}`))].sort());
+
+    const ctx = await endpointContext(new TestClient(runtime.httpUrl));
+    const BAD_JSON = { status: 400, errcode: 'M_BAD_JSON' };
+    /** Each poison as JSON text; the first two are never JSON that can be stored, whatever the field. */
+    const poisons: { name: string; json: string; refused?: { status: number; errcode: string } }[] = [
+      { name: 'lone surrogate', json: '"a\\ud800b"', refused: BAD_JSON },
+      { name: 'number past a double', json: '1e400', refused: BAD_JSON },
+      { name: 'nested 40 levels', json: JSON.stringify(nested(40)) },
+      { name: 'oversized string', json: JSON.stringify(OVERSIZED) },
+    ];
+    const outcomes: { route: string; poison: string; status: number; errcode?: string }[] = [];
+    let n = 0;
+    for (const [route, endpoint] of Object.entries(poisonEndpoints)) {
+      const method = route.split(' ')[0] as PoisonRequest['method'];
+      const poisoned = poisons.map(async (poison) => {
+        const request = await endpoint(ctx, n++);
+        const rawBody = JSON.stringify(request.body).replaceAll(`"${POISON}"`, poison.json);
+        const res = await request.client.request<{ errcode?: string }>(method, request.path, undefined, { rawBody, headers: { 'content-type': 'application/json' } });
+        return { route, poison: poison.name, status: res.status, ...(res.body?.errcode !== undefined ? { errcode: res.body.errcode } : {}) };
+      });
+      // At the same moment, bob sends into his room on the shard of alice's room.
+      const [witness, ...results] = await Promise.all([send(bob.client, bobRoom, { msgtype: 'm.text', body: `while ${route}` }), ...poisoned]);
+      expect(witness.status, `bob's send during ${route}`).toBe(200);
+      outcomes.push(...results);
+    }
+    console.log(outcomes.map((o) => `${o.route} | ${o.poison} | ${o.status} ${o.errcode ?? ''}`).join('\n'));
+    const wrong = outcomes.filter((outcome) => {
+      const { refused } = poisons.find((p) => p.name === outcome.poison)!;
+      if (refused) return outcome.status !== refused.status || outcome.errcode !== refused.errcode;
+      // Valid JSON in a field that takes it is stored (2xx); elsewhere a client error, never 5xx.
+      return !(outcome.status < 300 || (outcome.status < 500 && outcome.errcode !== undefined));
+    });
+    expect(wrong).toEqual([]);
+    for (const depot of ['rooms', 'users', 'ephemeral']) {
+      const texts = await depotTexts(depot);
+      expect(texts.filter((t) => t.includes('a\\ud800b') || t.includes(OVERSIZED))).toEqual([]);
+    }
+    await expectNothingRetried();
+  }, 600_000);
 
   it('records that reach a topology past the edge are refused at once, and the others apply', async () => {
     // As an appender that skipped the validators (an older edge during a deploy, a bug) would.
