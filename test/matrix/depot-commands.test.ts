@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { unstorableJson } from '../../lib/core/json-text.ts';
+import { notPlainJson } from '../../lib/core/pstate/schema.ts';
 import { deterministicRejection } from '../../lib/core/topology/failures.ts';
 import { Rejection } from '../../lib/core/topology/stream.ts';
 import { commandParser } from '../../lib/matrix/command-fields.ts';
@@ -180,6 +182,43 @@ describe('depot commands', () => {
     expect(edgeError('users', { ...accountData, type: 't'.repeat(2048) })).toEqual({ status: 400, errcode: 'M_INVALID_PARAM' });
     const displayname = samples.users.find((c) => c.kind === 'account.profile')!;
     expect(edgeError('users', { ...displayname, displayname: 'd'.repeat(257) })).toEqual({ status: 400, errcode: 'M_INVALID_PARAM' });
+  });
+
+  it('fuzzed: what the edge accepts, a topology parses alike and a PState holds; what it refuses, the topology refuses alike', () => {
+    const commands = depots.flatMap((depot) => samples[depot].map((command) => [depot, command] as const));
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'grapheme', minLength: 200, maxLength: 300 }),
+      fc.constant('x'.repeat(70_000)),
+      fc.constantFrom(Infinity, -Infinity, NaN, 1e300, 2 ** 53, -0, 0.5),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.jsonValue({ maxDepth: 5, stringUnit: 'binary' }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...commands), fc.nat(), value, ([depot, command], pick, v) => {
+        const paths = leafPaths(command).filter((p) => p[0] !== 'kind');
+        const candidate = withValue(command, paths[pick % paths.length]!, v);
+        const edge = edgeError(depot, candidate);
+        if (edge === undefined) {
+          // Nothing a PState's json() or string() refuses, the same after the depot's JSON text, within a Kinesis record.
+          expect(unstorableJson(candidate)).toBeUndefined();
+          expect(notPlainJson(candidate)).toBeUndefined();
+          const text = JSON.stringify(candidate);
+          expect(JSON.stringify(JSON.parse(text))).toBe(text);
+          expect(Buffer.byteLength(text)).toBeLessThan(1_000_000);
+          // No string past what any field takes (free text and stored JSON stop at 64 KiB).
+          expect(Math.max(0, ...stringPaths(candidate).map((p) => Buffer.byteLength(String(p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], candidate)))))).toBeLessThanOrEqual(65_536);
+          expect(topologyError(depot, candidate)).toBeUndefined();
+        } else {
+          expect(edge).toEqual(edge.errcode === 'M_TOO_LARGE' ? { status: 413, errcode: 'M_TOO_LARGE' } : { status: 400, errcode: expect.stringMatching(/^M_(BAD_JSON|INVALID_PARAM)$/) });
+          // What survives JSON text unchanged reaches the topology as sent: refused the same way.
+          if (notPlainJson(candidate) === undefined) expect(topologyError(depot, candidate)).toEqual(edge);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('accepts content of any depth and any well-formed strings (fuzzed), edge and topology alike', () => {
