@@ -9,6 +9,7 @@ import { unstorableJson } from '../core/json-text.ts';
 import { Rejection } from '../core/topology/stream.ts';
 import { isCanonicalJsonValue, type JsonObject } from './canonical-json.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
+import { MAX_EVENT_BYTES, MAX_EVENT_FIELD_BYTES } from './events.ts';
 
 /** A refinement whose failure is answered with `errcode`. */
 const refusedWith = (errcode: MatrixErrcode, message: string) => ({ message, params: { errcode } });
@@ -28,7 +29,7 @@ export function chars(maxChars: number, errcode: MatrixErrcode = 'M_INVALID_PARA
 }
 
 /** The spec's limit on ids (user, room, event, alias) and on event types and state keys. */
-export const MAX_ID_BYTES = 255;
+export const MAX_ID_BYTES = MAX_EVENT_FIELD_BYTES;
 
 /** A Matrix id or other key-forming identifier: 1 to 255 bytes. */
 export const id = text(MAX_ID_BYTES, { nonEmpty: true });
@@ -52,8 +53,8 @@ export function jsonWithin(maxBytes: number) {
   return z.unknown().refine((v) => v === undefined || jsonBytes(v) <= maxBytes, refusedWith('M_TOO_LARGE', `larger than ${maxBytes} bytes`));
 }
 
-/** The spec's event size: 65536 bytes of canonical JSON. */
-export const MAX_CONTENT_BYTES = 65_536;
+/** The spec's event size (65536 bytes of canonical JSON): no content can be larger. */
+export const MAX_CONTENT_BYTES = MAX_EVENT_BYTES;
 
 /** Event content: canonical JSON (integers only), at most an event's size. */
 export const eventContent = z
