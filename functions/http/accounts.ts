@@ -20,10 +20,12 @@ async function registerOperation(request: HttpRequest) {
   const kind = request.query.get('kind') ?? 'user';
   if (kind === 'guest') throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is not enabled');
   if (kind !== 'user') throw invalidParam(`Unknown kind: ${kind}`);
-  const body = parseRequestBody(registerRequest, request.body ?? {});
+  // An empty body is an empty object; a JSON null or array is M_BAD_JSON (as Synapse answers).
+  const body = parseRequestBody(registerRequest, request.body === undefined ? {} : request.body);
   await limitRegistration(request.sourceIp);
   const registration = {
-    ...(body.username !== undefined ? { username: body.username } : {}),
+    // Synapse downcases the asked-for username (sytest "POST /register downcases capitals").
+    ...(body.username !== undefined ? { username: body.username.toLowerCase() } : {}),
     ...(body.password !== undefined ? { password: body.password } : {}),
     ...(body.device_id !== undefined ? { deviceId: body.device_id } : {}),
     ...(body.initial_device_display_name !== undefined ? { displayName: body.initial_device_display_name } : {}),

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { API_GATEWAY_INTEGRATION_TIMEOUT_MS, routeKey, type HttpRouteDecl, type ModuleDecl } from '../core/module.ts';
-import { MatrixError, tooLarge, unrecognized } from '../matrix/errors.ts';
+import { MatrixError, notJson, tooLarge, unrecognized } from '../matrix/errors.ts';
 import { checkPathParameters } from '../matrix/path-parameters.ts';
 import { parseJsonText } from '../matrix/request-schemas.ts';
 import type { DeclaredOperation, HttpRequest, HttpResponse, Operation } from './operation.ts';
@@ -101,10 +101,21 @@ export interface RequestParts {
   remainingTimeMs(): number;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** JSON must be UTF-8 (RFC 8259): invalid bytes are M_NOT_JSON, not silently replaced with U+FFFD. */
+function decodeUtf8(raw: Buffer): string {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    throw notJson('Content is not valid UTF-8');
+  }
+}
+
 function parseRequest(parts: RequestParts, options: DeclaredOperation['options']): HttpRequest {
   const { headers, rawBody } = parts;
   const query = new URLSearchParams(parts.rawQueryString);
-  const body = !options.rawBody && rawBody.length > 0 ? parseJsonText(rawBody.toString('utf8')) : undefined;
+  const body = !options.rawBody && rawBody.length > 0 ? parseJsonText(decodeUtf8(rawBody)) : undefined;
   let path = parts.rawPath;
   try {
     path = decodeURIComponent(parts.rawPath);

@@ -78,11 +78,16 @@ export function validateNewUsername(username: string, server = serverName()): st
 }
 
 /**
- * The user id a login or registration names: a bare localpart (lower-cased, as Synapse does)
- * or a full id. Undefined when it is malformed.
+ * The user id a login or registration names: a bare localpart or a full id, a local one's localpart
+ * lower-cased (Synapse matches local users case-insensitively; Axon's localparts are lower-case).
+ * Undefined when it is malformed.
  */
 export function userIdFromIdentifier(user: string, server = serverName()): string | undefined {
-  if (user.startsWith('@')) return parseUserId(user) ? user : undefined;
+  if (user.startsWith('@')) {
+    const parsed = parseUserId(user);
+    if (!parsed) return undefined;
+    return parsed.serverName === server ? `@${parsed.localpart.toLowerCase()}:${server}` : user;
+  }
   const full = `@${user.toLowerCase()}:${server}`;
   return parseUserId(full) ? full : undefined;
 }

@@ -87,6 +87,17 @@ describe('devices', () => {
     expect((await alice.client.delete(path, { auth: auth(alice.userId) })).status).toBe(200);
   });
 
+  // Complement apidoc_device_management_test "DELETE /device/{deviceId} requires UI auth user to match device owner".
+  it('refuses with 403 a password stage completed as another user, and keeps the device', async () => {
+    const bob = await registerUser(anon);
+    const phone = await loginUser(anon, alice.userId);
+    const path = `${v3}/devices/${phone.deviceId}`;
+    expectError(await alice.client.delete(path, { auth: auth(bob.userId) }), 403, 'M_FORBIDDEN');
+    expect((await alice.client.get(path)).status).toBe(200);
+    expect((await whoami(phone.accessToken)).status).toBe(200);
+    expect((await alice.client.delete(path, { auth: auth(alice.userId) })).status).toBe(200);
+  });
+
   it('deletes several devices with delete_devices, leaving the others and other users alone', async () => {
     const a = await loginUser(anon, alice.userId);
     const b = await loginUser(anon, alice.userId);

@@ -7,7 +7,7 @@
 // each completing request proves what its stage asks on its own (nothing for dummy, the current
 // password for m.login.password). A multi-stage flow would need stored sessions (a PState).
 import { z } from 'zod';
-import { MatrixError, type MatrixErrcode } from '../errors.ts';
+import { MatrixError, forbidden, type MatrixErrcode } from '../errors.ts';
 import { randomOpaqueId, userIdFromIdentifier } from '../ids.ts';
 import { verifyPasswordOrDummy } from '../passwords.ts';
 import { checkFailedAttempts, countFailedAttempt } from './rate-limits.ts';
@@ -80,7 +80,8 @@ export async function requirePasswordAuth(auth: unknown, userId: string): Promis
   if (!data) throw new AuthenticationRequired([PASSWORD], session);
   const fail = (error: string) => new AuthenticationRequired([PASSWORD], session, { errcode: 'M_FORBIDDEN', error });
   const named = data.identifier?.type === 'm.id.user' ? data.identifier.user : data.user;
-  if (named !== undefined && userIdFromIdentifier(named) !== userId) throw fail('Authenticated user does not match the requester');
+  // Naming another user is 403, not a failed stage (Synapse; sytest "requires UI auth user to match device owner").
+  if (named !== undefined && userIdFromIdentifier(named) !== userId) throw forbidden('Authenticated user does not match the requester');
   if (data.password === undefined) throw fail('Missing password');
   // A stolen access token must not be a way to guess the password (Synapse limits UIA failures too).
   const account = userId.toLowerCase();
