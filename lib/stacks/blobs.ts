@@ -1,7 +1,6 @@
 // The blob store of a module on AWS (lib/core/blobs.ts): one private S3 bucket, created only when
 // some function declares `access.blobs`, and read/write grants for exactly those functions.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -32,13 +31,5 @@ export class BlobBucket extends Construct {
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       removalPolicy,
     });
-  }
-
-  /** Get and put objects, and list (so a missing key is a 404, not a 403). Never delete. */
-  grantReadWrite(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
   }
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -12,20 +12,11 @@ import { Construct } from 'constructs';
 import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 import { LAMBDA_MAX_UPLOAD_BYTES, type BlobBucket } from './blobs.ts';
 import type { DepotStreams } from './depots.ts';
-import { functionGrants } from './grants.ts';
+import { functionGrants, functionStatements } from './grants.ts';
 
 /** The project root (where package.json and package-lock.json are); entries are relative to it. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-
-export const dynamoReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
-export const dynamoWriteActions = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
 
 /** Lets ESM bundles load CommonJS dependencies that call `require`. */
 const esmRequireBanner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -33,8 +24,9 @@ const esmRequireBanner = "import { createRequire } from 'node:module'; const req
 export interface PushTarget {
   /** The `@connections` management endpoint (https URL of the WebSocket stage). */
   managementEndpoint: string;
-  /** Grants `execute-api:ManageConnections` on the stage's connections. */
-  grantManageConnections(role: Role): void;
+  /** `arn:<partition>:execute-api:<region>:<account>:<api id>`: pushing functions manage its stage's connections. */
+  apiArn: string;
+  stageName: string;
 }
 
 export interface ModuleFunctionsProps {
@@ -73,9 +65,6 @@ export class ModuleFunctions extends Construct {
   private createFunction(name: string, decl: FunctionDecl, props: ModuleFunctionsProps): NodejsFunction {
     const scope = new Construct(this, name);
     const grants = functionGrants(props.module, name);
-    if (grants.pushes && !props.push) {
-      throw new Error(`function "${name}" pushes to WebSocket connections but the module declares no WebSocket routes`);
-    }
     const logGroup = new LogGroup(scope, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -85,26 +74,14 @@ export class ModuleFunctions extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs the ${name} function of ${props.module.name}`,
     });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    this.grantTable(role, props.table, 'read', grants.readKeys);
-    this.grantTable(role, props.table, 'write', grants.writeKeys);
-    if (grants.appends.length) {
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
-          resources: grants.appends.map((depot) => props.depots.stream(depot).streamArn),
-        }),
-      );
-    }
-    if (grants.pushes) props.push?.grantManageConnections(role);
-    const usesBlobs = decl.access?.blobs === true;
-    if (usesBlobs && !props.blobs) throw new Error(`function "${name}" uses blobs but the stack has no blob bucket`);
-    if (usesBlobs) props.blobs?.grantReadWrite(role);
+    const statements = functionStatements(props.module, name, {
+      table: props.table.tableArn,
+      stream: (depot) => props.depots.stream(depot).streamArn,
+      logGroup: logGroup.logGroupArn,
+      webSocket: props.push && { apiArn: props.push.apiArn, stage: props.push.stageName },
+      blobBucket: props.blobs?.bucket.bucketArn,
+    });
+    for (const statement of statements) role.addToPrincipalPolicy(new PolicyStatement(statement));
 
     const environment: Record<string, string> = {
       AXON_TABLE: props.table.tableName,
@@ -114,7 +91,7 @@ export class ModuleFunctions extends Construct {
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     };
     if (grants.pushes && props.push) environment.AXON_WS_MANAGEMENT_ENDPOINT = props.push.managementEndpoint;
-    if (usesBlobs && props.blobs) {
+    if (grants.blobs && props.blobs) {
       environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;
       environment.AXON_MEDIA_MAX_BYTES = String(LAMBDA_MAX_UPLOAD_BYTES);
     }
@@ -148,17 +125,5 @@ export class ModuleFunctions extends Construct {
         esbuildArgs: { '--alias:fs': 'node:fs' },
       },
     });
-  }
-
-  private grantTable(role: Role, table: ITable, kind: 'read' | 'write', leadingKeys: string[]): void {
-    if (!leadingKeys.length) return;
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: kind === 'read' ? dynamoReadActions : dynamoWriteActions,
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
-      }),
-    );
   }
 }

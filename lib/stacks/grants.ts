@@ -1,5 +1,6 @@
-// What each function may touch, derived from the module declaration alone (no CDK here, so the
-// derivation is testable on its own). The stack turns it into IAM statements.
+// What each function may touch, derived from the module declaration alone (no CDK here): the
+// stack turns the statements into each role's IAM policy with its resources' ARNs as CloudFormation
+// tokens, and the local runtime (lib/local/grants) enforces the same statements with local ARNs.
 import { internalPrefixes } from '../core/table-writes.ts';
 import type { Access, ModuleDecl } from '../core/module.ts';
 
@@ -14,7 +15,18 @@ export interface FunctionGrants {
   pushes: boolean;
   /** Services whose instances it notifies (lib/core/service/notices.ts). */
   notifies: string[];
+  /** Whether it reads and writes the blob store. */
+  blobs: boolean;
 }
+
+export const dynamoReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
+export const dynamoWriteActions = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
 
 /** The leading-key pattern of every item of a PState (or core-internal prefix). */
 export function leadingKeyPattern(prefix: string): string {
@@ -56,7 +68,7 @@ export function functionGrants(module: ModuleDecl, fn: string): FunctionGrants {
     reads.push(leadingKeyPattern(internalPrefixes.serviceInstance));
     writes.push(leadingKeyPattern(internalPrefixes.serviceInstance));
   }
-  return { readKeys: sorted(reads), writeKeys: sorted(writes), appends, pushes: access.pushes === true || notifies.length > 0, notifies };
+  return grantsOf(reads, writes, appends, access, notifies);
 }
 
 /** What a service's task may touch: its declared access, and its own registrations for notices. */
@@ -66,5 +78,73 @@ export function serviceGrants(module: ModuleDecl, service: string): FunctionGran
   const { reads, writes, appends, notifies } = accessGrants(decl.access ?? {});
   if (appends.length) reads.push(leadingKeyPattern(internalPrefixes.ack));
   writes.push(leadingKeyPattern(internalPrefixes.serviceInstance));
-  return { readKeys: sorted(reads), writeKeys: sorted(writes), appends, pushes: decl.access?.pushes === true || notifies.length > 0, notifies };
+  return grantsOf(reads, writes, appends, decl.access ?? {}, notifies);
+}
+
+function grantsOf(reads: string[], writes: string[], appends: string[], access: Access, notifies: string[]): FunctionGrants {
+  return {
+    // Writing implies reading: a PState commit reads the items it writes first (conditions, element
+    // counts, vector sizes: lib/core/pstate/commit.ts).
+    readKeys: sorted([...reads, ...writes]),
+    writeKeys: sorted(writes),
+    appends,
+    pushes: access.pushes === true || notifies.length > 0,
+    notifies,
+    blobs: access.blobs === true,
+  };
+}
+
+/** An IAM policy statement (always Allow) as plain data: the shape both the stack and the local runtime use. */
+export interface GrantStatement {
+  actions: string[];
+  resources: string[];
+  conditions?: Record<string, Record<string, string[]>>;
+}
+
+/** The ARNs a function's statements name: CloudFormation tokens in the stack, concrete ARNs locally. */
+export interface GrantResources {
+  table: string;
+  stream(depot: string): string;
+  /** The function's own log group. */
+  logGroup: string;
+  /** `arn:<partition>:execute-api:<region>:<account>:<api id>` of the WebSocket API and its stage, if any. */
+  webSocket?: { apiArn: string; stage: string };
+  /** The blob bucket's ARN, if the module has one. */
+  blobBucket?: string;
+}
+
+/**
+ * The statements of a function's role: its log group; the table's items by leading key (read and
+ * write separately); PutRecord(s) on the depots it appends to; ManageConnections on the WebSocket
+ * stage's `@connections` if it pushes; objects of the blob bucket if it uses blobs.
+ */
+export function functionStatements(module: ModuleDecl, fn: string, resources: GrantResources): GrantStatement[] {
+  const grants = functionGrants(module, fn);
+  const statements: GrantStatement[] = [{ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [resources.logGroup] }];
+  const table = (actions: string[], leadingKeys: string[]) => {
+    if (!leadingKeys.length) return;
+    statements.push({
+      actions,
+      resources: [resources.table],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+    });
+  };
+  table(dynamoReadActions, grants.readKeys);
+  table(dynamoWriteActions, grants.writeKeys);
+  if (grants.appends.length) {
+    statements.push({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: grants.appends.map((d) => resources.stream(d)) });
+  }
+  if (grants.pushes) {
+    if (!resources.webSocket) throw new Error(`function "${fn}" pushes to WebSocket connections but the module declares no WebSocket routes`);
+    const { apiArn, stage } = resources.webSocket;
+    // What CDK's WebSocketStage.grantManagementApiAccess grants: any method on any connection of the stage.
+    statements.push({ actions: ['execute-api:ManageConnections'], resources: [`${apiArn}/${stage}/*/@connections/*`] });
+  }
+  if (grants.blobs) {
+    if (!resources.blobBucket) throw new Error(`function "${fn}" uses blobs but the stack has no blob bucket`);
+    // Get and put objects, and list (so a missing key is a 404, not a 403). Never delete.
+    statements.push({ actions: ['s3:GetObject', 's3:PutObject'], resources: [`${resources.blobBucket}/*`] });
+    statements.push({ actions: ['s3:ListBucket'], resources: [resources.blobBucket] });
+  }
+  return statements;
 }

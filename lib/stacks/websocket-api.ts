@@ -30,6 +30,8 @@ export class ModuleWebSocketApi extends Construct implements PushTarget {
   /** The `wss://` URL clients connect to. */
   readonly url: string;
   readonly managementEndpoint: string;
+  readonly apiArn: string;
+  readonly stageName = WEBSOCKET_STAGE;
 
   constructor(scope: Construct, id: string, private readonly props: ModuleWebSocketApiProps) {
     super(scope, id);
@@ -52,10 +54,7 @@ export class ModuleWebSocketApi extends Construct implements PushTarget {
     if (props.manageAccountLoggingRole) this.stage.node.addDependency(this.accountLoggingRole());
     this.url = this.stage.url;
     this.managementEndpoint = this.stage.callbackUrl;
-  }
-
-  grantManageConnections(role: Role): void {
-    this.stage.grantManagementApiAccess(role);
+    this.apiArn = Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId });
   }
 
   /** Route every declared WebSocket route to its function. */

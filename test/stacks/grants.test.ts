@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDecl, ModuleDecl } from '../../lib/core/module.ts';
 import { axon } from '../../lib/matrix/module.ts';
-import { dynamoReadActions, dynamoWriteActions } from '../../lib/stacks/functions.ts';
-import { functionGrants, serviceGrants } from '../../lib/stacks/grants.ts';
+import { dynamoReadActions, dynamoWriteActions, functionGrants, serviceGrants } from '../../lib/stacks/grants.ts';
 import { chat } from '../fixtures/stacks/module.ts';
 import { resourcesOfType, synthesize, type Synthesized } from './synth.ts';
 
@@ -33,16 +32,18 @@ function leadingKeys(statements: Statement[], actions: string[]): string[] {
 
 describe('grants derived from the declaration', () => {
   it('reads the declared PStates, and acks when the function appends', () => {
-    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false, notifies: [] });
+    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false, notifies: [], blobs: false });
   });
 
-  it('lets topologies record acks and checkpoints besides their PStates', () => {
+  it('lets topologies record acks and checkpoints besides their PStates, and read what they write', () => {
     expect(functionGrants(chat, 'materialize')).toEqual({
-      readKeys: ['$checkpoint#*', 'rooms#*'],
+      // A commit reads the items it writes first (conditions, counts): writes imply reads.
+      readKeys: ['$ack#*', '$checkpoint#*', 'rooms#*', 'timeline#*'],
       writeKeys: ['$ack#*', '$checkpoint#*', 'rooms#*', 'timeline#*'],
       appends: [],
       pushes: true,
       notifies: [],
+      blobs: false,
     });
   });
 
@@ -60,13 +61,14 @@ describe('grants derived from the declaration', () => {
   it("derives a service's task grants from its declared access, plus its own registrations", () => {
     const fn = functionGrants(axon, 'sync');
     const service = serviceGrants(axon, 'sync');
-    expect(service.readKeys).toEqual(fn.readKeys);
+    // Its registrations are written, so read too (writes imply reads).
+    expect(service.readKeys).toEqual([...fn.readKeys, '$svc#*'].sort());
     expect(service.writeKeys).toEqual([...fn.writeKeys, '$svc#*'].sort());
     expect(service.appends).toEqual(fn.appends);
   });
 
   it('gives a function that declares nothing nothing', () => {
-    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false, notifies: [] });
+    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false, notifies: [], blobs: false });
   });
 });
 
