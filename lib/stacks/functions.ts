@@ -22,6 +22,8 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '
 const esmRequireBanner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface PushTarget {
+  /** The `wss://` URL clients connect to: /.well-known/matrix/client advertises it (org.axon.websocket). */
+  url: string;
   /** The `@connections` management endpoint (https URL of the WebSocket stage). */
   managementEndpoint: string;
   /** `arn:<partition>:execute-api:<region>:<account>:<api id>`: pushing functions manage its stage's connections. */
@@ -90,6 +92,7 @@ export class ModuleFunctions extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     };
+    if (props.push) environment.AXON_WS_URL = props.push.url;
     if (grants.pushes && props.push) environment.AXON_WS_MANAGEMENT_ENDPOINT = props.push.managementEndpoint;
     if (grants.blobs && props.blobs) {
       environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;

@@ -52,6 +52,9 @@ describe.each(modules)('stack of the %s module', (_label, module) => {
         NODE_OPTIONS: '--enable-source-maps',
       });
       expect('AXON_WS_MANAGEMENT_ENDPOINT' in env, `${name} pushes`).toBe(decl.access?.pushes === true);
+      // The WebSocket URL /.well-known/matrix/client advertises (org.axon.websocket): the stage's.
+      if (stack.webSocketApi) expect(env.AXON_WS_URL, name).toEqual(stack.resolve(stack.webSocketApi.url));
+      else expect(env.AXON_WS_URL, name).toBeUndefined();
     }
   });
 
