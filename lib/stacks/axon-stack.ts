@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { ModuleDecl } from '../core/module.ts';
 import { ModuleAlarms } from './alarms.ts';
 import { BlobBucket } from './blobs.ts';
+import { ModuleDashboard } from './dashboard.ts';
 import { DepotStreams } from './depots.ts';
 import { ModuleFunctions } from './functions.ts';
 import { ModuleHttpApi } from './http-api.ts';
@@ -38,6 +39,7 @@ export class AxonStack extends Stack {
   readonly webSocketApi?: ModuleWebSocketApi;
   readonly blobs?: BlobBucket;
   readonly alarms: ModuleAlarms;
+  readonly dashboard: ModuleDashboard;
 
   constructor(scope: Construct, id: string, props: AxonStackProps) {
     super(scope, id, props);
@@ -84,8 +86,18 @@ export class AxonStack extends Stack {
       retain,
     });
 
+    this.dashboard = new ModuleDashboard(this, 'Dashboard', {
+      module,
+      depots: this.depots,
+      functions: this.functions,
+      topologies: this.topologies,
+      httpApi: this.httpApi.api,
+      webSocketApi: this.webSocketApi,
+    });
+
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.url, description: 'Matrix client-server base URL' });
     if (this.webSocketApi) new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'Push channel' });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard: writes, latency, delivery delay, errors, dead letters' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The PState table' });
 
     acknowledgeNagFindings(this);
