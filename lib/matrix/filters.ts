@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { badJson } from './errors.ts';
 import { parseJsonText, parseRequestBody } from './request-schemas.ts';
+import { globMatchesAll } from './glob.ts';
 
 const strings = z.array(z.string());
 const limit = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -67,8 +68,8 @@ export function parseRoomEventFilterParam(value: string | undefined): RoomEventF
 /** `*` matches any run of characters in types (spec: "A '*' can be used as a wildcard"). */
 export function matchesPattern(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(value);
+  // Not a regular expression: `*a*a*a*a*b` would backtrack for minutes (lib/matrix/glob.ts).
+  return globMatchesAll(pattern, value);
 }
 
 interface FilterableEvent {

@@ -3,6 +3,7 @@
 import type { JsonValue } from './canonical-json.ts';
 import type { PushAction, PushCondition, PushRule, PushRuleset } from './push-rules.ts';
 import { fieldPath } from './filters.ts';
+import { globMatchesAll, globMatchesWord } from './glob.ts';
 
 export interface PushContext {
   userId: string;
@@ -31,20 +32,16 @@ function valueAt(event: PushEvent, key: string): unknown {
   return value;
 }
 
-const escapeRegex = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+const PUSH_GLOB = { questionMark: true, caseInsensitive: true } as const;
 
-/** Glob (`*`, `?`) to a case-insensitive regex source. */
-function globSource(glob: string): string {
-  return [...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c))).join('');
-}
-
+/** A push rule glob (`*`, `?`, case-insensitive) against a whole value (lib/matrix/glob.ts: no backtracking). */
 export function globMatches(glob: string, value: string): boolean {
-  return new RegExp(`^${globSource(glob)}$`, 'is').test(value);
+  return globMatchesAll(glob, value, PUSH_GLOB);
 }
 
-/** Word-bounded match inside a body (content rules and display names). */
+/** Word-bounded match inside a body (content rules). */
 function wordMatches(glob: string, body: string): boolean {
-  return new RegExp(`(^|\\W)${globSource(glob)}(\\W|$)`, 'is').test(body);
+  return globMatchesWord(glob, body, PUSH_GLOB);
 }
 
 function memberCountMatches(is: string, count: number): boolean {
@@ -79,7 +76,7 @@ export function conditionMatches(condition: PushCondition, event: PushEvent, con
     }
     case 'contains_display_name': {
       const body = event.content.body;
-      return typeof body === 'string' && !!context.displayName && wordMatches(escapeGlob(context.displayName), body);
+      return typeof body === 'string' && !!context.displayName && globMatchesWord(context.displayName, body, { ...PUSH_GLOB, literal: true });
     }
     case 'room_member_count':
       return typeof condition.is === 'string' && memberCountMatches(condition.is, context.memberCount);
@@ -93,7 +90,6 @@ export function conditionMatches(condition: PushCondition, event: PushEvent, con
   }
 }
 
-const escapeGlob = (s: string) => s.replace(/[*?]/g, (c) => `\\${c}`);
 
 function ruleMatches(kind: keyof PushRuleset, rule: PushRule, event: PushEvent, context: PushContext): boolean {
   switch (kind) {
