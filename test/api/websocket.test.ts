@@ -127,6 +127,23 @@ describe('WebSocket channel', () => {
     await socket.close();
   });
 
+  it('answers poison frames with error frames, nothing appended: lone surrogates, numbers past a double, oversized ids and text', async () => {
+    const socket = track(await open(runtime.wsUrl, { access_token: alice.accessToken }));
+    const refused = async (frame: string) => {
+      const before = socket.frames.length;
+      socket.send(frame);
+      return socket.next((f) => f.type === 'error', before);
+    };
+    expect(await refused('{"action":"presence","presence":"online","status_msg":"a\\ud800b"}')).toMatchObject({ errcode: 'M_BAD_JSON' });
+    expect(await refused('{"action":"typing","room_id":"!r:localhost","typing":true,"timeout":1e400}')).toMatchObject({ errcode: 'M_BAD_JSON' });
+    expect(await refused(JSON.stringify({ action: 'typing', room_id: `!${'r'.repeat(3000)}:localhost`, typing: true }))).toMatchObject({ errcode: 'M_BAD_JSON' });
+    expect(await refused(JSON.stringify({ action: 'presence', presence: 'online', status_msg: 'x'.repeat(70_000) }))).toMatchObject({ errcode: 'M_TOO_LARGE' });
+    // The connection still works.
+    socket.send({ action: 'ping' });
+    expect(await socket.next((f) => f.type === 'pong', socket.frames.length - 1)).toEqual({ type: 'pong' });
+    await socket.close();
+  });
+
   it('pushes a message sent by another member as a sync frame; the own device sees its transaction id', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

@@ -7,7 +7,7 @@ import { PRESENCE_STATES } from '../ephemeral/commands.ts';
 import { submitPresence, submitTyping } from '../ephemeral/submit.ts';
 import { badJson, MatrixError, notJson } from '../errors.ts';
 import { decodeSyncToken } from '../sync/token.ts';
-import { parseJsonText } from '../request-schemas.ts';
+import { identifier, parseJsonText } from '../request-schemas.ts';
 import { connectionOwner, moveCursor, readConnection } from './connections.ts';
 import { mergeCursor } from './cursor.ts';
 import { errorFrame, pongFrame, type ServerFrame } from './frames.ts';
@@ -28,7 +28,8 @@ const pingAction = z.object({ action: z.literal('ping'), since: z.string().optio
 
 const typingAction = z.object({
   action: z.literal('typing'),
-  room_id: z.string().min(1),
+  /** It keys the membership read: an identifier (at most 255 bytes), as in a request path. */
+  room_id: identifier,
   typing: z.boolean(),
   timeout: z.number().int().nonnegative().optional(),
 });
