@@ -27,10 +27,14 @@ export interface InvocationRecord {
   event?: unknown;
 }
 
-export function createLocalInvoker(
-  module: ModuleDecl,
-  options: { onInvocation?: (record: InvocationRecord) => void } = {},
-): Invoke {
+export interface LocalInvokerOptions {
+  onInvocation?: (record: InvocationRecord) => void;
+  /** Run an invocation as its function's role (lib/local/iam: grants enforced); default: unchecked. */
+  runAs?: <T>(functionName: string, fn: () => T) => T;
+}
+
+export function createLocalInvoker(module: ModuleDecl, options: LocalInvokerOptions = {}): Invoke {
+  const runAs = options.runAs ?? ((_functionName, fn) => fn());
   const loaded = new Map<string, Promise<Handler>>();
   const load = (functionName: string, decl: FunctionDecl): Promise<Handler> => {
     let handler = loaded.get(functionName);
@@ -56,7 +60,7 @@ export function createLocalInvoker(
     let failed = true;
     try {
       const result = await Promise.race([
-        Promise.resolve(handler(event, context, () => undefined)),
+        Promise.resolve(runAs(functionName, () => handler(event, context, () => undefined))),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new FunctionTimeoutError(functionName, timeoutMs)), timeoutMs);
         }),

@@ -5,16 +5,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
-import { resetClients } from '../core/aws-clients.ts';
+import { addClientPlugin, removeClientPlugin, resetClients } from '../core/aws-clients.ts';
 import type { ModuleDecl } from '../core/module.ts';
 import { startEngines, type Engines } from './engines.ts';
 import { startEventSourceMappings, type EventSourceMappings } from './event-source-mapping.ts';
 import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
+import { describeDenial, localGrants } from './iam/enforce.ts';
 import { createLocalInvoker, type InvocationRecord } from './lambda.ts';
 import { provisionModule } from './provision.ts';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway.ts';
 import { startLocalService } from './service.ts';
 import type { ServiceHost } from '../http/service-host.ts';
+
+/** The local WebSocket gateway's API id and stage: in its events, and in the `@connections` ARNs grants name. */
+const LOCAL_WEBSOCKET = { apiId: 'local', stage: 'local' };
 
 export interface LocalRuntimeOptions {
   module: ModuleDecl;
@@ -105,13 +109,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       process.env.AXON_MEDIA_DIR = mediaDir;
     }
 
-    const invoke = createLocalInvoker(module, { onInvocation: options.onInvocation });
+    // Every SDK call a function makes is checked against the IAM statements the stack gives it.
+    const grants = localGrants({
+      module,
+      tableName: process.env.AXON_TABLE!,
+      streamPrefix: process.env.AXON_STREAM_PREFIX!,
+      webSocketApiId: LOCAL_WEBSOCKET.apiId,
+      webSocketStage: LOCAL_WEBSOCKET.stage,
+      onDenied: (denial) => log(describeDenial(denial)),
+    });
+    addClientPlugin(grants.plugin);
+    stops.push(async () => removeClientPlugin(grants.plugin));
+    const invoke = createLocalInvoker(module, { onInvocation: options.onInvocation, runAs: grants.runAs });
 
     // The WebSocket gateway comes first: its management endpoint is part of the handlers' env.
     const ws: WebSocketGateway = await startWebSocketGateway({
       module,
       host,
       port: options.wsPort ?? 8009,
+      ...LOCAL_WEBSOCKET,
       invoke: (fn, event) => invoke(fn, event),
       log,
     });

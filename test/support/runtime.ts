@@ -8,16 +8,26 @@ import { useTestEngines } from './engines.ts';
 
 export type SyncRoute = 'service' | 'lambda';
 
-/** `sync`: where GET /sync is served; `log`, `onInvocation`: hooks to observe the runtime (its log lines, each function invocation). */
-export async function startTestRuntime(
-  label: string,
-  options: { sync?: SyncRoute } & Pick<LocalRuntimeOptions, 'log' | 'onInvocation'> = {},
-): Promise<LocalRuntime> {
+export interface TestRuntimeOptions extends Partial<Pick<LocalRuntimeOptions, 'module' | 'log' | 'onInvocation'>> {
+  sync?: SyncRoute;
+}
+
+/**
+ * A call outside a function's grants is a bug a test should show: without a `log` of its own, the
+ * runtime's denials (lib/local/iam) go to stderr, the rest of its log nowhere.
+ */
+const showDenials = (line: string) => {
+  if (line.startsWith('access denied')) console.error(line);
+};
+
+/** `options`: another module (e.g. with an access removed), a log to watch, the /sync route. */
+export async function startTestRuntime(label: string, options: TestRuntimeOptions = {}): Promise<LocalRuntime> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';
   const env = useTestEngines(label);
   return startLocalRuntime({
-    module: axon,
+    module: options.module ?? axon,
+    log: options.log ?? showDenials,
     engines: env,
     tableName: env.prefix,
     streamPrefix: env.prefix,
@@ -26,6 +36,5 @@ export async function startTestRuntime(
     serverName: 'localhost',
     ...((options.sync ?? process.env.AXON_TEST_SYNC) === 'lambda' ? { services: [] } : {}),
     ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
-    ...(options.log ? { log: options.log } : {}),
   });
 }

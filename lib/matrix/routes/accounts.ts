@@ -22,12 +22,19 @@ export const accountsRoutes = {
     devices: {
       entry: 'functions/http/devices.ts',
       description: "The user's devices: list, read, rename, delete",
-      access: { reads: [users, ...authenticated, devices, ...dropsConnections.reads], writes: [...dropsConnections.writes], appends: [depots.users], pushes: dropsConnections.pushes },
+      // rateLimits: deleting devices asks for the password, whose failures are limited (lib/matrix/accounts/uia.ts)
+      access: {
+        reads: [users, ...authenticated, devices, rateLimits, ...dropsConnections.reads],
+        writes: [rateLimits, ...dropsConnections.writes],
+        appends: [depots.users],
+        pushes: dropsConnections.pushes,
+      },
     },
     profile: {
       entry: 'functions/http/profile.ts',
       description: 'Profiles: display name and avatar',
-      access: { reads: [users, ...authenticated], appends: [depots.users] },
+      // rateLimits: profile changes are rate-limited (lib/matrix/accounts/rate-limits.ts limitProfileChanges)
+      access: { reads: [users, ...authenticated, rateLimits], writes: [rateLimits], appends: [depots.users] },
     },
     usersTopology: {
       entry: 'functions/streams/users.ts',

@@ -4,7 +4,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { syncNeededPushAccess, wakesLongPolls } from './sync.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, crossSigningKeys, crossSigningSignatures, deviceKeys, deviceListChanges, devices, fallbackKeys, keyBackupKeys, keyBackupVersions, memberRooms, oneTimeKeys, rateLimits, roomInfo, roomMembers, signatureChanges, syncWake, syncWatermarks, toDeviceInbox, toDeviceTxns, users } from '../pstates.ts';
+import { accessTokens, crossSigningKeys, crossSigningSignatures, deviceKeys, deviceListChanges, devices, fallbackKeys, keyBackupKeys, keyBackupVersions, memberRooms, membershipHistory, oneTimeKeys, rateLimits, roomInfo, roomMembers, roomTimeline, signatureChanges, syncWake, syncWatermarks, toDeviceInbox, toDeviceTxns, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 const auth = [accessTokens];
@@ -14,8 +14,15 @@ export const keysRoutes = {
     keys: {
       entry: 'functions/http/keys.ts',
       description: 'Device keys: upload, query, claim, changes',
-      // devices and users: which claimed and queried ids exist; rateLimits: claims count as fan-out writes
-      access: { reads: [...auth, deviceKeys, deviceListChanges, memberRooms, roomMembers, roomInfo, crossSigningKeys, crossSigningSignatures, signatureChanges, users, devices, rateLimits], writes: [rateLimits], appends: [depots.users] },
+      access: {
+        // devices and users: which claimed and queried ids exist; rateLimits: claims count as fan-out
+        // writes, and uploading cross-signing keys asks for the password, whose failures are limited
+        // (lib/matrix/accounts/uia.ts); membershipHistory, roomTimeline: /keys/changes asks whether the
+        // requester joined a room since (lib/matrix/sync/cut.ts joinedSince)
+        reads: [...auth, deviceKeys, deviceListChanges, memberRooms, membershipHistory, roomTimeline, roomMembers, roomInfo, crossSigningKeys, crossSigningSignatures, signatureChanges, users, devices, rateLimits],
+        writes: [rateLimits],
+        appends: [depots.users],
+      },
     },
     toDevice: {
       entry: 'functions/http/to-device.ts',

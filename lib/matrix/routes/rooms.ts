@@ -29,7 +29,9 @@ export const roomsRoutes = {
     roomEvents: {
       entry: 'functions/http/room-events.ts',
       description: 'Send messages, set state and redact through the rooms depot',
-      access: { reads: [accessTokens, transactionIds, rateLimits], writes: [rateLimits], appends: [depots.rooms] },
+      // users: a member event set through /state is a membership command, whose target must exist and
+      // whose profile fills the event (lib/matrix/rooms/operations.ts)
+      access: { reads: [accessTokens, transactionIds, rateLimits, users], writes: [rateLimits], appends: [depots.rooms] },
     },
     roomsTopology: {
       entry: 'functions/streams/rooms.ts',

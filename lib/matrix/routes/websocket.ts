@@ -1,6 +1,6 @@
 import type { Access, ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, connectionOwners, connections, filters, memberRooms, membershipHistory, roomMembers, roomOnlineMembers, roomState, roomTimeline, syncWake, syncWatermarks } from '../pstates.ts';
+import { accessTokens, connectionOwners, connections, filters, memberRooms, membershipHistory, roomInfo, roomMembers, roomOnlineMembers, roomState, roomTimeline, syncWake, syncWatermarks } from '../pstates.ts';
 import { latestEdits, relations, threadRoots } from '../relations/pstates.ts';
 
 /**
@@ -35,8 +35,9 @@ export const webSocketRoutes = {
       description: 'WebSocket $connect: authenticates ?access_token=, registers the connection and the user as online',
       timeoutSeconds: webSocketTimeoutSeconds,
       access: {
-        // filters: the optional ?filter= (an uploaded filter's id)
-        reads: [accessTokens, memberRooms, syncWatermarks, filters],
+        // filters: the optional ?filter= (an uploaded filter's id); roomInfo and roomTimeline: the
+        // rooms cut and the floor of a reconnect's `since` (lib/matrix/push/session.ts)
+        reads: [accessTokens, memberRooms, syncWatermarks, filters, roomInfo, roomTimeline],
         writes: [connections, connectionOwners, syncWake, roomOnlineMembers],
       },
     },
@@ -51,7 +52,8 @@ export const webSocketRoutes = {
       description: 'WebSocket client frames: ping, typing, presence, and an error frame for unknown actions',
       timeoutSeconds: webSocketTimeoutSeconds,
       access: {
-        reads: [connectionOwners, syncWake, memberRooms, roomMembers],
+        // accessTokens: every client message re-checks the token the connection was opened with
+        reads: [connectionOwners, accessTokens, syncWake, memberRooms, roomMembers],
         writes: [connections, connectionOwners, syncWake, roomOnlineMembers],
         appends: [depots.ephemeral],
         pushes: true,

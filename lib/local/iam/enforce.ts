@@ -1,0 +1,139 @@
+// Grants enforced locally: each invocation runs as its function's role (an AsyncLocalStorage
+// scope), and a middleware on the shared AWS SDK clients checks every command made inside one
+// against the IAM statements the stack gives that function (lib/stacks/grants.ts, the same code),
+// refusing it with the AccessDeniedException AWS would return. Calls made outside an invocation
+// (provisioning, the local event source mapping, gateways, tests seeding data) are the platform's
+// own, as on AWS, and are not checked.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { ApiGatewayManagementApiServiceException } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { KinesisServiceException } from '@aws-sdk/client-kinesis';
+import { S3ServiceException } from '@aws-sdk/client-s3';
+import type { ClientPlugin } from '../../core/aws-clients.ts';
+import { streamName, type ModuleDecl } from '../../core/module.ts';
+import { functionStatements } from '../../stacks/grants.ts';
+import { compilePolicy, type AuthorizationRequest, type Decision } from './policy.ts';
+import { authorizationRequests, localArns } from './requests.ts';
+
+/** The account and region local ARNs are written in (kinesis-mock's default account). */
+export const LOCAL_ACCOUNT = '000000000000';
+
+interface Principal {
+  functionName: string;
+  roleArn: string;
+  decide(request: AuthorizationRequest): Decision;
+}
+
+type ServiceExceptionClass = new (options: {
+  name: string;
+  $fault: 'client';
+  $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number };
+  message: string;
+}) => Error;
+
+/** Each client's own exception class and the status its service answers a denied request with. */
+const exceptions: Record<string, { type: ServiceExceptionClass; status: number }> = {
+  DynamoDBClient: { type: DynamoDBServiceException, status: 400 },
+  KinesisClient: { type: KinesisServiceException, status: 400 },
+  ApiGatewayManagementApiClient: { type: ApiGatewayManagementApiServiceException, status: 403 },
+  S3Client: { type: S3ServiceException, status: 403 },
+};
+
+/** An AccessDeniedException as the SDK deserializes AWS's: its message is IAM's, word for word. */
+export function accessDenied(clientName: string, principal: Pick<Principal, 'roleArn'>, request: AuthorizationRequest, decision: Decision): Error {
+  const { type, status } = exceptions[clientName] ?? exceptions.DynamoDBClient!;
+  const why = decision === 'explicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${request.action} action`;
+  return new type({
+    name: 'AccessDeniedException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: status, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 },
+    message: `User: ${principal.roleArn} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`,
+  });
+}
+
+export interface LocalGrantsOptions {
+  module: ModuleDecl;
+  tableName: string;
+  streamPrefix: string;
+  /** The local WebSocket gateway's API id and stage (what `@connections` ARNs name). */
+  webSocketApiId: string;
+  webSocketStage: string;
+  region?: string;
+  /** Told of every refusal, with what AWS's message leaves out (the leading keys asked for). */
+  onDenied?: (denial: Denial) => void;
+}
+
+export interface Denial {
+  functionName: string;
+  request: AuthorizationRequest;
+  decision: Decision;
+}
+
+/** A refusal as one log line: the function, the action, the resource and any leading keys. */
+export function describeDenial({ functionName, request }: Denial): string {
+  const keys = request.context?.['dynamodb:LeadingKeys'];
+  return `access denied: ${functionName} may not ${request.action} on ${request.resource}${keys?.length ? ` (leading keys ${keys.join(', ')})` : ''}`;
+}
+
+export interface LocalGrants {
+  /** Run `fn` (an invocation) as the function's role. */
+  runAs<T>(functionName: string, fn: () => T): T;
+  /** The middleware to add to the shared clients (lib/core/aws-clients.ts addClientPlugin). */
+  plugin: ClientPlugin;
+}
+
+export function localGrants(options: LocalGrantsOptions): LocalGrants {
+  const { module } = options;
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const arns = localArns({ region, account: LOCAL_ACCOUNT, apiId: options.webSocketApiId, stage: options.webSocketStage });
+  const principals = new Map<string, Principal>();
+  const principal = (functionName: string): Principal => {
+    let found = principals.get(functionName);
+    if (!found) {
+      const statements = functionStatements(module, functionName, {
+        table: arns.table(options.tableName),
+        stream: (depot) => arns.stream(streamName(options.streamPrefix, depot)),
+        logGroup: arns.logGroup(functionName),
+        webSocket: module.websocket.routes.length ? { apiArn: arns.webSocketApi, stage: arns.webSocketStage } : undefined,
+        blobBucket: arns.bucket(`${options.tableName}-blobs`),
+      });
+      found = {
+        functionName,
+        roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${functionName}-role/${functionName}`,
+        decide: compilePolicy(statements),
+      };
+      principals.set(functionName, found);
+    }
+    return found;
+  };
+  const current = new AsyncLocalStorage<Principal>();
+
+  const plugin: ClientPlugin = {
+    applyToStack(stack) {
+      stack.add(
+        (next, context) => async (args) => {
+          const caller = current.getStore();
+          if (caller) {
+            const clientName = context.clientName ?? '';
+            for (const request of authorizationRequests(clientName, context.commandName ?? '', args.input as Record<string, unknown>, arns)) {
+              const decision = caller.decide(request);
+              if (decision !== 'allowed') {
+                options.onDenied?.({ functionName: caller.functionName, request, decision });
+                throw accessDenied(clientName, caller, request, decision);
+              }
+            }
+          }
+          return next(args);
+        },
+        // Before anything else sees the command (the document client marshals later, at this same step).
+        { step: 'initialize', priority: 'high', name: 'axonLocalGrants' },
+      );
+    },
+  };
+
+  return {
+    runAs: (functionName, fn) => current.run(principal(functionName), fn),
+    plugin,
+  };
+}
