@@ -6,9 +6,10 @@ import { deliverSection } from './deliver.ts';
 import { enginesSection } from './engines.ts';
 import { fanoutSection } from './fanout.ts';
 import { faultsSection } from './faults.ts';
+import { grantsSection } from './grants.ts';
 import { sendSection } from './send.ts';
 import { throughputSection } from './throughput.ts';
 import { typingSection } from './typing.ts';
 
 // Register a new section by importing it here and adding it to the list.
-export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, typingSection, costSection, faultsSection];
+export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, typingSection, costSection, grantsSection, faultsSection];
