@@ -52,9 +52,7 @@ export function profileValue(field: ProfileField, body: Record<string, unknown>)
   if (value === null || value === '') return null;
   if (typeof value !== 'string') throw new MatrixError(400, 'M_BAD_JSON', `${field} must be a string`);
   if (field === 'displayname' && value.length > MAX_DISPLAYNAME_LENGTH) throw invalidParam(`displayname may not be longer than ${MAX_DISPLAYNAME_LENGTH} characters`);
-  if (field === 'avatar_url') {
-    if (value.length > MAX_AVATAR_URL_LENGTH) throw invalidParam('avatar_url too long');
-    if (!/^mxc:\/\/[^/]+\/[^/]+$/.test(value)) throw invalidParam('avatar_url must be an mxc:// URI');
-  }
+  // Any string, as Synapse takes it by default (clients and bridges set http(s) avatars); only its length is capped.
+  if (field === 'avatar_url' && value.length > MAX_AVATAR_URL_LENGTH) throw invalidParam('avatar_url too long');
   return value;
 }
