@@ -19,14 +19,16 @@ import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
+const deviceKeysBody = z.looseObject({
+  user_id: z.string(),
+  device_id: z.string(),
+  algorithms: z.array(z.string()),
+  keys: z.record(z.string(), z.string()),
+  signatures: z.record(z.string(), z.record(z.string(), z.string())),
+});
+
 const uploadBody = z.object({
-  device_keys: z.looseObject({
-    user_id: z.string(),
-    device_id: z.string(),
-    algorithms: z.array(z.string()),
-    keys: z.record(z.string(), z.string()),
-    signatures: z.record(z.string(), z.record(z.string(), z.string())),
-  }).optional(),
+  device_keys: z.unknown().optional(),
   one_time_keys: jsonObject.optional(),
   fallback_keys: jsonObject.optional(),
 });
@@ -38,14 +40,19 @@ const claimBody = z.object({ one_time_keys: z.record(z.string(), z.record(z.stri
 async function upload(request: HttpRequest) {
   const { userId, deviceId } = await authenticate(request);
   const body = parseRequestBody(uploadBody, request.body);
-  if (body.device_keys && (body.device_keys.user_id !== userId || body.device_keys.device_id !== deviceId)) {
+  // Device keys lacking a field are invalid keys, M_BAD_JSON as Synapse answers (Complement
+  // TestUploadKey "Rejects invalid device keys"), not a missing request parameter.
+  const parsedKeys = body.device_keys === undefined ? undefined : deviceKeysBody.safeParse(body.device_keys);
+  if (parsedKeys && !parsedKeys.success) throw badJson(`Invalid device_keys: ${parsedKeys.error.issues[0]!.path.join('.')} ${parsedKeys.error.issues[0]!.message}`);
+  const deviceKeys = parsedKeys?.data;
+  if (deviceKeys && (deviceKeys.user_id !== userId || deviceKeys.device_id !== deviceId)) {
     throw badJson('device_keys must be those of the requesting user and device');
   }
   const command: KeysCommand = {
     kind: 'keys.upload',
     userId,
     deviceId,
-    ...(body.device_keys ? { deviceKeys: body.device_keys } : {}),
+    ...(deviceKeys ? { deviceKeys } : {}),
     ...(body.one_time_keys ? { oneTimeKeys: body.one_time_keys } : {}),
     ...(body.fallback_keys ? { fallbackKeys: body.fallback_keys } : {}),
   };

@@ -138,6 +138,9 @@ describe('keys', () => {
     const gina = await registerUser(new TestClient(runtime.httpUrl));
     expectError(await gina.client.post(`${v3}/keys/upload`, { device_keys: { ...deviceKeysOf(gina), user_id: alice.userId } }), 400, 'M_BAD_JSON');
     expectError(await gina.client.post(`${v3}/keys/upload`, { device_keys: { ...deviceKeysOf(gina), device_id: 'OTHER' } }), 400, 'M_BAD_JSON');
+    // Complement TestUploadKey "Rejects invalid device keys": keys lacking fields are M_BAD_JSON, as Synapse answers.
+    expectError(await gina.client.post(`${v3}/keys/upload`, { device_keys: { user_id: gina.userId } }), 400, 'M_BAD_JSON');
+    expectError(await gina.client.post(`${v3}/keys/upload`, { device_keys: 'keys' }), 400, 'M_BAD_JSON');
     expectError(await gina.client.post(`${v3}/keys/upload`, { one_time_keys: { 'no-colon': {} } }), 400, 'M_BAD_JSON');
     expectError(await gina.client.post(`${v3}/keys/upload`, {}, { rawBody: '{nope' }), 400, 'M_NOT_JSON');
     expectError(await gina.client.post(`${v3}/keys/query`, { device_keys: 'everyone' }), 400, 'M_BAD_JSON');
