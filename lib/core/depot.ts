@@ -7,7 +7,8 @@ import {
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from './aws-clients.ts';
-import { depotStreamName } from './environment.ts';
+import { depotPartitions, depotStreamName } from './environment.ts';
+import { laneOf, partitionHashKey, partitionKinesisKey, partitionOf } from './partitions.ts';
 
 /**
  * What a depot record holds, serialized as JSON in the Kinesis record's data:
@@ -16,12 +17,15 @@ import { depotStreamName } from './environment.ts';
  *   appender waits for the topology's outcome (append with ack), or when a topology's follow-up
  *   append must stay one command however often the record that causes it is redelivered;
  * - `kind`: optional discriminator of the payload (e.g. "message", "join"), for the topology;
+ * - `key`: the partition key (room id, user id), when the depot is partitioned and the Kinesis
+ *   partition key names the partition instead (lib/core/partitions.ts);
  * - `payload`: the application's record, any JSON value.
  */
 export interface DepotEnvelope<T = unknown> {
   v: 1;
   requestId?: string;
   kind?: string;
+  key?: string;
   payload: T;
 }
 
@@ -37,6 +41,8 @@ export interface DepotAppend {
 export interface AppendedRecord {
   partitionKey: string;
   shardId: string;
+  /** What orders the record for a stream topology (lib/core/partitions.ts). */
+  lane: string;
   sequenceNumber: string;
   requestId?: string;
 }
@@ -85,25 +91,31 @@ interface Encoded {
   record: DepotAppend;
   data: Uint8Array;
   bytes: number;
+  /** Where Kinesis puts it: the partition's key and hash key, or the record's own partition key. */
+  kinesisKey: string;
+  hashKey?: string;
 }
 
-export function encodeEnvelope(record: DepotAppend): Uint8Array {
+export function encodeEnvelope(record: DepotAppend, partitioned = false): Uint8Array {
   const envelope: DepotEnvelope = { v: 1, payload: record.data };
   if (record.requestId !== undefined) envelope.requestId = record.requestId;
   if (record.kind !== undefined) envelope.kind = record.kind;
+  if (partitioned) envelope.key = record.partitionKey;
   const json = JSON.stringify(envelope);
   if (json === undefined) throw new TypeError('depot record data is not JSON-serializable');
   return Buffer.from(json, 'utf8');
 }
 
-function encode(depot: string, record: DepotAppend, index: number): Encoded {
+function encode(depot: string, record: DepotAppend, index: number, partitions: number | undefined): Encoded {
   if (!record.partitionKey || [...record.partitionKey].length > MAX_PARTITION_KEY_CHARS) {
     throw new RangeError(`partition key must be 1..${MAX_PARTITION_KEY_CHARS} characters (depot "${depot}")`);
   }
-  const data = encodeEnvelope(record);
-  const bytes = data.byteLength + Buffer.byteLength(record.partitionKey, 'utf8');
+  const partition = partitions === undefined ? undefined : partitionOf(record.partitionKey, partitions);
+  const kinesisKey = partition === undefined ? record.partitionKey : partitionKinesisKey(partition);
+  const data = encodeEnvelope(record, partition !== undefined);
+  const bytes = data.byteLength + Buffer.byteLength(kinesisKey, 'utf8');
   if (bytes > MAX_RECORD_BYTES) throw new DepotRecordTooLargeError(depot, record.partitionKey, bytes);
-  return { index, record, data, bytes };
+  return { index, record, data, bytes, kinesisKey, ...(partition !== undefined ? { hashKey: partitionHashKey(partition, partitions!) } : {}) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,7 +148,8 @@ export async function appendRecord(depot: string, record: DepotAppend, options: 
  */
 export async function appendToDepot(depot: string, records: DepotAppend[], options: AppendOptions = {}): Promise<AppendedRecord[]> {
   const streamName = depotStreamName(depot);
-  const encoded = records.map((r, i) => encode(depot, r, i));
+  const partitions = depotPartitions(depot);
+  const encoded = records.map((r, i) => encode(depot, r, i, partitions));
   const results: (AppendedRecord | undefined)[] = new Array(records.length);
   const maxAttempts = options.maxAttempts ?? 8;
 
@@ -162,6 +175,7 @@ export async function appendToDepot(depot: string, records: DepotAppend[], optio
           results[e.index] = {
             partitionKey: key,
             shardId: outcome.shardId,
+            lane: laneOf(outcome.shardId, e.kinesisKey, partitions !== undefined),
             sequenceNumber: outcome.sequenceNumber,
             ...(e.record.requestId !== undefined ? { requestId: e.record.requestId } : {}),
           };
@@ -210,11 +224,11 @@ async function put(streamName: string, chunk: Encoded[]): Promise<PutOutcome[]> 
     if (chunk.length === 1) {
       const e = chunk[0]!;
       const out = await kinesisClient().send(
-        new PutRecordCommand({ StreamName: streamName, PartitionKey: e.record.partitionKey, Data: e.data }),
+        new PutRecordCommand({ StreamName: streamName, PartitionKey: e.kinesisKey, ExplicitHashKey: e.hashKey, Data: e.data }),
       );
       return [{ shardId: out.ShardId!, sequenceNumber: out.SequenceNumber! }];
     }
-    const entries: PutRecordsRequestEntry[] = chunk.map((e) => ({ PartitionKey: e.record.partitionKey, Data: e.data }));
+    const entries: PutRecordsRequestEntry[] = chunk.map((e) => ({ PartitionKey: e.kinesisKey, ExplicitHashKey: e.hashKey, Data: e.data }));
     const out = await kinesisClient().send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
     return chunk.map((_, i) => {
       const r = out.Records?.[i];

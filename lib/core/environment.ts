@@ -39,3 +39,20 @@ export function localManagementCredentials(): { accessKeyId: string; secretAcces
 export function notifiedServices(): ReadonlySet<string> {
   return new Set((process.env.AXON_NOTIFY_SERVICES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 }
+
+/**
+ * The partition counts of the partitioned depots (`AXON_DEPOT_PARTITIONS`, JSON `{depot: count}`),
+ * which every appender must agree on: the stack sets it on every function from the module
+ * declaration, the local runtime in its process.
+ */
+export function depotPartitions(depot: string): number | undefined {
+  const raw = process.env.AXON_DEPOT_PARTITIONS;
+  if (!raw) return undefined;
+  const count = (JSON.parse(raw) as Record<string, unknown>)[depot];
+  return typeof count === 'number' ? count : undefined;
+}
+
+/** The value of `AXON_DEPOT_PARTITIONS` for these depots. */
+export function depotPartitionsVariable(depots: readonly { name: string; partitions?: number }[]): string {
+  return JSON.stringify(Object.fromEntries(depots.filter((d) => d.partitions !== undefined).map((d) => [d.name, d.partitions])));
+}

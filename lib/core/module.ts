@@ -50,6 +50,15 @@ export interface DepotDecl {
   shards: number;
   /** Retention in hours (24..8760); replay can go back this far. */
   retentionHours?: number;
+  /**
+   * Rama's depot partitions: the partition keys hash into this many partitions (1..256), each a
+   * Kinesis partition key of its own, spread evenly over the shards. A stream topology applies a
+   * partition's records one at a time, in order, and partitions in parallel, so positions within a
+   * partition order everything applied from it (what a consistent cut needs). Absent: every
+   * partition key is its own Kinesis partition key (microbatch depots, which fold whole shards).
+   * Changing it re-partitions keys: drain the depot's topologies first.
+   */
+  partitions?: number;
 }
 
 /**
@@ -222,6 +231,9 @@ export function defineModule<F extends string>(decl: ModuleDecl<F>): ModuleDecl<
   for (const d of decl.depots) {
     unique('depot', depotNames, d.name);
     if (!(d.shards >= 1)) problems.push(`depot "${d.name}" needs at least one shard`);
+    if (d.partitions !== undefined && !(Number.isInteger(d.partitions) && d.partitions >= 1 && d.partitions <= 256)) {
+      problems.push(`depot "${d.name}": partitions must be 1..256`);
+    }
   }
   for (const p of decl.pstates) unique('pstate', pstateNames, p.name);
   const fnRef = (where: string, fn: string) => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
 import { addClientPlugin, removeClientPlugin, resetClients } from '../core/aws-clients.ts';
+import { depotPartitionsVariable } from '../core/environment.ts';
 import type { ModuleDecl } from '../core/module.ts';
 import { startEngines, type Engines } from './engines.ts';
 import { startEventSourceMappings, type EventSourceMappings } from './event-source-mapping.ts';
@@ -95,6 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AXON_TABLE: options.tableName ?? module.name,
       AXON_STREAM_PREFIX: options.streamPrefix ?? module.name,
       AXON_SERVER_NAME: options.serverName ?? process.env.AXON_SERVER_NAME ?? 'localhost',
+      AXON_DEPOT_PARTITIONS: depotPartitionsVariable(module.depots),
     });
     resetClients();
     await provisionModule(module);

@@ -3,7 +3,7 @@
 import type { DepotDecl } from '../core/module.ts';
 
 export const depots = {
-  rooms: { name: 'rooms', partitionKey: 'room id', shards: 2 },
-  users: { name: 'users', partitionKey: 'user id', shards: 1 },
+  rooms: { name: 'rooms', partitionKey: 'room id', shards: 2, partitions: 16 },
+  users: { name: 'users', partitionKey: 'user id', shards: 1, partitions: 8 },
   ephemeral: { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
 } as const satisfies Record<string, DepotDecl>;

@@ -80,9 +80,9 @@ export const roomInfo = pstate(
       lastPosition: number(),
       /** Id of the newest event: the next event's prev_events. */
       lastEventId: string(),
-      /** Depot sequence number (sequencePosition form) and shard of the newest event, for sync. */
+      /** Depot sequence number (sequencePosition form) and lane (lib/core/partitions.ts) of the newest event, for sync. */
       lastSeq: string(),
-      shardId: string(),
+      lane: string(),
       joinedCount: number(),
       invitedCount: number(),
       /** Listed in the public room directory. */
@@ -176,10 +176,11 @@ export const roomPStates = [
 // --- Sync (lib/matrix/sync; ARCHITECTURE §6) ---
 
 /**
- * `shards` → `<stream>/<shard id>` (streams `rooms`, `userData`, `keys`, `ephemeral`, `presence`)
- * → sequencePosition of the newest record applied there, written once that record's writes are
- * committed: sync delivers (since, watermark] per shard, without gaps. Every stream's shards sit
- * in ONE partition so a sync pass reads them all with one Query (lib/matrix/sync/watermark.ts).
+ * `shards` → `<stream>/<lane>` (streams `rooms`, `userData`, `keys`: a lane of the depot, its shard
+ * and partition; `ephemeral`, `presence`: a shard) → sequencePosition of the newest record applied
+ * there, written once that record's writes are committed: sync delivers (since, watermark] per
+ * lane, without gaps. Every stream's lanes sit in ONE partition so a sync pass reads them all
+ * with one Query (lib/matrix/sync/watermark.ts).
  */
 export const syncWatermarks = pstate('syncWatermarks', map(string(), map(string(), string()).subindexed()));
 
@@ -199,7 +200,7 @@ export const syncWake = pstate(
 export const roomOnlineMembers = pstate('roomOnlineMembers', map(string(), map(string(), number()).subindexed()));
 
 /**
- * user id → accountData key (plus `\u0000m.push_rules`) → `<shard id>/<sequencePosition>` of the userData record
+ * user id → accountData key (plus `\u0000m.push_rules`) → `<lane>/<sequencePosition>` of the userData record
  * that last changed it, so an incremental sync delivers only account data changed since its token.
  */
 export const accountDataChanges = pstate('accountDataChanges', map(string(), map(string(), string()).subindexed()));

@@ -9,6 +9,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { depotPartitionsVariable } from '../core/environment.ts';
 import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 import { LAMBDA_MAX_UPLOAD_BYTES, type BlobBucket } from './blobs.ts';
 import type { DepotStreams } from './depots.ts';
@@ -93,6 +94,8 @@ export class ModuleFunctions extends Construct {
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     };
     if (props.push) environment.AXON_WS_URL = props.push.url;
+    // Every appender must map partition keys to the same partitions (lib/core/partitions.ts).
+    if (grants.appends.length) environment.AXON_DEPOT_PARTITIONS = depotPartitionsVariable(props.module.depots);
     if (grants.pushes && props.push) environment.AXON_WS_MANAGEMENT_ENDPOINT = props.push.managementEndpoint;
     if (grants.blobs && props.blobs) {
       environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;

@@ -205,11 +205,12 @@ describe('sending into rooms', () => {
       requestId: `crash-${roomId}`,
       partitionKey: roomId,
       shardId: 'shardId-000000000000',
+      lane: 'shardId-000000000000',
       sequenceNumber: '49650000000000000000000000000000000000000000000000000001',
       eventId: 'shardId-000000000000:49650000000000000000000000000000000000000000000000000001',
       arrivedAt: 1_700_000_000_000,
     };
-    const origin = { seq: sequencePosition(record.sequenceNumber), shardId: record.shardId, arrivedAt: record.arrivedAt };
+    const origin = { seq: sequencePosition(record.sequenceNumber), lane: record.lane, arrivedAt: record.arrivedAt };
     const parts = planRoomParts(command, origin);
     expect(parts.length).toBeGreaterThan(1);
     // the first delivery commits part 0 only, then "crashes"

@@ -15,6 +15,8 @@ import {
   type DepotEnvelope,
 } from '../../lib/core/depot.ts';
 import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
+import { depotPartitionsVariable } from '../../lib/core/environment.ts';
+import { partitionOf } from '../../lib/core/partitions.ts';
 import { readDepot, setUpDepot } from './topology-fixtures.ts';
 
 let refused = 0;
@@ -156,5 +158,37 @@ describe('depot appends', () => {
     const data = 'y'.repeat(MAX_RECORD_BYTES - envelopeBytes - 'k'.length);
     const appended = await appendRecord('events', { partitionKey: 'k', data });
     expect(appended.sequenceNumber).toMatch(/^\d+$/);
+  });
+});
+
+describe('partitioned depot appends', () => {
+  beforeAll(async () => {
+    await setUpDepot('depot-partitioned', 'parted', 2);
+  });
+
+  it('puts each key in its partition (a Kinesis partition key), the partitions spread evenly over the shards, the key in the envelope', async () => {
+    const partitions = 8;
+    process.env.AXON_DEPOT_PARTITIONS = depotPartitionsVariable([{ name: 'parted', partitions }]);
+    try {
+      const keys = Array.from({ length: 60 }, (_, i) => `!room-${i}:example.org`);
+      const appended = await appendToDepot('parted', keys.flatMap((key) => [0, 1].map((n) => ({ partitionKey: key, data: { key, n } }))));
+      const inStream = [...(await readDepot('parted')).entries()].flatMap(([shardId, records]) => records.map((r) => ({ shardId, r })));
+      expect(inStream).toHaveLength(120);
+      for (const { shardId, r } of inStream) {
+        const envelope = decode(r.Data);
+        const { key } = envelope.payload as { key: string };
+        const partition = partitionOf(key, partitions);
+        expect(envelope.key).toBe(key);
+        expect(r.PartitionKey).toBe(`p${partition}`);
+        // Two shards split the hash key space in halves: partitions 0-3 in the first, 4-7 in the second.
+        expect(shardId).toBe(partition < partitions / 2 ? 'shardId-000000000000' : 'shardId-000000000001');
+      }
+      // A key's records keep their order; what the appender is told names the lane.
+      for (const key of keys) expect(inStream.filter(({ r }) => decode(r.Data).key === key).map(({ r }) => (decode(r.Data).payload as { n: number }).n)).toEqual([0, 1]);
+      for (const a of appended) expect(a.lane).toBe(`${Number(a.shardId.slice(-1))}.p${partitionOf(a.partitionKey, partitions)}`);
+      expect(new Set(keys.map((k) => partitionOf(k, partitions))).size).toBe(partitions);
+    } finally {
+      delete process.env.AXON_DEPOT_PARTITIONS;
+    }
   });
 });

@@ -7,11 +7,11 @@ import { Rejection } from '../../lib/core/topology/stream.ts';
 
 const seq = '49590338271490256608559692538361571095921575989136588898';
 
-function record(data: Uint8Array | string): KinesisStreamRecord {
+function record(data: Uint8Array | string, partitionKey = 'room-1'): KinesisStreamRecord {
   return {
     kinesis: {
       kinesisSchemaVersion: '1.0',
-      partitionKey: 'room-1',
+      partitionKey,
       sequenceNumber: seq,
       data: Buffer.from(data).toString('base64'),
       approximateArrivalTimestamp: 1545084650.987,
@@ -39,12 +39,19 @@ describe('depot records in Kinesis events', () => {
         requestId: 'r1',
         partitionKey: 'room-1',
         shardId: 'shardId-000000000006',
+        lane: 'shardId-000000000006',
         sequenceNumber: seq,
         eventId: `shardId-000000000006:${seq}`,
         arrivedAt: 1545084650987,
       },
     });
     expect(shardIdOf(record('x'))).toBe('shardId-000000000006');
+  });
+
+  it('decodes a record of a partitioned depot: the partition key from the envelope, the lane from shard and partition', () => {
+    const decoded = decodeRecord(record(encodeEnvelope({ partitionKey: '!room:example.org', data: {}, kind: 'send' }, true), 'p13'));
+    expect(decoded).toMatchObject({ ok: true, record: { partitionKey: '!room:example.org', shardId: 'shardId-000000000006', lane: '6.p13' } });
+    expect(decodeRecord(record(JSON.stringify({ v: 1, key: '', payload: 1 }), 'p1'))).toMatchObject({ ok: false });
   });
 
   it('turns what cannot be decoded into a rejection, keeping the request id when there is one', () => {

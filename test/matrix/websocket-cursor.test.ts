@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sequencePosition } from '../../lib/core/topology/records.ts';
-import { mergeCursor, PENDING_FLOOR, stepCursor, withShardPosition } from '../../lib/matrix/push/cursor.ts';
+import { mergeCursor, PENDING_FLOOR, stepCursor, withLanePosition } from '../../lib/matrix/push/cursor.ts';
 import { decodeSyncToken, encodeSyncToken } from '../../lib/matrix/sync/token.ts';
 
 const seq = (n: number) => sequencePosition(String(n));
@@ -47,14 +47,14 @@ describe('stepCursor', () => {
   });
 });
 
-describe('mergeCursor and withShardPosition', () => {
+describe('mergeCursor and withLanePosition', () => {
   it('merge takes the later position of every shard of both streams', () => {
     const merged = decodeSyncToken(mergeCursor(token({ a: 5, b: 9 }, { u: 1 }), token({ a: 7, c: 2 }, { u: 4 })));
     expect(merged).toEqual(decodeSyncToken(token({ a: 7, b: 9, c: 2 }, { u: 4 })));
   });
 
   it('sets one shard back, or drops it when it had no position', () => {
-    expect(decodeSyncToken(withShardPosition(token({ a: 9, b: 3 }), 'a', seq(4)))).toEqual(decodeSyncToken(token({ a: 4, b: 3 })));
-    expect(decodeSyncToken(withShardPosition(token({ a: 9, b: 3 }), 'a', undefined))).toEqual(decodeSyncToken(token({ b: 3 })));
+    expect(decodeSyncToken(withLanePosition(token({ a: 9, b: 3 }), 'a', seq(4)))).toEqual(decodeSyncToken(token({ a: 4, b: 3 })));
+    expect(decodeSyncToken(withLanePosition(token({ a: 9, b: 3 }), 'a', undefined))).toEqual(decodeSyncToken(token({ b: 3 })));
   });
 });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { _Record } from '@aws-sdk/client-kinesis';
 import type { AckError } from '../ack.ts';
+import { laneOf } from '../partitions.ts';
 import type { Rejection } from './stream.ts';
 
 /** A depot record as a topology sees it: the envelope's payload plus where it sits in the depot. */
@@ -12,8 +13,14 @@ export interface DepotRecord<T = unknown> {
   payload: T;
   kind?: string;
   requestId?: string;
+  /** The appender's partition key (room id, user id): the envelope's `key` in a partitioned depot. */
   partitionKey: string;
   shardId: string;
+  /**
+   * What orders the record (lib/core/partitions.ts): its shard and partition in a partitioned
+   * depot, else its shard. A stream topology applies one lane's records one at a time, in order.
+   */
+  lane: string;
   /** Kinesis sequence number: a decimal string, ordered as a number (compare with BigInt). */
   sequenceNumber: string;
   /** `<shardId>:<sequenceNumber>`: unique per record, a natural idempotency key. */
@@ -72,6 +79,7 @@ export function decodeRecord<T>(source: KinesisStreamRecord, parser?: PayloadPar
   if (!('payload' in e)) return bad('depot envelope has no payload', requestId);
   if (e.requestId !== undefined && typeof e.requestId !== 'string') return bad('depot envelope requestId is not a string');
   if (e.kind !== undefined && typeof e.kind !== 'string') return bad('depot envelope kind is not a string', requestId);
+  if (e.key !== undefined && (typeof e.key !== 'string' || e.key === '')) return bad('depot envelope key is not a partition key', requestId);
   let payload: T;
   try {
     payload = parser ? parser.parse(e.payload) : (e.payload as T);
@@ -87,8 +95,9 @@ export function decodeRecord<T>(source: KinesisStreamRecord, parser?: PayloadPar
       payload,
       ...(typeof e.kind === 'string' ? { kind: e.kind } : {}),
       ...(requestId !== undefined ? { requestId } : {}),
-      partitionKey: source.kinesis.partitionKey,
+      partitionKey: typeof e.key === 'string' ? e.key : source.kinesis.partitionKey,
       shardId: shardIdOf(source),
+      lane: laneOf(shardIdOf(source), source.kinesis.partitionKey, typeof e.key === 'string'),
       sequenceNumber: source.kinesis.sequenceNumber,
       eventId: source.eventID,
       arrivedAt: Math.round(source.kinesis.approximateArrivalTimestamp * 1000),

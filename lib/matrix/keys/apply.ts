@@ -26,10 +26,10 @@ interface KeysPlan {
   value: Record<string, unknown>;
 }
 
-type RecordPosition = Pick<DepotRecord, 'shardId' | 'sequenceNumber'>;
+type RecordPosition = Pick<DepotRecord, 'lane' | 'sequenceNumber'>;
 
 /** Where a record changed a device list: `<shard id>/<sequencePosition>` (deviceListChanges). */
-export const changePosition = (at: RecordPosition): string => `${at.shardId}/${sequencePosition(at.sequenceNumber)}`;
+export const changePosition = (at: RecordPosition): string => `${at.lane}/${sequencePosition(at.sequenceNumber)}`;
 
 function splitKeyId(id: string): { algorithm: string; keyId: string } {
   const colon = id.indexOf(':');

@@ -43,8 +43,8 @@ export interface RequesterRoom {
   position: number;
   /** sequencePosition of the requester's membership change. */
   seq: string;
-  /** The room's shard of the rooms depot ('' when the room has no info yet). */
-  shardId: string;
+  /** The room's lane of the rooms depot ('' when the room has no info yet). */
+  lane: string;
   /** sequencePosition of the room's newest record. */
   lastSeq: string;
 }
@@ -61,7 +61,7 @@ async function requesterRooms(userId: string): Promise<RequesterRoom[]> {
     membership: m.membership ?? 'leave',
     position: m.position ?? 0,
     seq: m.seq ?? NOTHING,
-    shardId: infos[i]?.shardId ?? '',
+    lane: infos[i]?.lane ?? '',
     lastSeq: infos[i]?.lastSeq ?? NOTHING,
   }));
 }
@@ -142,7 +142,7 @@ async function sharingMoves(
   const after = (seq: string, shard: string) => inWindow(seq, lo(shard), hi(shard));
   // A room has news when its newest record is past `from` (even past `to`: a change in the window
   // may have later events on top of it).
-  const withNews = rooms.filter((r) => r.shardId && r.lastSeq > lo(r.shardId) && (r.membership === 'join' || after(r.seq, r.shardId)));
+  const withNews = rooms.filter((r) => r.lane && r.lastSeq > lo(r.lane) && (r.membership === 'join' || after(r.seq, r.lane)));
   if (!withNews.length) return moves;
   const scans: MemberScan[] = [];
   await inPool(withNews, PER_REQUEST_CONCURRENCY, async (room) => {
@@ -153,11 +153,11 @@ async function sharingMoves(
       return;
     }
     // The requester joined in the window: everyone there is new to them.
-    if (after(room.seq, room.shardId) && (await joinedSince(userId, room, lo(room.shardId)))) {
+    if (after(room.seq, room.lane) && (await joinedSince(userId, room, lo(room.lane)))) {
       for (const [other, theirs] of others) if (SHARING.has(theirs.membership ?? '')) moves.arrived.add(other);
     }
     // A change in the window is newer than the requester's own membership when that predates it.
-    const floor = room.seq <= lo(room.shardId) ? room.position : 0;
+    const floor = room.seq <= lo(room.lane) ? room.position : 0;
     const newestFirst = others.filter(([, m]) => (m.position ?? 0) > floor).sort(([, a], [, b]) => (b.position ?? 0) - (a.position ?? 0));
     if (newestFirst.length) scans.push({ room, newestFirst, next: 0 });
   });
@@ -172,7 +172,7 @@ async function sharingMoves(
     reads.forEach(({ scan, other, theirs }, i) => {
       if (stopped.has(scan)) return;
       const item = items[i];
-      const shard = scan.room.shardId;
+      const shard = scan.room.lane;
       let membership = theirs.membership ?? '';
       if (item?.position !== theirs.position || item?.seq === undefined) {
         // The two reads caught a membership write half-way (eventual reads): count the newer

@@ -9,14 +9,14 @@ import { crossSigningPublicKey } from './signed-json.ts';
 
 export const CROSS_SIGNING_TYPES = ['master', 'self_signing', 'user_signing'] as const;
 
-export function planCrossSigning(c: KeysCommandOf<'keys.crossSigning'>, at: Pick<DepotRecord, 'shardId' | 'sequenceNumber'>): WriteOp[] {
+export function planCrossSigning(c: KeysCommandOf<'keys.crossSigning'>, at: Pick<DepotRecord, 'lane' | 'sequenceNumber'>): WriteOp[] {
   const ops: WriteOp[] = [];
   for (const type of CROSS_SIGNING_TYPES) {
     const key = c.keys[type];
     if (key) ops.push(crossSigningKeys.key(c.userId).key(type).set(key));
   }
   // New cross-signing keys change what others must verify: a device-list change.
-  if (ops.length) ops.push(deviceListChanges.key(c.userId).set(`${at.shardId}/${sequencePosition(at.sequenceNumber)}`));
+  if (ops.length) ops.push(deviceListChanges.key(c.userId).set(`${at.lane}/${sequencePosition(at.sequenceNumber)}`));
   return ops;
 }
 

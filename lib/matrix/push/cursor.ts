@@ -13,12 +13,12 @@ import { decodeSyncToken, encodeSyncToken, NOTHING } from '../sync/token.ts';
 /** The floor of a connection whose $connect has not finished. */
 export const PENDING_FLOOR = '';
 
-/** The cursor with the rooms position of one shard set back to `to` (undoing a step). */
-export function withShardPosition(cursor: string, shardId: string, to: string | undefined): string {
+/** The cursor with the rooms position of one lane set back to `to` (undoing a step). */
+export function withLanePosition(cursor: string, lane: string, to: string | undefined): string {
   const position = decodeSyncToken(cursor);
   const rooms: Record<string, string> = { ...position.rooms };
-  if (to === undefined || to === NOTHING) delete rooms[shardId];
-  else rooms[shardId] = to;
+  if (to === undefined || to === NOTHING) delete rooms[lane];
+  else rooms[lane] = to;
   return encodeSyncToken({ ...position, rooms });
 }
 
@@ -28,16 +28,16 @@ export type CursorStep =
   /** Push it; `next` is the frame's next_batch (and the new cursor, when it differs). */
   | { kind: 'push'; next: string };
 
-/** What pushing an event at `seq` (sequencePosition form) on rooms shard `shardId` does to a cursor. */
-export function stepCursor(cursor: string, floor: string, shardId: string, seq: string): CursorStep {
+/** What pushing an event at `seq` (sequencePosition form) on rooms lane `lane` does to a cursor. */
+export function stepCursor(cursor: string, floor: string, lane: string, seq: string): CursorStep {
   // No floor yet: $connect has not read the watermarks; the event is at or below them.
   if (floor === PENDING_FLOOR) return { kind: 'covered' };
   const position = decodeSyncToken(cursor);
-  const at = position.rooms[shardId] ?? NOTHING;
+  const at = position.rooms[lane] ?? NOTHING;
   if (seq <= at) return { kind: 'covered' };
-  const floorAt = decodeSyncToken(floor).rooms[shardId] ?? NOTHING;
+  const floorAt = decodeSyncToken(floor).rooms[lane] ?? NOTHING;
   if (at < floorAt) return { kind: 'push', next: cursor };
-  return { kind: 'push', next: encodeSyncToken({ ...position, rooms: { ...position.rooms, [shardId]: seq } }) };
+  return { kind: 'push', next: encodeSyncToken({ ...position, rooms: { ...position.rooms, [lane]: seq } }) };
 }
 
 /**

@@ -46,9 +46,9 @@ async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositio
   const inGap = (shard: string, seq: string) => seq > (since.rooms[shard] ?? NOTHING) && seq <= (watermarks[shard] ?? NOTHING);
   await Promise.all(
     memberships.map(async (m) => {
-      if (!m.shardId || m.forgotten) return;
-      if (inGap(m.shardId, m.seq)) missed.add(m.shardId);
-      else if (m.membership === 'join' && inGap(m.shardId, await newestSeqAtOrBelow(m, watermarks[m.shardId] ?? NOTHING))) missed.add(m.shardId);
+      if (!m.lane || m.forgotten) return;
+      if (inGap(m.lane, m.seq)) missed.add(m.lane);
+      else if (m.membership === 'join' && inGap(m.lane, await newestSeqAtOrBelow(m, watermarks[m.lane] ?? NOTHING))) missed.add(m.lane);
     }),
   );
   const floor: Record<string, string> = {};

@@ -15,7 +15,7 @@ import { entryVisibility } from '../sync/timeline.ts';
 import { onlineMembers, type RoomAudience } from '../sync/wake.ts';
 import { moveCursor, raiseFloor, readConnection, userConnections, type Connection } from './connections.ts';
 import { connectedNow } from './online.ts';
-import { stepCursor, withShardPosition } from './cursor.ts';
+import { stepCursor, withLanePosition } from './cursor.ts';
 import { decodeSyncToken } from '../sync/token.ts';
 import { filterDelta } from './frame-filter.ts';
 import { encodeFrame, syncFrame, syncNeededFrame, type SyncDelta } from './frames.ts';
@@ -88,11 +88,11 @@ async function deltaFor(
  * The frame did not reach a connection still opening: set the shard back, so later frames do not
  * claim the event. Pushes of one shard run one after the other, so nobody else moved this shard.
  */
-async function undoStep(c: Connection, shardId: string, seq: string, previous: string | undefined): Promise<void> {
+async function undoStep(c: Connection, lane: string, seq: string, previous: string | undefined): Promise<void> {
   for (let attempt = 0; attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
     const stored = await readConnection(c.userId, c.connectionId);
-    if (!stored || decodeSyncToken(stored.cursor).rooms[shardId] !== seq) return;
-    if (await moveCursor(stored, stored.cursor, withShardPosition(stored.cursor, shardId, previous))) return;
+    if (!stored || decodeSyncToken(stored.cursor).rooms[lane] !== seq) return;
+    if (await moveCursor(stored, stored.cursor, withLanePosition(stored.cursor, lane, previous))) return;
   }
 }
 
@@ -113,19 +113,19 @@ async function nudgeInstead(start: Connection, shardId: string, seq: string): Pr
 }
 
 /** Advance one connection's cursor for an event at (shard, seq) and push the frame. */
-async function pushToConnection(start: Connection, shardId: string, seq: string, delta: (deviceId: string) => SyncDelta): Promise<void> {
+async function pushToConnection(start: Connection, lane: string, seq: string, delta: (deviceId: string) => SyncDelta): Promise<void> {
   // What the connection's filter hides is not pushed, and its cursor stays (a catch-up /sync with
   // the same filter hides it too).
   const data = filterDelta(delta(start.deviceId), start.filter);
   if (!data) return;
   let c: Connection | undefined = start;
   for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
-    const step = stepCursor(c.cursor, c.floor, shardId, seq);
+    const step = stepCursor(c.cursor, c.floor, lane, seq);
     if (step.kind === 'covered') return;
     if (encodeFrame(syncFrame(step.next, data)) === undefined) return nudgeInstead(c, shardId, seq);
     if (step.next === c.cursor || (await moveCursor(c, c.cursor, step.next))) {
       const outcome = await pushFrame(c, syncFrame(step.next, data));
-      if (outcome === 'opening' && step.next !== c.cursor) await undoStep(c, shardId, seq, decodeSyncToken(c.cursor).rooms[shardId]);
+      if (outcome === 'opening' && step.next !== c.cursor) await undoStep(c, lane, seq, decodeSyncToken(c.cursor).rooms[lane]);
       return;
     }
     // Another shard's push moved the cursor meanwhile: start again from the stored one.
@@ -140,7 +140,7 @@ async function pushToConnection(start: Connection, shardId: string, seq: string,
  * Never throws: a failed push is caught up by the client's /sync from its last frame's next_batch.
  */
 export async function pushAfterRoomCommit(
-  record: Pick<DepotRecord<RoomCommand>, 'payload' | 'shardId' | 'sequenceNumber'>,
+  record: Pick<DepotRecord<RoomCommand>, 'payload' | 'lane' | 'sequenceNumber'>,
   audience?: RoomAudience,
 ): Promise<void> {
   try {
@@ -165,9 +165,9 @@ export async function pushAfterRoomCommit(
     const memberships = await getMany(connected.map(({ userId }) => memberRooms.key(userId).key(roomId)), { consistent: true });
     await inPool(connected, PARALLEL_USERS, async ({ userId, conns }, i) => {
       const delta = await deltaFor(userId, roomId, events, sources, memberships[i]);
-      if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.shardId, seq, delta)));
+      if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.lane, seq, delta)));
     });
   } catch (err) {
-    console.warn(`timeline push for ${record.shardId}/${record.sequenceNumber} failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.warn(`timeline push for ${record.lane}/${record.sequenceNumber} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -56,7 +56,7 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
           lastPosition: head.lastPosition,
           lastEventId: head.lastEventId,
           lastSeq: origin.seq,
-          shardId: origin.shardId,
+          lane: origin.lane,
           joinedCount: head.joinedCount,
           invitedCount: head.invitedCount,
           published: command.visibility === 'public',

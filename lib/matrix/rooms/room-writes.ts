@@ -17,7 +17,7 @@ import type { RoomVersion } from '../room-versions.ts';
 export interface CommandOrigin {
   /** sequencePosition(record.sequenceNumber). */
   seq: string;
-  shardId: string;
+  lane: string;
   /** The record's arrival time: every event's origin_server_ts, so a re-plan builds the same event. */
   arrivedAt: number;
 }
@@ -163,7 +163,7 @@ export class RoomWriter {
       info.field('lastPosition').set(this.head.lastPosition),
       info.field('lastEventId').set(this.head.lastEventId),
       info.field('lastSeq').set(this.origin.seq),
-      info.field('shardId').set(this.origin.shardId),
+      info.field('lane').set(this.origin.lane),
       info.field('joinedCount').set(this.head.joinedCount),
       info.field('invitedCount').set(this.head.invitedCount),
     ];

@@ -39,7 +39,7 @@ function planOf(command: RoomCommand, origin: CommandOrigin): Promise<RoomPlan> 
 
 export async function applyRoomCommand(record: DepotRecord<RoomCommand>, topology = ROOMS_TOPOLOGY): Promise<RoomCommandResult> {
   const command = record.payload;
-  const origin: CommandOrigin = { seq: sequencePosition(record.sequenceNumber), shardId: record.shardId, arrivedAt: record.arrivedAt };
+  const origin: CommandOrigin = { seq: sequencePosition(record.sequenceNumber), lane: record.lane, arrivedAt: record.arrivedAt };
   // The room's commands stay in order only under its own partition key.
   if (command?.roomId !== record.partitionKey) throw new Rejection('M_UNKNOWN', 'command not partitioned by its room id', 400);
   if (command.kind === 'createRoom') return applyCreateRoom(record as DepotRecord<typeof command>, topology, origin);

@@ -74,10 +74,10 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   const roomData = (roomId: string) => filterAccountData(accountData.get(roomId) ?? [], filter.room?.account_data);
 
   const tasks = cut.memberships
-    .filter((m) => m.shardId && !m.forgotten && includesRoom(filter, m.roomId))
+    .filter((m) => m.lane && !m.forgotten && includesRoom(filter, m.roomId))
     .map((m) => async () => {
-      const lo = since ? (since.rooms[m.shardId] ?? NOTHING) : NOTHING;
-      const hi = cut.watermarks[m.shardId] ?? NOTHING;
+      const lo = since ? (since.rooms[m.lane] ?? NOTHING) : NOTHING;
+      const hi = cut.watermarks[m.lane] ?? NOTHING;
       const membershipChanged = !since || inWindow(m.seq, lo, hi);
       switch (m.membership) {
         case 'join': {
@@ -112,7 +112,7 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   await viewer.timelines.format(viewer);
 
   // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral), after the rooms.
-  const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.shardId && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);
+  const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.lane && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);
   const ephemeral = await ephemeralForSync(userId, joinedIds, since?.ephemeral, watermarks);
   const limitTo = <T>(events: T[], limit?: number) => (limit !== undefined ? events.slice(0, limit) : events);
   for (const [roomId, all] of ephemeral.rooms) {

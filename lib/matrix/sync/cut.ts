@@ -18,8 +18,8 @@ export interface Membership {
   /** sequencePosition of the record that set it. */
   seq: string;
   forgotten: boolean;
-  /** The room's shard in the rooms depot. */
-  shardId: string;
+  /** The room's lane in the rooms depot (lib/core/partitions.ts). */
+  lane: string;
   /** sequencePosition of the room's newest record. */
   lastSeq: string;
   lastPosition: number;
@@ -43,7 +43,7 @@ export class CutMoved extends Error {
   override name = 'CutMoved';
 }
 
-async function readMemberships(userId: string): Promise<Omit<Membership, 'shardId' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[]> {
+async function readMemberships(userId: string): Promise<Omit<Membership, 'lane' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[]> {
   const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
   return rooms.map(([roomId, m]) => ({
     roomId,
@@ -63,14 +63,14 @@ export async function readRoomsCut(userId: string, watermarksRead?: ShardPositio
     const infos = await getMany(memberships.map((m) => roomInfo.key(m.roomId)), { consistent: true });
     const full = memberships.map((m, i) => ({
       ...m,
-      shardId: infos[i]?.shardId ?? '',
+      lane: infos[i]?.lane ?? '',
       lastSeq: infos[i]?.lastSeq ?? NOTHING,
       lastPosition: infos[i]?.lastPosition ?? 0,
       joinedCount: infos[i]?.joinedCount ?? 0,
       invitedCount: infos[i]?.invitedCount ?? 0,
     }));
     // A room without info (none yet) is skipped by the assembly, so it cannot unsettle the cut.
-    const settled = full.every((m) => !m.shardId || m.seq <= (watermarks[m.shardId] ?? NOTHING));
+    const settled = full.every((m) => !m.lane || m.seq <= (watermarks[m.lane] ?? NOTHING));
     if (settled) return { watermarks, memberships: full };
     if (inSharedReads()) throw new CutMoved(`memberships of ${userId} moved past the shared watermarks`);
     await new Promise((r) => setTimeout(r, 5 * 2 ** round));

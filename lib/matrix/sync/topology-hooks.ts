@@ -17,7 +17,7 @@ import { pushRulesChangeKey } from './account-data.ts';
 import { wakeAfterRoomCommit, wakeUsers, type RoomAudience } from './wake.ts';
 import { syncWatermarkWrite } from './watermark.ts';
 
-type RecordPosition = Pick<DepotRecord, 'shardId' | 'sequenceNumber'>;
+type RecordPosition = Pick<DepotRecord, 'lane' | 'sequenceNumber'>;
 
 /** The users whose own membership a rooms command may change (they are woken even when offline in the room). */
 function membershipTargets(command: RoomCommand): string[] {
@@ -76,7 +76,7 @@ export async function afterUserDataRecord(record: RecordPosition & { payload: Us
   const key = changedAccountDataKey(command);
   const ops: WriteOp[] = [syncWatermarkWrite('userData', record)];
   if (key !== undefined) {
-    ops.push(accountDataChanges.key(command.userId).key(key).set(`${record.shardId}/${sequencePosition(record.sequenceNumber)}`));
+    ops.push(accountDataChanges.key(command.userId).key(key).set(`${record.lane}/${sequencePosition(record.sequenceNumber)}`));
   }
   await commit(ops);
   if (key !== undefined) {
