@@ -8,7 +8,7 @@ import type { Tally } from '../notification-counts.ts';
 export interface BatchCache {
   rulesets: Map<string, PushRuleset>;
   rooms: Map<string, RoomPushSetting>;
-  /** Room → its tally as this batch last wrote or read it (the shard is its only writer). */
+  /** Room → its tally as this batch last wrote or read it (the room's lane is its only writer). */
   tallies: Map<string, Tally>;
 }
 

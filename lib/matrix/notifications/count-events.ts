@@ -56,7 +56,7 @@ export async function countRecordNotifications(
   );
   const writesTally = counts.base.notifications !== 0 || counts.base.highlights !== 0;
   if (!writesTally && counts.exceptions.length === 0 && counts.joiners.length === 0) return 0;
-  // Joiners start at the tally after the record: this shard is the tally's only writer, so the
+  // Joiners start at the tally after the record: this lane is the tally's only writer, so the
   // value this batch last wrote (or a read of it) is the value before the record.
   const before = counts.joiners.length ? (cache.tallies.get(roomId) ?? (await readTally(roomId))) : cache.tallies.get(roomId);
   const applied = await applyRecordCounts(roomId, counts, before);

@@ -1,12 +1,13 @@
 // A connection's cursor: the sync token of the last frame pushed to it, which the client uses as
-// `since` after a reconnect. A token covers every shard of the rooms depot but a push covers one
-// event on one shard, so a push moves only that shard's position — and only when that cannot
-// skip an event the connection never got:
-// - an event at or below the cursor's position on its shard is already covered: no frame;
+// `since` after a reconnect. A token covers every lane of the rooms depot (lib/core/partitions.ts)
+// but a push covers one event of one lane, so a push moves only that lane's position — and only
+// when that cannot skip an event the connection never got (a lane's records are applied, and
+// their events pushed, one at a time):
+// - an event at or below the cursor's position on its lane is already covered: no frame;
 // - events above the connection's `floor` (the watermarks read once it was registered) are all
-//   pushed to it, so from at or above the floor the shard moves to the pushed event;
+//   pushed to it, so from at or above the floor the lane moves to the pushed event;
 // - below the floor (the client connected with an older `since`), events between the cursor and
-//   the floor may never have been pushed: the shard stays put, so a catch-up sync repeats some
+//   the floor may never have been pushed: the lane stays put, so a catch-up sync repeats some
 //   pushed events rather than miss any.
 import { decodeSyncToken, encodeSyncToken, NOTHING } from '../sync/token.ts';
 
@@ -42,7 +43,7 @@ export function stepCursor(cursor: string, floor: string, lane: string, seq: str
 
 /**
  * The cursor once the client says it has everything up to `since` (a /sync next_batch it caught
- * up with): per shard the later of the two. Events pushed meanwhile at or below it are covered.
+ * up with): per lane the later of the two. Events pushed meanwhile at or below it are covered.
  */
 export function mergeCursor(cursor: string, since: string): string {
   const a = decodeSyncToken(cursor);

@@ -34,16 +34,16 @@ async function newestSeqAtOrBelow(m: Membership, limit: string): Promise<string>
 }
 
 /**
- * The connection's floor: per shard, the position from which every event for the user is pushed
+ * The connection's floor: per lane, the position from which every event for the user is pushed
  * to it. Above the watermarks read after registering, everything is. Between the client's `since`
- * and those watermarks, the user may have missed something only when one of their rooms on that
- * shard changed there (a membership of theirs, or an event in a joined room); where none did, the
- * floor is `since` itself, so frames move that shard on at once.
+ * and those watermarks, the user may have missed something only when one of their rooms in that
+ * lane changed there (a membership of theirs, or an event in a joined room); where none did, the
+ * floor is `since` itself, so frames move that lane on at once.
  */
 async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositions, memberships: readonly Membership[]): Promise<ShardPositions> {
   if (!since) return watermarks;
   const missed = new Set<string>();
-  const inGap = (shard: string, seq: string) => seq > (since.rooms[shard] ?? NOTHING) && seq <= (watermarks[shard] ?? NOTHING);
+  const inGap = (lane: string, seq: string) => seq > (since.rooms[lane] ?? NOTHING) && seq <= (watermarks[lane] ?? NOTHING);
   await Promise.all(
     memberships.map(async (m) => {
       if (!m.lane || m.forgotten) return;
@@ -52,9 +52,9 @@ async function floorOf(since: SyncPosition | undefined, watermarks: ShardPositio
     }),
   );
   const floor: Record<string, string> = {};
-  for (const [shard, watermark] of Object.entries(watermarks)) {
-    const from = missed.has(shard) ? watermark : (since.rooms[shard] ?? NOTHING);
-    if (from !== NOTHING) floor[shard] = from < watermark ? from : watermark;
+  for (const [lane, watermark] of Object.entries(watermarks)) {
+    const from = missed.has(lane) ? watermark : (since.rooms[lane] ?? NOTHING);
+    if (from !== NOTHING) floor[lane] = from < watermark ? from : watermark;
   }
   return floor;
 }

@@ -43,7 +43,7 @@ export async function eventsOfRecord(roomId: string, seq: string): Promise<RoomE
   do {
     const page = await roomTimeline.key(roomId).range({ reverse: true, consistent: true, limit: 25, ...(cursor ? { cursor } : {}) });
     for (const [, entry] of page.entries) {
-      // Later records of the room cannot be applied yet (one record at a time per shard), but a
+      // Later records of the room cannot be applied yet (one record at a time per lane), but a
       // replay may have run ahead: skip them, stop at the first earlier record.
       if (entry.seq > seq) continue;
       if (entry.seq < seq) return events.reverse();
@@ -85,8 +85,8 @@ async function deltaFor(
 }
 
 /**
- * The frame did not reach a connection still opening: set the shard back, so later frames do not
- * claim the event. Pushes of one shard run one after the other, so nobody else moved this shard.
+ * The frame did not reach a connection still opening: set the lane back, so later frames do not
+ * claim the event. Pushes of one lane run one after the other, so nobody else moved this lane.
  */
 async function undoStep(c: Connection, lane: string, seq: string, previous: string | undefined): Promise<void> {
   for (let attempt = 0; attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
@@ -97,22 +97,22 @@ async function undoStep(c: Connection, lane: string, seq: string, previous: stri
 }
 
 /**
- * A record's frame is too large for the channel: the connection's floor rises to it on its shard,
- * so no later frame's next_batch claims it (frames of the shard keep the cursor until the client
+ * A record's frame is too large for the channel: the connection's floor rises to it on its lane,
+ * so no later frame's next_batch claims it (frames of the lane keep the cursor until the client
  * catches up with /sync and pings with that sync's next_batch), and the client is told to sync.
  */
-async function nudgeInstead(start: Connection, shardId: string, seq: string): Promise<void> {
+async function nudgeInstead(start: Connection, lane: string, seq: string): Promise<void> {
   let c: Connection | undefined = start;
   for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
-    const floorAt = decodeSyncToken(c.floor).rooms[shardId];
+    const floorAt = decodeSyncToken(c.floor).rooms[lane];
     if (floorAt !== undefined && floorAt >= seq) break;
-    if (await raiseFloor(c, c.floor, withShardPosition(c.floor, shardId, seq))) break;
+    if (await raiseFloor(c, c.floor, withLanePosition(c.floor, lane, seq))) break;
     c = await readConnection(c.userId, c.connectionId);
   }
   if (c) await pushFrame(c, syncNeededFrame('frame_too_large'));
 }
 
-/** Advance one connection's cursor for an event at (shard, seq) and push the frame. */
+/** Advance one connection's cursor for an event at (lane, seq) and push the frame. */
 async function pushToConnection(start: Connection, lane: string, seq: string, delta: (deviceId: string) => SyncDelta): Promise<void> {
   // What the connection's filter hides is not pushed, and its cursor stays (a catch-up /sync with
   // the same filter hides it too).
@@ -122,13 +122,13 @@ async function pushToConnection(start: Connection, lane: string, seq: string, de
   for (let attempt = 0; c && attempt < MAX_CURSOR_ATTEMPTS; attempt++) {
     const step = stepCursor(c.cursor, c.floor, lane, seq);
     if (step.kind === 'covered') return;
-    if (encodeFrame(syncFrame(step.next, data)) === undefined) return nudgeInstead(c, shardId, seq);
+    if (encodeFrame(syncFrame(step.next, data)) === undefined) return nudgeInstead(c, lane, seq);
     if (step.next === c.cursor || (await moveCursor(c, c.cursor, step.next))) {
       const outcome = await pushFrame(c, syncFrame(step.next, data));
       if (outcome === 'opening' && step.next !== c.cursor) await undoStep(c, lane, seq, decodeSyncToken(c.cursor).rooms[lane]);
       return;
     }
-    // Another shard's push moved the cursor meanwhile: start again from the stored one.
+    // Another lane's push moved the cursor meanwhile: start again from the stored one.
     c = await readConnection(c.userId, c.connectionId);
   }
   if (c) console.warn(`cursor of ${c.connectionId} kept changing; frame for ${seq} not pushed`);

@@ -1,6 +1,6 @@
 // One pass of /sync: read the cut (watermarks first, then memberships), then each room that may
 // have changed in the token's window, and the account data changed in its window. The new token
-// is the cut: the next sync starts exactly where this one ended, on every shard.
+// is the cut: the next sync starts exactly where this one ended, on every lane.
 import { inPool } from '../../core/concurrency.ts';
 import { includesRoom, matchesEventFilter, type FilterDefinition } from '../filters.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
@@ -44,7 +44,7 @@ export interface SyncPass {
 
 const ROOM_PARALLELISM = 8;
 
-/** Per shard, the larger of two positions (a token never moves backwards). */
+/** Per lane, the larger of two positions (a token never moves backwards). */
 function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> {
   const out: Record<string, string> = { ...a };
   for (const [shard, position] of Object.entries(b)) if (!(out[shard]! >= position)) out[shard] = position;

@@ -1,5 +1,5 @@
 // The consistent cut one sync works on: the rooms watermarks, then the user's memberships, each
-// membership at or below its shard's watermark (so the membership the sync acts on is the one in
+// membership at or below its lane's watermark (so the membership the sync acts on is the one in
 // force at the cut). A membership read after the watermarks may be newer than them; then the
 // watermarks are read again and the memberships after them, until they agree (a user's own
 // memberships rarely change within milliseconds, so this nearly always takes one round).

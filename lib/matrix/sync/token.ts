@@ -1,13 +1,14 @@
 // Sync tokens (`since` / `next_batch`): opaque to clients, they name a cut of the server's streams,
-// per shard the sequence position up to which the client has everything: `rooms` for the rooms
-// depot (timelines, memberships), `accountData` for the userData topology. Format:
-// `s1_<base64url(JSON {"r": {shard: seq}, "a": {shard: seq}})>`, sequence numbers as decimals.
-// Anything else is 400 M_INVALID_PARAM, never a 500.
+// per lane (lib/core/partitions.ts; a shard for the microbatch streams) the sequence position up
+// to which the client has everything: `rooms` for the rooms depot (timelines, memberships),
+// `accountData` for the userData topology. Format: `s1_<base64url(JSON {"r": {lane: seq}, "a":
+// {lane: seq}})>`, sequence numbers as decimals; the digits all positions of a map start with are
+// written once, under the key "" (never a lane). Anything else is 400 M_INVALID_PARAM, never a 500.
 import { sequencePosition } from '../../core/topology/records.ts';
 import { invalidParam } from '../errors.ts';
 import { ephemeralCursorFromJson, ephemeralCursorToJson, type EphemeralCursor } from '../ephemeral/sync.ts';
 
-/** Shard id → sequencePosition (fixed width: string order is numeric order). */
+/** Lane (or shard) → sequencePosition (fixed width: string order is numeric order). */
 export type ShardPositions = Readonly<Record<string, string>>;
 
 export interface SyncPosition {
@@ -35,10 +36,24 @@ const PREFIX = 's1_';
 const MAX_TOKEN_LENGTH = 8192;
 const MAX_SHARDS = 256;
 
+/** Under this key, the digits every position of the map starts with. */
+const PREFIX_KEY = '';
+/** A shared prefix shorter than this is not worth its key. */
+const MIN_SHARED_PREFIX = 8;
+
+function sharedPrefix(values: readonly string[]): string {
+  let prefix = values[0] ?? '';
+  for (const v of values) while (!v.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/** Positions without leading zeros; digits they all start with written once (a lane per partition makes many). */
 function compact(positions: ShardPositions): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [shard, position] of Object.entries(positions)) out[shard] = position.replace(/^0+(?=\d)/, '');
-  return out;
+  const entries = Object.entries(positions).map(([lane, position]) => [lane, position.replace(/^0+(?=\d)/, '')] as const);
+  // Each kept position keeps at least one digit of its own.
+  const prefix = entries.length > 1 ? sharedPrefix(entries.map(([, p]) => p.slice(0, -1))) : '';
+  if (prefix.length < MIN_SHARED_PREFIX) return Object.fromEntries(entries);
+  return { [PREFIX_KEY]: prefix, ...Object.fromEntries(entries.map(([lane, p]) => [lane, p.slice(prefix.length)])) };
 }
 
 export function encodeSyncToken(position: SyncPosition): string {
@@ -56,12 +71,16 @@ export function encodeSyncToken(position: SyncPosition): string {
 function positionsOf(value: unknown): Record<string, string> | undefined {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > MAX_SHARDS) return undefined;
+  const { [PREFIX_KEY]: prefix = '', ...rest } = value as Record<string, unknown>;
+  if (typeof prefix !== 'string' || !/^\d{0,128}$/.test(prefix)) return undefined;
+  const entries = Object.entries(rest);
+  if (entries.length > MAX_SHARDS || (Object.hasOwn(value, PREFIX_KEY) && entries.length === 0)) return undefined;
   const out: Record<string, string> = {};
-  for (const [shard, seq] of entries) {
-    if (typeof seq !== 'string' || !/^\d{1,129}$/.test(seq) || shard.length === 0 || shard.length > 128) return undefined;
-    out[shard] = sequencePosition(seq);
+  for (const [lane, digits] of entries) {
+    if (typeof digits !== 'string' || !/^\d{1,129}$/.test(digits) || lane.length > 128) return undefined;
+    const seq = prefix + digits;
+    if (seq.length > 129) return undefined;
+    out[lane] = sequencePosition(seq);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // What the rooms and userData topologies add for sync, kept here so their code only calls these:
-// - the shard's watermark, written right AFTER the record's commit(s), before the next record of
-//   the shard. A watermark then never names a record whose writes are not all committed (the
-//   topology is sequential per shard and retries a failed record before going on), which is all a
+// - the lane's watermark, written right AFTER the record's commit(s), before the next record of
+//   the lane. A watermark then never names a record whose writes are not all committed (the
+//   topology is sequential per lane and retries a failed record before going on), which is all a
 //   sync's cut needs. It is written after the commit rather than inside it because createRoom
 //   commits in several parts and directory commands have their own applier: one write at the end
 //   of every record covers every path without touching each (cost: one more small write per record).
@@ -35,7 +35,7 @@ function membershipTargets(command: RoomCommand): string[] {
 
 /**
  * Rooms topology, right after a record was applied (not after a rejection: nothing changed):
- * advance the shard's watermark, so a sync right after the send's answer finds the event.
+ * advance the lane's watermark, so a sync right after the send's answer finds the event.
  */
 export async function advanceRoomsWatermark(record: RecordPosition): Promise<void> {
   await commit([syncWatermarkWrite('rooms', record)]);
@@ -67,7 +67,7 @@ function changedAccountDataKey(command: UserDataCommand): string | undefined {
 
 /**
  * userData topology, after a record was applied: record which account data entry it changed (at
- * the record's position) and advance the shard's watermark in one commit, then wake the user's
+ * the record's position) and advance the lane's watermark in one commit, then wake the user's
  * own long-polls and tell their connections (frames do not carry account data). An entry written
  * after its change is fine: a sync whose cut is below it simply delivers the change next time.
  */
