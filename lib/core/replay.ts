@@ -13,7 +13,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { kinesisClient } from './aws-clients.ts';
 import { depotStreamName } from './environment.ts';
 import { ensureTable } from './table.ts';
-import { invocationContext, kinesisEvent, type EventSource } from './topology/records.ts';
+import { compareSequenceNumbers, invocationContext, kinesisEvent, type EventSource } from './topology/records.ts';
 
 export type TopologyHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -84,7 +84,8 @@ export async function deliverBatch(
     let failedAt: string | undefined;
     try {
       const response = await handler({ Records: pending }, invocationContext(functionName));
-      failedAt = response?.batchItemFailures[0]?.itemIdentifier;
+      // As Lambda: the lowest reported record is where the retry starts.
+      failedAt = response?.batchItemFailures.map((f) => f.itemIdentifier).sort(compareSequenceNumbers)[0];
     } catch (e) {
       if (++failures > maxRetries) throw new Error(`topology ${functionName} failed ${failures} times on a batch: ${(e as Error).message}`, { cause: e });
       continue;

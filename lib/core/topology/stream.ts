@@ -1,11 +1,13 @@
-// The stream topology wrapper: one depot record at a time, in shard order, with outcomes recorded
-// for appenders that wait (append with ack) and partial batch failures so only the tail is retried.
+// The stream topology wrapper: a batch's lanes (depot partitions) at the same time, each one's
+// records one at a time, in order; outcomes recorded for appenders that wait (append with ack),
+// and partial batch failures so that only what failed (and what follows it) is retried.
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { recordAckOutcome, type AckError } from '../ack.ts';
+import { inPool } from '../concurrency.ts';
 import { deterministicRejection } from './failures.ts';
-import { decodeRecord, envelopeKind, type DepotRecord, type PayloadParser } from './records.ts';
+import { compareSequenceNumbers, decodeRecord, envelopeKind, shardIdOf, type DecodedRecord, type DepotRecord, type PayloadParser } from './records.ts';
 
 /**
  * Thrown by a handler to reject a record: a domain outcome (forbidden, unknown room, ...), recorded
@@ -39,12 +41,14 @@ export interface TopologyContext {
 
 /**
  * Applies one depot record. It MUST be idempotent: Kinesis delivers at least once, and a batch that
- * failed is retried from the failing record, so a record may be applied again, possibly after
- * later records changed the state. Key writes by `record.eventId`, or guard them with a condition
- * on the position they apply (e.g. "last applied sequence number < this one").
+ * failed is retried from its lowest failing record, so a record may be applied again, possibly
+ * after later records changed the state. Records of other lanes run at the same time. Key writes
+ * by `record.eventId`, or guard them with a condition on the position they apply (e.g. "last
+ * applied sequence number < this one").
  * Return the value to record for the appender; throw `Rejection` to reject the record. A
  * deterministic failure (failures.ts: a schema violation, an item DynamoDB refuses) rejects it
- * too; any other error stops the batch and makes Lambda retry from this record.
+ * too; any other error stops the record's lane (the rest of the batch goes on) and makes Lambda
+ * retry from it.
  */
 export type StreamHandle<TIn, TOut> = (record: DepotRecord<TIn>, context: TopologyContext) => Promise<TOut>;
 
@@ -64,40 +68,77 @@ export type KinesisTopologyHandler = (event: KinesisStreamEvent, context: Contex
 
 const logger = new Logger({ serviceName: 'axon-topology' });
 
+/** Lanes of one batch applied at the same time (each one's records in order). */
+export const LANE_CONCURRENCY = 16;
+
+/** A batch's records by lane (lib/core/partitions.ts: a depot partition, or the whole shard), each in shard order. */
+function byLane<T>(records: readonly KinesisStreamRecord[], parser: PayloadParser<T> | undefined): { source: KinesisStreamRecord; decoded: DecodedRecord<T> }[][] {
+  const lanes = new Map<string, { source: KinesisStreamRecord; decoded: DecodedRecord<T> }[]>();
+  for (const source of records) {
+    const decoded = decodeRecord<T>(source, parser);
+    const lane = decoded.ok ? decoded.record.lane : shardIdOf(source);
+    const group = lanes.get(lane);
+    if (group) group.push({ source, decoded });
+    else lanes.set(lane, [{ source, decoded }]);
+  }
+  return [...lanes.values()];
+}
+
+/**
+ * A stream topology's Lambda handler. Records of different lanes (the partitions of a
+ * partitioned depot) are applied at the same time, up to LANE_CONCURRENCY; one lane's records
+ * strictly in order (a depot without partitions is one lane per shard: one record at a time). A
+ * failed record holds back only the later records of its lane: the rest of the batch completes,
+ * and the response names every lane's first failed record. Lambda checkpoints before the lowest
+ * of them and delivers everything after it again — the records of other lanes it already applied
+ * included, which find their outcome recorded (applyOnce) — so nothing is lost and nothing
+ * applies twice.
+ */
 export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TOut>): KinesisTopologyHandler {
   const { name, handle } = options;
+
+  /** Handle one record; false when it failed and must be retried (its lane stops here). */
+  const applyRecord = async (source: KinesisStreamRecord, decoded: DecodedRecord<TIn>, context: TopologyContext): Promise<boolean> => {
+    try {
+      if (!decoded.ok) {
+        // A record that can never be applied: reject it (visibly) rather than retry it forever.
+        logger.error('undecodable depot record rejected', { topology: name, eventId: source.eventID, error: decoded.error });
+        if (decoded.requestId !== undefined) await recordAckOutcome(decoded.requestId, { ok: false, error: decoded.error }, name);
+        return true;
+      }
+      const { record } = decoded;
+      let outcome;
+      try {
+        outcome = { ok: true as const, value: await handle(record, context) };
+      } catch (e) {
+        // A refusal, or a failure no retry can change (failures.ts): recorded now, not retried.
+        const error = e instanceof Rejection ? e.toAckError() : deterministicRejection(e);
+        if (!error) throw e;
+        if (!(e instanceof Rejection)) logger.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: source.eventID, error: e as Error });
+        outcome = { ok: false as const, error };
+      }
+      if (record.requestId !== undefined) await recordAckOutcome(record.requestId, outcome, name);
+      return true;
+    } catch (e) {
+      // Stop this lane here: Lambda retries from this record, and the lane's later records are
+      // not applied out of order in the meantime.
+      logger.error('depot record failed; its lane stops here', { topology: name, eventId: source.eventID, error: e as Error });
+      return false;
+    }
+  };
+
   const base = async (event: KinesisStreamEvent, lambda: Context): Promise<KinesisStreamBatchResponse> => {
     const context: TopologyContext = { topology: name, lambda };
-    for (const source of event.Records) {
-      if (options.accepts && !options.accepts(envelopeKind(source))) continue;
-      const decoded = decodeRecord<TIn>(source, options.payload);
-      try {
-        if (!decoded.ok) {
-          // A record that can never be applied: reject it (visibly) rather than retry it forever.
-          logger.error('undecodable depot record rejected', { topology: name, eventId: source.eventID, error: decoded.error });
-          if (decoded.requestId !== undefined) await recordAckOutcome(decoded.requestId, { ok: false, error: decoded.error }, name);
-          continue;
-        }
-        const { record } = decoded;
-        let outcome;
-        try {
-          outcome = { ok: true as const, value: await handle(record, context) };
-        } catch (e) {
-          // A refusal, or a failure no retry can change (failures.ts): recorded now, not retried.
-          const error = e instanceof Rejection ? e.toAckError() : deterministicRejection(e);
-          if (!error) throw e;
-          if (!(e instanceof Rejection)) logger.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: source.eventID, error: e as Error });
-          outcome = { ok: false as const, error };
-        }
-        if (record.requestId !== undefined) await recordAckOutcome(record.requestId, outcome, name);
-      } catch (e) {
-        // Stop here: Lambda retries from this record, and the records after it are not applied out
-        // of order in the meantime.
-        logger.error('depot record failed; batch stops here', { topology: name, eventId: source.eventID, error: e as Error });
-        return { batchItemFailures: [{ itemIdentifier: source.kinesis.sequenceNumber }] };
-      }
-    }
-    return { batchItemFailures: [] };
+    // Records of other topologies' kinds (a shared depot) are left alone: no outcome recorded.
+    const own = options.accepts ? event.Records.filter((r) => options.accepts!(envelopeKind(r))) : event.Records;
+    const failed = await inPool(byLane(own, options.payload), LANE_CONCURRENCY, async (lane) => {
+      for (const { source, decoded } of lane) if (!(await applyRecord(source, decoded, context))) return source;
+      return undefined;
+    });
+    const firstFailures = failed
+      .filter((r): r is KinesisStreamRecord => r !== undefined)
+      .sort((a, b) => compareSequenceNumbers(a.kinesis.sequenceNumber, b.kinesis.sequenceNumber));
+    return { batchItemFailures: firstFailures.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
   };
   return middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(base) as unknown as KinesisTopologyHandler;
 }

@@ -43,6 +43,6 @@ export const notificationsRoutes = {
     { method: 'POST', path: `${v3}/pushers/set`, function: 'notifications', operation: 'postPusher' },
   ],
   topologies: [
-    { name: 'pushers', kind: 'stream', depot: 'users', function: 'pushersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },
+    { name: 'pushers', kind: 'stream', depot: 'users', function: 'pushersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8 },
   ],
 } satisfies ModuleFragment;

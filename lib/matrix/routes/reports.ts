@@ -31,6 +31,6 @@ export const reportsRoutes = {
     { method: 'POST', path: `${v3}/users/{userId}/report`, function: 'reports', operation: 'reportUser' },
   ],
   topologies: [
-    { name: 'submissions', kind: 'stream', depot: 'users', function: 'submissionsTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10 },
+    { name: 'submissions', kind: 'stream', depot: 'users', function: 'submissionsTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8 },
   ],
 } satisfies ModuleFragment;
