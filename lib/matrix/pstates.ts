@@ -82,7 +82,11 @@ export const roomInfo = pstate(
       lastEventId: string(),
       /** Depot sequence number (sequencePosition form) and lane (lib/core/partitions.ts) of the newest event, for sync. */
       lastSeq: string(),
-      lane: string(),
+      /**
+       * The lane, under its name from before depot partitions: a room last written then has its
+       * shard id here, which is its lane still (that shard's watermark stays where its records left it).
+       */
+      shardId: string(),
       joinedCount: number(),
       invitedCount: number(),
       /** Listed in the public room directory. */

@@ -358,7 +358,7 @@ describe('WebSocket channel', () => {
     const info = await roomInfo.key(roomId).get({ consistent: true });
     const entries = (await roomTimeline.key(roomId).range({ consistent: true })).entries.map(([, e]) => e);
     const rootEntry = entries.find((e) => e.event.event_id === root)!;
-    await pushAfterRoomCommit({ payload: { kind: 'send', roomId } as unknown as RoomCommand, lane: info!.lane!, sequenceNumber: rootEntry.seq });
+    await pushAfterRoomCommit({ payload: { kind: 'send', roomId } as unknown as RoomCommand, lane: info!.shardId!, sequenceNumber: rootEntry.seq });
     const frame = await socket.next(carries(roomId, root));
     const pushed = timelineOf(frame, roomId).find((e) => e.event_id === root);
     expect(pushed?.unsigned?.['m.relations']).toMatchObject({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sequencePosition } from '../../lib/core/topology/records.ts';
 import { MatrixError } from '../../lib/matrix/errors.ts';
-import { decodeSyncToken, encodeSyncToken, inWindow, NOTHING } from '../../lib/matrix/sync/token.ts';
+import { decodeSyncToken, encodeSyncToken, inLanes, inWindow, NOTHING } from '../../lib/matrix/sync/token.ts';
 import { nothingSince } from '../../lib/matrix/sync/long-poll.ts';
 
 const seq = fc.bigInt({ min: 0n, max: 10n ** 60n }).map((n) => sequencePosition(n.toString()));
@@ -28,6 +28,19 @@ describe('sync tokens', () => {
         expect(decodeSyncToken(token)).toEqual({ rooms, accountData });
       }),
     );
+  });
+
+  it('from before depot partitions (per shard) read as that position in each lane of the shard they do not name', () => {
+    const lanes = { '0.p1': '9', '0.p12': '9', '1.p3': '9', '10.p2': '9', 'shardId-000000000000': '9' };
+    expect(inLanes({ 'shardId-000000000000': '5', 'shardId-000000000001': '7', '0.p12': '6' }, lanes)).toEqual({
+      'shardId-000000000000': '5',
+      'shardId-000000000001': '7',
+      '0.p1': '5',
+      '0.p12': '6',
+      '1.p3': '7',
+    });
+    const current = { '0.p1': '5', '1.p3': '7' };
+    expect(inLanes(current, lanes)).toBe(current);
   });
 
   it('carry the wake mark of a long-poll pass; a malformed one is M_INVALID_PARAM', () => {

@@ -61,7 +61,7 @@ async function requesterRooms(userId: string): Promise<RequesterRoom[]> {
     membership: m.membership ?? 'leave',
     position: m.position ?? 0,
     seq: m.seq ?? NOTHING,
-    lane: infos[i]?.lane ?? '',
+    lane: infos[i]?.shardId ?? '',
     lastSeq: infos[i]?.lastSeq ?? NOTHING,
   }));
 }

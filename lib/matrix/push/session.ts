@@ -4,7 +4,7 @@ import { roomTimeline } from '../pstates.ts';
 import { readRoomsCut, type Membership } from '../sync/cut.ts';
 import { decodeSyncToken, encodeSyncToken, NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
 import { resolveSyncFilter } from '../sync/filter.ts';
-import { readAllWatermarks } from '../sync/watermark.ts';
+import { readAllWatermarks, sinceInLanes } from '../sync/watermark.ts';
 import { unknownToken } from '../errors.ts';
 import { recordConnection, removeConnection, rerecordConnection, type Connection } from './connections.ts';
 import { PENDING_FLOOR } from './cursor.ts';
@@ -96,8 +96,9 @@ export async function openConnection(request: ConnectRequest): Promise<Connectio
   await markConnectedOnline(requester.userId, now);
   const watermarks = await readAllWatermarks();
   const [cut, accountData] = [await readRoomsCut(requester.userId, watermarks.rooms), watermarks.userData];
-  const floor = encodeSyncToken({ rooms: await floorOf(since, cut.watermarks, cut.memberships), accountData });
-  const connection = { ...pending, floor, cursor: request.since ?? encodeSyncToken({ rooms: cut.watermarks, accountData }) };
+  const inLanes = since && sinceInLanes(since, watermarks);
+  const floor = encodeSyncToken({ rooms: await floorOf(inLanes, cut.watermarks, cut.memberships), accountData });
+  const connection = { ...pending, floor, cursor: inLanes ? encodeSyncToken(inLanes) : encodeSyncToken({ rooms: cut.watermarks, accountData }) };
   if (!(await rerecordConnection(connection))) {
     await removeConnection(pending.connectionId, pending.userId);
     throw unknownToken();

@@ -56,7 +56,7 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
           lastPosition: head.lastPosition,
           lastEventId: head.lastEventId,
           lastSeq: origin.seq,
-          lane: origin.lane,
+          shardId: origin.lane,
           joinedCount: head.joinedCount,
           invitedCount: head.invitedCount,
           published: command.visibility === 'public',

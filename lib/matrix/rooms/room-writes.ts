@@ -163,7 +163,7 @@ export class RoomWriter {
       info.field('lastPosition').set(this.head.lastPosition),
       info.field('lastEventId').set(this.head.lastEventId),
       info.field('lastSeq').set(this.origin.seq),
-      info.field('lane').set(this.origin.lane),
+      info.field('shardId').set(this.origin.lane),
       info.field('joinedCount').set(this.head.joinedCount),
       info.field('invitedCount').set(this.head.invitedCount),
     ];

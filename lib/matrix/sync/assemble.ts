@@ -11,7 +11,7 @@ import { allAccountData, changedAccountData, filterAccountData, roomAccountData,
 import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
-import { readAllWatermarks, type Watermarks } from './watermark.ts';
+import { readAllWatermarks, sinceInLanes, type Watermarks } from './watermark.ts';
 import { SyncTimelines } from './bundled-timelines.ts';
 
 export interface SyncParams {
@@ -56,10 +56,11 @@ function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> 
  * every read of the pass comes after it either way.
  */
 export async function syncOnce(params: SyncParams, shared: { watermarks?: Watermarks } = {}): Promise<SyncPass> {
-  const { userId, since, filter } = params;
+  const { userId, filter } = params;
   const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter, timelines: new SyncTimelines() };
   // Every stream's watermarks in one read, before anything they bound (see watermark.ts).
   const watermarks = shared.watermarks ?? (await readAllWatermarks());
+  const since = params.since && sinceInLanes(params.since, watermarks);
   const cut = await readRoomsCut(userId, watermarks.rooms);
   const accountWatermarks = watermarks.userData;
   const accountData: AccountDataByRoom = since

@@ -63,7 +63,7 @@ export async function readRoomsCut(userId: string, watermarksRead?: ShardPositio
     const infos = await getMany(memberships.map((m) => roomInfo.key(m.roomId)), { consistent: true });
     const full = memberships.map((m, i) => ({
       ...m,
-      lane: infos[i]?.lane ?? '',
+      lane: infos[i]?.shardId ?? '',
       lastSeq: infos[i]?.lastSeq ?? NOTHING,
       lastPosition: infos[i]?.lastPosition ?? 0,
       joinedCount: infos[i]?.joinedCount ?? 0,

@@ -126,6 +126,32 @@ export function decodeSyncToken(token: string): SyncPosition {
   };
 }
 
+/** How tokens from before depot partitions name a shard (a Kinesis shard id). */
+const SHARD_KEY = /^shardId-(\d+)$/;
+
+/**
+ * `positions` (from a token) in the lanes of `lanes` (a cut's watermarks). A token made before
+ * depot partitions names shards, and having everything of a shard up to a position is having
+ * everything of each of its lanes up to it (a lane is a part of its shard, in the shard's sequence
+ * numbers): each lane of a named shard the token does not name starts at the shard's position.
+ * The shard's own key stays: rooms last written before partitions keep it as their lane
+ * (roomInfo's shardId), its watermark where those records left it.
+ */
+export function inLanes(positions: ShardPositions, lanes: ShardPositions): ShardPositions {
+  const shards = new Map<string, string>();
+  for (const [key, position] of Object.entries(positions)) {
+    const shard = SHARD_KEY.exec(key);
+    if (shard) shards.set(String(Number(shard[1])), position);
+  }
+  if (!shards.size) return positions;
+  const out: Record<string, string> = { ...positions };
+  for (const lane of Object.keys(lanes)) {
+    const position = shards.get(lane.slice(0, lane.indexOf('.')));
+    if (position !== undefined && lane.includes('.') && out[lane] === undefined) out[lane] = position;
+  }
+  return out;
+}
+
 /** Below every real position: a shard missing from a token has delivered nothing yet. */
 export const NOTHING = '';
 

@@ -16,7 +16,7 @@
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import { syncWatermarks } from '../pstates.ts';
-import type { ShardPositions } from './token.ts';
+import { inLanes, type ShardPositions, type SyncPosition } from './token.ts';
 
 /** The streams whose positions a sync token carries. */
 export type WatermarkStream = 'rooms' | 'userData' | 'keys' | 'ephemeral' | 'presence';
@@ -55,4 +55,14 @@ export async function readAllWatermarks(): Promise<Watermarks> {
     if (slash > 0 && stream in out) out[stream][key.slice(slash + 1)] = position;
   }
   return out;
+}
+
+/** A `since` read in the lanes of these watermarks (a token from before depot partitions names shards: token.ts inLanes). */
+export function sinceInLanes(since: SyncPosition, watermarks: Watermarks): SyncPosition {
+  return {
+    ...since,
+    rooms: inLanes(since.rooms, watermarks.rooms),
+    accountData: inLanes(since.accountData, watermarks.userData),
+    ...(since.keys ? { keys: inLanes(since.keys, watermarks.keys) } : {}),
+  };
 }
