@@ -1,6 +1,8 @@
 // The CDK app: Axon's stack, generated from its module declaration. `npx cdk synth` needs no AWS
 // credentials; `cdk deploy` targets the account and region of the current credentials.
-// Context (cdk.json or `-c key=value`): stackName, serverName, deletionProtection, alarmEmail.
+// Context (cdk.json or `-c key=value`): stackName, serverName, deletionProtection, alarmEmail, and
+// `<service>Service` per declared service: `lambda` (default: its routes go to their functions) or
+// `fargate` (an ECS service on Fargate serves them), e.g. `-c syncService=fargate`.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AxonStack } from '../lib/stacks/axon-stack.ts';
@@ -22,6 +24,13 @@ function flag(key: string, fallback: boolean): boolean {
 
 const stackName = context('stackName') ?? axon.name;
 
+/** The declared services this deployment runs on Fargate. */
+const services = Object.keys(axon.services ?? {}).filter((name) => {
+  const mode = context(`${name}Service`) ?? 'lambda';
+  if (mode !== 'lambda' && mode !== 'fargate') throw new Error(`context ${name}Service must be lambda or fargate, got "${mode}"`);
+  return mode === 'fargate';
+});
+
 new AxonStack(app, stackName, {
   stackName,
   module: axon,
@@ -29,6 +38,7 @@ new AxonStack(app, stackName, {
   // Protected unless a throw-away stack asks otherwise: the table and depots are the data.
   deletionProtection: flag('deletionProtection', true),
   alarmEmail: context('alarmEmail'),
+  services,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: 'Axon: a Matrix homeserver built from depots, topologies and PStates',
 });

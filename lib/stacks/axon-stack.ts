@@ -11,6 +11,7 @@ import { ModuleFunctions } from './functions.ts';
 import { ModuleHttpApi } from './http-api.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { PStateTable } from './table.ts';
+import { ModuleServices } from './services.ts';
 import { Topologies } from './topologies.ts';
 import { ModuleWebSocketApi } from './websocket-api.ts';
 
@@ -25,6 +26,11 @@ export interface AxonStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** See ModuleWebSocketApiProps.manageAccountLoggingRole (default true). */
   manageApiGatewayAccountRole?: boolean;
+  /**
+   * The declared services to run (ECS on Fargate, lib/stacks/services.ts); the routes of the others
+   * stay with their functions. Default none: a deployment pays nothing at rest.
+   */
+  services?: readonly string[];
 }
 
 export class AxonStack extends Stack {
@@ -38,6 +44,7 @@ export class AxonStack extends Stack {
   readonly httpApiStack: NestedStack;
   readonly webSocketApi?: ModuleWebSocketApi;
   readonly blobs?: BlobBucket;
+  readonly services?: ModuleServices;
   readonly alarms: ModuleAlarms;
   readonly dashboard: ModuleDashboard;
 
@@ -63,7 +70,10 @@ export class AxonStack extends Stack {
     if (Object.values(module.functions).some((fn) => fn.access?.blobs)) {
       this.blobs = new BlobBucket(this, 'Blobs', { retain });
     }
+    const services = props.services ?? [];
+    for (const name of services) if (!module.services?.[name]) throw new Error(`module "${module.name}" declares no service "${name}"`);
     this.functions = new ModuleFunctions(this, 'Functions', {
+      services,
       module,
       table: this.table.table,
       depots: this.depots,
@@ -76,8 +86,23 @@ export class AxonStack extends Stack {
     });
     this.webSocketApi?.addRoutes(this.functions);
     this.topologies = new Topologies(this, 'Topologies', { module, depots: this.depots, functions: this.functions, retain });
+    if (services.length) {
+      if (!this.webSocketApi) throw new Error('services subscribe to notices through the WebSocket API, which this module does not have');
+      this.services = new ModuleServices(this, 'Services', {
+        module,
+        enabled: services,
+        table: this.table.table,
+        depots: this.depots,
+        streamPrefix,
+        serverName: props.serverName,
+        webSocketUrl: this.webSocketApi.url,
+        metricsNamespace: this.stackName,
+        logRetention,
+        retainLogs: retain,
+      });
+    }
     this.httpApiStack = new NestedStack(this, 'HttpApiStack', { description: `HTTP API of ${module.name}` });
-    this.httpApi = new ModuleHttpApi(this.httpApiStack, 'Http', { module, functions: this.functions, logRetention, retainLogs: retain });
+    this.httpApi = new ModuleHttpApi(this.httpApiStack, 'Http', { module, functions: this.functions, services: this.services, logRetention, retainLogs: retain });
     this.alarms = new ModuleAlarms(this, 'Alarms', {
       module,
       functions: this.functions,
@@ -85,6 +110,7 @@ export class AxonStack extends Stack {
       alarmEmail: props.alarmEmail,
       retain,
     });
+    this.services?.addAlarms(this.alarms.topic);
 
     this.dashboard = new ModuleDashboard(this, 'Dashboard', {
       module,

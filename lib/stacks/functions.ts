@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,7 +13,7 @@ import { depotPartitionsVariable } from '../core/environment.ts';
 import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 import { LAMBDA_MAX_UPLOAD_BYTES, type BlobBucket } from './blobs.ts';
 import type { DepotStreams } from './depots.ts';
-import { functionGrants, functionStatements } from './grants.ts';
+import { dynamoReadActions, dynamoWriteActions, functionGrants, functionStatements } from './grants.ts';
 
 /** The project root (where package.json and package-lock.json are); entries are relative to it. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,6 +44,26 @@ export interface ModuleFunctionsProps {
   blobs?: BlobBucket;
   logRetention: RetentionDays;
   retainLogs: boolean;
+  /** The services the deployment runs (the others' routes stay with their functions). */
+  services?: readonly string[];
+}
+
+/** What every part of the module reads from its environment to find the table, depots and server name. */
+export function moduleEnvironment(props: { table: ITable; streamPrefix: string; serverName: string }): Record<string, string> {
+  return { AXON_TABLE: props.table.tableName, AXON_STREAM_PREFIX: props.streamPrefix, AXON_SERVER_NAME: props.serverName };
+}
+
+/** Read or write access to the items of the table under these leading keys only. */
+export function grantTableKeys(role: Role, table: ITable, kind: 'read' | 'write', leadingKeys: string[]): void {
+  if (!leadingKeys.length) return;
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: kind === 'read' ? dynamoReadActions : dynamoWriteActions,
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+    }),
+  );
 }
 
 export class ModuleFunctions extends Construct {
@@ -67,7 +87,7 @@ export class ModuleFunctions extends Construct {
 
   private createFunction(name: string, decl: FunctionDecl, props: ModuleFunctionsProps): NodejsFunction {
     const scope = new Construct(this, name);
-    const grants = functionGrants(props.module, name);
+    const grants = functionGrants(props.module, name, props.services ?? []);
     const logGroup = new LogGroup(scope, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -83,13 +103,11 @@ export class ModuleFunctions extends Construct {
       logGroup: logGroup.logGroupArn,
       webSocket: props.push && { apiArn: props.push.apiArn, stage: props.push.stageName },
       blobBucket: props.blobs?.bucket.bucketArn,
-    });
+    }, props.services ?? []);
     for (const statement of statements) role.addToPrincipalPolicy(new PolicyStatement(statement));
 
     const environment: Record<string, string> = {
-      AXON_TABLE: props.table.tableName,
-      AXON_STREAM_PREFIX: props.streamPrefix,
-      AXON_SERVER_NAME: props.serverName,
+      ...moduleEnvironment(props),
       NODE_OPTIONS: '--enable-source-maps',
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     };
@@ -97,6 +115,8 @@ export class ModuleFunctions extends Construct {
     // Every appender must map partition keys to the same partitions (lib/core/partitions.ts).
     if (grants.appends.length) environment.AXON_DEPOT_PARTITIONS = depotPartitionsVariable(props.module.depots);
     if (grants.pushes && props.push) environment.AXON_WS_MANAGEMENT_ENDPOINT = props.push.managementEndpoint;
+    // Functions that wake long-polls tell the services that run (lib/core/service/notices.ts).
+    if (grants.notifies.length) environment.AXON_NOTIFY_SERVICES = grants.notifies.join(',');
     if (grants.blobs && props.blobs) {
       environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;
       environment.AXON_MEDIA_MAX_BYTES = String(LAMBDA_MAX_UPLOAD_BYTES);

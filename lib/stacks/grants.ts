@@ -36,10 +36,10 @@ export function leadingKeyPattern(prefix: string): string {
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
 /** What declared access alone grants (a function's or a service's). */
-function accessGrants(access: Access): { reads: string[]; writes: string[]; appends: string[]; notifies: string[] } {
+function accessGrants(access: Access, running: readonly string[]): { reads: string[]; writes: string[]; appends: string[]; notifies: string[] } {
   const reads = (access.reads ?? []).map((p) => leadingKeyPattern(p.name));
   const writes = (access.writes ?? []).map((p) => leadingKeyPattern(p.name));
-  const notifies = sorted(access.notifies ?? []);
+  const notifies = sorted((access.notifies ?? []).filter((s) => running.includes(s)));
   if (notifies.length) {
     // Notifying reads the service's subscribed instances and forgets gone ones.
     reads.push(leadingKeyPattern(internalPrefixes.serviceInstance));
@@ -48,11 +48,15 @@ function accessGrants(access: Access): { reads: string[]; writes: string[]; appe
   return { reads, writes, appends: sorted((access.appends ?? []).map((d) => d.name)), notifies };
 }
 
-export function functionGrants(module: ModuleDecl, fn: string): FunctionGrants {
+/**
+ * `running`: the services the deployment runs (default: every declared one). Notifying a service
+ * that does not run, and subscribing its instances, need nothing.
+ */
+export function functionGrants(module: ModuleDecl, fn: string, running: readonly string[] = Object.keys(module.services ?? {})): FunctionGrants {
   const decl = (module.functions as Record<string, ModuleDecl['functions'][string] | undefined>)[fn];
   if (!decl) throw new Error(`module "${module.name}" has no function "${fn}"`);
   const access = decl.access ?? {};
-  const { reads, writes, appends, notifies } = accessGrants(access);
+  const { reads, writes, appends, notifies } = accessGrants(access, running);
   if (appends.length) {
     // An append with ack waits for the topology's recorded outcome.
     reads.push(leadingKeyPattern(internalPrefixes.ack));
@@ -63,7 +67,7 @@ export function functionGrants(module: ModuleDecl, fn: string): FunctionGrants {
     writes.push(leadingKeyPattern(internalPrefixes.ack), leadingKeyPattern(internalPrefixes.checkpoint));
     reads.push(leadingKeyPattern(internalPrefixes.checkpoint));
   }
-  if (Object.keys(module.services ?? {}).length && module.websocket.routes.some((r) => r.route === '$connect' && r.function === fn)) {
+  if (running.length && module.websocket.routes.some((r) => r.route === '$connect' && r.function === fn)) {
     // `$connect` claims a service instance's registration for its connection.
     reads.push(leadingKeyPattern(internalPrefixes.serviceInstance));
     writes.push(leadingKeyPattern(internalPrefixes.serviceInstance));
@@ -75,7 +79,7 @@ export function functionGrants(module: ModuleDecl, fn: string): FunctionGrants {
 export function serviceGrants(module: ModuleDecl, service: string): FunctionGrants {
   const decl = module.services?.[service];
   if (!decl) throw new Error(`module "${module.name}" has no service "${service}"`);
-  const { reads, writes, appends, notifies } = accessGrants(decl.access ?? {});
+  const { reads, writes, appends, notifies } = accessGrants(decl.access ?? {}, Object.keys(module.services ?? {}));
   if (appends.length) reads.push(leadingKeyPattern(internalPrefixes.ack));
   writes.push(leadingKeyPattern(internalPrefixes.serviceInstance));
   return grantsOf(reads, writes, appends, decl.access ?? {}, notifies);
@@ -118,8 +122,8 @@ export interface GrantResources {
  * write separately); PutRecord(s) on the depots it appends to; ManageConnections on the WebSocket
  * stage's `@connections` if it pushes; objects of the blob bucket if it uses blobs.
  */
-export function functionStatements(module: ModuleDecl, fn: string, resources: GrantResources): GrantStatement[] {
-  const grants = functionGrants(module, fn);
+export function functionStatements(module: ModuleDecl, fn: string, resources: GrantResources, running: readonly string[] = Object.keys(module.services ?? {})): GrantStatement[] {
+  const grants = functionGrants(module, fn, running);
   const statements: GrantStatement[] = [{ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [resources.logGroup] }];
   const table = (actions: string[], leadingKeys: string[]) => {
     if (!leadingKeys.length) return;

@@ -12,15 +12,18 @@ import {
   PayloadFormatVersion,
   type CorsPreflightOptions,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpAlbIntegration, HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routeKey, type CorsDecl, type ModuleDecl } from '../core/module.ts';
 import type { ModuleFunctions } from './functions.ts';
+import type { ModuleServices } from './services.ts';
 
 export interface ModuleHttpApiProps {
   module: ModuleDecl;
   functions: ModuleFunctions;
+  /** The services that run: their routes go to them (a private integration) instead of their functions. */
+  services?: ModuleServices;
   logRetention: RetentionDays;
   retainLogs: boolean;
 }
@@ -75,11 +78,15 @@ export class ModuleHttpApi extends Construct {
       }
       return found;
     };
+    // One private integration for every service route: the load balancer's rules pick the service.
+    const services = props.services;
+    const serviceIntegration = services ? new HttpAlbIntegration('ServicesIntegration', services.listener, { vpcLink: services.vpcLink }) : undefined;
     for (const route of module.http.routes) {
+      const served = route.service !== undefined && services?.services.has(route.service) ? serviceIntegration : undefined;
       new HttpRoute(this, `Route ${routeKey(route)}`, {
         httpApi: this.api,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-        integration: integration(route.function),
+        integration: served ?? integration(route.function),
       });
     }
     new HttpRoute(this, 'Route $default', {

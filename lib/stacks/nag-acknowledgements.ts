@@ -76,4 +76,29 @@ export function acknowledgeNagFindings(stack: AxonStack): void {
         'to ManageConnections on the @connections of this API and stage.',
     });
   }
+
+  const services = stack.services;
+  if (services) {
+    Validations.of(services).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "This bucket holds the internal load balancer's access logs, written by the ELB service and read only by " +
+        'operators; server access logs of a log bucket would need yet another bucket, logging the logging.',
+    });
+    Validations.of(services).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The service container gets only non-secret configuration as environment variables (the table and stream ' +
+        'names, the server name, the WebSocket URL, its port and metric namespace), the same the functions get; it ' +
+        'holds no secret: its AWS access comes from the task role.',
+    });
+    for (const running of services.services.values()) {
+      Validations.of(running.service.taskDefinition.obtainExecutionRole()).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "The task execution role needs ecr:GetAuthorizationToken to pull the service's image, an action that " +
+          'supports no resource but * (the pull itself is limited to the image repository by the same policy).',
+      });
+    }
+  }
 }

@@ -43,6 +43,19 @@ describe.each(environments)('cdk-nag AwsSolutions on the axon module, %s', (_lab
   });
 });
 
+// With the sync service on Fargate (`-c syncService=fargate`): its VPC, load balancer, cluster and task.
+describe.each(environments.filter(([, env]) => env?.region !== undefined).slice(0, 2))('cdk-nag AwsSolutions on the axon module with the sync service, %s', (_label, env) => {
+  const { app, stack } = synthesize(axon, { env: env!, services: ['sync'] });
+
+  it('leaves no unacknowledged error or warning, and synthesizes without CDK errors or warnings', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
 describe.each(modules)('cdk-nag AwsSolutions on the %s module', (_label, module) => {
   const { app, stack } = synthesize(module);
 
