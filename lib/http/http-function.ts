@@ -5,6 +5,7 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { AckTimeoutError } from '../core/ack.ts';
 import { API_GATEWAY_INTEGRATION_TIMEOUT_MS, routeKey, type HttpRouteDecl, type ModuleDecl } from '../core/module.ts';
 import { MatrixError, notJson, tooLarge, unrecognized } from '../matrix/errors.ts';
 import { checkPathParameters } from '../matrix/path-parameters.ts';
@@ -186,6 +187,9 @@ function eventParts(event: APIGatewayProxyEventV2, context: Context): RequestPar
   };
 }
 
+/** How long a client should wait before retrying a request whose write was not applied in time. */
+const ACK_TIMEOUT_RETRY_AFTER_MS = 2_000;
+
 /**
  * Run one operation on a request (undefined: no operation serves it), mapping Matrix errors to
  * their responses and anything else to a 500 that says nothing of the cause.
@@ -200,6 +204,13 @@ export async function runOperation(op: DeclaredOperation | undefined, parts: Req
     return toResponse(await op.run(request));
   } catch (e) {
     if (e instanceof MatrixError) return errorResponse(e);
+    if (e instanceof AckTimeoutError) {
+      // The command is in its depot and will be applied (or refused) once the topology gets to it:
+      // not a failure to report as one. 503 says "try again"; a retry of an idempotent request
+      // (same txn id, same device) finds the outcome recorded instead of writing twice.
+      logger.warn('no outcome within the wait', { routeKey: parts.routeKey, depot: e.depot, requestId: e.requestId });
+      return errorResponse(new MatrixError(503, 'M_UNKNOWN', 'The request was accepted but is not applied yet; try again', { retry_after_ms: ACK_TIMEOUT_RETRY_AFTER_MS }));
+    }
     logger.error('operation failed', { routeKey: parts.routeKey, error: e as Error });
     return errorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));
   }

@@ -3,6 +3,7 @@
 // API Gateway would answer {"message": ...} (integration timeout) or Lambda's timeout a bare 500.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { AckTimeoutError } from '../../lib/core/ack.ts';
 import { invocationContext } from '../../lib/core/topology/records.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import type { Operation } from '../../lib/http/operation.ts';
@@ -60,5 +61,19 @@ describe('HTTP function deadline', () => {
     const { left } = answer.body as { left: number };
     expect(left).toBeLessThanOrEqual(10_000);
     expect(left).toBeGreaterThan(5_000);
+  });
+});
+
+describe('HTTP function, write not applied in time', () => {
+  it('answers 503 M_UNKNOWN with retry_after_ms and Retry-After, not a 500, when no outcome came within the wait', async () => {
+    const handler = httpFunction(gatewayModule, 'respond', {
+      respond: () => {
+        throw new AckTimeoutError('rooms', 'request-1', 20_000);
+      },
+    });
+    const result = (await handler(event(0), invocationContext('respond', 60_000))) as APIGatewayProxyStructuredResultV2;
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body ?? 'null')).toMatchObject({ errcode: 'M_UNKNOWN', retry_after_ms: 2_000 });
+    expect(result.headers?.['retry-after']).toBe('2');
   });
 });
