@@ -6,7 +6,8 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from './aws-clients.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, dynamoClient } from './aws-clients.ts';
 import { tableName } from './environment.ts';
 
 /** The attribute DynamoDB's TTL reads (epoch seconds); the CDK stack configures the same. */
@@ -23,6 +24,30 @@ export const tableKeys = {
     { AttributeName: 'sk', KeyType: 'RANGE' },
   ],
 } as const;
+
+/**
+ * Every item of one partition, page after page, strongly consistent: for the table's own small
+ * bookkeeping partitions (service instances, shard checkpoints, dead letters), not for PStates,
+ * whose reads go through lib/core/pstate.
+ */
+export async function partitionItems(pk: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
 
 /** Create the table (on-demand, TTL on) unless it exists, and wait until it is ACTIVE. */
 export async function ensureTable(name = tableName()): Promise<void> {

@@ -1,9 +1,10 @@
 // Where the local event source mapping remembers, per topology and shard, the last record it has
 // finished with (processed, or sent to the dead-letter store). Lambda keeps this inside the
 // service; locally it lives in the module's own table so that a restart resumes where it stopped.
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../core/aws-clients.ts';
 import { tableName } from '../core/environment.ts';
+import { partitionItems } from '../core/table.ts';
 import { internalPrefixes } from '../core/table-writes.ts';
 
 export interface ShardCheckpoint {
@@ -41,20 +42,5 @@ export async function writeCheckpoint(checkpoint: Omit<ShardCheckpoint, 'updated
 
 /** Every shard checkpoint of a topology (for diagnostics and tests). */
 export async function listCheckpoints(topology: string): Promise<ShardCheckpoint[]> {
-  const out: ShardCheckpoint[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': checkpointKey(topology, '').pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...((page.Items ?? []) as ShardCheckpoint[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+  return (await partitionItems(checkpointKey(topology, '').pk)) as unknown as ShardCheckpoint[];
 }

@@ -14,10 +14,10 @@
 // A notice may be lost only with the connection: a post the gateway answers 410 (gone) forgets the
 // instance, any other failure closes the connection, and an instance whose connection closes
 // treats every notice as possibly missed until it has re-checked (ServiceSubscription `onGap`).
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws-clients.ts';
 import { notifiedServices, tableName } from '../environment.ts';
-import { TTL_ATTRIBUTE } from '../table.ts';
+import { partitionItems, TTL_ATTRIBUTE } from '../table.ts';
 import { internalPrefixes } from '../table-writes.ts';
 import { closeConnection, postToConnection } from '../websocket-connections.ts';
 
@@ -94,23 +94,10 @@ interface Instance {
 /** The service's subscribed instances (one strongly consistent Query: they are few). */
 export async function subscribedInstances(service: string, now = Date.now()): Promise<Instance[]> {
   const out: Instance[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk(service) },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const expires = Number(item[TTL_ATTRIBUTE] ?? 0) * 1000;
-      if (typeof item.connectionId === 'string' && expires > now) out.push({ nonce: String(item.sk), connectionId: item.connectionId });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const item of await partitionItems(pk(service))) {
+    const expires = Number(item[TTL_ATTRIBUTE] ?? 0) * 1000;
+    if (typeof item.connectionId === 'string' && expires > now) out.push({ nonce: String(item.sk), connectionId: item.connectionId });
+  }
   return out;
 }
 
