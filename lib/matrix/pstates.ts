@@ -148,8 +148,9 @@ export const membershipHistory = pstate(
 );
 
 /**
- * `<user id>\u0000<device id>\u0000<txn id>` → the event it created (idempotent sends);
- * redactions use `<user id>\u0000<device id>\u0000redact\u0000<txn id>` (another endpoint).
+ * `<user id>\u0000<device id>\u0000<room id>\u0000<txn id>` → the event it created (idempotent sends);
+ * redactions use `<user id>\u0000<device id>\u0000redact\u0000<room id>\u0000<txn id>` (another endpoint).
+ * Keys written before they named the room lack `<room id>\u0000` (still read: rooms/send.ts).
  */
 export const transactionIds = pstate('transactionIds', map(string(), record({ eventId: string(), roomId: string() })));
 

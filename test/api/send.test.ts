@@ -4,6 +4,7 @@
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../lib/core/aws-clients.ts';
+import { commit } from '../../lib/core/pstate/index.ts';
 import { depotStreamName } from '../../lib/core/environment.ts';
 import { listShards, readShard } from '../../lib/core/replay.ts';
 import { applyKey } from '../../lib/core/topology/apply-once.ts';
@@ -54,12 +55,36 @@ describe('sending into rooms', () => {
     const stored = (await timelineOf(roomId)).at(-1)!.event;
     expect(stored).toMatchObject({ event_id: eventId, sender: bob.userId, type: 'm.room.message', content: { body: 'hello' }, depth: count });
     expect(stored.unsigned?.transaction).toEqual({ device_id: bob.deviceId, txn_id: 'txn-1' });
-    expect(await transactionIds.key(sendTransactionKey(bob.userId, bob.deviceId, 'txn-1')).get()).toEqual({ eventId, roomId });
+    expect(await transactionIds.key(sendTransactionKey(bob.userId, bob.deviceId, roomId, 'txn-1')).get()).toEqual({ eventId, roomId });
     expect(await eventLocations.key(eventId).get()).toEqual({ roomId, position: count });
 
     // another device (a new login) with the same txn id sends a new event
     const other = await send(alice.client, roomId, { body: 'hello' }, 'txn-1');
     expect(other.body.event_id).not.toBe(eventId);
+
+    // the same device's txn id in another room is another event (Complement's TestTxnIdempotency)
+    const elsewhere = await publicRoom();
+    const there = await send(bob.client, elsewhere, { msgtype: 'm.text', body: 'hello' }, 'txn-1');
+    expect(there.status).toBe(200);
+    expect(there.body.event_id).not.toBe(eventId);
+    expect((await timelineOf(elsewhere)).at(-1)!.event.event_id).toBe(there.body.event_id);
+    // and /redact's scope is the room too
+    const redactions = await Promise.all([roomId, elsewhere].map((room, i) => bob.client.put<{ event_id: string }>(path.room(room, `redact/${encodeURIComponent(i === 0 ? eventId : there.body.event_id)}/r-1`), {})));
+    expect(redactions.map((r) => r.status)).toEqual([200, 200]);
+    expect(redactions[0]!.body.event_id).not.toBe(redactions[1]!.body.event_id);
+  });
+
+  it('finds a transaction recorded before its key named the room', async () => {
+    const roomId = await publicRoom();
+    const first = await send(bob.client, roomId, { body: 'before' }, 'txn-legacy');
+    // a record as sends wrote it before: no room in the key, the room in the value
+    await commit([transactionIds.key(`${bob.userId}\u0000${bob.deviceId}\u0000txn-old`).set({ eventId: first.body.event_id, roomId })]);
+    const count = (await timelineOf(roomId)).length;
+    expect((await send(bob.client, roomId, { body: 'retried' }, 'txn-old')).body.event_id).toBe(first.body.event_id);
+    expect((await timelineOf(roomId)).length).toBe(count);
+    // in another room it is another transaction
+    const other = await publicRoom();
+    expect((await send(bob.client, other, { body: 'elsewhere' }, 'txn-old')).body.event_id).not.toBe(first.body.event_id);
   });
 
   it('refuses non-members, unknown rooms, bad bodies and events over 64 KB, writing nothing', async () => {

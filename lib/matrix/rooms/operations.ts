@@ -200,7 +200,7 @@ export async function sendMessage(
   const content = parseContent(request.body);
   checkIdentifierLength('eventType', type);
   checkTxnId(txnId);
-  const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, txnId)).get();
+  const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
   // Types with their own endpoint or rules (a redaction is authorised as /redact's, in the topology).
   checkClientEvent({ roomId, type, content }, serverName());
@@ -239,7 +239,7 @@ export async function redactEvent(
   const { reason } = parseRequestBody(redactRequest, request.body ?? {});
   if (!isValidEventId(eventId)) throw notFound('Unknown event');
   checkTxnId(txnId);
-  const seen = await transactionIds.key(redactTransactionKey(requester.userId, requester.deviceId, txnId)).get();
+  const seen = await transactionIds.key(redactTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
   return sent(
     await submitRoomCommand({

@@ -13,7 +13,7 @@ import { redactsOf } from '../client-event-rules.ts';
 import type { RedactCommand, SendCommand } from './commands.ts';
 import type { RoomPlan } from './plan.ts';
 import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
-import { redactTransactionKey, sendTransactionKey } from './send.ts';
+import { recordedTransaction, redactTransactionKey, sendTransactionKey } from './send.ts';
 
 export interface Redaction {
   roomId: string;
@@ -30,7 +30,7 @@ export interface Redaction {
 export function planRedact(command: RedactCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, deviceId, redacts, txnId } = command;
   const content: JsonObject = command.reason !== undefined ? { reason: command.reason } : {};
-  return planRedaction({ roomId, sender, deviceId, redacts, content, txnId, txnKey: redactTransactionKey(sender, deviceId, txnId) }, origin);
+  return planRedaction({ roomId, sender, deviceId, redacts, content, txnId, txnKey: redactTransactionKey(sender, deviceId, roomId, txnId) }, origin);
 }
 
 /** An m.room.redaction through PUT /send: `content.redacts` names the target, the txnId is /send's. */
@@ -39,16 +39,16 @@ export function planSentRedaction(command: SendCommand, origin: CommandOrigin): 
   if (command.stateKey !== undefined || txnId === undefined) throw badJson('m.room.redaction cannot be sent as state');
   const { redacts: _redacts, ...content } = command.content;
   const redacts = redactsOf(command.content);
-  return planRedaction({ roomId, sender, deviceId, redacts, content, txnId, txnKey: sendTransactionKey(sender, deviceId, txnId) }, origin);
+  return planRedaction({ roomId, sender, deviceId, redacts, content, txnId, txnKey: sendTransactionKey(sender, deviceId, roomId, txnId) }, origin);
 }
 
 export async function planRedaction(redaction: Redaction, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, deviceId, redacts, txnId, txnKey } = redaction;
   const [seen, location] = await Promise.all([
-    transactionIds.key(txnKey).get({ consistent: true }),
+    recordedTransaction(txnKey, roomId),
     eventLocations.key(redacts).get({ consistent: true }),
   ]);
-  if (seen?.eventId) return { ops: [], value: { roomId: seen.roomId ?? roomId, eventId: seen.eventId } };
+  if (seen) return { ops: [], value: seen };
   // Another room's event is unknown here, as it is to /redact (Synapse: 400, which tells that it exists).
   if (!location || location.roomId !== roomId || location.position === undefined) throw notFound('Unknown event');
   const index = location.position - 1;

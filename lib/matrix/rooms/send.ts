@@ -9,18 +9,41 @@ import type { SendCommand } from './commands.ts';
 import type { RoomPlan } from './plan.ts';
 import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
 
+// A transaction id is scoped to the device and the endpoint (spec, "Transaction identifiers"), and
+// to the room as Synapse scopes it (its event_txn_id rows are per room; Complement's
+// TestTxnIdempotency): the same txnId in another room is another event.
+
 /** The transactionIds key of a send (PUT send/{eventType}/{txnId}). */
-export const sendTransactionKey = (userId: string, deviceId: string, txnId: string) => `${userId}\u0000${deviceId}\u0000${txnId}`;
+export const sendTransactionKey = (userId: string, deviceId: string, roomId: string, txnId: string) =>
+  `${userId}\u0000${deviceId}\u0000${roomId}\u0000${txnId}`;
 
 /** The transactionIds key of a redaction (PUT redact/{eventId}/{txnId}: another endpoint, another scope). */
-export const redactTransactionKey = (userId: string, deviceId: string, txnId: string) => `${userId}\u0000${deviceId}\u0000redact\u0000${txnId}`;
+export const redactTransactionKey = (userId: string, deviceId: string, roomId: string, txnId: string) =>
+  `${userId}\u0000${deviceId}\u0000redact\u0000${roomId}\u0000${txnId}`;
+
+/** The key a transaction had before keys named the room (its record names the room instead). */
+const unscopedKey = (key: string, roomId: string) => key.replace(`\u0000${roomId}\u0000`, '\u0000');
+
+/**
+ * The event a transaction created in this room, if any: its key, or the key it had before keys
+ * named the room, so a request retried across that change still finds its event.
+ */
+export async function recordedTransaction(key: string, roomId: string): Promise<{ eventId: string; roomId: string } | undefined> {
+  const [scoped, unscoped] = await Promise.all([
+    transactionIds.key(key).get({ consistent: true }),
+    transactionIds.key(unscopedKey(key, roomId)).get({ consistent: true }),
+  ]);
+  if (scoped?.eventId) return { eventId: scoped.eventId, roomId };
+  if (unscoped?.eventId && unscoped.roomId === roomId) return { eventId: unscoped.eventId, roomId };
+  return undefined;
+}
 
 export async function planSend(command: SendCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, deviceId, type, stateKey, content, txnId } = command;
-  const txnKey = txnId !== undefined ? sendTransactionKey(sender, deviceId, txnId) : undefined;
+  const txnKey = txnId !== undefined ? sendTransactionKey(sender, deviceId, roomId, txnId) : undefined;
   if (txnKey) {
-    const seen = await transactionIds.key(txnKey).get({ consistent: true });
-    if (seen?.eventId) return { ops: [], value: { roomId: seen.roomId ?? roomId, eventId: seen.eventId } };
+    const seen = await recordedTransaction(txnKey, roomId);
+    if (seen) return { ops: [], value: seen };
   }
   // The operation checked already; records appended before these checks existed meet them here.
   checkClientEvent({ roomId, type, ...(stateKey !== undefined ? { stateKey } : {}), content }, serverName());
