@@ -7,6 +7,7 @@ import { unstorableJson } from '../core/json-text.ts';
 import { badJson, missingParam, notJson } from './errors.ts';
 import { isCanonicalJsonValue } from './canonical-json.ts';
 import { MAX_IDENTIFIER_BYTES } from './path-parameters.ts';
+import { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH } from './accounts/commands.ts';
 
 /**
  * The deepest nesting a request's JSON may have. The spec sets none; Synapse's JSON decoder stops
@@ -123,6 +124,12 @@ export const registerRequest = z.looseObject({
 });
 
 export const membershipRequest = z.looseObject({ reason: z.string().optional() });
+/** POST /join/{roomIdOrAlias}'s body is the join event's content: a per-room profile within the profile limits (Synapse's). */
+export const joinRequest = z.looseObject({
+  reason: z.string().optional(),
+  displayname: z.string().max(MAX_DISPLAYNAME_LENGTH).nullable().optional(),
+  avatar_url: z.string().max(MAX_AVATAR_URL_LENGTH).nullable().optional(),
+});
 export const targetMembershipRequest = z.looseObject({ user_id: z.string(), reason: z.string().optional() });
 
 export const displaynameRequest = z.looseObject({ displayname: z.string().nullable().optional() });

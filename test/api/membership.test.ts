@@ -68,6 +68,30 @@ describe('membership', () => {
     expectError(await bob.client.post(path.room(roomId, 'join'), { reason: 5 }), 400, 'M_BAD_JSON');
   });
 
+  // Complement's "POST /join/:room_id (and :room_alias) can join a room with custom content", as Synapse keeps it
+  it('POST /join keeps its body in the join event; /rooms/{roomId}/join keeps only the reason', async () => {
+    const localpart = `custom${Date.now()}`;
+    const roomId = await createRoom(alice.client, { preset: 'public_chat', room_alias_name: localpart });
+    const bobName = bob.userId.slice(1, bob.userId.indexOf(':'));
+    expect((await bob.client.post(`${path.v3}/join/${encodeURIComponent(roomId)}`, { foo: 'bar', reason: 'hi' })).status).toBe(200);
+    expect((await stateEvent(roomId, 'm.room.member', bob.userId))?.content).toEqual({ membership: 'join', foo: 'bar', reason: 'hi', displayname: bobName });
+    // a per-room displayname, by alias; the server's fields win over the client's
+    expect((await carol.client.post(`${path.v3}/join/${encodeURIComponent(`#${localpart}:localhost`)}`, { foo: 'baz', displayname: 'Carol here', membership: 'leave', join_authorised_via_users_server: alice.userId })).status).toBe(200);
+    expect((await stateEvent(roomId, 'm.room.member', carol.userId))?.content).toEqual({ membership: 'join', foo: 'baz', displayname: 'Carol here' });
+    // the same join again writes nothing; other content is a new join event
+    const count = (await timelineOf(roomId)).length;
+    expect((await carol.client.post(`${path.v3}/join/${encodeURIComponent(roomId)}`, { foo: 'baz', displayname: 'Carol here' })).status).toBe(200);
+    expect((await timelineOf(roomId)).length).toBe(count);
+    expect((await carol.client.post(`${path.v3}/join/${encodeURIComponent(roomId)}`, { foo: 'qux', displayname: 'Carol here' })).status).toBe(200);
+    expect((await stateEvent(roomId, 'm.room.member', carol.userId))?.content).toMatchObject({ foo: 'qux' });
+    expect((await timelineOf(roomId)).length).toBe(count + 1);
+
+    const other = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(path.room(other, 'join'), { foo: 'bar', reason: 'hi' })).status).toBe(200);
+    expect((await stateEvent(other, 'm.room.member', bob.userId))?.content).toEqual({ membership: 'join', reason: 'hi', displayname: bobName });
+    expectError(await bob.client.post(`${path.v3}/join/${encodeURIComponent(other)}`, { displayname: 'x'.repeat(257) }), 400, 'M_BAD_JSON');
+  });
+
   it('kick needs power; ban keeps a user out until unbanned', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     for (const u of [bob, carol]) expect((await u.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

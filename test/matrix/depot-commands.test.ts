@@ -22,7 +22,7 @@ const content = { msgtype: 'm.text', body: 'hi' };
 const samples: Record<Depot, Record<string, unknown>[]> = {
   rooms: [
     { kind: 'createRoom', roomId: room, creator: user, roomVersion: '11', visibility: 'private', events: [{ type: 'm.room.create', state_key: '', sender: user, content: { room_version: '11' } }] },
-    { kind: 'membership', roomId: room, action: 'invite', sender: user, target: '@bob:localhost', reason: 'come', profile: { displayname: 'Bob', avatar_url: null } },
+    { kind: 'membership', roomId: room, action: 'invite', sender: user, target: '@bob:localhost', reason: 'come', profile: { displayname: 'Bob', avatar_url: null }, bodyContent: { foo: 'bar' } },
     { kind: 'forget', roomId: room, userId: user },
     { kind: 'send', roomId: room, sender: user, deviceId: 'DEV', type: 'm.room.message', content, txnId: 't1' },
     { kind: 'redact', roomId: room, sender: user, deviceId: 'DEV', redacts: '$event', reason: 'spam', txnId: 't2' },

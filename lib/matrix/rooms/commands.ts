@@ -40,6 +40,11 @@ export interface MembershipCommand {
    * the membership it names, a leave of another user being `kick` (an unban when they are banned).
    */
   content?: JsonObject;
+  /**
+   * POST /join/{roomIdOrAlias}: the request body, kept in the join event as Synapse keeps it
+   * (custom fields, a per-room profile, the reason); membership and the authoriser are the server's.
+   */
+  bodyContent?: JsonObject;
 }
 
 /** POST /rooms/{roomId}/forget: the room disappears from the user's lists (only when not joined). */
@@ -138,6 +143,7 @@ const roomCommandSchema = z.discriminatedUnion('kind', [
     reason: freeText.optional(),
     profile: z.strictObject({ displayname, avatar_url: avatarUrl }).optional(),
     content: eventContent.optional(),
+    bodyContent: eventContent.optional(),
   }),
   z.strictObject({ kind: z.literal('forget'), roomId: id, userId: id }),
   z.strictObject({

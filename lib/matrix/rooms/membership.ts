@@ -31,9 +31,9 @@ export async function planMembership(command: MembershipCommand, origin: Command
     ...(command.reason !== undefined ? { reason: command.reason } : {}),
     ...(command.profile ? { profile: command.profile } : {}),
     ...(authorisedVia ? { authorisedVia } : {}),
-    ...(command.content ? { content: command.content } : {}),
+    ...(command.content ?? command.bodyContent ? { content: command.content ?? command.bodyContent } : {}),
   });
-  const repeated = command.content ? isRepeatedMemberEvent(current, sender, event.content) : isRedundantMembership(current?.content, event.content);
+  const repeated = command.content ?? command.bodyContent ? isRepeatedMemberEvent(current, sender, event.content) : isRedundantMembership(current?.content, event.content);
   if (repeated) return { ops: [], value: { roomId, ...(current ? { eventId: current.event_id } : {}) } };
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const written = writer.append(event);

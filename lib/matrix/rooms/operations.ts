@@ -14,7 +14,7 @@ import { checkIdentifierLength, MAX_IDENTIFIER_BYTES } from '../path-parameters.
 import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias, serverName } from '../ids.ts';
 import type { MembershipAction, Profile } from '../membership.ts';
 import { roomAliases, transactionIds, users } from '../pstates.ts';
-import { jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
+import { joinRequest, jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
 import type { MembershipCommand, RoomCommand, RoomCommandResult } from './commands.ts';
 import { redactTransactionKey, sendTransactionKey } from './send.ts';
 
@@ -74,9 +74,17 @@ async function resolveRoom(roomIdOrAlias: string): Promise<string> {
   return requireRoomId(roomIdOrAlias);
 }
 
-/** POST /join/{roomIdOrAlias} and POST /rooms/{roomId}/join. */
+/**
+ * POST /join/{roomIdOrAlias}: its body becomes the join event's content, as Synapse keeps it
+ * (Complement's "POST /join/:room_id can join a room with custom content").
+ */
 export function joinRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
-  return enterRoom(request, roomIdOrAlias, 'join');
+  return enterRoom(request, roomIdOrAlias, 'join', { keepBody: true });
+}
+
+/** POST /rooms/{roomId}/join: only the reason is kept (Synapse's membership endpoints). */
+export function joinRoomById(request: Authenticated & { body: unknown }, roomId: string): Promise<{ room_id: string }> {
+  return enterRoom(request, roomId, 'join');
 }
 
 /** POST /knock/{roomIdOrAlias}: ask to join a room whose join rule is knock or knock_restricted. */
@@ -85,10 +93,18 @@ export function knockRoom(request: Authenticated & { body: unknown }, roomIdOrAl
 }
 
 /** Join or knock: the sender's own membership, with their profile. (`via`/`server_name` name other servers: one server here.) */
-async function enterRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string, action: 'join' | 'knock'): Promise<{ room_id: string }> {
+async function enterRoom(
+  request: Authenticated & { body: unknown },
+  roomIdOrAlias: string,
+  action: 'join' | 'knock',
+  { keepBody = false } = {},
+): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
   await limitWrites(requester.userId);
-  const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
+  const body = parseRequestBody(keepBody ? joinRequest : membershipRequest, request.body ?? {}) as JsonObject;
+  const bodyContent = keepBody && Object.keys(body).length > 0 ? body : undefined;
+  if (bodyContent) checkContentSize(bodyContent);
+  const reason = typeof body.reason === 'string' ? body.reason : undefined;
   const roomId = await resolveRoom(roomIdOrAlias);
   const profile = await profileOf(requester.userId);
   await submitRoomCommand({
@@ -97,7 +113,7 @@ async function enterRoom(request: Authenticated & { body: unknown }, roomIdOrAli
     action,
     sender: requester.userId,
     target: requester.userId,
-    ...(reason !== undefined ? { reason } : {}),
+    ...(bodyContent ? { bodyContent } : reason !== undefined ? { reason } : {}),
     ...(profile ? { profile } : {}),
   });
   return { room_id: roomId };
