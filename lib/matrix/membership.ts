@@ -1,6 +1,6 @@
 // The membership endpoints (join, knock, leave, invite, kick, ban, unban) as m.room.member events,
 // with the endpoint-level preconditions Synapse applies on top of the auth rules.
-import { canonicalJson, type JsonObject } from './canonical-json.ts';
+import type { JsonObject } from './canonical-json.ts';
 import { forbidden, MatrixError } from './errors.ts';
 import type { PowerLevels } from './power-levels.ts';
 
@@ -75,11 +75,6 @@ export function checkMembershipPrecondition(action: MembershipAction, targetMemb
 export function isRedundantMembership(current: JsonObject | undefined, next: JsonObject): boolean {
   if (!current || current.membership !== next.membership || next.membership !== 'join') return false;
   return current.displayname === next.displayname && current.avatar_url === next.avatar_url;
-}
-
-/** A member event set through PUT /state that repeats the current one, sender and content alike (Synapse answers its id). */
-export function isRepeatedMemberEvent(current: { sender: string; content: JsonObject } | undefined, sender: string, next: JsonObject): boolean {
-  return current !== undefined && current.sender === sender && canonicalJson(current.content) === canonicalJson(next);
 }
 
 /** The content of a member event after a profile change (PUT displayname / avatar_url). */

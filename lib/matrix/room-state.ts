@@ -1,5 +1,5 @@
 // The current state of a room as auth rules and formatting read it: (type, state key) → event.
-import type { JsonObject } from './canonical-json.ts';
+import { canonicalJson, type JsonObject } from './canonical-json.ts';
 
 /** The fields of an event that auth rules and state lookups read. */
 export interface EventLike {
@@ -16,6 +16,14 @@ export interface RoomState<E extends EventLike = EventLike> {
 }
 
 export const stateKeyOf = (type: string, stateKey: string): string => `${type}\u0000${stateKey}`;
+
+/**
+ * A state event that repeats the current one, sender and content alike: Synapse answers the
+ * current event's id and writes nothing (its deduplicate_state_event).
+ */
+export function isRepeatedStateEvent(current: { sender: string; content: JsonObject } | undefined, sender: string, next: JsonObject): boolean {
+  return current !== undefined && current.sender === sender && canonicalJson(current.content) === canonicalJson(next);
+}
 
 /** An in-memory room state built from state events, the latest one of each key winning. */
 export class MapRoomState<E extends EventLike = EventLike> implements RoomState<E> {

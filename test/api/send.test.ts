@@ -115,6 +115,12 @@ describe('sending into rooms', () => {
     const name = await stateEvent(roomId, 'm.room.name');
     expect(name).toMatchObject({ event_id: renamed.body.event_id, content: { name: 'Two' } });
     expect(name?.unsigned).toMatchObject({ prev_content: { name: 'One' }, replaces_state: named.body.event_id });
+    // the same state again from the same sender is the current event, nothing written (Synapse)
+    const before = (await timelineOf(roomId)).length;
+    const repeated = await alice.client.put<{ event_id: string }>(path.room(roomId, 'state/m.room.name'), { name: 'Two' });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.event_id).toBe(renamed.body.event_id);
+    expect((await timelineOf(roomId)).length).toBe(before);
 
     const count = (await timelineOf(roomId)).length;
     // bob has 0 < state_default 50
@@ -129,6 +135,12 @@ describe('sending into rooms', () => {
     expect(raised.status).toBe(200);
     const keyed = await bob.client.put<{ event_id: string }>(path.room(roomId, `state/org.example.pref/${encodeURIComponent(bob.userId)}`), { a: 1 });
     expect(keyed.status).toBe(200);
+    // another sender's same content is a new event; a repeat by someone without the power is still refused
+    const bobsName = await bob.client.put<{ event_id: string }>(path.room(roomId, 'state/m.room.name'), { name: 'Two' });
+    expect(bobsName.status).toBe(200);
+    expect(bobsName.body.event_id).not.toBe(renamed.body.event_id);
+    expect((await alice.client.put(path.room(roomId, 'state/m.room.power_levels'), levels)).status).toBe(200);
+    expectError(await bob.client.put(path.room(roomId, 'state/m.room.name'), { name: 'Two' }), 403, 'M_FORBIDDEN');
     expect((await stateEvent(roomId, 'org.example.pref', bob.userId))?.event_id).toBe(keyed.body.event_id);
     // a state key holding a slash
     expect((await alice.client.put(path.room(roomId, `state/org.example.path/${encodeURIComponent('a/b')}`), { x: 1 })).status).toBe(200);

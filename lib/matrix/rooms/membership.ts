@@ -1,9 +1,9 @@
 // Membership commands in the rooms topology: join / knock / leave / invite / kick / ban / unban as
 // m.room.member events, forgetting a room, and re-sending a join event after a profile change.
 import { forbidden, MatrixError } from '../errors.ts';
-import { checkMembershipPrecondition, isRedundantMembership, isRepeatedMemberEvent, isRestrictedJoinRule, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
+import { checkMembershipPrecondition, isRedundantMembership, isRestrictedJoinRule, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
 import { memberRooms } from '../pstates.ts';
-import { joinRuleOf, membershipOf } from '../room-state.ts';
+import { isRepeatedStateEvent, joinRuleOf, membershipOf } from '../room-state.ts';
 import type { ForgetCommand, MembershipCommand, ProfileCommand, RoomCommandResult } from './commands.ts';
 import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
 import type { RoomPlan } from './plan.ts';
@@ -33,7 +33,7 @@ export async function planMembership(command: MembershipCommand, origin: Command
     ...(authorisedVia ? { authorisedVia } : {}),
     ...(command.content ?? command.bodyContent ? { content: command.content ?? command.bodyContent } : {}),
   });
-  const repeated = command.content ?? command.bodyContent ? isRepeatedMemberEvent(current, sender, event.content) : isRedundantMembership(current?.content, event.content);
+  const repeated = command.content ?? command.bodyContent ? isRepeatedStateEvent(current, sender, event.content) : isRedundantMembership(current?.content, event.content);
   if (repeated) return { ops: [], value: { roomId, ...(current ? { eventId: current.event_id } : {}) } };
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const written = writer.append(event);

@@ -2,9 +2,11 @@
 // seen before answers the first event's id and writes nothing; the transaction id is recorded in
 // the same transaction as the event, so this check is authoritative (the HTTP operation's own
 // check only spares a depot round trip).
+import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
 import { checkClientEvent } from '../client-event-rules.ts';
 import { serverName } from '../ids.ts';
 import { transactionIds } from '../pstates.ts';
+import { isRepeatedStateEvent } from '../room-state.ts';
 import type { SendCommand } from './commands.ts';
 import type { RoomPlan } from './plan.ts';
 import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
@@ -48,14 +50,24 @@ export async function planSend(command: SendCommand, origin: CommandOrigin): Pro
   // The operation checked already; records appended before these checks existed meet them here.
   checkClientEvent({ roomId, type, ...(stateKey !== undefined ? { stateKey } : {}), content }, serverName());
   const room = await loadRoom(roomId, sender, stateKey !== undefined ? [[type, stateKey]] : []);
-  const writer = new RoomWriter(roomId, room.head, room.state, origin);
-  const event = writer.append({
+  const draft = {
     type,
     sender,
     ...(stateKey !== undefined ? { state_key: stateKey } : {}),
     content,
     ...(txnId !== undefined ? { unsigned: { transaction: { device_id: deviceId, txn_id: txnId } } } : {}),
-  });
+  };
+  if (stateKey !== undefined) {
+    // The same state again from the same sender: the current event's id, nothing written (as
+    // Synapse); still only for a sender who may set it now.
+    const current = room.state.get(type, stateKey);
+    if (current && isRepeatedStateEvent(current, sender, content)) {
+      assertAllowed(authorizeEvent({ ...draft, room_id: roomId }, room.state, room.head.version));
+      return { ops: [], value: { roomId, eventId: current.event_id } };
+    }
+  }
+  const writer = new RoomWriter(roomId, room.head, room.state, origin);
+  const event = writer.append(draft);
   const ops = writer.writes();
   if (txnKey) ops.push(transactionIds.key(txnKey).set({ eventId: event.event_id, roomId }, { ifAbsent: true }));
   return { ops, value: { roomId, eventId: event.event_id } };
