@@ -7,7 +7,7 @@ import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
 import { stateAddress } from '../../lib/matrix/path-parameters.ts';
 import { viewRoom } from '../../lib/matrix/timeline/access.ts';
-import { eventContext, parseContextQuery, roomEvent } from '../../lib/matrix/timeline/context.ts';
+import { eventContext, eventView, parseContextQuery, roomEvent } from '../../lib/matrix/timeline/context.ts';
 import { clientEvents } from '../../lib/matrix/timeline/format.ts';
 import { joinedMembers, joinedRooms, parseMembersQuery, roomMemberEvents, visibleState, visibleStateEvent } from '../../lib/matrix/timeline/room-state.ts';
 
@@ -44,7 +44,8 @@ export const handler = httpFunction(axon, 'roomReads', {
     return json(format === 'event' ? clientEvents([event], requester)[0] : event.content);
   },
   getOneRoomEvent: async (request) => {
-    const { requester, view } = await viewerOf(request);
+    const requester = await authenticate(request);
+    const view = await eventView(request.pathParameters.roomId!, requester.userId);
     return json(await roomEvent(view, requester, request.pathParameters.eventId!));
   },
   getEventContext: async (request) => {

@@ -4,10 +4,10 @@
 import { readYourWrites } from './consistency.ts';
 import { lazyLoadMembers, parseRoomEventFilterParam, type RoomEventFilterDefinition } from '../filters.ts';
 import type { ClientEvent, RoomEvent } from '../events.ts';
-import { notFound } from '../errors.ts';
+import { MatrixError, notFound } from '../errors.ts';
 import { getMany } from '../../core/pstate/index.ts';
 import { eventLocations, roomTimeline, type TimelineEntry } from '../pstates.ts';
-import type { RoomView } from './access.ts';
+import { viewRoom, type RoomView } from './access.ts';
 import { withAggregations } from '../relations/aggregations.ts';
 import { clientEvents, type Requester } from './format.ts';
 import { memberEventsAt, parseLimit } from './messages.ts';
@@ -50,6 +50,20 @@ export async function visibleEntry(view: RoomView, eventId: string): Promise<Tim
   const [entry] = await getMany([roomTimeline.key(view.roomId).key(location.position - 1)] as const, readYourWrites);
   if (!entry || !canSee(view.viewer, entry.event, entry.visibility)) throw eventNotFound();
   return entry;
+}
+
+/**
+ * The view GET /rooms/{roomId}/event/{eventId} reads through: a room the user may not read at all
+ * is 404 there as well, not viewRoom's 403 (the spec names only 404; Synapse turns its AuthError
+ * into 404 "Event not found.").
+ */
+export async function eventView(roomId: string, userId: string): Promise<RoomView> {
+  try {
+    return await viewRoom(roomId, userId);
+  } catch (error) {
+    if (error instanceof MatrixError && error.status === 403) throw eventNotFound();
+    throw error;
+  }
 }
 
 export async function roomEvent(view: RoomView, requester: Requester, eventId: string): Promise<ClientEvent> {
