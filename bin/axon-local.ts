@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { axon } from '../lib/matrix/module.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
+import { isRegistrationMode } from '../lib/matrix/accounts/registration-mode.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -16,6 +17,7 @@ const usage = `Usage: npm start -- [options]
   --in-memory           keep nothing between restarts    (AXON_IN_MEMORY=1)
   --server-name <name>  the Matrix server name           (AXON_SERVER_NAME, default localhost)
   --log-level <level>   DEBUG, INFO, WARN or ERROR       (AXON_LOG_LEVEL, default INFO)
+  --registration <mode> open, token or closed            (AXON_REGISTRATION, default open)
   --help`;
 
 const { values } = parseArgs({
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     'in-memory': { type: 'boolean' },
     'server-name': { type: 'string' },
     'log-level': { type: 'string' },
+    registration: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -53,6 +56,12 @@ const verbose = logLevel === 'DEBUG';
 const inMemory = values['in-memory'] ?? ['1', 'true'].includes(process.env.AXON_IN_MEMORY ?? '');
 const dataDir = resolve(values['data-dir'] ?? process.env.AXON_DATA_DIR ?? '.axon/data');
 
+const registration = values.registration ?? process.env.AXON_REGISTRATION ?? 'open';
+if (!isRegistrationMode(registration)) {
+  console.error(`invalid registration mode ${registration}\n\n${usage}`);
+  process.exit(2);
+}
+
 const started = Date.now();
 console.log(`Starting Axon (${inMemory ? 'in memory' : `data in ${dataDir}`}) ...`);
 
@@ -64,6 +73,7 @@ const runtime = await startLocalRuntime({
   dataDir,
   inMemory,
   serverName: values['server-name'] ?? process.env.AXON_SERVER_NAME,
+  registration,
   verbose,
   log: (line) => {
     if (logLevel === 'DEBUG' || logLevel === 'INFO') console.log(line);
@@ -74,6 +84,7 @@ const runtime = await startLocalRuntime({
 });
 
 console.log(`Axon is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+  Registration       ${registration}
   Client-Server API  ${runtime.httpUrl}   (try: curl ${runtime.httpUrl}/_matrix/client/versions)
   WebSocket API      ${runtime.wsUrl}
   @connections       ${runtime.managementEndpoint}

@@ -1,12 +1,14 @@
 // The CDK app: Axon's stack, generated from its module declaration. `npx cdk synth` needs no AWS
 // credentials; `cdk deploy` targets the account and region of the current credentials.
-// Context (cdk.json or `-c key=value`): stackName, serverName, deletionProtection, alarmEmail, and
+// Context (cdk.json or `-c key=value`): stackName, serverName, registration (open, token or
+// closed, the default), deletionProtection, alarmEmail, and
 // `<service>Service` per declared service: `lambda` (default: its routes go to their functions) or
 // `fargate` (an ECS service on Fargate serves them), e.g. `-c syncService=fargate`.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AxonStack } from '../lib/stacks/axon-stack.ts';
 import { axon } from '../lib/matrix/module.ts';
+import { isRegistrationMode } from '../lib/matrix/accounts/registration-mode.ts';
 
 const app = new App();
 
@@ -24,6 +26,9 @@ function flag(key: string, fallback: boolean): boolean {
 
 const stackName = context('stackName') ?? axon.name;
 
+const registration = context('registration') ?? 'closed';
+if (!isRegistrationMode(registration)) throw new Error(`context registration must be open, token or closed, got "${registration}"`);
+
 /** The declared services this deployment runs on Fargate. */
 const services = Object.keys(axon.services ?? {}).filter((name) => {
   const mode = context(`${name}Service`) ?? 'lambda';
@@ -35,6 +40,7 @@ new AxonStack(app, stackName, {
   stackName,
   module: axon,
   serverName: context('serverName') ?? 'localhost',
+  registration,
   // Protected unless a throw-away stack asks otherwise: the table and depots are the data.
   deletionProtection: flag('deletionProtection', true),
   alarmEmail: context('alarmEmail'),

@@ -5,8 +5,10 @@ import { changePassword, deactivate, logout, logoutAll } from '../../lib/matrix/
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { limitLoginAddress, limitRegistration } from '../../lib/matrix/accounts/rate-limits.ts';
 import { availableUserId, checkRegistration, loginWithPassword, register } from '../../lib/matrix/accounts/sessions.ts';
-import { requireDummyAuth, requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
-import { MatrixError, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
+import { registrationMode } from '../../lib/matrix/accounts/registration-mode.ts';
+import { invalidRegistrationToken, requireDummyAuth, requirePasswordAuth, requireRegistrationTokenAuth } from '../../lib/matrix/accounts/uia.ts';
+import { isValidToken } from '../../lib/matrix/registration-tokens/tokens.ts';
+import { MatrixError, forbidden, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 import { changePasswordRequest, loginRequest, parseRequestBody, registerRequest } from '../../lib/matrix/request-schemas.ts';
@@ -16,10 +18,15 @@ const PASSWORD_LOGIN = 'm.login.password';
 
 const deactivateRequest = z.looseObject({ auth: z.unknown().optional(), id_server: z.string().optional(), erase: z.boolean().optional() });
 
+const registrationDisabled = () => forbidden('Registration has been disabled');
+
 async function registerOperation(request: HttpRequest) {
   const kind = request.query.get('kind') ?? 'user';
   if (kind === 'guest') throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is not enabled');
   if (kind !== 'user') throw invalidParam(`Unknown kind: ${kind}`);
+  // Closed: 403 and no flows, before anything else is looked at (as Synapse answers).
+  const mode = registrationMode();
+  if (mode === 'closed') throw registrationDisabled();
   // An empty body is an empty object; a JSON null or array is M_BAD_JSON (as Synapse answers).
   const body = parseRequestBody(registerRequest, request.body === undefined ? {} : request.body);
   await limitRegistration(request.sourceIp);
@@ -35,13 +42,35 @@ async function registerOperation(request: HttpRequest) {
   // Refuse a bad or taken name before the UIA stage, as Synapse does, so clients learn it at once.
   checkRegistration(registration);
   if (registration.username !== undefined) await availableUserId(registration.username);
-  requireDummyAuth(body.auth);
+  let registrationToken: string | undefined;
+  if (mode === 'token') {
+    registrationToken = requireRegistrationTokenAuth(body.auth);
+    if (!(await isValidToken(registrationToken))) throw invalidRegistrationToken(body.auth);
+  } else {
+    requireDummyAuth(body.auth);
+  }
   // Optional in the spec, but an account without one could never pass the password stage again.
   if (registration.password === undefined) throw missingParam('Missing parameter: password');
-  return json(await register(registration));
+  try {
+    return json(await register({ ...registration, ...(registrationToken !== undefined ? { registrationToken } : {}) }));
+  } catch (e) {
+    // The users topology counts the use in order: a token used up meanwhile fails the stage.
+    if (registrationToken !== undefined && e instanceof MatrixError && e.errcode === 'M_UNAUTHORIZED') throw invalidRegistrationToken(body.auth, e.message);
+    throw e;
+  }
+}
+
+/** GET /_matrix/client/v1/register/m.login.registration_token/validity (spec v1.2). */
+async function registrationTokenValidity(request: HttpRequest) {
+  await limitRegistration(request.sourceIp);
+  if (registrationMode() === 'closed') throw registrationDisabled();
+  const token = request.query.get('token');
+  if (token === null) throw missingParam('Missing string query parameter "token"');
+  return json({ valid: await isValidToken(token) });
 }
 
 async function checkUsernameAvailability(request: HttpRequest) {
+  if (registrationMode() === 'closed') throw registrationDisabled();
   const username = request.query.get('username');
   if (username === null) throw missingParam('Missing parameter: username');
   await availableUserId(username);
@@ -73,6 +102,7 @@ async function login(request: HttpRequest) {
 export const handler = httpFunction(axon, 'accounts', {
   register: registerOperation,
   checkUsernameAvailability,
+  registrationTokenValidity,
   getLoginFlows: () => json({ flows: [{ type: PASSWORD_LOGIN }] }),
   login,
   // Each revocation answers once the connections opened with the revoked tokens are closed.

@@ -1,7 +1,7 @@
-// URL previews, refresh tokens and registration tokens: not offered, answered as Synapse answers
+// URL previews and refresh tokens: not offered, answered as Synapse answers
 // without them (lib/matrix/unoffered/features.ts).
-import { json, type Operation } from '../../lib/http/operation.ts';
-import { refreshToken, registrationTokenValidity, urlPreviewsDisabled } from '../../lib/matrix/unoffered/features.ts';
+import type { Operation } from '../../lib/http/operation.ts';
+import { refreshToken, urlPreviewsDisabled } from '../../lib/matrix/unoffered/features.ts';
 
 export const unofferedOperations = {
   getUrlPreview: () => {
@@ -11,5 +11,4 @@ export const unofferedOperations = {
     throw urlPreviewsDisabled();
   },
   refresh: (request) => refreshToken(request.body),
-  registrationTokenValidity: (request) => json(registrationTokenValidity(request.query)),
 } satisfies Record<string, Operation>;

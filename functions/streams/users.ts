@@ -8,9 +8,9 @@
 import { prepare } from '../../lib/core/pstate/index.ts';
 import { applyOnce } from '../../lib/core/topology/apply-once.ts';
 import { streamTopology } from '../../lib/core/topology/stream.ts';
-import { planAccountCommand } from '../../lib/matrix/accounts/apply.ts';
+import { planUsersTopologyCommand } from '../../lib/matrix/accounts/apply.ts';
 import { propagateToRooms } from '../../lib/matrix/accounts/room-updates.ts';
-import { accountCommand, isAccountCommandKind, revokesTokens, type AccountCommand } from '../../lib/matrix/accounts/commands.ts';
+import { isAccountCommandKind, isUsersTopologyCommandKind, revokesTokens, usersTopologyCommand, type UsersTopologyCommand } from '../../lib/matrix/accounts/commands.ts';
 import { refusingWith } from '../../lib/matrix/commands.ts';
 import { forgetRemovedDevices } from '../../lib/matrix/keys/removed-devices.ts';
 import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
@@ -18,19 +18,21 @@ import { commandParser } from '../../lib/matrix/command-fields.ts';
 
 export const USERS_TOPOLOGY = 'users';
 
-export const handler = streamTopology<AccountCommand, Record<string, unknown>>({
+export const handler = streamTopology<UsersTopologyCommand, unknown>({
   name: USERS_TOPOLOGY,
-  payload: commandParser(accountCommand),
-  accepts: isAccountCommandKind,
+  payload: commandParser(usersTopologyCommand),
+  accepts: isUsersTopologyCommandKind,
   handle: async (record) => {
+    const command = record.payload;
     const value = await applyOnce(record, USERS_TOPOLOGY, async () => {
-      const plan = await refusingWith(() => planAccountCommand(record.payload));
+      const plan = await refusingWith(() => planUsersTopologyCommand(command));
       return { writes: await prepare(plan.ops), value: plan.value };
     });
+    if (!isAccountCommandKind(command.kind) || !('userId' in command)) return value;
     // After the change is committed (also on a redelivery, so a crash in between loses nothing).
-    await propagateToRooms(record.payload);
-    await forgetRemovedDevices(record.payload, value, `devicesRemoved:${record.eventId}`);
-    if (revokesTokens(record.payload)) await dropRevokedConnections(record.payload.userId);
+    await propagateToRooms(command);
+    await forgetRemovedDevices(command, value, `devicesRemoved:${record.eventId}`);
+    if (revokesTokens(command)) await dropRevokedConnections(command.userId);
     return value;
   },
 });

@@ -35,6 +35,8 @@ export interface LocalRuntimeOptions {
   tableName?: string;
   streamPrefix?: string;
   serverName?: string;
+  /** Who may register (lib/matrix reads AXON_REGISTRATION): default AXON_REGISTRATION, else `open`. */
+  registration?: string;
   /** Base URL clients should use, advertised in .well-known; default the HTTP URL. */
   publicBaseUrl?: string;
   verbose?: boolean;
@@ -96,6 +98,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AXON_TABLE: options.tableName ?? module.name,
       AXON_STREAM_PREFIX: options.streamPrefix ?? module.name,
       AXON_SERVER_NAME: options.serverName ?? process.env.AXON_SERVER_NAME ?? 'localhost',
+      // Open by default locally, so trying Axon stays one command (closed by default on AWS).
+      AXON_REGISTRATION: options.registration ?? process.env.AXON_REGISTRATION ?? 'open',
       AXON_DEPOT_PARTITIONS: depotPartitionsVariable(module.depots),
     });
     resetClients();

@@ -2,7 +2,7 @@
 // from command-fields.ts): `submit` runs it at the edge before appending, and each topology runs
 // the same one as its payload parser. A depot's kinds are told apart by their `kind`.
 import { z } from 'zod';
-import { accountCommand } from './accounts/commands.ts';
+import { usersTopologyCommand } from './accounts/commands.ts';
 import { validateCommand } from './command-fields.ts';
 import type { Depot } from './commands.ts';
 import { ephemeralCommand } from './ephemeral/commands.ts';
@@ -12,8 +12,8 @@ import { roomsDepotCommand } from './rooms/commands.ts';
 import { submissionCommand } from './submissions/commands.ts';
 import { userDataCommand } from './user-data/commands.ts';
 
-/** The users depot carries the commands of five topologies: accounts, user data, keys, submissions, pushers. */
-export const usersDepotCommand = z.discriminatedUnion('kind', [accountCommand, userDataCommand, keysCommand, submissionCommand, pusherCommand]);
+/** The users depot carries the commands of five topologies: accounts (and registration tokens), user data, keys, submissions, pushers. */
+export const usersDepotCommand = z.discriminatedUnion('kind', [usersTopologyCommand, userDataCommand, keysCommand, submissionCommand, pusherCommand]);
 
 export const depotCommands = {
   rooms: roomsDepotCommand,

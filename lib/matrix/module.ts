@@ -32,6 +32,7 @@ import { accountServicesRoutes } from './routes/account-services.ts';
 import { roomNavigationRoutes } from './routes/room-navigation.ts';
 import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
+import { registrationTokenPStates } from './registration-tokens/pstates.ts';
 
 const parts = composeFragments([
   discoveryRoutes,
@@ -65,7 +66,7 @@ export const axon = defineModule({
   name: 'axon',
   functions: parts.functions,
   depots: Object.values(depots),
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates],
+  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates, ...registrationTokenPStates],
   topologies: parts.topologies,
   http: {
     routes: parts.routes,

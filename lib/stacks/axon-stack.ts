@@ -19,6 +19,8 @@ export interface AxonStackProps extends StackProps {
   module: ModuleDecl;
   /** The Matrix server name (the part after `:` in user ids). */
   serverName: string;
+  /** Who may register: `open`, `token` or `closed` (default). */
+  registration?: string;
   /** Protect and retain the table and streams (production); off for throw-away stacks. */
   deletionProtection: boolean;
   /** Where alarm notifications go; without it the topic has no subscriber. */
@@ -79,6 +81,7 @@ export class AxonStack extends Stack {
       depots: this.depots,
       streamPrefix,
       serverName: props.serverName,
+      ...(props.registration !== undefined ? { registration: props.registration } : {}),
       push: this.webSocketApi,
       blobs: this.blobs,
       logRetention,
@@ -95,6 +98,7 @@ export class AxonStack extends Stack {
         depots: this.depots,
         streamPrefix,
         serverName: props.serverName,
+        ...(props.registration !== undefined ? { registration: props.registration } : {}),
         webSocketUrl: this.webSocketApi.url,
         metricsNamespace: this.stackName,
         logRetention,

@@ -38,6 +38,8 @@ export interface ModuleFunctionsProps {
   depots: DepotStreams;
   streamPrefix: string;
   serverName: string;
+  /** Who may register (lib/matrix/accounts/registration-mode.ts); default `closed`. */
+  registration?: string;
   /** Where pushing functions post; required when a function declares `pushes`. */
   push?: PushTarget;
   /** The blob bucket; required when a function declares `blobs`. */
@@ -48,9 +50,15 @@ export interface ModuleFunctionsProps {
   services?: readonly string[];
 }
 
-/** What every part of the module reads from its environment to find the table, depots and server name. */
-export function moduleEnvironment(props: { table: ITable; streamPrefix: string; serverName: string }): Record<string, string> {
-  return { AXON_TABLE: props.table.tableName, AXON_STREAM_PREFIX: props.streamPrefix, AXON_SERVER_NAME: props.serverName };
+/** What every part of the module reads from its environment: the table, depots, server name and who may register. */
+export function moduleEnvironment(props: { table: ITable; streamPrefix: string; serverName: string; registration?: string }): Record<string, string> {
+  return {
+    AXON_TABLE: props.table.tableName,
+    AXON_STREAM_PREFIX: props.streamPrefix,
+    AXON_SERVER_NAME: props.serverName,
+    // Closed unless the deployment opens it: a new server on the internet takes no sign-ups.
+    AXON_REGISTRATION: props.registration ?? 'closed',
+  };
 }
 
 /** Read or write access to the items of the table under these leading keys only. */

@@ -50,6 +50,7 @@ export interface ModuleServicesProps {
   depots: DepotStreams;
   streamPrefix: string;
   serverName: string;
+  registration?: string;
   /** The WebSocket API's URL: instances subscribe to notices there (lib/core/service/subscription.ts). */
   webSocketUrl: string;
   /** Where the open-requests metric goes (its namespace). */

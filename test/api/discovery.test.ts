@@ -52,14 +52,6 @@ describe('discovery and the HTTP layer', () => {
       expectError(await client.post('/_matrix/client/v3/refresh', { refresh_token: 42 }), 400, 'M_INVALID_PARAM');
       expectError(await client.post('/_matrix/client/v3/refresh', undefined, { rawBody: '{' }), 400, 'M_NOT_JSON');
     });
-
-    it('holds no valid registration token, registration needing none', async () => {
-      const path = '/_matrix/client/v1/register/m.login.registration_token/validity';
-      const res = await client.get(`${path}?token=abcd`);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ valid: false });
-      expectError(await client.get(path), 400, 'M_MISSING_PARAM');
-    });
   });
 
   it('reports the depth followed when relations are asked to recurse (v1.10)', async () => {

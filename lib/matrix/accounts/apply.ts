@@ -4,7 +4,9 @@
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
 import { accessTokens, devices, users } from '../pstates.ts';
-import { MAX_DEVICES_PER_USER, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
+import { planTokenCommand } from '../registration-tokens/apply.ts';
+import { useToken } from '../registration-tokens/tokens.ts';
+import { MAX_DEVICES_PER_USER, type UsersTopologyCommand, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
 
 export interface AccountPlan {
   ops: WriteOp[];
@@ -63,9 +65,10 @@ async function register(c: AccountCommandOf<'account.register'>): Promise<Accoun
     user.field('createdTs').set(c.ts, { ifAbsent: true }),
     user.field('passwordHash').set(c.passwordHash),
     user.field('deactivated').set(false),
-    user.field('admin').set(false),
+    user.field('admin').set(c.admin ?? false),
     user.field('displayname').set(c.displayname),
   ];
+  if (c.registrationToken !== undefined) ops.push(await useToken(c.registrationToken, c.ts));
   if (c.session) ops.push(...(await sessionOps(c.userId, c.session, c.ts, new Map())));
   return { ops, value: { userId: c.userId } };
 }
@@ -136,5 +139,17 @@ export function planAccountCommand(command: AccountCommand): Promise<AccountPlan
       return updateDevice(command);
     case 'account.profile':
       return setProfile(command);
+  }
+}
+
+/** The users topology's plan for any of its commands (accounts, registration tokens). */
+export function planUsersTopologyCommand(command: UsersTopologyCommand): Promise<{ ops: WriteOp[]; value: unknown }> {
+  switch (command.kind) {
+    case 'registrationToken.create':
+    case 'registrationToken.update':
+    case 'registrationToken.delete':
+      return planTokenCommand(command);
+    default:
+      return planAccountCommand(command);
   }
 }

@@ -4,6 +4,7 @@
 // the topology. Only hashes travel: scrypt hashes of passwords, sha256 of access tokens.
 import { z } from 'zod';
 import { chars, id, text } from '../command-fields.ts';
+import { isRegistrationTokenCommandKind, registrationTokenCommand } from '../registration-tokens/commands.ts';
 
 /** Longer passwords are refused (Synapse's limit): scrypt cost should not be the client's choice. */
 export const MAX_PASSWORD_LENGTH = 512;
@@ -31,7 +32,16 @@ const base = { userId: id, ts: z.number() };
 
 export const accountCommand = z.discriminatedUnion('kind', [
   /** Create the account (refused when the id was ever taken), and log in unless inhibited. */
-  z.object({ kind: z.literal('account.register'), ...base, passwordHash: text(1024), displayname: chars(MAX_DISPLAYNAME_LENGTH), session: newSession.optional() }),
+  /** `registrationToken`: the token the registration used (registration mode `token`), counted once. */
+  z.object({
+    kind: z.literal('account.register'),
+    ...base,
+    passwordHash: text(1024),
+    displayname: chars(MAX_DISPLAYNAME_LENGTH),
+    session: newSession.optional(),
+    registrationToken: text(64).optional(),
+    admin: z.boolean().optional(),
+  }),
   /** Log in: a new device, or a new token for an existing one (its old token dies). */
   z.object({ kind: z.literal('account.login'), ...base, session: newSession }),
   /** Remove devices (logout, DELETE /devices, delete_devices) and their tokens. `all`: every device. */
@@ -54,6 +64,11 @@ export type AccountCommandOf<K extends AccountCommand['kind']> = Extract<Account
 
 /** Commands of this topology are recognised by kind, so other topologies may share the depot. */
 export const isAccountCommandKind = (kind: string | undefined): boolean => kind?.startsWith('account.') ?? false;
+
+/** What the users topology applies: account commands, and registration tokens (in order per token). */
+export const usersTopologyCommand = z.discriminatedUnion('kind', [...accountCommand.options, ...registrationTokenCommand.options]);
+export type UsersTopologyCommand = z.infer<typeof usersTopologyCommand>;
+export const isUsersTopologyCommandKind = (kind: string | undefined): boolean => isAccountCommandKind(kind) || isRegistrationTokenCommandKind(kind);
 
 /** Most devices a user may hold, so removing all of them fits in one transaction (2 items each). */
 export const MAX_DEVICES_PER_USER = 40;

@@ -67,6 +67,10 @@ export interface Registration {
   displayName?: string;
   inhibitLogin: boolean;
   ip: string;
+  /** The registration token the m.login.registration_token stage was completed with. */
+  registrationToken?: string;
+  /** Made by a server admin (admin API, `npm run admin`): the new account's admin flag. */
+  admin?: boolean;
 }
 
 /** Usernames Axon picks when the client names none: lower-case letters, unlikely to collide. */
@@ -94,6 +98,8 @@ export async function register(r: Registration): Promise<LoginResult | { user_id
     passwordHash,
     displayname: parseUserId(userId)!.localpart,
     ...(login ? { session: login.session } : {}),
+    ...(r.registrationToken !== undefined ? { registrationToken: r.registrationToken } : {}),
+    ...(r.admin ? { admin: true } : {}),
   };
   await submit('users', userId, command);
   return login ? login.result : { user_id: userId };

@@ -14,6 +14,7 @@ import { checkFailedAttempts, countFailedAttempt } from './rate-limits.ts';
 import { users } from '../pstates.ts';
 
 export const DUMMY = 'm.login.dummy';
+export const REGISTRATION_TOKEN = 'm.login.registration_token';
 export const PASSWORD = 'm.login.password';
 
 /** The 401 of the UIA API: flows, params, session, and when a stage failed, its error. */
@@ -40,6 +41,7 @@ const authData = z.looseObject({
   type: z.string().optional(),
   session: z.string().optional(),
   password: z.string().optional(),
+  token: z.unknown().optional(),
   user: z.string().optional(),
   identifier: z.looseObject({ type: z.string(), user: z.string().optional() }).optional(),
 });
@@ -63,6 +65,25 @@ function parseAuth(auth: unknown, stage: string): AuthData | undefined {
 export function requireDummyAuth(auth: unknown): void {
   const data = parseAuth(auth, DUMMY);
   if (!data) throw new AuthenticationRequired([DUMMY], sessionOf(auth));
+}
+
+/**
+ * Registration with a token: the m.login.registration_token stage, completed by the request that
+ * registers (so no use is pending between requests). Returns the token for the users topology to
+ * count; whether it is usable is checked by the caller (and again, in order, by the topology).
+ * Synapse's errors: a missing token 400 M_MISSING_PARAM, a non-string one 400 M_INVALID_PARAM.
+ */
+export function requireRegistrationTokenAuth(auth: unknown): string {
+  const data = parseAuth(auth, REGISTRATION_TOKEN);
+  if (!data) throw new AuthenticationRequired([REGISTRATION_TOKEN], sessionOf(auth));
+  if (data.token === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing registration token');
+  if (typeof data.token !== 'string') throw new MatrixError(400, 'M_INVALID_PARAM', 'Registration token must be a string');
+  return data.token;
+}
+
+/** The failed token stage: 401 with the flow again and Synapse's M_UNAUTHORIZED. */
+export function invalidRegistrationToken(auth: unknown, message = 'Invalid registration token'): AuthenticationRequired {
+  return new AuthenticationRequired([REGISTRATION_TOKEN], sessionOf(auth), { errcode: 'M_UNAUTHORIZED', error: message });
 }
 
 function sessionOf(auth: unknown): string {

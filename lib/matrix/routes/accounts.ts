@@ -1,6 +1,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
 import { accessTokens, connectionOwners, connections, devices, memberRooms, rateLimits, users } from '../pstates.ts';
+import { registrationTokens } from '../registration-tokens/pstates.ts';
 
 const v3 = '/_matrix/client/v3';
 const authenticated = [accessTokens] as const;
@@ -13,7 +14,7 @@ export const accountsRoutes = {
       entry: 'functions/http/accounts.ts',
       description: 'Registration, login, logout, whoami, password change, deactivation',
       access: {
-        reads: [users, ...authenticated, rateLimits, ...dropsConnections.reads],
+        reads: [users, ...authenticated, rateLimits, registrationTokens, ...dropsConnections.reads],
         writes: [rateLimits, ...dropsConnections.writes],
         appends: [depots.users],
         pushes: dropsConnections.pushes,
@@ -40,8 +41,8 @@ export const accountsRoutes = {
       entry: 'functions/streams/users.ts',
       description: 'Applies account commands from the users depot',
       access: {
-        reads: [users, accessTokens, devices, memberRooms, ...dropsConnections.reads],
-        writes: [users, accessTokens, devices, ...dropsConnections.writes],
+        reads: [users, accessTokens, devices, memberRooms, registrationTokens, ...dropsConnections.reads],
+        writes: [users, accessTokens, devices, registrationTokens, ...dropsConnections.writes],
         appends: [depots.rooms, depots.users],
         pushes: dropsConnections.pushes,
       },
@@ -50,6 +51,7 @@ export const accountsRoutes = {
   routes: [
     { method: 'POST', path: `${v3}/register`, function: 'accounts', operation: 'register' },
     { method: 'GET', path: `${v3}/register/available`, function: 'accounts', operation: 'checkUsernameAvailability' },
+    { method: 'GET', path: '/_matrix/client/v1/register/m.login.registration_token/validity', function: 'accounts', operation: 'registrationTokenValidity' },
     { method: 'GET', path: `${v3}/login`, function: 'accounts', operation: 'getLoginFlows' },
     { method: 'POST', path: `${v3}/login`, function: 'accounts', operation: 'login' },
     { method: 'POST', path: `${v3}/logout`, function: 'accounts', operation: 'logout' },

@@ -2,8 +2,7 @@
 // client sees the same thing from either server:
 // - URL previews (Synapse's `url_preview_enabled: false`): the routes do not exist, 404 M_UNRECOGNIZED;
 // - refresh tokens: none is ever issued (logins ignore `refresh_token: true`), so every one is
-//   unknown: 401 M_UNKNOWN_TOKEN after Synapse's parameter checks;
-// - registration tokens: registration needs none, so no token is valid: 200 {"valid": false}.
+//   unknown: 401 M_UNKNOWN_TOKEN after Synapse's parameter checks.
 import { z } from 'zod';
 import { MatrixError, invalidParam, missingParam, unrecognized } from '../errors.ts';
 import { parseRequestBody } from '../request-schemas.ts';
@@ -15,9 +14,4 @@ export function refreshToken(body: unknown): never {
   if (request.refresh_token === undefined) throw missingParam('Missing params: refresh_token');
   if (typeof request.refresh_token !== 'string') throw invalidParam('Invalid param: refresh_token');
   throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'refresh token does not exist', { soft_logout: false });
-}
-
-export function registrationTokenValidity(query: URLSearchParams): { valid: boolean } {
-  if (query.get('token') === null) throw missingParam('Missing string query parameter "token"');
-  return { valid: false };
 }
