@@ -42,7 +42,8 @@ export type MatrixErrcode =
   | 'M_NOT_YET_UPLOADED'
   | 'M_CANNOT_OVERWRITE_MEDIA'
   | 'M_USER_AWAITING_APPROVAL'
-  | 'M_WRONG_ROOM_KEYS_VERSION';
+  | 'M_WRONG_ROOM_KEYS_VERSION'
+  | 'M_BAD_ALIAS';
 
 export class MatrixError extends Error {
   constructor(

@@ -121,6 +121,51 @@ describe('room directory', () => {
       expectError(await alice.client.delete(aliasPath('#elsewhere:example.org')), 400, 'M_INVALID_PARAM');
     });
 
+    // Complement's "m.room.canonical_alias accepts/rejects ..." and "Can delete canonical alias", as Synapse answers
+    it('m.room.canonical_alias names only aliases of this room; deleting one re-sends the event without it', async () => {
+      const room = await createRoom(alice.client, { preset: 'public_chat' });
+      const other = await createRoom(alice.client, {});
+      const canonical = `${v3}/rooms/${u(room)}/state/m.room.canonical_alias`;
+      const set = (content: Record<string, unknown>) => alice.client.put<{ event_id: string }>(canonical, content);
+      expect((await alice.client.put(aliasPath('#canon:localhost'), { room_id: room })).status).toBe(200);
+      expect((await alice.client.put(aliasPath('#canon-alt:localhost'), { room_id: room })).status).toBe(200);
+      expect((await alice.client.put(aliasPath('#canon-other:localhost'), { room_id: other })).status).toBe(200);
+
+      expectError(await set({ alias: '#canon-missing:localhost' }), 400, 'M_BAD_ALIAS');
+      expectError(await set({ alias: '#canon-other:localhost' }), 400, 'M_BAD_ALIAS');
+      expectError(await set({ alias: '%invalid_aliases:localhost' }), 400, 'M_INVALID_PARAM');
+      expectError(await set({ alias: 5 }), 400, 'M_INVALID_PARAM');
+      expectError(await set({ alias: '#canon:localhost', alt_aliases: ['#canon-missing:localhost'] }), 400, 'M_BAD_ALIAS');
+      expectError(await set({ alias: '#canon:localhost', alt_aliases: ['#canon-other:localhost'] }), 400, 'M_BAD_ALIAS');
+      expectError(await set({ alias: '#canon:localhost', alt_aliases: ['%invalid:localhost'] }), 400, 'M_INVALID_PARAM');
+      expectError(await set({ alias: '#canon:localhost', alt_aliases: '#canon-alt:localhost' }), 400, 'M_INVALID_PARAM');
+      // a member without the power is refused for that first
+      expect((await bob.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+      expectError(await bob.client.put(canonical, { alias: '#canon-missing:localhost' }), 403, 'M_FORBIDDEN');
+
+      expect((await set({ alias: '#canon:localhost', alt_aliases: ['#canon-alt:localhost'] })).status).toBe(200);
+      expect((await set({})).status).toBe(200);
+      expect((await set({ alias: '#canon:localhost', alt_aliases: ['#canon-alt:localhost'] })).status).toBe(200);
+      const state = async () => (await alice.client.get<Record<string, unknown>>(canonical)).body;
+
+      // deleting the alt alias: the event keeps the main alias; an alias already there is not checked again
+      expect((await alice.client.delete(aliasPath('#canon-alt:localhost'))).status).toBe(200);
+      expect(await state()).toEqual({ alias: '#canon:localhost' });
+      expect((await alice.client.put(aliasPath('#canon-alt:localhost'), { room_id: room })).status).toBe(200);
+      expect((await set({ alias: '#canon:localhost', alt_aliases: ['#canon-alt:localhost'] })).status).toBe(200);
+      expect((await alice.client.delete(aliasPath('#canon:localhost'))).status).toBe(200);
+      expect(await state()).toEqual({ alt_aliases: ['#canon-alt:localhost'] });
+      expect((await set({ alt_aliases: ['#canon-alt:localhost'], name: 'kept' })).status).toBe(200);
+      // the alias creator without the power to send the event still deletes the alias; the event stays
+      expect((await bob.client.put(aliasPath('#canon-bob:localhost'), { room_id: room })).status).toBe(200);
+      expect((await set({ alt_aliases: ['#canon-alt:localhost', '#canon-bob:localhost'] })).status).toBe(200);
+      expect((await bob.client.delete(aliasPath('#canon-bob:localhost'))).status).toBe(200);
+      expectError(await anonymous.get(aliasPath('#canon-bob:localhost')), 404, 'M_NOT_FOUND');
+      expect(await state()).toEqual({ alt_aliases: ['#canon-alt:localhost', '#canon-bob:localhost'] });
+      expect((await alice.client.delete(aliasPath('#canon-alt:localhost'))).status).toBe(200);
+      expect(await state()).toEqual({ alt_aliases: ['#canon-bob:localhost'] });
+    });
+
     it('lists aliases to members only, unless the room is world-readable', async () => {
       const aliases = `${v3}/rooms/${u(roomId)}/aliases`;
       expectError(await carol.client.get(aliases), 403, 'M_FORBIDDEN');

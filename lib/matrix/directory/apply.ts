@@ -66,14 +66,19 @@ export function planDirectoryCommand(command: DirectoryCommand): Promise<Directo
   }
 }
 
+/** A directory command's payload, checked (the rooms topology parses only its own commands). */
+export function parseDirectoryRecord(record: DepotRecord<unknown>): DirectoryCommand {
+  const parsed = directoryCommand.safeParse(record.payload);
+  if (!parsed.success) throw new Rejection('AXON_INVALID_RECORD', `invalid directory command: ${parsed.error.message}`, 400);
+  return parsed.data;
+}
+
 /**
  * Apply one directory command exactly once (its writes commit with its outcome). The payload is
  * checked here, since the rooms topology that dispatches to it parses only its own commands.
  */
 export function applyDirectoryCommand(record: DepotRecord<unknown>, topology: string): Promise<DirectoryResult> {
-  const parsed = directoryCommand.safeParse(record.payload);
-  if (!parsed.success) throw new Rejection('AXON_INVALID_RECORD', `invalid directory command: ${parsed.error.message}`, 400);
-  const command = parsed.data;
+  const command = parseDirectoryRecord(record);
   return applyOnce(record, topology, () =>
     refusingWith(async () => {
       const plan = await planDirectoryCommand(command);

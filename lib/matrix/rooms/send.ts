@@ -3,7 +3,11 @@
 // the same transaction as the event, so this check is authoritative (the HTTP operation's own
 // check only spares a depot round trip).
 import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
+import { addedCanonicalAliases } from '../canonical-alias.ts';
+import type { JsonObject } from '../canonical-json.ts';
 import { checkClientEvent } from '../client-event-rules.ts';
+import { resolveAlias } from '../directory/aliases.ts';
+import { MatrixError } from '../errors.ts';
 import { serverName } from '../ids.ts';
 import { transactionIds } from '../pstates.ts';
 import { isRepeatedStateEvent } from '../room-state.ts';
@@ -66,9 +70,20 @@ export async function planSend(command: SendCommand, origin: CommandOrigin): Pro
       return { ops: [], value: { roomId, eventId: current.event_id } };
     }
   }
+  const previous = stateKey !== undefined ? room.state.get(type, stateKey) : undefined;
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const event = writer.append(draft);
+  // After the auth rules (a sender without the power gets their 403 first), as Synapse orders it.
+  if (type === 'm.room.canonical_alias' && stateKey !== undefined) await checkCanonicalAliases(roomId, previous?.content, content);
   const ops = writer.writes();
   if (txnKey) ops.push(transactionIds.key(txnKey).set({ eventId: event.event_id, roomId }, { ifAbsent: true }));
   return { ops, value: { roomId, eventId: event.event_id } };
+}
+
+/** The aliases a canonical alias event adds must point to this room now (Synapse: 400 M_BAD_ALIAS). */
+async function checkCanonicalAliases(roomId: string, previous: JsonObject | undefined, next: JsonObject): Promise<void> {
+  const added = addedCanonicalAliases(previous, next);
+  const resolved = await Promise.all(added.map((alias) => resolveAlias(alias, true)));
+  const stray = added.find((_, i) => resolved[i]?.roomId !== roomId);
+  if (stray) throw new MatrixError(400, 'M_BAD_ALIAS', `Room alias ${stray} does not point to the room`);
 }

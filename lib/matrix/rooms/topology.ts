@@ -5,10 +5,11 @@ import { applyOnce } from '../../core/topology/apply-once.ts';
 import { sequencePosition, type DepotRecord } from '../../core/topology/records.ts';
 import { Rejection } from '../../core/topology/stream.ts';
 import { refusingWith } from '../commands.ts';
-import { applyDirectoryCommand } from '../directory/apply.ts';
+import { applyDirectoryCommand, parseDirectoryRecord } from '../directory/apply.ts';
 import { isDirectoryCommand } from '../directory/commands.ts';
 import type { RoomCommand, RoomCommandResult } from './commands.ts';
 import { applyCreateRoom } from './create-room.ts';
+import { planAliasDeletion } from './alias-removal.ts';
 import { planForget, planMembership, planProfile } from './membership.ts';
 import type { RoomPlan } from './plan.ts';
 import { planRedact, planSentRedaction } from './redact.ts';
@@ -44,11 +45,20 @@ export async function applyRoomCommand(record: DepotRecord<RoomCommand>, topolog
   if (command?.roomId !== record.partitionKey) throw new Rejection('M_UNKNOWN', 'command not partitioned by its room id', 400);
   if (command.kind === 'createRoom') return applyCreateRoom(record as DepotRecord<typeof command>, topology, origin);
   // Room directory commands (aliases, visibility): the directory area's applier, in room order.
-  if (isDirectoryCommand(command)) return applyDirectoryCommand(record, topology);
+  if (isDirectoryCommand(command)) {
+    const directory = parseDirectoryRecord(record);
+    if (directory.kind !== 'directory.deleteAlias') return applyDirectoryCommand(record, topology);
+    // Deleting an alias may change the room's canonical alias event: a room write.
+    return applyPlan(record, topology, () => planAliasDeletion(directory, origin));
+  }
+  return applyPlan(record, topology, () => planOf(command, origin));
+}
+
+function applyPlan(record: DepotRecord<unknown>, topology: string, plan: () => Promise<RoomPlan>): Promise<RoomCommandResult> {
   return applyOnce(record, topology, () =>
     refusingWith(async () => {
-      const plan = await planOf(command, origin);
-      return { writes: await prepareRoomWrites(plan.ops), value: plan.value };
+      const { ops, value } = await plan();
+      return { writes: await prepareRoomWrites(ops), value };
     }),
   );
 }
