@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../lib/core/aws-clients.ts';
 import { tableName } from '../../lib/core/environment.ts';
-import { applyOnce } from '../../lib/core/topology/apply-once.ts';
+import { applyOnce, applyOnceWithEffects } from '../../lib/core/topology/apply-once.ts';
 import { Rejection } from '../../lib/core/topology/stream.ts';
 import type { TableWrite } from '../../lib/core/table-writes.ts';
 import { ensureTable } from '../../lib/core/table.ts';
@@ -88,5 +88,21 @@ describe('applyOnce', () => {
     expect(await applyOnce(record, 'test', create)).toBe('created');
     expect(await applyOnce(record, 'test', create)).toBe('created');
     await expect(applyOnce({ requestId: 'req-other', eventId: 's:10' }, 'test', create)).rejects.toBeInstanceOf(Rejection);
+  });
+
+  it('hands the plan effects to the delivery that committed them, counts attempts, and gives none to a redelivery', async () => {
+    const record = { requestId: 'req-effects', eventId: 's:20' };
+    const attempts: number[] = [];
+    const plan = async (attempt: number) => {
+      attempts.push(attempt);
+      const planned = await appendPlan('log-e', 'x');
+      // The first attempt loses a race (its guard on the head no longer holds): plan again.
+      if (attempt === 1) await appendPlan('log-e', 'other').then((p) => documentClient().send(new PutCommand(p.writes[0]!.Put as never)));
+      return { ...planned, effects: { entry: planned.value } };
+    };
+    const first = await applyOnceWithEffects(record, 'test', plan);
+    expect(attempts).toEqual([1, 2]);
+    expect(first).toEqual({ value: 2, effects: { entry: 2 } });
+    expect(await applyOnceWithEffects(record, 'test', plan)).toEqual({ value: 2 });
   });
 });

@@ -61,9 +61,12 @@ export async function commitWrites(writes: readonly TableWrite[]): Promise<void>
  * for a caller that commits them itself (e.g. a microbatch with its checkpoint). If that commit
  * fails on a condition (`ConditionalCheckFailed`), another writer got in between: prepare again.
  * With `onConditionFailed: 'skip'`, ops whose own condition already fails are left out.
+ * With `readConditionTargets: false`, the targets of ops' own conditions are not read first: the
+ * conditions go to DynamoDB only (one round trip less when they nearly always hold), so a failing
+ * one shows as a failed commit rather than as `ConditionFailedError` — prepare again with the read.
  */
-export async function prepare(ops: readonly WriteOp[], options: CompileOptions = {}): Promise<TableWrite[]> {
-  const keys = ops.flatMap((op) => itemsToRead(op, true));
+export async function prepare(ops: readonly WriteOp[], options: CompileOptions & { readConditionTargets?: boolean } = {}): Promise<TableWrite[]> {
+  const keys = ops.flatMap((op) => itemsToRead(op, options.readConditionTargets ?? true));
   const knowledge = keys.length ? await batchGetItems(keys, { consistent: true }) : new Map();
   return compile(ops, knowledge, options);
 }

@@ -61,44 +61,67 @@ export async function commitOnce<T>(
   }
 }
 
-export interface ApplyPlan<T> {
+export interface ApplyPlan<T, E = never> {
   writes: readonly TableWrite[];
   value: T;
+  /**
+   * What the writes did, for the record's after-commit work (e.g. the events they appended), so
+   * that it need not read them back. Not recorded: a redelivery that finds the outcome has none.
+   */
+  effects?: E;
+}
+
+/** What applying a record came to: the answer, and the plan's effects when this delivery committed them. */
+export interface Applied<T, E> {
+  value: T;
+  /** Present only when this call committed the writes (absent for an earlier delivery's outcome). */
+  effects?: E;
 }
 
 /**
  * Apply a record exactly once: `plan` reads state and returns the writes and the value to answer
  * with (or throws `Rejection`); the writes commit with the outcome. When another writer changed a
- * guarded item in between, `plan` runs again from fresh state (bounded). An earlier delivery's
- * outcome wins: a rejection recorded before is thrown again as a Rejection, so the stream wrapper
- * records (idempotently) what the appender already saw.
+ * guarded item in between, `plan` runs again from fresh state (bounded; `attempt` counts from 1,
+ * so a plan may check cheaply first and thoroughly on a retry). An earlier delivery's outcome
+ * wins: a rejection recorded before is thrown again as a Rejection, so the stream wrapper records
+ * (idempotently) what the appender already saw.
  */
-export async function applyOnce<T>(
+export async function applyOnceWithEffects<T, E>(
   record: Pick<DepotRecord, 'requestId' | 'eventId'>,
   topology: string,
-  plan: () => Promise<ApplyPlan<T>>,
+  plan: (attempt: number) => Promise<ApplyPlan<T, E>>,
   maxAttempts = 8,
-): Promise<T> {
+): Promise<Applied<T, E>> {
   const key = applyKey(record);
   for (let attempt = 1; ; attempt++) {
-    let planned: ApplyPlan<T>;
+    let planned: ApplyPlan<T, E>;
     try {
-      planned = await plan();
+      planned = await plan(attempt);
     } catch (e) {
       if (!(e instanceof Rejection)) throw e;
       // A redelivery may be rejected now only because its first delivery changed the state:
       // the recorded outcome is the answer.
       const recorded = await readAckOutcome<T>(key);
-      if (recorded?.ok) return recorded.value;
+      if (recorded?.ok) return { value: recorded.value };
       throw e;
     }
     try {
-      const { outcome } = await commitOnce(key, topology, planned.writes, { ok: true, value: planned.value });
-      if (outcome.ok) return outcome.value;
-      throw new Rejection(outcome.error.code, outcome.error.message, outcome.error.status, outcome.error.data);
+      const { applied, outcome } = await commitOnce(key, topology, planned.writes, { ok: true, value: planned.value });
+      if (!outcome.ok) throw new Rejection(outcome.error.code, outcome.error.message, outcome.error.status, outcome.error.data);
+      return applied && planned.effects !== undefined ? { value: outcome.value, effects: planned.effects } : { value: outcome.value };
     } catch (e) {
       if (!(e instanceof ApplyConflict) || attempt >= maxAttempts) throw e;
       await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 500) * Math.random()));
     }
   }
+}
+
+/** `applyOnceWithEffects` for a plan without effects: the answer only. */
+export async function applyOnce<T>(
+  record: Pick<DepotRecord, 'requestId' | 'eventId'>,
+  topology: string,
+  plan: (attempt: number) => Promise<ApplyPlan<T>>,
+  maxAttempts = 8,
+): Promise<T> {
+  return (await applyOnceWithEffects(record, topology, plan, maxAttempts)).value;
 }

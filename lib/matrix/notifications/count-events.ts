@@ -23,12 +23,14 @@ async function readTally(roomId: string): Promise<Tally> {
 }
 
 /**
- * Count the notifications of the record's events. `batch` (the invocation's context) scopes the
- * cache of rulesets, room settings and tallies to one batch. Returns how many items were written.
+ * Count the notifications of the record's events (`appended` when the caller has them, else read
+ * back from the timeline). `batch` (the invocation's context) scopes the cache of rulesets, room
+ * settings and tallies to one batch. Returns how many items were written.
  */
 export async function countRecordNotifications(
   record: Pick<DepotRecord<RoomCommand>, 'payload' | 'sequenceNumber'>,
   batch?: object,
+  appended?: readonly RoomEvent[],
 ): Promise<number> {
   const roomId = record.payload?.roomId;
   if (!roomId) return 0;
@@ -37,7 +39,7 @@ export async function countRecordNotifications(
   const cache = batchCache(batch);
   const cached = cache.rooms.get(roomId);
   const [events, loaded] = await Promise.all([
-    eventsOfRecord(roomId, sequencePosition(record.sequenceNumber)),
+    appended ?? eventsOfRecord(roomId, sequencePosition(record.sequenceNumber)),
     cached ? Promise.resolve(undefined) : loadRoomPushSetting(roomId),
   ]);
   if (events.length === 0) return 0;

@@ -136,12 +136,14 @@ async function pushToConnection(start: Connection, lane: string, seq: string, de
 
 /**
  * For the rooms topology, after a record's commit (outside its transaction). `audience`: whom the
- * record concerns with their wake states, as the wake-ups just read them (read here when absent).
+ * record concerns with their wake states, as the wake-ups just read them (read here when absent);
+ * `appended`: the record's events as committed (read back from the timeline when absent).
  * Never throws: a failed push is caught up by the client's /sync from its last frame's next_batch.
  */
 export async function pushAfterRoomCommit(
   record: Pick<DepotRecord<RoomCommand>, 'payload' | 'lane' | 'sequenceNumber'>,
   audience?: RoomAudience,
+  appended?: readonly RoomEvent[],
 ): Promise<void> {
   try {
     const roomId = record.payload?.roomId;
@@ -156,7 +158,7 @@ export async function pushAfterRoomCommit(
       : await connectedNow([...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])], now);
     const connected = (await inPool(users, PARALLEL_USERS, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
     if (!connected.length) return;
-    const events = await eventsOfRecord(roomId, seq);
+    const events = appended ?? (await eventsOfRecord(roomId, seq));
     if (!events.length) return;
     // Bundled aggregations: the indexes are read once for every recipient (a new event has none
     // yet, but a redelivered record's may have gained replies or edits since).

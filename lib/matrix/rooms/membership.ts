@@ -37,7 +37,7 @@ export async function planMembership(command: MembershipCommand, origin: Command
   if (repeated) return { ops: [], value: { roomId, ...(current ? { eventId: current.event_id } : {}) } };
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const written = writer.append(event);
-  return { ops: writer.writes(), value: { roomId, eventId: written.event_id } };
+  return { ops: writer.writes(), value: { roomId, eventId: written.event_id }, events: writer.events };
 }
 
 export async function planProfile(command: ProfileCommand, origin: CommandOrigin): Promise<RoomPlan> {
@@ -53,7 +53,7 @@ export async function planProfile(command: ProfileCommand, origin: CommandOrigin
   if (isRedundantMembership(current.content, content)) return { ops: [], value: { roomId } };
   const writer = new RoomWriter(roomId, room.head, room.state, origin);
   const written = writer.append({ type: 'm.room.member', state_key: userId, sender: userId, content });
-  return { ops: writer.writes(), value: { roomId, eventId: written.event_id } };
+  return { ops: writer.writes(), value: { roomId, eventId: written.event_id }, events: writer.events };
 }
 
 /** Forget: only a room one has left (or was banned from); the membership stays, hidden from lists. */

@@ -76,5 +76,5 @@ export async function planRedaction(redaction: Redaction, origin: CommandOrigin)
     ops.push(roomState.key(roomId).key(stateKeyOf(target.type, target.state_key!)).set(redacted));
   }
   ops.push(transactionIds.key(txnKey).set({ eventId: event.event_id, roomId }, { ifAbsent: true }));
-  return { ops, value: { roomId, eventId: event.event_id } };
+  return { ops, value: { roomId, eventId: event.event_id }, events: writer.events };
 }

@@ -180,9 +180,11 @@ export class RoomWriter {
  * room already written) means an earlier delivery applied these very writes, or another room took
  * the key: a refusal, so applyOnce answers an earlier delivery's outcome instead of retrying forever.
  */
-export async function prepareRoomWrites(ops: readonly WriteOp[]): Promise<TableWrite[]> {
+export async function prepareRoomWrites(ops: readonly WriteOp[], options: { firstAttempt?: boolean } = {}): Promise<TableWrite[]> {
   try {
-    return await prepare(ops);
+    // A first attempt leaves its conditions to DynamoDB (they nearly always hold: fresh ids and
+    // positions); when one fails, applyOnce plans again and the retry reads them to tell why.
+    return await prepare(ops, { readConditionTargets: !options.firstAttempt });
   } catch (e) {
     if (e instanceof ConditionFailedError) throw new MatrixError(409, 'M_UNKNOWN', 'Already written');
     throw e;

@@ -47,13 +47,18 @@ export async function recordedTransaction(key: string, roomId: string): Promise<
 export async function planSend(command: SendCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, deviceId, type, stateKey, content, txnId } = command;
   const txnKey = txnId !== undefined ? sendTransactionKey(sender, deviceId, roomId, txnId) : undefined;
-  if (txnKey) {
-    const seen = await recordedTransaction(txnKey, roomId);
-    if (seen) return { ops: [], value: seen };
-  }
+  // The transaction id and the room are read at the same time (one round trip on the lane's path);
+  // a transaction seen before wins over whatever the room's state says now.
+  const [seen, loaded] = await Promise.allSettled([
+    txnKey ? recordedTransaction(txnKey, roomId) : Promise.resolve(undefined),
+    loadRoom(roomId, sender, stateKey !== undefined ? [[type, stateKey]] : []),
+  ]);
+  if (seen.status === 'rejected') throw seen.reason;
+  if (seen.value) return { ops: [], value: seen.value };
   // The operation checked already; records appended before these checks existed meet them here.
   checkClientEvent({ roomId, type, ...(stateKey !== undefined ? { stateKey } : {}), content }, serverName());
-  const room = await loadRoom(roomId, sender, stateKey !== undefined ? [[type, stateKey]] : []);
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const room = loaded.value;
   const draft = {
     type,
     sender,
@@ -77,7 +82,7 @@ export async function planSend(command: SendCommand, origin: CommandOrigin): Pro
   if (type === 'm.room.canonical_alias' && stateKey !== undefined) await checkCanonicalAliases(roomId, previous?.content, content);
   const ops = writer.writes();
   if (txnKey) ops.push(transactionIds.key(txnKey).set({ eventId: event.event_id, roomId }, { ifAbsent: true }));
-  return { ops, value: { roomId, eventId: event.event_id } };
+  return { ops, value: { roomId, eventId: event.event_id }, events: writer.events };
 }
 
 /** The aliases a canonical alias event adds must point to this room now (Synapse: 400 M_BAD_ALIAS). */

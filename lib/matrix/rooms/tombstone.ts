@@ -29,7 +29,7 @@ export async function planTombstone(command: TombstoneCommand, origin: CommandOr
   }
   const restricted = restrictedPowerLevels(writer.state.get('m.room.power_levels', ''));
   if (restricted) appendIfAllowed({ type: 'm.room.power_levels', state_key: '', sender, content: restricted });
-  return { ops: [...writer.writes(), ...(await directoryMoves(roomId, replacementRoom))], value: { roomId, eventId: written.event_id } };
+  return { ops: [...writer.writes(), ...(await directoryMoves(roomId, replacementRoom))], value: { roomId, eventId: written.event_id }, events: writer.events };
 }
 
 /** Local aliases and the published-directory entry follow the room to its replacement. */

@@ -34,8 +34,9 @@ function membershipTargets(command: RoomCommand): string[] {
 }
 
 /**
- * Rooms topology, right after a record was applied (not after a rejection: nothing changed):
- * advance the lane's watermark, so a sync right after the send's answer finds the event.
+ * Rooms topology, right after a record was applied (not after a rejection: nothing changed) whose
+ * commit did not carry the watermark (createRoom's parts, directory commands, a redelivery):
+ * advance the lane's watermark, so a sync right after the answer finds the change.
  */
 export async function advanceRoomsWatermark(record: RecordPosition): Promise<void> {
   await commit([syncWatermarkWrite('rooms', record)]);

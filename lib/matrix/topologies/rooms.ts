@@ -1,0 +1,24 @@
+// What one rooms-depot record does, in order: its writes (exactly once, with its lane's watermark
+// where one transaction holds them), then the derived work that may run more than once:
+//  1. the lane's sync watermark, when the commit did not carry it (createRoom, directory, redelivery);
+//  2. notification counts of the new events (before the wake-ups: a woken long-poll sees them counted);
+//  3. the wake-ups of waiting long-polls of the room's online members and membership targets;
+//  4. the WebSocket pushes to the connected among them (the audience the wake-ups read).
+// The events the commit appended are handed down in memory; only a redelivery, which committed
+// nothing this time, reads them back from the timeline.
+import type { DepotRecord } from '../../core/topology/records.ts';
+import type { TopologyContext } from '../../core/topology/stream.ts';
+import { countRecordNotifications } from '../notifications/count-events.ts';
+import { pushAfterRoomCommit } from '../push/timeline.ts';
+import type { RoomCommand, RoomCommandResult } from '../rooms/commands.ts';
+import { commitRoomCommand } from '../rooms/topology.ts';
+import { advanceRoomsWatermark, wakeAfterRoomRecord } from '../sync/topology-hooks.ts';
+
+export async function applyRoomsRecord(record: DepotRecord<RoomCommand>, context: TopologyContext): Promise<RoomCommandResult> {
+  const applied = await commitRoomCommand(record);
+  if (!applied.watermarked) await advanceRoomsWatermark(record);
+  await countRecordNotifications(record, context.lambda, applied.events);
+  const audience = await wakeAfterRoomRecord(record);
+  await pushAfterRoomCommit(record, audience, applied.events);
+  return applied.result;
+}
