@@ -15,8 +15,33 @@ export const supportedVersions: readonly string[] = Array.from({ length: 15 }, (
 /** Namespaced well-known key under which Axon advertises its WebSocket push channel. */
 export const webSocketWellKnownKey = 'org.axon.websocket';
 
+/**
+ * The unstable feature flags of Synapse's /versions (rust/src/handlers/versions.rs) for what Axon
+ * serves, so clients that gate on a flag rather than on a spec version find it; every other flag
+ * (label filtering, relation recursion, extended profiles, appservice ping, ...) is left out, as
+ * Axon does not serve it.
+ */
+export const unstableFeatures: Readonly<Record<string, true>> = {
+  /** Cross-signing: /keys/device_signing/upload and /keys/signatures/upload. */
+  'org.matrix.e2e_cross_signing': true,
+  /** GET /rooms/{roomId}/aliases. */
+  'org.matrix.msc2432': true,
+  /** Private read receipts (m.read.private). */
+  'org.matrix.msc2285.stable': true,
+  /** /publicRooms filtered by room type. */
+  'org.matrix.msc3827.stable': true,
+  /** Threads (m.thread relations, /threads). */
+  'org.matrix.msc3440.stable': true,
+  /** Threaded read receipts (`thread_id`). */
+  'org.matrix.msc3771': true,
+  /** Authenticated media under /_matrix/client/v1/media. */
+  'org.matrix.msc3916.stable': true,
+  /** m.room.redaction through PUT /send (content.redacts) in every room version. */
+  'com.beeper.msc4169': true,
+};
+
 export function versionsResponse() {
-  return { versions: [...supportedVersions], unstable_features: {} as Record<string, boolean> };
+  return { versions: [...supportedVersions], unstable_features: { ...unstableFeatures } as Record<string, boolean> };
 }
 
 export function wellKnownClient(baseUrl: string, webSocketUrl?: string) {

@@ -1,3 +1,4 @@
+import { axon } from '../../lib/matrix/module.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
@@ -23,6 +24,30 @@ describe('discovery and the HTTP layer', () => {
     expect(res.body.versions).toContain('v1.15');
     expect(res.body.versions).not.toContain('v1.16');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it("advertises Synapse's unstable feature flags for what is served, and no others", async () => {
+    const res = await client.get<{ unstable_features: Record<string, boolean> }>('/_matrix/client/versions');
+    expect(res.body.unstable_features).toEqual({
+      'org.matrix.e2e_cross_signing': true,
+      'org.matrix.msc2432': true,
+      'org.matrix.msc2285.stable': true,
+      'org.matrix.msc3827.stable': true,
+      'org.matrix.msc3440.stable': true,
+      'org.matrix.msc3771': true,
+      'org.matrix.msc3916.stable': true,
+      'com.beeper.msc4169': true,
+    });
+    // each backed by its routes
+    const served = new Set(axon.http.routes.map((r) => `${r.method} ${r.path}`));
+    for (const route of [
+      'POST /_matrix/client/v3/keys/device_signing/upload',
+      'POST /_matrix/client/v3/keys/signatures/upload',
+      'GET /_matrix/client/v3/rooms/{roomId}/aliases',
+      'GET /_matrix/client/v1/rooms/{roomId}/threads',
+      'GET /_matrix/client/v1/media/config',
+      'GET /_matrix/client/v1/media/download/{serverName}/{mediaId}',
+    ]) expect(served, route).toContain(route);
   });
 
   it('advertises the homeserver and the WebSocket channel in .well-known', async () => {
@@ -79,5 +104,29 @@ describe('discovery and the HTTP layer', () => {
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it("advertises Synapse's unstable feature flags for what is served, and no others", async () => {
+    const res = await client.get<{ unstable_features: Record<string, boolean> }>('/_matrix/client/versions');
+    expect(res.body.unstable_features).toEqual({
+      'org.matrix.e2e_cross_signing': true,
+      'org.matrix.msc2432': true,
+      'org.matrix.msc2285.stable': true,
+      'org.matrix.msc3827.stable': true,
+      'org.matrix.msc3440.stable': true,
+      'org.matrix.msc3771': true,
+      'org.matrix.msc3916.stable': true,
+      'com.beeper.msc4169': true,
+    });
+    // each backed by its routes
+    const served = new Set(axon.http.routes.map((r) => `${r.method} ${r.path}`));
+    for (const route of [
+      'POST /_matrix/client/v3/keys/device_signing/upload',
+      'POST /_matrix/client/v3/keys/signatures/upload',
+      'GET /_matrix/client/v3/rooms/{roomId}/aliases',
+      'GET /_matrix/client/v1/rooms/{roomId}/threads',
+      'GET /_matrix/client/v1/media/config',
+      'GET /_matrix/client/v1/media/download/{serverName}/{mediaId}',
+    ]) expect(served, route).toContain(route);
   });
 });
