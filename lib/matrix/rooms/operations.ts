@@ -212,11 +212,14 @@ export async function sendMessage(
   txnId: string,
 ): Promise<{ event_id: string }> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
   const content = parseContent(request.body);
   checkIdentifierLength('eventType', type);
   checkTxnId(txnId);
-  const seen = await transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get();
+  // The rate limit and the retry check go out together: one round trip before the append.
+  const [, seen] = await Promise.all([
+    limitWrites(requester.userId),
+    transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get(),
+  ]);
   if (seen?.eventId) return { event_id: seen.eventId };
   // Types with their own endpoint or rules (a redaction is authorised as /redact's, in the topology).
   checkClientEvent({ roomId, type, content }, serverName());
