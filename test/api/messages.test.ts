@@ -82,9 +82,11 @@ describe('GET /rooms/{roomId}/messages', () => {
 
   it('pages backwards from the end with limit, every event exactly once, newest first', async () => {
     const pages = await paginate(alice.client, roomId, { dir: 'b', limit: 7 });
-    expect(pages.slice(0, -1).every((p) => p.chunk.length === 7)).toBe(true);
+    // full pages, the rest, then the empty page without `end`
+    expect(pages.slice(0, -2).every((p) => p.chunk.length === 7)).toBe(true);
     const seen = pages.flatMap((p) => ids(p.chunk));
     expect(seen).toEqual([...allIds].reverse());
+    expect(pages.at(-1)!.chunk).toEqual([]);
     expect(pages.at(-1)!.end).toBeUndefined();
   });
 
@@ -118,7 +120,25 @@ describe('GET /rooms/{roomId}/messages', () => {
     expect((await page(alice.client, roomId, { dir: 'b' })).chunk).toHaveLength(10);
     const all = await page(alice.client, roomId, { dir: 'f', limit: 100000 });
     expect(ids(all.chunk)).toEqual(allIds);
-    expect(all.end).toBeUndefined();
+    // a page that reached the end has an `end` still (Synapse); from it, an empty page without one
+    expect(all.end).toBeDefined();
+    const after = await page(alice.client, roomId, { dir: 'f', from: all.end, limit: 100000 });
+    expect(after.chunk).toEqual([]);
+    expect(after.end).toBeUndefined();
+  });
+
+  // Complement's TestRoomImageRoundtrip
+  it('filters by contains_url; a page reaching the start of the room still has `end`', async () => {
+    const withUrl = await page(alice.client, roomId, { dir: 'b', filter: JSON.stringify({ contains_url: true }) });
+    expect(bodies(withUrl.chunk)).toEqual(['cat.png']);
+    expect(typeof withUrl.start).toBe('string');
+    expect(typeof withUrl.end).toBe('string');
+    const older = await page(alice.client, roomId, { dir: 'b', from: withUrl.end, filter: JSON.stringify({ contains_url: true }) });
+    expect(older.chunk).toEqual([]);
+    expect(older.end).toBeUndefined();
+    const without = await page(alice.client, roomId, { dir: 'b', limit: 100, filter: JSON.stringify({ contains_url: false }) });
+    expect(without.chunk.map((e) => e.content.url)).toEqual(without.chunk.map(() => undefined));
+    expect(without.chunk.length).toBe(allIds.length - 1);
   });
 
   it('returns client-format events: age, room id, transaction id only to the sending device', async () => {

@@ -70,7 +70,10 @@ export async function roomMessages(view: RoomView, requester: Requester, query: 
   const page: MessagesPage = {
     chunk: await withAggregations(view, requester, walk.events, clientEvents(walk.events, requester, now)),
     start: query.from ?? startToken(request, view.readableUpTo),
-    ...(walk.next !== undefined ? { end: walk.next } : {}),
+    // `end` is left out only when the page is empty and nothing remains, as Synapse does: a page
+    // that reached the end still has one (Complement's TestRoomImageRoundtrip), and the request
+    // from it is the empty page without one.
+    ...(walk.next !== undefined ? { end: walk.next } : walk.events.length ? { end: walk.edge } : {}),
   };
   if (lazyLoadMembers(query.filter) && walk.events.length) {
     const newest = Math.max(...walk.events.map((e) => e.depth));
