@@ -46,14 +46,14 @@ export const handler = httpFunction(axon, 'notifications', {
     return json({ pushers: await listPushers(userId) });
   },
   postPusher: async (request) => {
-    const { userId } = await authenticate(request);
+    const { userId, deviceId } = await authenticate(request);
     const parsed = parsePusherRequest(request.body);
     let command: PusherCommand;
     if (parsed.op === 'delete') {
       command = { kind: 'pushers.delete', userId, appId: parsed.appId, pushkey: parsed.pushkey };
     } else {
       assertWithinLimit(parsed.pusher, 'A pusher');
-      command = { kind: 'pushers.set', userId, pusher: { ...parsed.pusher }, append: parsed.append };
+      command = { kind: 'pushers.set', userId, pusher: { ...parsed.pusher }, append: parsed.append, deviceId };
     }
     await submit('users', userId, command);
     return json({});

@@ -2,7 +2,7 @@
 // (a non-appending set takes the app id + pushkey from other users); GET /pushers lists them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
-import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 
@@ -88,6 +88,29 @@ describe('pushers', () => {
     expectError(await post(pusher({ lang: 5 })), 400, 'M_INVALID_PARAM');
     expectError(await bob.client.post(`${v3}/pushers/set`, undefined, { rawBody: '{not json' }), 400, 'M_NOT_JSON');
     expect(await list(bob)).toEqual(before);
+  });
+
+  // Complement's account_change_password_pushers_test: Synapse deletes the pushers of the tokens it deletes
+  it('a password change deletes the pushers other devices set, not its own; logout deletes its own', async () => {
+    const password = 'correct horse battery staple';
+    const erin = await registerUser(new TestClient(runtime.httpUrl), undefined, password);
+    const other = await loginUser(new TestClient(runtime.httpUrl), erin.userId, password);
+    await set(other, pusher({ pushkey: 'other-device' }));
+    await set(erin, pusher({ pushkey: 'this-device' }));
+    expect((await list(erin)).map((p) => p.pushkey)).toEqual(['other-device', 'this-device']);
+    const auth = { type: 'm.login.password', identifier: { type: 'm.id.user', user: erin.userId }, password };
+    expect((await erin.client.post(`${v3}/account/password`, { new_password: 'another secret', auth })).status).toBe(200);
+    expect(await list(erin)).toEqual([pusher({ pushkey: 'this-device' })]);
+    expectError(await other.client.get(`${v3}/pushers`), 401, 'M_UNKNOWN_TOKEN');
+    // with logout_devices: false nobody is logged out and no pusher goes
+    const third = await loginUser(new TestClient(runtime.httpUrl), erin.userId, 'another secret');
+    await set(third, pusher({ pushkey: 'third-device' }));
+    const auth2 = { ...auth, password: 'another secret' };
+    expect((await erin.client.post(`${v3}/account/password`, { new_password: 'a third secret', logout_devices: false, auth: auth2 })).status).toBe(200);
+    expect((await list(third)).map((p) => p.pushkey)).toEqual(['third-device', 'this-device']);
+    // a device logging out takes its pushers with it
+    expect((await third.client.post(`${v3}/logout`, {})).status).toBe(200);
+    expect(await list(erin)).toEqual([pusher({ pushkey: 'this-device' })]);
   });
 
   it('needs an access token', async () => {

@@ -61,7 +61,7 @@ const samples: Record<Depot, Record<string, unknown>[]> = {
     { kind: 'keys.toDeviceAck', userId: user, deviceId: 'DEV', upTo: '0001.0' },
     { kind: 'submit.openIdToken', userId: user, ts: 1, tokenHash: 'h', expiresTs: 2 },
     { kind: 'submit.report', userId: user, ts: 1, subject: 'user', targetUserId: '@bob:localhost', reason: 'spam', content: { reason: 'spam' } },
-    { kind: 'pushers.set', userId: user, pusher: { app_id: 'a', pushkey: 'k', kind: 'http' }, append: false },
+    { kind: 'pushers.set', userId: user, pusher: { app_id: 'a', pushkey: 'k', kind: 'http' }, append: false, deviceId: 'DEV' },
     { kind: 'pushers.delete', userId: user, appId: 'a', pushkey: 'k' },
   ],
   ephemeral: [

@@ -3,6 +3,7 @@
 // PStates and applies a user's commands in order, so what it reads is what the next write sees.
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
+import { removedDevicesPushers } from '../notifications/pushers.ts';
 import { accessTokens, devices, users } from '../pstates.ts';
 import { planTokenCommand } from '../registration-tokens/apply.ts';
 import { useToken } from '../registration-tokens/tokens.ts';
@@ -81,7 +82,8 @@ async function login(c: AccountCommandOf<'account.login'>): Promise<AccountPlan>
 async function removeDevices(c: AccountCommandOf<'account.removeDevices'>): Promise<AccountPlan> {
   const known = await userDevices(c.userId);
   const doomed = c.all ? [...known.keys()] : c.deviceIds.filter((d) => known.has(d));
-  return { ops: doomed.flatMap((d) => removeDevice(c.userId, d, known.get(d))), value: { removed: doomed } };
+  const ops = doomed.flatMap((d) => removeDevice(c.userId, d, known.get(d)));
+  return { ops: [...ops, ...(await removedDevicesPushers(c.userId, new Set(doomed)))], value: { removed: doomed } };
 }
 
 async function changePassword(c: AccountCommandOf<'account.password'>): Promise<AccountPlan> {
@@ -95,6 +97,7 @@ async function changePassword(c: AccountCommandOf<'account.password'>): Promise<
       removed.push(deviceId);
     }
   }
+  ops.push(...(await removedDevicesPushers(c.userId, new Set(removed))));
   // `removed`: the keys topology then drops those devices' keys (lib/matrix/keys/removed-devices.ts).
   return { ops, value: { removed } };
 }
@@ -104,6 +107,7 @@ async function deactivate(c: AccountCommandOf<'account.deactivate'>): Promise<Ac
   const ops = [users.key(c.userId).field('deactivated').set(true)];
   const known = await userDevices(c.userId);
   for (const [deviceId, tokenHash] of known) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+  ops.push(...(await removedDevicesPushers(c.userId, new Set(known.keys()))));
   return { ops, value: { removed: [...known.keys()] } };
 }
 

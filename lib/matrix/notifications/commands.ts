@@ -6,8 +6,8 @@ import { MAX_APP_ID_CHARS, MAX_PUSHKEY_BYTES } from '../pushers.ts';
 import { MAX_USER_DATA_BYTES } from '../user-data/limits.ts';
 
 export const pusherCommand = z.discriminatedUnion('kind', [
-  /** A pusher as set (checked by pushers.ts), stored whole. */
-  z.object({ kind: z.literal('pushers.set'), userId: id, pusher: jsonObjectWithin(MAX_USER_DATA_BYTES), append: z.boolean() }),
+  /** A pusher as set (checked by pushers.ts), stored whole; `deviceId`: the device whose token set it. */
+  z.object({ kind: z.literal('pushers.set'), userId: id, pusher: jsonObjectWithin(MAX_USER_DATA_BYTES), append: z.boolean(), deviceId: id.optional() }),
   z.object({ kind: z.literal('pushers.delete'), userId: id, appId: chars(MAX_APP_ID_CHARS), pushkey: text(MAX_PUSHKEY_BYTES) }),
 ]);
 export type PusherCommand = z.infer<typeof pusherCommand>;

@@ -1,6 +1,6 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, connectionOwners, connections, devices, memberRooms, rateLimits, users } from '../pstates.ts';
+import { accessTokens, connectionOwners, connections, devices, memberRooms, pushers, pushkeyUsers, rateLimits, users } from '../pstates.ts';
 import { registrationTokens } from '../registration-tokens/pstates.ts';
 
 const v3 = '/_matrix/client/v3';
@@ -41,8 +41,9 @@ export const accountsRoutes = {
       entry: 'functions/streams/users.ts',
       description: 'Applies account commands from the users depot',
       access: {
-        reads: [users, accessTokens, devices, memberRooms, registrationTokens, ...dropsConnections.reads],
-        writes: [users, accessTokens, devices, registrationTokens, ...dropsConnections.writes],
+        reads: [users, accessTokens, devices, memberRooms, registrationTokens, pushers, ...dropsConnections.reads],
+        // pushers: a removed device's pushers go with it (lib/matrix/notifications/pushers.ts)
+        writes: [users, accessTokens, devices, registrationTokens, pushers, pushkeyUsers, ...dropsConnections.writes],
         appends: [depots.rooms, depots.users],
         pushes: dropsConnections.pushes,
       },
