@@ -2,7 +2,7 @@
 // Flags win over environment variables, which win over defaults.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { axon } from '../lib/matrix/module.ts';
+import { axonModule } from '../lib/matrix/module.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import { isRegistrationMode } from '../lib/matrix/accounts/registration-mode.ts';
 
@@ -18,6 +18,12 @@ const usage = `Usage: npm start -- [options]
   --server-name <name>  the Matrix server name           (AXON_SERVER_NAME, default localhost)
   --log-level <level>   DEBUG, INFO, WARN or ERROR       (AXON_LOG_LEVEL, default INFO)
   --registration <mode> open, token or closed            (AXON_REGISTRATION, default open)
+  --aws-timing          topologies read as Lambda does: standard consumers poll
+                        once a second, enhanced fan-out ones get records ~70 ms
+                        after the write (AXON_AWS_TIMING=1; default: at once)
+  --enhanced-fan-out <on|off>
+                        latency-critical topologies on enhanced fan-out, as the
+                        stack's -c enhancedFanOut (AXON_ENHANCED_FAN_OUT, default on)
   --help`;
 
 const { values } = parseArgs({
@@ -30,6 +36,8 @@ const { values } = parseArgs({
     'server-name': { type: 'string' },
     'log-level': { type: 'string' },
     registration: { type: 'string' },
+    'aws-timing': { type: 'boolean' },
+    'enhanced-fan-out': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -61,12 +69,19 @@ if (!isRegistrationMode(registration)) {
   console.error(`invalid registration mode ${registration}\n\n${usage}`);
   process.exit(2);
 }
+const awsTiming = values['aws-timing'] ?? ['1', 'true'].includes(process.env.AXON_AWS_TIMING ?? '');
+const fanOut = values['enhanced-fan-out'] ?? process.env.AXON_ENHANCED_FAN_OUT ?? 'on';
+if (!['on', 'off'].includes(fanOut)) {
+  console.error(`--enhanced-fan-out is on or off, not ${fanOut}\n\n${usage}`);
+  process.exit(2);
+}
 
 const started = Date.now();
-console.log(`Starting Axon (${inMemory ? 'in memory' : `data in ${dataDir}`}) ...`);
+console.log(`Starting Axon (${inMemory ? 'in memory' : `data in ${dataDir}`}${awsTiming ? ', AWS timing' : ''}, enhanced fan-out ${fanOut}) ...`);
 
 const runtime = await startLocalRuntime({
-  module: axon,
+  module: axonModule({ enhancedFanOut: fanOut === 'on' }),
+  awsTiming,
   host: values.host ?? process.env.AXON_HOST,
   httpPort: port(values.port, 'AXON_PORT', 8008),
   wsPort: port(values['ws-port'], 'AXON_WS_PORT', 8009),

@@ -1,13 +1,14 @@
 // The CDK app: Axon's stack, generated from its module declaration. `npx cdk synth` needs no AWS
 // credentials; `cdk deploy` targets the account and region of the current credentials.
 // Context (cdk.json or `-c key=value`): stackName, serverName, registration (open, token or
-// closed, the default), deletionProtection, alarmEmail, and
+// closed, the default), deletionProtection, alarmEmail, enhancedFanOut (true/false, default
+// true), and
 // `<service>Service` per declared service: `lambda` (default: its routes go to their functions) or
 // `fargate` (an ECS service on Fargate serves them), e.g. `-c syncService=fargate`.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AxonStack } from '../lib/stacks/axon-stack.ts';
-import { axon } from '../lib/matrix/module.ts';
+import { axonModule } from '../lib/matrix/module.ts';
 import { isRegistrationMode } from '../lib/matrix/accounts/registration-mode.ts';
 
 const app = new App();
@@ -23,6 +24,9 @@ function flag(key: string, fallback: boolean): boolean {
   if (value !== 'true' && value !== 'false') throw new Error(`context ${key} must be true or false, got "${value}"`);
   return value === 'true';
 }
+
+// Latency-critical topologies read with enhanced fan-out unless `-c enhancedFanOut=false`.
+const axon = axonModule({ enhancedFanOut: flag('enhancedFanOut', true) });
 
 const stackName = context('stackName') ?? axon.name;
 

@@ -72,6 +72,22 @@ export interface PStateDecl<S = unknown> {
 
 export type TopologyKind = 'stream' | 'microbatch';
 
+/**
+ * How a topology reads its depot. `standard`: Lambda polls each shard with GetRecords, about once a
+ * second, and every standard consumer of a shard shares its 5 GetRecords/s and 2 MB/s. `enhanced`
+ * (enhanced fan-out): Kinesis pushes records to the consumer over its own 2 MB/s per shard, ~70 ms
+ * after they are written, for consumer-shard hours and data retrieved.
+ */
+export type ConsumerKind = 'standard' | 'enhanced';
+
+/**
+ * Standard consumers a depot's shards serve before they throttle each other: they share each
+ * shard's 5 GetRecords/s and 2 MB/s, and a Lambda mapping polls once a second at its base rate but
+ * back to back while catching up. Kinesis measures ~200 ms propagation delay with one consumer and
+ * ~1000 ms with five (https://docs.aws.amazon.com/streams/latest/dev/building-consumers.html).
+ */
+export const MAX_STANDARD_CONSUMERS_PER_SHARD = 2;
+
 /** A topology: a function on a Kinesis event source mapping over one depot. */
 export interface TopologyDecl<F extends string = string> {
   name: string;
@@ -91,6 +107,8 @@ export interface TopologyDecl<F extends string = string> {
    * topologies: a microbatch commits its shard's checkpoint, which needs one batch at a time.
    */
   parallelization?: number;
+  /** How it reads its depot (default `standard`); see ConsumerKind. */
+  consumer?: ConsumerKind;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS';
@@ -250,6 +268,16 @@ export function defineModule<F extends string>(decl: ModuleDecl<F>): ModuleDecl<
     const parallelization = t.parallelization ?? 1;
     if (!Number.isInteger(parallelization) || parallelization < 1 || parallelization > 10) problems.push(`topology "${t.name}": parallelization must be 1..10`);
     if (t.kind === 'microbatch' && parallelization !== 1) problems.push(`topology "${t.name}": a microbatch topology processes one batch per shard at a time`);
+  }
+  // Every standard consumer reads every shard of its depot, so the limit is per depot.
+  for (const d of decl.depots) {
+    const standard = decl.topologies.filter((t) => t.depot === d.name && (t.consumer ?? 'standard') === 'standard');
+    if (standard.length > MAX_STANDARD_CONSUMERS_PER_SHARD) {
+      problems.push(
+        `depot "${d.name}" has ${standard.length} standard consumers (${standard.map((t) => t.name).join(', ')}); ` +
+          `its shards serve at most ${MAX_STANDARD_CONSUMERS_PER_SHARD}: give some enhanced fan-out, or one topology that dispatches to them`,
+      );
+    }
   }
   const routeKeys = new Set<string>();
   for (const r of decl.http.routes) {

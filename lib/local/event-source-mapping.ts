@@ -10,7 +10,8 @@ import { depotStreamName } from '../core/environment.ts';
 import type { ModuleDecl, TopologyDecl } from '../core/module.ts';
 import { onAppend } from './event-source-mapping/append-signal.ts';
 import { accountOf } from '../core/topology/records.ts';
-import { ShardPoller } from './event-source-mapping/shard-poller.ts';
+import { ShardReadBudget } from './event-source-mapping/read-budget.ts';
+import { ShardPoller, STANDARD_POLL_INTERVAL_MS } from './event-source-mapping/shard-poller.ts';
 
 export type InvokeTopology = (
   functionName: string,
@@ -60,6 +61,15 @@ export interface EventSourceMappingOptions {
   reportBatchItemFailures?: boolean;
   /** Only these topologies (default: all of the module's). */
   topologies?: readonly string[];
+  /**
+   * AWS's timing (`npm start -- --aws-timing`): standard consumers poll each shard once a second
+   * whatever is appended, enhanced fan-out ones get records ~70 ms after they are written. Off,
+   * every poller reads at once when this process appends (the fastest local loop). Either way the
+   * shards' read budgets apply.
+   */
+  awsTiming?: boolean;
+  /** Checks a topology's function may read what its mapping reads (lib/local/iam); throws if not. */
+  authorize?: (topology: TopologyDecl) => void;
 }
 
 const defaultIdleTimeoutMs = 30_000;
@@ -133,9 +143,20 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
     if (!info) streams.set(t.depot, (info = describeStream(depotStreamName(t.depot))));
     return info;
   };
+  // Each shard's standard consumers share one budget; each enhanced fan-out consumer has its own.
+  const sharedBudgets = new Map<string, ShardReadBudget>();
+  const budgetOf = (topology: TopologyDecl, stream: string, shard: string) => {
+    if (topology.consumer === 'enhanced') return new ShardReadBudget(false);
+    const key = `${stream}/${shard}`;
+    let budget = sharedBudgets.get(key);
+    if (!budget) sharedBudgets.set(key, (budget = new ShardReadBudget(true)));
+    return budget;
+  };
+  const awsTiming = options.awsTiming ?? false;
   const mappings = await Promise.all(
     topologies.map(async (topology) => {
       const stream = await streamOf(topology);
+      const standardCadence = awsTiming && topology.consumer !== 'enhanced';
       const invokeIdentityArn = `arn:aws:iam::${accountOf(stream.arn)}:role/${options.module.name}-${topology.function}`;
       const pollers = stream.shards.map(
         (shard) =>
@@ -145,13 +166,16 @@ export async function startEventSourceMappings(options: EventSourceMappingOption
             streamCreatedAt: stream.createdAt,
             source: { shardId: shard.ShardId ?? '', streamArn: stream.arn, region: awsRegion, invokeIdentityArn },
             invoke: (event) => options.invoke(topology.function, event),
-            pollIntervalMs: options.pollIntervalMs ?? 50,
-            maxPollIntervalMs: Math.max(options.maxPollIntervalMs ?? 1_000, options.pollIntervalMs ?? 50),
+            pollIntervalMs: standardCadence ? STANDARD_POLL_INTERVAL_MS : (options.pollIntervalMs ?? 50),
+            maxPollIntervalMs: standardCadence ? STANDARD_POLL_INTERVAL_MS : Math.max(options.maxPollIntervalMs ?? 1_000, options.pollIntervalMs ?? 50),
             retryDelayMs: options.retryDelayMs ?? 100,
             maxBackoffMs: options.maxBackoffMs ?? 5_000,
             bisectBatchOnFunctionError: options.bisectBatchOnFunctionError ?? true,
             reportBatchItemFailures: options.reportBatchItemFailures ?? true,
             log,
+            budget: budgetOf(topology, stream.name, shard.ShardId ?? ''),
+            awsTiming,
+            authorize: options.authorize && (() => options.authorize!(topology)),
           }),
       );
       return new TopologyMapping(topology.name, stream.name, pollers);

@@ -49,6 +49,8 @@ export interface LocalRuntimeOptions {
   services?: readonly string[];
   /** Every request a service served (benchmarks count them as HTTP API requests). */
   onServiceRequest?: (service: string, routeKey: string) => void;
+  /** Lambda's polling cadence and enhanced fan-out's push delay (see EventSourceMappingOptions.awsTiming). */
+  awsTiming?: boolean;
 }
 
 export interface LocalRuntime {
@@ -155,6 +157,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       module,
       invoke: (fn, event: KinesisStreamEvent) => invoke(fn, event),
       log,
+      awsTiming: options.awsTiming,
+      authorize: (topology) => grants.authorizeMapping(topology),
     });
     stops.push(() => mappings.stop());
 

@@ -1,6 +1,7 @@
 // Axon's module: the Matrix homeserver declared as depots, PStates, topologies and routes.
 // The CDK stack and the local runtime are both built from this one value. Each API area declares
 // its functions, routes and topologies in its own fragment under ./routes/.
+import { withoutEnhancedFanOut } from '../core/consumers.ts';
 import { composeFragments, defineModule } from '../core/module.ts';
 import { depots } from './depots.ts';
 import { gatewayErrorBody } from './errors.ts';
@@ -34,7 +35,7 @@ import { webSocketRoutes } from './routes/websocket.ts';
 import { submissionPStates } from './submissions/pstates.ts';
 import { registrationTokenPStates } from './registration-tokens/pstates.ts';
 
-const parts = composeFragments([
+const fragments = composeFragments([
   discoveryRoutes,
   accountsRoutes,
   roomsRoutes,
@@ -62,28 +63,49 @@ const parts = composeFragments([
   roomNavigationRoutes,
 ]);
 
-export const axon = defineModule({
-  name: 'axon',
-  functions: parts.functions,
-  depots: Object.values(depots),
-  pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates, ...registrationTokenPStates],
-  topologies: parts.topologies,
-  http: {
-    routes: parts.routes,
-    fallback: 'unrecognized',
-    // Locally only: on AWS, API Gateway answers its own errors with {"message": ...} (README, Security).
-    gatewayErrorBody,
-    cors: {
-      // The spec asks every Client-Server endpoint to allow any origin.
-      allowOrigins: ['*'],
-      allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['X-Requested-With', 'Content-Type', 'Authorization'],
-      maxAgeSeconds: 86400,
+export interface AxonOptions {
+  /**
+   * Latency-critical topologies (rooms, and the user writes clients wait on: users, userData, keys)
+   * read with enhanced fan-out: pushed ~70 ms after the write, each with its own 2 MB/s per shard,
+   * for consumer-shard hours and data retrieved. Off (`-c enhancedFanOut=false`), every topology
+   * polls (~1 s), and the users depot's five topologies share one standard consumer (its shards
+   * serve two at most). Default on.
+   */
+  enhancedFanOut?: boolean;
+}
+
+/** The users depot's one consumer when its topologies get no enhanced fan-out. */
+const usersDepotDispatch = { name: 'usersDepot', depot: 'users', function: 'usersDepotTopology', entry: 'functions/streams/users-depot.ts' };
+
+/** Axon's module as a deployment configures it (the CDK app's context, `npm start`'s flags). */
+export function axonModule(options: AxonOptions = {}) {
+  const parts = options.enhancedFanOut === false ? withoutEnhancedFanOut(fragments, [usersDepotDispatch]) : fragments;
+  return defineModule({
+    name: 'axon',
+    functions: parts.functions,
+    depots: Object.values(depots),
+    pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates, ...registrationTokenPStates],
+    topologies: parts.topologies,
+    http: {
+      routes: parts.routes,
+      fallback: 'unrecognized',
+      // Locally only: on AWS, API Gateway answers its own errors with {"message": ...} (README, Security).
+      gatewayErrorBody,
+      cors: {
+        // The spec asks every Client-Server endpoint to allow any origin.
+        allowOrigins: ['*'],
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['X-Requested-With', 'Content-Type', 'Authorization'],
+        maxAgeSeconds: 86400,
+      },
     },
-  },
-  websocket: {
-    routes: parts.webSocketRoutes,
-    routeSelectionField: 'action',
-  },
-  services: parts.services,
-});
+    websocket: {
+      routes: parts.webSocketRoutes,
+      routeSelectionField: 'action',
+    },
+    services: parts.services,
+  });
+}
+
+/** Axon's module with its defaults (enhanced fan-out on). */
+export const axon = axonModule();

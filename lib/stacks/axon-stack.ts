@@ -59,7 +59,7 @@ export class AxonStack extends Stack {
     const streamPrefix = this.stackName;
 
     this.table = new PStateTable(this, 'PStates', { deletionProtection: props.deletionProtection });
-    this.depots = new DepotStreams(this, 'Depots', { depots: module.depots, streamPrefix, retain });
+    this.depots = new DepotStreams(this, 'Depots', { depots: module.depots, topologies: module.topologies, streamPrefix, retain });
     // A WebSocket API without routes cannot be deployed; a module without routes has none.
     if (module.websocket.routes.length) {
       this.webSocketApi = new ModuleWebSocketApi(this, 'WebSocket', {

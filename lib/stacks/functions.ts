@@ -108,6 +108,7 @@ export class ModuleFunctions extends Construct {
     const statements = functionStatements(props.module, name, {
       table: props.table.tableArn,
       stream: (depot) => props.depots.stream(depot).streamArn,
+      consumer: (topology) => props.depots.consumer(topology).streamConsumerArn,
       logGroup: logGroup.logGroupArn,
       webSocket: props.push && { apiArn: props.push.apiArn, stage: props.push.stageName },
       blobBucket: props.blobs?.bucket.bucketArn,

@@ -98,6 +98,24 @@ function grantsOf(reads: string[], writes: string[], appends: string[], access: 
   };
 }
 
+/**
+ * What Lambda needs of the function's role to read a stream for its event source mapping
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-create.html).
+ */
+export const streamReadActions = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
+/** And for an enhanced fan-out consumer, on the consumer (https://docs.aws.amazon.com/streams/latest/dev/building-enhanced-consumers-api.html). */
+export const consumerReadActions = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'];
+
+/** The reads of the event source mappings invoking the function: its depots' streams, and its consumers. */
+function mappingStatements(module: ModuleDecl, fn: string, resources: GrantResources): GrantStatement[] {
+  const topologies = module.topologies.filter((t) => t.function === fn);
+  if (!topologies.length) return [];
+  const statements: GrantStatement[] = [{ actions: streamReadActions, resources: sorted(topologies.map((t) => t.depot)).map((d) => resources.stream(d)) }];
+  const enhanced = topologies.filter((t) => t.consumer === 'enhanced');
+  if (enhanced.length) statements.push({ actions: consumerReadActions, resources: enhanced.map((t) => resources.consumer(t.name)) });
+  return statements;
+}
+
 /** An IAM policy statement (always Allow) as plain data: the shape both the stack and the local runtime use. */
 export interface GrantStatement {
   actions: string[];
@@ -109,6 +127,8 @@ export interface GrantStatement {
 export interface GrantResources {
   table: string;
   stream(depot: string): string;
+  /** The enhanced fan-out consumer of a topology that reads with one. */
+  consumer(topology: string): string;
   /** The function's own log group. */
   logGroup: string;
   /** `arn:<partition>:execute-api:<region>:<account>:<api id>` of the WebSocket API and its stage, if any. */
@@ -120,7 +140,8 @@ export interface GrantResources {
 /**
  * The statements of a function's role: its log group; the table's items by leading key (read and
  * write separately); PutRecord(s) on the depots it appends to; ManageConnections on the WebSocket
- * stage's `@connections` if it pushes; objects of the blob bucket if it uses blobs.
+ * stage's `@connections` if it pushes; objects of the blob bucket if it uses blobs; its depots' streams
+ * (and its enhanced fan-out consumers) if it is a topology, which its event source mapping reads as it.
  */
 export function functionStatements(module: ModuleDecl, fn: string, resources: GrantResources, running: readonly string[] = Object.keys(module.services ?? {})): GrantStatement[] {
   const grants = functionGrants(module, fn, running);
@@ -138,6 +159,7 @@ export function functionStatements(module: ModuleDecl, fn: string, resources: Gr
   if (grants.appends.length) {
     statements.push({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: grants.appends.map((d) => resources.stream(d)) });
   }
+  statements.push(...mappingStatements(module, fn, resources));
   if (grants.pushes) {
     if (!resources.webSocket) throw new Error(`function "${fn}" pushes to WebSocket connections but the module declares no WebSocket routes`);
     const { apiArn, stage } = resources.webSocket;

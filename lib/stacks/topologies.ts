@@ -1,9 +1,9 @@
 // One Kinesis event source mapping per declared topology, with the guarantees the core relies on:
 // in order per partition key, partial batch responses, bisect on error, bounded retries, and a
 // dead-letter queue per topology where poison records stay visible.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ModuleDecl, TopologyDecl } from '../core/module.ts';
@@ -42,19 +42,26 @@ export class Topologies extends Construct {
         retentionPeriod: DLQ_RETENTION,
         removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
-      props.functions.fn(topology.function).addEventSource(
-        new KinesisEventSource(props.depots.stream(topology.depot), {
-          startingPosition: StartingPosition[topology.startingPosition ?? 'TRIM_HORIZON'],
-          batchSize: topology.batchSize,
-          maxBatchingWindow: Duration.seconds(batchingWindowSeconds(topology)),
-          bisectBatchOnError: true,
-          reportBatchItemFailures: true,
-          retryAttempts: topology.maxRetries,
-          // Concurrent batches per shard; Lambda keeps each partition key's records in one, in order.
-          parallelizationFactor: topology.parallelization ?? 1,
-          onFailure: new SqsDlq(queue),
-        }),
-      );
+      // Reading the stream (or the consumer) is granted with the function's own statements
+      // (lib/stacks/grants.ts), which the local runtime enforces too; CDK's event sources would
+      // add their own grant besides, so the mapping is declared directly. Its construct id is the
+      // one KinesisEventSource gives, so a deployed standard mapping (and its position) stays.
+      const source =
+        topology.consumer === 'enhanced'
+          ? { id: 'KinesisConsumerEventSource', construct: props.depots.consumer(topology.name), arn: props.depots.consumer(topology.name).streamConsumerArn }
+          : { id: 'KinesisEventSource', construct: props.depots.stream(topology.depot), arn: props.depots.stream(topology.depot).streamArn };
+      props.functions.fn(topology.function).addEventSourceMapping(`${source.id}:${Names.nodeUniqueId(source.construct.node)}`, {
+        eventSourceArn: source.arn,
+        startingPosition: StartingPosition[topology.startingPosition ?? 'TRIM_HORIZON'],
+        batchSize: topology.batchSize,
+        maxBatchingWindow: Duration.seconds(batchingWindowSeconds(topology)),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: topology.maxRetries,
+        // Concurrent batches per shard; Lambda keeps each partition key's records in one, in order.
+        parallelizationFactor: topology.parallelization ?? 1,
+        onFailure: new SqsDlq(queue),
+      });
       queues.set(topology.name, queue);
     }
     this.deadLetterQueues = queues;

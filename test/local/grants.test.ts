@@ -48,6 +48,19 @@ describe('an SDK call outside the grants', () => {
     });
   });
 
+  it("lets a topology's event source mapping read as its function: its stream when standard, its own consumer with enhanced fan-out", () => {
+    const topology = (name: string) => axon.topologies.find((t) => t.name === name)!;
+    expect(topology('rooms').consumer).toBe('enhanced');
+    expect(() => grants.authorizeMapping(topology('rooms'))).not.toThrow();
+    expect(() => grants.authorizeMapping(topology('pushers'))).not.toThrow();
+    // Another function's role reads neither; a standard consumer's role may not subscribe.
+    expect(() => grants.authorizeMapping({ ...topology('rooms'), function: 'roomEvents' })).toThrow(
+      new RegExp(`axon-roomEvents-role/roomEvents is not authorized to perform: kinesis:SubscribeToShard on resource: arn:aws:kinesis:[^:]+:000000000000:stream/${env.prefix}-rooms/consumer/rooms:0 `),
+    );
+    expect(() => grants.authorizeMapping({ ...topology('pushers'), function: 'roomEvents' })).toThrow(/kinesis:GetRecords on resource: .*stream\/[^/]+-users /);
+    expect(() => grants.authorizeMapping({ ...topology('pushers'), consumer: 'enhanced' })).toThrow(/axon-pushersTopology-role\/pushersTopology is not authorized to perform: kinesis:SubscribeToShard/);
+  });
+
   it('inside the grants goes through (the table does not exist: DynamoDB Local answers), and outside any invocation is not checked', async () => {
     const inside = await grants.runAs('roomEvents', () => get('transactionIds#@alice:localhost')).catch((e: unknown) => e);
     expect((inside as Error).name).toBe('ResourceNotFoundException');

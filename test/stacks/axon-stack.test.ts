@@ -3,13 +3,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { functionDefaults, routeKey, streamName, type FunctionDecl, type ModuleDecl } from '../../lib/core/module.ts';
-import { axon } from '../../lib/matrix/module.ts';
+import { axon, axonModule } from '../../lib/matrix/module.ts';
 import { batchingWindowSeconds } from '../../lib/stacks/topologies.ts';
 import { chat } from '../fixtures/stacks/module.ts';
 import { resourcesOfType, synthesize } from './synth.ts';
 
 const modules: [string, ModuleDecl][] = [
   ['axon', axon],
+  ['axon without enhanced fan-out', axonModule({ enhancedFanOut: false })],
   ['chat fixture', chat],
 ];
 
@@ -66,7 +67,11 @@ describe.each(modules)('stack of the %s module', (_label, module) => {
       expect(queue, topology.name).toBeDefined();
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: functionId(topology.function) },
-        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.depots.stream(topology.depot)), 'Arn'] },
+        // An enhanced fan-out topology reads through its own consumer of the depot's stream.
+        EventSourceArn:
+          topology.consumer === 'enhanced'
+            ? { 'Fn::GetAtt': [logicalId(stack.depots.consumer(topology.name)), 'ConsumerARN'] }
+            : { 'Fn::GetAtt': [logicalId(stack.depots.stream(topology.depot)), 'Arn'] },
         BatchSize: topology.batchSize,
         MaximumBatchingWindowInSeconds: batchingWindowSeconds(topology),
         BisectBatchOnFunctionError: true,
@@ -75,6 +80,14 @@ describe.each(modules)('stack of the %s module', (_label, module) => {
         ParallelizationFactor: topology.parallelization ?? 1,
         StartingPosition: topology.startingPosition ?? 'TRIM_HORIZON',
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(queue!), 'Arn'] } } },
+      });
+    }
+    const enhanced = module.topologies.filter((t) => t.consumer === 'enhanced');
+    template.resourceCountIs('AWS::Kinesis::StreamConsumer', enhanced.length);
+    for (const topology of enhanced) {
+      template.hasResourceProperties('AWS::Kinesis::StreamConsumer', {
+        ConsumerName: topology.name,
+        StreamARN: { 'Fn::GetAtt': [logicalId(stack.depots.stream(topology.depot)), 'Arn'] },
       });
     }
     for (const queue of stack.topologies.deadLetterQueues.values()) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDecl, ModuleDecl } from '../../lib/core/module.ts';
 import { axon } from '../../lib/matrix/module.ts';
-import { dynamoReadActions, dynamoWriteActions, functionGrants, serviceGrants } from '../../lib/stacks/grants.ts';
+import { consumerReadActions, dynamoReadActions, dynamoWriteActions, functionGrants, serviceGrants, streamReadActions } from '../../lib/stacks/grants.ts';
 import { chat } from '../fixtures/stacks/module.ts';
 import { resourcesOfType, synthesize, type Synthesized } from './synth.ts';
 
@@ -111,6 +111,21 @@ describe.each(modules)('IAM policies of the %s module', (_label, module) => {
       expect(puts.flatMap((s) => list(s.Resource)), `${name} appends`).toEqual(expected);
       const manages = statements.some((s) => list(s.Action).includes('execute-api:ManageConnections'));
       expect(manages, `${name} pushes`).toBe(decl.access?.pushes === true);
+    }
+  });
+
+  it("lets each topology's function read its depot's stream for its mapping, and its enhanced fan-out consumer", () => {
+    for (const name of Object.keys(module.functions)) {
+      const statements = statementsOf(synth, name);
+      const topologies = module.topologies.filter((t) => t.function === name);
+      const reads = statements.filter((s) => list(s.Action).includes('kinesis:GetRecords'));
+      const streams = [...new Set(topologies.map((t) => t.depot))].sort().map((d) => ({ 'Fn::GetAtt': [synth.logicalId(synth.stack.depots.stream(d)), 'Arn'] }));
+      expect(reads.flatMap((s) => list(s.Resource)), `${name} reads streams`).toEqual(streams);
+      for (const s of reads) expect(list(s.Action)).toEqual(streamReadActions);
+      const subscribes = statements.filter((s) => list(s.Action).includes('kinesis:SubscribeToShard'));
+      const consumers = topologies.filter((t) => t.consumer === 'enhanced').map((t) => ({ 'Fn::GetAtt': [synth.logicalId(synth.stack.depots.consumer(t.name)), 'ConsumerARN'] }));
+      expect(subscribes.flatMap((s) => list(s.Resource)), `${name} subscribes`).toEqual(consumers);
+      for (const s of subscribes) expect(list(s.Action)).toEqual(consumerReadActions);
     }
   });
 

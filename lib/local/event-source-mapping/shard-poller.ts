@@ -18,6 +18,7 @@ import { readCheckpoint, writeCheckpoint } from '../shard-checkpoints.ts';
 import { errorMessage } from './batch-outcome.ts';
 import { deliverBatch } from './deliver.ts';
 import { laneOf } from './lanes.ts';
+import type { ShardReadBudget } from './read-budget.ts';
 import { pause, type Run } from './run.ts';
 import { ShardProgress } from './shard-progress.ts';
 import type { EventSource } from '../../core/topology/records.ts';
@@ -42,7 +43,21 @@ export interface ShardPollerOptions {
   bisectBatchOnFunctionError: boolean;
   reportBatchItemFailures: boolean;
   log: (line: string) => void;
+  /** The shard's read budget: shared by its standard consumers, or this enhanced fan-out consumer's own. */
+  budget: ShardReadBudget;
+  /**
+   * Lambda's timing instead of the fastest local one: a standard consumer polls once a second and
+   * appends do not hurry it; an enhanced fan-out consumer gets records `pushDelayMs` after they are written.
+   */
+  awsTiming: boolean;
+  /** Throws if the function's role may not read what the mapping reads (it reads as the function). */
+  authorize?: () => void;
 }
+
+/** Kinesis' typical propagation delay to an enhanced fan-out consumer (https://docs.aws.amazon.com/streams/latest/dev/building-consumers.html). */
+export const PUSH_DELAY_MS = 70;
+/** Lambda's base rate of polling a shard for a standard consumer (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html). */
+export const STANDARD_POLL_INTERVAL_MS = 1_000;
 
 interface Lane {
   queue: KinesisRecord[];
@@ -79,6 +94,8 @@ export class ShardPoller {
   private checkpointTarget: KinesisRecord | undefined;
   private checkpointWritten: string | undefined;
   private checkpointWriting: Promise<boolean> | undefined;
+  /** The reader waits for lanes to make room in the read-ahead (not for its next poll). */
+  private waitingForRoom = false;
 
   constructor(private readonly options: ShardPollerOptions) {
     this.name = `${options.topology.name}/${options.source.shardId}`;
@@ -126,8 +143,18 @@ export class ShardPoller {
     await this.loop;
   }
 
-  /** Poll now if waiting for new records (something was appended). */
+  /**
+   * Something was appended: poll now if waiting for new records. With AWS timing a standard
+   * consumer keeps its cadence, and an enhanced fan-out one is pushed the records a little later.
+   */
   nudge(): void {
+    if (!this.options.awsTiming) return this.wake();
+    if (this.options.topology.consumer !== 'enhanced') return;
+    const run = this.current;
+    if (run) void pause(run, PUSH_DELAY_MS).then(() => run.wakeReader?.());
+  }
+
+  private wake(): void {
     this.current?.wakeReader?.();
   }
 
@@ -136,7 +163,7 @@ export class ShardPoller {
     if (this.finished) return Promise.resolve();
     if (!this.running) return Promise.reject(new Error(`event source mapping ${this.name} is stopped`));
     const caughtUp = new Promise<void>((resolve, reject) => this.waiters.push({ afterPoll: this.pollsStarted + 1, resolve, reject }));
-    this.nudge();
+    this.wake();
     return caughtUp;
   }
 
@@ -230,6 +257,8 @@ export class ShardPoller {
     let closed = false;
     let readFailures = 0;
     let emptyPolls = 0;
+    // The last read filled its page, so more are waiting: Lambda reads on at once until it has caught up.
+    let behind = false;
     const progress = new ShardProgress();
     const lanes: Lane[] = Array.from({ length: this.lanes }, () => ({ queue: [], firstQueuedAt: 0 }));
     // Lambda reads ahead while batches are in flight: up to a batch per lane.
@@ -257,8 +286,14 @@ export class ShardPoller {
             iterator = ShardIterator;
             if (!iterator) throw new Error('GetShardIterator returned no iterator');
           }
+          this.options.authorize?.();
+          if (!(await this.withinBudget(run))) break;
           const poll = ++this.pollsStarted;
-          const page = await kinesisClient().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: capacity - progress.pending }));
+          this.options.budget.startRead();
+          const limit = capacity - progress.pending;
+          const page = await kinesisClient().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+          this.options.budget.endRead((page.Records ?? []).reduce((n, r) => n + (r.Data?.byteLength ?? 0) + Buffer.byteLength(r.PartitionKey ?? ''), 0));
+          behind = (page.Records?.length ?? 0) >= limit;
           if (readFailures) this.options.log(`[esm ${this.name}] reading the shard again`);
           readFailures = 0;
           iterator = page.NextShardIterator;
@@ -315,11 +350,22 @@ export class ShardPoller {
       const gathering = topology.batchingWindowMs > 0 && lanes.some((l) => l.queue.length > 0);
       const idleFor = Math.min(maxPollIntervalMs, pollIntervalMs * 2 ** Math.min(16, Math.max(0, emptyPolls - 1)));
       const full = progress.pending >= capacity || closed;
-      await pause(run, full ? maxPollIntervalMs : gathering ? pollIntervalMs : idleFor, (wake) => (run.wakeReader = wake));
+      const wait = full ? maxPollIntervalMs : behind ? 0 : gathering ? pollIntervalMs : idleFor;
+      this.waitingForRoom = full;
+      await pause(run, wait, (wake) => (run.wakeReader = wake));
       run.wakeReader = undefined;
     }
     for (const lane of lanes) lane.wake?.();
     await Promise.all(laneLoops);
+  }
+
+  /** Wait until the shard's read budget allows a read; false when stopped first. */
+  private async withinBudget(run: Run): Promise<boolean> {
+    for (let wait = this.options.budget.delay(); wait > 0; wait = this.options.budget.delay()) {
+      await pause(run, wait);
+      if (run.stopped) return false;
+    }
+    return !run.stopped;
   }
 
   /** One lane: its batches one after the other, each until it succeeded or was dead-lettered. */
@@ -354,8 +400,9 @@ export class ShardPoller {
           return last ? this.checkpoint(run, last) : true;
         },
       );
-      // Room in the read-ahead, or (nothing pending) a poll that can tell a waiter it caught up.
-      run.wakeReader?.();
+      // Room in the read-ahead, or (nothing pending) a poll that can tell a waiter it caught up;
+      // with AWS timing a standard consumer's next poll keeps its cadence unless the read-ahead was full.
+      if (this.waitingForRoom || !this.options.awsTiming || this.options.topology.consumer === 'enhanced') run.wakeReader?.();
       if (!delivered) return;
     }
   }

@@ -11,7 +11,7 @@ import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { KinesisServiceException } from '@aws-sdk/client-kinesis';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { ClientPlugin } from '../../core/aws-clients.ts';
-import { streamName, type ModuleDecl } from '../../core/module.ts';
+import { streamName, type ModuleDecl, type TopologyDecl } from '../../core/module.ts';
 import { functionStatements } from '../../stacks/grants.ts';
 import { compilePolicy, type AuthorizationRequest, type Decision } from './policy.ts';
 import { authorizationRequests, localArns } from './requests.ts';
@@ -81,12 +81,23 @@ export interface LocalGrants {
   runAs<T>(functionName: string, fn: () => T): T;
   /** The middleware to add to the shared clients (lib/core/aws-clients.ts addClientPlugin). */
   plugin: ClientPlugin;
+  /**
+   * Throws the AccessDeniedException AWS's event source mapping meets when the topology's function
+   * may not read what it reads: GetRecords on the stream (a standard consumer) or SubscribeToShard
+   * on its consumer (enhanced fan-out). The mapping reads with the function's role.
+   */
+  authorizeMapping(topology: TopologyDecl): void;
 }
 
 export function localGrants(options: LocalGrantsOptions): LocalGrants {
   const { module } = options;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const arns = localArns({ region, account: LOCAL_ACCOUNT, apiId: options.webSocketApiId, stage: options.webSocketStage });
+  const depotOf = (topology: string) => {
+    const declared = module.topologies.find((t) => t.name === topology);
+    if (!declared) throw new Error(`module "${module.name}" has no topology "${topology}"`);
+    return declared.depot;
+  };
   const principals = new Map<string, Principal>();
   const principal = (functionName: string): Principal => {
     let found = principals.get(functionName);
@@ -94,6 +105,7 @@ export function localGrants(options: LocalGrantsOptions): LocalGrants {
       const statements = functionStatements(module, functionName, {
         table: arns.table(options.tableName),
         stream: (depot) => arns.stream(streamName(options.streamPrefix, depot)),
+        consumer: (topology) => arns.consumer(streamName(options.streamPrefix, depotOf(topology)), topology),
         logGroup: arns.logGroup(functionName),
         webSocket: module.websocket.routes.length ? { apiArn: arns.webSocketApi, stage: arns.webSocketStage } : undefined,
         blobBucket: arns.bucket(`${options.tableName}-blobs`),
@@ -135,5 +147,17 @@ export function localGrants(options: LocalGrantsOptions): LocalGrants {
   return {
     runAs: (functionName, fn) => current.run(principal(functionName), fn),
     plugin,
+    authorizeMapping(topology) {
+      const caller = principal(topology.function);
+      const stream = streamName(options.streamPrefix, topology.depot);
+      const request: AuthorizationRequest =
+        topology.consumer === 'enhanced'
+          ? { action: 'kinesis:SubscribeToShard', resource: arns.consumer(stream, topology.name) }
+          : { action: 'kinesis:GetRecords', resource: arns.stream(stream) };
+      const decision = caller.decide(request);
+      if (decision === 'allowed') return;
+      options.onDenied?.({ functionName: caller.functionName, request, decision });
+      throw accessDenied('KinesisClient', caller, request, decision);
+    },
   };
 }

@@ -7,6 +7,8 @@ import type { AuthorizationRequest } from './policy.ts';
 export interface LocalArns {
   table(name: string): string;
   stream(name: string): string;
+  /** An enhanced fan-out consumer of a stream (on AWS the suffix is its creation time; locally fixed). */
+  consumer(streamName: string, consumerName: string): string;
   /** `arn:aws:execute-api:<region>:<account>:<api id>` of the local WebSocket gateway. */
   webSocketApi: string;
   webSocketStage: string;
@@ -18,6 +20,7 @@ export function localArns(options: { region: string; account: string; apiId: str
   return {
     table: (name) => `arn:aws:dynamodb:${region}:${account}:table/${name}`,
     stream: (name) => `arn:aws:kinesis:${region}:${account}:stream/${name}`,
+    consumer: (stream, consumer) => `arn:aws:kinesis:${region}:${account}:stream/${stream}/consumer/${consumer}:0`,
     webSocketApi: `arn:aws:execute-api:${region}:${account}:${options.apiId}`,
     webSocketStage: options.stage,
     bucket: (name) => `arn:aws:s3:::${name}`,

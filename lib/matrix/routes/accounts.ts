@@ -70,5 +70,5 @@ export const accountsRoutes = {
     { method: 'PUT', path: `${v3}/profile/{userId}/{keyName}`, function: 'profile', operation: 'setProfileField' },
     { method: 'DELETE', path: `${v3}/profile/{userId}/{keyName}`, function: 'profile', operation: 'deleteProfileField' },
   ],
-  topologies: [{ name: 'users', kind: 'stream', depot: 'users', function: 'usersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8 }],
+  topologies: [{ name: 'users', kind: 'stream', depot: 'users', function: 'usersTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8, consumer: 'enhanced' }],
 } satisfies ModuleFragment;

@@ -73,6 +73,6 @@ export const keysRoutes = {
     { method: 'PUT', path: `${v3}/sendToDevice/{eventType}/{txnId}`, function: 'toDevice', operation: 'sendToDevice' },
   ],
   topologies: [
-    { name: 'keys', kind: 'stream', depot: 'users', function: 'keysTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8 },
+    { name: 'keys', kind: 'stream', depot: 'users', function: 'keysTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8, consumer: 'enhanced' },
   ],
 } satisfies ModuleFragment;

@@ -65,6 +65,6 @@ export const roomsRoutes = {
     { method: 'PUT', path: `${v3}/rooms/{roomId}/redact/{eventId}/{txnId}`, function: 'roomEvents', operation: 'redactEvent' },
   ],
   topologies: [
-    { name: 'rooms', kind: 'stream', depot: 'rooms', function: 'roomsTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 10 },
+    { name: 'rooms', kind: 'stream', depot: 'rooms', function: 'roomsTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 10, consumer: 'enhanced' },
   ],
 } satisfies ModuleFragment;

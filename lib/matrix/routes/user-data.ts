@@ -68,6 +68,6 @@ export const userDataRoutes = {
     { method: 'PUT', path: `${v3}/pushrules/global/{kind}/{ruleId}/actions`, function: 'pushRules', operation: 'setPushRuleActions' },
   ],
   topologies: [
-    { name: 'userData', kind: 'stream', depot: 'users', function: 'userDataTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8 },
+    { name: 'userData', kind: 'stream', depot: 'users', function: 'userDataTopology', batchSize: 100, batchingWindowMs: 0, maxRetries: 10, parallelization: 8, consumer: 'enhanced' },
   ],
 } satisfies ModuleFragment;
