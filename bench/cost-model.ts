@@ -1,6 +1,7 @@
 // The AWS cost model: pure functions from measured usage (request counts, capacity units, payload
 // units, Lambda GB-seconds) and the dated list prices to dollars. Variable costs only: per-stream
 // and per-shard hours are fixed monthly costs (see fixedMonthlyKinesisCost), free tiers are ignored.
+import type { ModuleDecl } from '../lib/core/module.ts';
 import { LOCAL_MAPPING_SERVICE, type OperationCount } from './accounting.ts';
 
 /** Service and operation names under which the bench runner records Lambda and API Gateway usage. */
@@ -18,6 +19,8 @@ export interface Usage {
   kinesisPutPayloadUnits: number;
   kinesisBytesIn: number;
   kinesisBytesOut: number;
+  /** Bytes enhanced fan-out consumers retrieve (each reads every record of its depot once). */
+  enhancedFanOutBytes: number;
   lambdaInvocations: number;
   lambdaGbSeconds: number;
   httpRequests: number;
@@ -28,7 +31,7 @@ export interface Usage {
 
 export const NO_USAGE: Readonly<Usage> = Object.freeze({
   dynamoReadUnits: 0, dynamoWriteUnits: 0, kinesisRecords: 0, kinesisPutPayloadUnits: 0, kinesisBytesIn: 0,
-  kinesisBytesOut: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, httpRequests: 0, websocketMessages: 0,
+  kinesisBytesOut: 0, enhancedFanOutBytes: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, httpRequests: 0, websocketMessages: 0,
   websocketConnectionMinutes: 0, sqsRequests: 0,
 });
 
@@ -78,9 +81,10 @@ export function usageCost(u: Usage, options: CostOptions = {}): Cost {
     (u.dynamoReadUnits / MILLION) * p.dynamodb.perMillionReadRequestUnits +
     (u.dynamoWriteUnits / MILLION) * p.dynamodb.perMillionWriteRequestUnits;
   const kinesis =
-    (options.kinesisMode ?? 'on-demand') === 'on-demand'
+    ((options.kinesisMode ?? 'on-demand') === 'on-demand'
       ? (u.kinesisBytesIn / GB) * p.kinesis.onDemand.perGbIngested + (u.kinesisBytesOut / GB) * p.kinesis.onDemand.perGbRetrieved
-      : (u.kinesisPutPayloadUnits / MILLION) * p.kinesis.provisioned.perMillionPutPayloadUnits;
+      : (u.kinesisPutPayloadUnits / MILLION) * p.kinesis.provisioned.perMillionPutPayloadUnits) +
+    (u.enhancedFanOutBytes / GB) * p.kinesis.enhancedFanOut.perGbRetrieved;
   const lambda = (u.lambdaInvocations / MILLION) * p.lambda.perMillionRequests + u.lambdaGbSeconds * p.lambda.perGbSecondArm64;
   const apiGateway =
     (u.httpRequests / MILLION) * p.apiGateway.httpPerMillionRequests +
@@ -94,6 +98,25 @@ export function usageCost(u: Usage, options: CostOptions = {}): Cost {
 export function fixedMonthlyKinesisCost(streamsOrShards: number, mode: KinesisMode, prices: PriceTable = PRICES): number {
   const hourly = mode === 'on-demand' ? prices.kinesis.onDemand.perStreamHour : prices.kinesis.provisioned.perShardHour;
   return streamsOrShards * hourly * HOURS_PER_MONTH;
+}
+
+/** Enhanced fan-out consumer-shards of a module: each enhanced topology times its depot's shards. */
+export function enhancedConsumerShards(module: Pick<ModuleDecl, 'depots' | 'topologies'>): number {
+  const shards = new Map(module.depots.map((d) => [d.name, d.shards]));
+  return module.topologies.filter((t) => t.consumer === 'enhanced').reduce((n, t) => n + (shards.get(t.depot) ?? 0), 0);
+}
+
+/** Fixed cost of a month of enhanced fan-out: consumer-shard hours. */
+export function fixedMonthlyConsumerCost(consumerShards: number, prices: PriceTable = PRICES): number {
+  return consumerShards * prices.kinesis.enhancedFanOut.perConsumerShardHour * HOURS_PER_MONTH;
+}
+
+/**
+ * The usage with what enhanced fan-out consumers retrieve: every byte appended to a depot is read
+ * once by each of its enhanced consumers (`consumersPerRecord`; Axon's rooms depot has one).
+ */
+export function withEnhancedFanOut(u: Usage, consumersPerRecord: number): Usage {
+  return { ...u, enhancedFanOutBytes: u.kinesisBytesIn * consumersPerRecord };
 }
 
 /**

@@ -12,6 +12,8 @@ export interface PriceTable {
   kinesis: {
     onDemand: { perStreamHour: number; perGbIngested: number; perGbRetrieved: number };
     provisioned: { perShardHour: number; perMillionPutPayloadUnits: number };
+    /** Enhanced fan-out (provisioned streams): per consumer-shard hour and per GB the consumers retrieve. */
+    enhancedFanOut: { perConsumerShardHour: number; perGbRetrieved: number };
   };
   lambda: { perMillionRequests: number; perGbSecondArm64: number };
   apiGateway: { httpPerMillionRequests: number; websocketPerMillionMessages: number; websocketPerMillionConnectionMinutes: number };
@@ -36,6 +38,9 @@ export const PRICES: PriceTable = {
   kinesis: {
     onDemand: { perStreamHour: 0.04, perGbIngested: 0.08, perGbRetrieved: 0.04 },
     provisioned: { perShardHour: 0.015, perMillionPutPayloadUnits: 0.014 },
+    // Same page, "Enhanced fan-out": each consumer is billed per shard of its stream per hour, and
+    // per GB it retrieves (docs/deploy.md uses the same figures).
+    enhancedFanOut: { perConsumerShardHour: 0.015, perGbRetrieved: 0.013 },
   },
   // https://aws.amazon.com/lambda/pricing/ (Arm/Graviton, first 7.5 billion GB-seconds a month;
   // duration billed per 1 ms; quoted by https://cloudchipr.com/blog/aws-lambda-pricing).

@@ -7,9 +7,10 @@ import type { OperationCount } from '../accounting.ts';
 import { LongPoller } from '../client/long-poller.ts';
 import { sleep, type BenchClient } from '../client/matrix-client.ts';
 import {
-  addUsage, dollarsPerMillionMessages, idleLongPollUserPerMonth, idleWebSocketUserPerMonth, LAMBDA_SERVICE, API_GATEWAY_SERVICE,
-  scaleUsage, usage, usageFromAccounting, type MessageProfile, type Usage,
+  addUsage, dollarsPerMillionMessages, enhancedConsumerShards, fixedMonthlyConsumerCost, idleLongPollUserPerMonth, idleWebSocketUserPerMonth, LAMBDA_SERVICE, API_GATEWAY_SERVICE,
+  scaleUsage, usage, usageFromAccounting, withEnhancedFanOut, type MessageProfile, type Usage,
 } from '../cost-model.ts';
+import { axon } from '../../lib/matrix/module.ts';
 import { LOCAL_MAPPING_SERVICE } from '../accounting.ts';
 import type { BenchContext, BenchSection } from '../section.ts';
 import { envNumber, idleLongPolling, messageContent, registerUsers, requireApi, roomWith, sendProbe, serverUrl, syncProbe, webSocketServed } from './matrix-api.ts';
@@ -72,8 +73,10 @@ export const costSection: BenchSection = {
       await Promise.all(stopping);
     });
 
+    // A message is appended to the rooms depot, which each of its enhanced fan-out consumers reads.
+    const roomsConsumers = axon.topologies.filter((t) => t.depot === 'rooms' && t.consumer === 'enhanced').length;
     const profile: MessageProfile = {
-      perMessage: scaleUsage(inRoomOf1, 1 / MESSAGES),
+      perMessage: withEnhancedFanOut(scaleUsage(inRoomOf1, 1 / MESSAGES), roomsConsumers),
       perMember: nonNegative(scaleUsage(addUsage(inRoomOf10, inRoomOf1, -1), 1 / MESSAGES / (MEMBERS - 1))),
       perOnlineMember: nonNegative(scaleUsage(addUsage(inRoomOnline, inRoomOf10, -1), 1 / MESSAGES / ONLINE)),
     };
@@ -86,6 +89,9 @@ export const costSection: BenchSection = {
     for (const service of ['dynamodb', 'kinesis', 'lambda', 'apiGateway'] as const) {
       ctx.figure(`$ per million messages, 100 members, 10 online: ${service}`, breakdown[service], '$', onlinePhase);
     }
+
+    // Enhanced fan-out's fixed part: consumer-shard hours, whatever flows.
+    ctx.figure('enhanced fan-out consumer-shard hours per month', fixedMonthlyConsumerCost(enhancedConsumerShards(axon)), '$ per month', onlinePhase);
 
     // Requests per message next to the physical minimum: 1 Kinesis put, 1 DynamoDB write, and one
     // push per online member (a long-poller's answer stands in for the push).

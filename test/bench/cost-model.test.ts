@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dollarsPerMillionMessages, fixedMonthlyKinesisCost, idleLongPollUserPerMonth, idleWebSocketUsagePerMonth,
+  dollarsPerMillionMessages, enhancedConsumerShards, fixedMonthlyConsumerCost, fixedMonthlyKinesisCost, withEnhancedFanOut, idleLongPollUserPerMonth, idleWebSocketUsagePerMonth,
   idleWebSocketUserPerMonth, lambdaGbSeconds, messageUsage, usage, usageCost, usageFromAccounting,
 } from '../../bench/cost-model.ts';
 import type { OperationCount } from '../../bench/accounting.ts';
+import { axon, axonModule } from '../../lib/matrix/module.ts';
 
 // Expected values below are worked out by hand from the us-east-1 prices in bench/pricing.ts.
 describe('cost model', () => {
@@ -14,6 +15,17 @@ describe('cost model', () => {
     expect(usageCost(kinesis, { kinesisMode: 'provisioned' }).kinesis).toBeCloseTo(0.014, 10);
     expect(fixedMonthlyKinesisCost(2, 'provisioned')).toBeCloseTo(21.9, 10);
     expect(fixedMonthlyKinesisCost(1, 'on-demand')).toBeCloseTo(29.2, 10);
+  });
+
+  it('prices enhanced fan-out: consumer-shard hours of the declared consumers, and the data each retrieves', () => {
+    // rooms (2 shards) + users, userData, keys (1 shard each); none without enhanced fan-out.
+    expect(enhancedConsumerShards(axon)).toBe(5);
+    expect(enhancedConsumerShards(axonModule({ enhancedFanOut: false }))).toBe(0);
+    expect(fixedMonthlyConsumerCost(5)).toBeCloseTo(54.75, 10);
+    // 1 GB appended, read by two enhanced consumers: 2 GB at $0.013, in either capacity mode.
+    const read = withEnhancedFanOut(usage({ kinesisBytesIn: 1024 ** 3 }), 2);
+    expect(usageCost(read, { kinesisMode: 'provisioned' }).kinesis).toBeCloseTo(0.026, 10);
+    expect(usageCost(read, { kinesisMode: 'on-demand' }).kinesis).toBeCloseTo(0.08 + 0.026, 10);
   });
 
   it('rounds Lambda duration up to the millisecond', () => {
