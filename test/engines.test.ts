@@ -1,8 +1,10 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
-import { dynamoClient, kinesisClient } from '../lib/core/aws-clients.ts';
+import { dynamoClient, kinesisClient, localClientConfig } from '../lib/core/aws-clients.ts';
+import { ENGINE_HOST, freePort, startKinesisMock } from '../lib/local/engines.ts';
 import { useTestEngines } from './support/engines.ts';
 import { accepts, externalAddresses, isLoopback, listeningAddresses } from './support/listening.ts';
 
@@ -44,4 +46,25 @@ describe('local engines', () => {
     expect(group(pid)).toBe(pid);
     expect(group(pid)).not.toBe(group(process.pid));
   });
+});
+
+describe('kinesis-mock on a port another process holds', () => {
+  it('starts on that port once it is let go (a restart keeps the port its clients hold)', async () => {
+    const port = await freePort();
+    // Another process' server on the port (longer than kinesis-mock takes to try to bind it): it
+    // takes connections and drops them.
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((listening) => holder.listen(port, ENGINE_HOST, () => listening()));
+    const released = new Promise<void>((done) => setTimeout(() => holder.close(() => done()), 10_000));
+    const kinesis = await startKinesisMock({ kinesisPort: port, startTimeoutMs: 60_000 });
+    try {
+      await released;
+      expect(kinesis.endpoint).toBe(`http://${ENGINE_HOST}:${port}`);
+      const client = new KinesisClient(localClientConfig(kinesis.endpoint));
+      expect(Array.isArray((await client.send(new ListStreamsCommand({}))).StreamNames)).toBe(true);
+      client.destroy();
+    } finally {
+      await kinesis.stop();
+    }
+  }, 120_000);
 });

@@ -55,6 +55,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The port an engine could not bind, from its startup output (Node's EADDRINUSE, Java's BindException). */
+function addressInUse(error: unknown): number | undefined {
+  const match = /EADDRINUSE[^\n]*?:(\d+)/.exec(String((error as Error)?.message ?? ''));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Resolves once `port` can be bound on the engine host again (backing off), or rejects at the deadline. */
+async function portReleased(port: number, deadline: number, attempt: number): Promise<void> {
+  for (let wait = Math.min(1000, 50 * 2 ** (attempt - 1)); ; wait = Math.min(1000, wait * 2)) {
+    const free = await new Promise<boolean>((done) => {
+      const probe = createServer();
+      probe.once('error', () => done(false));
+      probe.listen(port, ENGINE_HOST, () => probe.close(() => done(true)));
+    });
+    if (free) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} on ${ENGINE_HOST} stayed taken`);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -90,6 +110,9 @@ async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** A start-up probe that hangs (something else holds the port and never answers) is given up and tried again. */
+const PROBE_TIMEOUT_MS = 2_000;
 
 async function waitUntil(
   name: string,
@@ -203,7 +226,7 @@ export async function startDynamoDbLocal(options: EngineOptions = {}): Promise<E
   const client = new DynamoDBClient(localClientConfig(endpoint));
   try {
     await Promise.race([
-      waitUntil('DynamoDB Local', child, () => client.send(new ListTablesCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000, output),
+      waitUntil('DynamoDB Local', child, () => client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }), options.startTimeoutMs ?? 60_000, output),
       spawnError,
     ]);
   } catch (e) {
@@ -251,13 +274,11 @@ export interface RestartableEngine extends Engine {
 const LOOPBACK_PRELOAD = pathToFileURL(join(import.meta.dirname, 'engines', 'loopback-listen.mjs')).href;
 
 export async function startKinesisMock(options: EngineOptions = {}): Promise<RestartableEngine> {
-  const port = options.kinesisPort ?? (await freePort());
-  const tlsPort = await freePort();
+  let port = options.kinesisPort ?? (await freePort());
+  let tlsPort = await freePort();
   const main = require.resolve('kinesis-local/main.js');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    KINESIS_MOCK_PLAIN_PORT: String(port),
-    KINESIS_MOCK_TLS_PORT: String(tlsPort),
     KINESIS_MOCK_CERT_PATH: join(dirname(main), 'server.json'),
     // Streams become ACTIVE quickly so that start-up stays fast.
     CREATE_STREAM_DURATION: '10ms',
@@ -280,10 +301,11 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
       PERSIST_INTERVAL: '200ms',
     });
   }
-  const endpoint = `http://${ENGINE_HOST}:${port}`;
-  const launch = async (): Promise<ChildProcess> => {
+  const endpointOf = () => `http://${ENGINE_HOST}:${port}`;
+  const launchOnce = async (): Promise<ChildProcess> => {
+    const endpoint = endpointOf();
     const child = spawn(process.execPath, ['--import', LOOPBACK_PRELOAD, main], {
-      env: { ...env, AXON_ENGINE_EXIT_WITH_STDIN: '1' },
+      env: { ...env, KINESIS_MOCK_PLAIN_PORT: String(port), KINESIS_MOCK_TLS_PORT: String(tlsPort), AXON_ENGINE_EXIT_WITH_STDIN: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: OWN_PROCESS_GROUP,
     });
@@ -291,7 +313,7 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
     const output = captureOutput(child, options.verbose ?? false);
     const client = new KinesisClient(localClientConfig(endpoint));
     try {
-      await waitUntil('kinesis-mock', child, () => client.send(new ListStreamsCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000, output);
+      await waitUntil('kinesis-mock', child, () => client.send(new ListStreamsCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }), options.startTimeoutMs ?? 60_000, output);
     } catch (e) {
       await stopChild(child);
       throw e;
@@ -300,7 +322,28 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
     }
     return child;
   };
-  let child = await launch();
+  /**
+   * Launch, and again while a port is taken: a port picked free may be taken by another process
+   * before kinesis-mock binds it, and a port just released may still be held. The TLS port (which
+   * no one uses) and a plain port no client knows yet are picked again; the plain port clients
+   * hold (given, or a restart's) is waited for, with backoff, until it is free.
+   */
+  const launch = async (portKnownToClients: boolean): Promise<ChildProcess> => {
+    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launchOnce();
+      } catch (e) {
+        const taken = addressInUse(e);
+        if (taken === undefined || Date.now() > deadline) throw e;
+        if (taken === tlsPort) tlsPort = await freePort();
+        else if (!portKnownToClients) port = await freePort();
+        else await portReleased(port, deadline, attempt);
+      }
+    }
+  };
+  let child = await launch(options.kinesisPort !== undefined);
+  const endpoint = endpointOf();
   return {
     name: 'kinesis-mock',
     endpoint,
@@ -323,7 +366,7 @@ export async function startKinesisMock(options: EngineOptions = {}): Promise<Res
         console.warn('kinesis-mock was killed while writing its state: restarting from the last complete state');
         writeFileSync(stateFile, snapshot);
       }
-      child = await launch();
+      child = await launch(true);
     },
   };
 }
