@@ -40,8 +40,14 @@ export const unstableFeatures: Readonly<Record<string, true>> = {
   'com.beeper.msc4169': true,
 };
 
+/**
+ * The r0 releases Synapse still lists: their paths (`/_matrix/client/r0`, `/_matrix/media/r0`) are
+ * sent on to v3 (functions/http/unrecognized.ts), which is what r0 clients expect of them.
+ */
+export const legacyVersions: readonly string[] = ['r0.0.1', 'r0.1.0', 'r0.2.0', 'r0.3.0', 'r0.4.0', 'r0.5.0', 'r0.6.0', 'r0.6.1'];
+
 export function versionsResponse() {
-  return { versions: [...supportedVersions], unstable_features: { ...unstableFeatures } as Record<string, boolean> };
+  return { versions: [...legacyVersions, ...supportedVersions], unstable_features: { ...unstableFeatures } as Record<string, boolean> };
 }
 
 export function wellKnownClient(baseUrl: string, webSocketUrl?: string) {
