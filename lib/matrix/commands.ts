@@ -7,7 +7,9 @@ import { Rejection } from '../core/topology/stream.ts';
 import { validateDepotCommand } from './depot-commands.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
 
-export type Depot = 'rooms' | 'users' | 'ephemeral';
+import type { Depot } from './depots.ts';
+
+export type { Depot };
 
 /** How long an operation waits for its command's outcome; below API Gateway's 30 s limit. */
 export const COMMAND_TIMEOUT_MS = 20_000;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { usersTopologyCommand } from './accounts/commands.ts';
 import { validateCommand } from './command-fields.ts';
-import type { Depot } from './commands.ts';
+import type { Depot } from './depots.ts';
 import { ephemeralCommand } from './ephemeral/commands.ts';
 import { keysCommand } from './keys/commands.ts';
 import { pusherCommand } from './notifications/commands.ts';

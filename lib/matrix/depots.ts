@@ -7,3 +7,6 @@ export const depots = {
   users: { name: 'users', partitionKey: 'user id', shards: 1, partitions: 8 },
   ephemeral: { name: 'ephemeral', partitionKey: 'room id or user id', shards: 1 },
 } as const satisfies Record<string, DepotDecl>;
+
+/** A depot commands are submitted to, by name. */
+export type Depot = keyof typeof depots;

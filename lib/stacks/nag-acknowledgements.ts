@@ -3,8 +3,12 @@
 // (cdk-nag v3 reads acknowledgements from CDK's Validations metadata, on a construct or any of its
 // ancestors; granular findings are acknowledged by their exact `Rule[finding]` id.)
 import { Stack, Token, Validations, type CfnResource } from 'aws-cdk-lib';
-import type { AxonStack } from './axon-stack.ts';
-import { WEBSOCKET_STAGE } from './websocket-api.ts';
+import type { BlobBucket } from './blobs.ts';
+import type { ModuleFunctions } from './functions.ts';
+import type { ModuleHttpApi } from './http-api.ts';
+import type { ModuleServices } from './services.ts';
+import type { Topologies } from './topologies.ts';
+import { WEBSOCKET_STAGE, type ModuleWebSocketApi } from './websocket-api.ts';
 
 const matrixAuthenticates =
   'Matrix clients authenticate with Matrix access tokens (Authorization header, or ?access_token= on $connect), ' +
@@ -22,7 +26,17 @@ function nagArnPrefix(stack: Stack, service: string): string {
   return `arn:${part(stack.partition, 'AWS::Partition')}:${service}:${part(stack.region, 'AWS::Region')}:${part(stack.account, 'AWS::AccountId')}:`;
 }
 
-export function acknowledgeNagFindings(stack: AxonStack): void {
+/** The parts of the Axon stack that carry acknowledgements (AxonStack is one). */
+export interface AcknowledgingStack extends Stack {
+  readonly functions: ModuleFunctions;
+  readonly topologies: Topologies;
+  readonly httpApi: ModuleHttpApi;
+  readonly webSocketApi?: ModuleWebSocketApi;
+  readonly blobs?: BlobBucket;
+  readonly services?: ModuleServices;
+}
+
+export function acknowledgeNagFindings(stack: AcknowledgingStack): void {
   Validations.of(stack.httpApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: matrixAuthenticates });
 
   Validations.of(stack.functions).acknowledge({

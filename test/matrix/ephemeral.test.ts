@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { applyPresenceUpdates, IDLE_AFTER_MS, OFFLINE_AFTER_MS, presenceView } from '../../lib/matrix/ephemeral/presence.ts';
 import { parseReceiptKey, receiptEvent, receiptKey, visibleTo } from '../../lib/matrix/ephemeral/receipts.ts';
-import { ephemeralCursorFromJson, ephemeralCursorToJson } from '../../lib/matrix/ephemeral/sync.ts';
+import { ephemeralCursorFromJson, ephemeralCursorToJson } from '../../lib/matrix/ephemeral/cursor.ts';
 import {
   applyTypingUpdates,
   clampTypingTimeout,

@@ -6,7 +6,7 @@ import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambd
 import type { _Record } from '@aws-sdk/client-kinesis';
 import type { AckError } from '../ack.ts';
 import { laneOf } from '../partitions.ts';
-import type { Rejection } from './stream.ts';
+import type { Rejection } from './rejection.ts';
 
 /** A depot record as a topology sees it: the envelope's payload plus where it sits in the depot. */
 export interface DepotRecord<T = unknown> {

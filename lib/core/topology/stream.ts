@@ -4,35 +4,13 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { recordAckOutcome, type AckError } from '../ack.ts';
+import { recordAckOutcome } from '../ack.ts';
 import { inPool } from '../concurrency.ts';
 import { deterministicRejection } from './failures.ts';
+import { Rejection } from './rejection.ts';
+
+export { Rejection };
 import { compareSequenceNumbers, decodeRecord, envelopeKind, shardIdOf, type DecodedRecord, type DepotRecord, type PayloadParser } from './records.ts';
-
-/**
- * Thrown by a handler to reject a record: a domain outcome (forbidden, unknown room, ...), recorded
- * for the appender's ack. The record counts as processed; it is not a failure and is not retried.
- */
-export class Rejection extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status?: number,
-    readonly data?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'Rejection';
-  }
-
-  toAckError(): AckError {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.status !== undefined ? { status: this.status } : {}),
-      ...(this.data !== undefined ? { data: this.data } : {}),
-    };
-  }
-}
 
 export interface TopologyContext {
   topology: string;

@@ -11,7 +11,7 @@ import { inPool, PER_REQUEST_CONCURRENCY } from '../../core/concurrency.ts';
 import { existingLocalUsers } from '../accounts/existing.ts';
 import { tooLarge } from '../errors.ts';
 import { isValidUserId } from '../ids.ts';
-import { deviceKeys } from '../pstates.ts';
+import { allDeviceKeys } from './device-keys.ts';
 import { crossSigningKeysFor } from './cross-signing.ts';
 import { mergeSignatures, signaturesOn } from './signatures.ts';
 
@@ -19,11 +19,6 @@ export const MAX_KEY_QUERY_USERS = 1000;
 export const KEY_QUERY_CONCURRENCY = PER_REQUEST_CONCURRENCY;
 
 type Keys = Record<string, Record<string, unknown>>;
-
-/** device id → the device's keys as uploaded (consistent: read by the keys topology). */
-export async function allDeviceKeys(userId: string, consistent = false): Promise<Keys> {
-  return Object.fromEntries(await deviceKeys.key(userId).entries({ consistent }));
-}
 
 /** `requested`: user id → device ids (empty: every device). */
 export async function queryKeys(requester: string, requested: Record<string, string[]>) {

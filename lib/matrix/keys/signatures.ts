@@ -7,7 +7,7 @@
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { crossSigningKeys, crossSigningSignatures, deviceListChanges, signatureChanges } from '../pstates.ts';
 import type { KeysCommandOf } from './commands.ts';
-import { allDeviceKeys } from './query.ts';
+import { allDeviceKeys } from './device-keys.ts';
 import { crossSigningPublicKey, sameSignedContent, signatureOf, verifySignedJson } from './signed-json.ts';
 
 /** Each record commits in one transaction: this many signed objects per request at most. */

@@ -12,7 +12,7 @@ import { roomTimeline, type TimelineEntry } from '../pstates.ts';
 import { positionToken } from '../tokens.ts';
 import type { RoomView } from '../timeline/access.ts';
 import { readYourWrites } from '../timeline/consistency.ts';
-import { visibleEntry } from '../timeline/context.ts';
+import { visibleEntry } from '../timeline/visible-entry.ts';
 import { clientEvents, type Requester } from '../timeline/format.ts';
 import { SCAN_BUDGET } from '../timeline/paginate.ts';
 import { canSee } from '../timeline/visibility.ts';

@@ -13,7 +13,7 @@ import { roomInfo, users } from '../pstates.ts';
 import { parseRequestBody } from '../request-schemas.ts';
 import { MAX_REPORT_BYTES, type SubmissionCommandOf } from '../submissions/commands.ts';
 import { viewRoom } from '../timeline/access.ts';
-import { visibleEntry } from '../timeline/context.ts';
+import { visibleEntry } from '../timeline/visible-entry.ts';
 
 export { MAX_REPORT_BYTES };
 /** Synapse's limit on the reason of a user report. */

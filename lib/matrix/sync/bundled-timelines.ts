@@ -2,11 +2,17 @@
 // batch: each room registers its window while the response is assembled, and once all rooms are
 // known the timelines are formatted together (lib/matrix/relations/bundle.ts: one BatchGet of the
 // relation indexes for every event of the response, one of the replies and edits found).
-import { toClientEvent, type RoomEvent } from '../events.ts';
+import { toClientEvent, type ClientEvent, type RoomEvent } from '../events.ts';
 import { selectEventFields, type FilterDefinition } from '../filters.ts';
 import type { TimelineEntry } from '../pstates.ts';
 import { bundlesFor, readAggregationSources, withBundle } from '../relations/bundle.ts';
-import type { TimelineSection } from './rooms.ts';
+
+/** A room's timeline in a sync response. */
+export interface TimelineSection {
+  events: Partial<ClientEvent>[];
+  limited: boolean;
+  prev_batch?: string;
+}
 
 interface PendingTimeline {
   roomId: string;

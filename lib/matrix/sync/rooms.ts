@@ -13,7 +13,7 @@ import { roomEventPredicate } from './filter.ts';
 import { stateChangedSince } from './state-delta.ts';
 import { readMembersBefore, readStateBefore, readStateEvents } from './state.ts';
 import { entryVisibility, readTimelineWindow, type TimelineWindow } from './timeline.ts';
-import type { SyncTimelines } from './bundled-timelines.ts';
+import type { SyncTimelines, TimelineSection } from './bundled-timelines.ts';
 
 export interface Viewer {
   userId: string;
@@ -24,11 +24,7 @@ export interface Viewer {
   timelines: SyncTimelines;
 }
 
-export interface TimelineSection {
-  events: Partial<ClientEvent>[];
-  limited: boolean;
-  prev_batch?: string;
-}
+export type { TimelineSection };
 
 export interface JoinedRoomSection {
   timeline: TimelineSection;

@@ -6,7 +6,7 @@
 // written once, under the key "" (never a lane). Anything else is 400 M_INVALID_PARAM, never a 500.
 import { sequencePosition } from '../../core/topology/records.ts';
 import { invalidParam } from '../errors.ts';
-import { ephemeralCursorFromJson, ephemeralCursorToJson, type EphemeralCursor } from '../ephemeral/sync.ts';
+import { ephemeralCursorFromJson, ephemeralCursorToJson, type EphemeralCursor } from '../ephemeral/cursor.ts';
 
 /** Lane (or shard) → sequencePosition (fixed width: string order is numeric order). */
 export type ShardPositions = Readonly<Record<string, string>>;

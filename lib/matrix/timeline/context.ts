@@ -1,20 +1,17 @@
 // GET /rooms/{roomId}/context/{eventId}: an event with the events around it and the state at the
 // last event returned; and GET /rooms/{roomId}/event/{eventId}. An event the user may not see is
 // 404, like one that does not exist (the spec's documented answer for both).
-import { readYourWrites } from './consistency.ts';
 import { lazyLoadMembers, parseRoomEventFilterParam, type RoomEventFilterDefinition } from '../filters.ts';
 import type { ClientEvent, RoomEvent } from '../events.ts';
-import { MatrixError, notFound } from '../errors.ts';
-import { getMany } from '../../core/pstate/index.ts';
-import { eventLocations, roomTimeline, type TimelineEntry } from '../pstates.ts';
+import { MatrixError } from '../errors.ts';
 import { viewRoom, type RoomView } from './access.ts';
 import { withAggregations } from '../relations/aggregations.ts';
 import { clientEvents, type Requester } from './format.ts';
 import { memberEventsAt, parseLimit } from './messages.ts';
 import { walkTimeline } from './paginate.ts';
+import { eventNotFound, visibleEntry } from './visible-entry.ts';
 import { stateAt } from './state.ts';
 import { positionToken } from '../tokens.ts';
-import { canSee } from './visibility.ts';
 import { paginationWindow } from './window.ts';
 
 export const DEFAULT_CONTEXT_LIMIT = 10;
@@ -41,16 +38,6 @@ export function parseContextQuery(query: URLSearchParams): ContextQuery {
   };
 }
 
-const eventNotFound = () => notFound('Event not found.');
-
-/** The stored entry of an event the viewer may see in this room, or 404 M_NOT_FOUND. */
-export async function visibleEntry(view: RoomView, eventId: string): Promise<TimelineEntry> {
-  const location = await eventLocations.key(eventId).get(readYourWrites);
-  if (!location || location.roomId !== view.roomId || !location.position || location.position > view.readableUpTo) throw eventNotFound();
-  const [entry] = await getMany([roomTimeline.key(view.roomId).key(location.position - 1)] as const, readYourWrites);
-  if (!entry || !canSee(view.viewer, entry.event, entry.visibility)) throw eventNotFound();
-  return entry;
-}
 
 /**
  * The view GET /rooms/{roomId}/event/{eventId} reads through: a room the user may not read at all
