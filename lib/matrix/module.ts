@@ -26,6 +26,7 @@ import { voipRoutes } from './routes/voip.ts';
 import { openIdRoutes } from './routes/openid.ts';
 import { reportsRoutes } from './routes/reports.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { synapseAdminRoutes } from './routes/synapse-admin.ts';
 import { timestampsRoutes } from './routes/timestamps.ts';
 import { spacesRoutes } from './routes/spaces.ts';
 import { unofferedRoutes } from './routes/unoffered.ts';
@@ -56,6 +57,7 @@ const fragments = composeFragments([
   openIdRoutes,
   reportsRoutes,
   adminRoutes,
+  synapseAdminRoutes,
   timestampsRoutes,
   spacesRoutes,
   unofferedRoutes,

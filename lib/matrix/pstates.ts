@@ -22,6 +22,8 @@ export const users = pstate(
       displayname: string(),
       avatarUrl: string(),
       admin: boolean(),
+      /** Deactivated with `erase` by an admin: the profile is gone for good. */
+      erased: boolean(),
     }),
   ),
 );
@@ -163,8 +165,18 @@ export const publicRooms = pstate('publicRooms', map(string(), map(string(), num
  */
 export const rateLimits = pstate('rateLimits', map(string(), record({ windowStart: number(), count: number(), tat: number() })));
 
-export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules, rateLimits] as const;
+/** The key of the server-wide lists below: each sits in one partition, so it can be read in order and counted. */
+export const EVERYTHING = 'all';
+
+/** EVERYTHING → every local user id ever registered (the admin API's user list). Written by the users topology. */
+export const localUsers = pstate('localUsers', map(string(), set(string()).subindexed()));
+
+/** EVERYTHING → every room created here (the admin API's room list). Written by the rooms topology. */
+export const localRooms = pstate('localRooms', map(string(), set(string()).subindexed()));
+
+export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules, rateLimits, localUsers] as const;
 export const roomPStates = [
+  localRooms,
   roomAliases,
   roomLocalAliases,
   roomInfo,

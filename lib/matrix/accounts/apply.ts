@@ -4,7 +4,7 @@
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
 import { removedDevicesPushers } from '../notifications/pushers.ts';
-import { accessTokens, devices, users } from '../pstates.ts';
+import { EVERYTHING, accessTokens, devices, localUsers, users } from '../pstates.ts';
 import { planTokenCommand } from '../registration-tokens/apply.ts';
 import { useToken } from '../registration-tokens/tokens.ts';
 import { MAX_DEVICES_PER_USER, type UsersTopologyCommand, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
@@ -68,6 +68,7 @@ async function register(c: AccountCommandOf<'account.register'>): Promise<Accoun
     user.field('deactivated').set(false),
     user.field('admin').set(c.admin ?? false),
     user.field('displayname').set(c.displayname),
+    localUsers.key(EVERYTHING).add(c.userId),
   ];
   if (c.registrationToken !== undefined) ops.push(await useToken(c.registrationToken, c.ts));
   if (c.session) ops.push(...(await sessionOps(c.userId, c.session, c.ts, new Map())));
@@ -90,7 +91,7 @@ async function changePassword(c: AccountCommandOf<'account.password'>): Promise<
   await activeUser(c.userId);
   const ops = [users.key(c.userId).field('passwordHash').set(c.passwordHash)];
   const removed: string[] = [];
-  if (c.keepDeviceId !== undefined) {
+  if (c.keepDeviceId !== undefined || c.logoutAll) {
     for (const [deviceId, tokenHash] of await userDevices(c.userId)) {
       if (deviceId === c.keepDeviceId) continue;
       ops.push(...removeDevice(c.userId, deviceId, tokenHash));
@@ -103,12 +104,27 @@ async function changePassword(c: AccountCommandOf<'account.password'>): Promise<
 }
 
 async function deactivate(c: AccountCommandOf<'account.deactivate'>): Promise<AccountPlan> {
-  await activeUser(c.userId);
-  const ops = [users.key(c.userId).field('deactivated').set(true)];
+  const user = users.key(c.userId);
+  const ops: WriteOp[] = [];
+  if (c.erase) {
+    const existing = await users.key(c.userId).get(consistent);
+    if (!existing?.createdTs) throw notFound('Unknown user');
+    ops.push(user.field('erased').set(true), user.field('displayname').remove(), user.field('avatarUrl').remove());
+    if (existing.deactivated) return { ops, value: { removed: [] } };
+  } else {
+    await activeUser(c.userId);
+  }
+  ops.push(user.field('deactivated').set(true));
   const known = await userDevices(c.userId);
   for (const [deviceId, tokenHash] of known) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
   ops.push(...(await removedDevicesPushers(c.userId, new Set(known.keys()))));
   return { ops, value: { removed: [...known.keys()] } };
+}
+
+async function setAdmin(c: AccountCommandOf<'account.setAdmin'>): Promise<AccountPlan> {
+  const user = await users.key(c.userId).get(consistent);
+  if (!user?.createdTs) throw notFound('Unknown user');
+  return { ops: [users.key(c.userId).field('admin').set(c.admin)], value: {} };
 }
 
 async function updateDevice(c: AccountCommandOf<'account.updateDevice'>): Promise<AccountPlan> {
@@ -143,6 +159,8 @@ export function planAccountCommand(command: AccountCommand): Promise<AccountPlan
       return updateDevice(command);
     case 'account.profile':
       return setProfile(command);
+    case 'account.setAdmin':
+      return setAdmin(command);
   }
 }
 

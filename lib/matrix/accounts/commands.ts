@@ -46,10 +46,15 @@ export const accountCommand = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('account.login'), ...base, session: newSession }),
   /** Remove devices (logout, DELETE /devices, delete_devices) and their tokens. `all`: every device. */
   z.object({ kind: z.literal('account.removeDevices'), ...base, deviceIds: z.array(deviceId).max(100), all: z.boolean().optional() }),
-  /** New password; with `keepDeviceId`, every other device is logged out. */
-  z.object({ kind: z.literal('account.password'), ...base, passwordHash: text(1024), keepDeviceId: deviceId.optional() }),
-  /** Deactivate for good: every token dies, the id stays taken. */
-  z.object({ kind: z.literal('account.deactivate'), ...base }),
+  /** New password; with `keepDeviceId`, every other device is logged out; with `logoutAll` (an admin's reset), every device. */
+  z.object({ kind: z.literal('account.password'), ...base, passwordHash: text(1024), keepDeviceId: deviceId.optional(), logoutAll: z.boolean().optional() }),
+  /**
+   * Deactivate for good: every token dies, the id stays taken. `erase` (an admin's): the profile
+   * goes too and the account is marked erased; an already deactivated account can still be erased.
+   */
+  z.object({ kind: z.literal('account.deactivate'), ...base, erase: z.boolean().optional() }),
+  /** A server admin grants or withdraws the admin flag. */
+  z.object({ kind: z.literal('account.setAdmin'), ...base, admin: z.boolean() }),
   z.object({ kind: z.literal('account.updateDevice'), ...base, deviceId, displayName: deviceName }),
   /** Profile fields: a string sets, null removes, absent leaves as is. */
   z.object({
@@ -85,7 +90,7 @@ export function revokesTokens(command: AccountCommand): boolean {
     case 'account.login':
       return true;
     case 'account.password':
-      return command.keepDeviceId !== undefined;
+      return command.keepDeviceId !== undefined || command.logoutAll === true;
     default:
       return false;
   }

@@ -4,10 +4,10 @@ import { roomsTopologySyncAccess } from './sync.ts';
 import { roomsTopologyPushAccess } from './websocket.ts';
 import { roomsTopologyNotificationAccess } from './notifications.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, eventLocations, memberRooms, membershipHistory, publicRooms, rateLimits, roomAliases, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
+import { accessTokens, eventLocations, localRooms, memberRooms, membershipHistory, publicRooms, rateLimits, roomAliases, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const roomPStates = [roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms];
+const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms];
 
 export const roomsRoutes = {
   functions: {

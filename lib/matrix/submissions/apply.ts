@@ -1,9 +1,11 @@
 // The submissions topology's writes: each command becomes one item, committed exactly once with the
-// record's outcome (applyOnce). Nothing is read first: neither kind depends on earlier state.
+// record's outcome (applyOnce). Only a dismissal reads first: the report must still be there.
 import { prepare } from '../../core/pstate/index.ts';
 import { expiringAt } from '../../core/table-writes.ts';
 import { applyOnce } from '../../core/topology/apply-once.ts';
 import type { DepotRecord } from '../../core/topology/records.ts';
+import { rejection } from '../commands.ts';
+import { notFound } from '../errors.ts';
 import type { SubmissionCommand } from './commands.ts';
 import { abuseReports, openIdTokens } from './pstates.ts';
 
@@ -18,6 +20,11 @@ export async function applySubmission(record: DepotRecord<SubmissionCommand>, to
     if (c.kind === 'submit.openIdToken') {
       const writes = await prepare([openIdTokens.key(c.tokenHash).set({ userId: c.userId, expiresTs: c.expiresTs })]);
       return { writes: expiringAt(writes, Math.ceil(c.expiresTs / 1000)), value: {} };
+    }
+    if (c.kind === 'submit.dismissReport') {
+      const report = abuseReports.key(c.subject).key(c.reportId);
+      if (!(await abuseReports.key(c.subject).has(c.reportId, { consistent: true }))) throw rejection(notFound('Event report not found'));
+      return { writes: await prepare([report.remove()]), value: {} };
     }
     const id = reportId(c.ts, record.requestId ?? `${record.shardId}:${record.sequenceNumber}`);
     const report = {

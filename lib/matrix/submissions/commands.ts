@@ -22,6 +22,8 @@ export const submissionCommand = z.discriminatedUnion('kind', [
     reason: freeText,
     content: jsonObjectWithin(MAX_REPORT_BYTES),
   }),
+  /** A server admin dismisses (deletes) a report; `userId` is the admin. */
+  z.object({ kind: z.literal('submit.dismissReport'), ...base, subject: z.enum(['event', 'room', 'user']), reportId: id }),
 ]);
 export type SubmissionCommand = z.infer<typeof submissionCommand>;
 export type SubmissionCommandOf<K extends SubmissionCommand['kind']> = Extract<SubmissionCommand, { kind: K }>;

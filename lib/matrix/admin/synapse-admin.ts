@@ -1,0 +1,83 @@
+// The Synapse-compatible admin API under /_synapse/admin: one catch-all route per method reaches
+// this table (the HTTP API's route quota stays for the Client-Server API), which dispatches by the
+// path Synapse documents. Every endpoint is for server admins only.
+import type { HttpMethod, HttpRouteDecl } from '../../core/module.ts';
+import type { HttpRequest, HttpResponse } from '../../http/operation.ts';
+import { json } from '../../http/operation.ts';
+import { matchRoute, methodsForPath } from '../../http/route-matching.ts';
+import { unrecognized } from '../errors.ts';
+import { createToken, deleteToken, getToken, updateToken } from '../registration-tokens/manage.ts';
+import { listTokens } from '../registration-tokens/tokens.ts';
+import { dismissEventReport, eventReportDetails, listEventReports } from './event-reports.ts';
+import { booleanParam, requireServerAdmin } from './requests.ts';
+import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms.ts';
+import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
+import { whoIs } from './whois.ts';
+
+export const SYNAPSE_ADMIN_PREFIX = '/_synapse/admin';
+
+/** The version Axon reports as its server version. */
+export const AXON_VERSION = 'Axon 0.1.0';
+
+interface AdminContext {
+  adminId: string;
+  params: Readonly<Record<string, string>>;
+  request: HttpRequest;
+}
+type Endpoint = (c: AdminContext) => Promise<HttpResponse>;
+
+/** An endpoint answering 200 with what `run` returns. */
+const ok =
+  (run: (c: AdminContext) => unknown): Endpoint =>
+  async (c) =>
+    json(await run(c));
+
+const endpoints: [HttpMethod, string, Endpoint][] = [
+  ['GET', '/v1/server_version', ok(() => ({ server_version: AXON_VERSION }))],
+  // Users
+  ['GET', '/v2/users', ok((c) => listUsers(c.request.query))],
+  ['GET', '/v2/users/{userId}', ok((c) => queryUser(c.params.userId!))],
+  ['GET', '/v2/users/{userId}/devices', ok((c) => listDevices(c.params.userId!))],
+  ['GET', '/v1/whois/{userId}', ok((c) => whoIs(c.adminId, c.params.userId!))],
+  ['GET', '/v1/users/{userId}/joined_rooms', ok((c) => joinedRooms(c.params.userId!))],
+  ['GET', '/v1/users/{userId}/admin', ok((c) => getAdmin(c.params.userId!))],
+  // 201 when the account was created, 200 when changed.
+  ['PUT', '/v2/users/{userId}', async (c) => {
+    const { status, body } = await putUser(c.adminId, c.params.userId!, c.request.body, c.request.sourceIp);
+    return json(body, status);
+  }],
+  ['PUT', '/v1/users/{userId}/admin', ok((c) => setAdmin(c.adminId, c.params.userId!, c.request.body))],
+  ['POST', '/v1/deactivate/{userId}', ok((c) => deactivateUser(c.params.userId!, c.request.body))],
+  ['POST', '/v1/reset_password/{userId}', ok((c) => resetPassword(c.params.userId!, c.request.body))],
+  // Registration tokens
+  ['GET', '/v1/registration_tokens', ok((c) => listTokens(booleanParam(c.request.query, 'valid')).then((registration_tokens) => ({ registration_tokens })))],
+  ['POST', '/v1/registration_tokens/new', ok((c) => createToken(c.request.body ?? {}))],
+  ['GET', '/v1/registration_tokens/{token}', ok((c) => getToken(c.params.token!))],
+  ['PUT', '/v1/registration_tokens/{token}', ok((c) => updateToken(c.params.token!, c.request.body ?? {}))],
+  ['DELETE', '/v1/registration_tokens/{token}', ok((c) => deleteToken(c.params.token!))],
+  // Rooms
+  ['GET', '/v1/rooms', ok((c) => listRooms(c.request.query))],
+  ['GET', '/v1/rooms/{roomId}', ok((c) => roomDetails(c.params.roomId!))],
+  ['GET', '/v1/rooms/{roomId}/members', ok((c) => roomMemberList(c.params.roomId!))],
+  ['GET', '/v1/rooms/{roomId}/state', ok((c) => roomStateEvents(c.params.roomId!, c.request.query))],
+  // Event reports
+  ['GET', '/v1/event_reports', ok((c) => listEventReports(c.request.query))],
+  ['GET', '/v1/event_reports/{reportId}', ok((c) => eventReportDetails(c.params.reportId!))],
+  ['DELETE', '/v1/event_reports/{reportId}', ok((c) => dismissEventReport(c.adminId, c.params.reportId!))],
+];
+
+const routes: (HttpRouteDecl & { endpoint: Endpoint })[] = endpoints.map(([method, path, endpoint]) => ({
+  method,
+  path: `${SYNAPSE_ADMIN_PREFIX}${path}`,
+  function: 'synapseAdmin',
+  operation: path,
+  endpoint,
+}));
+
+/** Answer a request under /_synapse/admin: 404 M_UNRECOGNIZED for paths Axon does not serve (as Synapse), 405 for a wrong method. */
+export async function synapseAdmin(request: HttpRequest): Promise<HttpResponse> {
+  const match = matchRoute(routes, request.method, request.path);
+  if (!match) throw unrecognized(methodsForPath(routes, request.path).length > 0 ? 405 : 404);
+  const adminId = await requireServerAdmin(request);
+  return (match.route as (typeof routes)[number]).endpoint({ adminId, params: match.pathParameters, request });
+}

@@ -1,0 +1,303 @@
+// The Synapse admin API driven as the synapse-admin web UI drives it (list users, query and create
+// one, deactivate, list rooms, registration tokens, event reports), each response checked against
+// the shapes Synapse documents (element-hq/synapse docs/admin_api/*.md) with strict schemas: a
+// field missing, added or of another type fails. Admin-only: others get 403, no token 401.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
+import { loginUser, registerUser, uniqueLocalpart, type RegisteredUser } from '../support/accounts.ts';
+import { TestClient, expectError, type MatrixResponse } from '../support/matrix-client.ts';
+import { validateStandardError } from '../support/openapi.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+import { createRoom, send } from './rooms-support.ts';
+
+const admin = '/_synapse/admin';
+const id = (userOrRoom: string) => encodeURIComponent(userOrRoom);
+
+// --- Synapse's documented shapes ---
+const nullableString = z.string().nullable();
+const listedUser = z.strictObject({
+  name: z.string(),
+  is_guest: z.boolean(),
+  admin: z.boolean(),
+  user_type: nullableString,
+  deactivated: z.boolean(),
+  erased: z.boolean(),
+  shadow_banned: z.boolean(),
+  displayname: nullableString,
+  avatar_url: nullableString,
+  creation_ts: z.number().int(),
+  locked: z.boolean(),
+});
+const userList = z.strictObject({ users: z.array(listedUser), next_token: z.string().optional(), total: z.number().int() });
+const queriedUser = listedUser.extend({
+  threepids: z.array(z.unknown()),
+  last_seen_ts: z.number().int().nullable(),
+  appservice_id: nullableString,
+  consent_server_notice_sent: nullableString,
+  consent_version: nullableString,
+  consent_ts: z.number().nullable(),
+  external_ids: z.array(z.unknown()),
+  suspended: z.boolean(),
+});
+const deviceList = z.strictObject({
+  devices: z.array(
+    z.strictObject({
+      device_id: z.string(),
+      display_name: z.string().optional(),
+      last_seen_ip: nullableString,
+      last_seen_user_agent: nullableString,
+      last_seen_ts: z.number().int().nullable(),
+      user_id: z.string(),
+      dehydrated: z.boolean(),
+    }),
+  ),
+  total: z.number().int(),
+});
+const whois = z.strictObject({
+  user_id: z.string(),
+  devices: z.record(z.string(), z.strictObject({ sessions: z.array(z.strictObject({ connections: z.array(z.looseObject({ ip: z.string().optional(), last_seen: z.number().optional() })) })) })),
+});
+const roomEntry = z.strictObject({
+  room_id: z.string(),
+  name: nullableString,
+  canonical_alias: nullableString,
+  joined_members: z.number().int(),
+  joined_local_members: z.number().int(),
+  version: z.string(),
+  creator: z.string(),
+  encryption: nullableString,
+  federatable: z.boolean(),
+  public: z.boolean(),
+  join_rules: nullableString,
+  guest_access: nullableString,
+  history_visibility: z.string(),
+  state_events: z.number().int(),
+  room_type: nullableString,
+});
+const roomList = z.strictObject({
+  rooms: z.array(roomEntry),
+  offset: z.number().int(),
+  total_rooms: z.number().int(),
+  next_batch: z.number().int().optional(),
+  prev_batch: z.number().int().optional(),
+});
+const roomDetails = roomEntry.extend({
+  topic: nullableString,
+  avatar: nullableString,
+  joined_local_devices: z.number().int(),
+  forgotten: z.boolean(),
+  tombstoned: z.boolean(),
+  replacement_room: nullableString,
+});
+const token = z.strictObject({ token: z.string(), uses_allowed: z.number().int().nullable(), pending: z.number().int(), completed: z.number().int(), expiry_time: z.number().int().nullable() });
+const report = z.strictObject({
+  id: z.union([z.string(), z.number()]),
+  received_ts: z.number().int(),
+  room_id: z.string(),
+  name: nullableString,
+  event_id: z.string(),
+  user_id: z.string(),
+  reason: nullableString,
+  score: z.number().int().nullable(),
+  sender: nullableString,
+  canonical_alias: nullableString,
+});
+const reportList = z.strictObject({ event_reports: z.array(report), next_token: z.number().int().optional(), total: z.number().int() });
+
+/** A request to the admin API: its paths are not the Client-Server spec's, so errors are checked as standard errors here. */
+async function call<T>(client: TestClient, method: string, path: string, body?: unknown): Promise<MatrixResponse<T>> {
+  const res = await client.request<T>(method, `${admin}${path}`, body, { unchecked: true });
+  if (res.status >= 400) expect(validateStandardError(res.status, res.body).ok, JSON.stringify(res.body)).toBe(true);
+  return res;
+}
+
+function shaped<S extends z.ZodType>(schema: S, res: MatrixResponse<unknown>, status = 200): z.infer<S> {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  const parsed = schema.safeParse(res.body);
+  expect(parsed.success, `${JSON.stringify(res.body)}\n${parsed.error?.message}`).toBe(true);
+  return parsed.data as z.infer<S>;
+}
+
+describe('Synapse admin API', () => {
+  let runtime: LocalRuntime;
+  let anonymous: TestClient;
+  let root: RegisteredUser;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let a: TestClient;
+  beforeAll(async () => {
+    runtime = await startTestRuntime('synapse-admin');
+    anonymous = new TestClient(runtime.httpUrl);
+    [root, alice, bob] = await Promise.all([registerUser(anonymous, uniqueLocalpart('root')), registerUser(anonymous, uniqueLocalpart('alice')), registerUser(anonymous, uniqueLocalpart('bob'))]);
+    // The first admin, through the users depot as `npm run admin -- make-admin` does.
+    await submitAccountCommand('account.setAdmin', root.userId, { admin: true });
+    a = root.client;
+  });
+  afterAll(() => runtime?.stop());
+
+  it('is for server admins only', async () => {
+    expectError(await call(anonymous, 'GET', '/v2/users'), 401, 'M_MISSING_TOKEN');
+    expectError(await call(alice.client, 'GET', '/v2/users'), 403, 'M_FORBIDDEN');
+    expectError(await call(alice.client, 'POST', '/v1/registration_tokens/new', {}), 403, 'M_FORBIDDEN');
+    expectError(await call(a, 'GET', '/v1/no_such_api'), 404, 'M_UNRECOGNIZED');
+    expectError(await call(a, 'DELETE', '/v1/server_version'), 405, 'M_UNRECOGNIZED');
+  });
+
+  it('reports the server version', async () => {
+    shaped(z.strictObject({ server_version: z.string() }), await call(a, 'GET', '/v1/server_version'));
+  });
+
+  it('lists, searches and pages users as synapse-admin asks', async () => {
+    const all = shaped(userList, await call(a, 'GET', '/v2/users?from=0&limit=10&guests=false&order_by=name&dir=f'));
+    expect(all.users.map((u) => u.name)).toEqual(expect.arrayContaining([root.userId, alice.userId, bob.userId]));
+    expect(all.users.find((u) => u.name === root.userId)?.admin).toBe(true);
+    const names = all.users.map((u) => u.name);
+    expect(names).toEqual([...names].sort());
+
+    const search = shaped(userList, await call(a, 'GET', `/v2/users?name=${alice.userId.slice(1, 9)}`));
+    expect(search.users.map((u) => u.name)).toEqual([alice.userId]);
+    expect(search.total).toBe(1);
+
+    const first = shaped(userList, await call(a, 'GET', '/v2/users?limit=2'));
+    expect(first.users).toHaveLength(2);
+    expect(first.next_token).toBe('2');
+    const second = shaped(userList, await call(a, 'GET', `/v2/users?limit=2&from=${first.next_token}`));
+    expect(second.users[0]!.name).not.toBe(first.users[1]!.name);
+
+    expectError(await call(a, 'GET', '/v2/users?from=-1'), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', '/v2/users?limit=ten'), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', '/v2/users?deactivated=maybe'), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', '/v2/users?order_by=shoe_size'), 400, 'M_INVALID_PARAM');
+  });
+
+  it('queries a user, their devices, sessions and rooms', async () => {
+    const roomId = await createRoom(alice.client, { name: 'Queried' });
+    const user = shaped(queriedUser, await call(a, 'GET', `/v2/users/${id(alice.userId)}`));
+    expect(user).toMatchObject({ name: alice.userId, admin: false, deactivated: false });
+    expect(user.last_seen_ts).toBeGreaterThan(0);
+    const devices = shaped(deviceList, await call(a, 'GET', `/v2/users/${id(alice.userId)}/devices`));
+    expect(devices.devices.map((d) => d.device_id)).toEqual([alice.deviceId]);
+    expect(devices.total).toBe(1);
+    shaped(whois, await call(a, 'GET', `/v1/whois/${id(alice.userId)}`));
+    const rooms = shaped(z.strictObject({ joined_rooms: z.array(z.string()), total: z.number().int() }), await call(a, 'GET', `/v1/users/${id(alice.userId)}/joined_rooms`));
+    expect(rooms.joined_rooms).toContain(roomId);
+
+    expectError(await call(a, 'GET', `/v2/users/${id('@nobody-here:localhost')}`), 404, 'M_NOT_FOUND');
+    expectError(await call(a, 'GET', '/v2/users/not-a-user-id'), 400, 'M_INVALID_PARAM');
+  });
+
+  it('creates an account, then modifies it (201, then 200)', async () => {
+    const userId = `@${uniqueLocalpart('made')}:localhost`;
+    const made = shaped(queriedUser, await call(a, 'PUT', `/v2/users/${id(userId)}`, { password: 'first-password', displayname: 'Made By Admin', admin: false }), 201);
+    expect(made).toMatchObject({ name: userId, displayname: 'Made By Admin', admin: false });
+    const session = await loginUser(anonymous, userId, 'first-password');
+
+    const changed = shaped(queriedUser, await call(a, 'PUT', `/v2/users/${id(userId)}`, { displayname: 'Renamed', admin: true }));
+    expect(changed).toMatchObject({ displayname: 'Renamed', admin: true });
+    shaped(z.strictObject({ admin: z.boolean() }), await call(a, 'GET', `/v1/users/${id(userId)}/admin`));
+
+    // reset_password logs every device out.
+    shaped(z.strictObject({}), await call(a, 'POST', `/v1/reset_password/${id(userId)}`, { new_password: 'second-password' }));
+    expectError(await session.client.get('/_matrix/client/v3/account/whoami'), 401, 'M_UNKNOWN_TOKEN');
+    await loginUser(anonymous, userId, 'second-password');
+
+    expectError(await call(a, 'PUT', `/v2/users/${id(userId)}`, ['not', 'an', 'object']), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'PUT', `/v2/users/${id(userId)}`, { admin: 'yes' }), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'PUT', `/v2/users/${id(userId)}`, { avatar_url: 'https://example.com/a.png' }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', `/v1/reset_password/${id(userId)}`, {}), 400, 'M_MISSING_PARAM');
+    expectError(await call(a, 'PUT', `/v2/users/${id('@someone:elsewhere.example')}`, {}), 400, 'M_UNKNOWN');
+  });
+
+  it('deactivates and erases a user: tokens die, rooms are left, the list hides them', async () => {
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {})).status).toBe(200);
+    shaped(z.strictObject({ id_server_unbind_result: z.string() }), await call(a, 'POST', `/v1/deactivate/${id(bob.userId)}`, { erase: true }));
+    expectError(await bob.client.get('/_matrix/client/v3/account/whoami'), 401, 'M_UNKNOWN_TOKEN');
+    expect(shaped(queriedUser, await call(a, 'GET', `/v2/users/${id(bob.userId)}`))).toMatchObject({ deactivated: true, erased: true, displayname: null });
+    const listed = shaped(userList, await call(a, 'GET', '/v2/users'));
+    expect(listed.users.map((u) => u.name)).not.toContain(bob.userId);
+    const withDeactivated = shaped(userList, await call(a, 'GET', '/v2/users?deactivated=true'));
+    expect(withDeactivated.users.map((u) => u.name)).toContain(bob.userId);
+    await expect.poll(async () => shaped(z.strictObject({ members: z.array(z.string()), total: z.number().int() }), await call(a, 'GET', `/v1/rooms/${id(roomId)}/members`)).members).toEqual([alice.userId]);
+    // Deactivating again changes nothing and still answers 200.
+    expect((await call(a, 'POST', `/v1/deactivate/${id(bob.userId)}`, {})).status).toBe(200);
+    expectError(await call(a, 'POST', `/v1/deactivate/${id(bob.userId)}`, { erase: 'yes' }), 400, 'M_BAD_JSON');
+  });
+
+  it('lists and searches rooms, with details, members and state', async () => {
+    const term = uniqueLocalpart('Garden');
+    const roomId = await createRoom(alice.client, { name: `The ${term} room`, preset: 'public_chat', room_alias_name: term.toLowerCase() });
+    const found = shaped(roomList, await call(a, 'GET', `/v1/rooms?search_term=${term}&order_by=name&dir=f&from=0&limit=10`));
+    expect(found.rooms.map((r) => r.room_id)).toEqual([roomId]);
+    expect(found.rooms[0]).toMatchObject({ name: `The ${term} room`, canonical_alias: `#${term.toLowerCase()}:localhost`, joined_members: 1, creator: alice.userId, join_rules: 'public' });
+    expect(found.total_rooms).toBe(1);
+    const all = shaped(roomList, await call(a, 'GET', '/v1/rooms?limit=1&order_by=joined_members'));
+    expect(all.rooms).toHaveLength(1);
+    expect(all.next_batch).toBe(1);
+
+    const details = shaped(roomDetails, await call(a, 'GET', `/v1/rooms/${id(roomId)}`));
+    expect(details).toMatchObject({ room_id: roomId, joined_local_devices: 1, tombstoned: false });
+    const members = await call<{ members: string[] }>(a, 'GET', `/v1/rooms/${id(roomId)}/members`);
+    expect(members.body.members).toEqual([alice.userId]);
+    const state = await call<{ state: { type: string }[] }>(a, 'GET', `/v1/rooms/${id(roomId)}/state?type=m.room.name`);
+    expect(state.body.state.map((e) => e.type)).toEqual(['m.room.name']);
+
+    expectError(await call(a, 'GET', `/v1/rooms/${id('!nope:localhost')}`), 404, 'M_NOT_FOUND');
+    expectError(await call(a, 'GET', '/v1/rooms/not-a-room'), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', '/v1/rooms?order_by=colour'), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', '/v1/rooms?dir=up'), 400, 'M_INVALID_PARAM');
+  });
+
+  it('creates, lists, updates and deletes registration tokens', async () => {
+    const made = shaped(token, await call(a, 'POST', '/v1/registration_tokens/new', { uses_allowed: 1 }));
+    expect(made).toMatchObject({ uses_allowed: 1, pending: 0, completed: 0, expiry_time: null });
+    expect(made.token).toHaveLength(16);
+    const named = shaped(token, await call(a, 'POST', '/v1/registration_tokens/new', { token: uniqueLocalpart('tok'), uses_allowed: 0 }));
+    const valid = shaped(z.strictObject({ registration_tokens: z.array(token) }), await call(a, 'GET', '/v1/registration_tokens?valid=true'));
+    expect(valid.registration_tokens.map((t) => t.token)).toContain(made.token);
+    expect(valid.registration_tokens.map((t) => t.token)).not.toContain(named.token);
+    const invalid = shaped(z.strictObject({ registration_tokens: z.array(token) }), await call(a, 'GET', '/v1/registration_tokens?valid=false'));
+    expect(invalid.registration_tokens.map((t) => t.token)).toContain(named.token);
+
+    const expiry = Date.now() + 86_400_000;
+    expect(shaped(token, await call(a, 'PUT', `/v1/registration_tokens/${made.token}`, { uses_allowed: null, expiry_time: expiry }))).toMatchObject({ uses_allowed: null, expiry_time: expiry });
+    expect(shaped(token, await call(a, 'GET', `/v1/registration_tokens/${made.token}`))).toMatchObject({ uses_allowed: null, expiry_time: expiry });
+    shaped(z.strictObject({}), await call(a, 'DELETE', `/v1/registration_tokens/${made.token}`));
+    expectError(await call(a, 'GET', `/v1/registration_tokens/${made.token}`), 404, 'M_NOT_FOUND');
+    expectError(await call(a, 'DELETE', `/v1/registration_tokens/${made.token}`), 404, 'M_NOT_FOUND');
+    expectError(await call(a, 'PUT', `/v1/registration_tokens/${made.token}`, {}), 404, 'M_NOT_FOUND');
+
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', { token: named.token }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', { token: 'no spaces' }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', { uses_allowed: -1 }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', { uses_allowed: 'x' }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', { expiry_time: 1 }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', { length: 65 }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', '/v1/registration_tokens/new', 'text'), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'GET', '/v1/registration_tokens?valid=yes'), 400, 'M_INVALID_PARAM');
+  });
+
+  it('lists event reports, shows one with its event, and dismisses it', async () => {
+    const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
+    const roomId = await createRoom(alice.client, { name: 'Reported', preset: 'public_chat' });
+    expect((await carol.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {})).status).toBe(200);
+    const sent = await send(alice.client, roomId, { msgtype: 'm.text', body: 'rude words' });
+    const eventId = (sent.body as { event_id: string }).event_id;
+    expect((await carol.client.post(`/_matrix/client/v3/rooms/${id(roomId)}/report/${id(eventId)}`, { reason: 'rude', score: -100 })).status).toBe(200);
+
+    const list = shaped(reportList, await call(a, 'GET', `/v1/event_reports?from=0&limit=10&room_id=${id(roomId)}`));
+    expect(list.total).toBe(1);
+    expect(list.event_reports[0]).toMatchObject({ room_id: roomId, event_id: eventId, user_id: carol.userId, sender: alice.userId, reason: 'rude', score: -100, name: 'Reported' });
+    const reportId = String(list.event_reports[0]!.id);
+    const one = await call<{ event_json: { event_id: string } }>(a, 'GET', `/v1/event_reports/${id(reportId)}`);
+    shaped(report.extend({ event_json: z.looseObject({ event_id: z.string() }) }), one);
+    expect(one.body.event_json.event_id).toBe(eventId);
+
+    shaped(z.strictObject({}), await call(a, 'DELETE', `/v1/event_reports/${id(reportId)}`));
+    expectError(await call(a, 'GET', `/v1/event_reports/${id(reportId)}`), 404, 'M_NOT_FOUND');
+    expect(shaped(reportList, await call(a, 'GET', `/v1/event_reports?room_id=${id(roomId)}`)).total).toBe(0);
+    expectError(await call(a, 'GET', '/v1/event_reports?dir=sideways'), 400, 'M_INVALID_PARAM');
+  });
+});
