@@ -9,6 +9,7 @@ import {
 import { kinesisClient } from './aws-clients.ts';
 import { depotPartitions, depotStreamName } from './environment.ts';
 import { laneOf, partitionHashKey, partitionKinesisKey, partitionOf } from './partitions.ts';
+import { backoffDelay, sleep } from './backoff.ts';
 
 /**
  * What a depot record holds, serialized as JSON in the Kinesis record's data:
@@ -118,11 +119,8 @@ function encode(depot: string, record: DepotAppend, index: number, partitions: n
   return { index, record, data, bytes, kinesisKey, ...(partition !== undefined ? { hashKey: partitionHashKey(partition, partitions!) } : {}) };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function backoff(attempt: number, options: AppendOptions): number {
-  const cap = Math.min(options.maxDelayMs ?? 2000, (options.baseDelayMs ?? 50) * 2 ** attempt);
-  return Math.random() * cap; // full jitter: spreads retrying appenders apart
+  return backoffDelay(attempt, { baseMs: options.baseDelayMs ?? 50, maxMs: options.maxDelayMs ?? 2000 });
 }
 
 /** Append one record with PutRecord. */

@@ -15,6 +15,7 @@ import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import { ConditionFailedError, ContentionError, ItemTooLargeError, MAX_ITEM_BYTES, TooManyWritesError } from './errors.ts';
 import { batchGetItems } from './reads.ts';
 import { compile, itemsToRead, type CompileOptions, type WriteOp } from './writes.ts';
+import { backOff } from '../backoff.ts';
 
 /** A commit failed because a condition did not hold (an op's own, or a guard on state read before). */
 export class WriteConflict extends Error {
@@ -93,7 +94,7 @@ export async function commit(ops: readonly WriteOp[], options: CommitOptions = {
       return;
     } catch (err) {
       if (!(err instanceof WriteConflict)) throw err;
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 1000) * Math.random()));
+      if (attempt > 0) await backOff(attempt, { baseMs: 20, maxMs: 1000 });
     }
   }
   throw new ContentionError(`commit of ${ops.length} ops kept conflicting with other writers after ${maxAttempts} attempts`);

@@ -8,6 +8,7 @@ import { readFromItem, stepInto, type Item } from './codec.ts';
 import { decodeIndex, decodeKey, encodeIndex, rangeBounds, structurePrefix } from './keys.ts';
 import { countAttr, countAttrs, elementOf, itemId, leafAttrs, type ItemKey, type Location } from './location.ts';
 import { shareItems, shareRead } from './shared-reads.ts';
+import { backOff } from '../backoff.ts';
 
 export interface ReadOptions {
   /** Strongly consistent read (default: eventually consistent, half the read cost). */
@@ -187,7 +188,7 @@ async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions)
   for (let i = 0; i < all.length; i += BATCH_GET_MAX) {
     let pending: Record<string, unknown>[] = all.slice(i, i + BATCH_GET_MAX);
     for (let attempt = 0; pending.length; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random())));
+      if (attempt > 0) await backOff(attempt, { baseMs: 50, maxMs: 2000, jitter: 'half' });
       if (attempt > 12) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
       const out = await documentClient().send(
         new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent ?? false } } }),

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { dropInstance, registerInstance, SUBSCRIPTION_PARAMETER, subscriptionValue, type NoticeFrame } from './notices.ts';
+import { backoffDelay } from '../backoff.ts';
 
 export interface SubscriptionOptions {
   service: string;
@@ -135,7 +136,7 @@ export function subscribeToNotices(options: SubscriptionOptions): ServiceSubscri
   }
 
   function scheduleReconnect(): void {
-    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures) * (0.5 + Math.random() / 2);
+    const delay = backoffDelay(failures, { baseMs: 100, maxMs: MAX_BACKOFF_MS, jitter: 'half' });
     failures++;
     retry = setTimeout(attempt, delay);
   }

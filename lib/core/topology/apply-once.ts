@@ -10,6 +10,7 @@ import { noteOutcomeRecorded, outcomePut, readAckOutcome, type AckOutcome } from
 import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import type { DepotRecord } from './records.ts';
 import { Rejection } from './stream.ts';
+import { backOff } from '../backoff.ts';
 
 /** The idempotency key of a record: who waits on it, or where it sits in the depot. */
 export function applyKey(record: Pick<DepotRecord, 'requestId' | 'eventId'>): string {
@@ -111,7 +112,7 @@ export async function applyOnceWithEffects<T, E>(
       return applied && planned.effects !== undefined ? { value: outcome.value, effects: planned.effects } : { value: outcome.value };
     } catch (e) {
       if (!(e instanceof ApplyConflict) || attempt >= maxAttempts) throw e;
-      await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 500) * Math.random()));
+      await backOff(attempt, { baseMs: 10, maxMs: 500 });
     }
   }
 }

@@ -14,6 +14,7 @@ import { internalPrefixes, MAX_TRANSACTION_ITEMS, type TableWrite } from '../tab
 import { classifyFailure, deterministicRejection } from './failures.ts';
 import { compareSequenceNumbers, decodeRecord, sequencePosition, shardIdOf, type DepotRecord, type PayloadParser } from './records.ts';
 import type { KinesisTopologyHandler, TopologyContext } from './stream.ts';
+import { backOff } from '../backoff.ts';
 
 export interface FoldResult {
   /** PState writes of the whole batch; committed atomically with the checkpoint (≤ 99 items). */
@@ -188,7 +189,7 @@ async function runAfterCommit(topology: string, afterCommit: () => Promise<void>
         logger.error('afterCommit failed after retries', { topology, error: e as Error });
         return;
       }
-      await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+      await backOff(attempt, { baseMs: 50, maxMs: 5_000 });
     }
   }
 }

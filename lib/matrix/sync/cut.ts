@@ -8,6 +8,7 @@ import { limitExceeded } from '../errors.ts';
 import { memberRooms, membershipHistory, roomInfo, roomTimeline } from '../pstates.ts';
 import { NOTHING, type ShardPositions } from './token.ts';
 import { readAllWatermarks } from './watermark.ts';
+import { backOff } from '../../core/backoff.ts';
 
 export interface Membership {
   roomId: string;
@@ -73,7 +74,7 @@ export async function readRoomsCut(userId: string, watermarksRead?: ShardPositio
     const settled = full.every((m) => !m.lane || m.seq <= (watermarks[m.lane] ?? NOTHING));
     if (settled) return { watermarks, memberships: full };
     if (inSharedReads()) throw new CutMoved(`memberships of ${userId} moved past the shared watermarks`);
-    await new Promise((r) => setTimeout(r, 5 * 2 ** round));
+    await backOff(round, { baseMs: 5, maxMs: 1_000, jitter: 'none' });
   }
   // The user's memberships keep changing under us: the client retries (never a wrong delta).
   throw limitExceeded(500);

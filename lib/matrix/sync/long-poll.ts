@@ -17,6 +17,7 @@ import { syncOnce } from './assemble.ts';
 import { keyCountsForSync } from '../keys/sync.ts';
 import type { WakeMark } from './token.ts';
 import { goOnline, needsRenewal, ONLINE_TTL_MS, readWake, WAKE_POLL_INTERVAL_MS, type WakeState } from './wake.ts';
+import { sleep } from '../../core/backoff.ts';
 
 /** Never wait longer than this: API Gateway answers 504 after 30 s. */
 export const MAX_WAIT_MS = 25_000;
@@ -25,7 +26,6 @@ const RESPONSE_RESERVE_MS = 3_000;
 /** A registration counts as valid only this long before it ends (clocks of different functions). */
 const CLOCK_MARGIN_MS = 10_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The wake count once it moved past `seen`, with the pass run for it if the source ran one. */
 export interface Woken {
