@@ -127,6 +127,25 @@ describe('GET /rooms/{roomId}/messages', () => {
     expect(after.end).toBeUndefined();
   });
 
+  // spec: /sync's next_batch is a /messages token too (matrix-nio's room_messages(start=next_batch); Synapse answers it)
+  it('takes a /sync next_batch as from and to', async () => {
+    const room = await createRoom(alice.client, { preset: 'public_chat' });
+    const before = await sendAll(alice.client, room, ['b1', 'b2']);
+    const synced = await alice.client.get<{ next_batch: string }>(`${path.v3}/sync?timeout=0`);
+    expect(synced.status).toBe(200);
+    const token = synced.body.next_batch;
+    const after = await sendAll(alice.client, room, ['a1', 'a2']);
+    const back = await page(alice.client, room, { dir: 'b', from: token, limit: 2 });
+    expect(ids(back.chunk)).toEqual([...before].reverse());
+    expect(back.start).toBe(token);
+    const forward = await paginate(alice.client, room, { dir: 'f', from: token, limit: 10 });
+    expect(forward.flatMap((p) => ids(p.chunk))).toEqual(after);
+    const upTo = await page(alice.client, room, { dir: 'b', to: token, limit: 10 });
+    expect(ids(upTo.chunk)).toEqual([...after].reverse());
+    expectError(await alice.client.get(messagesPath(room, { dir: 'b', from: 's1_%%%' })), 400, 'M_INVALID_PARAM');
+    expectError(await alice.client.get(messagesPath(room, { dir: 'b', from: 's1_bm90LWpzb24' })), 400, 'M_INVALID_PARAM');
+  });
+
   // Complement's TestRoomImageRoundtrip
   it('filters by contains_url; a page reaching the start of the room still has `end`', async () => {
     const withUrl = await page(alice.client, roomId, { dir: 'b', filter: JSON.stringify({ contains_url: true }) });

@@ -12,7 +12,8 @@ import type { RoomEvent } from '../events.ts';
 import { roomTimeline } from '../pstates.ts';
 import { NOTHING } from './token.ts';
 
-async function seqAt(roomId: string, position: number): Promise<string> {
+/** The depot position (sequencePosition form) of the record that wrote the room's event at `position`. */
+export async function seqAt(roomId: string, position: number): Promise<string> {
   const entry = await roomTimeline.key(roomId).key(position - 1).get({ consistent: true });
   return entry?.seq ?? NOTHING;
 }

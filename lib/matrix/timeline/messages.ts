@@ -2,7 +2,7 @@
 import { lazyLoadMembers, parseRoomEventFilterParam, type RoomEventFilterDefinition } from '../filters.ts';
 import type { ClientEvent, RoomEvent } from '../events.ts';
 import { invalidParam, missingParam } from '../errors.ts';
-import { decodePositionToken } from '../tokens.ts';
+import { checkRoomToken, roomTokenPosition } from './sync-token-positions.ts';
 import type { RoomView } from './access.ts';
 import { withAggregations } from '../relations/aggregations.ts';
 import { clientEvents, type Requester } from './format.ts';
@@ -42,8 +42,8 @@ export function parseMessagesQuery(query: URLSearchParams): MessagesQuery {
   const from = query.get('from') ?? undefined;
   const to = query.get('to') ?? undefined;
   // Malformed tokens fail here, before any read.
-  if (from !== undefined) decodePositionToken(from, 'from');
-  if (to !== undefined) decodePositionToken(to, 'to');
+  if (from !== undefined) checkRoomToken(from, 'from');
+  if (to !== undefined) checkRoomToken(to, 'to');
   return {
     dir,
     ...(from !== undefined ? { from } : {}),
@@ -60,8 +60,10 @@ export async function memberEventsAt(roomId: string, senders: Iterable<string>, 
 }
 
 export async function roomMessages(view: RoomView, requester: Requester, query: MessagesQuery): Promise<MessagesPage> {
-  const from = query.from === undefined ? undefined : decodePositionToken(query.from, 'from');
-  const to = query.to === undefined ? undefined : decodePositionToken(query.to, 'to');
+  // /sync tokens too (sync-token-positions.ts), read as of the room's end now
+  const [from, to] = await Promise.all(
+    [['from', query.from], ['to', query.to]].map(([param, token]) => (token === undefined ? undefined : roomTokenPosition(view.roomId, token, param!, view.lastPosition))),
+  );
   const request = { dir: query.dir, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
   const window = paginationWindow(request, view.readableUpTo);
   const fromPoint = query.dir === 'b' ? Math.min(from ?? view.readableUpTo, view.readableUpTo) : (from ?? 0);
