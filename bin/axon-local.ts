@@ -102,7 +102,9 @@ console.log(`Axon is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   Registration       ${registration}
   Client-Server API  ${runtime.httpUrl}   (try: curl ${runtime.httpUrl}/_matrix/client/versions)
   WebSocket API      ${runtime.wsUrl}
-  @connections       ${runtime.managementEndpoint}
+  @connections       ${runtime.managementEndpoint}${runtime.engines ? `
+  Engines            AXON_DYNAMODB_ENDPOINT=${runtime.engines.dynamo.endpoint} AXON_KINESIS_ENDPOINT=${runtime.engines.kinesis.endpoint}
+                     (for npm run dead-letters, and npm run admin -- ... --direct to make the first admin)` : ''}
 Press Ctrl-C to stop.`);
 
 // Stopping drains: no new requests, the ones in flight are answered (up to API Gateway's 30 s),
