@@ -14,9 +14,17 @@ import {
 } from '../../lib/matrix/relations/read.ts';
 import { viewRoom } from '../../lib/matrix/timeline/access.ts';
 import { parseLimit } from '../../lib/matrix/timeline/messages.ts';
-import { decodePositionToken } from '../../lib/matrix/tokens.ts';
+import { checkRoomToken, roomTokenPosition } from '../../lib/matrix/timeline/sync-token-positions.ts';
 
-function parseRelationsQuery(request: HttpRequest): RelationsQuery {
+/** A room pagination token or a /sync token, checked before any read; resolved in the room later. */
+function checkedToken(token: string, param: string): string {
+  checkRoomToken(token, param);
+  return token;
+}
+
+type RelationsRequest = Omit<RelationsQuery, 'from' | 'to'> & { from?: string; to?: string };
+
+function parseRelationsQuery(request: HttpRequest): RelationsRequest {
   const { query, pathParameters } = request;
   const dir = query.get('dir') ?? 'b';
   if (dir !== 'b' && dir !== 'f') throw invalidParam('dir must be "b" or "f"');
@@ -28,8 +36,8 @@ function parseRelationsQuery(request: HttpRequest): RelationsQuery {
   return {
     dir,
     limit: parseLimit(query.get('limit'), DEFAULT_RELATIONS_LIMIT, MAX_RELATIONS_LIMIT),
-    ...(from !== null ? { from: decodePositionToken(from, 'from') } : {}),
-    ...(to !== null ? { to: decodePositionToken(to, 'to') } : {}),
+    ...(from !== null ? { from: checkedToken(from, 'from') } : {}),
+    ...(to !== null ? { to: checkedToken(to, 'to') } : {}),
     ...(pathParameters.relType !== undefined ? { relType: pathParameters.relType } : {}),
     ...(pathParameters.eventType !== undefined ? { eventType: pathParameters.eventType } : {}),
   };
@@ -39,7 +47,15 @@ async function relationsOf(request: HttpRequest) {
   const query = parseRelationsQuery(request);
   const requester = await authenticate(request);
   const view = await viewRoom(request.pathParameters.roomId!, requester.userId);
-  const page = await relatingEvents(view, requester, request.pathParameters.eventId!, query);
+  // /sync tokens stand for a point in the room too (as for /messages)
+  const { from, to, ...rest } = query;
+  const position = (token: string, param: string) => roomTokenPosition(view.roomId, token, param, view.lastPosition);
+  const resolved: RelationsQuery = {
+    ...rest,
+    ...(from !== undefined ? { from: await position(from, 'from') } : {}),
+    ...(to !== undefined ? { to: await position(to, 'to') } : {}),
+  };
+  const page = await relatingEvents(view, requester, request.pathParameters.eventId!, resolved);
   // Spec v1.10: when `recurse` is given, the depth followed must be reported; only direct relations are.
   return json(request.query.has('recurse') ? { ...page, recursion_depth: 1 } : page);
 }

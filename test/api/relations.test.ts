@@ -104,6 +104,22 @@ describe('relations and threads', () => {
     expect(rest.body.chunk.map((e) => e.event_id)).toEqual([reaction]);
   });
 
+  // spec: /sync tokens are pagination tokens (Complement's relation pagination from a sync position)
+  it('takes a /sync next_batch as from and to', async () => {
+    const react = (key: string) => send(bob, { 'm.relates_to': { rel_type: 'm.annotation', event_id: threadA[0], key } }, 'm.reaction');
+    const earlier = await react('👀');
+    const synced = await alice.client.get<{ next_batch: string }>(`${v3}/sync?timeout=0`);
+    expect(synced.status).toBe(200);
+    const token = encodeURIComponent(synced.body.next_batch);
+    const later = await react('🎉');
+    const before = await alice.client.get<Page>(`${relationsPath(threadA[0]!)}?from=${token}`);
+    expect(before.status).toBe(200);
+    expect(before.body.chunk.map((e) => e.event_id)).toEqual([earlier]);
+    const after = await alice.client.get<Page>(`${relationsPath(threadA[0]!)}?to=${token}`);
+    expect(after.body.chunk.map((e) => e.event_id)).toEqual([later]);
+    expect((await alice.client.get(`${relationsPath(threadA[0]!)}?from=s1_nope`)).status).toBe(400);
+  });
+
   it('refuses non-members, unknown events and bad parameters', async () => {
     expectError(await outsider.client.get(relationsPath(rootA)), 403, 'M_FORBIDDEN');
     expectError(await alice.client.get(relationsPath('$nope')), 404, 'M_NOT_FOUND');
