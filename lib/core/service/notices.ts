@@ -20,6 +20,9 @@ import { notifiedServices, tableName } from '../environment.ts';
 import { partitionItems, TTL_ATTRIBUTE } from '../table.ts';
 import { internalPrefixes } from '../table-writes.ts';
 import { closeConnection, postToConnection } from '../websocket-connections.ts';
+import { logger } from '../log.ts';
+
+const log = logger('axon-service');
 
 /** The `$connect` query parameter an instance subscribes with. */
 export const SUBSCRIPTION_PARAMETER = 'service_subscription';
@@ -121,12 +124,12 @@ async function post(service: string, instance: Instance, frame: string): Promise
     if ((await postToConnection(instance.connectionId, frame)) === 'gone') await forget(service, instance);
   } catch (err) {
     // The instance may have missed this notice: close its connection, so it re-checks what it holds.
-    console.warn(`notice to ${service} instance ${instance.connectionId} failed: ${describe(err)}`);
+    log.warn(`notice to ${service} instance ${instance.connectionId} failed: ${describe(err)}`);
     try {
       await closeConnection(instance.connectionId);
       await forget(service, instance);
     } catch (closeErr) {
-      console.warn(`closing ${service} instance ${instance.connectionId} failed: ${describe(closeErr)}`);
+      log.warn(`closing ${service} instance ${instance.connectionId} failed: ${describe(closeErr)}`);
     }
   }
 }
@@ -149,6 +152,6 @@ export async function notifyInstances(service: string, data: unknown): Promise<v
     const frame = JSON.stringify({ type: 'notice', data } satisfies NoticeFrame);
     await Promise.all(instances.map((instance) => post(service, instance, frame)));
   } catch (err) {
-    console.warn(`notice to ${service} failed: ${describe(err)}`);
+    log.warn(`notice to ${service} failed: ${describe(err)}`);
   }
 }

@@ -3,7 +3,7 @@
 // past it and is skipped, so each record's effect lands exactly once. A batch that fails for a
 // deterministic reason is committed record by record, so one bad update does not poison it.
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../log.ts';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -65,7 +65,7 @@ export async function readCheckpoint(topology: string, shardId: string): Promise
   return Item?.sequenceNumber as string | undefined;
 }
 
-const logger = new Logger({ serviceName: 'axon-topology' });
+const log = logger('axon-topology');
 
 /** Another invocation moved the checkpoint between this one's read and its commit. */
 class CheckpointMoved extends Error {
@@ -119,7 +119,7 @@ export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>)
         // Transient (the checkpoint moved, throttling...): the batch is retried from the checkpoint.
         const error = deterministicRejection(e);
         if (!error) throw e;
-        logger.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: record.eventId, error: e as Error });
+        log.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: record.eventId, error: e as Error });
         if (record.requestId !== undefined) await recordAckOutcome(record.requestId, { ok: false, error }, name);
         await commitFold([], shardId, seq, seq, context);
       }
@@ -141,7 +141,7 @@ export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>)
     for (let attempt = 0; ; attempt++) {
       const checkpoint = await readCheckpoint(name, shardId);
       if (checkpoint !== undefined && compareSequenceNumbers(checkpoint, last) >= 0) {
-        logger.info('batch already committed; skipped', { topology: name, shardId, checkpoint, last });
+        log.info('batch already committed; skipped', { topology: name, shardId, checkpoint, last });
         return { batchItemFailures: [] };
       }
       const fresh =
@@ -155,7 +155,7 @@ export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>)
           records.push(decoded.record);
           continue;
         }
-        logger.error('undecodable depot record rejected', { topology: name, eventId: source.eventID, error: decoded.error });
+        log.error('undecodable depot record rejected', { topology: name, eventId: source.eventID, error: decoded.error });
         if (decoded.requestId !== undefined) await recordAckOutcome(decoded.requestId, { ok: false, error: decoded.error }, name);
       }
       const first = fresh[0]!.kinesis.sequenceNumber;
@@ -164,7 +164,7 @@ export function microbatchTopology<TIn>(options: MicrobatchTopologyOptions<TIn>)
       } catch (e) {
         if (e instanceof CheckpointMoved && attempt < 3) continue;
         if (records.length === 0 || classifyFailure(e) !== 'deterministic') throw e;
-        logger.warn('batch cannot be committed whole; committing its records one by one', { topology: name, shardId, records: records.length, error: e as Error });
+        log.warn('batch cannot be committed whole; committing its records one by one', { topology: name, shardId, records: records.length, error: e as Error });
         await commitOneByOne(records, shardId, last, context);
       }
       return { batchItemFailures: [] };
@@ -186,7 +186,7 @@ async function runAfterCommit(topology: string, afterCommit: () => Promise<void>
       return;
     } catch (e) {
       if (attempt >= attempts) {
-        logger.error('afterCommit failed after retries', { topology, error: e as Error });
+        log.error('afterCommit failed after retries', { topology, error: e as Error });
         return;
       }
       await backOff(attempt, { baseMs: 50, maxMs: 5_000 });

@@ -2,7 +2,7 @@
 // records one at a time, in order; outcomes recorded for appenders that wait (append with ack),
 // and partial batch failures so that only what failed (and what follows it) is retried.
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../log.ts';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { recordAckOutcome } from '../ack.ts';
 import { inPool } from '../concurrency.ts';
@@ -44,7 +44,7 @@ export interface StreamTopologyOptions<TIn, TOut> {
 
 export type KinesisTopologyHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
-const logger = new Logger({ serviceName: 'axon-topology' });
+const log = logger('axon-topology');
 
 /** Lanes of one batch applied at the same time (each one's records in order). */
 export const LANE_CONCURRENCY = 16;
@@ -80,7 +80,7 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
     try {
       if (!decoded.ok) {
         // A record that can never be applied: reject it (visibly) rather than retry it forever.
-        logger.error('undecodable depot record rejected', { topology: name, eventId: source.eventID, error: decoded.error });
+        log.error('undecodable depot record rejected', { topology: name, eventId: source.eventID, error: decoded.error });
         if (decoded.requestId !== undefined) await recordAckOutcome(decoded.requestId, { ok: false, error: decoded.error }, name);
         return true;
       }
@@ -92,7 +92,7 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
         // A refusal, or a failure no retry can change (failures.ts): recorded now, not retried.
         const error = e instanceof Rejection ? e.toAckError() : deterministicRejection(e);
         if (!error) throw e;
-        if (!(e instanceof Rejection)) logger.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: source.eventID, error: e as Error });
+        if (!(e instanceof Rejection)) log.error('depot record cannot be applied; rejected, not retried', { topology: name, eventId: source.eventID, error: e as Error });
         outcome = { ok: false as const, error };
       }
       if (record.requestId !== undefined) await recordAckOutcome(record.requestId, outcome, name);
@@ -100,7 +100,7 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
     } catch (e) {
       // Stop this lane here: Lambda retries from this record, and the lane's later records are
       // not applied out of order in the meantime.
-      logger.error('depot record failed; its lane stops here', { topology: name, eventId: source.eventID, error: e as Error });
+      log.error('depot record failed; its lane stops here', { topology: name, eventId: source.eventID, error: e as Error });
       return false;
     }
   };

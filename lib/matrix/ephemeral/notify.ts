@@ -15,6 +15,9 @@ import type { EphemeralChanges } from './fold.ts';
 import { presenceEvent, presenceView } from './presence.ts';
 import { receiptEvent, visibleTo } from './receipts.ts';
 import { typingEvent } from './typing.ts';
+import { errorText, logger } from '../../core/log.ts';
+
+const log = logger('axon-push');
 
 /** Presence fan-out per subject: their first rooms only, so one user in 10,000 rooms stays bounded. */
 export const PRESENCE_FANOUT_ROOMS = 50;
@@ -105,6 +108,6 @@ export async function notifyEphemeralChanges(changes: EphemeralChanges): Promise
     const connected = new Set(users.filter((_, i) => states[i]!.connectedUntil > now));
     await inPool([...deliveries].filter(([userId]) => connected.has(userId)), PARALLEL, ([userId, d]) => pushToUser(userId, deltaOf(d)));
   } catch (err) {
-    console.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log.warn(`ephemeral push for batch ${changes.shardId}/${changes.seq} failed: ${errorText(err)}`);
   }
 }

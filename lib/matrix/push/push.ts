@@ -5,6 +5,9 @@ import { closeConnection, postToConnection } from '../../core/websocket-connecti
 import { removeConnection, userConnections, type Connection } from './connections.ts';
 import { filterDelta } from './frame-filter.ts';
 import { encodeFrame, syncFrame, syncNeededFrame, type ServerFrame, type SyncDelta } from './frames.ts';
+import { logger } from '../../core/log.ts';
+
+const log = logger('axon-push');
 
 /** `opening`: 410 while the connection may still be in its handshake ($connect not answered yet). */
 export type PushOutcome = 'sent' | 'gone' | 'opening' | 'failed';
@@ -34,12 +37,12 @@ export async function pushFrame(c: Pick<Connection, 'connectionId' | 'userId' | 
     await removeConnection(c.connectionId, c.userId);
     return 'gone';
   } catch (err) {
-    console.warn(`push to ${c.connectionId} failed: ${describe(err)}`);
+    log.warn(`push to ${c.connectionId} failed: ${describe(err)}`);
     try {
       await closeConnection(c.connectionId);
       await removeConnection(c.connectionId, c.userId);
     } catch (closeErr) {
-      console.warn(`closing ${c.connectionId} failed: ${describe(closeErr)}`);
+      log.warn(`closing ${c.connectionId} failed: ${describe(closeErr)}`);
     }
     return 'failed';
   }
@@ -56,7 +59,7 @@ export async function pushToConnections<C extends Pick<Connection, 'connectionId
       try {
         frame = await frameFor(c);
       } catch (err) {
-        console.warn(`frame for ${c.connectionId} failed: ${describe(err)}`);
+        log.warn(`frame for ${c.connectionId} failed: ${describe(err)}`);
         return 'failed' as const;
       }
       return frame ? pushFrame(c, frame) : ('sent' as const);

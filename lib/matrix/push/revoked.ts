@@ -6,6 +6,9 @@ import { getMany } from '../../core/pstate/index.ts';
 import { closeConnection } from '../../core/websocket-connections.ts';
 import { accessTokens } from '../pstates.ts';
 import { removeConnection, userConnections } from './connections.ts';
+import { errorText, logger } from '../../core/log.ts';
+
+const log = logger('axon-push');
 
 /** Whether the token (by hash) still authenticates `userId`: one consistent GetItem. */
 export async function tokenStillValid(userId: string, tokenHash: string): Promise<boolean> {
@@ -20,7 +23,7 @@ export async function dropConnection(connectionId: string, userId?: string): Pro
     await closeConnection(connectionId);
   } catch (err) {
     // Forgotten already: it gets no frame and its messages are refused; the gateway's idle timeout ends it.
-    console.warn(`closing ${connectionId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log.warn(`closing ${connectionId} failed: ${errorText(err)}`);
   }
 }
 

@@ -8,6 +8,9 @@ import { inPool } from '../../core/concurrency.ts';
 import { userConnections, type Connection } from './connections.ts';
 import { pushToConnections } from './push.ts';
 import { syncNeededFrame, type SyncNeededReason } from './frames.ts';
+import { errorText, logger } from '../../core/log.ts';
+
+const log = logger('axon-push');
 
 /** Users whose connections are read at once (a device-list change may concern many). */
 const PARALLEL_USERS = 16;
@@ -27,7 +30,7 @@ async function nudgeUser(userId: string, reason: SyncNeededReason, devices: Nudg
     const targets = devices === 'all' ? open : open.filter((c: Connection) => devices.has(c.deviceId));
     if (targets.length) await pushToConnections(targets, () => syncNeededFrame(reason));
   } catch (err) {
-    console.warn(`sync_needed for ${userId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log.warn(`sync_needed for ${userId} failed: ${errorText(err)}`);
   }
 }
 

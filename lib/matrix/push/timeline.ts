@@ -20,6 +20,9 @@ import { decodeSyncToken } from '../sync/token.ts';
 import { filterDelta } from './frame-filter.ts';
 import { encodeFrame, syncFrame, syncNeededFrame, type SyncDelta } from './frames.ts';
 import { pushFrame } from './push.ts';
+import { errorText, logger } from '../../core/log.ts';
+
+const log = logger('axon-push');
 
 const MAX_CURSOR_ATTEMPTS = 20;
 const PARALLEL_USERS = 16;
@@ -131,7 +134,7 @@ async function pushToConnection(start: Connection, lane: string, seq: string, de
     // Another lane's push moved the cursor meanwhile: start again from the stored one.
     c = await readConnection(c.userId, c.connectionId);
   }
-  if (c) console.warn(`cursor of ${c.connectionId} kept changing; frame for ${seq} not pushed`);
+  if (c) log.warn(`cursor of ${c.connectionId} kept changing; frame for ${seq} not pushed`);
 }
 
 /**
@@ -170,6 +173,6 @@ export async function pushAfterRoomCommit(
       if (delta) await Promise.all(conns.map((c) => pushToConnection(c, record.lane, seq, delta)));
     });
   } catch (err) {
-    console.warn(`timeline push for ${record.lane}/${record.sequenceNumber} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log.warn(`timeline push for ${record.lane}/${record.sequenceNumber} failed: ${errorText(err)}`);
   }
 }

@@ -6,6 +6,9 @@
 // registration renewed meanwhile. Cost: one read and one conditional write per expired entry, once.
 import { commit, isConditionFailed } from '../../core/pstate/index.ts';
 import { roomOnlineMembers } from '../pstates.ts';
+import { errorText, logger } from '../../core/log.ts';
+
+const log = logger('axon-sync');
 
 /** Delete these users' entries of the room when they are still expired at `now`; never throws. */
 export async function forgetExpiredOnline(roomId: string, userIds: readonly string[], now: number): Promise<void> {
@@ -15,7 +18,7 @@ export async function forgetExpiredOnline(roomId: string, userIds: readonly stri
         await commit([roomOnlineMembers.key(roomId).key(userId).remove({ ifBelow: now })]);
       } catch (err) {
         // Renewed (or deleted by another fan-out) meanwhile: nothing to do.
-        if (!isConditionFailed(err)) console.warn(`forgetting ${userId} online in ${roomId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (!isConditionFailed(err)) log.warn(`forgetting ${userId} online in ${roomId} failed: ${errorText(err)}`);
       }
     }),
   );
