@@ -109,9 +109,16 @@ export function includesRoom(filter: FilterDefinition | undefined, roomId: strin
 
 export const DEFAULT_TIMELINE_LIMIT = 10;
 
-/** The timeline limit a filter asks for (Synapse's default of 10 when absent). */
+/**
+ * The most timeline events a sync returns per room, whatever the filter asks: Synapse's
+ * `filter_timeline_limit` default. A filter may say any limit; without a cap, one sync could read
+ * every room's whole history.
+ */
+export const MAX_TIMELINE_LIMIT = 100;
+
+/** The timeline limit a filter asks for (Synapse's default of 10 when absent), at most MAX_TIMELINE_LIMIT. */
 export function timelineLimit(filter: FilterDefinition | undefined, fallback = DEFAULT_TIMELINE_LIMIT): number {
-  return filter?.room?.timeline?.limit ?? fallback;
+  return Math.min(filter?.room?.timeline?.limit ?? fallback, MAX_TIMELINE_LIMIT);
 }
 
 export function lazyLoadMembers(filter: RoomEventFilterDefinition | undefined): boolean {

@@ -60,6 +60,8 @@ describe('filters', () => {
     expect(includesRoom({}, '!a:l')).toBe(true);
     expect(timelineLimit({})).toBe(10);
     expect(timelineLimit({ room: { timeline: { limit: 3 } } })).toBe(3);
+    // A huge limit is capped as Synapse caps it (filter_timeline_limit): one sync cannot read whole histories.
+    expect(timelineLimit({ room: { timeline: { limit: 1_000_000 } } })).toBe(100);
   });
 
   it('selects event fields, with escaped dots', () => {
