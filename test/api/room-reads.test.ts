@@ -148,8 +148,15 @@ describe('room reads', () => {
     // At a token from before bob left, bob is still joined and dave not yet invited.
     const beforeLeave = `p${Number(afterBobLeft.slice(1)) - 1}`;
     expect(await members(alice, `?at=${beforeLeave}`)).toEqual({ [alice.userId]: 'join', [bob.userId]: 'join' });
-    // A token that is not a room pagination token (matrix-js-sdk sends its sync token) means now.
+    // A token that is neither a room pagination token nor a /sync token means now.
     expect(await members(alice, '?at=s72_14_0')).toEqual(all);
+    // A /sync next_batch (what matrix-js-sdk sends) is the room as of that sync.
+    const room = await createRoom(alice.client, {});
+    const synced = await alice.client.get<{ next_batch: string }>(`${path.v3}/sync?timeout=0`);
+    expect((await alice.client.post(path.room(room, 'invite'), { user_id: dave.userId })).status).toBe(200);
+    const inRoom = async (query = '') => memberships((await alice.client.get<{ chunk: ClientEvent[] }>(path.room(room, `members${query}`))).body.chunk);
+    expect(await inRoom(`?at=${encodeURIComponent(synced.body.next_batch)}`)).toEqual({ [alice.userId]: 'join' });
+    expect(await inRoom()).toEqual({ [alice.userId]: 'join', [dave.userId]: 'invite' });
     // bob sees the members as they were when he left.
     expect(await members(bob)).toEqual({ [alice.userId]: 'join', [bob.userId]: 'leave' });
     expectError(await alice.client.get(path.room(roomId, 'members?membership=joined')), 400, 'M_INVALID_PARAM');

@@ -4,8 +4,8 @@ import { readYourWrites } from './consistency.ts';
 import { forbidden, invalidParam, notFound } from '../errors.ts';
 import type { RoomEvent } from '../events.ts';
 import { memberRooms, roomMembers } from '../pstates.ts';
-import { tryDecodePositionToken } from '../tokens.ts';
 import { statePosition, type RoomView } from './access.ts';
+import { isRoomToken, roomTokenPosition } from './sync-token-positions.ts';
 import { currentMemberEvents, currentState, currentStateEvents, rewindState } from './state.ts';
 
 /** The room's state events as the viewer may see them. */
@@ -26,22 +26,21 @@ export async function visibleStateEvent(view: RoomView, type: string, stateKey: 
 const MEMBERSHIPS = ['join', 'invite', 'knock', 'leave', 'ban'];
 
 export interface MembersQuery {
-  /** Position of the `at` token, when it is a pagination token. */
-  at?: number;
+  /** The `at` token, when it is a pagination or /sync token. */
+  at?: string;
   membership?: string;
   notMembership?: string;
 }
 
 /**
- * `at` takes the room's pagination tokens (/messages, /sync prev_batch). Other tokens (matrix-js-sdk
- * passes its /sync next_batch, which names a point in all rooms) mean the current state, which is
- * what such a token stands for once the client has synced up to it.
+ * `at` takes the room's pagination tokens (/messages, /sync prev_batch) and /sync tokens (a
+ * next_batch, as matrix-js-sdk passes: the room as of that sync, sync-token-positions.ts). Other
+ * tokens mean the current state.
  */
 export function parseMembersQuery(query: URLSearchParams): MembersQuery {
   const out: MembersQuery = {};
   const at = query.get('at');
-  const position = at === null ? undefined : tryDecodePositionToken(at);
-  if (position !== undefined) out.at = position;
+  if (at !== null && isRoomToken(at)) out.at = at;
   for (const [param, key] of [['membership', 'membership'], ['not_membership', 'notMembership']] as const) {
     const value = query.get(param);
     if (value === null) continue;
@@ -60,7 +59,8 @@ export function membershipMatches(membership: string, query: MembersQuery): bool
 }
 
 export async function roomMemberEvents(view: RoomView, query: MembersQuery): Promise<RoomEvent[]> {
-  const position = Math.min(query.at ?? statePosition(view), statePosition(view));
+  const at = query.at === undefined ? undefined : await roomTokenPosition(view.roomId, query.at, 'at', view.lastPosition);
+  const position = Math.min(at ?? statePosition(view), statePosition(view));
   let events = await currentMemberEvents(view.roomId);
   if (position < view.lastPosition) events = await rewindState(view.roomId, events, position);
   return events.filter((e) => membershipMatches(String(e.content.membership), query));

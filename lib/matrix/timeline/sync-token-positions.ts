@@ -18,6 +18,16 @@ export function checkRoomToken(token: string, param: string): void {
   syncCut(token, param);
 }
 
+/** Whether a token is one checkRoomToken accepts. */
+export function isRoomToken(token: string): boolean {
+  try {
+    checkRoomToken(token, 'token');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function syncCut(token: string, param: string) {
   const invalid = () => invalidParam(`${param} is not a valid pagination token`);
   if (!token.startsWith(SYNC_TOKEN_PREFIX)) throw invalid();
