@@ -12,6 +12,7 @@ import type { ModuleDecl } from '../core/module.ts';
 import { domainNameOf, gatewayId, sourceIpOf } from './gateway/aws-format.ts';
 import { handleConnectionsRequest, type ManagedConnection } from './gateway/connections-api.ts';
 import type { SigningCredentials } from './gateway/sigv4.ts';
+import { frameSizes, MAX_FRAME_BYTES } from './gateway/frame-sizes.ts';
 import { connectEvent, disconnectEvent, messageEvent, type ConnectionFacts, type WebSocketEvent } from './gateway/websocket-event.ts';
 import { listen } from './listen.ts';
 
@@ -145,7 +146,7 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     }
   }
 
-  function onOpen(ws: WebSocket, facts: ConnectionFacts): void {
+  function onOpen(ws: WebSocket, facts: ConnectionFacts, refused: () => boolean): void {
     const c: Connection = {
       facts,
       socket: ws,
@@ -171,6 +172,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       c.lastActiveAt = Date.now();
       clearTimeout(idle);
       idle = setTimeout(goAway, idleTimeoutMs);
+      // The message of a frame over the limit is not delivered: the connection is closing.
+      if (refused()) return;
       if (isBinary) {
         // WebSocket APIs take text frames only.
         ws.close(1003, 'Binary frames are not supported');
@@ -235,7 +238,24 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, facts));
+    // Frames over API Gateway's 32 KB close the connection with 1009 (`ws` limits whole messages
+    // only, to 128 KB). Read beside `ws`, from before it reads: a frame is refused from its header.
+    let opened: WebSocket | undefined;
+    let frameTooLarge = false;
+    socket.on(
+      'data',
+      frameSizes((bytes) => {
+        if (bytes <= MAX_FRAME_BYTES || frameTooLarge) return;
+        frameTooLarge = true;
+        log(`websocket ${facts.connectionId}: a ${bytes}-byte frame is over the ${MAX_FRAME_BYTES}-byte limit`);
+        opened?.close(1009, 'Message too big');
+      }),
+    );
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = ws;
+      onOpen(ws, facts, () => frameTooLarge);
+      if (frameTooLarge) ws.close(1009, 'Message too big');
+    });
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });

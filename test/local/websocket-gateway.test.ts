@@ -174,6 +174,26 @@ describe('WebSocket gateway messages', () => {
     expect(calls.filter((c) => c.event.requestContext.eventType === 'MESSAGE')).toEqual([]);
   });
 
+  it('closes the connection on a frame over 32 KB (1009) but takes a 128 KB message in frames of 32 KB, as AWS does', async () => {
+    const oneFrame = await connect();
+    oneFrame.ws.send(JSON.stringify({ action: 'typing', pad: 'x'.repeat(32 * 1024) }));
+    expect(await oneFrame.closed).toBe(1009);
+    expect(calls.filter((c) => c.event.requestContext.eventType === 'MESSAGE')).toEqual([]);
+
+    const { ws } = await connect();
+    const message = JSON.stringify({ action: 'typing', pad: 'y'.repeat(128 * 1024 - 40) });
+    const frames = Math.ceil(message.length / (32 * 1024));
+    for (let i = 0; i < frames; i++) ws.send(message.slice(i * 32 * 1024, (i + 1) * 32 * 1024), { fin: i === frames - 1 });
+    ws.send(JSON.stringify({ action: 'typing', pad: 'z'.repeat(32 * 1024 - 40) }));
+    const delivered = await eventually(() => {
+      const m = calls.filter((c) => c.event.requestContext.eventType === 'MESSAGE');
+      expect(m).toHaveLength(2);
+      return m;
+    });
+    expect(delivered[0]!.event.body).toBe(message);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('runs $disconnect when the client goes away', async () => {
     const { ws, connectionId } = await connect();
     ws.close(1000, 'bye');
