@@ -11,7 +11,7 @@ import type { ModuleDecl } from '../core/module.ts';
 import { startEngines, type Engines } from './engines.ts';
 import { startEventSourceMappings, type EventSourceMappings } from './event-source-mapping.ts';
 import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
-import { describeDenial, localGrants } from './iam/enforce.ts';
+import { describeDenial, localGrants, type LocalGrantsOptions } from './iam/enforce.ts';
 import { createLocalInvoker, type InvocationRecord } from './lambda.ts';
 import { provisionModule } from './provision.ts';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway.ts';
@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions {
   onServiceRequest?: (service: string, routeKey: string) => void;
   /** Lambda's polling cadence and enhanced fan-out's push delay (see EventSourceMappingOptions.awsTiming). */
   awsTiming?: boolean;
+  /** Every AWS request a function's grants allowed (lib/local/iam; tests of which access is used). */
+  onAuthorized?: LocalGrantsOptions['onAllowed'];
 }
 
 export interface LocalRuntime {
@@ -125,6 +127,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       webSocketApiId: LOCAL_WEBSOCKET.apiId,
       webSocketStage: LOCAL_WEBSOCKET.stage,
       onDenied: (denial) => log(describeDenial(denial)),
+      onAllowed: options.onAuthorized,
     });
     addClientPlugin(grants.plugin);
     stops.push(async () => removeClientPlugin(grants.plugin));

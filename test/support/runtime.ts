@@ -8,7 +8,7 @@ import { useTestEngines } from './engines.ts';
 
 export type SyncRoute = 'service' | 'lambda';
 
-export interface TestRuntimeOptions extends Partial<Pick<LocalRuntimeOptions, 'module' | 'log' | 'onInvocation'>> {
+export interface TestRuntimeOptions extends Partial<Pick<LocalRuntimeOptions, 'module' | 'log' | 'onInvocation' | 'onAuthorized'>> {
   sync?: SyncRoute;
 }
 
@@ -36,5 +36,6 @@ export async function startTestRuntime(label: string, options: TestRuntimeOption
     serverName: 'localhost',
     ...((options.sync ?? process.env.AXON_TEST_SYNC) === 'lambda' ? { services: [] } : {}),
     ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+    ...(options.onAuthorized ? { onAuthorized: options.onAuthorized } : {}),
   });
 }

@@ -62,6 +62,8 @@ export interface LocalGrantsOptions {
   region?: string;
   /** Told of every refusal, with what AWS's message leaves out (the leading keys asked for). */
   onDenied?: (denial: Denial) => void;
+  /** Told of every request a function's grants allowed (tests: which declared access is used). */
+  onAllowed?: (functionName: string, request: AuthorizationRequest) => void;
 }
 
 export interface Denial {
@@ -134,6 +136,7 @@ export function localGrants(options: LocalGrantsOptions): LocalGrants {
                 options.onDenied?.({ functionName: caller.functionName, request, decision });
                 throw accessDenied(clientName, caller, request, decision);
               }
+              options.onAllowed?.(caller.functionName, request);
             }
           }
           return next(args);
