@@ -5,6 +5,9 @@ import { WebSocket } from 'ws';
 // Waits are bounded only so a broken push fails the test instead of hanging it.
 export const WAIT_MS = 20_000;
 
+/** API Gateway's WebSocket frame quota. */
+const FRAME_BYTES = 32 * 1024;
+
 /** A WebSocket client that keeps every frame, so a test can wait for the one it expects. */
 export class Socket<Frame = { type: string }> {
   readonly frames: Frame[] = [];
@@ -22,8 +25,15 @@ export class Socket<Frame = { type: string }> {
     });
   }
 
+  /**
+   * Send one message. API Gateway takes frames of 32 KB at most (a larger one closes the
+   * connection with 1009), so a larger message goes in frames of 32 KB, as AWS asks of clients.
+   */
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    const bytes = Buffer.from(text);
+    const frames = Math.max(1, Math.ceil(bytes.length / FRAME_BYTES));
+    for (let i = 0; i < frames; i++) this.ws.send(bytes.subarray(i * FRAME_BYTES, (i + 1) * FRAME_BYTES), { binary: false, fin: i === frames - 1 });
   }
 
   /** The first frame (from `from` on) matching `match`. */
