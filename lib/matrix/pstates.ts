@@ -165,13 +165,29 @@ export const publicRooms = pstate('publicRooms', map(string(), map(string(), num
  */
 export const rateLimits = pstate('rateLimits', map(string(), record({ windowStart: number(), count: number(), tat: number() })));
 
-/** The key of the server-wide lists below: each sits in one partition, so it can be read in order and counted. */
-export const EVERYTHING = 'all';
+/**
+ * The server-wide lists below are spread over LIST_BUCKETS partitions by a hash of the id: each
+ * add also updates its set's size in the set's parent item, so with one partition every
+ * registration (room creation) would write the same item and concurrent ones would conflict and
+ * retry in turn — and on AWS one partition takes at most 1,000 writes a second. A list is read
+ * by reading every bucket.
+ */
+export const LIST_BUCKETS = 32;
 
-/** EVERYTHING → every local user id ever registered (the admin API's user list). Written by the users topology. */
+/** The bucket of an id in a server-wide list (FNV-1a of its UTF-16 code units). */
+export function listBucket(id: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return `b${String(hash % LIST_BUCKETS).padStart(2, '0')}`;
+}
+
+/** Every bucket key of a server-wide list. */
+export const listBuckets = (): string[] => Array.from({ length: LIST_BUCKETS }, (_, i) => `b${String(i).padStart(2, '0')}`);
+
+/** bucket → the local user ids ever registered in it (the admin API's user list). Written by the users topology. */
 export const localUsers = pstate('localUsers', map(string(), set(string()).subindexed()));
 
-/** EVERYTHING → every room created here (the admin API's room list). Written by the rooms topology. */
+/** bucket → the rooms created here in it (the admin API's room list). Written by the rooms topology. */
 export const localRooms = pstate('localRooms', map(string(), set(string()).subindexed()));
 
 export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules, rateLimits, localUsers] as const;

@@ -4,7 +4,7 @@
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
 import { removedDevicesPushers } from '../notifications/pushers.ts';
-import { EVERYTHING, accessTokens, devices, localUsers, users } from '../pstates.ts';
+import { accessTokens, devices, listBucket, localUsers, users } from '../pstates.ts';
 import { planTokenCommand } from '../registration-tokens/apply.ts';
 import { useToken } from '../registration-tokens/tokens.ts';
 import { MAX_DEVICES_PER_USER, type UsersTopologyCommand, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
@@ -68,7 +68,7 @@ async function register(c: AccountCommandOf<'account.register'>): Promise<Accoun
     user.field('deactivated').set(false),
     user.field('admin').set(c.admin ?? false),
     user.field('displayname').set(c.displayname),
-    localUsers.key(EVERYTHING).add(c.userId),
+    localUsers.key(listBucket(c.userId)).add(c.userId),
   ];
   if (c.registrationToken !== undefined) ops.push(await useToken(c.registrationToken, c.ts));
   if (c.session) ops.push(...(await sessionOps(c.userId, c.session, c.ts, new Map())));

@@ -8,7 +8,7 @@ import { applyKey, applyOnce } from '../../core/topology/apply-once.ts';
 import type { DepotRecord } from '../../core/topology/records.ts';
 import { refusingWith } from '../commands.ts';
 import { MatrixError, roomInUse } from '../errors.ts';
-import { EVERYTHING, localRooms, publicRooms, roomAliases, roomInfo, roomLocalAliases } from '../pstates.ts';
+import { listBucket, localRooms, publicRooms, roomAliases, roomInfo, roomLocalAliases } from '../pstates.ts';
 import { MapRoomState } from '../room-state.ts';
 import type { RoomEvent } from '../events.ts';
 import type { CreateRoomCommand, RoomCommandResult } from './commands.ts';
@@ -63,7 +63,7 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
         },
         { ifAbsent: true },
       ),
-      localRooms.key(EVERYTHING).add(command.roomId),
+      localRooms.key(listBucket(command.roomId)).add(command.roomId),
     ];
   }
   return [
