@@ -28,6 +28,8 @@ export interface PoisonContext {
   backupVersion(): Promise<string>;
   /** A new user (for requests that may log out, deactivate or delete its devices). */
   fresh(): Promise<RegisteredUser>;
+  /** A server admin (the Synapse admin API). */
+  admin: RegisteredUser;
 }
 
 export interface PoisonRequest {
@@ -52,6 +54,14 @@ const rule = `${v3}/pushrules/global/override/org.example.poison`;
 
 /** `METHOD path` (as the module declares it, without /_matrix/client) → the request. */
 export const poisonEndpoints: Record<string, PoisonEndpoint> = {
+  // The Synapse admin API: one catch-all route per method; a request to one endpoint stands for it.
+  'PUT /_synapse/admin/{path+}': (ctx, n) => ({
+    client: ctx.admin.client,
+    path: `/_synapse/admin/v2/users/${enc(`@poison_admin${n}_${Math.random().toString(36).slice(2, 8)}:localhost`)}`,
+    body: { password: PASSWORD, displayname: POISON },
+  }),
+  'POST /_synapse/admin/{path+}': (ctx) => ({ client: ctx.admin.client, path: '/_synapse/admin/v1/registration_tokens/new', body: { token: POISON } }),
+  'DELETE /_synapse/admin/{path+}': (ctx) => ({ client: ctx.admin.client, path: '/_synapse/admin/v1/registration_tokens/poison-none', body: extra }),
   'POST /v3/register': async (ctx, n) => {
     const username = `poison_reg${n}_${Math.random().toString(36).slice(2, 8)}`;
     const first = await ctx.anonymous.post<{ session?: string }>(`${v3}/register`, { username, password: PASSWORD });

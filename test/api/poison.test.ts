@@ -15,6 +15,7 @@ import { listShards, readShard } from '../../lib/core/replay.ts';
 import { listDeadLetters } from '../../lib/local/dead-letters.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { canonicalJson, isCanonicalJsonValue } from '../../lib/matrix/canonical-json.ts';
+import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { abuseReports } from '../../lib/matrix/submissions/pstates.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
@@ -78,7 +79,9 @@ describe('poison inputs', () => {
     const eventId = (await send(alice.client, aliceRoom, { msgtype: 'm.text', body: 'to report and redact' })).body.event_id;
     expect((await alice.client.post(`${v3}/room_keys/version`, { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'k' } })).status).toBe(200);
     const backupVersion = async () => (await alice.client.get<{ version: string }>(`${v3}/room_keys/version`)).body.version;
-    return { alice, bob, anonymous, aliceRoom, membersRoom, charlie, knockRoom, leaveRoom, eventId, backupVersion, fresh: () => registerUser(anonymous) };
+    const admin = await registerUser(anonymous);
+    await submitAccountCommand('account.setAdmin', admin.userId, { admin: true });
+    return { alice, bob, anonymous, aliceRoom, membersRoom, charlie, knockRoom, leaveRoom, eventId, backupVersion, fresh: () => registerUser(anonymous), admin };
   }
   afterAll(() => runtime?.stop());
 
