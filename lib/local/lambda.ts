@@ -33,7 +33,13 @@ export interface LocalInvokerOptions {
   runAs?: <T>(functionName: string, fn: () => T) => T;
 }
 
-export function createLocalInvoker(module: ModuleDecl, options: LocalInvokerOptions = {}): Invoke {
+/** An invoker that can also import handlers ahead of their first invocation. */
+export interface LocalInvoker extends Invoke {
+  /** Import these functions' handlers now (what must run even after the process was told to stop). */
+  preload(functionNames: readonly string[]): Promise<void>;
+}
+
+export function createLocalInvoker(module: ModuleDecl, options: LocalInvokerOptions = {}): LocalInvoker {
   const runAs = options.runAs ?? ((_functionName, fn) => fn());
   const loaded = new Map<string, Promise<Handler>>();
   const load = (functionName: string, decl: FunctionDecl): Promise<Handler> => {
@@ -49,9 +55,14 @@ export function createLocalInvoker(module: ModuleDecl, options: LocalInvokerOpti
     return handler;
   };
 
-  return async (functionName, event) => {
+  const declOf = (functionName: string): FunctionDecl => {
     const decl = (module.functions as Record<string, FunctionDecl>)[functionName];
     if (!decl) throw new Error(`unknown function ${functionName}`);
+    return decl;
+  };
+
+  const invoke: Invoke = async (functionName, event) => {
+    const decl = declOf(functionName);
     const handler = await load(functionName, decl);
     const timeoutMs = (decl.timeoutSeconds ?? functionDefaults.timeoutSeconds) * 1000;
     const started = Date.now();
@@ -72,4 +83,8 @@ export function createLocalInvoker(module: ModuleDecl, options: LocalInvokerOpti
       options.onInvocation?.({ functionName, durationMs: Date.now() - started, memoryMb: decl.memoryMb ?? functionDefaults.memoryMb, failed, event });
     }
   };
+  const preload = async (functionNames: readonly string[]) => {
+    await Promise.all(functionNames.map((name) => load(name, declOf(name))));
+  };
+  return Object.assign(invoke, { preload });
 }

@@ -143,6 +143,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log,
     });
     stops.push(() => ws.stop());
+    // $disconnect runs while stopping, after Ctrl-C, which reaches the whole process group (tsx's
+    // compiler service too under `npm start`): a handler first imported then could not be compiled.
+    await invoke.preload((module.websocket?.routes ?? []).filter((r) => r.route === '$disconnect').map((r) => r.function));
 
     Object.assign(process.env, {
       AXON_WS_MANAGEMENT_ENDPOINT: ws.managementEndpoint,
