@@ -50,12 +50,12 @@ describe('shard read budgets', () => {
       authorize: (t) => void reads[t.name as keyof typeof reads]++,
       log: quiet,
     });
-    await eventually(() => reads.c >= 30, 'the enhanced fan-out consumer polls on', 60_000);
+    // Both standard consumers get reads (on a loaded machine the first may take the first tokens),
+    // while the enhanced fan-out consumer polls on at its own pace.
+    await eventually(() => reads.c >= 30 && reads.a > 0 && reads.b > 0, 'the enhanced fan-out consumer polls on and both standard ones read', 60_000);
     const seconds = (Date.now() - started) / 1000;
     // The bucket starts full (5 reads), then refills at 5 per second.
     expect(reads.a + reads.b).toBeLessThanOrEqual(SHARD_READ_LIMITS.getRecordsPerSecond * (1 + seconds));
-    expect(reads.a).toBeGreaterThan(0);
-    expect(reads.b).toBeGreaterThan(0);
   });
 
   it('with AWS timing, polls once a second for a standard consumer however much is appended, and still delivers', async () => {

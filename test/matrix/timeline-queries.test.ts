@@ -35,8 +35,8 @@ describe('/messages query', () => {
 });
 
 describe('/members query', () => {
-  it('takes room tokens for `at` and treats other tokens as now', () => {
-    expect(parseMembersQuery(q('at=p12&membership=join'))).toEqual({ at: 12, membership: 'join' });
+  it('keeps room and /sync tokens for `at` (resolved in the room) and treats other tokens as now', () => {
+    expect(parseMembersQuery(q('at=p12&membership=join'))).toEqual({ at: 'p12', membership: 'join' });
     expect(parseMembersQuery(q('at=s1_2_3&not_membership=leave'))).toEqual({ notMembership: 'leave' });
     expect(errcodeOf(() => parseMembersQuery(q('membership=joined')))).toBe('400 M_INVALID_PARAM');
   });

@@ -286,10 +286,10 @@ export class ShardPoller {
             iterator = ShardIterator;
             if (!iterator) throw new Error('GetShardIterator returned no iterator');
           }
-          this.options.authorize?.();
           if (!(await this.withinBudget(run))) break;
+          // Checked as the request goes out (not while it waits for the budget).
+          this.options.authorize?.();
           const poll = ++this.pollsStarted;
-          this.options.budget.startRead();
           const limit = capacity - progress.pending;
           const page = await kinesisClient().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
           this.options.budget.endRead((page.Records ?? []).reduce((n, r) => n + (r.Data?.byteLength ?? 0) + Buffer.byteLength(r.PartitionKey ?? ''), 0));
@@ -360,12 +360,18 @@ export class ShardPoller {
   }
 
   /** Wait until the shard's read budget allows a read; false when stopped first. */
+  /**
+   * Wait until the shard's budget allows a read, and take it: the check and the take happen in one
+   * synchronous step, so consumers sharing the budget cannot both see the last token.
+   */
   private async withinBudget(run: Run): Promise<boolean> {
     for (let wait = this.options.budget.delay(); wait > 0; wait = this.options.budget.delay()) {
       await pause(run, wait);
       if (run.stopped) return false;
     }
-    return !run.stopped;
+    if (run.stopped) return false;
+    this.options.budget.startRead();
+    return true;
   }
 
   /** One lane: its batches one after the other, each until it succeeded or was dead-lettered. */
