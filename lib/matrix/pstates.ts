@@ -184,6 +184,12 @@ export function listBucket(id: string): string {
 /** Every bucket key of a server-wide list. */
 export const listBuckets = (): string[] => Array.from({ length: LIST_BUCKETS }, (_, i) => `b${String(i).padStart(2, '0')}`);
 
+/** Every id of a server-wide list (every bucket read), in order. */
+export async function listedIds(list: typeof localUsers): Promise<string[]> {
+  const buckets = await Promise.all(listBuckets().map((b) => list.key(b).entries({ limit: 1000 })));
+  return buckets.flat().map((id) => id as string).sort();
+}
+
 /** bucket → the local user ids ever registered in it (the admin API's user list). Written by the users topology. */
 export const localUsers = pstate('localUsers', map(string(), set(string()).subindexed()));
 

@@ -6,7 +6,7 @@ import { getMany } from '../../core/pstate/index.ts';
 import type { RoomEvent } from '../events.ts';
 import { invalidParam, notFound } from '../errors.ts';
 import { isValidRoomId, parseRoomAlias } from '../ids.ts';
-import { devices, listBuckets, localRooms, roomInfo, roomMembers, roomState } from '../pstates.ts';
+import { devices, listedIds, localRooms, roomInfo, roomMembers, roomState } from '../pstates.ts';
 import { MapRoomState, historyVisibilityOf, joinRuleOf, stateKeyOf } from '../room-state.ts';
 import { booleanParam, choiceParam, nonNegativeInteger, page } from './requests.ts';
 
@@ -119,7 +119,7 @@ export async function listRooms(query: URLSearchParams) {
   const emptyRooms = booleanParam(query, 'empty_rooms');
   const term = query.get('search_term');
 
-  const ids = (await Promise.all(listBuckets().map((b) => localRooms.key(b).entries({ limit: 1000 })))).flat().map((id) => id as string).sort();
+  const ids = await listedIds(localRooms);
   let rooms = await describeRooms(ids);
   rooms = rooms.filter(
     (r) =>

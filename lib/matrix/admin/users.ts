@@ -12,7 +12,7 @@ import { getMany } from '../../core/pstate/index.ts';
 import { MatrixError, invalidParam, notFound } from '../errors.ts';
 import { parseUserId } from '../ids.ts';
 import { hashPassword } from '../passwords.ts';
-import { devices, listBuckets, localUsers, users } from '../pstates.ts';
+import { devices, listedIds, localUsers, users } from '../pstates.ts';
 import { parseRequestBody } from '../request-schemas.ts';
 import { booleanParam, localUserId, nonNegativeInteger, page } from './requests.ts';
 
@@ -66,7 +66,7 @@ export async function queryUser(userId: string) {
 
 /** Reading every account is the admin list's cost: ids from every bucket of the list, records in batches. */
 async function allUsers(): Promise<[string, StoredUser][]> {
-  const ids = (await Promise.all(listBuckets().map((b) => localUsers.key(b).entries({ limit: 1000 })))).flat().map((id) => id as string).sort();
+  const ids = await listedIds(localUsers);
   const out: [string, StoredUser][] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const batch = ids.slice(i, i + 100);
