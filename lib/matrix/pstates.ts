@@ -93,6 +93,11 @@ export const roomInfo = pstate(
       invitedCount: number(),
       /** Listed in the public room directory. */
       published: boolean(),
+      /**
+       * Purged by a server admin (DELETE /_synapse/admin/v2/rooms): the room reads as unknown
+       * (lib/matrix/rooms/deletion.ts says why it is a mark, not a deletion of its items).
+       */
+      purged: boolean(),
     }),
   ),
 );
@@ -196,6 +201,33 @@ export const localUsers = pstate('localUsers', map(string(), set(string()).subin
 /** bucket → the rooms created here in it (the admin API's room list). Written by the rooms topology. */
 export const localRooms = pstate('localRooms', map(string(), set(string()).subindexed()));
 
+/** room id → the server admin who blocked it: no one may join, be invited or knock, nor point an alias at it. */
+export const blockedRooms = pstate('blockedRooms', map(string(), record({ userId: string(), ts: number() })));
+
+/** A room deletion's task (Synapse's delete_status): what it planned, where it is, what it did. */
+export const roomDeletionTask = z.object({
+  roomId: z.string(),
+  status: z.enum(['active', 'complete', 'failed']),
+  requester: z.string(),
+  block: z.boolean(),
+  purge: z.boolean(),
+  forcePurge: z.boolean(),
+  /** The local users joined, invited or knocking when it started: each is made to leave. */
+  planned: z.array(z.string()),
+  kickedUsers: z.array(z.string()),
+  failedToKickUsers: z.array(z.string()),
+  localAliases: z.array(z.string()),
+  error: z.string().optional(),
+  startedTs: z.number(),
+});
+export type RoomDeletionTask = z.infer<typeof roomDeletionTask>;
+
+/** delete id → its room deletion task. */
+export const roomDeletions = pstate('roomDeletions', map(string(), json(roomDeletionTask)));
+
+/** room id → the ids of its deletion tasks (GET /v2/rooms/{roomId}/delete_status). */
+export const roomDeletionIds = pstate('roomDeletionIds', map(string(), set(string()).subindexed()));
+
 export const accountPStates = [users, accessTokens, devices, accountData, filters, pushRules, rateLimits, localUsers] as const;
 export const roomPStates = [
   localRooms,
@@ -210,6 +242,9 @@ export const roomPStates = [
   membershipHistory,
   transactionIds,
   publicRooms,
+  blockedRooms,
+  roomDeletions,
+  roomDeletionIds,
 ] as const;
 
 // --- Sync (lib/matrix/sync; ARCHITECTURE §6) ---

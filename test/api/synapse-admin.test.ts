@@ -106,6 +106,21 @@ const report = z.strictObject({
 });
 const reportList = z.strictObject({ event_reports: z.array(report), next_token: z.number().int().optional(), total: z.number().int() });
 
+const shutdownRoom = z.strictObject({
+  kicked_users: z.array(z.string()),
+  failed_to_kick_users: z.array(z.string()),
+  local_aliases: z.array(z.string()),
+  new_room_id: nullableString,
+});
+const deleteTask = z.strictObject({
+  delete_id: z.string(),
+  room_id: z.string(),
+  status: z.enum(['scheduled', 'active', 'complete', 'failed']),
+  error: z.string().optional(),
+  shutdown_room: shutdownRoom,
+});
+const blockStatus = z.strictObject({ block: z.boolean(), user_id: z.string().optional() });
+
 /** A request to the admin API: its paths are not the Client-Server spec's, so errors are checked as standard errors here. */
 async function call<T>(client: TestClient, method: string, path: string, body?: unknown): Promise<MatrixResponse<T>> {
   const res = await client.request<T>(method, `${admin}${path}`, body, { unchecked: true });
@@ -299,5 +314,81 @@ describe('Synapse admin API', () => {
     expectError(await call(a, 'GET', `/v1/event_reports/${id(reportId)}`), 404, 'M_NOT_FOUND');
     expect(shaped(reportList, await call(a, 'GET', `/v1/event_reports?room_id=${id(roomId)}`)).total).toBe(0);
     expectError(await call(a, 'GET', '/v1/event_reports?dir=sideways'), 400, 'M_INVALID_PARAM');
+  });
+  it('deletes a room as synapse-admin does: members leave, aliases and listing go, the room is blocked and purged', async () => {
+    const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
+    const dave = await registerUser(anonymous, uniqueLocalpart('dave'));
+    const term = uniqueLocalpart('Doomed');
+    const alias = `#${term.toLowerCase()}:localhost`;
+    const roomId = await createRoom(alice.client, { name: `The ${term} room`, preset: 'public_chat', room_alias_name: term.toLowerCase(), visibility: 'public' });
+    expect((await carol.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {})).status).toBe(200);
+    expect((await alice.client.post(`/_matrix/client/v3/rooms/${id(roomId)}/invite`, { user_id: dave.userId })).status).toBe(200);
+    await send(carol.client, roomId, { msgtype: 'm.text', body: 'soon gone' });
+
+    expectError(await call(alice.client, 'DELETE', `/v2/rooms/${id(roomId)}`, {}), 403, 'M_FORBIDDEN');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`), 400, 'M_NOT_JSON');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, ['block']), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { block: 'yes' }), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { purge: 1 }), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'DELETE', '/v2/rooms/not-a-room', {}), 400, 'M_UNKNOWN');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: '@someone:elsewhere.example' }), 400, 'M_UNKNOWN');
+    expectError(await call(a, 'GET', `/v2/rooms/${id(roomId)}/delete_status`), 404, 'M_NOT_FOUND');
+
+    const { delete_id } = shaped(z.strictObject({ delete_id: z.string() }), await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { block: true, purge: true, message: 'Closed' }));
+    let task: z.infer<typeof deleteTask> | undefined;
+    await expect
+      .poll(async () => (task = shaped(deleteTask, await call(a, 'GET', `/v2/rooms/delete_status/${id(delete_id)}`))).status, { timeout: 20_000 })
+      .toBe('complete');
+    expect(task).toEqual({
+      delete_id,
+      room_id: roomId,
+      status: 'complete',
+      shutdown_room: { kicked_users: [alice.userId, carol.userId, dave.userId].sort(), failed_to_kick_users: [], local_aliases: [], new_room_id: null },
+    });
+    const byRoom = shaped(z.strictObject({ results: z.array(deleteTask) }), await call(a, 'GET', `/v2/rooms/${id(roomId)}/delete_status`));
+    expect(byRoom.results).toEqual([task]);
+    expectError(await call(a, 'GET', '/v2/rooms/delete_status/no-such-delete'), 404, 'M_NOT_FOUND');
+
+    // Gone from the server: the admin API, the alias, the directory, its former members' reads.
+    expectError(await call(a, 'GET', `/v1/rooms/${id(roomId)}`), 404, 'M_NOT_FOUND');
+    expect(shaped(roomList, await call(a, 'GET', `/v1/rooms?search_term=${term}`)).total_rooms).toBe(0);
+    expectError(await anonymous.get(`/_matrix/client/v3/directory/room/${id(alias)}`), 404, 'M_NOT_FOUND');
+    const listed = await carol.client.get<{ chunk: { room_id: string }[] }>('/_matrix/client/v3/publicRooms?limit=500');
+    expect(listed.body.chunk.map((r) => r.room_id)).not.toContain(roomId);
+    expectError(await carol.client.get(`/_matrix/client/v3/rooms/${id(roomId)}/messages?dir=b`), 403, 'M_FORBIDDEN');
+    const joined = await call<{ joined_rooms: string[] }>(a, 'GET', `/v1/users/${id(carol.userId)}/joined_rooms`);
+    expect(joined.body.joined_rooms).not.toContain(roomId);
+    // Blocked: no one joins again.
+    expectError(await carol.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {}, { unchecked: true }), 403, 'M_UNKNOWN');
+    expect(shaped(blockStatus, await call(a, 'GET', `/v1/rooms/${id(roomId)}/block`))).toEqual({ block: true, user_id: root.userId });
+  });
+
+  it('blocks and unblocks rooms, known here or not: joins, invites and new aliases are refused while blocked', async () => {
+    const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect(shaped(blockStatus, await call(a, 'GET', `/v1/rooms/${id(roomId)}/block`))).toEqual({ block: false });
+    expect(shaped(blockStatus, await call(a, 'PUT', `/v1/rooms/${id(roomId)}/block`, { block: true }))).toEqual({ block: true });
+    expect(shaped(blockStatus, await call(a, 'GET', `/v1/rooms/${id(roomId)}/block`))).toEqual({ block: true, user_id: root.userId });
+    expectError(await carol.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {}, { unchecked: true }), 403, 'M_UNKNOWN');
+    expectError(await alice.client.post(`/_matrix/client/v3/rooms/${id(roomId)}/invite`, { user_id: carol.userId }, { unchecked: true }), 403, 'M_UNKNOWN');
+    const alias = `#${uniqueLocalpart('blocked').toLowerCase()}:localhost`;
+    expectError(await alice.client.put(`/_matrix/client/v3/directory/room/${id(alias)}`, { room_id: roomId }, { unchecked: true }), 403, 'M_UNKNOWN');
+    // Its members may still leave.
+    expect((await alice.client.post(`/_matrix/client/v3/rooms/${id(roomId)}/leave`, {})).status).toBe(200);
+
+    expect(shaped(blockStatus, await call(a, 'PUT', `/v1/rooms/${id(roomId)}/block`, { block: false }))).toEqual({ block: false });
+    expect(shaped(blockStatus, await call(a, 'GET', `/v1/rooms/${id(roomId)}/block`))).toEqual({ block: false });
+    expect((await carol.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {})).status).toBe(200);
+
+    // A room this server does not know can be blocked ahead.
+    const unknown = '!notcreatedyet:localhost';
+    expect(shaped(blockStatus, await call(a, 'PUT', `/v1/rooms/${id(unknown)}/block`, { block: true }))).toEqual({ block: true });
+    expect(shaped(blockStatus, await call(a, 'GET', `/v1/rooms/${id(unknown)}/block`))).toEqual({ block: true, user_id: root.userId });
+
+    expectError(await call(a, 'PUT', `/v1/rooms/${id(roomId)}/block`, {}), 400, 'M_MISSING_PARAM');
+    expectError(await call(a, 'PUT', `/v1/rooms/${id(roomId)}/block`, { block: 'no' }), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'PUT', '/v1/rooms/not-a-room/block', { block: true }), 400, 'M_UNKNOWN');
+    expectError(await call(a, 'GET', '/v1/rooms/not-a-room/block'), 400, 'M_UNKNOWN');
+    expectError(await call(alice.client, 'PUT', `/v1/rooms/${id(roomId)}/block`, { block: true }), 403, 'M_FORBIDDEN');
   });
 });

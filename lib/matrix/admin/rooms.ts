@@ -56,7 +56,8 @@ async function describeRooms(roomIds: readonly string[]): Promise<(AdminRoom & {
     const counts = await Promise.all(batch.map((roomId) => roomState.key(roomId).count()));
     for (const [j, roomId] of batch.entries()) {
       const [info, ...events] = values.slice(j * perRoom, (j + 1) * perRoom) as [Record<string, unknown> | undefined, ...(RoomEvent | undefined)[]];
-      if (!info || typeof info.version !== 'string') continue;
+      // A purged room is one the server no longer has (lib/matrix/rooms/deletion.ts).
+      if (!info || typeof info.version !== 'string' || info.purged === true) continue;
       const state = new MapRoomState<RoomEvent>();
       for (const event of events) if (event) state.set(event);
       const joined = typeof info.joinedCount === 'number' ? info.joinedCount : 0;

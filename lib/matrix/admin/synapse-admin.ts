@@ -11,6 +11,7 @@ import { listTokens } from '../registration-tokens/tokens.ts';
 import { dismissEventReport, eventReportDetails, listEventReports } from './event-reports.ts';
 import { booleanParam, requireServerAdmin } from './requests.ts';
 import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms.ts';
+import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
 import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
 import { whoIs } from './whois.ts';
 
@@ -60,6 +61,11 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['GET', '/v1/rooms/{roomId}', ok((c) => roomDetails(c.params.roomId!))],
   ['GET', '/v1/rooms/{roomId}/members', ok((c) => roomMemberList(c.params.roomId!))],
   ['GET', '/v1/rooms/{roomId}/state', ok((c) => roomStateEvents(c.params.roomId!, c.request.query))],
+  ['DELETE', '/v2/rooms/{roomId}', ok((c) => deleteRoom(c.adminId, c.params.roomId!, c.request.body))],
+  ['GET', '/v2/rooms/{roomId}/delete_status', ok((c) => deleteStatusByRoom(c.params.roomId!))],
+  ['GET', '/v2/rooms/delete_status/{deleteId}', ok((c) => deleteStatus(c.params.deleteId!))],
+  ['GET', '/v1/rooms/{roomId}/block', ok((c) => roomBlockStatus(c.params.roomId!))],
+  ['PUT', '/v1/rooms/{roomId}/block', ok((c) => setRoomBlock(c.adminId, c.params.roomId!, c.request.body))],
   // Event reports
   ['GET', '/v1/event_reports', ok((c) => listEventReports(c.request.query))],
   ['GET', '/v1/event_reports/{reportId}', ok((c) => eventReportDetails(c.params.reportId!))],

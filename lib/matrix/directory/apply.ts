@@ -11,6 +11,7 @@ import { publicRooms, roomInfo } from '../pstates.ts';
 import { aliasRemovals, aliasWrites, resolveAlias } from './aliases.ts';
 import { directoryCommand, type DirectoryCommand, type DirectoryCommandOf } from './commands.ts';
 import { roomAccess } from './room-access.ts';
+import { isRoomBlocked, roomBlocked } from '../room-blocks.ts';
 
 /** The answer: the room the command applied to (the shape of the rooms topology's results). */
 export interface DirectoryResult {
@@ -30,6 +31,7 @@ async function setAlias(c: DirectoryCommandOf<'directory.setAlias'>): Promise<Di
   if (!access.exists) throw notFound('Room not found');
   // As Synapse: only members of the room may point an alias at it.
   if (!access.joined) throw forbidden('You must be in the room to create an alias for it');
+  if (await isRoomBlocked(c.roomId)) throw roomBlocked();
   if (await resolveAlias(c.alias, true)) throw new MatrixError(409, 'M_UNKNOWN', `Room alias ${c.alias} already exists.`);
   return { ops: aliasWrites(c.alias, c.roomId, c.userId), value: { roomId: c.roomId } };
 }

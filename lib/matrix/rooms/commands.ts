@@ -104,7 +104,39 @@ export interface TombstoneCommand {
   replacementRoom: string;
 }
 
-export type RoomCommand = CreateRoomCommand | MembershipCommand | ForgetCommand | SendCommand | RedactCommand | ProfileCommand | TombstoneCommand;
+/**
+ * DELETE /_synapse/admin/v2/rooms/{roomId}, its first step: the task recorded, the room blocked if
+ * asked, the members to remove listed. The topology then appends their leaves and forgets and the
+ * last step (lib/matrix/rooms/deletion.ts), each with a request id of its own so each applies once.
+ */
+export interface DeleteRoomCommand {
+  kind: 'deleteRoom';
+  roomId: string;
+  deleteId: string;
+  requester: string;
+  block: boolean;
+  purge: boolean;
+  forcePurge: boolean;
+}
+
+/** A room deletion's last step, after its members' leaves: the result, the aliases and listing removed, the purge. */
+export interface FinishRoomDeletionCommand {
+  kind: 'finishRoomDeletion';
+  roomId: string;
+  deleteId: string;
+}
+
+/** PUT /_synapse/admin/v1/rooms/{roomId}/block: in the room's order, so no join passes a block applied before it. */
+export interface BlockRoomCommand {
+  kind: 'blockRoom';
+  roomId: string;
+  userId: string;
+  block: boolean;
+}
+
+export type RoomAdminCommand = DeleteRoomCommand | FinishRoomDeletionCommand | BlockRoomCommand;
+
+export type RoomCommand = CreateRoomCommand | MembershipCommand | ForgetCommand | SendCommand | RedactCommand | ProfileCommand | TombstoneCommand | RoomAdminCommand;
 
 /** What the topology answers: the new event's id (absent when nothing had to be written). */
 export interface RoomCommandResult {
@@ -159,6 +191,9 @@ const roomCommandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('redact'), roomId: id, sender: id, deviceId: id, redacts: id, reason: freeText.optional(), txnId }),
   z.strictObject({ kind: z.literal('profile'), roomId: id, userId: id, displayname, avatar_url: avatarUrl }),
   z.strictObject({ kind: z.literal('tombstone'), roomId: id, sender: id, replacementRoom: id }),
+  z.strictObject({ kind: z.literal('deleteRoom'), roomId: id, deleteId: id, requester: id, block: z.boolean(), purge: z.boolean(), forcePurge: z.boolean() }),
+  z.strictObject({ kind: z.literal('finishRoomDeletion'), roomId: id, deleteId: id }),
+  z.strictObject({ kind: z.literal('blockRoom'), roomId: id, userId: id, block: z.boolean() }),
 ]);
 
 /** Every command of the rooms depot: the rooms topology's own and the room directory's. */

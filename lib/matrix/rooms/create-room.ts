@@ -60,6 +60,7 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
           joinedCount: head.joinedCount,
           invitedCount: head.invitedCount,
           published: command.visibility === 'public',
+          purged: false,
         },
         { ifAbsent: true },
       ),

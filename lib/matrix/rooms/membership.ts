@@ -8,10 +8,13 @@ import type { ForgetCommand, MembershipCommand, ProfileCommand, RoomCommandResul
 import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
 import type { RoomPlan } from './plan.ts';
 import { restrictedJoinAuthoriser } from './restricted-join.ts';
+import { isRoomBlocked, roomBlocked } from '../room-blocks.ts';
 
 export async function planMembership(command: MembershipCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, action } = command;
   const target = isSelfAction(action) ? sender : command.target;
+  // As Synapse: in a blocked room only leaving and banning remain (a kick or unban is a leave).
+  if ((action === 'join' || action === 'invite' || action === 'knock') && (await isRoomBlocked(roomId))) throw roomBlocked();
   const room = await loadRoom(roomId, sender, [['m.room.member', target]]);
   const current = room.state.get('m.room.member', target);
   // PUT /state's leave of another user is a kick or an unban: the auth rules alone decide (Synapse).

@@ -56,7 +56,8 @@ export interface LoadedRoom {
 export async function loadRoom(roomId: string, sender: string, extra: readonly [string, string][] = []): Promise<LoadedRoom> {
   const keys = authStateKeys(sender, extra);
   const [info, ...events] = await getMany([roomInfo.key(roomId), ...keys.map((k) => roomState.key(roomId).key(k))], { consistent: true });
-  if (!info || info.lastPosition === undefined) throw notFound('Unknown room');
+  // A purged room (lib/matrix/rooms/deletion.ts) is one this server no longer has.
+  if (!info || info.lastPosition === undefined || info.purged === true) throw notFound('Unknown room');
   const state = new MapRoomState<RoomEvent>();
   for (const event of events) if (event) state.set(event as RoomEvent);
   return {

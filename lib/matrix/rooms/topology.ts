@@ -18,6 +18,7 @@ import { planRedact, planSentRedaction } from './redact.ts';
 import { prepareRoomWrites, type CommandOrigin } from './room-writes.ts';
 import { planSend } from './send.ts';
 import { planTombstone } from './tombstone.ts';
+import { planBlockRoom, planDeleteRoom, planFinishRoomDeletion } from './deletion.ts';
 
 export const ROOMS_TOPOLOGY = 'rooms';
 
@@ -35,6 +36,12 @@ function planOf(command: RoomCommand, origin: CommandOrigin): Promise<RoomPlan> 
       return planForget(command);
     case 'tombstone':
       return planTombstone(command, origin);
+    case 'deleteRoom':
+      return planDeleteRoom(command, origin);
+    case 'finishRoomDeletion':
+      return planFinishRoomDeletion(command);
+    case 'blockRoom':
+      return planBlockRoom(command, origin);
     default:
       throw new Rejection('M_UNKNOWN', `unknown rooms command ${(command as { kind?: unknown }).kind}`, 400);
   }

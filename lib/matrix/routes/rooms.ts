@@ -4,10 +4,10 @@ import { roomsTopologySyncAccess } from './sync.ts';
 import { roomsTopologyPushAccess } from './websocket.ts';
 import { roomsTopologyNotificationAccess } from './notifications.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, eventLocations, localRooms, memberRooms, membershipHistory, publicRooms, rateLimits, roomAliases, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
+import { accessTokens, blockedRooms, eventLocations, localRooms, memberRooms, membershipHistory, publicRooms, rateLimits, roomAliases, roomDeletionIds, roomDeletions, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms];
+const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms, blockedRooms, roomDeletions, roomDeletionIds];
 
 export const roomsRoutes = {
   functions: {
@@ -39,6 +39,8 @@ export const roomsRoutes = {
       access: {
         reads: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads, ...roomsTopologyNotificationAccess.reads],
         writes: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes, ...roomsTopologyNotificationAccess.writes],
+        // A room deletion's next steps (lib/matrix/rooms/deletion.ts).
+        appends: [depots.rooms],
         pushes: true,
         notifies: roomsTopologySyncAccess.notifies,
       },

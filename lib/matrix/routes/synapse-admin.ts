@@ -1,10 +1,10 @@
 // Synapse's admin API under /_synapse/admin (lib/matrix/admin/synapse-admin.ts): one function,
 // one catch-all route per method, so the few dozen admin endpoints cost 4 of the HTTP API's 300
 // routes; the function dispatches by path itself. Its writes go through the users depot (accounts,
-// registration tokens, report dismissals) like every other write.
+// registration tokens, report dismissals) and the rooms depot (room deletions, blocks) like every other write.
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, devices, eventLocations, localRooms, localUsers, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, users } from '../pstates.ts';
+import { accessTokens, blockedRooms, devices, eventLocations, localRooms, localUsers, memberRooms, roomDeletionIds, roomDeletions, roomInfo, roomMembers, roomState, roomTimeline, users } from '../pstates.ts';
 import { registrationTokens } from '../registration-tokens/pstates.ts';
 import { abuseReports } from '../submissions/pstates.ts';
 
@@ -17,8 +17,9 @@ export const synapseAdminRoutes = {
       description: "Synapse's admin API: users, registration tokens, rooms, event reports (server admins only)",
 
       access: {
-        reads: [accessTokens, users, devices, localUsers, localRooms, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, eventLocations, registrationTokens, abuseReports],
-        appends: [depots.users],
+        reads: [accessTokens, users, devices, localUsers, localRooms, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, eventLocations, registrationTokens, abuseReports, blockedRooms, roomDeletions, roomDeletionIds],
+        // rooms: room deletions and blocks, in the room's order.
+        appends: [depots.users, depots.rooms],
       },
     },
   },

@@ -46,7 +46,8 @@ export async function viewRoom(roomId: string, userId: string): Promise<RoomView
     ] as const, readYourWrites),
     membershipChanges(roomId, userId),
   ]);
-  if (!info) throw notInRoom(roomId);
+  // A purged room (lib/matrix/rooms/deletion.ts) reads as an unknown one, to its former members too.
+  if (!info || info.purged === true) throw notInRoom(roomId);
   const lastPosition = info.lastPosition ?? 0;
   const membership = currentMembership(history);
   const base = { roomId, roomVersion: info.version ?? '11', lastPosition, viewer: { userId, history }, membership };

@@ -3,7 +3,8 @@
 //  1. the lane's sync watermark, when the commit did not carry it (createRoom, directory, redelivery);
 //  2. notification counts of the new events (before the wake-ups: a woken long-poll sees them counted);
 //  3. the wake-ups of waiting long-polls of the room's online members and membership targets;
-//  4. the WebSocket pushes to the connected among them (the audience the wake-ups read).
+//  4. the WebSocket pushes to the connected among them (the audience the wake-ups read);
+//  5. a room deletion's next records (lib/matrix/rooms/deletion.ts), each applied once however often appended.
 // The events the commit appended are handed down in memory; only a redelivery, which committed
 // nothing this time, reads them back from the timeline.
 import type { DepotRecord } from '../../core/topology/records.ts';
@@ -12,6 +13,7 @@ import { countRecordNotifications } from '../notifications/count-events.ts';
 import { pushAfterRoomCommit } from '../push/timeline.ts';
 import type { RoomCommand, RoomCommandResult } from '../rooms/commands.ts';
 import { commitRoomCommand } from '../rooms/topology.ts';
+import { appendDeletionSteps } from '../rooms/deletion.ts';
 import { advanceRoomsWatermark, wakeAfterRoomRecord } from '../sync/topology-hooks.ts';
 
 export async function applyRoomsRecord(record: DepotRecord<RoomCommand>, context: TopologyContext): Promise<RoomCommandResult> {
@@ -20,5 +22,7 @@ export async function applyRoomsRecord(record: DepotRecord<RoomCommand>, context
   await countRecordNotifications(record, context.lambda, applied.events);
   const audience = await wakeAfterRoomRecord(record);
   await pushAfterRoomCommit(record, audience, applied.events);
+  const command = record.payload;
+  if (command.kind === 'deleteRoom' || command.kind === 'finishRoomDeletion') await appendDeletionSteps(command);
   return applied.result;
 }
