@@ -19,7 +19,7 @@ export const synapseAdminRoutes = {
       access: {
         reads: [accessTokens, users, devices, localUsers, localRooms, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, eventLocations, registrationTokens, abuseReports, blockedRooms, roomDeletions, roomDeletionIds],
         // rooms: room deletions and blocks, in the room's order.
-        appends: [depots.users, depots.rooms],
+        appends: [depots.rooms, depots.users],
       },
     },
   },
