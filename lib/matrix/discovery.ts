@@ -38,6 +38,8 @@ export const unstableFeatures: Readonly<Record<string, true>> = {
   'org.matrix.msc3916.stable': true,
   /** m.room.redaction through PUT /send (content.redacts) in every room version. */
   'com.beeper.msc4169': true,
+  /** Simplified sliding sync (MSC4186) at /_matrix/client/unstable/org.matrix.simplified_msc3575/sync. */
+  'org.matrix.simplified_msc3575': true,
 };
 
 /**

@@ -43,7 +43,9 @@ export type MatrixErrcode =
   | 'M_CANNOT_OVERWRITE_MEDIA'
   | 'M_USER_AWAITING_APPROVAL'
   | 'M_WRONG_ROOM_KEYS_VERSION'
-  | 'M_BAD_ALIAS';
+  | 'M_BAD_ALIAS'
+  /** Sliding sync (MSC4186): the `pos` is not known (any more); the client starts a new connection. */
+  | 'M_UNKNOWN_POS';
 
 export class MatrixError extends Error {
   constructor(

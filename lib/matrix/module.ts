@@ -19,6 +19,8 @@ import { roomReadsRoutes } from './routes/room-reads.ts';
 import { roomsRoutes } from './routes/rooms.ts';
 import { searchRoutes } from './routes/search.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { slidingSyncRoutes } from './routes/sliding-sync.ts';
+import { slidingSyncPStates } from './sliding-sync/connection.ts';
 import { threepidsRoutes } from './routes/threepids.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userDirectoryRoutes } from './routes/user-directory.ts';
@@ -44,6 +46,7 @@ const fragments = composeFragments([
   directoryRoutes,
   userDataRoutes,
   syncRoutes,
+  slidingSyncRoutes,
   webSocketRoutes,
   ephemeralRoutes,
   userDirectoryRoutes,
@@ -86,7 +89,7 @@ export function axonModule(options: AxonOptions = {}) {
     name: 'axon',
     functions: parts.functions,
     depots: Object.values(depots),
-    pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates, ...registrationTokenPStates],
+    pstates: [...accountPStates, ...roomPStates, ...syncPStates, ...connectionPStates, ...ephemeralPStates, ...relationPStates, ...mediaPStates, ...keysPStates, ...toDevicePStates, ...keyBackupPStates, ...crossSigningPStates, ...notificationPStates, ...submissionPStates, ...registrationTokenPStates, ...slidingSyncPStates],
     topologies: parts.topologies,
     http: {
       routes: parts.routes,

@@ -98,6 +98,12 @@ export const roomInfo = pstate(
        * (lib/matrix/rooms/deletion.ts says why it is a mark, not a deletion of its items).
        */
       purged: boolean(),
+      /**
+       * origin_server_ts of the newest event that counts as activity for room lists (MSC4186's
+       * bump_stamp: messages, encrypted, stickers, calls, polls, beacons, the create); absent in
+       * rooms not written since it was added: createdTs stands in.
+       */
+      bumpStamp: number(),
     }),
   ),
 );

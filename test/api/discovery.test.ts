@@ -37,6 +37,7 @@ describe('discovery and the HTTP layer', () => {
       'org.matrix.msc3771': true,
       'org.matrix.msc3916.stable': true,
       'com.beeper.msc4169': true,
+      'org.matrix.simplified_msc3575': true,
     });
     // each backed by its routes
     const served = new Set(axon.http.routes.map((r) => `${r.method} ${r.path}`));
@@ -47,6 +48,7 @@ describe('discovery and the HTTP layer', () => {
       'GET /_matrix/client/v1/rooms/{roomId}/threads',
       'GET /_matrix/client/v1/media/config',
       'GET /_matrix/client/v1/media/download/{serverName}/{mediaId}',
+      'POST /_matrix/client/unstable/org.matrix.simplified_msc3575/sync',
     ]) expect(served, route).toContain(route);
   });
 

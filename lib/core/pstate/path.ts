@@ -118,6 +118,14 @@ export class Path<S extends Schema> {
     return { kind: 'set', loc: this.location(), value, ...(condition ? { condition } : {}) };
   }
 
+  /**
+   * Set a top-level value that DynamoDB's TTL deletes after `expiresAt` (epoch seconds). The
+   * deletion comes late (within days): a reader still checks the expiry it stored in the value.
+   */
+  setExpiring(value: ValueOf<S>, expiresAt: number): WriteOp {
+    return { kind: 'set', loc: this.location(), value, expiresAt };
+  }
+
   remove(condition?: Condition): WriteOp {
     return { kind: 'remove', loc: this.location(), ...(condition ? { condition } : {}) };
   }

@@ -12,6 +12,7 @@
 // of a commit see the same "before"), and locally against the knowledge when it holds the item.
 import type { TableWrite } from '../table-writes.ts';
 import { tableName } from '../environment.ts';
+import { TTL_ATTRIBUTE } from '../table.ts';
 import type { Schema } from './schema.ts';
 import { SchemaViolation, validate } from './schema.ts';
 import { encodeValue, itemSize, storedEqual, type Item } from './codec.ts';
@@ -43,7 +44,8 @@ export type Condition =
   | { ifBelow: number; field?: string };
 
 export type WriteOp =
-  | { kind: 'set'; loc: Location; value: unknown; condition?: Condition }
+  /** `expiresAt` (epoch seconds): the item's DynamoDB TTL, for state that may vanish on its own (top-level items). */
+  | { kind: 'set'; loc: Location; value: unknown; condition?: Condition; expiresAt?: number }
   | { kind: 'remove'; loc: Location; condition?: Condition }
   | { kind: 'increment'; loc: Location; by: number; condition?: Condition }
   | { kind: 'append'; loc: Location; value: unknown }
@@ -363,6 +365,10 @@ export function compile(ops: readonly WriteOp[], knowledge: Knowledge, options: 
         w.create();
         for (const leaf of leafAttrs(loc.node, loc.fields)) {
           w.set(leaf.attr, encodeValue(leaf.node, pick(op.value, leaf.fields.slice(loc.fields.length))));
+        }
+        if (op.expiresAt !== undefined) {
+          if (loc.chain.length || loc.fields.length) throw new SchemaViolation(`${loc.pstate}: only a top-level value can expire`);
+          w.set(TTL_ATTRIBUTE, op.expiresAt);
         }
         sim(loc.item).exists = true;
         break;

@@ -59,6 +59,8 @@ export async function ephemeralForSync(
   /** The watermarks the sync pass read (read here when absent). */
   marks?: Pick<Watermarks, 'ephemeral' | 'presence'>,
   now = Date.now(),
+  /** Whether presence is wanted (sliding sync has no presence section: its co-member reads are skipped). */
+  withPresence = true,
 ): Promise<EphemeralSync> {
   const { ephemeral: watermarks, presence: presenceMarks } = marks ?? (await readAllWatermarks());
   const lo = (shard: string) => since?.positions[shard] ?? '';
@@ -88,7 +90,7 @@ export async function ephemeralForSync(
   );
 
   let presenceEvents: ReturnType<typeof presenceEvent>[] = [];
-  const presenceMoved = !since || Object.entries(presenceMarks).some(([shard, mark]) => mark > lo(shard));
+  const presenceMoved = withPresence && (!since || Object.entries(presenceMarks).some(([shard, mark]) => mark > lo(shard)));
   if (presenceMoved) {
     const users = await coMembers(userId, joinedRoomIds);
     const stored = await getMany(users.map((u) => presence.key(u)), { consistent: true });

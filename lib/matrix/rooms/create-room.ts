@@ -53,6 +53,7 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
           version: command.roomVersion,
           creator: command.creator,
           createdTs: origin.arrivedAt,
+          bumpStamp: origin.arrivedAt,
           lastPosition: head.lastPosition,
           lastEventId: head.lastEventId,
           lastSeq: origin.seq,

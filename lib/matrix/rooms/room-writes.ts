@@ -81,10 +81,23 @@ export interface EventDraftInput {
   unsigned?: StoredUnsigned;
 }
 
+/** The event types that move a room up in room lists (MSC4186 `bump_stamp`, Synapse's DEFAULT_BUMP_EVENT_TYPES). */
+export const BUMP_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'm.room.create',
+  'm.room.message',
+  'm.room.encrypted',
+  'm.sticker',
+  'm.call.invite',
+  'm.poll.start',
+  'm.beacon_info',
+]);
+
 /** Gathers the events and writes of one transaction on one room. */
 export class RoomWriter {
   readonly ops: WriteOp[] = [];
   readonly events: RoomEvent[] = [];
+  /** Whether an appended event counts as room-list activity (BUMP_EVENT_TYPES). */
+  private bumped = false;
 
   constructor(
     readonly roomId: string,
@@ -129,6 +142,7 @@ export class RoomWriter {
     }
     this.head.lastPosition = position;
     this.head.lastEventId = event.event_id;
+    if (BUMP_EVENT_TYPES.has(event.type)) this.bumped = true;
     this.events.push(event);
     return event;
   }
@@ -167,6 +181,7 @@ export class RoomWriter {
       info.field('shardId').set(this.origin.lane),
       info.field('joinedCount').set(this.head.joinedCount),
       info.field('invitedCount').set(this.head.invitedCount),
+      ...(this.bumped ? [info.field('bumpStamp').set(this.origin.arrivedAt)] : []),
     ];
   }
 

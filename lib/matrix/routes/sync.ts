@@ -33,7 +33,7 @@ export const syncNeededPushAccess = {
 } as const;
 
 /** What a sync pass reads and a long-poll writes, on Lambda and in the sync service alike. */
-const syncAccess = {
+export const syncAccess = {
   reads: [
     accessTokens,
     syncWatermarks,

@@ -45,7 +45,7 @@ export interface SyncPass {
 const ROOM_PARALLELISM = 8;
 
 /** Per lane, the larger of two positions (a token never moves backwards). */
-function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> {
+export function furthest(a: ShardPositions, b: ShardPositions): Record<string, string> {
   const out: Record<string, string> = { ...a };
   for (const [shard, position] of Object.entries(b)) if (!(out[shard]! >= position)) out[shard] = position;
   return out;

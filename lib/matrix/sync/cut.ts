@@ -26,6 +26,8 @@ export interface Membership {
   lastPosition: number;
   joinedCount: number;
   invitedCount: number;
+  /** The room's last activity for room lists (roomInfo.bumpStamp, else its creation). */
+  bumpStamp: number;
 }
 
 export interface RoomsCut {
@@ -44,7 +46,7 @@ export class CutMoved extends Error {
   override name = 'CutMoved';
 }
 
-async function readMemberships(userId: string): Promise<Omit<Membership, 'lane' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount'>[]> {
+async function readMemberships(userId: string): Promise<Omit<Membership, 'lane' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount' | 'bumpStamp'>[]> {
   const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
   return rooms.map(([roomId, m]) => ({
     roomId,
@@ -69,6 +71,7 @@ export async function readRoomsCut(userId: string, watermarksRead?: ShardPositio
       lastPosition: infos[i]?.lastPosition ?? 0,
       joinedCount: infos[i]?.joinedCount ?? 0,
       invitedCount: infos[i]?.invitedCount ?? 0,
+      bumpStamp: infos[i]?.bumpStamp ?? infos[i]?.createdTs ?? 0,
     }));
     // A room without info (none yet) is skipped by the assembly, so it cannot unsettle the cut.
     const settled = full.every((m) => !m.lane || m.seq <= (watermarks[m.lane] ?? NOTHING));

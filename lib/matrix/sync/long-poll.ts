@@ -100,3 +100,32 @@ export async function longPoll(params: SyncParams, timeoutMs: number, remainingT
   // Timed out: a skipped poll still answers a real pass (it also reports typing that expired).
   return pass ?? marked(await syncOnce(params), seen);
 }
+
+/**
+ * A long-poll of another API over the same waiting (sliding sync): `run` once, and again each time
+ * the user's wake count moves, until it has news or the wait ends. Registered as long-polling
+ * before the first pass, as `longPoll` is, so a bump after it is seen by the waiting.
+ */
+export async function waitForNews<P extends { empty: boolean }>(
+  userId: string,
+  timeoutMs: number,
+  remainingTimeMs: () => number,
+  source: WakeSource,
+  run: () => Promise<P>,
+): Promise<P> {
+  const wake = await readWake(userId);
+  const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
+  const started = Date.now();
+  if (wait <= 0) return run();
+  if (needsRenewal(wake, started)) await goOnline(userId, started, wake);
+  let pass = await run();
+  const deadline = started + wait;
+  let seen = wake.wakes;
+  while (pass.empty) {
+    const woken = await source.next(seen, deadline);
+    if (!woken) break;
+    seen = woken.wakes;
+    pass = await run();
+  }
+  return pass;
+}

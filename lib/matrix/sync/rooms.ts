@@ -138,7 +138,7 @@ export async function joinedRoom(
   const changed = fresh || fullState || m.lastSeq > lo;
   const win = changed ? await window(m, lo, window_.hi, viewer) : undefined;
   if (!fresh && !fullState && !win?.events.length && !win?.limited && !options.accountData.length) return undefined;
-  const timelineWin = win ?? { events: [], limited: false, topPosition: 0, startPosition: 0 };
+  const timelineWin = win ?? { events: [], seqs: [], limited: false, topPosition: 0, startPosition: 0 };
   const state = win ? await stateSection(m, win, { full: fresh || fullState, lo }, viewer) : [];
   const summary = fresh || fullState
     ? await heroesSummary(m, [...state, ...timelineWin.events], viewer.userId)

@@ -8,6 +8,8 @@ import { canSee, type MembershipChange } from '../timeline/visibility.ts';
 export interface TimelineWindow {
   /** Oldest first. */
   events: RoomEvent[];
+  /** The depot position (sequencePosition form) of each event, aligned with `events`. */
+  seqs: string[];
   limited: boolean;
   /** Position of the newest event at or below the cut (0: none), whatever the filter kept. */
   topPosition: number;
@@ -35,6 +37,7 @@ export async function readTimelineWindow(options: WindowOptions): Promise<Timeli
   const { roomId, userId, lo, hi, limit } = options;
   const visible = entryVisibility(roomId, userId, options.membership);
   const picked: RoomEvent[] = [];
+  const pickedSeqs: string[] = [];
   let topPosition = 0;
   let oldestSeen = Number.MAX_SAFE_INTEGER;
   let reachedStart = false;
@@ -60,6 +63,7 @@ export async function readTimelineWindow(options: WindowOptions): Promise<Timeli
       if (--budget < 0) break scan;
       if (options.accept(entry.event) && (await visible(entry))) {
         picked.push(entry.event);
+        pickedSeqs.push(entry.seq);
         if (picked.length > limit) break scan;
       }
     }
@@ -69,7 +73,7 @@ export async function readTimelineWindow(options: WindowOptions): Promise<Timeli
   const limited = picked.length > limit || (!reachedStart && budget < 0);
   const events = picked.slice(0, limit).reverse();
   const startPosition = events[0]?.depth ?? (limited ? oldestSeen : topPosition + 1);
-  return { events, limited, topPosition, startPosition };
+  return { events, seqs: pickedSeqs.slice(0, limit).reverse(), limited, topPosition, startPosition };
 }
 
 /**

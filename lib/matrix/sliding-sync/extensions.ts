@@ -1,0 +1,125 @@
+// The extensions of a sliding sync response, computed by the same code as /sync's sections for the
+// same windows of the same streams: to_device and e2ee (lib/matrix/keys/sync.ts), account_data
+// (lib/matrix/sync/account-data.ts), receipts and typing (lib/matrix/ephemeral/sync.ts). As in
+// Synapse, room-scoped data covers the rooms the lists' windows and the subscriptions hold (its
+// default `lists`/`rooms` scoping: all of them); a room new to the connection gets its current
+// receipts, typing and room account data rather than only what changed.
+import type { JsonObject } from '../canonical-json.ts';
+import { ephemeralForSync } from '../ephemeral/sync.ts';
+import { keysForSync } from '../keys/sync.ts';
+import { furthest } from '../sync/assemble.ts';
+import { allAccountData, changedAccountData, roomAccountData, type AccountDataEvent } from '../sync/account-data.ts';
+import type { Membership } from '../sync/cut.ts';
+import type { SyncPosition } from '../sync/token.ts';
+import type { Watermarks } from '../sync/watermark.ts';
+import type { ExtensionName } from './request.ts';
+
+export interface Extensions {
+  to_device?: { next_batch: string; events: JsonObject[] };
+  e2ee?: {
+    device_lists: { changed: string[]; left: string[] };
+    device_one_time_keys_count?: Record<string, number>;
+    device_unused_fallback_key_types?: string[];
+  };
+  account_data?: { global: AccountDataEvent[]; rooms: Record<string, AccountDataEvent[]> };
+  receipts?: { rooms: Record<string, JsonObject> };
+  typing?: { rooms: Record<string, JsonObject> };
+}
+
+export interface ExtensionsPass {
+  extensions: Extensions;
+  /** The streams' positions the next `pos` carries (unchanged for extensions that are off). */
+  next: Pick<SyncPosition, 'accountData' | 'ephemeral' | 'keys' | 'toDevice'>;
+  news: boolean;
+}
+
+export interface ExtensionsInput {
+  userId: string;
+  deviceId: string;
+  enabled: ReadonlySet<ExtensionName>;
+  since: SyncPosition | undefined;
+  watermarks: Watermarks;
+  memberships: readonly Membership[];
+  /** Joined rooms in the windows and subscriptions; `fresh`: new to the connection. */
+  rooms: readonly { roomId: string; fresh: boolean }[];
+  toDeviceSince: string | undefined;
+}
+
+async function keysExtensions(input: ExtensionsInput, out: ExtensionsPass): Promise<void> {
+  const { enabled, since } = input;
+  if (!enabled.has('to_device') && !enabled.has('e2ee')) return;
+  const keys = await keysForSync(input.userId, input.deviceId, since?.keys, input.toDeviceSince, since?.rooms, input.memberships, input.watermarks.keys);
+  out.next.keys = keys.next;
+  if (keys.nextToDevice !== undefined) out.next.toDevice = keys.nextToDevice;
+  if (enabled.has('to_device')) {
+    out.extensions.to_device = { next_batch: keys.nextToDevice ?? input.toDeviceSince ?? '', events: keys.section.to_device.events as JsonObject[] };
+    if (keys.section.to_device.events.length) out.news = true;
+  }
+  if (enabled.has('e2ee')) {
+    out.extensions.e2ee = { device_lists: keys.section.device_lists };
+    if (keys.section.device_lists.changed.length || keys.section.device_lists.left.length) out.news = true;
+  }
+}
+
+async function accountDataExtension(input: ExtensionsInput, out: ExtensionsPass): Promise<void> {
+  if (!input.enabled.has('account_data')) return;
+  const { userId, since } = input;
+  const data = since ? await changedAccountData(userId, since.accountData, input.watermarks.userData) : await allAccountData(userId);
+  const rooms: Record<string, AccountDataEvent[]> = {};
+  await Promise.all(
+    input.rooms.map(async ({ roomId, fresh }) => {
+      const events = fresh && since ? await roomAccountData(userId, roomId) : (data.get(roomId) ?? []);
+      if (events.length) rooms[roomId] = events;
+    }),
+  );
+  const global = data.get('') ?? [];
+  out.extensions.account_data = { global, rooms };
+  out.next.accountData = furthest(since?.accountData ?? {}, input.watermarks.userData);
+  if (global.length || Object.keys(rooms).length) out.news = true;
+}
+
+async function ephemeralExtensions(input: ExtensionsInput, out: ExtensionsPass): Promise<void> {
+  const { enabled, since, userId } = input;
+  if (!enabled.has('receipts') && !enabled.has('typing')) return;
+  const fresh = input.rooms.filter((r) => r.fresh || !since).map((r) => r.roomId);
+  const known = since ? input.rooms.filter((r) => !r.fresh).map((r) => r.roomId) : [];
+  const [changed, current] = await Promise.all([
+    ephemeralForSync(userId, known, since?.ephemeral, input.watermarks, Date.now(), false),
+    fresh.length ? ephemeralForSync(userId, fresh, undefined, input.watermarks, Date.now(), false) : undefined,
+  ]);
+  const receipts: Record<string, JsonObject> = {};
+  const typing: Record<string, JsonObject> = {};
+  for (const rooms of [changed.rooms, current?.rooms ?? new Map()]) {
+    for (const [roomId, events] of rooms) {
+      for (const event of events) {
+        if (event.type === 'm.receipt') receipts[roomId] = event as JsonObject;
+        if (event.type === 'm.typing') typing[roomId] = event as JsonObject;
+      }
+    }
+  }
+  out.next.ephemeral = changed.next;
+  if (enabled.has('receipts')) {
+    out.extensions.receipts = { rooms: receipts };
+    if (Object.keys(receipts).length) out.news = true;
+  }
+  if (enabled.has('typing')) {
+    out.extensions.typing = { rooms: typing };
+    if (Object.keys(typing).length) out.news = true;
+  }
+}
+
+export async function extensionsFor(input: ExtensionsInput): Promise<ExtensionsPass> {
+  const since = input.since;
+  const out: ExtensionsPass = {
+    extensions: {},
+    next: {
+      accountData: since?.accountData ?? {},
+      ...(since?.ephemeral ? { ephemeral: since.ephemeral } : {}),
+      ...(since?.keys ? { keys: since.keys } : {}),
+      ...(since?.toDevice ? { toDevice: since.toDevice } : {}),
+    },
+    news: false,
+  };
+  await Promise.all([keysExtensions(input, out), accountDataExtension(input, out), ephemeralExtensions(input, out)]);
+  return out;
+}
