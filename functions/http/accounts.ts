@@ -106,14 +106,15 @@ export const handler = httpFunction(axon, 'accounts', {
   getLoginFlows: () => json({ flows: [{ type: PASSWORD_LOGIN }] }),
   login,
   // Each revocation answers once the connections opened with the revoked tokens are closed.
+  // A locked user may still log out (Synapse).
   logout: async (request) => {
-    const requester = await authenticate(request);
+    const requester = await authenticate(request, { allowLocked: true });
     await logout(requester);
     await dropRevokedConnections(requester.userId);
     return json({});
   },
   logout_all: async (request) => {
-    const requester = await authenticate(request);
+    const requester = await authenticate(request, { allowLocked: true });
     await logoutAll(requester);
     await dropRevokedConnections(requester.userId);
     return json({});

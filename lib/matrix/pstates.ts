@@ -10,6 +10,10 @@ const roomEvent = z.custom<RoomEvent>((v) => typeof v === 'object' && v !== null
 
 // --- Accounts (written by the users topology) ---
 
+/** A server admin's rate-limit override for a user (Synapse's messages_per_second, burst_count; 0 per second: unlimited). */
+export const ratelimitOverride = z.object({ messagesPerSecond: z.number().int().nonnegative(), burstCount: z.number().int().nonnegative() });
+export type RatelimitOverride = z.infer<typeof ratelimitOverride>;
+
 /** user id → account. */
 export const users = pstate(
   'users',
@@ -24,6 +28,10 @@ export const users = pstate(
       admin: boolean(),
       /** Deactivated with `erase` by an admin: the profile is gone for good. */
       erased: boolean(),
+      /** Set by a server admin (lib/matrix/admin/moderation.ts), and copied onto every access token of the user. */
+      locked: boolean(),
+      shadowBanned: boolean(),
+      ratelimit: json(ratelimitOverride),
     }),
   ),
 );
@@ -31,7 +39,18 @@ export const users = pstate(
 /** sha256(access token) → who it authenticates. Tokens themselves are never stored. */
 export const accessTokens = pstate(
   'accessTokens',
-  map(string(), record({ userId: string(), deviceId: string(), createdTs: number() })),
+  map(
+    string(),
+    record({
+      userId: string(),
+      deviceId: string(),
+      createdTs: number(),
+      // The user's moderation, copied here so the request path learns it from the item it reads anyway.
+      locked: boolean(),
+      shadowBanned: boolean(),
+      ratelimit: json(ratelimitOverride.nullable()),
+    }),
+  ),
 );
 
 /** user id → device id → device. */

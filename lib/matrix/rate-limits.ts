@@ -98,9 +98,20 @@ export function writeLimit(): RateLimit {
   return configuredLimit('AXON_RATE_LIMIT_WRITES', DEFAULT_WRITE_LIMIT);
 }
 
-/** Counts one write by `userId` against its budget, before anything is appended. */
-export async function limitWrites(userId: string, now = Date.now()): Promise<void> {
-  await consume(`writes:${userId}`, writeLimit(), now);
+/** Who writes: a user id, or the authenticated requester with a server admin's override of their limit. */
+export type Writer = string | { userId: string; ratelimit?: { messagesPerSecond: number; burstCount: number } };
+
+/**
+ * Counts one write against its budget, before anything is appended. A server admin's override
+ * (Synapse's override_ratelimit) replaces the budget: 0 per second is no limit, else a token
+ * bucket of `burstCount` refilled at `messagesPerSecond`, as Synapse's limiter.
+ */
+export async function limitWrites(writer: Writer, now = Date.now()): Promise<void> {
+  const { userId, ratelimit } = typeof writer === 'string' ? { userId: writer, ratelimit: undefined } : writer;
+  if (!ratelimit) return consume(`writes:${userId}`, writeLimit(), now);
+  if (ratelimit.messagesPerSecond === 0) return;
+  const windowMs = Math.max(1, Math.round((Math.max(1, ratelimit.burstCount) * 1000) / ratelimit.messagesPerSecond));
+  await takeToken(`override:${userId}`, { count: ratelimit.burstCount, windowMs }, now);
 }
 
 /**

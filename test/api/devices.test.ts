@@ -127,7 +127,7 @@ describe('devices', () => {
       tokens.push(token);
       const tokenHash = hashAccessToken(token);
       ops.push(devices.key(eve.userId).key(`FILL${i}`).set({ displayName: '', createdTs: 1, lastSeenTs: 1, lastSeenIp: '', tokenHash }));
-      ops.push(accessTokens.key(tokenHash).set({ userId: eve.userId, deviceId: `FILL${i}`, createdTs: 1 }));
+      ops.push(accessTokens.key(tokenHash).set({ userId: eve.userId, deviceId: `FILL${i}`, createdTs: 1, locked: false, shadowBanned: false, ratelimit: null }));
     }
     await commit(ops);
     expect(await devices.key(eve.userId).count({ consistent: true })).toBe(MAX_DEVICES_PER_USER);

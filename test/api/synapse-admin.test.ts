@@ -391,4 +391,90 @@ describe('Synapse admin API', () => {
     expectError(await call(a, 'GET', '/v1/rooms/not-a-room/block'), 400, 'M_UNKNOWN');
     expectError(await call(alice.client, 'PUT', `/v1/rooms/${id(roomId)}/block`, { block: true }), 403, 'M_FORBIDDEN');
   });
+  it('locks a user: every request answers 401 M_USER_LOCKED with soft_logout until unlocked, but logout works', async () => {
+    const erin = await registerUser(anonymous, uniqueLocalpart('erin'));
+    const second = await loginUser(anonymous, erin.userId);
+    const locked = shaped(queriedUser, await call(a, 'PUT', `/v2/users/${id(erin.userId)}`, { locked: true }));
+    expect(locked.locked).toBe(true);
+    expect(shaped(userList, await call(a, 'GET', `/v2/users?name=${erin.userId.slice(1, 10)}`)).users[0]?.locked).toBe(true);
+    for (const client of [erin.client, second.client]) {
+      const res = await client.get('/_matrix/client/v3/account/whoami', { unchecked: true });
+      expectError(res, 401, 'M_USER_LOCKED');
+      expect(res.body).toMatchObject({ soft_logout: true });
+    }
+    expectError(await erin.client.post('/_matrix/client/v3/createRoom', {}, { unchecked: true }), 401, 'M_USER_LOCKED');
+    // A session begun while locked is locked too.
+    const third = await loginUser(anonymous, erin.userId);
+    expectError(await third.client.get('/_matrix/client/v3/account/whoami', { unchecked: true }), 401, 'M_USER_LOCKED');
+    expect((await third.client.post('/_matrix/client/v3/logout', {})).status).toBe(200);
+
+    expect(shaped(queriedUser, await call(a, 'PUT', `/v2/users/${id(erin.userId)}`, { locked: false })).locked).toBe(false);
+    expect((await erin.client.get('/_matrix/client/v3/account/whoami')).status).toBe(200);
+    expect((await second.client.get('/_matrix/client/v3/account/whoami')).status).toBe(200);
+    expectError(await call(a, 'PUT', `/v2/users/${id(erin.userId)}`, { locked: 'yes' }), 400, 'M_BAD_JSON');
+  });
+
+  it('shadow-bans a user: their sends answer 200 with an event id, and nothing is stored or delivered', async () => {
+    const frank = await registerUser(anonymous, uniqueLocalpart('frank'));
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await frank.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {})).status).toBe(200);
+    expectError(await call(alice.client, 'POST', `/v1/users/${id(frank.userId)}/shadow_ban`), 403, 'M_FORBIDDEN');
+    expectError(await call(a, 'POST', `/v1/users/${id('@someone:elsewhere.example')}/shadow_ban`), 400, 'M_UNKNOWN');
+    expectError(await call(a, 'POST', `/v1/users/${id('@nobody-here:localhost')}/shadow_ban`), 404, 'M_NOT_FOUND');
+    shaped(z.strictObject({}), await call(a, 'POST', `/v1/users/${id(frank.userId)}/shadow_ban`));
+    expect(shaped(queriedUser, await call(a, 'GET', `/v2/users/${id(frank.userId)}`)).shadow_banned).toBe(true);
+
+    const hidden = await send(frank.client, roomId, { msgtype: 'm.text', body: 'spam' });
+    expect(hidden.status).toBe(200);
+    expect(hidden.body.event_id).toMatch(/^\$[A-Za-z0-9_-]{43}$/);
+    const state = await frank.client.put<{ event_id: string }>(`/_matrix/client/v3/rooms/${id(roomId)}/state/m.room.topic/`, { topic: 'spam' });
+    expect(state.status).toBe(200);
+    const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
+    expect((await frank.client.post(`/_matrix/client/v3/rooms/${id(roomId)}/invite`, { user_id: carol.userId })).status).toBe(200);
+    expectError(await alice.client.get(`/_matrix/client/v3/rooms/${id(roomId)}/event/${id(hidden.body.event_id)}`), 404, 'M_NOT_FOUND');
+    const seen = await alice.client.get<{ chunk: { event_id: string; type: string }[] }>(`/_matrix/client/v3/rooms/${id(roomId)}/messages?dir=b&limit=50`);
+    expect(seen.body.chunk.map((e) => e.event_id)).not.toContain(hidden.body.event_id);
+    expect(seen.body.chunk.map((e) => e.event_id)).not.toContain(state.body.event_id);
+    expect(seen.body.chunk.filter((e) => e.type === 'm.room.member').length).toBe(2);
+
+    shaped(z.strictObject({}), await call(a, 'DELETE', `/v1/users/${id(frank.userId)}/shadow_ban`));
+    const shown = await send(frank.client, roomId, { msgtype: 'm.text', body: 'hello' });
+    const after = await alice.client.get<{ chunk: { event_id: string }[] }>(`/_matrix/client/v3/rooms/${id(roomId)}/messages?dir=b&limit=5`);
+    expect(after.body.chunk.map((e) => e.event_id)).toContain(shown.body.event_id);
+  });
+
+  it("overrides a user's rate limit: 0 per second lifts it, a bucket replaces it, deleting restores the default", async () => {
+    const override = z.strictObject({ messages_per_second: z.number().int(), burst_count: z.number().int() });
+    const [gina, hank] = await Promise.all([registerUser(anonymous, uniqueLocalpart('gina')), registerUser(anonymous, uniqueLocalpart('hank'))]);
+    const [ginaRoom, hankRoom] = await Promise.all([createRoom(gina.client, {}), createRoom(hank.client, {})]);
+    expect(shaped(z.strictObject({}), await call(a, 'GET', `/v1/users/${id(gina.userId)}/override_ratelimit`))).toEqual({});
+    expect(shaped(override, await call(a, 'POST', `/v1/users/${id(gina.userId)}/override_ratelimit`, { messages_per_second: 0, burst_count: 0 }))).toEqual({ messages_per_second: 0, burst_count: 0 });
+    expect(shaped(override, await call(a, 'GET', `/v1/users/${id(gina.userId)}/override_ratelimit`))).toEqual({ messages_per_second: 0, burst_count: 0 });
+    expect(shaped(override, await call(a, 'POST', `/v1/users/${id(hank.userId)}/override_ratelimit`, { messages_per_second: 1, burst_count: 1 }))).toEqual({ messages_per_second: 1, burst_count: 1 });
+    expectError(await call(a, 'POST', `/v1/users/${id(gina.userId)}/override_ratelimit`, { messages_per_second: -1 }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', `/v1/users/${id(gina.userId)}/override_ratelimit`, { burst_count: 1.5 }), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'POST', `/v1/users/${id('@someone:elsewhere.example')}/override_ratelimit`, {}), 400, 'M_UNKNOWN');
+    expectError(await call(alice.client, 'GET', `/v1/users/${id(gina.userId)}/override_ratelimit`), 403, 'M_FORBIDDEN');
+
+    const before = process.env.AXON_RATE_LIMIT_WRITES;
+    process.env.AXON_RATE_LIMIT_WRITES = '3/60';
+    try {
+      const sends = async (user: RegisteredUser, roomId: string, n: number) => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) out.push((await send(user.client, roomId, { msgtype: 'm.text', body: `m${i}` })).status);
+        return out;
+      };
+      // No limit at all for gina; one message and then one a second for hank, below the default's 3.
+      expect(await sends(gina, ginaRoom, 5)).toEqual([200, 200, 200, 200, 200]);
+      const hanks = await sends(hank, hankRoom, 2);
+      expect(hanks[1]).toBe(429);
+      // Back to the default: 3 in the window, then refused.
+      shaped(z.strictObject({}), await call(a, 'DELETE', `/v1/users/${id(gina.userId)}/override_ratelimit`));
+      expect(shaped(z.strictObject({}), await call(a, 'GET', `/v1/users/${id(gina.userId)}/override_ratelimit`))).toEqual({});
+      expect(await sends(gina, ginaRoom, 4)).toEqual([200, 200, 200, 429]);
+    } finally {
+      if (before === undefined) delete process.env.AXON_RATE_LIMIT_WRITES;
+      else process.env.AXON_RATE_LIMIT_WRITES = before;
+    }
+  });
 });

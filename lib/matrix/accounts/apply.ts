@@ -4,7 +4,7 @@
 import type { WriteOp } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
 import { removedDevicesPushers } from '../notifications/pushers.ts';
-import { accessTokens, devices, listBucket, localUsers, users } from '../pstates.ts';
+import { accessTokens, devices, listBucket, localUsers, users, type RatelimitOverride } from '../pstates.ts';
 import { planTokenCommand } from '../registration-tokens/apply.ts';
 import { useToken } from '../registration-tokens/tokens.ts';
 import { MAX_DEVICES_PER_USER, type UsersTopologyCommand, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
@@ -35,9 +35,17 @@ async function activeUser(userId: string) {
   return user;
 }
 
-async function sessionOps(userId: string, session: NewSession, ts: number, existing?: Map<string, string | undefined>): Promise<WriteOp[]> {
+/** What a user's access tokens carry of their moderation. */
+interface Moderation {
+  locked?: boolean;
+  shadowBanned?: boolean;
+  ratelimit?: RatelimitOverride;
+}
+
+async function sessionOps(userId: string, session: NewSession, ts: number, existing?: Map<string, string | undefined>, moderation: Moderation = {}): Promise<WriteOp[]> {
   const known = existing ?? (await userDevices(userId));
-  const ops: WriteOp[] = [accessTokens.key(session.tokenHash).set({ userId, deviceId: session.deviceId, createdTs: ts }, { ifAbsent: true })];
+  const token = { userId, deviceId: session.deviceId, createdTs: ts, locked: moderation.locked === true, shadowBanned: moderation.shadowBanned === true, ratelimit: moderation.ratelimit ?? null };
+  const ops: WriteOp[] = [accessTokens.key(session.tokenHash).set(token, { ifAbsent: true })];
   const device = devices.key(userId).key(session.deviceId);
   if (known.has(session.deviceId)) {
     // Logging in again with a known device id: the device keeps its name, its old token dies.
@@ -76,8 +84,27 @@ async function register(c: AccountCommandOf<'account.register'>): Promise<Accoun
 }
 
 async function login(c: AccountCommandOf<'account.login'>): Promise<AccountPlan> {
-  await activeUser(c.userId);
-  return { ops: await sessionOps(c.userId, c.session, c.ts), value: { deviceId: c.session.deviceId } };
+  const user = await activeUser(c.userId);
+  return { ops: await sessionOps(c.userId, c.session, c.ts, undefined, user), value: { deviceId: c.session.deviceId } };
+}
+
+/** Lock, shadow-ban, rate-limit override: on the account, and on each of its access tokens (≤ MAX_DEVICES_PER_USER). */
+async function moderate(c: AccountCommandOf<'account.moderate'>): Promise<AccountPlan> {
+  const existing = await users.key(c.userId).get(consistent);
+  if (!existing?.createdTs) throw notFound('Unknown user');
+  const user = users.key(c.userId);
+  const ops: WriteOp[] = [];
+  const tokens = [...(await userDevices(c.userId)).values()].filter((h): h is string => h !== undefined).map((h) => accessTokens.key(h));
+  for (const field of ['locked', 'shadowBanned'] as const) {
+    const value = c[field];
+    if (value === undefined) continue;
+    ops.push(user.field(field).set(value), ...tokens.map((t) => t.field(field).set(value, { ifExists: true })));
+  }
+  if (c.ratelimit !== undefined) {
+    ops.push(c.ratelimit === null ? user.field('ratelimit').remove() : user.field('ratelimit').set(c.ratelimit));
+    ops.push(...tokens.map((t) => t.field('ratelimit').set(c.ratelimit ?? null, { ifExists: true })));
+  }
+  return { ops, value: {} };
 }
 
 async function removeDevices(c: AccountCommandOf<'account.removeDevices'>): Promise<AccountPlan> {
@@ -161,6 +188,8 @@ export function planAccountCommand(command: AccountCommand): Promise<AccountPlan
       return setProfile(command);
     case 'account.setAdmin':
       return setAdmin(command);
+    case 'account.moderate':
+      return moderate(command);
   }
 }
 

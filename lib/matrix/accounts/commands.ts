@@ -56,6 +56,14 @@ export const accountCommand = z.discriminatedUnion('kind', [
   /** A server admin grants or withdraws the admin flag. */
   z.object({ kind: z.literal('account.setAdmin'), ...base, admin: z.boolean() }),
   z.object({ kind: z.literal('account.updateDevice'), ...base, deviceId, displayName: deviceName }),
+  /** A server admin locks, shadow-bans or sets a rate-limit override (null: removes it); absent fields stay as they are. */
+  z.object({
+    kind: z.literal('account.moderate'),
+    ...base,
+    locked: z.boolean().optional(),
+    shadowBanned: z.boolean().optional(),
+    ratelimit: z.object({ messagesPerSecond: z.number().int().nonnegative().max(1_000_000), burstCount: z.number().int().nonnegative().max(1_000_000) }).nullable().optional(),
+  }),
   /** Profile fields: a string sets, null removes, absent leaves as is. */
   z.object({
     kind: z.literal('account.profile'),

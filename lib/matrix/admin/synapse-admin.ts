@@ -14,6 +14,7 @@ import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms
 import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
 import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
 import { whoIs } from './whois.ts';
+import { deleteRatelimitOverride, getRatelimitOverride, setRatelimitOverride, setShadowBan } from './moderation.ts';
 
 export const SYNAPSE_ADMIN_PREFIX = '/_synapse/admin';
 
@@ -50,6 +51,11 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['PUT', '/v1/users/{userId}/admin', ok((c) => setAdmin(c.adminId, c.params.userId!, c.request.body))],
   ['POST', '/v1/deactivate/{userId}', ok((c) => deactivateUser(c.params.userId!, c.request.body))],
   ['POST', '/v1/reset_password/{userId}', ok((c) => resetPassword(c.params.userId!, c.request.body))],
+  ['GET', '/v1/users/{userId}/override_ratelimit', ok((c) => getRatelimitOverride(c.params.userId!))],
+  ['POST', '/v1/users/{userId}/override_ratelimit', ok((c) => setRatelimitOverride(c.params.userId!, c.request.body))],
+  ['DELETE', '/v1/users/{userId}/override_ratelimit', ok((c) => deleteRatelimitOverride(c.params.userId!))],
+  ['POST', '/v1/users/{userId}/shadow_ban', ok((c) => setShadowBan(c.params.userId!, true))],
+  ['DELETE', '/v1/users/{userId}/shadow_ban', ok((c) => setShadowBan(c.params.userId!, false))],
   // Registration tokens
   ['GET', '/v1/registration_tokens', ok((c) => listTokens(booleanParam(c.request.query, 'valid')).then((registration_tokens) => ({ registration_tokens })))],
   ['POST', '/v1/registration_tokens/new', ok((c) => createToken(c.request.body ?? {}))],

@@ -2,7 +2,8 @@
 // query accounts, create or modify one, its devices and joined rooms, deactivate (with erase),
 // reset a password, the admin flag. Every change is a command on the users depot, applied by the
 // users topology as the user's own changes are. Axon keeps no guests, 3PIDs bound by admins,
-// external ids, user types, locks, suspensions or shadow bans: those fields read false/null/[].
+// external ids, user types or suspensions: those fields read false/null/[]. Locks and shadow bans
+// are kept (lib/matrix/admin/moderation.ts).
 import { z } from 'zod';
 import { submitAccountCommand } from '../accounts/account.ts';
 import { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH, MAX_PASSWORD_LENGTH } from '../accounts/commands.ts';
@@ -18,12 +19,13 @@ import { booleanParam, localUserId, nonNegativeInteger, page } from './requests.
 
 type StoredUser = NonNullable<Awaited<ReturnType<ReturnType<typeof users.key>['get']>>>;
 
-const notGuestOrShadowBanned = { is_guest: false, user_type: null, shadow_banned: false, locked: false } as const;
-
 function listEntry(userId: string, user: StoredUser) {
   return {
     name: userId,
-    ...notGuestOrShadowBanned,
+    is_guest: false,
+    user_type: null,
+    shadow_banned: user.shadowBanned === true,
+    locked: user.locked === true,
     admin: user.admin === true,
     deactivated: user.deactivated === true,
     erased: user.erased === true,
@@ -205,14 +207,13 @@ const putUserRequest = z.looseObject({
 /**
  * PUT /v2/users/{userId}: create the account (201) or change it (200), then answer it as GET does.
  * Each change is its own users-depot command, applied in order; what Axon does not keep (3PIDs,
- * external ids, user types, locks) is refused rather than silently dropped, unless it asks for nothing.
+ * external ids, user types) is refused rather than silently dropped, unless it asks for nothing.
  */
 export async function putUser(requesterId: string, userId: string, body: unknown, ip: string) {
   localUserId(userId, 'create or modify');
   const b = parseRequestBody(putUserRequest, body);
   if (b.threepids?.length || b.external_ids?.length) throw invalidParam('Axon keeps no third-party or external ids for admins to set');
   if (b.user_type !== undefined && b.user_type !== null) throw invalidParam('Invalid user type');
-  if (b.locked === true) throw invalidParam('Axon cannot lock accounts');
   if (typeof b.password === 'string') checkPassword(b.password);
   if (b.displayname && b.displayname.length > MAX_DISPLAYNAME_LENGTH) throw invalidParam(`displayname may be at most ${MAX_DISPLAYNAME_LENGTH} characters`);
   if (b.avatar_url && (b.avatar_url.length > MAX_AVATAR_URL_LENGTH || !b.avatar_url.startsWith('mxc://'))) throw invalidParam('avatar_url must be an MXC URI');
@@ -231,6 +232,8 @@ export async function putUser(requesterId: string, userId: string, body: unknown
     }
     if (b.admin !== undefined && b.admin !== existing.admin) await submitAccountCommand('account.setAdmin', userId, { admin: b.admin });
   }
+  // A lock (Synapse: `locked`): every request of the user answers 401 M_USER_LOCKED until unlocked.
+  if (b.locked !== undefined && b.locked !== (existing?.locked === true)) await submitAccountCommand('account.moderate', userId, { locked: b.locked });
   const profile: { displayname?: string | null; avatarUrl?: string | null } = {};
   // An empty string removes the field (Synapse).
   if (b.displayname !== undefined) profile.displayname = b.displayname ? b.displayname : null;

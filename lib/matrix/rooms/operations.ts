@@ -11,7 +11,7 @@ import { planCreateRoom } from '../create-room.ts';
 import { badJson, forbidden, invalidParam, MatrixError, notFound, roomInUse, tooLarge } from '../errors.ts';
 import { MAX_EVENT_BYTES } from '../events.ts';
 import { checkIdentifierLength, MAX_IDENTIFIER_BYTES } from '../path-parameters.ts';
-import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias, serverName } from '../ids.ts';
+import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoomAlias, randomOpaqueId, serverName } from '../ids.ts';
 import type { MembershipAction, Profile } from '../membership.ts';
 import { roomAliases, transactionIds, users } from '../pstates.ts';
 import { joinRequest, jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
@@ -30,6 +30,12 @@ export async function profileOf(userId: string): Promise<Profile | undefined> {
   return { ...(user.displayname ? { displayname: user.displayname } : {}), ...(user.avatarUrl ? { avatar_url: user.avatarUrl } : {}) };
 }
 
+/**
+ * A shadow-banned user's message, state event, redaction or invite (Synapse's shadow ban): answered
+ * as if done, with a fresh event id of the usual form, and nothing appended, stored or delivered.
+ */
+const shadowBannedEvent = (): { event_id: string } => ({ event_id: `$${randomOpaqueId(32)}` });
+
 export function requireRoomId(roomId: string): string {
   if (!isValidRoomId(roomId)) throw notFound('Unknown room');
   return roomId;
@@ -38,7 +44,7 @@ export function requireRoomId(roomId: string): string {
 /** POST /createRoom → the new room's id. */
 export async function createRoom(request: Authenticated & { body: unknown }): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const profile = await profileOf(requester.userId);
   const roomId = generateRoomId();
   const plan = planCreateRoom(request.body ?? {}, { roomId, creator: requester.userId, ...(profile ? { profile } : {}) });
@@ -100,7 +106,7 @@ async function enterRoom(
   { keepBody = false } = {},
 ): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const body = parseRequestBody(keepBody ? joinRequest : membershipRequest, request.body ?? {}) as JsonObject;
   const bodyContent = keepBody && Object.keys(body).length > 0 ? body : undefined;
   if (bodyContent) checkContentSize(bodyContent);
@@ -122,7 +128,7 @@ async function enterRoom(
 /** POST /rooms/{roomId}/leave. */
 export async function leaveRoom(request: Authenticated & { body: unknown }, roomId: string): Promise<Record<string, never>> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
   await submitRoomCommand({
     kind: 'membership',
@@ -149,13 +155,14 @@ export async function actOnMember(
   action: Exclude<MembershipAction, 'join' | 'knock' | 'leave'>,
 ): Promise<Record<string, never>> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const { user_id: target, reason } = parseRequestBody(targetMembershipRequest, request.body);
   if (!isValidUserId(target)) throw invalidParam(`Invalid user id: ${target}`);
   let profile: Profile | undefined;
   if (action === 'invite') {
     profile = await profileOf(target);
     if (!profile && !(await users.key(target).get())) throw notFound(`Unknown user ${target}`);
+    if (requester.shadowBanned) return {};
   }
   await submitRoomCommand({
     kind: 'membership',
@@ -217,12 +224,13 @@ export async function sendMessage(
   checkTxnId(txnId);
   // The rate limit and the retry check go out together: one round trip before the append.
   const [, seen] = await Promise.all([
-    limitWrites(requester.userId),
+    limitWrites(requester),
     transactionIds.key(sendTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get(),
   ]);
   if (seen?.eventId) return { event_id: seen.eventId };
   // Types with their own endpoint or rules (a redaction is authorised as /redact's, in the topology).
   checkClientEvent({ roomId, type, content }, serverName());
+  if (requester.shadowBanned) return shadowBannedEvent();
   return sent(await submitRoomCommand({ kind: 'send', roomId: requireRoomId(roomId), sender: requester.userId, deviceId: requester.deviceId, type, content, txnId }));
 }
 
@@ -234,13 +242,14 @@ export async function setRoomState(
   stateKey: string,
 ): Promise<{ event_id: string }> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const content = parseContent(request.body);
   checkIdentifierLength('eventType', type);
   checkIdentifierLength('stateKey', stateKey);
   // A member event is a membership change: the membership endpoints' rules, not only the auth rules.
   if (type === 'm.room.member') return sent(await submitRoomCommand(await memberStateCommand(requester.userId, requireRoomId(roomId), stateKey, content)));
   checkClientEvent({ roomId, type, stateKey, content }, serverName());
+  if (requester.shadowBanned) return shadowBannedEvent();
   return sent(
     await submitRoomCommand({ kind: 'send', roomId: requireRoomId(roomId), sender: requester.userId, deviceId: requester.deviceId, type, stateKey, content }),
   );
@@ -254,12 +263,13 @@ export async function redactEvent(
   txnId: string,
 ): Promise<{ event_id: string }> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const { reason } = parseRequestBody(redactRequest, request.body ?? {});
   if (!isValidEventId(eventId)) throw notFound('Unknown event');
   checkTxnId(txnId);
   const seen = await transactionIds.key(redactTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get();
   if (seen?.eventId) return { event_id: seen.eventId };
+  if (requester.shadowBanned) return shadowBannedEvent();
   return sent(
     await submitRoomCommand({
       kind: 'redact',

@@ -38,7 +38,7 @@ const MEMBER_SCAN = 1000;
 
 export async function upgradeRoom(request: { accessToken?: string; body: unknown }, roomId: string): Promise<{ replacement_room: string }> {
   const requester = await authenticate(request);
-  await limitWrites(requester.userId);
+  await limitWrites(requester);
   const { new_version } = parseRequestBody(upgradeRequest, request.body);
   const version: RoomVersion = requireRoomVersion(new_version);
   requireRoomId(roomId);
