@@ -198,6 +198,10 @@ describe('simplified sliding sync (MSC4186)', () => {
     expectError(await slidingSyncRaw(alice.client, { set_presence: 'away' }), 400, 'M_INVALID_PARAM');
     expectError(await slidingSyncRaw(alice.client, {}, { timeout: 'soon' }), 400, 'M_INVALID_PARAM');
     expectError(await slidingSyncRaw(alice.client, { extensions: { to_device: { since: 'x' } } }), 400, 'M_INVALID_PARAM');
+    // Sticky subscriptions are kept per position: more than a position can hold is refused, not a 500.
+    const big = Array.from({ length: 100 }, (_, i) => [`m.example.${'x'.repeat(150)}`, `${i}${'k'.repeat(150)}`]);
+    const subs = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`!big${i}:localhost`, { timeline_limit: 1, required_state: big }]));
+    expectError(await slidingSyncRaw(alice.client, { room_subscriptions: subs }), 400, 'M_INVALID_PARAM');
     const notJson = await alice.client.post('/_matrix/client/unstable/org.matrix.simplified_msc3575/sync', undefined, { rawBody: '{', headers: { 'content-type': 'application/json' }, unchecked: true });
     expectError(notJson, 400, 'M_NOT_JSON');
   });

@@ -58,6 +58,12 @@ const POS_PREFIX = 'ss1.';
 
 export const unknownPos = () => new MatrixError(400, 'M_UNKNOWN_POS', 'Unknown position');
 
+/**
+ * The most connection state one position keeps (sticky subscriptions with their configs, the rooms
+ * sent): well under DynamoDB's 400 KB item. More is refused before anything is saved.
+ */
+export const MAX_STATE_BYTES = 256 * 1024;
+
 export interface ConnectionKey {
   userId: string;
   deviceId: string;
@@ -122,6 +128,9 @@ export async function saveConnection(key: ConnectionKey, loaded: LoadedConnectio
   }
   const posId = randomBytes(12).toString('hex');
   const state: ConnectionState = { ...next, ...(loaded.posId ? { parent: loaded.posId } : {}) };
+  if (Buffer.byteLength(canonicalJson(state)) > MAX_STATE_BYTES) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'Too much connection state: fewer or smaller room subscriptions, or lists with ranges');
+  }
   const expiresAt = nowSeconds + POSITION_TTL_SECONDS;
   ops.push(slidingSyncPositions.key(itemKey(key, posId)).setExpiring({ state, expiresAt }, expiresAt));
   await commit(ops);

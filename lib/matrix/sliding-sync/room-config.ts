@@ -1,6 +1,8 @@
 // Room configs (timeline_limit, required_state) as MSC4186 combines them: a room matched by several
 // lists and subscriptions gets the largest timeline_limit and the union of their required_state
 // (each config's excludes apply to its own includes, as the MSC's option a). Pure.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical-json.ts';
 import type { RequiredState, RoomConfig, StatePattern } from './request.ts';
 
 /** The configs of one room, combined. */
@@ -16,10 +18,13 @@ export function combineConfigs(configs: readonly RoomConfig[]): EffectiveConfig 
   };
 }
 
-/** What identifies a config for the connection: a room sent with another one is sent anew (initial). */
+/**
+ * What identifies a config for the connection (a room sent with another one is sent anew, initial):
+ * a digest, so the connection state stays small whatever the size of the configs.
+ */
 export function configKey(config: EffectiveConfig): string {
-  const states = config.requiredStates.map((s) => JSON.stringify(s)).sort();
-  return JSON.stringify([config.timelineLimit, [...new Set(states)]]);
+  const states = [...new Set(config.requiredStates.map((s) => canonicalJson(s)))].sort();
+  return createHash('sha256').update(canonicalJson([config.timelineLimit, states])).digest('base64url').slice(0, 16);
 }
 
 function matches(pattern: StatePattern, type: string, stateKey: string, userId: string): boolean {
