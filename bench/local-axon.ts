@@ -2,7 +2,8 @@
 // memory, free ports), with every Lambda invocation recorded in the request accounting: one Lambda
 // request and its GB-seconds (measured duration × configured memory) per invocation, plus one API
 // Gateway HTTP request per invocation of an HTTP-routed function and one WebSocket message per
-// client frame (route other than $connect/$disconnect), all attributed to the phase running.
+// client frame (route other than $connect/$disconnect), and one HTTP request per request a service
+// (the sync service) served, all attributed to the phase running.
 import type { ModuleDecl } from '../lib/core/module.ts';
 import type { InvocationRecord } from '../lib/local/lambda.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../lib/local/runtime.ts';
@@ -63,5 +64,7 @@ export async function startBenchAxon(
     streamPrefix: 'axon-bench',
     ...options,
     onInvocation: invocationAccounting(module, accounting),
+    // A request a service served came through the HTTP API too (a private integration).
+    onServiceRequest: () => accounting.record(API_GATEWAY_SERVICE, HTTP_API_REQUEST, { requests: 1 }),
   });
 }

@@ -60,7 +60,8 @@ async function main(): Promise<number> {
     accounting.install();
     if (!url && shared.length > 0) {
       console.log('starting a local Axon (DynamoDB Local and kinesis-mock in memory)…');
-      runtime = await startBenchAxon(axon, accounting);
+      // AXON_BENCH_SYNC=lambda: /sync served by the sync function (the default on AWS) instead of the sync service.
+      runtime = await startBenchAxon(axon, accounting, process.env.AXON_BENCH_SYNC === 'lambda' ? { services: [] } : {});
       console.log(`  HTTP ${runtime.httpUrl}, WebSocket ${runtime.wsUrl}`);
     }
     await runAll(shared, runtime ? { wsUrl: runtime.wsUrl, localAxon: true } : {}, url ?? runtime?.httpUrl);

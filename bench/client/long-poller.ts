@@ -14,11 +14,13 @@ export class LongPoller {
     readonly client: BenchClient,
     private readonly onEvent: (event: TimelineEvent, roomId: string, receivedAt: number) => void,
     private readonly timeoutMs = 30_000,
+    /** A sync filter (inline JSON), as clients send (e.g. lazy-loaded members). */
+    private readonly filter?: string,
   ) {}
 
   /** Initial sync (not waited on), then the long-poll loop in the background. */
   async start(): Promise<void> {
-    const initial = await this.client.sync({ timeoutMs: 0 });
+    const initial = await this.client.sync({ timeoutMs: 0, ...(this.filter ? { filter: this.filter } : {}) });
     this.since = initial.next_batch;
     this.running = true;
     this.loop = this.run();
@@ -27,7 +29,7 @@ export class LongPoller {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const res = await this.client.sync({ since: this.since, timeoutMs: this.timeoutMs });
+        const res = await this.client.sync({ since: this.since, timeoutMs: this.timeoutMs, ...(this.filter ? { filter: this.filter } : {}) });
         const receivedAt = performance.now();
         this.polls++;
         this.since = res.next_batch;

@@ -123,6 +123,11 @@ export class BenchClient {
     return this.request('GET', `${v3}/rooms/${encodeURIComponent(roomId)}/messages?${query}`);
   }
 
+  /** The same user talking to another base URL (e.g. a sync service instance directly, as its load balancer does). */
+  at(baseUrl: string): BenchClient {
+    return new BenchClient(baseUrl, this.accessToken, this.userId);
+  }
+
   sync(params: { since?: string; timeoutMs?: number; filter?: string } = {}): Promise<SyncResponse> {
     const query = new URLSearchParams({
       ...(params.since ? { since: params.since } : {}),

@@ -5,6 +5,7 @@ import { costSection } from './cost.ts';
 import { deliverSection } from './deliver.ts';
 import { enginesSection } from './engines.ts';
 import { fanoutSection } from './fanout.ts';
+import { longPollCapacitySection } from './longpoll-capacity.ts';
 import { faultsSection } from './faults.ts';
 import { grantsSection } from './grants.ts';
 import { sendSection } from './send.ts';
@@ -12,4 +13,4 @@ import { throughputSection } from './throughput.ts';
 import { typingSection } from './typing.ts';
 
 // Register a new section by importing it here and adding it to the list.
-export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, typingSection, costSection, grantsSection, faultsSection];
+export const sections: BenchSection[] = [enginesSection, core, sendSection, deliverSection, throughputSection, fanoutSection, longPollCapacitySection, typingSection, costSection, grantsSection, faultsSection];
