@@ -7,7 +7,7 @@ import { ephemeralForSync } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { fillUnreadNotifications } from '../notifications/sync.ts';
 import { keysForSync, type KeysSyncSection } from '../keys/sync.ts';
-import { allAccountData, changedAccountData, filterAccountData, roomAccountData, type AccountDataByRoom } from './account-data.ts';
+import { allAccountData, changedAccountData, filterAccountData, roomAccountData } from './account-data.ts';
 import { joinedSince, readRoomsCut } from './cut.ts';
 import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type JoinedRoomSection, type LeftRoomSection, type Viewer } from './rooms.ts';
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
@@ -61,11 +61,13 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   // Every stream's watermarks in one read, before anything they bound (see watermark.ts).
   const watermarks = shared.watermarks ?? (await readAllWatermarks());
   const since = params.since && sinceInLanes(params.since, watermarks);
-  const cut = await readRoomsCut(userId, watermarks.rooms);
+  // What depends only on the watermarks and the token is read at the same time as what depends on
+  // the rooms: the pass's sequential round trips are its rooms' (cut, timelines, bundles, counts).
   const accountWatermarks = watermarks.userData;
-  const accountData: AccountDataByRoom = since
-    ? await changedAccountData(userId, since.accountData, accountWatermarks)
-    : await allAccountData(userId);
+  const [cut, accountData] = await Promise.all([
+    readRoomsCut(userId, watermarks.rooms),
+    since ? changedAccountData(userId, since.accountData, accountWatermarks) : allAccountData(userId),
+  ]);
   const body: SyncBody = {
     rooms: { join: {}, invite: {}, leave: {}, knock: {} },
     account_data: { events: filterAccountData(accountData.get('') ?? [], filter.account_data) },
@@ -107,39 +109,48 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
           break;
       }
     });
-  await inPool(tasks, ROOM_PARALLELISM, (task) => task());
-
-  // Every timeline of the response at once, with its bundled aggregations.
-  await viewer.timelines.format(viewer);
-
-  // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral), after the rooms.
   const joinedIds = cut.memberships.filter((m) => m.membership === 'join' && m.lane && !m.forgotten && includesRoom(filter, m.roomId)).map((m) => m.roomId);
-  const ephemeral = await ephemeralForSync(userId, joinedIds, since?.ephemeral, watermarks);
+  const [, ephemeral, keys] = await Promise.all([
+    (async () => {
+      await inPool(tasks, ROOM_PARALLELISM, (task) => task());
+      // Every timeline of the response at once, with its bundled aggregations; then the unread
+      // notification counts of the joined rooms in it (lib/matrix/notifications).
+      await viewer.timelines.format(viewer);
+      await fillUnreadNotifications(userId, body.rooms.join);
+    })(),
+    // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral).
+    ephemeralForSync(userId, joinedIds, since?.ephemeral, watermarks),
+    // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
+    keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice, since?.rooms, cut.memberships, watermarks.keys),
+  ]);
+
   const limitTo = <T>(events: T[], limit?: number) => (limit !== undefined ? events.slice(0, limit) : events);
+  const onlyEphemeral: Record<string, JoinedRoomSection> = {};
   for (const [roomId, all] of ephemeral.rooms) {
     const roomFilter = filter.room?.ephemeral;
     const events = limitTo(all.filter((e) => matchesEventFilter(roomFilter, { type: e.type, room_id: roomId })), roomFilter?.limit);
     if (!events.length) continue;
-    const section = (body.rooms.join[roomId] ??= {
-      timeline: { events: [], limited: false },
-      state: { events: [] },
-      account_data: { events: [] },
-      ephemeral: { events: [] },
-      summary: {},
-      unread_notifications: { highlight_count: 0, notification_count: 0 },
-    } as unknown as JoinedRoomSection);
+    let section = body.rooms.join[roomId];
+    if (!section) {
+      section = {
+        timeline: { events: [], limited: false },
+        state: { events: [] },
+        account_data: { events: [] },
+        ephemeral: { events: [] },
+        summary: {},
+        unread_notifications: { highlight_count: 0, notification_count: 0 },
+      } as unknown as JoinedRoomSection;
+      body.rooms.join[roomId] = onlyEphemeral[roomId] = section;
+    }
     section.ephemeral.events.push(...(events as JsonObject[]));
   }
+  // Rooms in the response for their typing or receipts only get their counts too (a receipt
+  // usually comes with a count change).
+  if (Object.keys(onlyEphemeral).length) await fillUnreadNotifications(userId, onlyEphemeral);
   body.presence.events = limitTo(
     ephemeral.presence.filter((e) => matchesEventFilter(filter.presence, { type: e.type, sender: e.sender })),
     filter.presence?.limit,
   ) as unknown as JsonObject[];
-
-  // Unread notification counts of the joined rooms in the response (lib/matrix/notifications).
-  await fillUnreadNotifications(userId, body.rooms.join);
-
-  // End-to-end encryption: key counts and device-list changes (lib/matrix/keys/sync.ts).
-  const keys = await keysForSync(userId, params.deviceId, since ? since.keys : undefined, since?.toDevice, since?.rooms, cut.memberships, watermarks.keys);
   Object.assign(body, keys.section);
 
   const position: SyncPosition = {

@@ -30,8 +30,11 @@ const CLOCK_MARGIN_MS = 10_000;
 /** The wake count once it moved past `seen`, with the pass run for it if the source ran one. */
 export interface Woken {
   wakes: number;
-  pass?: SyncPass;
+  pass?: AnsweringPass;
 }
+
+/** A pass, with the device's key counts when they were read with it (`wokenPassWithKeyCounts`). */
+export type AnsweringPass = SyncPass & { keyCounts?: KeyCounts };
 
 /** How a waiting long-poll learns that the user's wake count moved. */
 export interface WakeSource {
@@ -57,10 +60,22 @@ export function pollingWakeSource(userId: string): WakeSource {
  * The device's key counts go in once, as they are when the response is sent (lib/matrix/keys/sync.ts):
  * a pass found empty does not read them, and a poll that times out does not answer those of its start.
  */
-export async function withKeyCounts(params: SyncParams, pass: Promise<SyncPass>): Promise<SyncPass> {
-  const answer = await pass;
-  Object.assign(answer.body, await keyCountsForSync(params.userId, params.deviceId));
+export async function withKeyCounts(params: SyncParams, pass: Promise<AnsweringPass>): Promise<SyncPass> {
+  const { keyCounts, ...answer } = await pass;
+  Object.assign(answer.body, keyCounts ?? (await keyCountsForSync(params.userId, params.deviceId)));
   return answer;
+}
+
+/** The device's key counts, as a sync answers them. */
+export type KeyCounts = Awaited<ReturnType<typeof keyCountsForSync>>;
+
+/**
+ * A woken pass with the device's key counts read at the same time (a woken pass is usually
+ * answered: one round trip less before the answer; read after the wake as withKeyCounts' are).
+ */
+export async function wokenPassWithKeyCounts(params: SyncParams, pass: () => Promise<SyncPass>): Promise<SyncPass & { keyCounts: KeyCounts }> {
+  const [answer, keyCounts] = await Promise.all([pass(), keyCountsForSync(params.userId, params.deviceId)]);
+  return { ...answer, keyCounts };
 }
 
 /** The sync function's long-poll (a SyncWait, lib/matrix/sync/operation.ts). */
@@ -74,7 +89,7 @@ export function nothingSince(mark: WakeMark | undefined, wake: WakeState, now: n
 }
 
 /** A pass with news, or the last one when the wait ends. */
-export async function longPoll(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<SyncPass> {
+export async function longPoll(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<AnsweringPass> {
   const wake = await readWake(params.userId);
   const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
   const started = Date.now();
@@ -85,7 +100,7 @@ export async function longPoll(params: SyncParams, timeoutMs: number, remainingT
     await goOnline(params.userId, started, wake);
     pollingUntil = Math.max(pollingUntil, started + ONLINE_TTL_MS);
   }
-  const marked = (pass: SyncPass, wakes: number): SyncPass => ({ ...pass, next: { ...pass.next, wake: { wakes, pollingUntil } } });
+  const marked = (pass: AnsweringPass, wakes: number): AnsweringPass => ({ ...pass, next: { ...pass.next, wake: { wakes, pollingUntil } } });
 
   const skip = !params.fullState && nothingSince(params.since?.wake, wake, started);
   let pass = skip ? undefined : marked(await syncOnce(params), wake.wakes);
@@ -97,8 +112,11 @@ export async function longPoll(params: SyncParams, timeoutMs: number, remainingT
     pass = marked(woken.pass ?? (await syncOnce(params)), seen);
     if (!pass.empty) return pass;
   }
-  // Timed out: a skipped poll still answers a real pass (it also reports typing that expired).
-  return pass ?? marked(await syncOnce(params), seen);
+  // Timed out: a skipped poll still answers a real pass (it also reports typing that expired);
+  // key counts read with an earlier wake's pass are not the latest: withKeyCounts reads them.
+  if (!pass) return marked(await syncOnce(params), seen);
+  const { keyCounts: _earlier, ...last } = pass;
+  return last;
 }
 
 /**

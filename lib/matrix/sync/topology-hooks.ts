@@ -14,7 +14,7 @@ import { accountDataKey } from '../user-data/account-data.ts';
 import type { UserDataCommand } from '../user-data/commands.ts';
 import { nudgeToSync } from '../push/sync-needed.ts';
 import { pushRulesChangeKey } from './account-data.ts';
-import { wakeAfterRoomCommit, wakeUsers, type RoomAudience } from './wake.ts';
+import { roomAudience, wakeAudience, wakeUsers, type RoomAudience } from './wake.ts';
 import { syncWatermarkWrite } from './watermark.ts';
 
 type RecordPosition = Pick<DepotRecord, 'lane' | 'sequenceNumber'>;
@@ -43,14 +43,19 @@ export async function advanceRoomsWatermark(record: RecordPosition): Promise<voi
 }
 
 /**
- * Rooms topology, after the record's derived writes (notification counts): wake the room's online
- * members and the membership targets, so a woken long-poll sees the event and its counts. A crash
- * in between is fine: the record is retried, applyOnce returns its recorded outcome, and the
- * hooks run again. Returns whom it read as concerned, for the record's pushes.
+ * Rooms topology, right after the record's commit: whom it concerns (the room's online members and
+ * the membership targets), read while the record's derived writes (notification counts) are made.
+ * A crash in between is fine: the record is retried, applyOnce returns its recorded outcome, and
+ * the hooks run again.
  */
-export async function wakeAfterRoomRecord(record: { payload: RoomCommand }): Promise<RoomAudience | undefined> {
+export async function roomRecordAudience(record: { payload: RoomCommand }): Promise<RoomAudience | undefined> {
   const command = record.payload;
-  return command?.roomId ? wakeAfterRoomCommit(command.roomId, membershipTargets(command)) : undefined;
+  return command?.roomId ? roomAudience(command.roomId, membershipTargets(command)) : undefined;
+}
+
+/** Rooms topology, once the derived writes are in: wake the audience's long-polls, so a woken poll sees the event and its counts. */
+export async function wakeRoomRecordAudience(audience: RoomAudience | undefined): Promise<void> {
+  if (audience) await wakeAudience(audience);
 }
 
 function changedAccountDataKey(command: UserDataCommand): string | undefined {

@@ -130,13 +130,14 @@ export interface RoomAudience {
 
 /**
  * For the rooms topology, after a record's commit (outside its transaction; at least once is
- * enough): wake the room's online members and the users whose membership changed (`targets`),
- * and register online targets in the room, so a user who joins while long-polling is woken by
- * the room's next events without waiting for the renewal. Returns the audience it read, so the
- * record's WebSocket pushes need not read it again.
+ * enough): whom the record concerns — the room's online members and the users whose membership
+ * changed (`targets`), with their wake states — registering online targets in the room, so a user
+ * who joins while long-polling is woken by the room's next events without waiting for the
+ * renewal. Read after the commit (see the top of this file); the caller wakes the long-polling
+ * among them (`wakeAudience`) once the record's derived writes are in, and pushes to the
+ * connected ones without reading them again.
  */
-export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<RoomAudience> {
-  const now = Date.now();
+export async function roomAudience(roomId: string, targets: readonly string[] = [], now = Date.now()): Promise<RoomAudience> {
   // One read of the targets' and online members' states serves the registration and the wake.
   const users = [...new Set([...targets, ...(await onlineMembers(roomId, now, { forgetExpired: true }))])];
   const states = await wakeStates(users);
@@ -146,8 +147,20 @@ export async function wakeAfterRoomCommit(roomId: string, targets: readonly stri
     const until = stateOf.get(userId)!.onlineUntil;
     return extendRegistration(roomOnlineMembers.key(roomId).key(userId).set(until, { ifBelow: until }));
   });
-  await wakeUsers(users.filter((u) => stateOf.get(u)!.pollingUntil > now));
   return { users, states };
+}
+
+/** Wake those of an audience that long-poll (their registration as read with it). */
+export async function wakeAudience(audience: RoomAudience, now = Date.now()): Promise<void> {
+  await wakeUsers(audience.users.filter((_, i) => audience.states[i]!.pollingUntil > now));
+}
+
+/** `roomAudience`, then `wakeAudience`: for callers with nothing to write in between. */
+export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<RoomAudience> {
+  const now = Date.now();
+  const audience = await roomAudience(roomId, targets, now);
+  await wakeAudience(audience, now);
+  return audience;
 }
 
 /**

@@ -1,10 +1,11 @@
 // What one rooms-depot record does, in order: its writes (exactly once, with its lane's watermark
 // where one transaction holds them), then the derived work that may run more than once:
 //  1. the lane's sync watermark, when the commit did not carry it (createRoom, directory, redelivery);
-//  2. notification counts of the new events (before the wake-ups: a woken long-poll sees them counted);
-//  3. the wake-ups of waiting long-polls of the room's online members and membership targets;
-//  4. the WebSocket pushes to the connected among them (the audience the wake-ups read);
-//  5. a room deletion's next records (lib/matrix/rooms/deletion.ts), each applied once however often appended.
+//  2. at the same time: the notification counts of the new events, and whom the record concerns
+//     (the room's online members and membership targets, read after the commit);
+//  3. at the same time: the wake-ups of those that long-poll (after the counts: a woken long-poll
+//     sees them counted) and the WebSocket pushes to those connected (frames carry no counts);
+//  4. a room deletion's next records (lib/matrix/rooms/deletion.ts), each applied once however often appended.
 // The events the commit appended are handed down in memory; only a redelivery, which committed
 // nothing this time, reads them back from the timeline.
 import type { DepotRecord } from '../../core/topology/records.ts';
@@ -14,14 +15,13 @@ import { pushAfterRoomCommit } from '../push/timeline.ts';
 import type { RoomCommand, RoomCommandResult } from '../rooms/commands.ts';
 import { commitRoomCommand } from '../rooms/topology.ts';
 import { appendDeletionSteps } from '../rooms/deletion.ts';
-import { advanceRoomsWatermark, wakeAfterRoomRecord } from '../sync/topology-hooks.ts';
+import { advanceRoomsWatermark, roomRecordAudience, wakeRoomRecordAudience } from '../sync/topology-hooks.ts';
 
 export async function applyRoomsRecord(record: DepotRecord<RoomCommand>, context: TopologyContext): Promise<RoomCommandResult> {
   const applied = await commitRoomCommand(record);
   if (!applied.watermarked) await advanceRoomsWatermark(record);
-  await countRecordNotifications(record, context.lambda, applied.events);
-  const audience = await wakeAfterRoomRecord(record);
-  await pushAfterRoomCommit(record, audience, applied.events);
+  const [, audience] = await Promise.all([countRecordNotifications(record, context.lambda, applied.events), roomRecordAudience(record)]);
+  await Promise.all([wakeRoomRecordAudience(audience), pushAfterRoomCommit(record, audience, applied.events)]);
   const command = record.payload;
   if (command.kind === 'deleteRoom' || command.kind === 'finishRoomDeletion') await appendDeletionSteps(command);
   return applied.result;

@@ -10,7 +10,7 @@ import { inPool } from '../../../core/concurrency.ts';
 import { sharedReads } from '../../../core/pstate/index.ts';
 import { syncOnce, type SyncParams } from '../assemble.ts';
 import { CutMoved } from '../cut.ts';
-import type { Woken } from '../long-poll.ts';
+import { wokenPassWithKeyCounts, type Woken } from '../long-poll.ts';
 import { wakeStates } from '../wake.ts';
 import { readAllWatermarks } from '../watermark.ts';
 
@@ -60,10 +60,12 @@ export async function checkWoken(batch: readonly WakeCheck[]): Promise<void> {
   const shared = sharedReads(SHARED_PSTATES);
   await inPool(moved, PARALLEL_PASSES, async ({ check, wakes }) => {
     try {
-      const pass = await shared.run(() => syncOnce(check.params, { watermarks })).catch((err: unknown) => {
-        if (err instanceof CutMoved) return syncOnce(check.params);
-        throw err;
-      });
+      const pass = await wokenPassWithKeyCounts(check.params, () =>
+        shared.run(() => syncOnce(check.params, { watermarks })).catch((err: unknown) => {
+          if (err instanceof CutMoved) return syncOnce(check.params);
+          throw err;
+        }),
+      );
       check.resolve({ wakes, pass });
     } catch (err) {
       check.reject(err);
