@@ -125,11 +125,15 @@ export function expectedAckLatencyMs(depot: string): number | undefined {
 /**
  * The next estimate from one wait: found at `foundMs` after the append, the last poll that missed
  * at `missedMs` (undefined when the first poll found it). The outcome appeared between the two, so
- * their middle is the sample; found at the first poll, it appeared some time before, so the sample
- * is three quarters of it — which pulls an estimate that is too late back down until a poll misses.
+ * their middle is the sample, blended into the estimate. Found at the first poll, it appeared some
+ * time before: only an upper bound is known, so the estimate moves a quarter of the way down at
+ * once. A slow spell (a cold start, a burst) is forgotten within a few sends instead of making
+ * every send wait for its first poll long after the outcome is there; an estimate too low costs
+ * a poll that misses (half a read unit), one too high the latency of a send.
  */
 export function nextLatencyEstimate(previous: number | undefined, foundMs: number, missedMs?: number): number {
-  const sample = missedMs === undefined ? foundMs * 0.75 : (missedMs + foundMs) / 2;
+  if (missedMs === undefined) return previous === undefined ? foundMs * 0.75 : Math.min(previous, foundMs) * 0.75;
+  const sample = (missedMs + foundMs) / 2;
   return previous === undefined ? sample : previous * 0.7 + sample * 0.3;
 }
 

@@ -29,6 +29,13 @@ describe('ack latency estimate', () => {
     expect(estimate).toBeLessThan(100);
   });
 
+  it('forgets a slow spell within a few sends: a first poll long after the outcome appears is not repeated', () => {
+    // Sends took 1.5 s (a cold start); now outcomes appear after 100 ms and the first poll finds them.
+    let estimate = 1_500;
+    for (let i = 0; i < 8; i++) estimate = nextLatencyEstimate(estimate, Math.max(estimate, 100));
+    expect(estimate).toBeLessThan(200);
+  });
+
   it('settles near a steady latency once polls straddle it', () => {
     // The outcome appears after 300 ms; a poll at the estimate finds it or misses and the next poll
     // (a quarter later) finds it.
