@@ -140,6 +140,24 @@ describe('the sync service', () => {
     expect(three).toBe(one);
   });
 
+  it('a poll a notice told its new wake count runs its pass without reading its wake item; one told nothing reads it', async () => {
+    const since = await settledToken(bob);
+    const before = (await readWake(bob.userId)).wakes;
+    const sent = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'counted' })).body.event_id;
+    // The send is answered once committed; its wake-up of bob follows.
+    const { wakes } = await until(() => readWake(bob.userId), (w) => w.wakes > before, "bob's wake-up");
+    const params = { userId: bob.userId, deviceId: bob.deviceId, since: decodeSyncToken(since), fullState: false, filter: {} };
+    const woken = (known?: number) =>
+      new Promise<Woken | undefined>((resolve, reject) => void checkWoken([{ params, seen: wakes - 1, ...(known !== undefined ? { known } : {}), resolve, reject }]));
+    let told: Woken | undefined;
+    expect(await requestsTo(`syncWake#${bob.userId}`, async () => void (told = await woken(wakes)))).toBe(0);
+    expect(told!.wakes).toBe(wakes);
+    expect(timelineIds(told!.pass!.body as unknown as SyncBody, roomId)).toContain(sent);
+    let read: Woken | undefined;
+    expect(await requestsTo(`syncWake#${bob.userId}`, async () => void (read = await woken()))).toBe(1);
+    expect(read!.wakes).toBe(wakes);
+  });
+
   it('catches up on notices missed while its subscription was down', async () => {
     const since = await settledToken(bob);
     const poll = sync(bob, { since, timeout: 20_000 });

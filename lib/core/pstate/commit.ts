@@ -15,6 +15,7 @@ import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import { ConditionFailedError, ContentionError, ItemTooLargeError, MAX_ITEM_BYTES, TooManyWritesError } from './errors.ts';
 import { batchGetItems } from './reads.ts';
 import { compile, itemsToRead, type CompileOptions, type WriteOp } from './writes.ts';
+import { valueAttr } from './location.ts';
 import { backOff } from '../backoff.ts';
 
 /** A commit failed because a condition did not hold (an op's own, or a guard on state read before). */
@@ -98,6 +99,24 @@ export async function commit(ops: readonly WriteOp[], options: CommitOptions = {
     }
   }
   throw new ContentionError(`commit of ${ops.length} ops kept conflicting with other writers after ${maxAttempts} attempts`);
+}
+
+/**
+ * Add `by` to a number and return its new value: one UpdateItem (ADD, ReturnValues UPDATED_NEW),
+ * no read — for a counter whose writer must say what it made it (e.g. to announce it).
+ */
+export async function incrementAndGet(op: WriteOp): Promise<number> {
+  if (op.kind !== 'increment') throw new Error(`${op.loc.pstate}: incrementAndGet takes an increment, not a ${op.kind}`);
+  if (itemsToRead(op).length) throw new Error(`${op.loc.pstate}: incrementAndGet needs a number that no element chain holds`);
+  const writes = compile([op], new Map());
+  const update = writes.length === 1 ? writes[0]!.Update : undefined;
+  if (!update) throw new Error(`${op.loc.pstate}: an increment compiled to something other than one update`);
+  try {
+    const { Attributes } = await documentClient().send(new UpdateCommand({ ...(update as UpdateCommandInput), ReturnValues: 'UPDATED_NEW' }));
+    return Number(Attributes?.[valueAttr(op.loc.fields)] ?? 0);
+  } catch (err) {
+    throw wrap(err);
+  }
 }
 
 export { ConditionFailedError };

@@ -113,10 +113,9 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   const [, ephemeral, keys] = await Promise.all([
     (async () => {
       await inPool(tasks, ROOM_PARALLELISM, (task) => task());
-      // Every timeline of the response at once, with its bundled aggregations; then the unread
-      // notification counts of the joined rooms in it (lib/matrix/notifications).
-      await viewer.timelines.format(viewer);
-      await fillUnreadNotifications(userId, body.rooms.join);
+      // Every timeline of the response at once, with its bundled aggregations, and meanwhile the
+      // unread notification counts of the joined rooms in it (lib/matrix/notifications).
+      await Promise.all([viewer.timelines.format(viewer), fillUnreadNotifications(userId, body.rooms.join)]);
     })(),
     // Typing, receipts and presence of the joined rooms (lib/matrix/ephemeral).
     ephemeralForSync(userId, joinedIds, since?.ephemeral, watermarks),

@@ -28,7 +28,7 @@
 //   $0.25 per million RRU and $1.25 per million WRU. The Lambda waiting the whole hour costs far
 //   more (3,600 s × its memory: ~$0.06 at 1 GB), which is why the WebSocket channel is the cheap path.
 import { inPool } from '../../core/concurrency.ts';
-import { commit, getMany, isConditionFailed, type WriteOp } from '../../core/pstate/index.ts';
+import { commit, getMany, incrementAndGet, isConditionFailed, type WriteOp } from '../../core/pstate/index.ts';
 import { memberRooms, roomOnlineMembers, syncWake } from '../pstates.ts';
 import { forgetExpiredOnline } from './online-expiry.ts';
 import { noticeWakes } from './notices.ts';
@@ -77,13 +77,13 @@ export async function readWake(userId: string): Promise<WakeState> {
 
 /**
  * Bump the wake items of these users (one UpdateItem ADD each, no read), then tell the sync
- * service, where it runs, whose counts moved (lib/matrix/sync/notices.ts).
+ * service, where it runs, whose counts moved and to what (lib/matrix/sync/notices.ts).
  */
 export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
   const users = [...new Set(userIds)];
   if (!users.length) return;
-  await inPool(users, PARALLEL_WRITES, (userId) => commit([syncWake.key(userId).field('wakes').increment(1)]));
-  await noticeWakes(users);
+  const counts = await inPool(users, PARALLEL_WRITES, (userId) => incrementAndGet(syncWake.key(userId).field('wakes').increment(1)));
+  await noticeWakes(users.map((userId, i) => ({ userId, wakes: counts[i]! })));
 }
 
 /**

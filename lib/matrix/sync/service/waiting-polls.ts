@@ -12,28 +12,35 @@
 // wake items every WAKE_POLL_INTERVAL_MS, as the sync function's do, and once connected again all
 // of them check once more (what was missed meanwhile).
 //
-// Why woken polls cost little: polls woken together check together — one BatchGetItem of their
-// wake items, then one read of every stream's watermarks shared by all the passes that run
-// (lib/matrix/sync/service/woken-passes.ts).
+// Why woken polls cost little: a notice says each user's count after the bump, so a poll it names
+// knows its count moved without reading it (a count it already saw is an old bump: it waits on);
+// polls woken together run together — one BatchGetItem of the wake items of those woken without a
+// count (the fallback, a re-check), then one read of every stream's watermarks shared by all the
+// passes that run (lib/matrix/sync/service/woken-passes.ts).
 import type { SyncParams } from '../assemble.ts';
 import { longPoll, withKeyCounts, type WakeSource, type Woken } from '../long-poll.ts';
 import type { SyncWait } from '../operation.ts';
 import { WAKE_POLL_INTERVAL_MS } from '../wake.ts';
+import type { WokenUser } from '../notices.ts';
 import { checkWoken, type WakeCheck } from './woken-passes.ts';
 
 class Waiter implements WakeSource {
-  /** A notice (or a re-check) arrived since the last check. */
-  private woken = false;
+  /** A notice without a count (or a re-check) arrived since the last check: read the count. */
+  private unknown = false;
+  /** The highest count notices said since the last check (counts only grow). */
+  private told = -Infinity;
   private stopped = false;
   private signal: (() => void) | undefined;
 
   constructor(
     readonly params: SyncParams,
-    private readonly check: (waiter: Waiter, seen: number) => Promise<Woken | undefined>,
+    private readonly check: (waiter: Waiter, seen: number, known?: number) => Promise<Woken | undefined>,
   ) {}
 
-  wake(): void {
-    this.woken = true;
+  /** `wakes`: the count the notice says the user's wake item now holds; undefined: read it. */
+  wake(wakes?: number): void {
+    if (wakes === undefined) this.unknown = true;
+    else this.told = Math.max(this.told, wakes);
     this.signal?.();
   }
 
@@ -45,12 +52,16 @@ class Waiter implements WakeSource {
   async next(seen: number, deadline: number): Promise<Woken | undefined> {
     for (;;) {
       if (this.stopped) return undefined;
-      if (this.woken) {
-        this.woken = false;
-        const woken = await this.check(this, seen);
+      if (this.unknown || this.told > seen) {
+        // A told count above the one seen is a bump committed after the poll's last pass: no read needed.
+        const known = this.unknown ? undefined : this.told;
+        this.unknown = false;
+        this.told = -Infinity;
+        const woken = await this.check(this, seen, known);
         if (woken) return woken;
         continue;
       }
+      this.told = -Infinity;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return undefined;
       await new Promise<void>((resolve) => {
@@ -73,7 +84,7 @@ export class WaitingPolls {
 
   /** A long-poll as the sync operation runs it (a SyncWait). */
   readonly wait: SyncWait = async (params, timeoutMs, remainingTimeMs) => {
-    const waiter = new Waiter(params, (w, seen) => this.checkTogether(w, seen));
+    const waiter = new Waiter(params, (w, seen, known) => this.checkTogether(w, seen, known));
     this.enter(waiter);
     try {
       return await withKeyCounts(params, longPoll(params, timeoutMs, remainingTimeMs, waiter));
@@ -89,9 +100,9 @@ export class WaitingPolls {
     return n;
   }
 
-  /** The users a notice names: their polls check now. */
-  wakeUsers(userIds: readonly string[]): void {
-    for (const userId of userIds) for (const waiter of this.byUser.get(userId) ?? []) waiter.wake();
+  /** The users a notice names (with their counts after the bump, where it says them): their polls check now. */
+  wakeUsers(woken: readonly WokenUser[]): void {
+    for (const { userId, wakes } of woken) for (const waiter of this.byUser.get(userId) ?? []) waiter.wake(wakes);
   }
 
   /**
@@ -137,10 +148,10 @@ export class WaitingPolls {
   }
 
   /** Checks of polls woken in the same turn of the event loop run as one batch. */
-  private checkTogether(waiter: Waiter, seen: number): Promise<Woken | undefined> {
+  private checkTogether(waiter: Waiter, seen: number, known?: number): Promise<Woken | undefined> {
     return new Promise((resolve, reject) => {
       if (!this.batch.length) setImmediate(() => void this.runBatch());
-      this.batch.push({ params: waiter.params, seen, resolve, reject });
+      this.batch.push({ params: waiter.params, seen, ...(known !== undefined ? { known } : {}), resolve, reject });
     });
   }
 

@@ -1,6 +1,6 @@
-// Polls woken together check together: one strongly consistent BatchGetItem (per 100) reads their
-// wake counts; those whose count moved run their passes on one read of every stream's watermarks,
-// taken after the counts (each pass's mark precedes its cut, as a lone poll's does), and share
+// Polls woken together check together: those a notice told their new count need no read; one
+// strongly consistent BatchGetItem (per 100) reads the others' wake counts; those whose count
+// moved run their passes on one read of every stream's watermarks, taken after the counts (each pass's mark precedes its cut, as a lone poll's does), and share
 // their reads of what belongs to rooms rather than to one user (SHARED_PSTATES): a message into a
 // room of N waiting members reads its timeline, state, bundles, receipts once, not N times. Every
 // read shared comes after the one watermark read all the passes are bounded by, which is all a
@@ -28,21 +28,27 @@ export interface WakeCheck {
   params: SyncParams;
   /** The wake count the poll last saw. */
   seen: number;
+  /** The count a notice said, above `seen` (committed before the notice was sent): nothing to read. */
+  known?: number;
   /** The count once it moved, with the pass run for it; undefined while it has not moved. */
   resolve(woken: Woken | undefined): void;
   reject(err: unknown): void;
 }
 
 export async function checkWoken(batch: readonly WakeCheck[]): Promise<void> {
+  const toRead = batch.filter((c) => c.known === undefined);
   let states;
   try {
-    states = await wakeStates(batch.map((c) => c.params.userId));
+    states = await wakeStates(toRead.map((c) => c.params.userId));
   } catch (err) {
-    for (const check of batch) check.reject(err);
-    return;
+    for (const check of toRead) check.reject(err);
+    states = undefined;
   }
-  const moved = batch.flatMap((check, i) => {
-    const wakes = states[i]!.wakes;
+  const read = new Map(toRead.map((check, i) => [check, states?.[i]?.wakes]));
+  const moved = batch.flatMap((check) => {
+    if (check.known !== undefined) return [{ check, wakes: check.known }];
+    const wakes = read.get(check);
+    if (wakes === undefined) return []; // its read failed: rejected above
     if (wakes === check.seen) {
       check.resolve(undefined);
       return [];
