@@ -419,7 +419,10 @@ export const media = pstate(
   ),
 );
 
-export const mediaPStates = [media] as const;
+/** uploader → media id → when it was created: a user's media (the admin API's list). Written with the media entry. */
+export const uploaderMedia = pstate('uploaderMedia', map(string(), map(string(), number()).subindexed()));
+
+export const mediaPStates = [media, uploaderMedia] as const;
 
 // --- End-to-end encryption keys (written by the keys topology on the users depot; lib/matrix/keys) ---
 // The server stores and routes what clients upload; it never decrypts or checks signatures.

@@ -477,4 +477,43 @@ describe('Synapse admin API', () => {
       else process.env.AXON_RATE_LIMIT_WRITES = before;
     }
   });
+  it("lists a user's media as synapse-admin's user page asks", async () => {
+    const ivy = await registerUser(anonymous, uniqueLocalpart('ivy'));
+    const upload = async (body: string, type: string, name?: string) => {
+      const res = await fetch(`${runtime.httpUrl}/_matrix/media/v3/upload${name ? `?filename=${name}` : ''}`, { method: 'POST', headers: { authorization: `Bearer ${ivy.accessToken}`, 'content-type': type }, body });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { content_uri: string }).content_uri.split('/').pop()!;
+    };
+    const first = await upload('hello', 'text/plain', 'a.txt');
+    const second = await upload('{"x":1}', 'application/json');
+    const created = await ivy.client.post<{ content_uri: string }>('/_matrix/media/v1/create', {});
+    expect(created.status).toBe(200);
+    const mediaEntry = z.strictObject({
+      media_id: z.string(),
+      media_type: z.string(),
+      media_length: z.number().int(),
+      upload_name: nullableString,
+      created_ts: z.number().int(),
+      last_access_ts: z.number().int().nullable(),
+      quarantined_by: nullableString,
+      safe_from_quarantine: z.boolean(),
+    });
+    const mediaList = z.strictObject({ media: z.array(mediaEntry), next_token: z.number().int().optional(), total: z.number().int() });
+    const all = shaped(mediaList, await call(a, 'GET', `/v1/users/${id(ivy.userId)}/media?order_by=created_ts&dir=f`));
+    // The id created and never uploaded is not listed.
+    expect(all.media.map((m) => m.media_id)).toEqual([first, second]);
+    expect(all.total).toBe(2);
+    expect(all.media[0]).toMatchObject({ media_type: 'text/plain', media_length: 5, upload_name: 'a.txt' });
+    expect(all.media[1]).toMatchObject({ media_type: 'application/json', upload_name: null });
+    const paged = shaped(mediaList, await call(a, 'GET', `/v1/users/${id(ivy.userId)}/media?limit=1&dir=b`));
+    expect(paged.media.map((m) => m.media_id)).toEqual([second]);
+    expect(paged.next_token).toBe(1);
+    expect(shaped(mediaList, await call(a, 'GET', `/v1/users/${id(bob.userId)}/media`)).total).toBe(0);
+
+    expectError(await call(a, 'GET', `/v1/users/${id(ivy.userId)}/media?order_by=colour`), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', `/v1/users/${id(ivy.userId)}/media?limit=-1`), 400, 'M_INVALID_PARAM');
+    expectError(await call(a, 'GET', `/v1/users/${id('@nobody-here:localhost')}/media`), 404, 'M_NOT_FOUND');
+    expectError(await call(a, 'GET', `/v1/users/${id('@someone:elsewhere.example')}/media`), 400, 'M_UNKNOWN');
+    expectError(await call(alice.client, 'GET', `/v1/users/${id(ivy.userId)}/media`), 403, 'M_FORBIDDEN');
+  });
 });

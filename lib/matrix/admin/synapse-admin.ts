@@ -14,6 +14,7 @@ import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms
 import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
 import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
 import { whoIs } from './whois.ts';
+import { listUserMedia } from './media.ts';
 import { deleteRatelimitOverride, getRatelimitOverride, setRatelimitOverride, setShadowBan } from './moderation.ts';
 
 export const SYNAPSE_ADMIN_PREFIX = '/_synapse/admin';
@@ -43,6 +44,7 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['GET', '/v1/whois/{userId}', ok((c) => whoIs(c.adminId, c.params.userId!))],
   ['GET', '/v1/users/{userId}/joined_rooms', ok((c) => joinedRooms(c.params.userId!))],
   ['GET', '/v1/users/{userId}/admin', ok((c) => getAdmin(c.params.userId!))],
+  ['GET', '/v1/users/{userId}/media', ok((c) => listUserMedia(c.params.userId!, c.request.query))],
   // 201 when the account was created, 200 when changed.
   ['PUT', '/v2/users/{userId}', async (c) => {
     const { status, body } = await putUser(c.adminId, c.params.userId!, c.request.body, c.request.sourceIp);

@@ -6,7 +6,7 @@ import { blobStore } from '../../core/blobs.ts';
 import { commit, isConditionFailed } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound } from '../errors.ts';
 import { serverName } from '../ids.ts';
-import { media } from '../pstates.ts';
+import { media, uploaderMedia } from '../pstates.ts';
 import { assertUploadSize } from './limits.ts';
 
 /** How long a `POST /create`d id waits for its content (the spec's `unused_expires_at`). */
@@ -49,7 +49,7 @@ function contentOps(mediaId: string, upload: Upload, blobKey: string, now: numbe
 /** The writes creating an id (a random id never exists yet: the condition only guards a collision). */
 function creationOps(mediaId: string, uploader: string, now: number) {
   const entry = media.key(mediaId);
-  return [entry.field('uploader').set(uploader, { ifAbsent: true }), entry.field('createdTs').set(now)];
+  return [entry.field('uploader').set(uploader, { ifAbsent: true }), entry.field('createdTs').set(now), uploaderMedia.key(uploader).key(mediaId).set(now)];
 }
 
 /** `POST /upload`: a new id with its content. */

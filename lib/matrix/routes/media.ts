@@ -1,7 +1,7 @@
 // Media: the content repository. Metadata goes straight to the `media` PState (see pstates.ts),
 // bytes to the blob store (S3 on AWS, a directory locally).
 import type { ModuleFragment } from '../../core/module.ts';
-import { accessTokens, media } from '../pstates.ts';
+import { accessTokens, media, uploaderMedia } from '../pstates.ts';
 
 const mediaApi = '/_matrix/media';
 const authed = '/_matrix/client/v1/media';
@@ -11,7 +11,7 @@ export const mediaRoutes = {
     media: {
       entry: 'functions/http/media.ts',
       description: 'Media upload, download, thumbnails and config',
-      access: { reads: [accessTokens, media], writes: [media], blobs: true },
+      access: { reads: [accessTokens, media], writes: [media, uploaderMedia], blobs: true },
       // Thumbnailing decodes whole images in memory; more memory is also more CPU.
       memoryMb: 1024,
       timeoutSeconds: 28,
