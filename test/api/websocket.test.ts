@@ -8,7 +8,6 @@ import { commit } from '../../lib/core/pstate/index.ts';
 import { connectionOwners, connections, roomInfo, roomOnlineMembers, roomTimeline } from '../../lib/matrix/pstates.ts';
 import { pushToUser } from '../../lib/matrix/push/push.ts';
 import { pushAfterRoomCommit } from '../../lib/matrix/push/timeline.ts';
-import { roomAudience } from '../../lib/matrix/sync/wake.ts';
 import type { RoomCommand } from '../../lib/matrix/rooms/commands.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
 import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
@@ -359,7 +358,7 @@ describe('WebSocket channel', () => {
     const info = await roomInfo.key(roomId).get({ consistent: true });
     const entries = (await roomTimeline.key(roomId).range({ consistent: true })).entries.map(([, e]) => e);
     const rootEntry = entries.find((e) => e.event.event_id === root)!;
-    await pushAfterRoomCommit({ payload: { kind: 'send', roomId } as unknown as RoomCommand, lane: info!.shardId!, sequenceNumber: rootEntry.seq }, await roomAudience(roomId));
+    await pushAfterRoomCommit({ payload: { kind: 'send', roomId } as unknown as RoomCommand, lane: info!.shardId!, sequenceNumber: rootEntry.seq });
     const frame = await socket.next(carries(roomId, root));
     const pushed = timelineOf(frame, roomId).find((e) => e.event_id === root);
     expect(pushed?.unsigned?.['m.relations']).toMatchObject({

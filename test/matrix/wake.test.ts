@@ -5,7 +5,7 @@ import { commit } from '../../lib/core/pstate/index.ts';
 import { ensureTable } from '../../lib/core/table.ts';
 import { roomOnlineMembers } from '../../lib/matrix/pstates.ts';
 import { CONNECTED_ONLINE_MS, markConnectedOnline } from '../../lib/matrix/push/online.ts';
-import { goOnline, needsRenewal, ONLINE_TTL_MS, readWake, RENEW_BEFORE_MS, roomAudience, wakeAudience, wakePollingUsers } from '../../lib/matrix/sync/wake.ts';
+import { goOnline, needsRenewal, ONLINE_TTL_MS, readWake, RENEW_BEFORE_MS, wakeAfterRoomCommit, wakePollingUsers } from '../../lib/matrix/sync/wake.ts';
 import { useTestEngines } from '../support/engines.ts';
 
 useTestEngines('sync-wake');
@@ -31,7 +31,7 @@ describe('waking after a room commit', () => {
     const until = Date.now() + ONLINE_TTL_MS;
     for (const u of [poller, connected, both]) await onlineIn(room, u, until);
 
-    await wakeAudience(await roomAudience(room, [offlineTarget, pollingTarget]));
+    await wakeAfterRoomCommit(room, [offlineTarget, pollingTarget]);
 
     const wakes = async (u: string) => (await readWake(u)).wakes;
     expect(await wakes(poller)).toBe(1);

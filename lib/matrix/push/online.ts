@@ -4,7 +4,7 @@
 // connection's life; it is renewed by client messages once half of it is used. Registrations only
 // ever extend (ifBelow): a shorter long-poll registration never cuts a connection's short.
 import { syncWake } from '../pstates.ts';
-import { extendRegistration, registerOnline } from '../sync/wake.ts';
+import { extendRegistration, registerOnline, wakeStates } from '../sync/wake.ts';
 
 /** The gateway's idle timeout (API Gateway: 10 minutes) plus a margin. */
 export const CONNECTED_ONLINE_MS = 11 * 60_000;
@@ -19,6 +19,15 @@ export async function markConnectedOnline(userId: string, now = Date.now()): Pro
   const until = now + CONNECTED_ONLINE_MS;
   await extendRegistration(syncWake.key(userId).field('connectedUntil').set(until, { ifBelow: until }));
   await registerOnline(userId, until);
+}
+
+/**
+ * Those of these users that may have an open connection now (one consistent BatchGetItem per
+ * 100): a member online only by long-polling costs no connections Query per push.
+ */
+export async function connectedNow(userIds: readonly string[], now = Date.now()): Promise<string[]> {
+  const states = await wakeStates(userIds);
+  return userIds.filter((_, i) => states[i]!.connectedUntil > now);
 }
 
 /** On a client message: renew the registration when half of it is used (one GetItem otherwise). */

@@ -12,8 +12,9 @@ import type { RoomCommand } from '../rooms/commands.ts';
 import { bundlesFor, readAggregationSources, withBundle, type AggregationSources } from '../relations/bundle.ts';
 import { readStateEvents } from '../sync/state.ts';
 import { entryVisibility } from '../sync/timeline.ts';
-import type { RoomAudience } from '../sync/wake.ts';
+import { onlineMembers, type RoomAudience } from '../sync/wake.ts';
 import { moveCursor, raiseFloor, readConnection, userConnections, type Connection } from './connections.ts';
+import { connectedNow } from './online.ts';
 import { stepCursor, withLanePosition } from './cursor.ts';
 import { decodeSyncToken } from '../sync/token.ts';
 import { filterDelta } from './frame-filter.ts';
@@ -25,6 +26,18 @@ const log = logger('axon-push');
 
 const MAX_CURSOR_ATTEMPTS = 20;
 const PARALLEL_USERS = 16;
+
+/** The users whose own membership a command may change (pushed even when not online in the room). */
+function membershipTargets(command: RoomCommand): string[] {
+  switch (command.kind) {
+    case 'createRoom':
+      return command.events.filter((e) => e.type === 'm.room.member' && e.state_key !== undefined).map((e) => e.state_key!);
+    case 'membership':
+      return [command.target];
+    default:
+      return [];
+  }
+}
 
 /** The events a record appended to its room: the timeline's tail entries carrying its seq. */
 export async function eventsOfRecord(roomId: string, seq: string): Promise<RoomEvent[]> {
@@ -126,24 +139,26 @@ async function pushToConnection(start: Connection, lane: string, seq: string, de
 
 /**
  * For the rooms topology, after a record's commit (outside its transaction). `audience`: whom the
- * record concerns (the room's online members and the users whose membership it changes) with
- * their wake states, as the topology read them for the wake-ups (lib/matrix/sync/wake.ts
- * `roomAudience`; none for a record without a room); `appended`: the record's events as committed
- * (read back from the timeline when absent). Never throws: a failed push is caught up by the
- * client's /sync from its last frame's next_batch.
+ * record concerns with their wake states, as the wake-ups just read them (read here when absent);
+ * `appended`: the record's events as committed (read back from the timeline when absent).
+ * Never throws: a failed push is caught up by the client's /sync from its last frame's next_batch.
  */
 export async function pushAfterRoomCommit(
   record: Pick<DepotRecord<RoomCommand>, 'payload' | 'lane' | 'sequenceNumber'>,
-  audience: RoomAudience | undefined,
+  audience?: RoomAudience,
   appended?: readonly RoomEvent[],
 ): Promise<void> {
   try {
     const roomId = record.payload?.roomId;
-    if (!roomId || !audience) return;
+    if (!roomId) return;
     const seq = sequencePosition(record.sequenceNumber);
-    // Only those that may be connected cost a Query of their connections; with none, nothing more is read.
+    // Whom the record may concern: the room's online members and the users whose membership it
+    // changes. Only those that may be connected cost a Query of their connections; with none,
+    // nothing more is read.
     const now = Date.now();
-    const users = audience.users.filter((_, i) => audience.states[i]!.connectedUntil > now);
+    const users = audience
+      ? audience.users.filter((_, i) => audience.states[i]!.connectedUntil > now)
+      : await connectedNow([...new Set([...(await onlineMembers(roomId)), ...membershipTargets(record.payload)])], now);
     const connected = (await inPool(users, PARALLEL_USERS, async (userId) => ({ userId, conns: await userConnections(userId) }))).filter((u) => u.conns.length);
     if (!connected.length) return;
     const events = appended ?? (await eventsOfRecord(roomId, seq));

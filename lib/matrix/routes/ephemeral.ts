@@ -3,7 +3,7 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { ephemeralTopologyNotificationAccess } from './notifications.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, connectionOwners, connections, eventLocations, memberRooms, presence, rateLimits, roomEphemeral, roomMembers, roomOnlineMembers, roomReceipts, syncWake, syncWatermarks, users } from '../pstates.ts';
+import { accessTokens, connectionOwners, connections, eventLocations, memberRooms, presence, rateLimits, roomEphemeral, roomMembers, roomOnlineMembers, roomReceipts, syncWake, syncWatermarks } from '../pstates.ts';
 import { wakesLongPolls } from './sync.ts';
 
 const v3 = '/_matrix/client/v3';
@@ -14,7 +14,7 @@ export const ephemeralRoutes = {
       entry: 'functions/http/ephemeral.ts',
       description: 'Typing, presence, receipts and read markers: checked, then appended to the ephemeral depot',
       access: {
-        reads: [accessTokens, users, roomMembers, memberRooms, eventLocations, presence, rateLimits],
+        reads: [accessTokens, roomMembers, memberRooms, eventLocations, presence, rateLimits],
         writes: [rateLimits],
         appends: [depots.ephemeral, depots.users],
       },

@@ -14,7 +14,8 @@ export const relationsRoutes = {
     relations: {
       entry: 'functions/http/relations.ts',
       description: 'Child events of an event (relations) and thread roots',
-      access: { reads: [accessTokens, roomInfo, memberRooms, membershipHistory, roomState, roomTimeline, eventLocations, ...relationIndexPStates] },
+      // Its answers carry no bundled edits (lib/matrix/relations/read.ts), so latestEdits is not read.
+      access: { reads: [accessTokens, roomInfo, memberRooms, membershipHistory, roomState, roomTimeline, eventLocations, relations, threadRoots] },
     },
   },
   routes: [

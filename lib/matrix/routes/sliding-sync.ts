@@ -1,4 +1,5 @@
 import type { ModuleFragment } from '../../core/module.ts';
+import { filters } from '../pstates.ts';
 import { slidingSyncPositions } from '../sliding-sync/connection.ts';
 import { syncAccess } from './sync.ts';
 
@@ -14,8 +15,9 @@ export const slidingSyncRoutes = {
       timeoutSeconds: 30,
       access: {
         ...syncAccess,
-        // What /sync reads, and the connection positions (lib/matrix/sliding-sync/connection.ts).
-        reads: [...syncAccess.reads, slidingSyncPositions],
+        // What /sync reads but uploaded filters (sliding sync names none), and the connection
+        // positions (lib/matrix/sliding-sync/connection.ts).
+        reads: [...syncAccess.reads.filter((p) => p !== filters), slidingSyncPositions],
         writes: [...syncAccess.writes, slidingSyncPositions],
       },
     },

@@ -155,6 +155,14 @@ export async function wakeAudience(audience: RoomAudience, now = Date.now()): Pr
   await wakeUsers(audience.users.filter((_, i) => audience.states[i]!.pollingUntil > now));
 }
 
+/** `roomAudience`, then `wakeAudience`: for callers with nothing to write in between. */
+export async function wakeAfterRoomCommit(roomId: string, targets: readonly string[] = []): Promise<RoomAudience> {
+  const now = Date.now();
+  const audience = await roomAudience(roomId, targets, now);
+  await wakeAudience(audience, now);
+  return audience;
+}
+
 /**
  * Register a user as online until `until` in every room they have joined (long-polls and
  * WebSocket connections alike). `onlineUntil` is set FIRST, then the memberships are read: a join
