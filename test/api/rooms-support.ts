@@ -2,7 +2,8 @@
 import { roomInfo, roomMembers, roomState, roomTimeline, type TimelineEntry } from '../../lib/matrix/pstates.ts';
 import type { RoomEvent } from '../../lib/matrix/events.ts';
 import { stateKeyOf } from '../../lib/matrix/room-state.ts';
-import type { TestClient } from '../support/matrix-client.ts';
+import { TestClient } from '../support/matrix-client.ts';
+import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 
 const v3 = '/_matrix/client/v3';
 
@@ -43,3 +44,19 @@ export const path = {
   room: (roomId: string, rest: string) => `${v3}/rooms/${encodeURIComponent(roomId)}/${rest}`,
   v3,
 };
+
+/** Writers and readers of the concurrency tests, every one joined to each of `rooms` public rooms (created by the writers in turn). */
+export async function writersAndReadersInRooms(httpUrl: string, counts: { writers: number; readers: number; rooms: number }): Promise<{ writers: RegisteredUser[]; readers: RegisteredUser[]; rooms: string[] }> {
+  const anonymous = new TestClient(httpUrl);
+  const users = await Promise.all(Array.from({ length: counts.writers + counts.readers }, () => registerUser(anonymous)));
+  const writers = users.slice(0, counts.writers);
+  const readers = users.slice(counts.writers);
+  const rooms = await Promise.all(Array.from({ length: counts.rooms }, (_, r) => createRoom(writers[r % counts.writers]!.client, { preset: 'public_chat' })));
+  for (const user of users) {
+    for (const roomId of rooms) {
+      const res = await user.client.post(path.room(roomId, 'join'), {});
+      if (res.status !== 200) throw new Error(`join failed: ${JSON.stringify(res.body)}`);
+    }
+  }
+  return { writers, readers, rooms };
+}

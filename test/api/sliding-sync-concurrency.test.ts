@@ -5,11 +5,10 @@
 // 2 readers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
-import { registerUser, type RegisteredUser } from '../support/accounts.ts';
-import { TestClient } from '../support/matrix-client.ts';
+import type { RegisteredUser } from '../support/accounts.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import type { SlidingSyncResponse } from '../support/sliding-sync-schema.ts';
-import { createRoom, path, send, timelineOf } from './rooms-support.ts';
+import { send, timelineOf, writersAndReadersInRooms } from './rooms-support.ts';
 import { slidingSync } from './sliding-sync-support.ts';
 
 const WRITERS = 3;
@@ -24,17 +23,7 @@ describe('sliding sync under concurrent writers', () => {
   let rooms: string[];
   beforeAll(async () => {
     runtime = await startTestRuntime('sliding-sync-concurrency', { sync: 'lambda' });
-    const anonymous = new TestClient(runtime.httpUrl);
-    const users = await Promise.all(Array.from({ length: WRITERS + READERS }, () => registerUser(anonymous)));
-    writers = users.slice(0, WRITERS);
-    readers = users.slice(WRITERS);
-    rooms = await Promise.all(Array.from({ length: ROOMS }, (_, r) => createRoom(writers[r % WRITERS]!.client, { preset: 'public_chat' })));
-    for (const user of users) {
-      for (const roomId of rooms) {
-        const res = await user.client.post(path.room(roomId, 'join'), {});
-        if (res.status !== 200) throw new Error(`join failed: ${JSON.stringify(res.body)}`);
-      }
-    }
+    ({ writers, readers, rooms } = await writersAndReadersInRooms(runtime.httpUrl, { writers: WRITERS, readers: READERS, rooms: ROOMS }));
   }, 120_000);
   afterAll(() => runtime?.stop());
 

@@ -5,10 +5,9 @@
 // 3 rooms, 4 readers). Run against the sync service and the sync function (the Lambda route).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
-import { registerUser, type RegisteredUser } from '../support/accounts.ts';
-import { TestClient } from '../support/matrix-client.ts';
+import type { RegisteredUser } from '../support/accounts.ts';
 import { startTestRuntime, type SyncRoute } from '../support/runtime.ts';
-import { createRoom, path, send, timelineOf } from './rooms-support.ts';
+import { path, send, timelineOf, writersAndReadersInRooms } from './rooms-support.ts';
 
 const FULL = process.env.AXON_TEST_SCALE === 'full';
 const WRITERS = FULL ? 5 : 3;
@@ -28,17 +27,7 @@ export const describeSyncConcurrency = (route: SyncRoute) => describe(`sync unde
   let rooms: string[];
   beforeAll(async () => {
     runtime = await startTestRuntime(`sync-concurrency-${route}`, { sync: route });
-    const anonymous = new TestClient(runtime.httpUrl);
-    const users = await Promise.all(Array.from({ length: WRITERS + READERS }, () => registerUser(anonymous)));
-    writers = users.slice(0, WRITERS);
-    readers = users.slice(WRITERS);
-    rooms = await Promise.all(Array.from({ length: ROOMS }, (_, r) => createRoom(writers[r % WRITERS]!.client, { preset: 'public_chat' })));
-    for (const user of users) {
-      for (const roomId of rooms) {
-        const res = await user.client.post(path.room(roomId, 'join'), {});
-        if (res.status !== 200) throw new Error(`join failed: ${JSON.stringify(res.body)}`);
-      }
-    }
+    ({ writers, readers, rooms } = await writersAndReadersInRooms(runtime.httpUrl, { writers: WRITERS, readers: READERS, rooms: ROOMS }));
   }, 120_000);
   afterAll(() => runtime?.stop());
 

@@ -4,27 +4,14 @@
 // one-time keys (/keys/upload, /keys/query, /keys/claim), the room key over /sendToDevice and
 // /sync's to_device, and m.room.encrypted events; if any of it is wrong, the receiver cannot decrypt.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventType, MatrixEventEvent, MsgType, RoomMemberEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { EventType, MsgType, RoomMemberEvent } from 'matrix-js-sdk';
 import { CryptoEvent, EventShieldReason } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { quietSdk, waitFor } from '../support/sdk.ts';
-import { exchangeClock, oneTimeKeysIn, startCryptoClient, startCryptoClientOnNewDevice, type CryptoClient, type CryptoExchange, toDeviceEventsIn } from '../support/crypto-sdk.ts';
+import { decryptedMessage, exchangeClock, oneTimeKeysIn, startCryptoClient, startCryptoClientOnNewDevice, type CryptoClient, type CryptoExchange, toDeviceEventsIn } from '../support/crypto-sdk.ts';
 
 quietSdk('silent');
-
-/** Resolves with the event of `roomId` that `client` decrypts to the text `body`. */
-function decryptedMessage(client: MatrixClient, roomId: string, body: string): Promise<MatrixEvent> {
-  return waitFor<MatrixEvent>(
-    (done) =>
-      client.on(MatrixEventEvent.Decrypted, (event, err) => {
-        if (err || event.getRoomId() !== roomId || event.isDecryptionFailure()) return;
-        if (event.getClearContent()?.body === body) done(event);
-      }),
-    `${client.getUserId()} decrypts "${body}"`,
-    45_000,
-  );
-}
 
 /** The devices of `userId` that `observer`'s crypto knows now. */
 async function knownDevices(observer: CryptoClient, userId: string): Promise<string[]> {

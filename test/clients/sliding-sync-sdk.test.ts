@@ -4,13 +4,14 @@
 // then two clients with the Rust crypto exchange encrypted messages, the room keys and device
 // lists arriving through the to_device and e2ee extensions (no /v3/sync at all).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientEvent, createClient, EventType, MatrixEventEvent, MsgType, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import { ClientEvent, createClient, EventType, MsgType, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import { SlidingSync, type MSC3575List } from 'matrix-js-sdk/lib/sliding-sync.js';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { quietSdk, waitFor } from '../support/sdk.ts';
+import { decryptedMessage } from '../support/crypto-sdk.ts';
 
 quietSdk();
 
@@ -48,18 +49,6 @@ async function startSliding(baseUrl: string, user: RegisteredUser, crypto = fals
   await client.startClient({ slidingSync: sync });
   await prepared;
   return { client, sync, traffic };
-}
-
-function decryptedMessage(client: MatrixClient, roomId: string, body: string): Promise<MatrixEvent> {
-  return waitFor<MatrixEvent>(
-    (done) =>
-      client.on(MatrixEventEvent.Decrypted, (event, err) => {
-        if (err || event.getRoomId() !== roomId || event.isDecryptionFailure()) return;
-        if (event.getClearContent()?.body === body) done(event);
-      }),
-    `${client.getUserId()} decrypts "${body}"`,
-    45_000,
-  );
 }
 
 describe('matrix-js-sdk SlidingSync against Axon', () => {

@@ -2,7 +2,7 @@
 // registered user on its own device, an in-memory crypto store (Node has no IndexedDB), syncing.
 // Each client records the key and to-device traffic it exchanges with the server, so a test can
 // check what the crypto asked for and what the server answered.
-import { ClientEvent, createClient, SyncState, type MatrixClient } from 'matrix-js-sdk';
+import { ClientEvent, createClient, MatrixEventEvent, SyncState, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { TestClient } from './matrix-client.ts';
 import { loginUser, registerUser, uniqueLocalpart, type RegisteredUser } from './accounts.ts';
 import { waitFor } from './sdk.ts';
@@ -101,4 +101,17 @@ export function toDeviceEventsIn(exchange: CryptoExchange): { type: string; send
 /** How many one-time keys of an upload's body (`one_time_keys`, keyed `<algorithm>:<key id>`). */
 export function oneTimeKeysIn(exchange: CryptoExchange): number {
   return Object.keys((exchange.body.one_time_keys as Record<string, unknown> | undefined) ?? {}).length;
+}
+
+/** Resolves with the event of `roomId` that `client` decrypts to the text `body`. */
+export function decryptedMessage(client: MatrixClient, roomId: string, body: string): Promise<MatrixEvent> {
+  return waitFor<MatrixEvent>(
+    (done) =>
+      client.on(MatrixEventEvent.Decrypted, (event, err) => {
+        if (err || event.getRoomId() !== roomId || event.isDecryptionFailure()) return;
+        if (event.getClearContent()?.body === body) done(event);
+      }),
+    `${client.getUserId()} decrypts "${body}"`,
+    45_000,
+  );
 }
