@@ -73,6 +73,12 @@ export const poisonEndpoints: Record<string, PoisonEndpoint> = {
     path: `${v3}/login`,
     body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: ctx.alice.userId }, password: PASSWORD, initial_device_display_name: POISON },
   }),
+  // Sliding sync appends (presence, to-device acknowledgements) as it answers: the poison is the connection's id.
+  'POST /unstable/org.matrix.simplified_msc3575/sync': (ctx) => ({
+    client: ctx.alice.client,
+    path: '/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0',
+    body: { conn_id: POISON, lists: { all: { ranges: [[0, 1]], timeline_limit: 1, required_state: [] } } },
+  }),
   'POST /v3/logout': async (ctx) => ({ client: (await ctx.fresh()).client, path: `${v3}/logout`, body: extra }),
   'POST /v3/logout/all': async (ctx) => ({ client: (await ctx.fresh()).client, path: `${v3}/logout/all`, body: extra }),
   'POST /v3/account/password': async (ctx) => {

@@ -31,6 +31,9 @@ const samples: Record<Depot, Record<string, unknown>[]> = {
     { kind: 'directory.setAlias', roomId: room, userId: user, alias: '#a:localhost' },
     { kind: 'directory.deleteAlias', roomId: room, userId: user, alias: '#a:localhost' },
     { kind: 'directory.visibility', roomId: room, userId: user, visibility: 'public', ts: 1 },
+    { kind: 'deleteRoom', roomId: room, deleteId: 'del1', requester: user, block: true, purge: true, forcePurge: false },
+    { kind: 'finishRoomDeletion', roomId: room, deleteId: 'del1' },
+    { kind: 'blockRoom', roomId: room, userId: user, block: true },
   ],
   users: [
     { kind: 'account.register', userId: user, ts: 1, passwordHash: 'scrypt$x', displayname: 'alice', session: { deviceId: 'DEV', displayName: 'Phone', tokenHash: 'h', ip: '127.0.0.1' } },
@@ -44,6 +47,7 @@ const samples: Record<Depot, Record<string, unknown>[]> = {
     { kind: 'registrationToken.update', token: 'abc-DEF_1.~', ts: 1, usesAllowed: null },
     { kind: 'registrationToken.delete', token: 'abc-DEF_1.~', ts: 1 },
     { kind: 'account.setAdmin', userId: user, ts: 1, admin: true },
+    { kind: 'account.moderate', userId: user, ts: 1, locked: true, shadowBanned: false, ratelimit: { messagesPerSecond: 0, burstCount: 0 } },
     { kind: 'userData.accountData', userId: user, type: 'm.direct', content: {} },
     { kind: 'userData.tag', userId: user, roomId: room, tag: 'm.favourite', content: { order: 0.5 } },
     { kind: 'userData.filter', userId: user, filter: { room: { timeline: { limit: 10 } } } },
