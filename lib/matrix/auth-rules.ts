@@ -1,6 +1,7 @@
-// The authorization rules of room versions 10 and 11 for events created on this one server
+// The authorization rules of every room version Axon serves, for events created on this one server
 // (no federation: no signatures, no third-party invites; restricted joins name a local authoriser).
-// Each rule is numbered after the spec's list so it can be checked against it.
+// Each rule is numbered after the spec's list (v10's numbering) so it can be checked against it;
+// where versions differ the rule reads the version's flags (room-versions.ts).
 import type { JsonObject } from './canonical-json.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
 import { domainOf, isValidUserId } from './ids.ts';
@@ -8,7 +9,7 @@ import {
   powerLevelsChangeProblem, powerLevelsOf, requiredLevel, roomCreator, userLevel,
 } from './power-levels.ts';
 import { joinRuleOf, membershipOf, type EventLike, type RoomState } from './room-state.ts';
-import { isSupportedRoomVersion, type RoomVersion } from './room-versions.ts';
+import { isKnockJoinRule, isRestrictedJoinRule, isSupportedRoomVersion, roomVersionRules, type RoomVersion } from './room-versions.ts';
 
 export type AuthResult = { allowed: true } | { allowed: false; reason: string; errcode: MatrixErrcode };
 
@@ -33,6 +34,12 @@ export function authorizeEvent(event: EventLike, state: RoomState, version: Room
   // 3. There must be a create event.
   const create = state.get('m.room.create', '');
   if (!create) return refuse('the room has no m.room.create event', 'M_NOT_FOUND');
+
+  // 4. (v1–v5) m.room.aliases: a server sets its own aliases, whatever its users' membership or power.
+  if (event.type === 'm.room.aliases' && roomVersionRules(version).specialCaseAliasesAuth) {
+    if (!event.state_key) return refuse('m.room.aliases needs a state key: the server name');
+    return event.state_key === domainOf(event.sender) ? allow : refuse("m.room.aliases's state key must be the sender's server");
+  }
 
   // 5. m.room.member
   if (event.type === 'm.room.member') return authorizeMembership(event, state, version);
@@ -63,7 +70,7 @@ export function authorizeEvent(event: EventLike, state: RoomState, version: Room
   // 10. m.room.power_levels
   if (event.type === 'm.room.power_levels') {
     const previous = state.get('m.room.power_levels', '');
-    const problem = powerLevelsChangeProblem(event.sender, senderLevel, previous?.content, event.content);
+    const problem = powerLevelsChangeProblem(event.sender, senderLevel, previous?.content, event.content, roomVersionRules(version));
     if (problem) return refuse(problem);
   }
   // 11. (v3+) redactions are authorized like other events here; see authorizeRedaction.
@@ -80,8 +87,8 @@ function authorizeCreate(event: EventLike, version: RoomVersion): AuthResult {
   if (!isSupportedRoomVersion(declared) || declared !== version) {
     return refuse(`unsupported room version ${String(declared)}`, 'M_UNSUPPORTED_ROOM_VERSION');
   }
-  // 1.d v10 requires `creator` (v11 removed it: the sender is the creator).
-  if (version === '10' && typeof event.content.creator !== 'string') return refuse('m.room.create needs a creator');
+  // 1.d before v11, `creator` is required (v11 removed it: the sender is the creator).
+  if (!roomVersionRules(version).implicitRoomCreator && typeof event.content.creator !== 'string') return refuse('m.room.create needs a creator');
   return allow;
 }
 
@@ -97,7 +104,11 @@ function authorizeMembership(event: EventLike, state: RoomState, version: RoomVe
   const levels = powerLevelsOf(state, version);
   const senderLevel = userLevel(levels, event.sender);
   const targetLevel = userLevel(levels, target);
+  const rules = roomVersionRules(version);
   const joinRule = joinRuleOf(state);
+  // Join rules the version does not know are no rule at all: nobody joins or knocks by them.
+  const knockRule = isKnockJoinRule(version, joinRule);
+  const restrictedRule = isRestrictedJoinRule(version, joinRule);
 
   switch (membership) {
     case 'join': {
@@ -112,12 +123,12 @@ function authorizeMembership(event: EventLike, state: RoomState, version: RoomVe
       // 5.c.iii
       if (senderMembership === 'ban') return refuse('you are banned from this room');
       // 5.c.iv invite/knock rooms
-      if (joinRule === 'invite' || joinRule === 'knock') {
+      if (joinRule === 'invite' || (knockRule && !restrictedRule)) {
         return senderMembership === 'join' || senderMembership === 'invite' ? allow : refuse('you are not invited to this room');
       }
-      // 5.c.v restricted rooms (v8+): members and invitees, or a join a joined user with invite
-      // power authorises (join_authorised_via_users_server; the one server signs it implicitly).
-      if (joinRule === 'restricted' || joinRule === 'knock_restricted') {
+      // 5.c.v restricted rooms (v8+, knock_restricted v10+): members and invitees, or a join a joined
+      // user with invite power authorises (join_authorised_via_users_server; the one server signs it).
+      if (restrictedRule) {
         if (senderMembership === 'join' || senderMembership === 'invite') return allow;
         const via = event.content.join_authorised_via_users_server;
         if (typeof via !== 'string') return refuse('you are not invited to this room and no member authorised your join');
@@ -144,9 +155,9 @@ function authorizeMembership(event: EventLike, state: RoomState, version: RoomVe
       return refuse(`inviting needs power level ${levels.invite}`);
     }
     case 'leave': {
-      // 5.e.i leaving, or declining an invite / retracting a knock
+      // 5.e.i leaving, or declining an invite / retracting a knock (v7+)
       if (event.sender === target) {
-        return targetMembership === 'join' || targetMembership === 'invite' || targetMembership === 'knock'
+        return targetMembership === 'join' || targetMembership === 'invite' || (targetMembership === 'knock' && rules.knockJoinRule)
           ? allow
           : refuse('you are not in the room');
       }
@@ -165,8 +176,9 @@ function authorizeMembership(event: EventLike, state: RoomState, version: RoomVe
       return refuse(senderLevel < levels.ban ? `banning needs power level ${levels.ban}` : `${target} has a power level at or above yours`);
     }
     case 'knock': {
-      // 5.g
-      if (joinRule !== 'knock' && joinRule !== 'knock_restricted') return refuse('this room does not allow knocking');
+      // 5.g (v7+; before, knock is an unknown membership)
+      if (!rules.knockJoinRule) return refuse(`room version ${version} does not support knocking`);
+      if (!knockRule) return refuse('this room does not allow knocking');
       if (event.sender !== target) return refuse('you cannot knock on behalf of someone else');
       if (targetMembership === 'ban' || targetMembership === 'invite' || targetMembership === 'join') {
         return refuse(`you cannot knock while your membership is ${targetMembership}`);

@@ -10,7 +10,7 @@ import { formatRoomAlias, isValidUserId, parseRoomAlias, serverName } from './id
 import { defaultPowerLevelsContent } from './power-levels.ts';
 import { createRoomRequest, parseRequestBody } from './request-schemas.ts';
 import { MapRoomState } from './room-state.ts';
-import { DEFAULT_ROOM_VERSION, requireRoomVersion, type RoomVersion } from './room-versions.ts';
+import { DEFAULT_ROOM_VERSION, requireRoomVersion, roomVersionRules, type RoomVersion } from './room-versions.ts';
 
 export type Preset = 'private_chat' | 'public_chat' | 'trusted_private_chat';
 
@@ -105,11 +105,11 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   const state = (type: string, content: JsonObject, state_key = ''): PlannedEvent => ({ type, state_key, sender: creator, content });
 
   const events: PlannedEvent[] = [];
-  // 1. create: the server sets room_version, and `creator` only in v10 (v11 names the creator by sender).
+  // 1. create: the server sets room_version, and `creator` before v11 (v11 names the creator by sender).
   const creation: JsonObject = { ...(request.creation_content as JsonObject | undefined) };
   delete creation.creator;
   creation.room_version = roomVersion;
-  if (roomVersion === '10') creation.creator = creator;
+  if (!roomVersionRules(roomVersion).implicitRoomCreator) creation.creator = creator;
   events.push(state('m.room.create', creation));
 
   // 2. the creator joins

@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonObject, type JsonValue } from './canonical-json.ts';
 import { badJson, tooLarge } from './errors.ts';
+import { domainOf } from './ids.ts';
 import { redactEvent } from './redaction.ts';
-import type { RoomVersion } from './room-versions.ts';
+import { roomVersionRules, type RoomVersion } from './room-versions.ts';
 
 /** The server-side `unsigned` data kept with a stored event (never hashed). */
 export interface StoredUnsigned {
@@ -73,6 +74,16 @@ export function referenceHashEventId(event: object, version: RoomVersion): strin
   return `$${createHash('sha256').update(canonicalJson(redacted), 'utf8').digest('base64url')}`;
 }
 
+/**
+ * An event's id under its room version: the reference hash (v3+), or for v1/v2 `$opaque:server`
+ * with the opaque part taken from the reference hash, so that rebuilding an event keeps its id.
+ */
+export function eventIdOf(event: object, version: RoomVersion): string {
+  const hashId = referenceHashEventId(event, version);
+  if (roomVersionRules(version).eventIds !== 'server-suffixed') return hashId;
+  return `${hashId}:${domainOf((event as { sender: string }).sender) ?? ''}`;
+}
+
 /** Builds a stored event from a draft: places `redacts`, computes the content hash and the event id. */
 export function buildEvent(draft: EventDraft, version: RoomVersion): RoomEvent {
   const content = { ...draft.content };
@@ -88,11 +99,11 @@ export function buildEvent(draft: EventDraft, version: RoomVersion): RoomEvent {
     auth_events: draft.auth_events ?? [],
   };
   if (draft.type === 'm.room.redaction' && draft.redacts !== undefined) {
-    if (version === '11') content.redacts = draft.redacts;
+    if (roomVersionRules(version).updatedRedactionRules) content.redacts = draft.redacts;
     else pdu.redacts = draft.redacts;
   }
   const hashes = { sha256: contentHash(pdu) };
-  const event_id = referenceHashEventId({ ...pdu, hashes }, version);
+  const event_id = eventIdOf({ ...pdu, hashes }, version);
   return { event_id, ...pdu, hashes, ...(draft.unsigned ? { unsigned: draft.unsigned } : {}) };
 }
 

@@ -157,6 +157,8 @@ export function generateDeviceId(): string {
   return randomLetters(10).toUpperCase();
 }
 
+/** A reference-hash event id (v3+), or a v1/v2 one: the same hash with its server, `$hash:server`. */
 export function isValidEventId(eventId: string): boolean {
-  return /^\$[A-Za-z0-9_-]{43}$/.test(eventId);
+  const match = /^\$[A-Za-z0-9_-]{43}(?::(.+))?$/.exec(eventId);
+  return match !== null && (match[1] === undefined || isValidServerName(match[1]));
 }

@@ -89,9 +89,6 @@ export function withProfile(current: JsonObject, profile: Profile): JsonObject {
   return next;
 }
 
-/** Join rules whose `allow` list lets members of other rooms join (room v8+; knock_restricted v10+). */
-export const isRestrictedJoinRule = (joinRule: string | undefined): boolean => joinRule === 'restricted' || joinRule === 'knock_restricted';
-
 /** The rooms a restricted join rule's `allow` names (entries of type m.room_membership). */
 export function restrictedAllowRooms(joinRules: JsonObject | undefined): string[] {
   const allow = joinRules?.allow;

@@ -1,9 +1,9 @@
 // Power levels (spec m.room.power_levels): defaults, lookups, and the change rules of the
-// authorization rules for room versions 10 and 11.
+// authorization rules, per room version where they differ.
 import type { JsonObject, JsonValue } from './canonical-json.ts';
 import type { EventLike, RoomState } from './room-state.ts';
 import { isValidUserId } from './ids.ts';
-import type { RoomVersion } from './room-versions.ts';
+import { roomVersionRules, type RoomVersion, type RoomVersionRules } from './room-versions.ts';
 
 export interface PowerLevels {
   ban: number;
@@ -59,10 +59,10 @@ function intMap(value: JsonValue | undefined): Record<string, number> {
   return out;
 }
 
-/** The room's creator: v11 names it by the create event's sender, v10 by `content.creator`. */
+/** The room's creator: v11+ names it by the create event's sender, earlier versions by `content.creator`. */
 export function roomCreator(create: EventLike | undefined, version: RoomVersion): string | undefined {
   if (!create) return undefined;
-  if (version === '10' && typeof create.content.creator === 'string') return create.content.creator;
+  if (!roomVersionRules(version).implicitRoomCreator && typeof create.content.creator === 'string') return create.content.creator;
   return create.sender;
 }
 
@@ -144,6 +144,7 @@ export function powerLevelsChangeProblem(
   senderLevel: number,
   oldContent: JsonObject | undefined,
   newContent: JsonObject,
+  rules: Pick<RoomVersionRules, 'limitNotificationsPowerLevels'>,
 ): string | undefined {
   const malformed = powerLevelsContentProblem(newContent);
   if (malformed) return malformed;
@@ -157,7 +158,8 @@ export function powerLevelsChangeProblem(
     const after = asInt(newContent[field]);
     if (before !== after && tooHigh(before, after)) return `cannot change ${field} beyond your own level`;
   }
-  for (const field of ['events', 'notifications'] as const) {
+  // `notifications` levels are bounded from v6 (MSC2209); before, anyone who may send power levels sets them.
+  for (const field of rules.limitNotificationsPowerLevels ? (['events', 'notifications'] as const) : (['events'] as const)) {
     const before = intMap(oldContent[field]);
     const after = intMap(newContent[field]);
     for (const key of changedKeys(before, after)) {

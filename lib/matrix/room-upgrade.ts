@@ -8,7 +8,7 @@ import type { PlannedEvent } from './create-room.ts';
 import { MatrixError } from './errors.ts';
 import { defaultPowerLevelsContent, parsePowerLevels } from './power-levels.ts';
 import { MapRoomState, type EventLike, type RoomState } from './room-state.ts';
-import type { RoomVersion } from './room-versions.ts';
+import { roomVersionRules, type RoomVersion } from './room-versions.ts';
 
 /** The state copied into the new room, in Synapse's order (power levels are handled apart). */
 export const TRANSFERRED_STATE_TYPES = [
@@ -61,7 +61,7 @@ export function planUpgradedRoom(source: UpgradeSource, target: UpgradeTarget): 
   const oldCreate = source.state.get('m.room.create', '')?.content ?? {};
   const creation: JsonObject = { room_version: target.version, predecessor: { room_id: source.oldRoomId, event_id: source.lastEventId } };
   for (const field of KEPT_CREATION_FIELDS) if (oldCreate[field] !== undefined) creation[field] = oldCreate[field];
-  if (target.version === '10') creation.creator = upgrader;
+  if (!roomVersionRules(target.version).implicitRoomCreator) creation.creator = upgrader;
 
   const join: JsonObject = { membership: 'join' };
   if (target.profile?.displayname) join.displayname = target.profile.displayname;

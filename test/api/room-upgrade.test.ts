@@ -134,7 +134,7 @@ describe('room upgrades', () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
     const count = (await timelineOf(roomId)).length;
-    expectError(await upgrade(alice.client, roomId, { new_version: '9' }), 400, 'M_UNSUPPORTED_ROOM_VERSION');
+    expectError(await upgrade(alice.client, roomId, { new_version: '13' }), 400, 'M_UNSUPPORTED_ROOM_VERSION');
     expectError(await upgrade(alice.client, roomId, { new_version: 11 }), 400, 'M_BAD_JSON');
     expectError(await upgrade(alice.client, roomId, {}), 400, 'M_MISSING_PARAM');
     expectError(await upgrade(bob.client, roomId, { new_version: '11' }), 403, 'M_FORBIDDEN');

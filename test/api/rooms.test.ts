@@ -104,7 +104,7 @@ describe('POST /createRoom', () => {
   });
 
   it('refuses bad requests and writes nothing', async () => {
-    expectError(await alice.client.post(`${path.v3}/createRoom`, { room_version: '9' }), 400, 'M_UNSUPPORTED_ROOM_VERSION');
+    expectError(await alice.client.post(`${path.v3}/createRoom`, { room_version: '13' }), 400, 'M_UNSUPPORTED_ROOM_VERSION');
     expectError(await alice.client.post(`${path.v3}/createRoom`, { name: 5 }), 400, 'M_BAD_JSON');
     expectError(await alice.client.post(`${path.v3}/createRoom`, undefined, { rawBody: '{nope', headers: { 'content-type': 'application/json' } }), 400, 'M_NOT_JSON');
     expectError(await alice.client.post(`${path.v3}/createRoom`, { initial_state: [{ type: 'm.room.member', state_key: bob.userId, content: { membership: 'join' } }] }), 400, 'M_INVALID_ROOM_STATE');

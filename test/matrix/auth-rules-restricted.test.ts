@@ -1,13 +1,17 @@
 // The pure parts of restricted joins: which rooms a join rule allows, and whom the server asks to
 // authorise a join (highest power first, only those who may invite).
 import { describe, expect, it } from 'vitest';
-import { isRestrictedJoinRule, joinAuthoriserCandidates, restrictedAllowRooms } from '../../lib/matrix/membership.ts';
+import { joinAuthoriserCandidates, restrictedAllowRooms } from '../../lib/matrix/membership.ts';
+import { isRestrictedJoinRule } from '../../lib/matrix/room-versions.ts';
 import { parsePowerLevels } from '../../lib/matrix/power-levels.ts';
 
 describe('restricted join rules', () => {
-  it('knows the restricted rules', () => {
-    expect(['restricted', 'knock_restricted'].every(isRestrictedJoinRule)).toBe(true);
-    expect(['public', 'invite', 'knock', undefined].some(isRestrictedJoinRule)).toBe(false);
+  it('knows the restricted rules, each from the room version that brought it', () => {
+    expect(['restricted', 'knock_restricted'].every((rule) => isRestrictedJoinRule('10', rule))).toBe(true);
+    expect(['public', 'invite', 'knock', undefined].some((rule) => isRestrictedJoinRule('11', rule))).toBe(false);
+    expect(isRestrictedJoinRule('8', 'restricted')).toBe(true);
+    expect(isRestrictedJoinRule('9', 'knock_restricted')).toBe(false);
+    expect(isRestrictedJoinRule('7', 'restricted')).toBe(false);
   });
   it('reads the m.room_membership rooms of `allow`, ignoring other and malformed entries', () => {
     expect(restrictedAllowRooms({

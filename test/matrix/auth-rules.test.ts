@@ -44,7 +44,7 @@ describe('m.room.create', () => {
   });
   it('refuses a foreign room id, an unknown version, and a v10 create without creator', () => {
     expect(allowed({ ...ev(creator, 'm.room.create', { room_version: '11' }, ''), room_id: '!r:elsewhere' }, new MapRoomState())).toBe(false);
-    expect(check(ev(creator, 'm.room.create', { room_version: '9' }, ''), new MapRoomState())).toMatchObject({ errcode: 'M_UNSUPPORTED_ROOM_VERSION' });
+    expect(check(ev(creator, 'm.room.create', { room_version: '13' }, ''), new MapRoomState())).toMatchObject({ errcode: 'M_UNSUPPORTED_ROOM_VERSION' });
     expect(allowed(ev(creator, 'm.room.create', { room_version: '10' }, ''), new MapRoomState(), '10')).toBe(false);
   });
   it('refuses a second create event', () => {

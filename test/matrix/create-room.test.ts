@@ -63,7 +63,7 @@ describe('createRoom plan', () => {
   });
 
   it('refuses bad input with the spec’s errors', () => {
-    expect(errcodeOf({ room_version: '9' })).toBe('M_UNSUPPORTED_ROOM_VERSION');
+    expect(errcodeOf({ room_version: '13' })).toBe('M_UNSUPPORTED_ROOM_VERSION');
     expect(errcodeOf({ preset: 'party' })).toBe('M_BAD_JSON');
     expect(errcodeOf({ name: 5 })).toBe('M_BAD_JSON');
     expect(errcodeOf({ invite: ['bob'] })).toBe('M_INVALID_PARAM');

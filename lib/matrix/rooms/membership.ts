@@ -1,7 +1,7 @@
 // Membership commands in the rooms topology: join / knock / leave / invite / kick / ban / unban as
 // m.room.member events, forgetting a room, and re-sending a join event after a profile change.
 import { forbidden, MatrixError } from '../errors.ts';
-import { checkMembershipPrecondition, isRedundantMembership, isRestrictedJoinRule, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
+import { checkMembershipPrecondition, isRedundantMembership, isSelfAction, membershipEvent, withProfile } from '../membership.ts';
 import { memberRooms } from '../pstates.ts';
 import { isRepeatedStateEvent, joinRuleOf, membershipOf } from '../room-state.ts';
 import type { ForgetCommand, MembershipCommand, ProfileCommand, RoomCommandResult } from './commands.ts';
@@ -9,6 +9,7 @@ import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
 import type { RoomPlan } from './plan.ts';
 import { restrictedJoinAuthoriser } from './restricted-join.ts';
 import { isRoomBlocked, roomBlocked } from '../room-blocks.ts';
+import { isRestrictedJoinRule } from '../room-versions.ts';
 
 export async function planMembership(command: MembershipCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, action } = command;
@@ -24,7 +25,7 @@ export async function planMembership(command: MembershipCommand, origin: Command
   }
   // A restricted room's join by someone neither joined nor invited names who authorised it.
   const mine = membershipOf(room.state, sender);
-  const authorisedVia = action === 'join' && isRestrictedJoinRule(joinRuleOf(room.state)) && mine !== 'join' && mine !== 'invite' && mine !== 'ban'
+  const authorisedVia = action === 'join' && isRestrictedJoinRule(room.head.version, joinRuleOf(room.state)) && mine !== 'join' && mine !== 'invite' && mine !== 'ban'
     ? await restrictedJoinAuthoriser(roomId, sender, room.state, room.head.version)
     : undefined;
   const event = membershipEvent({
