@@ -1,10 +1,10 @@
 // A blob store: immutable bytes by key. S3 on AWS (env AXON_MEDIA_BUCKET), a local directory when
 // running locally (env AXON_MEDIA_DIR). Keys are `/`-separated words of [A-Za-z0-9._-], so they are
 // safe as both S3 keys and relative file paths.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from './aws-clients.ts';
 
 export interface BlobStore {
@@ -12,6 +12,8 @@ export interface BlobStore {
   /** The bytes, or undefined when there is no such blob. */
   get(key: string): Promise<Buffer | undefined>;
   has(key: string): Promise<boolean>;
+  /** Remove the blob under `key` and every blob under `key/` (what was kept beside it); idempotent. */
+  delete(key: string): Promise<void>;
 }
 
 const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
@@ -48,6 +50,10 @@ export function directoryBlobStore(root: string): BlobStore {
         throw e;
       }
     },
+    async delete(key) {
+      // A blob key is never also a directory, so `key` is the file or the directory, not both.
+      await rm(pathOf(key), { recursive: true, force: true });
+    },
   };
 }
 
@@ -73,6 +79,18 @@ export function s3BlobStore(bucket: string): BlobStore {
         if (e instanceof NotFound || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
         throw e;
       }
+    },
+    async delete(key) {
+      const client = s3Client();
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: checkBlobKey(key) }));
+      // Deleting a missing key succeeds on S3, so a repeated delete is harmless.
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, ContinuationToken: token }));
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     },
   };
 }

@@ -18,6 +18,8 @@ export interface Access {
   pushes?: boolean;
   /** Whether the function reads and writes the blob store (media: S3 on AWS). */
   blobs?: boolean;
+  /** Whether the function deletes blobs (and what was kept beside them): delete and list, no reads or writes. */
+  deletesBlobs?: boolean;
   /** Services whose instances this function tells of news (`notifyInstances`, lib/core/service/notices.ts). */
   notifies?: readonly string[];
 }

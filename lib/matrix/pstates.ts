@@ -395,13 +395,15 @@ export const presence = pstate(
 export const ephemeralPStates = [roomEphemeral, roomReceipts, presence] as const;
 
 // --- Media (lib/matrix/media) ---
-// Written directly by the media function, not through a depot: a media id is random and each
-// entry is written twice at most, conditionally (created, then uploaded once), so there is no
-// ordering for a depot to provide, and nothing else derives from it.
+// Uploads write directly from the media function, not through a depot: a media id is random and
+// each entry is written twice at most, conditionally (created, then uploaded once), so there is no
+// ordering for a depot to provide, and nothing else derives from it. An admin's quarantine or
+// deletion is a command on the users depot, applied in the uploader's order (media/commands.ts).
 
 /**
  * media id → what was uploaded and by whom. `blobKey` names the bytes in the blob store; absent
- * while a `POST /create`d id awaits its upload.
+ * while a `POST /create`d id awaits its upload. `quarantinedBy`: the admin who quarantined it
+ * (it is not served while set).
  */
 export const media = pstate(
   'media',
@@ -415,6 +417,7 @@ export const media = pstate(
       filename: string(),
       size: number(),
       blobKey: string(),
+      quarantinedBy: string(),
     }),
   ),
 );

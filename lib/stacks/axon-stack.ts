@@ -69,7 +69,7 @@ export class AxonStack extends Stack {
         manageAccountLoggingRole: props.manageApiGatewayAccountRole ?? true,
       });
     }
-    if (Object.values(module.functions).some((fn) => fn.access?.blobs)) {
+    if (Object.values(module.functions).some((fn) => fn.access?.blobs || fn.access?.deletesBlobs)) {
       this.blobs = new BlobBucket(this, 'Blobs', { retain });
     }
     const services = props.services ?? [];

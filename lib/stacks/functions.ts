@@ -129,6 +129,8 @@ export class ModuleFunctions extends Construct {
     if (grants.blobs && props.blobs) {
       environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;
       environment.AXON_MEDIA_MAX_BYTES = String(LAMBDA_MAX_UPLOAD_BYTES);
+    } else if (grants.deletesBlobs && props.blobs) {
+      environment.AXON_MEDIA_BUCKET = props.blobs.bucket.bucketName;
     }
 
     return new NodejsFunction(scope, 'Function', {

@@ -17,6 +17,8 @@ export interface FunctionGrants {
   notifies: string[];
   /** Whether it reads and writes the blob store. */
   blobs: boolean;
+  /** Whether it deletes blobs. */
+  deletesBlobs: boolean;
 }
 
 export const dynamoReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
@@ -95,6 +97,7 @@ function grantsOf(reads: string[], writes: string[], appends: string[], access: 
     pushes: access.pushes === true || notifies.length > 0,
     notifies,
     blobs: access.blobs === true,
+    deletesBlobs: access.deletesBlobs === true,
   };
 }
 
@@ -171,6 +174,12 @@ export function functionStatements(module: ModuleDecl, fn: string, resources: Gr
     // Get and put objects, and list (so a missing key is a 404, not a 403). Never delete.
     statements.push({ actions: ['s3:GetObject', 's3:PutObject'], resources: [`${resources.blobBucket}/*`] });
     statements.push({ actions: ['s3:ListBucket'], resources: [resources.blobBucket] });
+  }
+  if (grants.deletesBlobs) {
+    if (!resources.blobBucket) throw new Error(`function "${fn}" deletes blobs but the stack has no blob bucket`);
+    // Delete objects (a blob and what is kept under its prefix, found by listing).
+    statements.push({ actions: ['s3:DeleteObject'], resources: [`${resources.blobBucket}/*`] });
+    if (!grants.blobs) statements.push({ actions: ['s3:ListBucket'], resources: [resources.blobBucket] });
   }
   return statements;
 }

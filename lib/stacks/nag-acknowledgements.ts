@@ -67,7 +67,8 @@ export function acknowledgeNagFindings(stack: AcknowledgingStack): void {
       id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
       reason:
         'Media functions read and write blobs whose keys are random ids made at run time; the grant is limited to ' +
-        'GetObject and PutObject on the objects of the one blob bucket (no delete, no other bucket).',
+        'GetObject and PutObject on the objects of the one blob bucket (no other bucket); only the function that ' +
+        'applies admins\' media deletions may DeleteObject, and it may not read or write.',
     });
   }
 

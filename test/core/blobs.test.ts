@@ -1,5 +1,5 @@
 // The directory blob store (the local stand-in for S3): bytes round-trip, missing keys are
-// undefined, and keys cannot escape the root.
+// undefined, deletion takes what is kept under a key, and keys cannot escape the root.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,19 @@ describe('directory blob store', () => {
     expect(await store.has('media/abc')).toBe(false);
     // No temporary file is left behind.
     expect(await readdir(join(root, 'media', 'abc'))).toEqual(['0001']);
+  });
+
+  it('deletes a blob and what is kept under its key, and deletes again harmlessly', async () => {
+    await store.put('media/del/0001', Buffer.from('original'));
+    await store.put('thumbnails/media/del/0001/32x32-crop', Buffer.from('thumb'));
+    await store.put('media/del/0002', Buffer.from('another'));
+    await store.delete('media/del/0001');
+    await store.delete('thumbnails/media/del/0001');
+    expect(await store.has('media/del/0001')).toBe(false);
+    expect(await store.has('thumbnails/media/del/0001/32x32-crop')).toBe(false);
+    expect(await store.get('media/del/0002')).toEqual(Buffer.from('another'));
+    await store.delete('media/del/0001');
+    await store.delete('media/never/0003');
   });
 
   it('refuses keys that are not plain relative paths', () => {

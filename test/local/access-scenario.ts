@@ -355,6 +355,10 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
           const upload = await fetch(`${c.httpUrl}/_matrix/media/v3/upload?filename=b.txt`, { method: 'POST', headers: { authorization: `Bearer ${c.charlie.accessToken}`, 'content-type': 'text/plain' }, body: 'admin' });
           expect(upload.status).toBe(200);
           expect((await admin('GET', `/v1/users/${enc(c.charlie.userId)}/media`)).status).toBe(200);
+          // The media quarantined, then deleted (the users topology, in the uploader's order).
+          const mediaPath = ((await upload.json()) as { content_uri: string }).content_uri.slice('mxc://'.length);
+          ok(await admin('POST', `/v1/media/quarantine/${mediaPath}`, {}), 'quarantine media');
+          ok(await admin('DELETE', `/v1/media/${mediaPath}`, {}), 'delete media');
           // A room deleted (its member leaves, blocked and purged), another blocked and unblocked.
           const doomed = await createRoom(c.alice.client, { preset: 'public_chat' });
           const deletion = await admin('DELETE', `/v2/rooms/${enc(doomed)}`, { block: true, purge: true });

@@ -32,7 +32,7 @@ function leadingKeys(statements: Statement[], actions: string[]): string[] {
 
 describe('grants derived from the declaration', () => {
   it('reads the declared PStates, and acks when the function appends', () => {
-    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false, notifies: [], blobs: false });
+    expect(functionGrants(chat, 'send')).toEqual({ readKeys: ['$ack#*', 'rooms#*'], writeKeys: [], appends: ['messages'], pushes: false, notifies: [], blobs: false, deletesBlobs: false });
   });
 
   it('lets topologies record acks and checkpoints besides their PStates, and read what they write', () => {
@@ -44,6 +44,7 @@ describe('grants derived from the declaration', () => {
       pushes: true,
       notifies: [],
       blobs: false,
+      deletesBlobs: false,
     });
   });
 
@@ -68,7 +69,7 @@ describe('grants derived from the declaration', () => {
   });
 
   it('gives a function that declares nothing nothing', () => {
-    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false, notifies: [], blobs: false });
+    expect(functionGrants(chat, 'fallback')).toEqual({ readKeys: [], writeKeys: [], appends: [], pushes: false, notifies: [], blobs: false, deletesBlobs: false });
   });
 });
 

@@ -1,5 +1,6 @@
 // The blob bucket for media: private, encrypted, TLS-only, unversioned; only functions declaring
-// `access.blobs` may get and put its objects and are told its name. (cdk-nag over the whole stack,
+// `access.blobs` may get and put its objects, only those declaring `access.deletesBlobs` delete them,
+// and both are told its name. (cdk-nag over the whole stack,
 // bucket included, is test/stacks/nag.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type { FunctionDecl } from '../../lib/core/module.ts';
@@ -50,9 +51,12 @@ describe('the media blob bucket', () => {
     );
   });
 
-  it('lets exactly the blob functions get, put and list, and tells them its name and the upload limit', () => {
+  it('lets exactly the blob functions get, put and list, the deleting one delete and list, and tells them its name', () => {
     const blobFunctions = (Object.entries(axon.functions) as [string, FunctionDecl][]).filter(([, d]) => d.access?.blobs).map(([n]) => n);
+    const deleting = (Object.entries(axon.functions) as [string, FunctionDecl][]).filter(([, d]) => d.access?.deletesBlobs).map(([n]) => n);
     expect(blobFunctions).toEqual(['media']);
+    // Admins' media deletions are applied by the users topology (lib/matrix/media/moderation.ts).
+    expect(deleting).toEqual(['usersTopology']);
     const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
     for (const name of Object.keys(axon.functions)) {
       const s3 = statementsOf(name).filter((s) => list(s.Action).some((a) => a.startsWith('s3:')));
@@ -65,6 +69,12 @@ describe('the media blob bucket', () => {
         ]);
         expect(env.AXON_MEDIA_BUCKET).toEqual({ Ref: bucketId });
         expect(env.AXON_MEDIA_MAX_BYTES).toBe(String(LAMBDA_MAX_UPLOAD_BYTES));
+      } else if (deleting.includes(name)) {
+        expect(s3).toEqual([
+          expect.objectContaining({ Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects }),
+          expect.objectContaining({ Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } }),
+        ]);
+        expect(env.AXON_MEDIA_BUCKET).toEqual({ Ref: bucketId });
       } else {
         expect(s3, `${name} touches S3`).toEqual([]);
         expect(env.AXON_MEDIA_BUCKET, name).toBeUndefined();

@@ -58,6 +58,7 @@ export class AccessRecorder {
       // Notifying reads the service's subscribed instances (lib/core/service/notices.ts) before posting to them.
       ...(access.notifies ?? []).filter((s) => !touches(dynamoReadActions, (k) => k === `${internalPrefixes.serviceInstance}#${s}`)).map((s) => `notifies ${s}`),
       ...(access.blobs && !requests.some((r) => r.action.startsWith('s3:')) ? ['blobs'] : []),
+      ...(access.deletesBlobs && !requests.some((r) => r.action === 's3:DeleteObject') ? ['deletes blobs'] : []),
     ];
   }
 }

@@ -129,6 +129,11 @@ function s3Requests(operation: string, input: Input, arns: LocalArns): Authoriza
     case 'ListObjectsV2':
     case 'ListObjects':
       return [{ action: 's3:ListBucket', resource: bucket }];
+    case 'DeleteObjects': {
+      // A batch delete is authorized per object, as s3:DeleteObject.
+      const objects = ((input.Delete as { Objects?: { Key?: string }[] } | undefined)?.Objects ?? []).map((o) => `${bucket}/${String(o.Key)}`);
+      return objects.map((resource) => ({ action: 's3:DeleteObject', resource }));
+    }
     default:
       return [{ action: `s3:${operation}`, resource: input.Key === undefined ? bucket : object }];
   }

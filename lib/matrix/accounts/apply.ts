@@ -5,6 +5,7 @@ import type { WriteOp } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
 import { removedDevicesPushers } from '../notifications/pushers.ts';
 import { accessTokens, devices, listBucket, localUsers, users, type RatelimitOverride } from '../pstates.ts';
+import { planMediaCommand } from '../media/moderation.ts';
 import { planTokenCommand } from '../registration-tokens/apply.ts';
 import { useToken } from '../registration-tokens/tokens.ts';
 import { MAX_DEVICES_PER_USER, type UsersTopologyCommand, type AccountCommand, type AccountCommandOf, type NewSession } from './commands.ts';
@@ -193,13 +194,16 @@ export function planAccountCommand(command: AccountCommand): Promise<AccountPlan
   }
 }
 
-/** The users topology's plan for any of its commands (accounts, registration tokens). */
+/** The users topology's plan for any of its commands (accounts, registration tokens, media). */
 export function planUsersTopologyCommand(command: UsersTopologyCommand): Promise<{ ops: WriteOp[]; value: unknown }> {
   switch (command.kind) {
     case 'registrationToken.create':
     case 'registrationToken.update':
     case 'registrationToken.delete':
       return planTokenCommand(command);
+    case 'media.quarantine':
+    case 'media.delete':
+      return planMediaCommand(command);
     default:
       return planAccountCommand(command);
   }

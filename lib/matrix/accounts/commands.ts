@@ -4,6 +4,7 @@
 // the topology. Only hashes travel: scrypt hashes of passwords, sha256 of access tokens.
 import { z } from 'zod';
 import { chars, id, text } from '../command-fields.ts';
+import { isMediaCommandKind, mediaCommand } from '../media/commands.ts';
 import { isRegistrationTokenCommandKind, registrationTokenCommand } from '../registration-tokens/commands.ts';
 
 /** Longer passwords are refused (Synapse's limit): scrypt cost should not be the client's choice. */
@@ -78,10 +79,11 @@ export type AccountCommandOf<K extends AccountCommand['kind']> = Extract<Account
 /** Commands of this topology are recognised by kind, so other topologies may share the depot. */
 export const isAccountCommandKind = (kind: string | undefined): boolean => kind?.startsWith('account.') ?? false;
 
-/** What the users topology applies: account commands, and registration tokens (in order per token). */
-export const usersTopologyCommand = z.discriminatedUnion('kind', [...accountCommand.options, ...registrationTokenCommand.options]);
+/** What the users topology applies: account commands, registration tokens (in order per token), admins' media changes (in order per uploader). */
+export const usersTopologyCommand = z.discriminatedUnion('kind', [...accountCommand.options, ...registrationTokenCommand.options, ...mediaCommand.options]);
 export type UsersTopologyCommand = z.infer<typeof usersTopologyCommand>;
-export const isUsersTopologyCommandKind = (kind: string | undefined): boolean => isAccountCommandKind(kind) || isRegistrationTokenCommandKind(kind);
+export const isUsersTopologyCommandKind = (kind: string | undefined): boolean => isAccountCommandKind(kind) || isRegistrationTokenCommandKind(kind) || isMediaCommandKind(kind);
+export const isAccountCommand = (command: UsersTopologyCommand): command is AccountCommand => isAccountCommandKind(command.kind);
 
 /** Most devices a user may hold, so removing all of them fits in one transaction (2 items each). */
 export const MAX_DEVICES_PER_USER = 40;

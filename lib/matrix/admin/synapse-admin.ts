@@ -14,7 +14,8 @@ import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms
 import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
 import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
 import { whoIs } from './whois.ts';
-import { listUserMedia } from './media.ts';
+import { listRoomMedia, listUserMedia, queryMedia } from './media.ts';
+import { deleteMediaById, deleteOldMedia, deleteUserMedia, quarantineMediaById, quarantineRoomMedia, quarantineUserMedia } from './media-changes.ts';
 import { deleteRatelimitOverride, getRatelimitOverride, setRatelimitOverride, setShadowBan } from './moderation.ts';
 
 export const SYNAPSE_ADMIN_PREFIX = '/_synapse/admin';
@@ -74,6 +75,18 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['GET', '/v2/rooms/delete_status/{deleteId}', ok((c) => deleteStatus(c.params.deleteId!))],
   ['GET', '/v1/rooms/{roomId}/block', ok((c) => roomBlockStatus(c.params.roomId!))],
   ['PUT', '/v1/rooms/{roomId}/block', ok((c) => setRoomBlock(c.adminId, c.params.roomId!, c.request.body))],
+  // Media
+  ['GET', '/v1/media/{serverName}/{mediaId}', ok((c) => queryMedia(c.params.serverName!, c.params.mediaId!))],
+  ['POST', '/v1/media/quarantine/{serverName}/{mediaId}', ok((c) => quarantineMediaById(c.adminId, c.params.serverName!, c.params.mediaId!, true))],
+  ['POST', '/v1/media/unquarantine/{serverName}/{mediaId}', ok((c) => quarantineMediaById(c.adminId, c.params.serverName!, c.params.mediaId!, false))],
+  ['POST', '/v1/room/{roomId}/media/quarantine', ok((c) => quarantineRoomMedia(c.adminId, c.params.roomId!))],
+  ['POST', '/v1/quarantine_media/{roomId}', ok((c) => quarantineRoomMedia(c.adminId, c.params.roomId!))],
+  ['POST', '/v1/user/{userId}/media/quarantine', ok((c) => quarantineUserMedia(c.adminId, c.params.userId!))],
+  ['GET', '/v1/room/{roomId}/media', ok((c) => listRoomMedia(c.params.roomId!))],
+  ['DELETE', '/v1/media/{serverName}/{mediaId}', ok((c) => deleteMediaById(c.params.serverName!, c.params.mediaId!))],
+  ['DELETE', '/v1/users/{userId}/media', ok((c) => deleteUserMedia(c.params.userId!, c.request.query))],
+  ['POST', '/v1/media/delete', ok((c) => deleteOldMedia(c.request.query))],
+  ['POST', '/v1/media/{serverName}/delete', ok((c) => deleteOldMedia(c.request.query, c.params.serverName!))],
   // Event reports
   ['GET', '/v1/event_reports', ok((c) => listEventReports(c.request.query))],
   ['GET', '/v1/event_reports/{reportId}', ok((c) => eventReportDetails(c.params.reportId!))],

@@ -7,6 +7,7 @@ import { commit, isConditionFailed } from '../../core/pstate/index.ts';
 import { MatrixError, forbidden, notFound } from '../errors.ts';
 import { serverName } from '../ids.ts';
 import { media, uploaderMedia } from '../pstates.ts';
+import { MEDIA_ID } from './commands.ts';
 import { assertUploadSize } from './limits.ts';
 
 /** How long a `POST /create`d id waits for its content (the spec's `unused_expires_at`). */
@@ -28,10 +29,12 @@ export interface Upload {
 const newMediaId = () => randomBytes(18).toString('base64url');
 const blobKeyOf = (mediaId: string) => `media/${mediaId}/${randomBytes(6).toString('hex')}`;
 export const mxcUri = (mediaId: string) => `mxc://${serverName()}/${mediaId}`;
+/** Where a blob's thumbnails are kept: beside it under a prefix of their own (a blob key is never also a "directory"). */
+export const thumbnailsKeyOf = (blobKey: string) => `thumbnails/${blobKey}`;
 
 /** A media id is ours and well-formed; otherwise it is unknown here (no federation). */
 export function localMediaId(server: string, mediaId: string): string | undefined {
-  return server === serverName() && /^[A-Za-z0-9_-]{1,255}$/.test(mediaId) ? mediaId : undefined;
+  return server === serverName() && MEDIA_ID.test(mediaId) ? mediaId : undefined;
 }
 
 /** The writes recording uploaded content; `uploadedTs` is written once (its condition fails a second upload). */
@@ -98,7 +101,8 @@ const cannotOverwrite = () => new MatrixError(409, 'M_CANNOT_OVERWRITE_MEDIA', '
 export async function mediaInfo(server: string, mediaId: string): Promise<MediaInfo> {
   const id = localMediaId(server, mediaId);
   const entry = id ? await media.key(id).get() : undefined;
-  if (!entry?.uploader) throw notFound('Media not found');
+  // Quarantined media is not served (Synapse: 404 M_NOT_FOUND, as if it did not exist).
+  if (!entry?.uploader || entry.quarantinedBy !== undefined) throw notFound('Media not found');
   // Created but not uploaded yet: the spec's answer once `timeout_ms` passes (we do not wait).
   if (!entry.blobKey || entry.uploadedTs === undefined) throw new MatrixError(504, 'M_NOT_YET_UPLOADED', 'Media has not been uploaded yet');
   return { contentType: entry.contentType ?? 'application/octet-stream', filename: entry.filename, size: entry.size ?? 0, blobKey: entry.blobKey };

@@ -5,7 +5,7 @@
 import { Jimp } from 'jimp';
 import { blobStore } from '../../core/blobs.ts';
 import { MatrixError, invalidParam, missingParam, tooLarge } from '../errors.ts';
-import { mediaContent, type MediaInfo } from './repository.ts';
+import { mediaContent, thumbnailsKeyOf, type MediaInfo } from './repository.ts';
 
 export type ThumbnailMethod = 'scale' | 'crop';
 
@@ -48,8 +48,7 @@ export async function thumbnail(info: MediaInfo, request: ThumbnailRequest): Pro
   if (info.size > MAX_THUMBNAIL_SOURCE_BYTES) throw tooLarge('Content is too large to thumbnail');
   const contentType = thumbnailType(baseType);
   const store = blobStore();
-  // Beside the original under a prefix of their own (a blob key is never also a "directory").
-  const key = `thumbnails/${info.blobKey}/${request.width}x${request.height}-${request.method}`;
+  const key = `${thumbnailsKeyOf(info.blobKey)}/${request.width}x${request.height}-${request.method}`;
   const cached = await store.get(key);
   if (cached) return { body: cached, contentType };
 

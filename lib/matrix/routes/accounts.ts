@@ -1,6 +1,6 @@
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, connectionOwners, connections, devices, localUsers, memberRooms, pushers, pushkeyUsers, rateLimits, users } from '../pstates.ts';
+import { accessTokens, connectionOwners, connections, devices, localUsers, media, memberRooms, pushers, pushkeyUsers, rateLimits, uploaderMedia, users } from '../pstates.ts';
 import { registrationTokens } from '../registration-tokens/pstates.ts';
 
 const v3 = '/_matrix/client/v3';
@@ -41,11 +41,14 @@ export const accountsRoutes = {
       entry: 'functions/streams/users.ts',
       description: 'Applies account commands from the users depot',
       access: {
-        reads: [users, accessTokens, devices, memberRooms, registrationTokens, localUsers, pushers, ...dropsConnections.reads],
+        reads: [users, accessTokens, devices, memberRooms, registrationTokens, localUsers, pushers, media, ...dropsConnections.reads],
         // pushers: a removed device's pushers go with it (lib/matrix/notifications/pushers.ts)
-        writes: [users, accessTokens, devices, registrationTokens, localUsers, pushers, pushkeyUsers, ...dropsConnections.writes],
+        // media, uploaderMedia: admins' quarantines and deletions (lib/matrix/media/moderation.ts)
+        writes: [users, accessTokens, devices, registrationTokens, localUsers, pushers, pushkeyUsers, media, uploaderMedia, ...dropsConnections.writes],
         appends: [depots.rooms, depots.users],
         pushes: dropsConnections.pushes,
+        // A deleted media's bytes and thumbnails.
+        deletesBlobs: true,
       },
     },
   },

@@ -1,6 +1,6 @@
 // Synapse's admin API under /_synapse/admin (lib/matrix/admin/synapse-admin.ts): one function,
 // one catch-all route per method, so the few dozen admin endpoints cost 4 of the HTTP API's 300
-// routes; the function dispatches by path itself. Its writes go through the users depot (accounts,
+// routes; the function dispatches by path itself. Its writes go through the users depot (accounts, media,
 // registration tokens, report dismissals) and the rooms depot (room deletions, blocks) like every other write.
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
@@ -14,7 +14,7 @@ export const synapseAdminRoutes = {
   functions: {
     synapseAdmin: {
       entry: 'functions/http/synapse-admin.ts',
-      description: "Synapse's admin API: users, registration tokens, rooms, event reports (server admins only)",
+      description: "Synapse's admin API: users, registration tokens, rooms, media, event reports (server admins only)",
 
       access: {
         reads: [accessTokens, users, devices, localUsers, localRooms, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, eventLocations, registrationTokens, abuseReports, blockedRooms, roomDeletions, roomDeletionIds, media, uploaderMedia],
