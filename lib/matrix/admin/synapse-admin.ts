@@ -14,6 +14,7 @@ import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms
 import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
 import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
 import { whoIs } from './whois.ts';
+import { sendServerNotice } from './server-notices.ts';
 import { listRoomMedia, listUserMedia, queryMedia } from './media.ts';
 import { deleteMediaById, deleteOldMedia, deleteUserMedia, quarantineMediaById, quarantineRoomMedia, quarantineUserMedia } from './media-changes.ts';
 import { deleteRatelimitOverride, getRatelimitOverride, setRatelimitOverride, setShadowBan } from './moderation.ts';
@@ -87,6 +88,9 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['DELETE', '/v1/users/{userId}/media', ok((c) => deleteUserMedia(c.params.userId!, c.request.query))],
   ['POST', '/v1/media/delete', ok((c) => deleteOldMedia(c.request.query))],
   ['POST', '/v1/media/{serverName}/delete', ok((c) => deleteOldMedia(c.request.query, c.params.serverName!))],
+  // Server notices
+  ['POST', '/v1/send_server_notice', ok((c) => sendServerNotice(c.adminId, c.request.body))],
+  ['PUT', '/v1/send_server_notice/{txnId}', ok((c) => sendServerNotice(c.adminId, c.request.body, c.params.txnId!))],
   // Event reports
   ['GET', '/v1/event_reports', ok((c) => listEventReports(c.request.query))],
   ['GET', '/v1/event_reports/{reportId}', ok((c) => eventReportDetails(c.params.reportId!))],
