@@ -69,6 +69,9 @@ export function authorizeEvent(event: EventLike, state: RoomState, version: Room
 
   // 10. m.room.power_levels
   if (event.type === 'm.room.power_levels') {
+    // 10.a (v12, MSC4289) creators are above every level: listing one in `users` is malformed.
+    const listedCreator = levels.creators.find((creator) => isObjectWith(event.content.users, creator));
+    if (listedCreator) return refuse(`the room creator ${listedCreator} must not appear in users`, 'M_BAD_JSON');
     const previous = state.get('m.room.power_levels', '');
     const problem = powerLevelsChangeProblem(event.sender, senderLevel, previous?.content, event.content, roomVersionRules(version));
     if (problem) return refuse(problem);
@@ -78,8 +81,9 @@ export function authorizeEvent(event: EventLike, state: RoomState, version: Room
 }
 
 function authorizeCreate(event: EventLike, version: RoomVersion): AuthResult {
-  // 1.b the room id's domain must be the sender's domain
-  if (event.room_id !== undefined && domainOf(event.room_id) !== domainOf(event.sender)) {
+  // 1.b the room id's domain must be the sender's domain (v12: the room id is the create event's hash)
+  const rules = roomVersionRules(version);
+  if (!rules.roomIdIsCreateEventHash && event.room_id !== undefined && domainOf(event.room_id) !== domainOf(event.sender)) {
     return refuse('room id and sender are on different servers');
   }
   // 1.c a room version we know
@@ -88,9 +92,27 @@ function authorizeCreate(event: EventLike, version: RoomVersion): AuthResult {
     return refuse(`unsupported room version ${String(declared)}`, 'M_UNSUPPORTED_ROOM_VERSION');
   }
   // 1.d before v11, `creator` is required (v11 removed it: the sender is the creator).
-  if (!roomVersionRules(version).implicitRoomCreator && typeof event.content.creator !== 'string') return refuse('m.room.create needs a creator');
+  if (!rules.implicitRoomCreator && typeof event.content.creator !== 'string') return refuse('m.room.create needs a creator');
+  // 1.e (v12) additional_creators, when present, is a list of user ids.
+  if (rules.privilegedCreators && event.content.additional_creators !== undefined) {
+    const problem = additionalCreatorsProblem(event.content.additional_creators);
+    if (problem) return refuse(problem, 'M_BAD_JSON');
+  }
   return allow;
 }
+
+/** Why an `additional_creators` value is malformed (MSC4289: an array of user ids), or undefined. */
+export function additionalCreatorsProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'additional_creators must be an array';
+  for (const entry of value) {
+    if (typeof entry !== 'string') return 'an entry in additional_creators is not a string';
+    if (!isValidUserId(entry)) return `${entry} in additional_creators is not a valid user id`;
+  }
+  return undefined;
+}
+
+const isObjectWith = (value: unknown, key: string): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key);
 
 function authorizeMembership(event: EventLike, state: RoomState, version: RoomVersion): AuthResult {
   // 5.a

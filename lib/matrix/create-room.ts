@@ -3,9 +3,10 @@
 // run through the auth rules, so a request whose initial state could not be sent is refused
 // before anything is written.
 import type { JsonObject } from './canonical-json.ts';
-import { authorizeEvent } from './auth-rules.ts';
+import { additionalCreatorsProblem, authorizeEvent } from './auth-rules.ts';
+import { roomIdOfCreateEvent } from './events.ts';
 import { checkClientEvent } from './client-event-rules.ts';
-import { invalidParam, MatrixError, tooLarge } from './errors.ts';
+import { badJson, invalidParam, MatrixError, tooLarge } from './errors.ts';
 import { formatRoomAlias, isValidUserId, parseRoomAlias, serverName } from './ids.ts';
 import { defaultPowerLevelsContent } from './power-levels.ts';
 import { createRoomRequest, parseRequestBody } from './request-schemas.ts';
@@ -20,6 +21,8 @@ export interface PlannedEvent {
   state_key: string;
   sender: string;
   content: JsonObject;
+  /** Only a v12 create event: the timestamp its hash (the room id) was computed with. */
+  origin_server_ts?: number;
 }
 
 export interface CreateRoomPlan {
@@ -43,8 +46,11 @@ const presets: Record<Preset, { joinRule: string; historyVisibility: string; gue
 const invalidRoomState = (message: string) => new MatrixError(400, 'M_INVALID_ROOM_STATE', message);
 
 export interface CreateRoomOptions {
+  /** The id for a room version whose ids are random (v1–v11); v12's is the create event's hash. */
   roomId: string;
   creator: string;
+  /** Now: a v12 create event's timestamp. */
+  now?: number;
   /** The creator's profile, copied into their join event. */
   profile?: { displayname?: string | null; avatar_url?: string | null };
   server?: string;
@@ -68,8 +74,9 @@ export const MAX_INITIAL_STATE_EVENTS = 100;
 export function planCreateRoom(body: unknown, options: CreateRoomOptions): CreateRoomPlan {
   const request = parseRequestBody(createRoomRequest, body);
   const server = options.server ?? serverName();
-  const { creator, roomId } = options;
+  const { creator } = options;
   const roomVersion = request.room_version === undefined ? DEFAULT_ROOM_VERSION : requireRoomVersion(request.room_version);
+  const rules = roomVersionRules(roomVersion);
   const visibility = request.visibility ?? 'private';
   const preset: Preset = request.preset ?? (visibility === 'public' ? 'public_chat' : 'private_chat');
   const config = presets[preset];
@@ -86,8 +93,9 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   if ((request.invite_3pid ?? []).length > 0) throw invalidParam('Third-party invites are not supported');
 
   const override = request.power_level_content_override as JsonObject | undefined;
-  // As Synapse: an override that lists users must keep the creator, who sends the rest of the room.
-  if (override?.users !== undefined) {
+  // As Synapse: an override that lists users must keep the creator, who sends the rest of the room
+  // (v12's creator is above every level, and must not be listed: the auth rules refuse that).
+  if (override?.users !== undefined && !rules.privilegedCreators) {
     const users = override.users;
     if (typeof users !== 'object' || users === null || Array.isArray(users) || !Object.hasOwn(users, creator)) {
       throw invalidParam(`power_level_content_override.users must contain ${creator}`);
@@ -109,8 +117,26 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   const creation: JsonObject = { ...(request.creation_content as JsonObject | undefined) };
   delete creation.creator;
   creation.room_version = roomVersion;
-  if (!roomVersionRules(roomVersion).implicitRoomCreator) creation.creator = creator;
-  events.push(state('m.room.create', creation));
+  if (!rules.implicitRoomCreator) creation.creator = creator;
+  let roomId = options.roomId;
+  if (rules.privilegedCreators) {
+    const additional = creation.additional_creators;
+    if (additional !== undefined) {
+      const problem = additionalCreatorsProblem(additional);
+      if (problem) throw badJson(problem);
+    }
+    // As Synapse: a trusted private chat's invitees are its creators too (not ops in power levels).
+    if (preset === 'trusted_private_chat' && invitees.length) {
+      creation.additional_creators = [...new Set([...((additional as string[] | undefined) ?? []), ...invitees])];
+    }
+  }
+  if (rules.roomIdIsCreateEventHash) {
+    const origin_server_ts = options.now ?? Date.now();
+    roomId = roomIdOfCreateEvent({ sender: creator, content: creation, origin_server_ts }, roomVersion);
+    events.push({ ...state('m.room.create', creation), origin_server_ts });
+  } else {
+    events.push(state('m.room.create', creation));
+  }
 
   // 2. the creator joins
   const join: JsonObject = { membership: 'join' };
@@ -122,8 +148,8 @@ export function planCreateRoom(body: unknown, options: CreateRoomOptions): Creat
   const fromInitial = initialState.find((s) => s.type === 'm.room.power_levels' && s.state_key === '');
   const powerLevels: JsonObject = fromInitial
     ? { ...(fromInitial.content as JsonObject) }
-    : { ...defaultPowerLevelsContent(creator), invite: 50, ...config.plOverride };
-  if (config.inviteesAreOps) {
+    : { ...defaultPowerLevelsContent(creator, roomVersion), invite: 50, ...config.plOverride };
+  if (config.inviteesAreOps && !rules.privilegedCreators) {
     const users = { ...(powerLevels.users as JsonObject) };
     for (const user of invitees) users[user] = users[creator] ?? 100;
     powerLevels.users = users;

@@ -84,6 +84,17 @@ export function eventIdOf(event: object, version: RoomVersion): string {
   return `${hashId}:${domainOf((event as { sender: string }).sender) ?? ''}`;
 }
 
+const isRoomIdSource = (type: string, version: RoomVersion) => type === 'm.room.create' && roomVersionRules(version).roomIdIsCreateEventHash;
+
+/**
+ * The id of a v12 room (MSC4291): `!` + the reference hash of its create event, built as the rooms
+ * topology will build it (first event: depth 1, no prev events, the given timestamp).
+ */
+export function roomIdOfCreateEvent(create: { sender: string; content: JsonObject; origin_server_ts: number }, version: RoomVersion): string {
+  const event = buildEvent({ room_id: '', type: 'm.room.create', state_key: '', depth: 1, ...create }, version);
+  return `!${event.event_id.slice(1)}`;
+}
+
 /** Builds a stored event from a draft: places `redacts`, computes the content hash and the event id. */
 export function buildEvent(draft: EventDraft, version: RoomVersion): RoomEvent {
   const content = { ...draft.content };
@@ -102,8 +113,10 @@ export function buildEvent(draft: EventDraft, version: RoomVersion): RoomEvent {
     if (roomVersionRules(version).updatedRedactionRules) content.redacts = draft.redacts;
     else pdu.redacts = draft.redacts;
   }
-  const hashes = { sha256: contentHash(pdu) };
-  const event_id = eventIdOf({ ...pdu, hashes }, version);
+  // v12 (MSC4291): the create event is hashed without a room id, since the room id is its hash.
+  const hashed = isRoomIdSource(draft.type, version) ? withoutKeys(pdu, ['room_id']) : pdu;
+  const hashes = { sha256: contentHash(hashed) };
+  const event_id = eventIdOf({ ...hashed, hashes }, version);
   return { event_id, ...pdu, hashes, ...(draft.unsigned ? { unsigned: draft.unsigned } : {}) };
 }
 

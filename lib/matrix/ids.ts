@@ -124,10 +124,20 @@ export function generateRoomId(server = serverName()): string {
   return `!${randomLetters(18)}:${server}`;
 }
 
+/**
+ * `!opaque:server`, or (room v12, MSC4291) `!` + the create event's reference hash, which names
+ * no server: code must never read a server out of a room id (domainOf), only out of user ids.
+ */
 export function isValidRoomId(roomId: string): boolean {
   if (roomId.length > MAX_ID_LENGTH || !roomId.startsWith('!')) return false;
+  if (isHashRoomId(roomId)) return true;
   const colon = roomId.indexOf(':');
   return colon > 1 && isValidServerName(roomId.slice(colon + 1));
+}
+
+/** A v12 room id: `!` + 43 url-safe base64 characters (a sha256), no server. */
+export function isHashRoomId(roomId: string): boolean {
+  return /^![A-Za-z0-9_-]{43}$/.test(roomId);
 }
 
 export interface RoomAlias {

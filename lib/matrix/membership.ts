@@ -107,8 +107,9 @@ export function restrictedAllowRooms(joinRules: JsonObject | undefined): string[
  * when users_default reaches the invite level any joined member will do.
  */
 export function joinAuthoriserCandidates(levels: PowerLevels): string[] {
-  return Object.entries(levels.users)
+  // v12 creators (never in `users`) come first: their level is above everyone's.
+  return [...levels.creators, ...Object.entries(levels.users)
     .filter(([, level]) => level >= levels.invite)
     .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
-    .map(([user]) => user);
+    .map(([user]) => user)];
 }

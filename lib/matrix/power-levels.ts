@@ -16,14 +16,20 @@ export interface PowerLevels {
   events: Record<string, number>;
   users: Record<string, number>;
   notifications: Record<string, number>;
+  /** v12+ (MSC4289): the room's creators, above every level (never in `users`). */
+  creators: string[];
 }
 
 export const POWER_LEVEL_FIELDS = ['users_default', 'events_default', 'state_default', 'ban', 'redact', 'kick', 'invite'] as const;
 
-/** The content Synapse writes for a new room (before presets and overrides). */
-export function defaultPowerLevelsContent(creator: string): JsonObject {
+/**
+ * The content Synapse writes for a new room (before presets and overrides). With privileged
+ * creators (v12) the creator is not listed and the tombstone needs 150, above every admin.
+ */
+export function defaultPowerLevelsContent(creator: string, version: RoomVersion): JsonObject {
+  const privileged = roomVersionRules(version).privilegedCreators;
   return {
-    users: { [creator]: 100 },
+    users: privileged ? {} : { [creator]: 100 },
     users_default: 0,
     events: {
       'm.room.name': 50,
@@ -31,7 +37,7 @@ export function defaultPowerLevelsContent(creator: string): JsonObject {
       'm.room.history_visibility': 100,
       'm.room.canonical_alias': 50,
       'm.room.avatar': 50,
-      'm.room.tombstone': 100,
+      'm.room.tombstone': privileged ? 150 : 100,
       'm.room.server_acl': 100,
       'm.room.encryption': 100,
     },
@@ -45,8 +51,9 @@ export function defaultPowerLevelsContent(creator: string): JsonObject {
   };
 }
 
+// Levels are integers canonical JSON can carry: |n| ≤ 2^53 - 1 (Synapse's schema refuses the rest).
 const asInt = (value: JsonValue | undefined): number | undefined =>
-  typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+  typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 
 function intMap(value: JsonValue | undefined): Record<string, number> {
   const out: Record<string, number> = {};
@@ -66,23 +73,32 @@ export function roomCreator(create: EventLike | undefined, version: RoomVersion)
   return create.sender;
 }
 
+/** The users MSC4289 makes creators (v12+): the create event's sender and its `additional_creators`. */
+export function roomCreators(create: EventLike | undefined, version: RoomVersion): string[] {
+  if (!create || !roomVersionRules(version).privilegedCreators) return [];
+  const additional = create.content.additional_creators;
+  return [create.sender, ...(Array.isArray(additional) ? additional.filter((u): u is string => typeof u === 'string') : [])];
+}
+
 /**
  * The effective power levels of a room. Without a power levels event the creator has 100,
  * everyone else 0, and every action needs 0 except ban/kick/redact (50) — the spec's defaults.
  */
 export function powerLevelsOf(state: RoomState, version: RoomVersion): PowerLevels {
   const event = state.get('m.room.power_levels', '');
+  const create = state.get('m.room.create', '');
+  const creators = roomCreators(create, version);
   if (!event) {
-    const creator = roomCreator(state.get('m.room.create', ''), version);
+    const creator = roomCreator(create, version);
     return {
       ban: 50, kick: 50, redact: 50, invite: 0, events_default: 0, state_default: 0, users_default: 0,
-      events: {}, users: creator ? { [creator]: 100 } : {}, notifications: { room: 50 },
+      events: {}, users: creator && !creators.length ? { [creator]: 100 } : {}, notifications: { room: 50 }, creators,
     };
   }
-  return parsePowerLevels(event.content);
+  return parsePowerLevels(event.content, creators);
 }
 
-export function parsePowerLevels(content: JsonObject): PowerLevels {
+export function parsePowerLevels(content: JsonObject, creators: string[] = []): PowerLevels {
   return {
     ban: asInt(content.ban) ?? 50,
     kick: asInt(content.kick) ?? 50,
@@ -94,10 +110,13 @@ export function parsePowerLevels(content: JsonObject): PowerLevels {
     events: intMap(content.events),
     users: intMap(content.users),
     notifications: { room: 50, ...intMap(content.notifications) },
+    creators,
   };
 }
 
+/** A user's level; a v12 creator's is infinite (MSC4289: above any integer a power levels event can hold). */
 export function userLevel(levels: PowerLevels, userId: string): number {
+  if (levels.creators.includes(userId)) return Infinity;
   return levels.users[userId] ?? levels.users_default;
 }
 

@@ -6,7 +6,8 @@ import type { JsonObject } from './canonical-json.ts';
 import { authorizeEvent } from './auth-rules.ts';
 import type { PlannedEvent } from './create-room.ts';
 import { MatrixError } from './errors.ts';
-import { defaultPowerLevelsContent, parsePowerLevels } from './power-levels.ts';
+import { roomIdOfCreateEvent } from './events.ts';
+import { defaultPowerLevelsContent, parsePowerLevels, userLevel } from './power-levels.ts';
 import { MapRoomState, type EventLike, type RoomState } from './room-state.ts';
 import { roomVersionRules, type RoomVersion } from './room-versions.ts';
 
@@ -39,10 +40,20 @@ export interface UpgradeSource {
 }
 
 export interface UpgradeTarget {
+  /** The new room's id for versions whose ids are random (v1–v11); v12's is its create event's hash. */
   newRoomId: string;
   version: RoomVersion;
   upgrader: string;
   profile?: { displayname?: string | null; avatar_url?: string | null };
+  /** v12 (MSC4289): further creators of the new room, named in the upgrade request. */
+  additionalCreators?: string[];
+  /** Now: a v12 create event's timestamp. */
+  now?: number;
+}
+
+export interface UpgradePlan {
+  roomId: string;
+  events: PlannedEvent[];
 }
 
 /**
@@ -54,27 +65,43 @@ function neededLevel(content: JsonObject): number {
   return Math.max(levels.state_default, levels.ban, ...Object.values(levels.events), 0);
 }
 
-/** The new room's initial events, checked against the auth rules one by one (throws when one would be refused). */
-export function planUpgradedRoom(source: UpgradeSource, target: UpgradeTarget): PlannedEvent[] {
+/** The new room's id and initial events, checked against the auth rules one by one (throws when one would be refused). */
+export function planUpgradedRoom(source: UpgradeSource, target: UpgradeTarget): UpgradePlan {
   const { upgrader } = target;
+  const rules = roomVersionRules(target.version);
   const state = (type: string, content: JsonObject, state_key = ''): PlannedEvent => ({ type, state_key, sender: upgrader, content });
   const oldCreate = source.state.get('m.room.create', '')?.content ?? {};
-  const creation: JsonObject = { room_version: target.version, predecessor: { room_id: source.oldRoomId, event_id: source.lastEventId } };
+  // A v12 room's id is its create event's hash, so its predecessor cannot name an event of the
+  // old room sent after it (Synapse leaves `event_id` out).
+  const predecessor: JsonObject = rules.roomIdIsCreateEventHash ? { room_id: source.oldRoomId } : { room_id: source.oldRoomId, event_id: source.lastEventId };
+  const creation: JsonObject = { room_version: target.version, predecessor };
   for (const field of KEPT_CREATION_FIELDS) if (oldCreate[field] !== undefined) creation[field] = oldCreate[field];
-  if (!roomVersionRules(target.version).implicitRoomCreator) creation.creator = upgrader;
+  if (!rules.implicitRoomCreator) creation.creator = upgrader;
+  const additionalCreators = rules.privilegedCreators ? (target.additionalCreators ?? []) : [];
+  if (additionalCreators.length) creation.additional_creators = additionalCreators;
+  let roomId = target.newRoomId;
+  let create = state('m.room.create', creation);
+  if (rules.roomIdIsCreateEventHash) {
+    const origin_server_ts = target.now ?? Date.now();
+    roomId = roomIdOfCreateEvent({ sender: upgrader, content: creation, origin_server_ts }, target.version);
+    create = { ...create, origin_server_ts };
+  }
 
   const join: JsonObject = { membership: 'join' };
   if (target.profile?.displayname) join.displayname = target.profile.displayname;
   if (target.profile?.avatar_url) join.avatar_url = target.profile.avatar_url;
 
-  const original = source.state.get('m.room.power_levels', '')?.content ?? defaultPowerLevelsContent(upgrader);
-  const levels = parsePowerLevels(original);
-  const current = levels.users[upgrader] ?? levels.users_default;
+  const copied = source.state.get('m.room.power_levels', '')?.content ?? defaultPowerLevelsContent(upgrader, target.version);
+  // v12: the new room's creators are above every level and must leave `users` (as Synapse).
+  const creators = rules.privilegedCreators ? [upgrader, ...additionalCreators] : [];
+  const original = creators.length ? withoutUsers(copied, creators) : copied;
+  const levels = parsePowerLevels(original, creators);
+  const current = userLevel(levels, upgrader);
   const needed = neededLevel(original);
   const raised = current < needed;
   const powerLevels: JsonObject = raised ? { ...original, users: { ...(original.users as JsonObject | undefined), [upgrader]: needed } } : original;
 
-  const events: PlannedEvent[] = [state('m.room.create', creation), state('m.room.member', join, upgrader), state('m.room.power_levels', powerLevels)];
+  const events: PlannedEvent[] = [create, state('m.room.member', join, upgrader), state('m.room.power_levels', powerLevels)];
   for (const type of TRANSFERRED_STATE_TYPES) {
     const old = source.state.get(type, '');
     if (old && Object.keys(old.content).length) events.push(state(type, old.content));
@@ -89,11 +116,18 @@ export function planUpgradedRoom(source: UpgradeSource, target: UpgradeTarget): 
 
   const roomState = new MapRoomState();
   for (const event of events) {
-    const result = authorizeEvent({ ...event, room_id: target.newRoomId }, roomState, target.version);
+    const result = authorizeEvent({ ...event, room_id: roomId }, roomState, target.version);
     if (!result.allowed) throw new MatrixError(400, 'M_UNKNOWN', `The upgraded room's ${event.type} would not be allowed: ${result.reason}`);
     roomState.set(event);
   }
-  return events;
+  return { roomId, events };
+}
+
+function withoutUsers(content: JsonObject, removed: readonly string[]): JsonObject {
+  const users = content.users;
+  if (typeof users !== 'object' || users === null || Array.isArray(users)) return content;
+  const kept = Object.fromEntries(Object.entries(users).filter(([user]) => !removed.includes(user)));
+  return { ...content, users: kept };
 }
 
 /** The tombstone that sends clients to the replacement room. */

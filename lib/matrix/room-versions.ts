@@ -61,9 +61,11 @@ const v8: RoomVersionRules = { ...v7, restrictedJoinRule: true };
 const v9: RoomVersionRules = { ...v8, restrictedJoinRuleFix: true };
 const v10: RoomVersionRules = { ...v9, knockRestrictedJoinRule: true, enforceIntPowerLevels: true };
 const v11: RoomVersionRules = { ...v10, implicitRoomCreator: true, updatedRedactionRules: true };
+// v12 also brings state resolution v2.1 (MSC4297), which one server never needs.
+const v12: RoomVersionRules = { ...v11, privilegedCreators: true, roomIdIsCreateEventHash: true };
 
 const ROOM_VERSIONS = {
-  '1': v1, '2': v2, '3': v3, '4': v4, '5': v5, '6': v6, '7': v7, '8': v8, '9': v9, '10': v10, '11': v11,
+  '1': v1, '2': v2, '3': v3, '4': v4, '5': v5, '6': v6, '7': v7, '8': v8, '9': v9, '10': v10, '11': v11, '12': v12,
 } as const satisfies Record<string, RoomVersionRules>;
 
 export type RoomVersion = keyof typeof ROOM_VERSIONS;

@@ -31,7 +31,7 @@ describe('power levels', () => {
   });
 
   it('writes Synapse-like defaults for a new room', () => {
-    const content = defaultPowerLevelsContent('@c:localhost');
+    const content = defaultPowerLevelsContent('@c:localhost', '11');
     expect(content.users).toEqual({ '@c:localhost': 100 });
     expect(parsePowerLevels(content)).toMatchObject({ state_default: 50, invite: 0 });
   });

@@ -19,7 +19,7 @@ describe('planUpgradedRoom', () => {
   it('orders create, join, power levels, copied state, bans; v10 names the creator', () => {
     const events = planUpgradedRoom(source({ users: { [up]: 100 } }, [ev('m.room.name', { name: 'n' }), ev('m.room.topic', {})]), {
       newRoomId: '!new:localhost', version: '10', upgrader: up, profile: { displayname: 'Up' },
-    });
+    }).events;
     expect(events.map((e) => `${e.type}|${e.state_key}`)).toEqual([
       'm.room.create|', `m.room.member|${up}`, 'm.room.power_levels|', 'm.room.name|', 'm.room.member|@bad:localhost',
     ]);
@@ -29,7 +29,7 @@ describe('planUpgradedRoom', () => {
   });
   it('raises the upgrader for the copy and restores the original levels last', () => {
     const levels = { users: { [up]: 50 }, events: { 'm.room.tombstone': 50, 'm.room.encryption': 75 }, state_default: 60 };
-    const events = planUpgradedRoom(source(levels), { newRoomId: '!new:localhost', version: '11', upgrader: up });
+    const { events } = planUpgradedRoom(source(levels), { newRoomId: '!new:localhost', version: '11', upgrader: up });
     const pls = events.filter((e) => e.type === 'm.room.power_levels');
     expect(pls.map((e) => (e.content.users as JsonObject)[up])).toEqual([75, 50]);
     expect(events.at(-1)!.content).toEqual(levels);

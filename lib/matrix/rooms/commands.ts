@@ -152,7 +152,7 @@ const stateKey = text(MAX_ID_BYTES, { errcode: 'M_BAD_JSON' });
 const txnId = text(MAX_ID_BYTES, { nonEmpty: true });
 const displayname = chars(MAX_DISPLAYNAME_LENGTH).nullable().optional();
 const avatarUrl = chars(MAX_AVATAR_URL_LENGTH).nullable().optional();
-const plannedEvent = z.strictObject({ type: eventType, state_key: stateKey, sender: id, content: eventContent });
+const plannedEvent = z.strictObject({ type: eventType, state_key: stateKey, sender: id, content: eventContent, origin_server_ts: z.number().int().nonnegative().optional() });
 const ACTIONS = ['join', 'knock', 'leave', 'invite', 'kick', 'ban', 'unban'] as const satisfies readonly MembershipAction[];
 
 /** Strict: a field the interfaces above gain must be added here too (or the edge refuses the command). */

@@ -10,6 +10,7 @@ import { refusingWith } from '../commands.ts';
 import { MatrixError, roomInUse } from '../errors.ts';
 import { listBucket, localRooms, publicRooms, roomAliases, roomInfo, roomLocalAliases } from '../pstates.ts';
 import { MapRoomState } from '../room-state.ts';
+import { roomVersionRules } from '../room-versions.ts';
 import type { RoomEvent } from '../events.ts';
 import type { CreateRoomCommand, RoomCommandResult } from './commands.ts';
 import { prepareRoomWrites, RoomWriter, type CommandOrigin, type RoomHead } from './room-writes.ts';
@@ -30,8 +31,14 @@ export function planRoomParts(command: CreateRoomCommand, origin: CommandOrigin)
   const parts: PartPlan[] = [];
   let start = 0;
   let cost = 0;
+  const hashedId = roomVersionRules(command.roomVersion).roomIdIsCreateEventHash;
   command.events.forEach((planned, i) => {
-    writer.append(planned);
+    const event = writer.append(planned);
+    // v12: the operation hashed the room id from this very create event; a command whose id does
+    // not match would make a room whose id lies.
+    if (i === 0 && hashedId && `!${event.event_id.slice(1)}` !== command.roomId) {
+      throw new MatrixError(400, 'M_UNKNOWN', 'The room id is not the hash of its create event');
+    }
     cost += eventCost(planned.type);
     const last = i === command.events.length - 1;
     const nextCost = last ? 0 : eventCost(command.events[i + 1]!.type);

@@ -46,8 +46,8 @@ export async function createRoom(request: Authenticated & { body: unknown }): Pr
   const requester = await authenticate(request);
   await limitWrites(requester);
   const profile = await profileOf(requester.userId);
-  const roomId = generateRoomId();
-  const plan = planCreateRoom(request.body ?? {}, { roomId, creator: requester.userId, ...(profile ? { profile } : {}) });
+  const plan = planCreateRoom(request.body ?? {}, { roomId: generateRoomId(), now: Date.now(), creator: requester.userId, ...(profile ? { profile } : {}) });
+  const { roomId } = plan;
   if (plan.alias && (await roomAliases.key(plan.alias).get())) throw roomInUse();
   // Invitees must exist (as for POST /invite): the room is not created otherwise.
   if (plan.invitees.length) {

@@ -79,6 +79,8 @@ export interface EventDraftInput {
   content: JsonObject;
   redacts?: string;
   unsigned?: StoredUnsigned;
+  /** A v12 create event's own timestamp: the room id was hashed from it before the command was sent. */
+  origin_server_ts?: number;
 }
 
 /** The event types that move a room up in room lists (MSC4186 `bump_stamp`, Synapse's DEFAULT_BUMP_EVENT_TYPES). */
@@ -120,7 +122,7 @@ export class RoomWriter {
         type: draft.type,
         ...(draft.state_key !== undefined ? { state_key: draft.state_key } : {}),
         content: draft.content,
-        origin_server_ts: this.origin.arrivedAt,
+        origin_server_ts: draft.origin_server_ts ?? this.origin.arrivedAt,
         depth: position,
         prev_events: this.head.lastEventId ? [this.head.lastEventId] : [],
         ...(draft.redacts !== undefined ? { redacts: draft.redacts } : {}),

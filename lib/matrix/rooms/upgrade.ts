@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { getMany } from '../../core/pstate/index.ts';
 import { authenticate } from '../accounts/authenticate.ts';
-import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
-import { notFound } from '../errors.ts';
+import { additionalCreatorsProblem, assertAllowed, authorizeEvent } from '../auth-rules.ts';
+import { badJson, notFound } from '../errors.ts';
 import type { RoomEvent } from '../events.ts';
 import { generateRoomId } from '../ids.ts';
 import { roomInfo, roomMembers, roomState } from '../pstates.ts';
@@ -17,7 +17,7 @@ import { planUpgradedRoom, TRANSFERRED_STATE_TYPES, tombstoneContent } from '../
 import { requireRoomVersion, type RoomVersion } from '../room-versions.ts';
 import { profileOf, requireRoomId, submitRoomCommand } from './operations.ts';
 
-const upgradeRequest = z.looseObject({ new_version: z.string() });
+const upgradeRequest = z.looseObject({ new_version: z.string(), additional_creators: z.unknown().optional() });
 
 /** A space's children copied into the replacement (bounded like the bans). */
 const MAX_SPACE_CHILDREN = 200;
@@ -39,9 +39,13 @@ const MEMBER_SCAN = 1000;
 export async function upgradeRoom(request: { accessToken?: string; body: unknown }, roomId: string): Promise<{ replacement_room: string }> {
   const requester = await authenticate(request);
   await limitWrites(requester);
-  const { new_version } = parseRequestBody(upgradeRequest, request.body);
+  const { new_version, additional_creators } = parseRequestBody(upgradeRequest, request.body);
   const version: RoomVersion = requireRoomVersion(new_version);
   requireRoomId(roomId);
+  if (additional_creators !== undefined) {
+    const problem = additionalCreatorsProblem(additional_creators);
+    if (problem) throw badJson(problem);
+  }
 
   const info = await roomInfo.key(roomId).get({ consistent: true });
   if (!info?.version || info.lastPosition === undefined) throw notFound('Unknown room');
@@ -50,20 +54,24 @@ export async function upgradeRoom(request: { accessToken?: string; body: unknown
   const events = await getMany(keys.map((k) => roomState.key(roomId).key(k)), { consistent: true });
   const state = new MapRoomState<RoomEvent>(events.filter((e): e is RoomEvent => e !== undefined) as RoomEvent[]);
   // The upgrader must be able to send the tombstone (joined, with its power level): 403 otherwise.
-  const replacement = generateRoomId();
-  assertAllowed(authorizeEvent(
+  const canTombstone = (replacement: string) => assertAllowed(authorizeEvent(
     { type: 'm.room.tombstone', state_key: '', sender: requester.userId, content: tombstoneContent(replacement), room_id: roomId },
     state,
     info.version as RoomVersion,
   ));
+  canTombstone(generateRoomId());
 
   const members = await roomMembers.key(roomId).range({ limit: MEMBER_SCAN, consistent: true });
   const banned = members.entries.filter(([, m]) => m.membership === 'ban').map(([id]) => id);
   const spaceChildren = state.get('m.room.create', '')?.content.type === 'm.space' ? await spaceChildrenOf(roomId) : [];
   const profile = await profileOf(requester.userId);
-  const planned = planUpgradedRoom(
+  const { roomId: replacement, events: planned } = planUpgradedRoom(
     { oldRoomId: roomId, lastEventId: info.lastEventId ?? '', state, banned, spaceChildren },
-    { newRoomId: replacement, version, upgrader: requester.userId, ...(profile ? { profile } : {}) },
+    {
+      newRoomId: generateRoomId(), now: Date.now(), version, upgrader: requester.userId,
+      ...(profile ? { profile } : {}),
+      ...(additional_creators !== undefined ? { additionalCreators: additional_creators as string[] } : {}),
+    },
   );
   await submitRoomCommand({ kind: 'createRoom', roomId: replacement, creator: requester.userId, roomVersion: version, visibility: 'private', events: planned });
   await submitRoomCommand({ kind: 'tombstone', roomId, sender: requester.userId, replacementRoom: replacement });
