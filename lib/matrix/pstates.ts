@@ -123,6 +123,11 @@ export const roomInfo = pstate(
        * rooms not written since it was added: createdTs stands in.
        */
       bumpStamp: number(),
+      /**
+       * The bumpStamp before the newest bump: the activity index's entries under it are the ones
+       * the bump's fan-out replaces (lib/matrix/rooms/activity-index.ts).
+       */
+      priorBumpStamp: number(),
     }),
   ),
 );
@@ -156,6 +161,13 @@ export const memberRooms = pstate(
     map(string(), record({ membership: string(), eventId: string(), position: number(), seq: string(), forgotten: boolean() })).subindexed(),
   ),
 );
+
+/**
+ * user id → `activityKey(bump stamp, room id)` → the user's membership (join, invite, knock): the
+ * rooms a sliding sync list may hold, ordered by activity, so a window of the newest is one Query
+ * and a list's count is the map's size (lib/matrix/rooms/activity-index.ts keeps it).
+ */
+export const roomActivity = pstate('roomActivity', map(string(), map(string(), string()).subindexed()));
 
 /** One timeline entry: the event and where the depot put it (for sync tokens). */
 export const timelineEntry = z.object({
@@ -262,6 +274,7 @@ export const roomPStates = [
   roomState,
   roomMembers,
   memberRooms,
+  roomActivity,
   roomTimeline,
   eventLocations,
   membershipHistory,

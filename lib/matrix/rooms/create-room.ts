@@ -15,9 +15,9 @@ import type { RoomEvent } from '../events.ts';
 import type { CreateRoomCommand, RoomCommandResult } from './commands.ts';
 import { prepareRoomWrites, RoomWriter, type CommandOrigin, type RoomHead } from './room-writes.ts';
 
-/** Items one part may use (of 99): membership events cost about 8 items, other state about 3. */
+/** Items one part may use (of 99): membership events cost about 10 items (with the member's activity entry and its count), other state about 3. */
 const PART_BUDGET = 72;
-const eventCost = (type: string) => (type === 'm.room.member' ? 8 : 3);
+const eventCost = (type: string) => (type === 'm.room.member' ? 10 : 3);
 
 export interface PartPlan {
   ops: WriteOp[];
@@ -26,7 +26,7 @@ export interface PartPlan {
 
 /** All initial events built in memory, their writes split into parts that fit a transaction. */
 export function planRoomParts(command: CreateRoomCommand, origin: CommandOrigin): PartPlan[] {
-  const head: RoomHead = { version: command.roomVersion, lastPosition: 0, lastEventId: '', joinedCount: 0, invitedCount: 0 };
+  const head: RoomHead = { version: command.roomVersion, lastPosition: 0, lastEventId: '', joinedCount: 0, invitedCount: 0, bumpStamp: origin.arrivedAt };
   const writer = new RoomWriter(command.roomId, head, new MapRoomState<RoomEvent>(), origin);
   const parts: PartPlan[] = [];
   let start = 0;
@@ -61,6 +61,8 @@ function headOps(command: CreateRoomCommand, origin: CommandOrigin, head: RoomHe
           creator: command.creator,
           createdTs: origin.arrivedAt,
           bumpStamp: origin.arrivedAt,
+          // The members' activity entries are written under it by the commit itself: nothing to move.
+          priorBumpStamp: origin.arrivedAt,
           lastPosition: head.lastPosition,
           lastEventId: head.lastEventId,
           lastSeq: origin.seq,

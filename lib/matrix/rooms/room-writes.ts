@@ -11,6 +11,7 @@ import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, typ
 import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
 import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
 import { relationWrites } from '../relations/index-writes.ts';
+import { memberActivityWrites } from './activity-index.ts';
 import type { RoomVersion } from '../room-versions.ts';
 
 /** Where the command sits in the depot: what every event it produces records. */
@@ -28,6 +29,8 @@ export interface RoomHead {
   lastEventId: string;
   joinedCount: number;
   invitedCount: number;
+  /** The room's activity stamp for room lists (roomInfo.bumpStamp, else its creation). */
+  bumpStamp: number;
 }
 
 /** The state keys the auth rules read for an event by `sender` about `target`. */
@@ -67,6 +70,7 @@ export async function loadRoom(roomId: string, sender: string, extra: readonly [
       lastEventId: info.lastEventId ?? '',
       joinedCount: info.joinedCount ?? 0,
       invitedCount: info.invitedCount ?? 0,
+      bumpStamp: info.bumpStamp ?? info.createdTs ?? 0,
     },
     state,
   };
@@ -167,9 +171,16 @@ export class RoomWriter {
         avatarUrl: text(event.content.avatar_url),
       }),
       memberRooms.key(userId).key(this.roomId).set({ membership, eventId: event.event_id, position, seq: this.origin.seq, forgotten: false }),
+      // The room's stamp once this commit is in (a bump later in the same record is the fan-out's).
+      ...memberActivityWrites(userId, this.roomId, membership, { before: this.head.bumpStamp, after: this.bumpStamp() }),
     );
     // A profile change (join → join) is not a membership change.
     if (before !== membership) this.ops.push(membershipHistory.key(this.roomId).key(userId).append({ position, membership }));
+  }
+
+  /** The room's activity stamp with the events appended so far. */
+  private bumpStamp(): number {
+    return this.bumped ? this.origin.arrivedAt : this.head.bumpStamp;
   }
 
   /** The room info writes after the appended events (none when nothing was appended). */
@@ -183,7 +194,8 @@ export class RoomWriter {
       info.field('shardId').set(this.origin.lane),
       info.field('joinedCount').set(this.head.joinedCount),
       info.field('invitedCount').set(this.head.invitedCount),
-      ...(this.bumped ? [info.field('bumpStamp').set(this.origin.arrivedAt)] : []),
+      // Both stamps: the bump's fan-out to the members' activity index works from them (activity-index.ts).
+      ...(this.bumped ? [info.field('bumpStamp').set(this.origin.arrivedAt), info.field('priorBumpStamp').set(this.head.bumpStamp)] : []),
     ];
   }
 

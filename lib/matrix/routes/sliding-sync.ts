@@ -1,5 +1,6 @@
 import type { ModuleFragment } from '../../core/module.ts';
-import { filters } from '../pstates.ts';
+import { filters, roomActivity } from '../pstates.ts';
+import { roomActivityBuilt } from '../sliding-sync/activity.ts';
 import { slidingSyncPositions } from '../sliding-sync/connection.ts';
 import { syncAccess } from './sync.ts';
 
@@ -15,10 +16,11 @@ export const slidingSyncRoutes = {
       timeoutSeconds: 30,
       access: {
         ...syncAccess,
-        // What /sync reads but uploaded filters (sliding sync names none), and the connection
-        // positions (lib/matrix/sliding-sync/connection.ts).
-        reads: [...syncAccess.reads.filter((p) => p !== filters), slidingSyncPositions],
-        writes: [...syncAccess.writes, slidingSyncPositions],
+        // What /sync reads but uploaded filters (sliding sync names none), the connection
+        // positions (lib/matrix/sliding-sync/connection.ts), and the activity index with its
+        // first-use build (lib/matrix/sliding-sync/activity.ts).
+        reads: [...syncAccess.reads.filter((p) => p !== filters), slidingSyncPositions, roomActivity, roomActivityBuilt],
+        writes: [...syncAccess.writes, slidingSyncPositions, roomActivity, roomActivityBuilt],
       },
     },
   },

@@ -39,7 +39,8 @@ export interface ExtensionsInput {
   enabled: ReadonlySet<ExtensionName>;
   since: SyncPosition | undefined;
   watermarks: Watermarks;
-  memberships: readonly Membership[];
+  /** All the user's memberships when the pass read them (else the e2ee extension reads them itself). */
+  memberships?: readonly Membership[];
   /** Joined rooms in the windows and subscriptions; `fresh`: new to the connection. */
   rooms: readonly { roomId: string; fresh: boolean }[];
   toDeviceSince: string | undefined;

@@ -11,15 +11,17 @@ import { stateKeyOf } from '../room-state.ts';
 import { accountDataKey } from '../user-data/account-data.ts';
 import { furthest } from '../sync/assemble.ts';
 import { SyncTimelines } from '../sync/bundled-timelines.ts';
-import { readRoomsCut, type Membership } from '../sync/cut.ts';
-import { NOTHING, type SyncPosition } from '../sync/token.ts';
+import { readRoomsCut, type Membership, type RoomsCut } from '../sync/cut.ts';
+import { NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
+import { LISTED_MEMBERSHIPS } from '../rooms/activity-index.ts';
+import { ensureActivityIndex, indexedRoomCount, newestRooms } from './activity.ts';
 import { readAllWatermarks, sinceInLanes } from '../sync/watermark.ts';
 import { sameState, type ConnectionState, type LoadedConnection } from './connection.ts';
 import { extensionsFor, type Extensions } from './extensions.ts';
 import { combineConfigs, configKey } from './room-config.ts';
 import { byActivity, evaluateList, listable, needsStateFacts, type RoomFacts } from './room-list.ts';
 import { readNames, roomResult, type PendingRoom, type RoomResult } from './rooms.ts';
-import type { ExtensionName, RoomConfig, SlidingSyncRequest } from './request.ts';
+import type { ExtensionName, ListRequest, RoomConfig, SlidingSyncRequest } from './request.ts';
 
 export interface SlidingSyncBody {
   lists: Record<string, { count: number }>;
@@ -74,18 +76,54 @@ function enabledExtensions(previous: readonly ExtensionName[], requested: Slidin
   return [...on].sort();
 }
 
+/** Index entries read beyond the windows: entries that no longer hold (a race with the topology) are skipped. */
+const STALE_SLACK = 8;
+
+/**
+ * How many rooms, newest first, the lists' ranges reach; undefined when a list needs every room
+ * (no ranges, or filters: those read every room's facts, and their count needs them all).
+ */
+export function windowReach(lists: ReadonlyMap<string, ListRequest>): number | undefined {
+  let reach = 0;
+  for (const list of lists.values()) {
+    if (!list.ranges || Object.keys(list.filters).length) return undefined;
+    for (const [, end] of list.ranges) reach = Math.max(reach, end + 1);
+  }
+  return reach;
+}
+
+/**
+ * The cut over the rooms the windows can show: the newest `reach` rooms of the activity index
+ * (more when some entries no longer hold) and the rooms the connection has or subscribes to,
+ * with the number of indexed rooms. Reads do not grow with the user's number of rooms.
+ */
+async function windowedCut(userId: string, watermarks: ShardPositions, reach: number, known: readonly string[]): Promise<{ cut: RoomsCut; indexed: number }> {
+  if (reach === 0) return { cut: await readRoomsCut(userId, watermarks, known), indexed: 0 };
+  await ensureActivityIndex(userId);
+  for (let limit = reach + STALE_SLACK; ; limit *= 2) {
+    const [window, indexed] = await Promise.all([newestRooms(userId, limit), indexedRoomCount(userId)]);
+    const cut = await readRoomsCut(userId, watermarks, [...new Set([...window.roomIds, ...known])]);
+    const inWindow = new Set(window.roomIds);
+    const listed = cut.memberships.filter((m) => inWindow.has(m.roomId) && listable(m, undefined)).length;
+    if (listed >= reach || window.exhausted) return { cut, indexed };
+  }
+}
+
 export async function slidingSyncOnce({ userId, deviceId, request, connection }: PassParams): Promise<SlidingPass> {
   const now = Date.now();
   const watermarks = await readAllWatermarks();
   const since = connection.since && sinceInLanes(connection.since, watermarks);
-  const cut = await readRoomsCut(userId, watermarks.rooms);
   const sent = connection.state.rooms;
-  const byRoom = new Map(cut.memberships.map((m) => [m.roomId, m]));
-
   const subs: Record<string, RoomConfig> = { ...connection.state.subs };
   for (const roomId of request.unsubscribeRooms) delete subs[roomId];
   for (const [roomId, config] of request.roomSubscriptions) subs[roomId] = config;
   const ext = enabledExtensions(connection.state.ext, request.extensions);
+
+  const reach = windowReach(request.lists);
+  const known = [...new Set([...Object.keys(sent), ...Object.keys(subs)])];
+  const windowed = reach === undefined ? undefined : await windowedCut(userId, watermarks.rooms, reach, known);
+  const cut = windowed?.cut ?? (await readRoomsCut(userId, watermarks.rooms));
+  const byRoom = new Map(cut.memberships.map((m) => [m.roomId, m]));
 
   // The lists, over the rooms that may be listed, newest activity first.
   const ordered = cut.memberships.filter((m) => listable(m, sent[m.roomId]?.m)).sort(byActivity);
@@ -101,8 +139,10 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     if (list !== undefined) entry.lists.push(list);
     wanted.set(m.roomId, entry);
   };
+  // A windowed list counts the indexed rooms and the left rooms it still shows (never indexed).
+  const total = windowed && windowed.indexed + ordered.filter((m) => !LISTED_MEMBERSHIPS.has(m.membership)).length;
   for (const [name, list] of request.lists) {
-    const outcome = evaluateList(list, ordered, facts);
+    const outcome = evaluateList(list, ordered, facts, total);
     lists[name] = { count: outcome.count };
     for (const roomId of outcome.roomIds) want(byRoom.get(roomId)!, list, name);
   }
@@ -151,7 +191,7 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     enabled: new Set(ext),
     since,
     watermarks,
-    memberships: cut.memberships,
+    ...(windowed ? {} : { memberships: cut.memberships }),
     rooms: [...wanted.values()].filter(({ m }) => m.membership === 'join').map(({ m }) => ({ roomId: m.roomId, fresh: fresh.has(m.roomId) })),
     toDeviceSince: request.toDeviceSince ?? since?.toDevice,
   });

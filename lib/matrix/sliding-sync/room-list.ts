@@ -53,13 +53,17 @@ export function needsStateFacts(lists: Iterable<ListRequest>): boolean {
   return false;
 }
 
-/** One list over the ordered, listable rooms. */
-export function evaluateList(list: ListRequest, ordered: readonly Membership[], facts: ReadonlyMap<string, RoomFacts>): ListOutcome {
+/**
+ * One list over the ordered, listable rooms: all of them, or (`total` given) the newest of them,
+ * as many as the ranges reach, out of `total`.
+ */
+export function evaluateList(list: ListRequest, ordered: readonly Membership[], facts: ReadonlyMap<string, RoomFacts>, total?: number): ListOutcome {
   const matching = ordered.filter((m) => passes(list.filters, m, facts.get(m.roomId)));
-  if (!list.ranges) return { count: matching.length, roomIds: matching.map((m) => m.roomId) };
+  const count = total ?? matching.length;
+  if (!list.ranges) return { count, roomIds: matching.map((m) => m.roomId) };
   const picked = new Set<string>();
   for (const [start, end] of list.ranges) {
     for (const m of matching.slice(start, end + 1)) picked.add(m.roomId);
   }
-  return { count: matching.length, roomIds: matching.filter((m) => picked.has(m.roomId)).map((m) => m.roomId) };
+  return { count, roomIds: matching.filter((m) => picked.has(m.roomId)).map((m) => m.roomId) };
 }

@@ -46,8 +46,13 @@ export class CutMoved extends Error {
   override name = 'CutMoved';
 }
 
-async function readMemberships(userId: string): Promise<Omit<Membership, 'lane' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount' | 'bumpStamp'>[]> {
-  const rooms = await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
+type StoredMembership = Omit<Membership, 'lane' | 'lastSeq' | 'lastPosition' | 'joinedCount' | 'invitedCount' | 'bumpStamp'>;
+
+/** The user's memberships: all of them, or those in `roomIds` (one BatchGet; rooms the user was never in are left out). */
+async function readMemberships(userId: string, roomIds?: readonly string[]): Promise<StoredMembership[]> {
+  const rooms = roomIds
+    ? (await getMany(roomIds.map((id) => memberRooms.key(userId).key(id)), { consistent: true })).flatMap((m, i) => (m ? [[roomIds[i]!, m] as const] : []))
+    : await memberRooms.key(userId).entries({ consistent: true, limit: 500 });
   return rooms.map(([roomId, m]) => ({
     roomId,
     membership: m.membership ?? 'leave',
@@ -58,11 +63,14 @@ async function readMemberships(userId: string): Promise<Omit<Membership, 'lane' 
   }));
 }
 
-/** `watermarks`: the rooms watermarks the caller read just before (saves the first read). */
-export async function readRoomsCut(userId: string, watermarksRead?: ShardPositions): Promise<RoomsCut> {
+/**
+ * `watermarks`: the rooms watermarks the caller read just before (saves the first read).
+ * `roomIds`: only the user's memberships in these rooms (sliding sync's windows), else all of them.
+ */
+export async function readRoomsCut(userId: string, watermarksRead?: ShardPositions, roomIds?: readonly string[]): Promise<RoomsCut> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const watermarks = round === 0 && watermarksRead ? watermarksRead : (await readAllWatermarks()).rooms;
-    const memberships = await readMemberships(userId);
+    const memberships = await readMemberships(userId, roomIds);
     const infos = await getMany(memberships.map((m) => roomInfo.key(m.roomId)), { consistent: true });
     const full = memberships.map((m, i) => ({
       ...m,

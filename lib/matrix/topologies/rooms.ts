@@ -1,8 +1,9 @@
 // What one rooms-depot record does, in order: its writes (exactly once, with its lane's watermark
 // where one transaction holds them), then the derived work that may run more than once:
 //  1. the lane's sync watermark, when the commit did not carry it (createRoom, directory, redelivery);
-//  2. at the same time: the notification counts of the new events, and whom the record concerns
-//     (the room's online members and membership targets, read after the commit);
+//  2. at the same time: the notification counts of the new events, the members' activity index
+//     when the record bumped the room (lib/matrix/rooms/activity-index.ts), and whom the record
+//     concerns (the room's online members and membership targets, read after the commit);
 //  3. at the same time: the wake-ups of those that long-poll (after the counts: a woken long-poll
 //     sees them counted) and the WebSocket pushes to those connected (frames carry no counts);
 //  4. a room deletion's next records (lib/matrix/rooms/deletion.ts), each applied once however often appended.
@@ -14,13 +15,20 @@ import { countRecordNotifications } from '../notifications/count-events.ts';
 import { pushAfterRoomCommit } from '../push/timeline.ts';
 import type { RoomCommand, RoomCommandResult } from '../rooms/commands.ts';
 import { commitRoomCommand } from '../rooms/topology.ts';
+import { fanOutBump } from '../rooms/activity-index.ts';
+import { BUMP_EVENT_TYPES } from '../rooms/room-writes.ts';
 import { appendDeletionSteps } from '../rooms/deletion.ts';
 import { advanceRoomsWatermark, roomRecordAudience, wakeRoomRecordAudience } from '../sync/topology-hooks.ts';
 
 export async function applyRoomsRecord(record: DepotRecord<RoomCommand>, context: TopologyContext): Promise<RoomCommandResult> {
   const applied = await commitRoomCommand(record);
   if (!applied.watermarked) await advanceRoomsWatermark(record);
-  const [, audience] = await Promise.all([countRecordNotifications(record, context.lambda, applied.events), roomRecordAudience(record)]);
+  const [, , audience] = await Promise.all([
+    countRecordNotifications(record, context.lambda, applied.events),
+    // Known not to bump (its events are at hand, none counts as activity): no read at all.
+    applied.events && !applied.events.some((e) => BUMP_EVENT_TYPES.has(e.type)) ? 0 : fanOutBump(record.payload.roomId, record.arrivedAt),
+    roomRecordAudience(record),
+  ]);
   await Promise.all([wakeRoomRecordAudience(audience), pushAfterRoomCommit(record, audience, applied.events)]);
   const command = record.payload;
   if (command.kind === 'deleteRoom' || command.kind === 'finishRoomDeletion') await appendDeletionSteps(command);
