@@ -1,7 +1,7 @@
 // What a piece of work costs in AWS requests, measured on the real SDK clients: the bench's request
 // accounting (counts by service and operation) plus the peak number of requests in flight at once —
 // what decides whether one request can take over the SDK's connection pool and stall the others.
-import type { FinalizeRequestMiddleware, Pluggable } from '@smithy/types';
+import type { FinalizeRequestMiddleware, InitializeMiddleware, Pluggable } from '@smithy/types';
 import { RequestAccounting } from '../../bench/accounting.ts';
 import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
 
@@ -9,6 +9,10 @@ export interface AwsCost {
   /** Requests by `<service>.<operation>` (SDK calls; retries inside one call count once). */
   requests: Record<string, number>;
   dynamo: number;
+  /** DynamoDB read capacity units consumed (as the table reports them). */
+  dynamoReadUnits: number;
+  /** Items DynamoDB returned to reads: GetItem's item, BatchGetItem's responses, Query's and Scan's Count. */
+  dynamoItemsRead: number;
   /** Kinesis PutRecord and PutRecords calls, and the records they carried. */
   kinesisPuts: number;
   kinesisRecords: number;
@@ -20,6 +24,21 @@ export async function measureAws<T>(run: () => Promise<T>): Promise<{ result: T;
   const accounting = new RequestAccounting();
   let inFlight = 0;
   let peakInFlight = 0;
+  let itemsRead = 0;
+  const items: Pluggable<object, object> = {
+    applyToStack: (stack) => {
+      const middleware: InitializeMiddleware<object, object> = (next, context) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { Item?: unknown; Count?: number; Responses?: Record<string, unknown[]> };
+        const command = (context as { commandName?: string }).commandName ?? '';
+        if (command === 'GetItemCommand' && output.Item) itemsRead++;
+        if (command === 'QueryCommand' || command === 'ScanCommand') itemsRead += output.Count ?? 0;
+        if (command === 'BatchGetItemCommand') for (const rows of Object.values(output.Responses ?? {})) itemsRead += rows.length;
+        return result;
+      };
+      stack.add(middleware, { step: 'initialize', name: 'axonTestItemsRead', override: true });
+    },
+  };
   const concurrency: Pluggable<object, object> = {
     applyToStack: (stack) => {
       const middleware: FinalizeRequestMiddleware<object, object> = (next) => async (args) => {
@@ -36,6 +55,7 @@ export async function measureAws<T>(run: () => Promise<T>): Promise<{ result: T;
   };
   accounting.install();
   addClientPlugin(concurrency);
+  addClientPlugin(items);
   try {
     const result = await accounting.during('measured', run);
     const ops = accounting.phaseCounts('measured');
@@ -48,12 +68,15 @@ export async function measureAws<T>(run: () => Promise<T>): Promise<{ result: T;
       cost: {
         requests,
         dynamo: sum((o) => o.service === 'DynamoDB'),
+        dynamoReadUnits: ops.filter((o) => o.service === 'DynamoDB').reduce((n, o) => n + o.readCapacityUnits, 0),
+        dynamoItemsRead: itemsRead,
         kinesisPuts: sum(puts),
         kinesisRecords: sum(puts, 'kinesisRecords'),
         peakInFlight,
       },
     };
   } finally {
+    removeClientPlugin(items);
     removeClientPlugin(concurrency);
     accounting.uninstall();
   }

@@ -76,9 +76,6 @@ function enabledExtensions(previous: readonly ExtensionName[], requested: Slidin
   return [...on].sort();
 }
 
-/** Index entries read beyond the windows: entries that no longer hold (a race with the topology) are skipped. */
-const STALE_SLACK = 8;
-
 /**
  * How many rooms, newest first, the lists' ranges reach; undefined when a list needs every room
  * (no ranges, or filters: those read every room's facts, and their count needs them all).
@@ -100,7 +97,8 @@ export function windowReach(lists: ReadonlyMap<string, ListRequest>): number | u
 async function windowedCut(userId: string, watermarks: ShardPositions, reach: number, known: readonly string[]): Promise<{ cut: RoomsCut; indexed: number }> {
   if (reach === 0) return { cut: await readRoomsCut(userId, watermarks, known), indexed: 0 };
   await ensureActivityIndex(userId);
-  for (let limit = reach + STALE_SLACK; ; limit *= 2) {
+  // Entries that no longer hold (a race with the topology) are skipped: then more are read.
+  for (let limit = reach; ; limit *= 2) {
     const [window, indexed] = await Promise.all([newestRooms(userId, limit), indexedRoomCount(userId)]);
     const cut = await readRoomsCut(userId, watermarks, [...new Set([...window.roomIds, ...known])]);
     const inWindow = new Set(window.roomIds);
