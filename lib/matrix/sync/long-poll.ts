@@ -88,30 +88,61 @@ export function nothingSince(mark: WakeMark | undefined, wake: WakeState, now: n
   return mark !== undefined && mark.wakes === wake.wakes && now < mark.pollingUntil - CLOCK_MARGIN_MS;
 }
 
-/** A pass with news, or the last one when the wait ends. */
-export async function longPoll(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<AnsweringPass> {
-  const wake = await readWake(params.userId);
+/** A long-poll's wait: registered as long-polling, with the wake count it started from. */
+interface Waiting {
+  wake: WakeState;
+  deadline: number;
+  /** Until when the user's long-poll registration is valid. */
+  pollingUntil: number;
+}
+
+/**
+ * Read the wake item, bound the wait, and register the user as long-polling before the first pass
+ * (wake.ts: from here on, bumps are written for us). Undefined: no time to wait, one pass answers.
+ */
+async function startWaiting(userId: string, timeoutMs: number, remainingTimeMs: () => number): Promise<Waiting | undefined> {
+  const wake = await readWake(userId);
   const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
   const started = Date.now();
-  if (wait <= 0) return syncOnce(params);
-  // Registered as long-polling before the pass (wake.ts): from here on, bumps are written for us.
+  if (wait <= 0) return undefined;
   let pollingUntil = wake.pollingUntil;
   if (needsRenewal(wake, started)) {
-    await goOnline(params.userId, started, wake);
+    await goOnline(userId, started, wake);
     pollingUntil = Math.max(pollingUntil, started + ONLINE_TTL_MS);
   }
-  const marked = (pass: AnsweringPass, wakes: number): AnsweringPass => ({ ...pass, next: { ...pass.next, wake: { wakes, pollingUntil } } });
+  return { wake, deadline: started + wait, pollingUntil };
+}
 
-  const skip = !params.fullState && nothingSince(params.since?.wake, wake, started);
-  let pass = skip ? undefined : marked(await syncOnce(params), wake.wakes);
-  if (pass && !pass.empty) return pass;
-  const deadline = started + wait;
-  let seen = wake.wakes;
-  for (let woken = await source.next(seen, deadline); woken; woken = await source.next(seen, deadline)) {
+/**
+ * The waiting both long-polls share: from `first` (none: the first pass was skipped), run a pass
+ * each time the wake count moves, until one has news (`news`) or the wait ends.
+ */
+async function untilNews<P extends { empty: boolean }>(
+  source: WakeSource,
+  waiting: Waiting,
+  first: P | undefined,
+  again: (woken: Woken) => Promise<P>,
+): Promise<{ pass?: P; seen: number; news: boolean }> {
+  let seen = waiting.wake.wakes;
+  let pass = first;
+  if (pass && !pass.empty) return { pass, seen, news: true };
+  for (let woken = await source.next(seen, waiting.deadline); woken; woken = await source.next(seen, waiting.deadline)) {
     seen = woken.wakes;
-    pass = marked(woken.pass ?? (await syncOnce(params)), seen);
-    if (!pass.empty) return pass;
+    pass = await again(woken);
+    if (!pass.empty) return { pass, seen, news: true };
   }
+  return { ...(pass ? { pass } : {}), seen, news: false };
+}
+
+/** A pass with news, or the last one when the wait ends. */
+export async function longPoll(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<AnsweringPass> {
+  const waiting = await startWaiting(params.userId, timeoutMs, remainingTimeMs);
+  if (!waiting) return syncOnce(params);
+  const marked = (pass: AnsweringPass, wakes: number): AnsweringPass => ({ ...pass, next: { ...pass.next, wake: { wakes, pollingUntil: waiting.pollingUntil } } });
+  const skip = !params.fullState && nothingSince(params.since?.wake, waiting.wake, Date.now());
+  const first = skip ? undefined : marked(await syncOnce(params), waiting.wake.wakes);
+  const { pass, seen, news } = await untilNews(source, waiting, first, async (woken) => marked(woken.pass ?? (await syncOnce(params)), woken.wakes));
+  if (news) return pass!;
   // Timed out: a skipped poll still answers a real pass (it also reports typing that expired);
   // key counts read with an earlier wake's pass are not the latest: withKeyCounts reads them.
   if (!pass) return marked(await syncOnce(params), seen);
@@ -121,8 +152,7 @@ export async function longPoll(params: SyncParams, timeoutMs: number, remainingT
 
 /**
  * A long-poll of another API over the same waiting (sliding sync): `run` once, and again each time
- * the user's wake count moves, until it has news or the wait ends. Registered as long-polling
- * before the first pass, as `longPoll` is, so a bump after it is seen by the waiting.
+ * the user's wake count moves, until it has news or the wait ends.
  */
 export async function waitForNews<P extends { empty: boolean }>(
   userId: string,
@@ -131,19 +161,8 @@ export async function waitForNews<P extends { empty: boolean }>(
   source: WakeSource,
   run: () => Promise<P>,
 ): Promise<P> {
-  const wake = await readWake(userId);
-  const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
-  const started = Date.now();
-  if (wait <= 0) return run();
-  if (needsRenewal(wake, started)) await goOnline(userId, started, wake);
-  let pass = await run();
-  const deadline = started + wait;
-  let seen = wake.wakes;
-  while (pass.empty) {
-    const woken = await source.next(seen, deadline);
-    if (!woken) break;
-    seen = woken.wakes;
-    pass = await run();
-  }
-  return pass;
+  const waiting = await startWaiting(userId, timeoutMs, remainingTimeMs);
+  if (!waiting) return run();
+  const { pass } = await untilNews(source, waiting, await run(), () => run());
+  return pass!;
 }
