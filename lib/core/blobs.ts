@@ -23,12 +23,34 @@ export function checkBlobKey(key: string): string {
   return key;
 }
 
+/** The S3 request each blob store operation is (what IAM authorizes). */
+export type BlobCommand = 'GetObject' | 'HeadObject' | 'PutObject' | 'DeleteObject' | 'ListObjectsV2';
+
+type BlobRequestCheck = (command: BlobCommand, key: string) => Promise<void>;
+
+let directoryRequestCheck: BlobRequestCheck | undefined;
+
+/**
+ * Have every request of a directory store checked as the same S3 request would be (the local
+ * runtime's grants: lib/local/iam), so code that may not touch the bucket on AWS fails locally too.
+ * Returns the undo.
+ */
+export function checkDirectoryBlobRequests(check: BlobRequestCheck): () => void {
+  directoryRequestCheck = check;
+  return () => {
+    if (directoryRequestCheck === check) directoryRequestCheck = undefined;
+  };
+}
+
 /** Blobs as files under `root`; written to a temporary name and renamed, so readers never see half a file. */
 export function directoryBlobStore(root: string): BlobStore {
-  const pathOf = (key: string) => join(root, checkBlobKey(key));
+  const pathOf = async (command: BlobCommand, key: string) => {
+    await directoryRequestCheck?.(command, checkBlobKey(key));
+    return join(root, key);
+  };
   return {
     async put(key, body) {
-      const path = pathOf(key);
+      const path = await pathOf('PutObject', key);
       await mkdir(dirname(path), { recursive: true });
       const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
       await writeFile(temporary, body);
@@ -36,7 +58,7 @@ export function directoryBlobStore(root: string): BlobStore {
     },
     async get(key) {
       try {
-        return await readFile(pathOf(key));
+        return await readFile(await pathOf('GetObject', key));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw e;
@@ -44,15 +66,18 @@ export function directoryBlobStore(root: string): BlobStore {
     },
     async has(key) {
       try {
-        return (await stat(pathOf(key))).isFile();
+        return (await stat(await pathOf('HeadObject', key))).isFile();
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
         throw e;
       }
     },
     async delete(key) {
-      // A blob key is never also a directory, so `key` is the file or the directory, not both.
-      await rm(pathOf(key), { recursive: true, force: true });
+      // A blob key is never also a directory, so `key` is the file or the directory, not both. As
+      // on S3: delete the key, then list what is under it (and delete that too).
+      const path = await pathOf('DeleteObject', key);
+      await directoryRequestCheck?.('ListObjectsV2', key);
+      await rm(path, { recursive: true, force: true });
     },
   };
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
 import { addClientPlugin, removeClientPlugin, resetClients } from '../core/aws-clients.ts';
+import { checkDirectoryBlobRequests } from '../core/blobs.ts';
 import { depotPartitionsVariable } from '../core/environment.ts';
 import type { ModuleDecl } from '../core/module.ts';
 import { startEngines, type Engines } from './engines.ts';
@@ -119,6 +120,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       process.env.AXON_MEDIA_DIR = mediaDir;
     }
 
+    // Functions notify the services that run (lib/core/service/notices.ts); set before any runs.
+    const serviceNames = options.services ?? Object.keys(module.services ?? {});
+    for (const name of serviceNames) if (!module.services?.[name]) throw new Error(`module "${module.name}" declares no service "${name}"`);
+    process.env.AXON_NOTIFY_SERVICES = serviceNames.join(',');
+
     // Every SDK call a function makes is checked against the IAM statements the stack gives it.
     const grants = localGrants({
       module,
@@ -126,11 +132,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       streamPrefix: process.env.AXON_STREAM_PREFIX!,
       webSocketApiId: LOCAL_WEBSOCKET.apiId,
       webSocketStage: LOCAL_WEBSOCKET.stage,
+      services: serviceNames,
       onDenied: (denial) => log(describeDenial(denial)),
       onAllowed: options.onAuthorized,
     });
     addClientPlugin(grants.plugin);
     stops.push(async () => removeClientPlugin(grants.plugin));
+    // The media directory stands in for the blob bucket: its requests meet the bucket's grants.
+    const uncheckBlobs = checkDirectoryBlobRequests(grants.authorizeBlob);
+    stops.push(async () => uncheckBlobs());
     const invoke = createLocalInvoker(module, { onInvocation: options.onInvocation, runAs: grants.runAs });
 
     // The WebSocket gateway comes first: its management endpoint is part of the handlers' env.
@@ -154,10 +164,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AXON_WS_URL: ws.url,
     });
 
-    // Functions notify the services that run (lib/core/service/notices.ts); set before any runs.
-    const serviceNames = options.services ?? Object.keys(module.services ?? {});
-    for (const name of serviceNames) if (!module.services?.[name]) throw new Error(`module "${module.name}" declares no service "${name}"`);
-    process.env.AXON_NOTIFY_SERVICES = serviceNames.join(',');
 
     const mappings = await startEventSourceMappings({
       module,
@@ -169,7 +175,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(() => mappings.stop());
 
     const services = new Map<string, ServiceHost>();
-    const serviceOptions = { host, webSocketUrl: ws.url, log, onRequest: options.onServiceRequest };
+    // Each service runs as its task role, as the functions run as theirs.
+    const serviceOptions = { host, webSocketUrl: ws.url, log, onRequest: options.onServiceRequest, runAs: grants.runAsService };
     for (const name of serviceNames) services.set(name, await startLocalService(module, name, serviceOptions));
     stops.push(async () => {
       for (const service of services.values()) await service.stop();

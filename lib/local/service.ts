@@ -13,21 +13,29 @@ const SUBSCRIBE_TIMEOUT_MS = 15_000;
 export async function startLocalService(
   module: ModuleDecl,
   name: string,
-  options: { host: string; webSocketUrl: string; log: (line: string) => void; onRequest?: ((service: string, routeKey: string) => void) | undefined },
+  options: {
+    host: string;
+    webSocketUrl: string;
+    log: (line: string) => void;
+    onRequest?: ((service: string, routeKey: string) => void) | undefined;
+    /** Run the service as its task role (lib/local/iam): everything it starts inside keeps the role. */
+    runAs?: <T>(service: string, fn: () => T) => T;
+  },
 ): Promise<ServiceHost> {
   const decl = module.services?.[name];
   if (!decl) throw new Error(`module "${module.name}" declares no service "${name}"`);
   const entry = (await import(pathToFileURL(resolve(projectRoot, decl.entry)).href)) as Record<string, unknown>;
   const create = entry[decl.exportName ?? 'service'];
   if (typeof create !== 'function') throw new Error(`${decl.entry} does not export ${decl.exportName ?? 'service'}`);
-  const host = await startServiceHost({
+  const runAs = options.runAs ?? ((_service, fn) => fn());
+  const host = await runAs(name, () => startServiceHost({
     definition: (create as () => ServiceDefinition)(),
     port: 0,
     host: options.host,
     webSocketUrl: options.webSocketUrl,
     log: options.log,
     ...(options.onRequest ? { onRequest: (routeKey: string) => options.onRequest!(name, routeKey) } : {}),
-  });
+  }));
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,7 +13,7 @@ import { depotPartitionsVariable } from '../core/environment.ts';
 import { functionDefaults, type FunctionDecl, type ModuleDecl } from '../core/module.ts';
 import { LAMBDA_MAX_UPLOAD_BYTES, type BlobBucket } from './blobs.ts';
 import type { DepotStreams } from './depots.ts';
-import { dynamoReadActions, dynamoWriteActions, functionGrants, functionStatements } from './grants.ts';
+import { functionGrants, functionStatements } from './grants.ts';
 
 /** The project root (where package.json and package-lock.json are); entries are relative to it. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,19 +59,6 @@ export function moduleEnvironment(props: { table: ITable; streamPrefix: string; 
     // Closed unless the deployment opens it: a new server on the internet takes no sign-ups.
     AXON_REGISTRATION: props.registration ?? 'closed',
   };
-}
-
-/** Read or write access to the items of the table under these leading keys only. */
-export function grantTableKeys(role: Role, table: ITable, kind: 'read' | 'write', leadingKeys: string[]): void {
-  if (!leadingKeys.length) return;
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: kind === 'read' ? dynamoReadActions : dynamoWriteActions,
-      resources: [table.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
-    }),
-  );
 }
 
 export class ModuleFunctions extends Construct {

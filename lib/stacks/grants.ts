@@ -147,8 +147,25 @@ export interface GrantResources {
  * (and its enhanced fan-out consumers) if it is a topology, which its event source mapping reads as it.
  */
 export function functionStatements(module: ModuleDecl, fn: string, resources: GrantResources, running: readonly string[] = Object.keys(module.services ?? {})): GrantStatement[] {
-  const grants = functionGrants(module, fn, running);
-  const statements: GrantStatement[] = [{ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [resources.logGroup] }];
+  return [
+    { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [resources.logGroup] },
+    ...accessStatements(functionGrants(module, fn, running), resources, `function "${fn}"`),
+    ...mappingStatements(module, fn, resources),
+  ];
+}
+
+/**
+ * The statements of a service's task role: the same as a function's for what it declares (its
+ * container logs go through the task's execution role, not this one). The local runtime enforces
+ * them on the service it runs in-process, so a service cannot touch locally what its task could not.
+ */
+export function serviceStatements(module: ModuleDecl, service: string, resources: Omit<GrantResources, 'logGroup' | 'consumer'>): GrantStatement[] {
+  return accessStatements(serviceGrants(module, service), resources, `service "${service}"`);
+}
+
+/** Table items by leading key, depot appends, `@connections` and blob objects, as granted. */
+function accessStatements(grants: FunctionGrants, resources: Omit<GrantResources, 'logGroup' | 'consumer'>, who: string): GrantStatement[] {
+  const statements: GrantStatement[] = [];
   const table = (actions: string[], leadingKeys: string[]) => {
     if (!leadingKeys.length) return;
     statements.push({
@@ -162,21 +179,20 @@ export function functionStatements(module: ModuleDecl, fn: string, resources: Gr
   if (grants.appends.length) {
     statements.push({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: grants.appends.map((d) => resources.stream(d)) });
   }
-  statements.push(...mappingStatements(module, fn, resources));
   if (grants.pushes) {
-    if (!resources.webSocket) throw new Error(`function "${fn}" pushes to WebSocket connections but the module declares no WebSocket routes`);
+    if (!resources.webSocket) throw new Error(`${who} pushes to WebSocket connections but the module declares no WebSocket routes`);
     const { apiArn, stage } = resources.webSocket;
     // What CDK's WebSocketStage.grantManagementApiAccess grants: any method on any connection of the stage.
     statements.push({ actions: ['execute-api:ManageConnections'], resources: [`${apiArn}/${stage}/*/@connections/*`] });
   }
   if (grants.blobs) {
-    if (!resources.blobBucket) throw new Error(`function "${fn}" uses blobs but the stack has no blob bucket`);
-    // Get and put objects, and list (so a missing key is a 404, not a 403). Never delete.
+    if (!resources.blobBucket) throw new Error(`${who} uses blobs but the stack has no blob bucket`);
+    // Get and put objects, and list (so a missing key is a 404, not a 403). Deleting is granted apart.
     statements.push({ actions: ['s3:GetObject', 's3:PutObject'], resources: [`${resources.blobBucket}/*`] });
     statements.push({ actions: ['s3:ListBucket'], resources: [resources.blobBucket] });
   }
   if (grants.deletesBlobs) {
-    if (!resources.blobBucket) throw new Error(`function "${fn}" deletes blobs but the stack has no blob bucket`);
+    if (!resources.blobBucket) throw new Error(`${who} deletes blobs but the stack has no blob bucket`);
     // Delete objects (a blob and what is kept under its prefix, found by listing).
     statements.push({ actions: ['s3:DeleteObject'], resources: [`${resources.blobBucket}/*`] });
     if (!grants.blobs) statements.push({ actions: ['s3:ListBucket'], resources: [resources.blobBucket] });

@@ -28,8 +28,8 @@ import { depotPartitionsVariable } from '../core/environment.ts';
 import type { ModuleDecl, ServiceDecl } from '../core/module.ts';
 import { OPEN_REQUESTS_METRIC } from '../core/service/metrics.ts';
 import type { DepotStreams } from './depots.ts';
-import { grantTableKeys, moduleEnvironment, projectRoot } from './functions.ts';
-import { serviceGrants } from './grants.ts';
+import { moduleEnvironment, projectRoot } from './functions.ts';
+import { serviceGrants, serviceStatements } from './grants.ts';
 
 /** The port a service's container listens on (lib/http/service-main.ts, services/Dockerfile). */
 export const SERVICE_PORT = 8080;
@@ -138,13 +138,8 @@ export class ModuleServices extends Construct {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `Runs the ${name} service of ${props.module.name}`,
     });
-    grantTableKeys(taskRole, props.table, 'read', grants.readKeys);
-    grantTableKeys(taskRole, props.table, 'write', grants.writeKeys);
-    if (grants.appends.length) {
-      taskRole.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: grants.appends.map((d) => props.depots.stream(d).streamArn) }),
-      );
-    }
+    const statements = serviceStatements(props.module, name, { table: props.table.tableArn, stream: (depot) => props.depots.stream(depot).streamArn });
+    for (const statement of statements) taskRole.addToPrincipalPolicy(new PolicyStatement(statement));
     const logGroup = new LogGroup(scope, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

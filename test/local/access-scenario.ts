@@ -91,12 +91,11 @@ export interface Scenario {
   setup: ScenarioStep;
   lanes: ScenarioStep[][];
   finish: ScenarioStep;
-  /** /sync as the sync function serves it (where the sync service does not run), after some lanes' steps. */
-  syncOnLambda: ScenarioStep;
+  /** /sync in every way a client asks (filtered, incremental, woken, set_presence), after the steps that make its news: served by the sync function or the sync service. */
+  syncInEveryWay: ScenarioStep;
+  /** A connection opened with `since` while a message lands in one of its rooms, after the lanes. */
+  connectRacingACommit: ScenarioStep;
 }
-
-/** The functions only a runtime without the sync service runs: test/local/grants-used-sync.test.ts checks them. */
-export const checkedWithoutSyncService = ['sync'];
 
 export function accessScenario(runtime: () => LocalRuntime, recorder: AccessRecorder): Scenario {
   const ctx = {} as Context;
@@ -336,8 +335,15 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
           // Bob's member events change (join to join: not a new join), alice changes her keys.
           ok(await c.bob.client.put(`${v3}/profile/${enc(c.bob.userId)}/displayname`, { displayname: 'Bob' }), 'bob renamed');
           ok(await c.alice.client.post(`${v3}/keys/upload`, { one_time_keys: { 'signed_curve25519:AAB': signed({ key: 'otk2' }, c.alice.userId, `ed25519:${c.alice.deviceId}`, key) } }), 'more keys');
-          const until = (await c.bob.client.get<{ next_batch: string }>(`${v3}/sync?timeout=0`)).body.next_batch;
-          ok(await c.bob.client.get(`${v3}/keys/changes?from=${enc(since)}&to=${enc(until)}`), 'key changes');
+          // The rename reaches bob's member event in the room after its answer (through the rooms
+          // depot): only a `to` past it makes /keys/changes look at his rooms' changes.
+          await until(
+            async () => (await c.bob.client.get<{ displayname?: string }>(path.room(c.roomId, `state/m.room.member/${enc(c.bob.userId)}`))).body.displayname,
+            (name) => name === 'Bob',
+            "bob's member event renamed",
+          );
+          const to = (await c.bob.client.get<{ next_batch: string }>(`${v3}/sync?timeout=0`)).body.next_batch;
+          ok(await c.bob.client.get(`${v3}/keys/changes?from=${enc(since)}&to=${enc(to)}`), 'key changes');
           await leaveGoneConnection(c.bob.userId);
           const socket = await socketOf(c.bob);
           ok(await c.alice.client.put(`${v3}/sendToDevice/m.room_key/grants-${Date.now()}`, { messages: { [c.bob.userId]: { [c.bob.deviceId]: { k: 1 } } } }), 'to-device');
@@ -441,7 +447,20 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
       for (const socket of c.sockets) await socket.close();
       await runtime().mappings.idle();
     }),
-    syncOnLambda: step('sync: filtered, incremental with what happened meanwhile, woken long-poll, set_presence', async (c) => {
+    connectRacingACommit: step('a connection with since, its room moving on between its watermark and room reads', async (c) => {
+      const dana = await c.fresh();
+      ok(await dana.client.post(`${v3}/join/${enc(c.roomId)}`, {}), 'dana joins');
+      const since = (await dana.client.get<{ next_batch: string }>(`${v3}/sync?timeout=0`)).body.next_batch;
+      // $connect holds before it reads the room's info, so the message commits past the
+      // watermarks it read: it finds the newest event at or below them in the timeline.
+      const paused = recorder.pauseBefore('wsConnect', (r) => r.action.endsWith('GetItem') && (r.context?.['dynamodb:LeadingKeys'] ?? []).includes(`roomInfo#${c.roomId}`));
+      const connecting = open(c.wsUrl, { access_token: dana.accessToken, since });
+      await paused.reached;
+      ok(await send(c.alice.client, c.roomId, { msgtype: 'm.text', body: 'while dana connects' }), 'send during the connect');
+      paused.release();
+      await (await connecting).close();
+    }),
+    syncInEveryWay: step('sync: filtered, incremental with what happened meanwhile, woken long-poll, set_presence', async (c) => {
       // Someone never online before, so the long-poll registers them online in their rooms; a
       // thread among the newest events, so its bundle says whether they took part.
       const erin = await c.fresh();

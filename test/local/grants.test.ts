@@ -11,7 +11,7 @@ import { localGrants } from '../../lib/local/iam/enforce.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { depots } from '../../lib/matrix/depots.ts';
 import { axon } from '../../lib/matrix/module.ts';
-import { transactionIds } from '../../lib/matrix/pstates.ts';
+import { accountData, transactionIds } from '../../lib/matrix/pstates.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { useTestEngines } from '../support/engines.ts';
 import { TestClient } from '../support/matrix-client.ts';
@@ -23,6 +23,12 @@ import { createRoom, path, send } from '../api/rooms-support.ts';
 function withAccess(module: ModuleDecl, fn: string, change: (access: Access) => Access): ModuleDecl {
   const decl = (module.functions as Record<string, FunctionDecl>)[fn]!;
   return { ...module, functions: { ...module.functions, [fn]: { ...decl, access: change(decl.access ?? {}) } } };
+}
+
+/** `module` with one service's access changed. */
+function withServiceAccess(module: ModuleDecl, service: string, change: (access: Access) => Access): ModuleDecl {
+  const decl = module.services![service]!;
+  return { ...module, services: { ...module.services, [service]: { ...decl, access: change(decl.access ?? {}) } } };
 }
 
 describe('an SDK call outside the grants', () => {
@@ -82,6 +88,7 @@ describe('Axon with grants taken away from its declaration', () => {
     // Notifying the sync service posts to @connections too: without the service (sync: 'lambda')
     // nothing is notified, and the sync_needed push is the only post left to refuse.
     module = withAccess(module, 'keysTopology', (a) => ({ ...a, pushes: false, notifies: [] }));
+    module = withAccess(module, 'media', (a) => ({ ...a, blobs: false }));
     runtime = await startTestRuntime('grants-removed', { module, log: (line) => lines.push(line), sync: 'lambda' });
     const anonymous = new TestClient(runtime.httpUrl);
     [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
@@ -101,6 +108,18 @@ describe('Axon with grants taken away from its declaration', () => {
     expect(denied('profile', 'kinesis:PutRecord')).not.toEqual([]);
   });
 
+  it('an upload whose function may no longer use the blob bucket fails at the bucket (the local directory checks as S3 would)', async () => {
+    const res = await fetch(`${runtime.httpUrl}/_matrix/media/v3/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(res.status).toBe(500);
+    const refusal = denied('media', 's3:PutObject');
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]).toMatch(/on arn:aws:s3:::[^/]+-blobs\/[A-Za-z0-9._/-]+$/);
+  });
+
   it('a topology that may no longer manage connections cannot post its sync_needed frame', async () => {
     const ws = new WebSocket(`${runtime.wsUrl}/?access_token=${encodeURIComponent(bob.accessToken)}`);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -112,5 +131,27 @@ describe('Axon with grants taken away from its declaration', () => {
     } finally {
       ws.close();
     }
+  });
+});
+
+describe('the sync service with a grant taken away from its declaration', () => {
+  let runtime: LocalRuntime;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    // The sync function keeps its grants: only the service, which serves /sync here, loses one.
+    const module = withServiceAccess(axon, 'sync', (a) => ({ ...a, reads: a.reads?.filter((p) => p !== accountData) }));
+    runtime = await startTestRuntime('grants-service', { module, log: (line) => lines.push(line) });
+  });
+  afterAll(() => runtime?.stop());
+
+  it('runs as its task role: a /sync it serves fails at the read its role no longer allows', async () => {
+    const alice = await registerUser(new TestClient(runtime.httpUrl));
+    const res = await alice.client.get(`${path.v3}/sync`);
+    expect(res.status).toBe(500);
+    const refused = lines.filter((l) => l.startsWith('access denied: service:sync may not dynamodb:'));
+    expect(refused.join('\n')).toContain('accountData#');
+    // Nothing else ran as the service: the functions kept their grants.
+    expect(lines.filter((l) => l.startsWith('access denied') && !l.startsWith('access denied: service:sync'))).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 // touched. An access no allowed request used could be removed without any local request failing,
 // so either the declaration is too broad or a scenario misses the path that needs it.
 import type { Access, FunctionDecl, ModuleDecl } from '../../lib/core/module.ts';
+import { servicePrincipalName } from '../../lib/local/iam/enforce.ts';
 import type { AuthorizationRequest } from '../../lib/local/iam/policy.ts';
 import { internalPrefixes } from '../../lib/core/table-writes.ts';
 import { dynamoReadActions, dynamoWriteActions } from '../../lib/stacks/grants.ts';
@@ -15,6 +16,7 @@ export class AccessRecorder {
   readonly allowed = new Map<string, AuthorizationRequest[]>();
 
   private faults: { fn: string; match: (request: AuthorizationRequest) => boolean }[] = [];
+  private pauses: { fn: string; match: (request: AuthorizationRequest) => boolean; reached: () => void; released: Promise<void> }[] = [];
 
   /**
    * The next allowed request of `fn` that `match`es fails instead of being sent, as if the
@@ -24,8 +26,20 @@ export class AccessRecorder {
     this.faults.push({ fn, match });
   }
 
+  /**
+   * The next allowed request of `fn` that `match`es waits, before it is sent, until `release`:
+   * `reached` resolves once it waits, so a test can make something happen in between.
+   */
+  pauseBefore(fn: string, match: (request: AuthorizationRequest) => boolean): { reached: Promise<void>; release(): void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    this.pauses.push({ fn, match, reached, released: new Promise<void>((resolve) => (release = resolve)) });
+    return { reached: reachedPromise, release };
+  }
+
   /** The runtime's `onAuthorized` hook. */
-  readonly record = (fn: string, request: AuthorizationRequest): void => {
+  readonly record = (fn: string, request: AuthorizationRequest): Promise<void> | undefined => {
     const fault = this.faults.findIndex((f) => f.fn === fn && f.match(request));
     if (fault >= 0) {
       this.faults.splice(fault, 1);
@@ -34,16 +48,31 @@ export class AccessRecorder {
     let list = this.allowed.get(fn);
     if (!list) this.allowed.set(fn, (list = []));
     list.push(request);
+    const pause = this.pauses.findIndex((p) => p.fn === fn && p.match(request));
+    if (pause < 0) return undefined;
+    const [{ reached, released }] = this.pauses.splice(pause, 1) as [(typeof this.pauses)[number]];
+    reached();
+    return released;
   };
 
   /**
    * The declared accesses of `fn` no allowed request used, e.g. `reads users`, `appends rooms`,
    * `pushes`, `notifies sync`. A PState declared both read and written is checked as written (a
-   * write grant lets it be read: lib/stacks/grants.ts).
+   * write grant lets it be read: lib/stacks/grants.ts). `running`: the services the deployment runs.
    */
-  unused(module: ModuleDecl, fn: string): string[] {
+  unused(module: ModuleDecl, fn: string, running: readonly string[] = Object.keys(module.services ?? {})): string[] {
+    const access = (module.functions as Record<string, FunctionDecl>)[fn]!.access ?? {};
+    // Notices go only to services that run: the others are granted nothing (lib/stacks/grants.ts).
+    return this.unusedOf(fn, { ...access, notifies: access.notifies?.filter((s) => running.includes(s)) });
+  }
+
+  /** The same for a service, whose requests are told as `service:<name>` (lib/local/iam). */
+  unusedByService(module: ModuleDecl, service: string): string[] {
+    return this.unusedOf(servicePrincipalName(service), module.services![service]!.access ?? {});
+  }
+
+  private unusedOf(fn: string, access: Access): string[] {
     // `pushes` grants every @connections method (posting frames, closing connections).
-    const access: Access = (module.functions as Record<string, FunctionDecl>)[fn]!.access ?? {};
     const requests = this.allowed.get(fn) ?? [];
     const touches = (actions: readonly string[], key: (k: string) => boolean) =>
       requests.some((r) => actions.includes(r.action) && (r.context?.['dynamodb:LeadingKeys'] ?? []).some(key));

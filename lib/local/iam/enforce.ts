@@ -11,8 +11,9 @@ import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { KinesisServiceException } from '@aws-sdk/client-kinesis';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import type { ClientPlugin } from '../../core/aws-clients.ts';
+import type { BlobCommand } from '../../core/blobs.ts';
 import { streamName, type ModuleDecl, type TopologyDecl } from '../../core/module.ts';
-import { functionStatements } from '../../stacks/grants.ts';
+import { functionStatements, serviceStatements } from '../../stacks/grants.ts';
 import { compilePolicy, type AuthorizationRequest, type Decision } from './policy.ts';
 import { authorizationRequests, localArns } from './requests.ts';
 
@@ -60,10 +61,15 @@ export interface LocalGrantsOptions {
   webSocketApiId: string;
   webSocketStage: string;
   region?: string;
+  /** The services the deployment runs (default: every declared one): only they are granted notices. */
+  services?: readonly string[];
   /** Told of every refusal, with what AWS's message leaves out (the leading keys asked for). */
   onDenied?: (denial: Denial) => void;
-  /** Told of every request a function's grants allowed (tests: which declared access is used). */
-  onAllowed?: (functionName: string, request: AuthorizationRequest) => void;
+  /**
+   * Told of every request a function's grants allowed (tests: which declared access is used); the
+   * request waits for a promise it returns (tests: a request held while something races it).
+   */
+  onAllowed?: (functionName: string, request: AuthorizationRequest) => void | Promise<void>;
 }
 
 export interface Denial {
@@ -78,9 +84,21 @@ export function describeDenial({ functionName, request }: Denial): string {
   return `access denied: ${functionName} may not ${request.action} on ${request.resource}${keys?.length ? ` (leading keys ${keys.join(', ')})` : ''}`;
 }
 
+/** The name a service's requests are told by (onAllowed, onDenied, the log). */
+export function servicePrincipalName(service: string): string {
+  return `service:${service}`;
+}
+
 export interface LocalGrants {
   /** Run `fn` (an invocation) as the function's role. */
   runAs<T>(functionName: string, fn: () => T): T;
+  /**
+   * Run `fn` as a service's task role: a service started inside keeps the role for all it does
+   * (requests, notices, timers: AsyncLocalStorage follows the callbacks it sets up).
+   */
+  runAsService<T>(service: string, fn: () => T): T;
+  /** The S3 authorization a request of the local blob directory stands for (lib/core/blobs.ts). */
+  authorizeBlob(command: BlobCommand, key: string): Promise<void>;
   /** The middleware to add to the shared clients (lib/core/aws-clients.ts addClientPlugin). */
   plugin: ClientPlugin;
   /**
@@ -94,24 +112,28 @@ export interface LocalGrants {
 export function localGrants(options: LocalGrantsOptions): LocalGrants {
   const { module } = options;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const blobBucketName = `${options.tableName}-blobs`;
   const arns = localArns({ region, account: LOCAL_ACCOUNT, apiId: options.webSocketApiId, stage: options.webSocketStage });
   const depotOf = (topology: string) => {
     const declared = module.topologies.find((t) => t.name === topology);
     if (!declared) throw new Error(`module "${module.name}" has no topology "${topology}"`);
     return declared.depot;
   };
+  const resources = {
+    table: arns.table(options.tableName),
+    stream: (depot: string) => arns.stream(streamName(options.streamPrefix, depot)),
+    webSocket: module.websocket.routes.length ? { apiArn: arns.webSocketApi, stage: arns.webSocketStage } : undefined,
+    blobBucket: arns.bucket(blobBucketName),
+  };
   const principals = new Map<string, Principal>();
   const principal = (functionName: string): Principal => {
     let found = principals.get(functionName);
     if (!found) {
       const statements = functionStatements(module, functionName, {
-        table: arns.table(options.tableName),
-        stream: (depot) => arns.stream(streamName(options.streamPrefix, depot)),
+        ...resources,
         consumer: (topology) => arns.consumer(streamName(options.streamPrefix, depotOf(topology)), topology),
         logGroup: arns.logGroup(functionName),
-        webSocket: module.websocket.routes.length ? { apiArn: arns.webSocketApi, stage: arns.webSocketStage } : undefined,
-        blobBucket: arns.bucket(`${options.tableName}-blobs`),
-      });
+      }, options.services);
       found = {
         functionName,
         roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${functionName}-role/${functionName}`,
@@ -121,24 +143,41 @@ export function localGrants(options: LocalGrantsOptions): LocalGrants {
     }
     return found;
   };
+  // A service's task role (lib/stacks/services.ts), named apart from functions: `sync` is both.
+  const servicePrincipals = new Map<string, Principal>();
+  const servicePrincipal = (service: string): Principal => {
+    let found = servicePrincipals.get(service);
+    if (!found) {
+      found = {
+        functionName: servicePrincipalName(service),
+        roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${service}-task-role/${service}`,
+        decide: compilePolicy(serviceStatements(module, service, resources)),
+      };
+      servicePrincipals.set(service, found);
+    }
+    return found;
+  };
   const current = new AsyncLocalStorage<Principal>();
+
+  /** Checks one command against the caller's grants; outside an invocation the platform acts, unchecked. */
+  const authorize = async (clientName: string, commandName: string, input: Record<string, unknown>): Promise<void> => {
+    const caller = current.getStore();
+    if (!caller) return;
+    for (const request of authorizationRequests(clientName, commandName, input, arns)) {
+      const decision = caller.decide(request);
+      if (decision !== 'allowed') {
+        options.onDenied?.({ functionName: caller.functionName, request, decision });
+        throw accessDenied(clientName, caller, request, decision);
+      }
+      await options.onAllowed?.(caller.functionName, request);
+    }
+  };
 
   const plugin: ClientPlugin = {
     applyToStack(stack) {
       stack.add(
         (next, context) => async (args) => {
-          const caller = current.getStore();
-          if (caller) {
-            const clientName = context.clientName ?? '';
-            for (const request of authorizationRequests(clientName, context.commandName ?? '', args.input as Record<string, unknown>, arns)) {
-              const decision = caller.decide(request);
-              if (decision !== 'allowed') {
-                options.onDenied?.({ functionName: caller.functionName, request, decision });
-                throw accessDenied(clientName, caller, request, decision);
-              }
-              options.onAllowed?.(caller.functionName, request);
-            }
-          }
+          await authorize(context.clientName ?? '', context.commandName ?? '', args.input as Record<string, unknown>);
           return next(args);
         },
         // Before anything else sees the command (the document client marshals later, at this same step).
@@ -149,6 +188,8 @@ export function localGrants(options: LocalGrantsOptions): LocalGrants {
 
   return {
     runAs: (functionName, fn) => current.run(principal(functionName), fn),
+    runAsService: (service, fn) => current.run(servicePrincipal(service), fn),
+    authorizeBlob: (command, key) => authorize('S3Client', `${command}Command`, { Bucket: blobBucketName, Key: key }),
     plugin,
     authorizeMapping(topology) {
       const caller = principal(topology.function);
