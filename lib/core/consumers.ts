@@ -18,16 +18,25 @@ type Parts = Required<Omit<ModuleFragment, 'services'>> & Pick<ModuleFragment, '
 
 const union = <T>(lists: readonly (readonly T[] | undefined)[]): T[] => [...new Set(lists.flatMap((l) => l ?? []))];
 
+/**
+ * How each kind of access unites: lists by set union, flags by any. Typed over every key of
+ * Access, so a kind added there without a rule here does not compile (a dispatcher once lacked a
+ * new flag, and its shard retried a record it could not apply).
+ */
+const uniting: { [K in keyof Required<Access>]: (values: readonly Access[K][]) => Access[K] } = {
+  reads: union,
+  writes: union,
+  appends: union,
+  notifies: union,
+  pushes: (flags) => flags.some((f) => f === true),
+  blobs: (flags) => flags.some((f) => f === true),
+  deletesBlobs: (flags) => flags.some((f) => f === true),
+};
+
 /** The access of a function that does what all of these do. */
 export function unionAccess(accesses: readonly (Access | undefined)[]): Access {
-  return {
-    reads: union(accesses.map((a) => a?.reads)),
-    writes: union(accesses.map((a) => a?.writes)),
-    appends: union(accesses.map((a) => a?.appends)),
-    notifies: union(accesses.map((a) => a?.notifies)),
-    pushes: accesses.some((a) => a?.pushes === true),
-    blobs: accesses.some((a) => a?.blobs === true),
-  };
+  const unite = <K extends keyof Access>(key: K) => (uniting[key] as (values: readonly Access[K][]) => Access[K])(accesses.map((a) => a?.[key]));
+  return Object.fromEntries((Object.keys(uniting) as (keyof Access)[]).map((key) => [key, unite(key)])) as Access;
 }
 
 /** The one setting all dispatched topologies share (they are batched together). */

@@ -364,7 +364,8 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
           // The media quarantined, then deleted (the users topology, in the uploader's order).
           const mediaPath = ((await upload.json()) as { content_uri: string }).content_uri.slice('mxc://'.length);
           ok(await admin('POST', `/v1/media/quarantine/${mediaPath}`, {}), 'quarantine media');
-          ok(await admin('DELETE', `/v1/media/${mediaPath}`, {}), 'delete media');
+          const deleted = await admin('DELETE', `/v1/media/${mediaPath}`, {});
+          expect(deleted.body, 'delete media').toEqual({ deleted_media: [mediaPath.split('/')[1]], total: 1 });
           // A room deleted (its member leaves, blocked and purged), another blocked and unblocked.
           const doomed = await createRoom(c.alice.client, { preset: 'public_chat' });
           const deletion = await admin('DELETE', `/v2/rooms/${enc(doomed)}`, { block: true, purge: true });

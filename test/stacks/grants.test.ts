@@ -2,7 +2,7 @@
 // streams by depot, connections only for pushers, and never a wildcard table or action.
 import { describe, expect, it } from 'vitest';
 import type { FunctionDecl, ModuleDecl } from '../../lib/core/module.ts';
-import { axon } from '../../lib/matrix/module.ts';
+import { axon, axonModule } from '../../lib/matrix/module.ts';
 import { consumerReadActions, dynamoReadActions, dynamoWriteActions, functionGrants, serviceGrants, streamReadActions } from '../../lib/stacks/grants.ts';
 import { chat } from '../fixtures/stacks/module.ts';
 import { resourcesOfType, synthesize, type Synthesized } from './synth.ts';
@@ -66,6 +66,20 @@ describe('grants derived from the declaration', () => {
     expect(service.readKeys).toEqual([...fn.readKeys, '$svc#*'].sort());
     expect(service.writeKeys).toEqual([...fn.writeKeys, '$svc#*'].sort());
     expect(service.appends).toEqual(fn.appends);
+  });
+
+  it("grants the users depot's dispatcher (enhanced fan-out off) everything each topology it runs is granted", () => {
+    const standard = axonModule({ enhancedFanOut: false });
+    const dispatcher = functionGrants(standard, 'usersDepotTopology');
+    const replaced = axon.topologies.filter((t) => t.depot === 'users').map((t) => t.function);
+    expect(replaced.length).toBeGreaterThan(2);
+    for (const fn of replaced) {
+      const own = functionGrants(axon, fn);
+      for (const [kind, granted] of Object.entries(own) as [keyof typeof own, (typeof own)[keyof typeof own]][]) {
+        if (Array.isArray(granted)) expect(dispatcher[kind], `${fn} ${kind}`).toEqual(expect.arrayContaining(granted));
+        else if (granted === true) expect(dispatcher[kind], `${fn} ${kind}`).toBe(true);
+      }
+    }
   });
 
   it('gives a function that declares nothing nothing', () => {
