@@ -26,10 +26,10 @@ async function authenticateAs(request: { accessToken?: string }, userId: string,
 export const handler = httpFunction(axon, 'ephemeral', {
   setTyping: async (request) => {
     const { roomId, userId } = request.pathParameters as { roomId: string; userId: string };
-    await authenticateAs(request, userId, 'typing');
+    const requester = await authenticateAs(request, userId, 'typing');
     await limitWrites(userId);
     const body = parseRequestBody(typingRequest, request.body);
-    await submitTyping(userId, roomId, body.typing, body.timeout);
+    await submitTyping(userId, roomId, body.typing, body.timeout, requester.shadowBanned === true);
     return json({});
   },
 

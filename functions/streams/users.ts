@@ -2,7 +2,7 @@
 // depot, in order per user, each exactly once (applyOnce commits its writes with its outcome).
 // Profile changes and deactivations then reach the user's rooms as commands on the rooms depot,
 // removed devices' keys are dropped by a command to the keys topology, and WebSocket connections
-// opened with a revoked token are dropped. Admins' media deletions delete their blobs before the commit.
+// opened with a revoked token (or of a locked user) are dropped. Admins' media deletions delete their blobs before the commit.
 // Only records whose kind is an account command are its own: other topologies may read the same
 // depot for their commands, and each answers only the appenders of its own kinds.
 import { prepare } from '../../lib/core/pstate/index.ts';
@@ -14,7 +14,7 @@ import { isAccountCommand, isUsersTopologyCommandKind, revokesTokens, usersTopol
 import { refusingWith } from '../../lib/matrix/commands.ts';
 import { forgetRemovedDevices } from '../../lib/matrix/keys/removed-devices.ts';
 import { deleteMediaBlobs } from '../../lib/matrix/media/moderation.ts';
-import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
+import { dropAllConnections, dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 import { commandParser } from '../../lib/matrix/command-fields.ts';
 
 export const USERS_TOPOLOGY = 'users';
@@ -36,6 +36,7 @@ export const handler = streamTopology<UsersTopologyCommand, unknown>({
     await propagateToRooms(command);
     await forgetRemovedDevices(command, value, `devicesRemoved:${record.eventId}`);
     if (revokesTokens(command)) await dropRevokedConnections(command.userId);
+    if (command.kind === 'account.moderate' && command.locked === true) await dropAllConnections(command.userId);
     return value;
   },
 });

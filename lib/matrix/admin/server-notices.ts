@@ -66,6 +66,8 @@ async function noticesRoom(notices: { userId: string; displayname: string }, use
       { preset: 'private_chat', name: 'Server Notices', invite: [userId], power_level_content_override: { users_default: -10 } },
       { roomId, creator: notices.userId, profile: { displayname: notices.displayname } },
     );
+    // A room version whose ids hash the create event could not keep the derived id.
+    if (plan.roomId !== roomId) throw new Error(`the notices room must keep its derived id (room version ${plan.roomVersion})`);
     try {
       await submitRoomCommand({ kind: 'createRoom', roomId, creator: notices.userId, roomVersion: plan.roomVersion, visibility: plan.visibility, events: plan.events });
     } catch (e) {

@@ -23,9 +23,13 @@ async function assertJoined(userId: string, roomId: string): Promise<void> {
   if (member?.membership !== 'join') throw forbidden(`${userId} is not in room ${roomId}`);
 }
 
-/** Start (`timeoutMs` defaults to 30 s, capped at 120 s) or stop typing in a joined room. */
-export async function submitTyping(userId: string, roomId: string, typing: boolean, timeoutMs?: number): Promise<void> {
+/**
+ * Start (`timeoutMs` defaults to 30 s, capped at 120 s) or stop typing in a joined room. A
+ * shadow-banned user's typing is dropped once checked, answered as if sent (Synapse's).
+ */
+export async function submitTyping(userId: string, roomId: string, typing: boolean, timeoutMs?: number, shadowBanned = false): Promise<void> {
   await assertJoined(userId, roomId);
+  if (shadowBanned) return;
   await append(roomId, { kind: 'ephemeral.typing', roomId, userId, typing, timeoutMs: typing ? clampTypingTimeout(timeoutMs) : 0 });
 }
 

@@ -13,7 +13,7 @@ import { mergeCursor } from './cursor.ts';
 import { errorFrame, pongFrame, type ServerFrame } from './frames.ts';
 import { stayConnectedOnline } from './online.ts';
 import { pushFrame } from './push.ts';
-import { dropConnection, tokenStillValid } from './revoked.ts';
+import { dropConnection, liveSession } from './revoked.ts';
 
 export interface ClientMessage {
   connectionId: string;
@@ -61,7 +61,7 @@ async function catchUpCursor(userId: string, connectionId: string, since: string
 }
 
 /** Runs one client frame; the frame to answer with, if any. */
-async function run(userId: string, message: ClientMessage): Promise<ServerFrame | undefined> {
+async function run(userId: string, message: ClientMessage, shadowBanned: boolean): Promise<ServerFrame | undefined> {
   switch (message.route) {
     case 'ping': {
       const frame = parseAction(pingAction, parseBody(message.body));
@@ -70,7 +70,7 @@ async function run(userId: string, message: ClientMessage): Promise<ServerFrame 
     }
     case 'typing': {
       const frame = parseAction(typingAction, parseBody(message.body));
-      await submitTyping(userId, frame.room_id, frame.typing, frame.timeout);
+      await submitTyping(userId, frame.room_id, frame.typing, frame.timeout, shadowBanned);
       return undefined;
     }
     case 'presence': {
@@ -96,7 +96,8 @@ export async function handleClientMessage(message: ClientMessage): Promise<void>
   }
   const { userId } = owner;
   // The connection lives as long as the token it was opened with: every action checks it.
-  if (!(await tokenStillValid(userId, owner.tokenHash))) {
+  const session = await liveSession(userId, owner.tokenHash);
+  if (!session) {
     const revoked = errorFrame('M_UNKNOWN_TOKEN', 'The access token this connection was opened with is no longer valid');
     await pushFrame({ connectionId: message.connectionId, userId, connectedAt: message.connectedAt }, revoked);
     await dropConnection(message.connectionId, userId);
@@ -106,7 +107,7 @@ export async function handleClientMessage(message: ClientMessage): Promise<void>
   await stayConnectedOnline(userId);
   let answer: ServerFrame | undefined;
   try {
-    answer = await run(userId, message);
+    answer = await run(userId, message, session.shadowBanned);
   } catch (err) {
     if (!(err instanceof MatrixError)) throw err;
     answer = errorFrame(err.errcode, err.message);

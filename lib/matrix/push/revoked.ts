@@ -1,7 +1,8 @@
 // A WebSocket connection lives exactly as long as the access token it was opened with. When tokens
 // are revoked (logout, logout/all, device deletion, a password change that logs out the other
 // devices, deactivation, a login that reuses a device id), the connections opened with them are
-// forgotten (no push finds them any more) and closed through @connections.
+// forgotten (no push finds them any more) and closed through @connections; so are all of a user's
+// connections when an admin locks them.
 import { getMany } from '../../core/pstate/index.ts';
 import { closeConnection } from '../../core/websocket-connections.ts';
 import { accessTokens } from '../pstates.ts';
@@ -10,10 +11,16 @@ import { errorText, logger } from '../../core/log.ts';
 
 const log = logger('axon-push');
 
-/** Whether the token (by hash) still authenticates `userId`: one consistent GetItem. */
+/** The token's session (by hash) if it still authenticates `userId` and is not locked: one consistent GetItem. */
+export async function liveSession(userId: string, tokenHash: string): Promise<{ shadowBanned: boolean } | undefined> {
+  if (!tokenHash) return undefined;
+  const session = await accessTokens.key(tokenHash).get({ consistent: true });
+  return session?.userId === userId && session.locked !== true ? { shadowBanned: session.shadowBanned === true } : undefined;
+}
+
+/** Whether the token (by hash) still authenticates `userId`, unlocked. */
 export async function tokenStillValid(userId: string, tokenHash: string): Promise<boolean> {
-  if (!tokenHash) return false;
-  return (await accessTokens.key(tokenHash).get({ consistent: true }))?.userId === userId;
+  return (await liveSession(userId, tokenHash)) !== undefined;
 }
 
 /** Forget a connection, then close its socket (the records go first: from then on nothing is pushed to it). */
@@ -25,6 +32,13 @@ export async function dropConnection(connectionId: string, userId?: string): Pro
     // Forgotten already: it gets no frame and its messages are refused; the gateway's idle timeout ends it.
     log.warn(`closing ${connectionId} failed: ${errorText(err)}`);
   }
+}
+
+/** A lock (Synapse's): every connection of the user goes, as every request of theirs is refused. Idempotent. */
+export async function dropAllConnections(userId: string): Promise<number> {
+  const open = await userConnections(userId);
+  await Promise.all(open.map((c) => dropConnection(c.connectionId, userId)));
+  return open.length;
 }
 
 /**

@@ -46,7 +46,10 @@ export async function createRoom(request: Authenticated & { body: unknown }): Pr
   const requester = await authenticate(request);
   await limitWrites(requester);
   const profile = await profileOf(requester.userId);
-  const plan = planCreateRoom(request.body ?? {}, { roomId: generateRoomId(), now: Date.now(), creator: requester.userId, ...(profile ? { profile } : {}) });
+  const body = request.body ?? {};
+  // A shadow-banned creator's room is made, without its invites (Synapse's).
+  const asked = requester.shadowBanned && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, invite: [], invite_3pid: [] } : body;
+  const plan = planCreateRoom(asked, { roomId: generateRoomId(), now: Date.now(), creator: requester.userId, ...(profile ? { profile } : {}) });
   const { roomId } = plan;
   if (plan.alias && (await roomAliases.key(plan.alias).get())) throw roomInUse();
   // Invitees must exist (as for POST /invite): the room is not created otherwise.
