@@ -114,6 +114,28 @@ describe('ephemeral: typing, presence, receipts', () => {
       expect(event.content).toMatchObject({ presence: 'online', status_msg: 'back', currently_active: true });
     });
 
+    it('gives the presence of people an incremental sync introduces, changed or not (Synapse)', async () => {
+      const carol = await registerUser(new TestClient(runtime.httpUrl));
+      expect((await alice.client.put(status(alice), { presence: 'online', status_msg: 'here' })).status).toBe(200);
+      expect((await carol.client.put(status(carol), { presence: 'online', status_msg: 'new' })).status).toBe(200);
+      const room = await createRoom(alice.client, { preset: 'public_chat' });
+      const senders = (x: SyncResponse) => (x.presence?.events ?? []).map((e) => e.sender);
+
+      // a room bob newly joined: its members' presence comes with it
+      const { next_batch: bobSince } = await sync(bob);
+      expect((await bob.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+      const joined = await sync(bob, bobSince);
+      expect(senders(joined)).toContain(alice.userId);
+      expect(senders(await sync(bob, joined.next_batch))).not.toContain(alice.userId);
+
+      // a new member of alice's room: their presence comes with their join
+      const { next_batch: aliceSince } = await sync(alice);
+      expect((await carol.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+      const met = await sync(alice, aliceSince);
+      expect(senders(met)).toContain(carol.userId);
+      expect(met.presence!.events.find((e) => e.sender === carol.userId)!.content).toMatchObject({ presence: 'online', status_msg: 'new' });
+    });
+
     it('refuses setting presence of another user and unknown states', async () => {
       expectError(await alice.client.put(status(alice, bob.userId), { presence: 'offline' }), 403, 'M_FORBIDDEN');
       expectError(await alice.client.put(status(alice), { presence: 'dancing' }), 400, 'M_INVALID_PARAM');

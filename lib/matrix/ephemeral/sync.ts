@@ -105,3 +105,25 @@ export async function ephemeralForSync(
   for (const [shard, position] of Object.entries(watermarks)) if (!(positions[shard]! >= position)) positions[shard] = position;
   return { rooms, presence: presenceEvents, next: { positions, at: now } };
 }
+
+/**
+ * Presence of users an incremental sync meets for the first time, changed or not (Synapse: the
+ * members of rooms the user newly joined, and users newly joined to the user's rooms), skipping
+ * those already in the section. Users who never had presence are left out, as above.
+ */
+export async function newcomersPresence(
+  userId: string,
+  newlyJoinedRooms: readonly string[],
+  newlyJoinedUsers: readonly string[],
+  already: ReadonlySet<string>,
+  now = Date.now(),
+): Promise<ReturnType<typeof presenceEvent>[]> {
+  const members = newlyJoinedRooms.length ? await coMembers(userId, newlyJoinedRooms) : [];
+  const users = [...new Set([...members, ...newlyJoinedUsers])].filter((u) => u !== userId && !already.has(u)).slice(0, PRESENCE_MAX_USERS);
+  if (!users.length) return [];
+  const stored = await getMany(users.map((u) => presence.key(u)), { consistent: true });
+  return users.flatMap((u, i) => {
+    const p = stored[i];
+    return p?.shardId ? [presenceEvent(u, presenceView(p as StoredPresence, now))] : [];
+  });
+}

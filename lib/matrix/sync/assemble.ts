@@ -3,7 +3,7 @@
 // is the cut: the next sync starts exactly where this one ended, on every lane.
 import { inPool } from '../../core/concurrency.ts';
 import { includesRoom, matchesEventFilter, type FilterDefinition } from '../filters.ts';
-import { ephemeralForSync } from '../ephemeral/sync.ts';
+import { ephemeralForSync, newcomersPresence } from '../ephemeral/sync.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { fillUnreadNotifications } from '../notifications/sync.ts';
 import { keysForSync, type KeysSyncSection } from '../keys/sync.ts';
@@ -76,6 +76,7 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   const includeLeave = filter.room?.include_leave === true;
   const roomData = (roomId: string) => filterAccountData(accountData.get(roomId) ?? [], filter.room?.account_data);
 
+  const newlyJoinedRooms: string[] = [];
   const tasks = cut.memberships
     .filter((m) => m.lane && !m.forgotten && includesRoom(filter, m.roomId))
     .map((m) => async () => {
@@ -90,6 +91,7 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
           const data = fresh && since ? await roomAccountData(userId, m.roomId) : roomData(m.roomId);
           const section = await joinedRoom(m, { lo, hi }, { fresh, fullState: params.fullState, accountData: data }, viewer);
           if (section) body.rooms.join[m.roomId] = section;
+          if (fresh && since) newlyJoinedRooms.push(m.roomId);
           break;
         }
         case 'invite':
@@ -146,6 +148,11 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   // Rooms in the response for their typing or receipts only get their counts too (a receipt
   // usually comes with a count change).
   if (Object.keys(onlyEphemeral).length) await fillUnreadNotifications(userId, onlyEphemeral);
+  // Presence of the people this sync introduces, whether it changed or not (Synapse).
+  if (since && Object.keys(body.rooms.join).length) {
+    const already = new Set(ephemeral.presence.map((e) => e.sender));
+    ephemeral.presence.push(...(await newcomersPresence(userId, newlyJoinedRooms, joinedInTimelines(userId, body.rooms.join), already)));
+  }
   body.presence.events = limitTo(
     ephemeral.presence.filter((e) => matchesEventFilter(filter.presence, { type: e.type, sender: e.sender })),
     filter.presence?.limit,
@@ -168,4 +175,16 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
     !body.presence.events.length &&
     !keys.news;
   return { body, next: position, empty };
+}
+
+/** Users whose join (not a profile change) is in a timeline of this response, other than `userId`. */
+function joinedInTimelines(userId: string, rooms: Record<string, JoinedRoomSection>): string[] {
+  const users = new Set<string>();
+  for (const section of Object.values(rooms)) {
+    for (const event of section.timeline.events as unknown as { type: string; state_key?: string; content: JsonObject; unsigned?: { prev_content?: JsonObject } }[]) {
+      if (event.type !== 'm.room.member' || event.content.membership !== 'join' || event.state_key === undefined || event.state_key === userId) continue;
+      if (event.unsigned?.prev_content?.membership !== 'join') users.add(event.state_key);
+    }
+  }
+  return [...users];
 }
