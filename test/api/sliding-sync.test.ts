@@ -114,6 +114,23 @@ describe('simplified sliding sync (MSC4186)', () => {
     expect(room?.required_state?.map((e) => [e.type, e.state_key])).toEqual([['m.room.member', bob.userId]]);
   });
 
+  it('filters on the user\'s room tags (tags, not_tags) as Synapse does', async () => {
+    const user = await registerUser(new TestClient(runtime.httpUrl));
+    const [favourite, plain] = [await createRoom(user.client, { name: 'fav' }), await createRoom(user.client, { name: 'plain' })];
+    const tagged = await user.client.put(`/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/rooms/${encodeURIComponent(favourite)}/tags/m.favourite`, { order: 0.5 });
+    expect(tagged.status).toBe(200);
+    const res = await slidingSync(user.client, {
+      lists: {
+        favourites: { ranges: [[0, 9]], filters: { tags: ['m.favourite', 'u.work'] }, timeline_limit: 0, required_state: [] },
+        others: { ranges: [[0, 9]], filters: { not_tags: ['m.favourite'] }, timeline_limit: 0, required_state: [] },
+      },
+    });
+    expect(res.lists?.favourites?.count).toBe(1);
+    expect(res.lists?.others?.count).toBe(1);
+    expect(res.rooms?.[favourite]?.lists).toEqual(['favourites']);
+    expect(res.rooms?.[plain]?.lists).toEqual(['others']);
+  });
+
   it('serves $LAZY members of the timeline, room subscriptions (sticky) and heroes of unnamed rooms', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

@@ -19,7 +19,7 @@ import { readAllWatermarks, sinceInLanes } from '../sync/watermark.ts';
 import { sameState, type ConnectionState, type LoadedConnection } from './connection.ts';
 import { extensionsFor, type Extensions } from './extensions.ts';
 import { combineConfigs, configKey } from './room-config.ts';
-import { byActivity, evaluateList, listable, needsStateFacts, type RoomFacts } from './room-list.ts';
+import { byActivity, evaluateList, listable, needsStateFacts, needsTags, type RoomFacts } from './room-list.ts';
 import { readNames, roomResult, type PendingRoom, type RoomResult } from './rooms.ts';
 import type { ExtensionName, ListRequest, RoomConfig, SlidingSyncRequest } from './request.ts';
 
@@ -65,6 +65,15 @@ async function stateFacts(roomIds: readonly string[], dm: ReadonlySet<string>): 
       return [id, { isDm: dm.has(id), isEncrypted: events[2 * i] !== undefined, roomType: typeof type === 'string' ? type : null }];
     }),
   );
+}
+
+/** The user's m.tag tags of rooms (one BatchGet of their room account data). */
+async function roomTags(userId: string, roomIds: readonly string[]): Promise<Map<string, string[]>> {
+  const contents = await getMany(roomIds.map((id) => accountData.key(userId).key(accountDataKey(id, 'm.tag'))), { consistent: true });
+  return new Map(roomIds.map((id, i) => {
+    const tags = (contents[i] as { tags?: unknown } | undefined)?.tags;
+    return [id, tags && typeof tags === 'object' ? Object.keys(tags) : []];
+  }));
 }
 
 function enabledExtensions(previous: readonly ExtensionName[], requested: SlidingSyncRequest['extensions']): ExtensionName[] {
@@ -126,9 +135,12 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   // The lists, over the rooms that may be listed, newest activity first.
   const ordered = cut.memberships.filter((m) => listable(m, sent[m.roomId]?.m)).sort(byActivity);
   const dm = await directRooms(userId);
-  const facts = needsStateFacts(request.lists.values())
+  const facts: Map<string, RoomFacts> = needsStateFacts(request.lists.values())
     ? await stateFacts(ordered.map((m) => m.roomId), dm)
     : new Map(ordered.map((m) => [m.roomId, { isDm: dm.has(m.roomId) }]));
+  if (needsTags(request.lists.values())) {
+    for (const [roomId, tags] of await roomTags(userId, ordered.map((m) => m.roomId))) facts.set(roomId, { ...facts.get(roomId)!, tags });
+  }
   const lists: SlidingSyncBody['lists'] = {};
   const wanted = new Map<string, { m: Membership; configs: RoomConfig[]; lists: string[] }>();
   const want = (m: Membership, config: RoomConfig, list?: string) => {

@@ -34,6 +34,9 @@ export interface ListFilters {
   /** `null` stands for rooms without a type. */
   roomTypes?: (string | null)[];
   notRoomTypes?: (string | null)[];
+  /** Rooms the user tagged (m.tag) with any of these; `notTags`: with none of these (Synapse's filter_rooms). */
+  tags?: string[];
+  notTags?: string[];
 }
 
 export interface ListRequest extends RoomConfig {
@@ -83,6 +86,8 @@ const filtersSchema = z.object({
   is_invited: z.boolean().optional(),
   room_types: z.array(roomType).max(100).optional(),
   not_room_types: z.array(roomType).max(100).optional(),
+  tags: z.array(text).max(100).optional(),
+  not_tags: z.array(text).max(100).optional(),
 });
 const listSchema = roomConfigSchema.extend({
   ranges: z.array(range).max(MAX_RANGES).optional(),
@@ -184,6 +189,8 @@ export function parseSlidingSyncRequest(query: URLSearchParams, rawBody: unknown
           ...((f.is_invited ?? f.is_invite) !== undefined ? { isInvite: (f.is_invited ?? f.is_invite)! } : {}),
           ...(f.room_types ? { roomTypes: f.room_types } : {}),
           ...(f.not_room_types ? { notRoomTypes: f.not_room_types } : {}),
+          ...(f.tags ? { tags: f.tags } : {}),
+          ...(f.not_tags ? { notTags: f.not_tags } : {}),
         };
         return [name, { ...roomConfigOf(list), ...(ranges ? { ranges } : {}), filters }];
       }),

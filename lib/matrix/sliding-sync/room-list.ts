@@ -10,6 +10,8 @@ export interface RoomFacts {
   isEncrypted?: boolean;
   /** The create event's `type` (null: none). */
   roomType?: string | null;
+  /** The user's m.tag tags of the room (read only when a list filters on tags). */
+  tags?: readonly string[];
 }
 
 export interface ListOutcome {
@@ -41,6 +43,9 @@ function passes(filters: ListFilters, m: Membership, facts: RoomFacts | undefine
   const type = facts?.roomType ?? null;
   if (filters.notRoomTypes?.includes(type)) return false;
   if (filters.roomTypes && !filters.roomTypes.includes(type)) return false;
+  const tags = facts?.tags ?? [];
+  if (filters.tags && !tags.some((t) => filters.tags!.includes(t))) return false;
+  if (filters.notTags && tags.some((t) => filters.notTags!.includes(t))) return false;
   return true;
 }
 
@@ -50,6 +55,12 @@ export function needsStateFacts(lists: Iterable<ListRequest>): boolean {
     const f = list.filters;
     if (f.isEncrypted !== undefined || f.roomTypes || f.notRoomTypes) return true;
   }
+  return false;
+}
+
+/** Whether any list filters on the user's room tags. */
+export function needsTags(lists: Iterable<ListRequest>): boolean {
+  for (const list of lists) if (list.filters.tags || list.filters.notTags) return true;
   return false;
 }
 
