@@ -85,7 +85,8 @@ export const syncRoutes = {
       entry: 'services/sync.ts',
       description: 'GET /sync: long-polls held by a long-lived process, woken by notices (lib/matrix/sync/service)',
       access: syncAccess,
-      // Measured (bench longpoll-capacity): one process holds 10,000 waiting polls in about ~MB.
+      // A waiting poll holds no DynamoDB reads, only its socket and a timer; its memory per poll is
+      // to be measured (`npm run bench -- longpoll-capacity` has not completed a full-size run yet).
       cpu: 1024,
       memoryMb: 2048,
       timeoutSeconds: 30,
