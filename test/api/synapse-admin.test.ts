@@ -198,6 +198,15 @@ describe('Synapse admin API', () => {
     shaped(whois, await call(a, 'GET', `/v1/whois/${id(alice.userId)}`));
     const rooms = shaped(z.strictObject({ joined_rooms: z.array(z.string()), total: z.number().int() }), await call(a, 'GET', `/v1/users/${id(alice.userId)}/joined_rooms`));
     expect(rooms.joined_rooms).toContain(roomId);
+    // Pushers, as Synapse's admin API lists them (docs/admin_api/user_admin_api.md, "List all pushers").
+    const set = await alice.client.post('/_matrix/client/v3/pushers/set', {
+      kind: 'http', app_id: 'org.example.app', pushkey: 'admin-listed', app_display_name: 'App', device_display_name: 'Phone', lang: 'en', data: { url: 'https://push.example.org/_matrix/push/v1/notify' },
+    });
+    expect(set.status).toBe(200);
+    const pusher = z.object({ app_display_name: z.string(), app_id: z.string(), data: z.looseObject({ url: z.string().optional() }), device_display_name: z.string(), kind: z.string(), lang: z.string(), pushkey: z.string() });
+    const listed = shaped(z.strictObject({ pushers: z.array(pusher), total: z.number().int() }), await call(a, 'GET', `/v1/users/${id(alice.userId)}/pushers`));
+    expect(listed).toMatchObject({ total: 1, pushers: [{ app_id: 'org.example.app', pushkey: 'admin-listed', kind: 'http' }] });
+    expectError(await call(a, 'GET', `/v1/users/${id('@nobody-here:localhost')}/pushers`), 404, 'M_NOT_FOUND');
 
     expectError(await call(a, 'GET', `/v2/users/${id('@nobody-here:localhost')}`), 404, 'M_NOT_FOUND');
     expectError(await call(a, 'GET', '/v2/users/not-a-user-id'), 400, 'M_INVALID_PARAM');

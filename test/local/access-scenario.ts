@@ -352,7 +352,7 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
         }),
         step('Synapse admin API', async (c) => {
           const admin = (method: string, p: string, body?: unknown) => c.admin.client.request(method, `/_synapse/admin${p}`, body, { unchecked: true });
-          for (const p of ['/v2/users', `/v2/users/${enc(c.alice.userId)}`, `/v2/users/${enc(c.alice.userId)}/devices`, `/v1/whois/${enc(c.alice.userId)}`, `/v1/users/${enc(c.alice.userId)}/joined_rooms`, '/v1/rooms', `/v1/rooms/${enc(c.roomId)}`, `/v1/rooms/${enc(c.roomId)}/members`, '/v1/registration_tokens', '/v1/event_reports']) {
+          for (const p of ['/v2/users', `/v2/users/${enc(c.alice.userId)}`, `/v2/users/${enc(c.alice.userId)}/devices`, `/v1/whois/${enc(c.alice.userId)}`, `/v1/users/${enc(c.alice.userId)}/joined_rooms`, `/v1/users/${enc(c.alice.userId)}/pushers`, '/v1/rooms', `/v1/rooms/${enc(c.roomId)}`, `/v1/rooms/${enc(c.roomId)}/members`, '/v1/registration_tokens', '/v1/event_reports']) {
             expect((await admin('GET', p)).status, p).toBeLessThan(300);
           }
           expect((await admin('POST', '/v1/registration_tokens/new', { token: `grants${Date.now()}` })).status).toBeLessThan(300);

@@ -12,7 +12,7 @@ import { dismissEventReport, eventReportDetails, listEventReports } from './even
 import { booleanParam, requireServerAdmin } from './requests.ts';
 import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms.ts';
 import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
-import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin } from './users.ts';
+import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin, userPushers } from './users.ts';
 import { whoIs } from './whois.ts';
 import { sendServerNotice } from './server-notices.ts';
 import { listRoomMedia, listUserMedia, queryMedia } from './media.ts';
@@ -45,6 +45,7 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['GET', '/v2/users/{userId}/devices', ok((c) => listDevices(c.params.userId!))],
   ['GET', '/v1/whois/{userId}', ok((c) => whoIs(c.adminId, c.params.userId!))],
   ['GET', '/v1/users/{userId}/joined_rooms', ok((c) => joinedRooms(c.params.userId!))],
+  ['GET', '/v1/users/{userId}/pushers', ok((c) => userPushers(c.params.userId!))],
   ['GET', '/v1/users/{userId}/admin', ok((c) => getAdmin(c.params.userId!))],
   ['GET', '/v1/users/{userId}/media', ok((c) => listUserMedia(c.params.userId!, c.request.query))],
   // 201 when the account was created, 200 when changed.

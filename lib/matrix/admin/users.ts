@@ -4,6 +4,7 @@
 // users topology as the user's own changes are. Axon keeps no guests, 3PIDs bound by admins,
 // external ids, user types or suspensions: those fields read false/null/[]. Locks and shadow bans
 // are kept (lib/matrix/admin/moderation.ts).
+import { listPushers } from '../notifications/pushers.ts';
 import { z } from 'zod';
 import { submitAccountCommand } from '../accounts/account.ts';
 import { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH, MAX_PASSWORD_LENGTH } from '../accounts/commands.ts';
@@ -142,6 +143,13 @@ export async function joinedRooms(userId: string) {
   localUserId(userId);
   const rooms = await roomsWithMembership(userId, ['join']);
   return { joined_rooms: rooms, total: rooms.length };
+}
+
+/** GET /v1/users/{userId}/pushers: the user's pushers as the client API lists them, and their count. */
+export async function userPushers(userId: string) {
+  await existingUser(localUserId(userId));
+  const list = await listPushers(userId);
+  return { pushers: list, total: list.length };
 }
 
 const deactivateRequest = z.looseObject({ erase: z.boolean().optional() });

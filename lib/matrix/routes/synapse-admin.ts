@@ -4,7 +4,7 @@
 // registration tokens, report dismissals) and the rooms depot (room deletions, blocks) like every other write.
 import type { ModuleFragment } from '../../core/module.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, blockedRooms, devices, media, uploaderMedia, eventLocations, localRooms, localUsers, memberRooms, roomDeletionIds, roomDeletions, roomInfo, roomMembers, roomState, roomTimeline, users } from '../pstates.ts';
+import { accessTokens, blockedRooms, devices, media, uploaderMedia, eventLocations, pushers, localRooms, localUsers, memberRooms, roomDeletionIds, roomDeletions, roomInfo, roomMembers, roomState, roomTimeline, users } from '../pstates.ts';
 import { registrationTokens } from '../registration-tokens/pstates.ts';
 import { abuseReports } from '../submissions/pstates.ts';
 
@@ -17,7 +17,7 @@ export const synapseAdminRoutes = {
       description: "Synapse's admin API: users, registration tokens, rooms, media, event reports (server admins only)",
 
       access: {
-        reads: [accessTokens, users, devices, localUsers, localRooms, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, eventLocations, registrationTokens, abuseReports, blockedRooms, roomDeletions, roomDeletionIds, media, uploaderMedia],
+        reads: [accessTokens, users, devices, localUsers, localRooms, memberRooms, roomInfo, roomMembers, roomState, roomTimeline, eventLocations, registrationTokens, abuseReports, blockedRooms, roomDeletions, roomDeletionIds, media, uploaderMedia, pushers],
         // rooms: room deletions and blocks, in the room's order.
         appends: [depots.rooms, depots.users],
       },
