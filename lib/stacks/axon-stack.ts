@@ -21,6 +21,8 @@ export interface AxonStackProps extends StackProps {
   serverName: string;
   /** Who may register: `open`, `token` or `closed` (default). */
   registration?: string;
+  /** Keep sliding sync's activity index (first windows read independent of a user's room count, for two item writes per listed member per message); default off. */
+  activityIndex?: boolean;
   /** Protect and retain the table and streams (production); off for throw-away stacks. */
   deletionProtection: boolean;
   /** Where alarm notifications go; without it the topic has no subscriber. */
@@ -82,6 +84,7 @@ export class AxonStack extends Stack {
       streamPrefix,
       serverName: props.serverName,
       ...(props.registration !== undefined ? { registration: props.registration } : {}),
+      ...(props.activityIndex !== undefined ? { activityIndex: props.activityIndex } : {}),
       push: this.webSocketApi,
       blobs: this.blobs,
       logRetention,
@@ -99,6 +102,7 @@ export class AxonStack extends Stack {
         streamPrefix,
         serverName: props.serverName,
         ...(props.registration !== undefined ? { registration: props.registration } : {}),
+      ...(props.activityIndex !== undefined ? { activityIndex: props.activityIndex } : {}),
         webSocketUrl: this.webSocketApi.url,
         metricsNamespace: this.stackName,
         logRetention,

@@ -40,6 +40,8 @@ export interface ModuleFunctionsProps {
   serverName: string;
   /** Who may register (lib/matrix/accounts/registration-mode.ts); default `closed`. */
   registration?: string;
+  /** Keep sliding sync's activity index (lib/matrix/rooms/activity-index.ts); default off. */
+  activityIndex?: boolean;
   /** Where pushing functions post; required when a function declares `pushes`. */
   push?: PushTarget;
   /** The blob bucket; required when a function declares `blobs`. */
@@ -51,13 +53,15 @@ export interface ModuleFunctionsProps {
 }
 
 /** What every part of the module reads from its environment: the table, depots, server name and who may register. */
-export function moduleEnvironment(props: { table: ITable; streamPrefix: string; serverName: string; registration?: string }): Record<string, string> {
+export function moduleEnvironment(props: { table: ITable; streamPrefix: string; serverName: string; registration?: string; activityIndex?: boolean }): Record<string, string> {
   return {
     AXON_TABLE: props.table.tableName,
     AXON_STREAM_PREFIX: props.streamPrefix,
     AXON_SERVER_NAME: props.serverName,
     // Closed unless the deployment opens it: a new server on the internet takes no sign-ups.
     AXON_REGISTRATION: props.registration ?? 'closed',
+    // Off unless asked: it costs two item writes per listed member on every message.
+    AXON_ACTIVITY_INDEX: props.activityIndex ? 'on' : 'off',
   };
 }
 

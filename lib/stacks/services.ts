@@ -51,6 +51,7 @@ export interface ModuleServicesProps {
   streamPrefix: string;
   serverName: string;
   registration?: string;
+  activityIndex?: boolean;
   /** The WebSocket API's URL: instances subscribe to notices there (lib/core/service/subscription.ts). */
   webSocketUrl: string;
   /** Where the open-requests metric goes (its namespace). */

@@ -24,7 +24,7 @@ describe('the rooms activity index', () => {
   let alice: RegisteredUser;
   let bob: RegisteredUser;
   beforeAll(async () => {
-    runtime = await startTestRuntime('room-activity-index');
+    runtime = await startTestRuntime('room-activity-index', { activityIndex: true });
     const anonymous = new TestClient(runtime.httpUrl);
     [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
   });

@@ -25,7 +25,7 @@ describe('sliding sync at scale', () => {
   let connections = 0;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime('sliding-sync-scale', { sync: 'lambda' });
+    runtime = await startTestRuntime('sliding-sync-scale', { sync: 'lambda', activityIndex: true });
     user = await registerUser(new TestClient(runtime.httpUrl));
   });
   afterAll(() => runtime?.stop());

@@ -25,7 +25,8 @@ export function describeDeclaredAccessInUse(shape: DeploymentShape): void {
     const recorder = new AccessRecorder();
 
     beforeAll(async () => {
-      runtime = await startTestRuntime(`grants-used-${shape.sync}`, { module: shape.module, onAuthorized: recorder.record, sync: shape.sync });
+      // With every option that needs access on: the grants cover them too.
+      runtime = await startTestRuntime(`grants-used-${shape.sync}`, { module: shape.module, onAuthorized: recorder.record, sync: shape.sync, activityIndex: true });
     });
     afterAll(() => runtime?.stop());
 

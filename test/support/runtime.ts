@@ -8,7 +8,7 @@ import { useTestEngines } from './engines.ts';
 
 export type SyncRoute = 'service' | 'lambda';
 
-export interface TestRuntimeOptions extends Partial<Pick<LocalRuntimeOptions, 'module' | 'log' | 'onInvocation' | 'onAuthorized'>> {
+export interface TestRuntimeOptions extends Partial<Pick<LocalRuntimeOptions, 'module' | 'log' | 'onInvocation' | 'onAuthorized' | 'activityIndex'>> {
   sync?: SyncRoute;
 }
 
@@ -37,5 +37,7 @@ export async function startTestRuntime(label: string, options: TestRuntimeOption
     ...((options.sync ?? process.env.AXON_TEST_SYNC) === 'lambda' ? { services: [] } : {}),
     ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
     ...(options.onAuthorized ? { onAuthorized: options.onAuthorized } : {}),
+    // Every runtime says, so one file's choice does not carry over to the next in the same worker.
+    activityIndex: options.activityIndex ?? false,
   });
 }

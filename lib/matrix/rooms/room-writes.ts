@@ -11,7 +11,7 @@ import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, typ
 import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
 import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
 import { relationWrites } from '../relations/index-writes.ts';
-import { memberActivityWrites } from './activity-index.ts';
+import { activityIndexKept, memberActivityWrites } from './activity-index.ts';
 import type { RoomVersion } from '../room-versions.ts';
 
 /** Where the command sits in the depot: what every event it produces records. */
@@ -172,7 +172,7 @@ export class RoomWriter {
       }),
       memberRooms.key(userId).key(this.roomId).set({ membership, eventId: event.event_id, position, seq: this.origin.seq, forgotten: false }),
       // The room's stamp once this commit is in (a bump later in the same record is the fan-out's).
-      ...memberActivityWrites(userId, this.roomId, membership, { before: this.head.bumpStamp, after: this.bumpStamp() }),
+      ...(activityIndexKept() ? memberActivityWrites(userId, this.roomId, membership, { before: this.head.bumpStamp, after: this.bumpStamp() }) : []),
     );
     // A profile change (join → join) is not a membership change.
     if (before !== membership) this.ops.push(membershipHistory.key(this.roomId).key(userId).append({ position, membership }));

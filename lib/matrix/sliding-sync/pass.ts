@@ -13,7 +13,7 @@ import { furthest } from '../sync/assemble.ts';
 import { SyncTimelines } from '../sync/bundled-timelines.ts';
 import { readRoomsCut, type Membership, type RoomsCut } from '../sync/cut.ts';
 import { NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
-import { LISTED_MEMBERSHIPS } from '../rooms/activity-index.ts';
+import { LISTED_MEMBERSHIPS, activityIndexKept } from '../rooms/activity-index.ts';
 import { ensureActivityIndex, indexedRoomCount, newestRooms } from './activity.ts';
 import { readAllWatermarks, sinceInLanes } from '../sync/watermark.ts';
 import { sameState, type ConnectionState, type LoadedConnection } from './connection.ts';
@@ -126,7 +126,8 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   for (const [roomId, config] of request.roomSubscriptions) subs[roomId] = config;
   const ext = enabledExtensions(connection.state.ext, request.extensions);
 
-  const reach = windowReach(request.lists);
+  // Without the activity index, every list reads all of the user's rooms.
+  const reach = activityIndexKept() ? windowReach(request.lists) : undefined;
   const known = [...new Set([...Object.keys(sent), ...Object.keys(subs)])];
   const windowed = reach === undefined ? undefined : await windowedCut(userId, watermarks.rooms, reach, known);
   const cut = windowed?.cut ?? (await readRoomsCut(userId, watermarks.rooms));
