@@ -85,6 +85,24 @@ describe('server notices', () => {
     expect(bodies.sort()).toEqual(['n1', 'n2', 'n3', 'once']);
   });
 
+  it('refuses to send as an account someone registered under the notices name, and leaves it untouched', async () => {
+    // The notices localpart is an ordinary one: whoever registers it first must not become the
+    // sender (and creator of every notices room) under the official name.
+    const squatter = await registerUser(anonymous, uniqueLocalpart('notices'));
+    const dave = await registerUser(anonymous, uniqueLocalpart('dave'));
+    const before = process.env.AXON_SERVER_NOTICES_USER;
+    process.env.AXON_SERVER_NOTICES_USER = squatter.userId.slice(1).split(':')[0]!;
+    try {
+      expectError(await send('POST', { user_id: dave.userId, content: { msgtype: 'm.text', body: 'x' } }), 400, 'M_UNKNOWN');
+    } finally {
+      if (before === undefined) delete process.env.AXON_SERVER_NOTICES_USER;
+      else process.env.AXON_SERVER_NOTICES_USER = before;
+    }
+    expect(await invites(dave)).toEqual([]);
+    const profile = await anonymous.get<{ displayname?: string }>(`/_matrix/client/v3/profile/${enc(squatter.userId)}`);
+    expect(profile.body.displayname).not.toBe('Server Notices');
+  });
+
   it('refuses non-admins, other servers\' and unknown users, and bad bodies', async () => {
     const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
     expectError(await send('POST', { user_id: carol.userId, content: { body: 'x' } }, undefined, carol.client), 403, 'M_FORBIDDEN');

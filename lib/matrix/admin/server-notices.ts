@@ -42,7 +42,12 @@ export function noticesRoomId(userId: string): string {
 
 /** The notices account, registered (without a password: nobody logs in as it) the first time. */
 async function ensureNoticesAccount(config: { userId: string; displayname: string }): Promise<void> {
-  const existing = await users.key(config.userId).fields(['createdTs', 'displayname'], { consistent: true });
+  const existing = await users.key(config.userId).fields(['createdTs', 'displayname', 'passwordHash'], { consistent: true });
+  // Someone registered the name first (it is an ordinary localpart): sending as them would make
+  // them the creator of every notices room, able to read each notice, under an official name.
+  if (existing?.passwordHash) {
+    throw new MatrixError(400, 'M_UNKNOWN', `${config.userId} is a user's account, not the server notices account: set AXON_SERVER_NOTICES_USER to another localpart`);
+  }
   if (existing?.createdTs === undefined) {
     try {
       await register({ username: config.userId.slice(1).split(':')[0]!, inhibitLogin: true, ip: '' });
