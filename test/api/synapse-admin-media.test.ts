@@ -14,12 +14,11 @@ import { blobStore } from '../../lib/core/blobs.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
 import { registerUser, uniqueLocalpart, type RegisteredUser } from '../support/accounts.ts';
-import { TestClient, expectError, type MatrixResponse } from '../support/matrix-client.ts';
-import { validateStandardError } from '../support/openapi.ts';
+import { TestClient, expectError } from '../support/matrix-client.ts';
+import { call, shaped } from '../support/synapse-admin.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, send } from './rooms-support.ts';
 
-const admin = '/_synapse/admin';
 const id = encodeURIComponent;
 
 const quarantined = z.strictObject({ num_quarantined: z.number().int() });
@@ -45,18 +44,6 @@ const mediaInfo = z.strictObject({
 });
 const empty = z.strictObject({});
 
-async function call<T>(client: TestClient, method: string, path: string, body?: unknown): Promise<MatrixResponse<T>> {
-  const res = await client.request<T>(method, `${admin}${path}`, body, { unchecked: true });
-  if (res.status >= 400) expect(validateStandardError(res.status, res.body).ok, JSON.stringify(res.body)).toBe(true);
-  return res;
-}
-
-function shaped<S extends z.ZodType>(schema: S, res: MatrixResponse<unknown>): z.infer<S> {
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const parsed = schema.safeParse(res.body);
-  expect(parsed.success, `${JSON.stringify(res.body)}\n${parsed.error?.message}`).toBe(true);
-  return parsed.data as z.infer<S>;
-}
 
 const OK = [200, 200];
 const GONE = [404, 404];

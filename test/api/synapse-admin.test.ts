@@ -7,12 +7,11 @@ import { z } from 'zod';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
 import { loginUser, registerUser, uniqueLocalpart, type RegisteredUser } from '../support/accounts.ts';
-import { TestClient, expectError, type MatrixResponse } from '../support/matrix-client.ts';
-import { validateStandardError } from '../support/openapi.ts';
+import { TestClient, expectError } from '../support/matrix-client.ts';
+import { call, shaped } from '../support/synapse-admin.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, send } from './rooms-support.ts';
 
-const admin = '/_synapse/admin';
 const id = (userOrRoom: string) => encodeURIComponent(userOrRoom);
 
 // --- Synapse's documented shapes ---
@@ -121,19 +120,6 @@ const deleteTask = z.strictObject({
 });
 const blockStatus = z.strictObject({ block: z.boolean(), user_id: z.string().optional() });
 
-/** A request to the admin API: its paths are not the Client-Server spec's, so errors are checked as standard errors here. */
-async function call<T>(client: TestClient, method: string, path: string, body?: unknown): Promise<MatrixResponse<T>> {
-  const res = await client.request<T>(method, `${admin}${path}`, body, { unchecked: true });
-  if (res.status >= 400) expect(validateStandardError(res.status, res.body).ok, JSON.stringify(res.body)).toBe(true);
-  return res;
-}
-
-function shaped<S extends z.ZodType>(schema: S, res: MatrixResponse<unknown>, status = 200): z.infer<S> {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  const parsed = schema.safeParse(res.body);
-  expect(parsed.success, `${JSON.stringify(res.body)}\n${parsed.error?.message}`).toBe(true);
-  return parsed.data as z.infer<S>;
-}
 
 describe('Synapse admin API', () => {
   let runtime: LocalRuntime;

@@ -2,7 +2,7 @@
 // server-admin check and Synapse's query parameter parsing (parse_integer, parse_boolean), with
 // the errcodes Synapse answers bad parameters with.
 import { authenticate } from '../accounts/authenticate.ts';
-import { MatrixError, forbidden, invalidParam } from '../errors.ts';
+import { MatrixError, badJson, forbidden, invalidParam, notJson } from '../errors.ts';
 import { isLocalUser, isValidUserId } from '../ids.ts';
 import { users } from '../pstates.ts';
 
@@ -50,4 +50,11 @@ export function localUserId(userId: string, action = 'look up'): string {
 export function page<T>(items: readonly T[], from: number, limit: number): { items: T[]; next?: number } {
   const slice = items.slice(from, from + limit);
   return from + limit < items.length ? { items: slice, next: from + limit } : { items: slice };
+}
+
+/** Synapse's parse_json_object_from_request: no body is M_NOT_JSON, another JSON value M_BAD_JSON. */
+export function jsonObject(body: unknown): Record<string, unknown> {
+  if (body === undefined) throw notJson('Content not JSON.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badJson('Content must be a JSON object.');
+  return body as Record<string, unknown>;
 }

@@ -4,7 +4,8 @@
 // recorded (the task id, `delete_id`); the members' leaves and the purge follow as records of
 // their own, and the status endpoints read the task.
 import { submitRoomCommand } from '../rooms/operations.ts';
-import { badJson, MatrixError, notFound, notJson } from '../errors.ts';
+import { badJson, MatrixError, notFound } from '../errors.ts';
+import { jsonObject } from './requests.ts';
 import { isLocalUser, isValidRoomId, isValidUserId, randomLetters } from '../ids.ts';
 import { blockedRooms, roomDeletions, type RoomDeletionTask } from '../pstates.ts';
 import { roomDeletionTasks } from '../rooms/deletion.ts';
@@ -13,13 +14,6 @@ import { roomDeletionTasks } from '../rooms/deletion.ts';
 function legalRoomId(roomId: string): string {
   if (!isValidRoomId(roomId)) throw new MatrixError(400, 'M_UNKNOWN', `${roomId} is not a legal room ID`);
   return roomId;
-}
-
-/** Synapse's parse_json_object_from_request: no body is M_NOT_JSON, another JSON value M_BAD_JSON. */
-function jsonObject(body: unknown): Record<string, unknown> {
-  if (body === undefined) throw notJson('Content not JSON.');
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badJson('Content must be a JSON object.');
-  return body as Record<string, unknown>;
 }
 
 function optionalBoolean(body: Record<string, unknown>, name: string, fallback: boolean, message = `Param '${name}' must be a boolean, if given`): boolean {

@@ -14,6 +14,7 @@ import { listRooms, roomDetails, roomMemberList, roomStateEvents } from './rooms
 import { deleteRoom, deleteStatus, deleteStatusByRoom, roomBlockStatus, setRoomBlock } from './room-deletion.ts';
 import { deactivateUser, getAdmin, joinedRooms, listDevices, listUsers, putUser, queryUser, resetPassword, setAdmin, userPushers } from './users.ts';
 import { whoIs } from './whois.ts';
+import { deleteDevice, deleteDevices } from './devices.ts';
 import { sendServerNotice } from './server-notices.ts';
 import { listRoomMedia, listUserMedia, queryMedia } from './media.ts';
 import { deleteMediaById, deleteOldMedia, deleteUserMedia, quarantineMediaById, quarantineRoomMedia, quarantineUserMedia } from './media-changes.ts';
@@ -43,6 +44,8 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['GET', '/v2/users', ok((c) => listUsers(c.request.query))],
   ['GET', '/v2/users/{userId}', ok((c) => queryUser(c.params.userId!))],
   ['GET', '/v2/users/{userId}/devices', ok((c) => listDevices(c.params.userId!))],
+  ['DELETE', '/v2/users/{userId}/devices/{deviceId}', ok((c) => deleteDevice(c.params.userId!, c.params.deviceId!))],
+  ['POST', '/v2/users/{userId}/delete_devices', ok((c) => deleteDevices(c.params.userId!, c.request.body))],
   ['GET', '/v1/whois/{userId}', ok((c) => whoIs(c.adminId, c.params.userId!))],
   ['GET', '/v1/users/{userId}/joined_rooms', ok((c) => joinedRooms(c.params.userId!))],
   ['GET', '/v1/users/{userId}/pushers', ok((c) => userPushers(c.params.userId!))],

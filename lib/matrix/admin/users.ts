@@ -43,7 +43,7 @@ async function lastSeen(userId: string): Promise<number | null> {
   return seen.length ? Math.max(...seen) : null;
 }
 
-async function existingUser(userId: string): Promise<StoredUser> {
+export async function existingUser(userId: string): Promise<StoredUser> {
   const user = await users.key(userId).get({ consistent: true });
   if (user?.createdTs === undefined) throw notFound('User not found');
   return user;
