@@ -103,6 +103,39 @@ describe('server notices', () => {
     expect(profile.body.displayname).not.toBe('Server Notices');
   });
 
+  it('reserves the notices localpart: nobody registers it (400 M_EXCLUSIVE, as Synapse), yet notices are sent under it', async () => {
+    const reserved = uniqueLocalpart('notices');
+    const userId = `@${reserved}:localhost`;
+    const eve = await registerUser(anonymous, uniqueLocalpart('eve'));
+    const before = process.env.AXON_SERVER_NOTICES_USER;
+    process.env.AXON_SERVER_NOTICES_USER = reserved;
+    try {
+      const register = { username: reserved, password: 'correct horse battery staple', auth: { type: 'm.login.dummy' } };
+      expectError(await anonymous.post('/_matrix/client/v3/register', register), 400, 'M_EXCLUSIVE');
+      // Synapse downcases the asked-for name first: the capitalised name is the same account.
+      expectError(await anonymous.post('/_matrix/client/v3/register', { ...register, username: reserved.toUpperCase() }), 400, 'M_EXCLUSIVE');
+      expectError(await anonymous.get(`/_matrix/client/v3/register/available?username=${reserved}`), 400, 'M_EXCLUSIVE');
+      const put = await root.client.request('PUT', `/_synapse/admin/v2/users/${enc(userId)}`, { password: 'correct horse battery staple' }, { unchecked: true });
+      expectError(put, 400, 'M_EXCLUSIVE');
+      // The server registers it itself, and answers the same once it exists.
+      expect((await send('POST', { user_id: eve.userId, content: { msgtype: 'm.text', body: 'reserved' } })).status).toBe(200);
+      expectError(await anonymous.post('/_matrix/client/v3/register', register), 400, 'M_EXCLUSIVE');
+      expectError(await anonymous.get(`/_matrix/client/v3/register/available?username=${reserved}`), 400, 'M_EXCLUSIVE');
+      expect(await invites(eve)).toHaveLength(1);
+    } finally {
+      if (before === undefined) delete process.env.AXON_SERVER_NOTICES_USER;
+      else process.env.AXON_SERVER_NOTICES_USER = before;
+    }
+    // With notices off the name is no longer reserved, only taken (by the account the server made).
+    process.env.AXON_SERVER_NOTICES_USER = '';
+    try {
+      expectError(await anonymous.get(`/_matrix/client/v3/register/available?username=${reserved}`), 400, 'M_USER_IN_USE');
+    } finally {
+      if (before === undefined) delete process.env.AXON_SERVER_NOTICES_USER;
+      else process.env.AXON_SERVER_NOTICES_USER = before;
+    }
+  });
+
   it('refuses non-admins, other servers\' and unknown users, and bad bodies', async () => {
     const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
     expectError(await send('POST', { user_id: carol.userId, content: { body: 'x' } }, undefined, carol.client), 403, 'M_FORBIDDEN');

@@ -6,6 +6,7 @@ import { MatrixError, forbidden, invalidParam, userInUse } from '../errors.ts';
 import { generateDeviceId, parseUserId, randomLetters, serverName, userIdFromIdentifier, validateNewUsername } from '../ids.ts';
 import { generateAccessToken, hashAccessToken, hashPassword, verifyPasswordOrDummy } from '../passwords.ts';
 import { checkFailedAttempts, countFailedAttempt, limitLoginAccount } from './rate-limits.ts';
+import { refuseReservedUserId } from './reserved-ids.ts';
 import { users } from '../pstates.ts';
 import { MAX_DEVICE_ID_LENGTH, MAX_DEVICE_NAME_LENGTH, MAX_PASSWORD_LENGTH, type AccountCommandOf, type NewSession } from './commands.ts';
 
@@ -24,9 +25,13 @@ export async function isRegistered(userId: string): Promise<boolean> {
   return user?.createdTs !== undefined;
 }
 
-/** The user id a username asks for; M_INVALID_USERNAME / M_USER_IN_USE when it cannot be had. */
-export async function availableUserId(username: string): Promise<string> {
+/**
+ * The user id a username asks for; M_INVALID_USERNAME / M_EXCLUSIVE (reserved: the server notices
+ * account's, unless `reserved` is allowed) / M_USER_IN_USE when it cannot be had.
+ */
+export async function availableUserId(username: string, reserved = false): Promise<string> {
   const userId = validateNewUsername(username);
+  if (!reserved) refuseReservedUserId(userId);
   if (await isRegistered(userId)) throw userInUse();
   return userId;
 }
@@ -71,6 +76,8 @@ export interface Registration {
   registrationToken?: string;
   /** Made by a server admin (admin API, `npm run admin`): the new account's admin flag. */
   admin?: boolean;
+  /** The server's own account (the notices account), whose id nobody else may register. */
+  reserved?: boolean;
 }
 
 /** Usernames Axon picks when the client names none: lower-case letters, unlikely to collide. */
@@ -87,7 +94,7 @@ export function checkRegistration(r: Pick<Registration, 'username' | 'password' 
 
 export async function register(r: Registration): Promise<LoginResult | { user_id: string }> {
   checkRegistration(r);
-  const userId = r.username !== undefined ? await availableUserId(r.username) : validateNewUsername(generatedUsername());
+  const userId = r.username !== undefined ? await availableUserId(r.username, r.reserved) : validateNewUsername(generatedUsername());
   // No password: the account cannot log in with one (an empty hash never verifies).
   const passwordHash = r.password !== undefined ? await hashPassword(r.password) : '';
   const login = r.inhibitLogin ? undefined : newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip });

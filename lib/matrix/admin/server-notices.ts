@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { submitAccountCommand } from '../accounts/account.ts';
+import { serverNoticesConfig } from '../accounts/reserved-ids.ts';
 import { register } from '../accounts/sessions.ts';
 import { submit } from '../commands.ts';
 import { planCreateRoom } from '../create-room.ts';
@@ -23,17 +24,6 @@ import type { UserDataCommand } from '../user-data/commands.ts';
 export const SERVER_NOTICE_TAG = 'm.server_notice';
 /** The device the notices account sends from (it has no session: this only scopes its transaction ids). */
 const NOTICES_DEVICE = 'SERVER_NOTICES';
-
-/**
- * The notices account: AXON_SERVER_NOTICES_USER names its localpart (default `server`; empty turns
- * notices off, as Synapse's are off without `server_notices`), AXON_SERVER_NOTICES_NAME its display
- * name (default "Server Notices").
- */
-export function serverNoticesConfig(): { userId: string; displayname: string } | undefined {
-  const localpart = process.env.AXON_SERVER_NOTICES_USER ?? 'server';
-  if (localpart === '') return undefined;
-  return { userId: `@${localpart}:${serverName()}`, displayname: process.env.AXON_SERVER_NOTICES_NAME ?? 'Server Notices' };
-}
 
 /** The user's notices room: the same id for every notice to them. */
 export function noticesRoomId(userId: string): string {
@@ -50,7 +40,7 @@ async function ensureNoticesAccount(config: { userId: string; displayname: strin
   }
   if (existing?.createdTs === undefined) {
     try {
-      await register({ username: config.userId.slice(1).split(':')[0]!, inhibitLogin: true, ip: '' });
+      await register({ username: config.userId.slice(1).split(':')[0]!, inhibitLogin: true, ip: '', reserved: true });
     } catch (e) {
       // Registered by a concurrent notice.
       if (!(e instanceof MatrixError && e.errcode === 'M_USER_IN_USE')) throw e;
