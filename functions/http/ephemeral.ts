@@ -35,9 +35,9 @@ export const handler = httpFunction(axon, 'ephemeral', {
 
   setPresence: async (request) => {
     const { userId } = request.pathParameters as { userId: string };
-    await authenticateAs(request, userId, 'presence');
+    const requester = await authenticateAs(request, userId, 'presence');
     const body = parseRequestBody(presenceRequest, request.body);
-    await submitPresence(userId, presenceState(body.presence), { statusMsg: body.status_msg ?? null, waitForCommit: true });
+    await submitPresence(userId, presenceState(body.presence), { statusMsg: body.status_msg ?? null, waitForCommit: true, deviceId: requester.deviceId });
     return json({});
   },
 

@@ -394,14 +394,15 @@ export const roomReceipts = pstate(
 );
 
 /**
- * user id → the presence the user set and when they were last active. What others see is
- * derived at read time (lib/matrix/ephemeral/presence.ts): no timer writes decay.
+ * user id → the presence the user set and when they were last active (`activeDeviceId`: the device
+ * that went online then, '' when unknown; absent in items written before it was kept). What others
+ * see is derived at read time (lib/matrix/ephemeral/presence.ts): no timer writes decay.
  */
 export const presence = pstate(
   'presence',
   map(
     string(),
-    record({ presence: string(), statusMsg: string(), lastActiveTs: number(), seq: string(), shardId: string() }),
+    record({ presence: string(), statusMsg: string(), lastActiveTs: number(), activeDeviceId: string(), seq: string(), shardId: string() }),
   ),
 );
 

@@ -76,7 +76,7 @@ describe('ephemeral pushes reach joined members only', () => {
     const changes: EphemeralChanges = {
       typing: new Map([[roomId, [alice.userId]]]),
       receipts: new Map([[roomId, [[receiptKey('m.read', '', alice.userId), { eventId, ts: now, threadId: '', position: 1, seq: '1' }]]]]),
-      presence: new Map([[alice.userId, { presence: 'online', lastActiveTs: now, statusMsg: '' }]]),
+      presence: new Map([[alice.userId, { presence: 'online', lastActiveTs: now, statusMsg: '', activeDeviceId: '' }]]),
       seq: '1',
       shardId: 's',
     };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { axon } from '../../lib/matrix/module.ts';
 import { presence, roomEphemeral, roomReceipts } from '../../lib/matrix/pstates.ts';
-import { registerUser, type RegisteredUser } from '../support/accounts.ts';
+import { loginUser, registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, path, send } from './rooms-support.ts';
@@ -178,12 +178,34 @@ describe('ephemeral: typing, presence, receipts', () => {
     it('does not let one device syncing as unavailable lower the online another just synced (Synapse shows the highest device)', async () => {
       // Bob synced online just before (the previous test); now his other device syncs as unavailable.
       expect((await alice.client.get(status(bob))).body.presence).toBe('online');
-      expect((await bob.client.get(`${v3}/sync?timeout=0&set_presence=unavailable`)).status).toBe(200);
+      const bobsPhone = await loginUser(new TestClient(runtime.httpUrl), bob.userId);
+      expect((await bobsPhone.client.get(`${v3}/sync?timeout=0&set_presence=unavailable`)).status).toBe(200);
       expect((await alice.client.put(status(alice), { presence: 'online', status_msg: 'fence' })).status).toBe(200);
       expect((await alice.client.get(status(bob))).body.presence).toBe('online');
       // An explicit PUT is the user's word: it applies at once.
       expect((await bob.client.put(status(bob), { presence: 'unavailable' })).status).toBe(200);
       expect((await alice.client.get(status(bob))).body.presence).toBe('unavailable');
+    });
+
+    // Complement tests/csapi/apidoc_presence_test.go "Presence can be set from sync": the device
+    // that went online lowers its own presence by syncing with set_presence=unavailable, at once.
+    it('lets presence set through /sync reach other members (Complement: Presence can be set from sync)', async () => {
+      expect((await bob.client.put(status(bob), { presence: 'online' })).status).toBe(200);
+      const { next_batch: since } = await sync(alice);
+      expect((await bob.client.get(`${v3}/sync?timeout=0&set_presence=unavailable`)).status).toBe(200);
+      await until(
+        () => sync(alice, since),
+        (s) => s.presence?.events.some((e) => e.sender === bob.userId && e.content.presence === 'unavailable') === true,
+        'bob unavailable in alice /sync',
+      );
+      // And back online by syncing without set_presence.
+      const { next_batch: later } = await sync(alice);
+      expect((await bob.client.get(`${v3}/sync?timeout=0`)).status).toBe(200);
+      await until(
+        () => sync(alice, later),
+        (s) => s.presence?.events.some((e) => e.sender === bob.userId && e.content.presence === 'online') === true,
+        'bob online in alice /sync',
+      );
     });
   });
 

@@ -71,11 +71,16 @@ describe('presence', () => {
   });
 
   it('keeps the status message unless told, and counts only going online as activity', () => {
-    let stored = applyPresenceUpdates(undefined, [{ presence: 'online', statusMsg: 'busy', at: t0 }]);
-    stored = applyPresenceUpdates(stored, [{ presence: 'unavailable', at: t0 + 10 }]);
-    expect(stored).toEqual({ presence: 'unavailable', statusMsg: 'busy', lastActiveTs: t0 });
+    let stored = applyPresenceUpdates(undefined, [{ presence: 'online', statusMsg: 'busy', at: t0, deviceId: 'PHONE' }]);
+    stored = applyPresenceUpdates(stored, [{ presence: 'unavailable', at: t0 + 10, deviceId: 'DESK' }]);
+    expect(stored).toEqual({ presence: 'unavailable', statusMsg: 'busy', lastActiveTs: t0, activeDeviceId: 'PHONE' });
     stored = applyPresenceUpdates(stored, [{ presence: 'online', statusMsg: null, at: t0 + 20 }]);
-    expect(stored).toEqual({ presence: 'online', statusMsg: '', lastActiveTs: t0 + 20 });
+    expect(stored).toEqual({ presence: 'online', statusMsg: '', lastActiveTs: t0 + 20, activeDeviceId: '' });
+  });
+
+  it('reads an item stored before the active device was kept as of an unknown device', () => {
+    const old = { presence: 'online', statusMsg: '', lastActiveTs: t0 } as unknown as Parameters<typeof applyPresenceUpdates>[0];
+    expect(applyPresenceUpdates(old, [{ presence: 'unavailable', at: t0 + 1 }])).toEqual({ presence: 'unavailable', statusMsg: '', lastActiveTs: t0, activeDeviceId: '' });
   });
 });
 

@@ -36,6 +36,8 @@ export const ephemeralCommand = z.discriminatedUnion('kind', [
     presence: z.enum(PRESENCE_STATES),
     /** A string sets the status message, null clears it, absent keeps it (sync's set_presence). */
     statusMsg: freeText.nullable().optional(),
+    /** The device that set it, when known (a sync or PUT /presence; not a WebSocket frame). */
+    deviceId: id.optional(),
   }),
 ]);
 export type EphemeralCommand = z.infer<typeof ephemeralCommand>;

@@ -142,6 +142,7 @@ export async function planEphemeralBatch(records: readonly DepotRecord<Ephemeral
       presenceByUser.get(userId)!.map((r: DepotRecord<Presence>) => ({
         presence: r.payload.presence,
         ...(r.payload.statusMsg !== undefined ? { statusMsg: r.payload.statusMsg } : {}),
+        ...(r.payload.deviceId !== undefined ? { deviceId: r.payload.deviceId } : {}),
         at: r.arrivedAt,
       })),
     );

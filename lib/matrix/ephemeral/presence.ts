@@ -15,6 +15,8 @@ export interface StoredPresence {
   presence: string;
   statusMsg: string;
   lastActiveTs: number;
+  /** The device whose going online recorded lastActiveTs; '' when unknown (see refreshPresence). */
+  activeDeviceId: string;
 }
 
 export interface PresenceView {
@@ -42,15 +44,21 @@ export interface PresenceUpdate {
   presence: PresenceState;
   statusMsg?: string | null;
   at: number;
+  deviceId?: string;
 }
 
 /** Apply updates in depot order; going online is activity. */
 export function applyPresenceUpdates(current: StoredPresence | undefined, updates: readonly PresenceUpdate[]): StoredPresence {
-  const next: StoredPresence = current ? { ...current } : { presence: 'offline', statusMsg: '', lastActiveTs: 0 };
+  const next: StoredPresence = current
+    ? { ...current, activeDeviceId: current.activeDeviceId ?? '' }
+    : { presence: 'offline', statusMsg: '', lastActiveTs: 0, activeDeviceId: '' };
   for (const u of updates) {
     next.presence = u.presence;
     if (u.statusMsg !== undefined) next.statusMsg = u.statusMsg ?? '';
-    if (u.presence === 'online') next.lastActiveTs = u.at;
+    if (u.presence === 'online') {
+      next.lastActiveTs = u.at;
+      next.activeDeviceId = u.deviceId ?? '';
+    }
   }
   return next;
 }

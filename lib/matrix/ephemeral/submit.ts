@@ -38,6 +38,8 @@ export interface PresenceOptions {
   statusMsg?: string | null;
   /** Wait until the change is committed (PUT /presence); otherwise return once appended. */
   waitForCommit?: boolean;
+  /** The device setting it (a sync or PUT /presence), so its own later syncs may lower it. */
+  deviceId?: string;
 }
 
 /** Set the user's own presence. */
@@ -47,6 +49,7 @@ export async function submitPresence(userId: string, presence: PresenceState, op
     userId,
     presence,
     ...(options.statusMsg !== undefined ? { statusMsg: options.statusMsg } : {}),
+    ...(options.deviceId !== undefined ? { deviceId: options.deviceId } : {}),
   };
   if (options.waitForCommit) await submit(DEPOT, userId, command, COMMAND_TIMEOUT_MS);
   else await append(userId, command);
@@ -103,28 +106,34 @@ export const ACTIVITY_REFRESH_MS = 60_000;
  *   Synapse protects only `busy` (MSC3026, which Axon does not serve) from syncs, and a client that
  *   wants to stay away syncs with `set_presence=unavailable`, as Element does.
  */
-export async function refreshPresence(userId: string, state: PresenceState, now = Date.now()): Promise<void> {
+export async function refreshPresence(userId: string, deviceId: string, state: PresenceState, now = Date.now()): Promise<void> {
   if (state === 'offline') return;
   const stored = await presencePState.key(userId).get();
   const current = stored?.shardId ? (stored as StoredPresence) : undefined;
   const view = presenceView(current, now);
   const stale = state === 'online' && now - (current?.lastActiveTs ?? 0) > ACTIVITY_REFRESH_MS;
   if (view.presence === state && !stale) return;
-  if (state === 'unavailable' && syncedOnlineRecently(view, current, now)) return;
-  await submitPresence(userId, state);
+  if (state === 'unavailable' && anotherDeviceOnlineRecently(view, current, deviceId, now)) return;
+  await submitPresence(userId, state, { deviceId });
 }
 
 /**
  * Synapse keeps a state per device and shows the highest (online over unavailable), so a phone
  * syncing with `set_presence=unavailable` does not make a user whose desktop syncs online look
- * away. Axon keeps one state per user: a sync asking for unavailable leaves an online alone while
- * some sync refreshed it within this window (syncs refresh it every ACTIVITY_REFRESH_MS), instead of
- * the two devices flipping it, and notifying every co-member, on every poll. The cost: a lone
- * device that goes idle by sync presence alone shows unavailable up to this much later (Element
- * also PUTs its idle presence, which applies at once).
+ * away. Axon keeps one state per user and the device that last went online: a sync asking for
+ * unavailable leaves an online alone while another device refreshed it within this window (syncs
+ * refresh it every ACTIVITY_REFRESH_MS), instead of the two devices flipping it, and notifying
+ * every co-member, on every poll. The device that set online itself lowers it at once, as in
+ * Synapse (Complement's "Presence can be set from sync"). An online of unknown device (a WebSocket
+ * frame, a record from before devices were kept) counts as another device's.
  */
 export const ONLINE_DEVICE_WINDOW_MS = 2 * ACTIVITY_REFRESH_MS;
 
-function syncedOnlineRecently(view: PresenceView, current: StoredPresence | undefined, now: number): boolean {
-  return view.presence === 'online' && current !== undefined && now - current.lastActiveTs < ONLINE_DEVICE_WINDOW_MS;
+function anotherDeviceOnlineRecently(view: PresenceView, current: StoredPresence | undefined, deviceId: string, now: number): boolean {
+  return (
+    view.presence === 'online' &&
+    current !== undefined &&
+    current.activeDeviceId !== deviceId &&
+    now - current.lastActiveTs < ONLINE_DEVICE_WINDOW_MS
+  );
 }

@@ -19,7 +19,7 @@ export const slidingSyncOperation: Operation = async (request) => {
   const parsed = parseSlidingSyncRequest(request.query, request.body);
   const key = { userId, deviceId, connId: parsed.connId };
   const connection = await loadConnection(key, parsed.pos);
-  await refreshPresence(userId, parsed.setPresence ?? 'online');
+  await refreshPresence(userId, deviceId, parsed.setPresence ?? 'online');
   const run = () => slidingSyncOnce({ userId, deviceId, request: parsed, connection });
   const pass = parsed.pos
     ? await waitForNews(userId, parsed.timeoutMs, () => request.remainingTimeMs(), pollingWakeSource(userId), run)

@@ -19,7 +19,7 @@ export function syncOperation(wait: SyncWait): Operation {
     const query = parseSyncQuery(request.query);
     const filter = await resolveSyncFilter(userId, query.filter);
     // Syncing marks the user online unless set_presence says otherwise (appended only on change).
-    await refreshPresence(userId, query.setPresence ?? 'online');
+    await refreshPresence(userId, deviceId, query.setPresence ?? 'online');
     const pass = await wait(
       { userId, deviceId, ...(query.since ? { since: query.since } : {}), fullState: query.fullState, filter },
       query.timeoutMs,
