@@ -142,6 +142,21 @@ export const describeSync = (route: SyncRoute) => describe(`GET /sync (${route})
     expect(joined.rooms?.invite?.[roomId]).toBeUndefined();
   });
 
+  // Complement tests/csapi/ignored_users_test.go TestInviteFromIgnoredUsersDoesNotAppearInSync.
+  it('leaves out invites from users the invitee ignores (m.ignored_user_list), initial and incremental', async () => {
+    const dave = await registerUser(new TestClient(runtime.httpUrl));
+    const set = await dave.client.put(`${path.v3}/user/${encodeURIComponent(dave.userId)}/account_data/m.ignored_user_list`, { ignored_users: { [bob.userId]: {} } });
+    expect(set.status).toBe(200);
+    const since = (await sync(dave.client)).next_batch;
+    const bobRoom = await createRoom(bob.client, { preset: 'private_chat', invite: [dave.userId] });
+    const carolRoom = await createRoom(carol.client, { preset: 'private_chat', invite: [dave.userId] });
+    const incremental = await until(() => sync(dave.client, { since, timeout: 0 }), (s) => s.rooms?.invite?.[carolRoom] !== undefined, 'carol invite');
+    expect(incremental.rooms?.invite?.[bobRoom]).toBeUndefined();
+    const initial = await sync(dave.client);
+    expect(initial.rooms?.invite?.[carolRoom]).toBeDefined();
+    expect(initial.rooms?.invite?.[bobRoom]).toBeUndefined();
+  });
+
   it('a leave and a kick appear in rooms.leave exactly once, with the timeline up to the leave', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

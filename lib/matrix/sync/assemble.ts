@@ -13,6 +13,7 @@ import { invitedRoom, joinedRoom, leftRoom, type InvitedRoomSection, type Joined
 import { inWindow, NOTHING, type ShardPositions, type SyncPosition } from './token.ts';
 import { readAllWatermarks, sinceInLanes, type Watermarks } from './watermark.ts';
 import { SyncTimelines } from './bundled-timelines.ts';
+import { ignoredUsers, inviterOf } from './ignored-users.ts';
 
 export interface SyncParams {
   userId: string;
@@ -76,6 +77,10 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   const includeLeave = filter.room?.include_leave === true;
   const roomData = (roomId: string) => filterAccountData(accountData.get(roomId) ?? [], filter.room?.account_data);
 
+  // Read once, and only when an invite is to be shown.
+  let ignoredRead: Promise<Set<string>> | undefined;
+  const ignored = () => (ignoredRead ??= ignoredUsers(userId));
+
   const newlyJoinedRooms: string[] = [];
   const tasks = cut.memberships
     .filter((m) => m.lane && !m.forgotten && includesRoom(filter, m.roomId))
@@ -95,7 +100,11 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
           break;
         }
         case 'invite':
-          if (membershipChanged || params.fullState) body.rooms.invite[m.roomId] = await invitedRoom(m);
+          if (membershipChanged || params.fullState) {
+            const section = await invitedRoom(m);
+            const inviter = inviterOf(userId, section);
+            if (inviter === undefined || !(await ignored()).has(inviter)) body.rooms.invite[m.roomId] = section;
+          }
           break;
         case 'knock':
           if (membershipChanged || params.fullState) body.rooms.knock[m.roomId] = { knock_state: (await invitedRoom(m)).invite_state };
