@@ -32,7 +32,7 @@ describe('spaces', () => {
     [alice, bob] = await Promise.all([registerUser(anonymous), registerUser(anonymous)]);
     space = await createRoom(alice.client, { preset: 'public_chat', name: 'The Space', room_alias_name: 'space', creation_content: { type: 'm.space' } });
     [a, b, c, d] = await Promise.all([
-      createRoom(alice.client, { preset: 'public_chat', name: 'A' }),
+      createRoom(alice.client, { preset: 'public_chat', name: 'A', creation_content: { type: 'm.space' } }),
       createRoom(alice.client, { preset: 'private_chat', name: 'B (invite only)' }),
       createRoom(alice.client, { preset: 'public_chat', name: 'C' }),
       createRoom(alice.client, { preset: 'public_chat', name: 'D' }),
@@ -47,6 +47,8 @@ describe('spaces', () => {
       // No via: not a child at all.
       await child(space, encrypted, { via: [] }),
       await child(a, d, { via: ['localhost'] }),
+      // C is not a space: its child link is neither listed nor followed (Synapse).
+      await child(c, d, { via: ['localhost'] }),
     ]) expect(res.status).toBe(200);
   });
   afterAll(() => runtime?.stop());
@@ -86,6 +88,31 @@ describe('spaces', () => {
       expect(root.children_state.every((e) => e.origin_server_ts > 0)).toBe(true);
       // Alice may see the invite-only room: it comes last (no order).
       expect((await alice.client.get<Hierarchy>(hierarchy(space))).body.rooms.map((r) => r.room_id)).toEqual([space, c, a, d, b]);
+    });
+
+    it("lists and follows the children of spaces only (Complement: TestClientSpacesSummary's R2 -> R5 link)", async () => {
+      const rooms = (await bob.client.get<Hierarchy>(hierarchy(space))).body.rooms;
+      expect(rooms.find((r) => r.room_id === c)?.children_state).toEqual([]);
+      expect(rooms.find((r) => r.room_id === a)?.children_state.map((e) => e.state_key)).toEqual([d]);
+    });
+
+    // Complement tests/room_hierarchy_test.go TestClientSpacesSummary "redact link": a child link
+    // replaced by empty content, or redacted, no longer links its room.
+    it('drops a child whose m.space.child was emptied or redacted', async () => {
+      const sub = await createRoom(alice.client, { preset: 'public_chat', name: 'Sub', creation_content: { type: 'm.space' } });
+      const [x, y] = await Promise.all([createRoom(alice.client, { preset: 'public_chat', name: 'X' }), createRoom(alice.client, { preset: 'public_chat', name: 'Y' })]);
+      const link = (childId: string, content: Record<string, unknown>) => alice.client.put<{ event_id: string }>(path.room(sub, `state/m.space.child/${u(childId)}`), content);
+      const yLink = await link(y, { via: ['localhost'] });
+      expect((await link(x, { via: ['localhost'] })).status).toBe(200);
+      expect(yLink.status).toBe(200);
+      expect((await alice.client.get<Hierarchy>(hierarchy(sub))).body.rooms.map((r) => r.room_id).sort()).toEqual([sub, x, y].sort());
+
+      expect((await link(x, {})).status).toBe(200);
+      const redact = await alice.client.put(path.room(sub, `redact/${u(yLink.body.event_id)}/unlink-y`), {});
+      expect(redact.status).toBe(200);
+      const after = (await alice.client.get<Hierarchy>(hierarchy(sub))).body.rooms;
+      expect(after.map((r) => r.room_id)).toEqual([sub]);
+      expect(after[0]!.children_state).toEqual([]);
     });
 
     it('honours suggested_only and max_depth', async () => {

@@ -105,7 +105,9 @@ export async function spaceHierarchy(roomId: string, userId: string, query: Hier
     seen.add(next.roomId);
     const room = next.roomId === roomId ? root : await readLocalRoom(next.roomId, userId);
     if (!room?.accessible) continue;
-    const children = await childEvents(next.roomId, query.suggestedOnly);
+    // Only a space has children: a plain room's m.space.child events are neither listed nor
+    // followed (Synapse's _summarize_local_room; Complement's TestClientSpacesSummary).
+    const children = room.summary.room_type === 'm.space' ? await childEvents(next.roomId, query.suggestedOnly) : [];
     found.push({
       ...room.summary,
       children_state: children.map((e) => ({ type: e.type, state_key: e.state_key ?? '', content: e.content, sender: e.sender, origin_server_ts: e.origin_server_ts })),
