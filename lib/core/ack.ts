@@ -227,7 +227,10 @@ export async function appendManyWithAck<T = unknown>(
   records: readonly { partitionKey: string; data: unknown; kind?: string }[],
   options: AppendOptions & WaitOptions,
 ): Promise<(AckOutcome<T> | undefined)[]> {
-  const outcomes = new Array<AckOutcome<T> | undefined>(records.length);
+  // Dense, not `new Array(n)`: a hole (no outcome) would be skipped by the caller's map and forEach,
+  // and a command that was never applied read as nothing to report (an admin's failed media
+  // deletion once answered 200 with an empty list so).
+  const outcomes: (AckOutcome<T> | undefined)[] = Array.from({ length: records.length }, () => undefined);
   if (records.length === 0) return outcomes;
   const started = Date.now();
   const tagged = records.map((r) => ({ ...r, requestId: newRequestId() }));

@@ -10,7 +10,7 @@ import { Jimp } from 'jimp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { appendWithAck } from '../../lib/core/ack.ts';
-import { blobStore } from '../../lib/core/blobs.ts';
+import { blobStore, checkDirectoryBlobRequests } from '../../lib/core/blobs.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
 import { registerUser, uniqueLocalpart, type RegisteredUser } from '../support/accounts.ts';
@@ -215,6 +215,26 @@ describe('Synapse media admin API', () => {
     expect(all.deleted_media).toEqual(expect.arrayContaining([avatar]));
     for (const kept of [small, held, later]) expect(all.deleted_media).not.toContain(kept);
   });
+
+  it('answers a deletion that could not be applied with an error, not an empty list, and keeps the media until it is', async () => {
+    const uploader = await registerUser(anonymous, uniqueLocalpart('frank'));
+    const mediaId = await upload(uploader, 'undeletable for now');
+    // The blob store refuses the deletion (as S3 without the grant did): the users topology retries the record.
+    const undo = checkDirectoryBlobRequests(async (command, key) => {
+      if (command === 'DeleteObject' && key.includes(mediaId)) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    });
+    try {
+      expectError(await call(a, 'DELETE', `/v1/media/localhost/${mediaId}`, {}), 503, 'M_UNKNOWN');
+      expect(shaped(mediaInfo, await call(a, 'GET', `/v1/media/localhost/${mediaId}`)).media_info.media_id).toBe(mediaId);
+      expect(await served(mediaId)).toEqual(OK);
+    } finally {
+      undo();
+    }
+    // Once the store takes it, the retried deletion is applied; asking again finds nothing to delete.
+    await expect.poll(async () => (await call(a, 'GET', `/v1/media/localhost/${mediaId}`)).status, { timeout: 60_000, interval: 500 }).toBe(404);
+    expect(await blobFiles(mediaId)).toEqual([]);
+    expectError(await call(a, 'DELETE', `/v1/media/localhost/${mediaId}`, {}), 404, 'M_NOT_FOUND');
+  }, 120_000);
 
   it('completes a deletion whose bytes a crashed delivery already deleted, and answers a redelivery the same', async () => {
     const mediaId = await upload(alice, 'redelivered');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AckTimeoutError, appendWithAck, expectedAckLatencyMs, newRequestId, noteOutcomeRecorded, readAckOutcome, recordAckOutcome } from '../../lib/core/ack.ts';
+import { AckTimeoutError, appendManyWithAck, appendWithAck, expectedAckLatencyMs, newRequestId, noteOutcomeRecorded, readAckOutcome, recordAckOutcome } from '../../lib/core/ack.ts';
 import { counterTopology, setUpDepot, shardPoller } from './topology-fixtures.ts';
 
 let streamArn: string;
@@ -50,6 +50,13 @@ describe('append with ack', () => {
     await expect(waiting).rejects.toBeInstanceOf(AckTimeoutError);
     await expect(waiting).rejects.toMatchObject({ requestId, depot: 'commands', timeoutMs: 300 });
     expect(await readAckOutcome(requestId)).toBeUndefined();
+  });
+
+  it('answers each of many records, an unanswered one as an explicit undefined that map and forEach see', async () => {
+    const records = [{ partitionKey: 'm1', data: { amount: 1 } }, { partitionKey: 'm2', data: { amount: 2 } }];
+    const outcomes = await appendManyWithAck('commands', records, { timeoutMs: 300 });
+    // A sparse array would read [] here: callers mapping outcomes would skip the unanswered.
+    expect(outcomes.map((o) => o === undefined)).toEqual([true, true]);
   });
 
   it('keeps the first recorded outcome of a request', async () => {

@@ -35,11 +35,15 @@ async function changeMedia(change: Change, ids: readonly string[]): Promise<Medi
   }
   if (commands.length === 0) return [];
   const results = await submitMany<MediaCommandValue>('users', commands);
-  return results.map((r) => {
+  // Every command must have been applied: one not answered within the wait (503, not yet applied)
+  // or refused fails the request rather than counting as nothing changed.
+  const values: MediaCommandValue[] = [];
+  for (const r of results) {
     if (r === undefined) throw new AckTimeoutError('users', change.kind, COMMAND_TIMEOUT_MS);
     if (!r.ok) throw r.error;
-    return r.value;
-  });
+    values.push(r.value);
+  }
+  return values;
 }
 
 async function quarantine(adminId: string | null, ids: readonly string[]): Promise<number> {
@@ -78,8 +82,11 @@ const notLocalMedia = () => new MatrixError(400, 'M_UNKNOWN', 'Can only delete l
 /** DELETE /v1/media/{serverName}/{mediaId}. */
 export async function deleteMediaById(server: string, mediaId: string) {
   if (server !== serverName()) throw notLocalMedia();
-  if ((await mediaEntries([mediaId])).length === 0) throw notFound('Unknown media');
-  return remove([mediaId]);
+  if ((await mediaEntries([mediaId], true)).length === 0) throw notFound('Unknown media');
+  const removed = await remove([mediaId]);
+  // Gone before the deletion applied (a concurrent or earlier, retried request): as if asked after.
+  if (removed.total === 0) throw notFound('Unknown media');
+  return removed;
 }
 
 /** DELETE /v1/users/{userId}/media: the page the list would show (from, limit, order_by, dir). */

@@ -28,12 +28,12 @@ function listEntry(mediaId: string, m: StoredMedia) {
 }
 type MediaEntry = ReturnType<typeof listEntry>;
 
-/** Media entries by id, read in batches of 100 (absent ones left out). */
-export async function mediaEntries(ids: readonly string[]): Promise<[string, StoredMedia][]> {
+/** Media entries by id, read in batches of 100 (absent ones left out); `consistent` reads what was just written. */
+export async function mediaEntries(ids: readonly string[], consistent = false): Promise<[string, StoredMedia][]> {
   const out: [string, StoredMedia][] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const batch = ids.slice(i, i + 100);
-    const records = await getMany(batch.map((id) => media.key(id)));
+    const records = await getMany(batch.map((id) => media.key(id)), { consistent });
     batch.forEach((id, j) => {
       const record = records[j];
       if (record?.uploader !== undefined) out.push([id, record]);
