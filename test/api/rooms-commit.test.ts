@@ -13,6 +13,7 @@ import { commitRoomCommand } from '../../lib/matrix/rooms/topology.ts';
 import { readAllWatermarks } from '../../lib/matrix/sync/watermark.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
 import { TestClient } from '../support/matrix-client.ts';
+import { measureOwnAws } from '../support/aws-requests.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom, infoOf, timelineOf } from './rooms-support.ts';
 
@@ -55,6 +56,24 @@ describe('committing a rooms record', () => {
     const again = await commitRoomCommand(record);
     expect(again).toEqual({ result: first.result, watermarked: false });
     expect(await timelineOf(roomId)).toHaveLength(timeline.length);
+  });
+
+  it("a message's commit is one read and one transaction: the room, its transaction id and what preparing the writes needs are read together", async () => {
+    const roomId = await createRoom(alice.client, {});
+    const record = await sendRecord(roomId, 'cheap', '8'.repeat(70));
+    (record.payload as { txnId?: string }).txnId = 'cheap-txn';
+    const { result: first, requests: cost } = await measureOwnAws(() => commitRoomCommand(record));
+    expect(first.watermarked).toBe(true);
+    expect(cost).toEqual({ 'DynamoDB.BatchGetItem': 1, 'DynamoDB.TransactWriteItems': 1 });
+    // The same transaction id again (another record: a client's retry appended twice) answers the
+    // first event from that one read, and appends nothing.
+    const retry = await sendRecord(roomId, 'cheap', '8'.repeat(69) + '9');
+    (retry.payload as { txnId?: string }).txnId = 'cheap-txn';
+    const length = (await timelineOf(roomId)).length;
+    const { result: second, requests: retryCost } = await measureOwnAws(() => commitRoomCommand({ ...retry, requestId: `${retry.requestId}-retry` }));
+    expect(second.result.eventId).toBe(first.result.eventId);
+    expect(retryCost).toEqual({ 'DynamoDB.BatchGetItem': 1, 'DynamoDB.TransactWriteItems': 1 });
+    expect(await timelineOf(roomId)).toHaveLength(length);
   });
 
   it('a first attempt leaves conditions to DynamoDB; the retry reads them and refuses what is already written', async () => {

@@ -1,6 +1,7 @@
 // What a piece of work costs in AWS requests, measured on the real SDK clients: the bench's request
 // accounting (counts by service and operation) plus the peak number of requests in flight at once —
 // what decides whether one request can take over the SDK's connection pool and stall the others.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FinalizeRequestMiddleware, InitializeMiddleware, Pluggable } from '@smithy/types';
 import { RequestAccounting } from '../../bench/accounting.ts';
 import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
@@ -79,5 +80,34 @@ export async function measureAws<T>(run: () => Promise<T>): Promise<{ result: T;
     removeClientPlugin(items);
     removeClientPlugin(concurrency);
     accounting.uninstall();
+  }
+}
+
+/**
+ * The AWS requests `run` itself sends (by `<service>.<operation>`), and no one else's: a request
+ * counts when it is sent from within `run`'s async context, so the runtime's pollers and the
+ * after-commit work of earlier requests, running at the same time, are left out.
+ */
+export async function measureOwnAws<T>(run: () => Promise<T>): Promise<{ result: T; requests: Record<string, number> }> {
+  const scope = new AsyncLocalStorage<true>();
+  const requests: Record<string, number> = {};
+  const counter: Pluggable<object, object> = {
+    applyToStack: (stack) => {
+      const middleware: InitializeMiddleware<object, object> = (next, context) => async (args) => {
+        if (scope.getStore()) {
+          const { clientName, commandName } = context as { clientName?: string; commandName?: string };
+          const key = `${(clientName ?? '').replace(/Client$/, '').replace('DynamoDBDocument', 'DynamoDB')}.${(commandName ?? '').replace(/Command$/, '')}`;
+          requests[key] = (requests[key] ?? 0) + 1;
+        }
+        return next(args);
+      };
+      stack.add(middleware, { step: 'initialize', name: 'axonTestOwnRequests', override: true });
+    },
+  };
+  addClientPlugin(counter);
+  try {
+    return { result: await scope.run(true, run), requests };
+  } finally {
+    removeClientPlugin(counter);
   }
 }

@@ -14,8 +14,8 @@ import { documentClient } from '../aws-clients.ts';
 import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import { ConditionFailedError, ContentionError, ItemTooLargeError, MAX_ITEM_BYTES, TooManyWritesError } from './errors.ts';
 import { batchGetItems } from './reads.ts';
-import { compile, itemsToRead, type CompileOptions, type WriteOp } from './writes.ts';
-import { valueAttr } from './location.ts';
+import { compile, itemsToRead, type CompileOptions, type Knowledge, type WriteOp } from './writes.ts';
+import { itemId, valueAttr } from './location.ts';
 import { backOff } from '../backoff.ts';
 
 /** A commit failed because a condition did not hold (an op's own, or a guard on state read before). */
@@ -66,11 +66,17 @@ export async function commitWrites(writes: readonly TableWrite[]): Promise<void>
  * With `readConditionTargets: false`, the targets of ops' own conditions are not read first: the
  * conditions go to DynamoDB only (one round trip less when they nearly always hold), so a failing
  * one shows as a failed commit rather than as `ConditionFailedError` — prepare again with the read.
+ * `known`: items the caller read already (consistently, e.g. with `getManyAndItems`), not read
+ * again; if one changed since, the guards compiled from it fail the commit, as any stale read does.
  */
-export async function prepare(ops: readonly WriteOp[], options: CompileOptions & { readConditionTargets?: boolean } = {}): Promise<TableWrite[]> {
-  const keys = ops.flatMap((op) => itemsToRead(op, options.readConditionTargets ?? true));
-  const knowledge = keys.length ? await batchGetItems(keys, { consistent: true }) : new Map();
-  return compile(ops, knowledge, options);
+export async function prepare(
+  ops: readonly WriteOp[],
+  options: CompileOptions & { readConditionTargets?: boolean; known?: Knowledge } = {},
+): Promise<TableWrite[]> {
+  const known: Knowledge = options.known ?? new Map();
+  const keys = ops.flatMap((op) => itemsToRead(op, options.readConditionTargets ?? true)).filter((k) => !known.has(itemId(k)));
+  const read = keys.length ? await batchGetItems(keys, { consistent: true }) : (new Map() as Knowledge);
+  return compile(ops, known.size ? new Map([...known, ...read]) : read, options);
 }
 
 export interface CommitOptions {

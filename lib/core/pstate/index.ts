@@ -24,7 +24,7 @@
 //   a caller's own transaction. Sizes stay exact under concurrency through guarded writes retried
 //   from a fresh read. Own conditions see the state before the commit.
 export * from './schema.ts';
-export { pstate, getMany, Path, type PState, type EntryOf, type ElementKeyOf } from './path.ts';
+export { pstate, getMany, getManyAndItems, Path, type PState, type EntryOf, type ElementKeyOf } from './path.ts';
 export type { RangeOptions, RangePage, ReadOptions } from './reads.ts';
 export { batchGetItems } from './reads.ts';
 export { sharedReads, inSharedReads, type SharedReads } from './shared-reads.ts';
@@ -32,3 +32,4 @@ export { compile, itemsToRead, type Condition, type WriteOp, type Knowledge, typ
 export { commit, commitWrites, incrementAndGet, prepare, WriteConflict, type CommitOptions } from './commit.ts';
 export { ConditionFailedError, ContentionError, ItemTooLargeError, TooManyWritesError, MAX_ITEM_BYTES, isConditionFailed } from './errors.ts';
 export { partitionKey, compareKeys } from './keys.ts';
+export type { ItemKey } from './location.ts';

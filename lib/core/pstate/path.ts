@@ -14,9 +14,9 @@ import type {
   VectorSchema,
 } from './schema.ts';
 import { checkPStateSchema } from './schema.ts';
-import { checkPStateName, resolve, type Location, type Step } from './location.ts';
-import { countOf, getFields, getValue, getValues, hasElement, rangeOf, type RangeOptions, type RangePage, type ReadOptions } from './reads.ts';
-import type { Condition, WriteOp } from './writes.ts';
+import { checkPStateName, resolve, type ItemKey, type Location, type Step } from './location.ts';
+import { countOf, getFields, getValue, getValues, getValuesAndItems, hasElement, rangeOf, type RangeOptions, type RangePage, type ReadOptions } from './reads.ts';
+import { itemsToRead, type Condition, type Knowledge, type WriteOp } from './writes.ts';
 
 type ChildOf<S> = S extends MapSchema<KeySchema, infer V, boolean> ? V : S extends VectorSchema<infer T, boolean> ? T : never;
 type StepKeyOf<S> = S extends MapSchema<infer K, Schema, boolean> ? KeyOf<K> : S extends VectorSchema<Schema, boolean> ? number : never;
@@ -139,6 +139,11 @@ export class Path<S extends Schema> {
     return { kind: 'append', loc: this.location(), value };
   }
 
+  /** The items an append here reads when prepared (the vector's size), for a caller that reads them ahead (`getManyAndItems`). */
+  itemsAnAppendReads(this: Path<S & VectorSchema<Schema, true>>): ItemKey[] {
+    return itemsToRead({ kind: 'append', loc: this.location(), value: undefined });
+  }
+
   /** Add an element to a subindexed set. */
   add(element: S extends SetSchema<infer T, true> ? KeyOf<T> : never): WriteOp {
     return { kind: 'add', loc: this.location(), element };
@@ -164,6 +169,24 @@ export function pstate<S extends Schema>(name: string, schema: S): PState<S> {
   checkPStateSchema(schema);
   const root = () => new Path<S>(name, schema, [], schema);
   return { name, schema, path: root, key: (key) => root().key(key) };
+}
+
+/**
+ * `getMany`, and in the same BatchGetItem the items `also` names, as knowledge for a later
+ * `prepare(ops, { known })`: a caller that knows what it will write reads what preparing it needs
+ * together with what it plans from (one round trip instead of two).
+ */
+export async function getManyAndItems<const P extends readonly Path<Schema>[]>(
+  paths: P,
+  also: readonly ItemKey[],
+  options?: ReadOptions,
+): Promise<{ values: { -readonly [I in keyof P]: P[I] extends Path<infer S> ? ReadOf<S> | undefined : never }; known: Knowledge }> {
+  const { values, items } = await getValuesAndItems(
+    paths.map((p) => p.location()),
+    also,
+    options,
+  );
+  return { values: values as { -readonly [I in keyof P]: P[I] extends Path<infer S> ? ReadOf<S> | undefined : never }, known: items };
 }
 
 /** Values at many paths (of one or several PStates) with BatchGetItem: 100 keys a request. */

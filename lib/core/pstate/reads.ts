@@ -201,6 +201,23 @@ async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions)
   return result;
 }
 
+/**
+ * The values at many paths and, in the same BatchGetItem, the raw items `also` names (what a
+ * caller will prepare writes with: `prepare(ops, { known })`), in the order of the locations.
+ */
+export async function getValuesAndItems(
+  locs: readonly Location[],
+  also: readonly ItemKey[],
+  options: ReadOptions = {},
+): Promise<{ values: unknown[]; items: Map<string, Item | null> }> {
+  const all = await batchGetItems([...locs.map((l) => l.item), ...also], options);
+  const values = locs.map((loc) => {
+    const item = all.get(itemId(loc.item));
+    return item ? valueFromItem(loc, item) : undefined;
+  });
+  return { values, items: new Map(also.map((k) => [itemId(k), all.get(itemId(k)) ?? null])) };
+}
+
 /** The values at many paths with BatchGetItem, in the order of the locations. */
 export async function getValues(locs: readonly Location[], options: ReadOptions = {}): Promise<unknown[]> {
   const items = await batchGetItems(

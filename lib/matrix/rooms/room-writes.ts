@@ -3,12 +3,12 @@
 // previous event), and turn it into PState writes: timeline, event location, state, membership
 // indexes and the room's info. One RoomWriter gathers the writes of one applyOnce transaction.
 import type { TableWrite } from '../../core/table-writes.ts';
-import { ConditionFailedError, getMany, prepare, type WriteOp } from '../../core/pstate/index.ts';
+import { ConditionFailedError, getManyAndItems, prepare, type ItemKey, type Knowledge, type WriteOp } from '../../core/pstate/index.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { assertAllowed, authorizeEvent } from '../auth-rules.ts';
 import { MatrixError, notFound } from '../errors.ts';
 import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, type StoredUnsigned } from '../events.ts';
-import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline } from '../pstates.ts';
+import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline, transactionIds } from '../pstates.ts';
 import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
 import { relationWrites } from '../relations/index-writes.ts';
 import { activityIndexKept, memberActivityWrites } from './activity-index.ts';
@@ -57,13 +57,42 @@ export interface LoadedRoom {
  * one consistent BatchGetItem. Unknown room → 404.
  */
 export async function loadRoom(roomId: string, sender: string, extra: readonly [string, string][] = []): Promise<LoadedRoom> {
+  const { room } = await readRoomAndTransactions(roomId, sender, extra, []);
+  if (!room) throw notFound('Unknown room');
+  return room;
+}
+
+/** What a transaction id recorded: the event it created (lib/matrix/rooms/send.ts). */
+export type RecordedTransactionItem = { eventId?: string; roomId?: string } | undefined;
+
+/**
+ * `loadRoom`, the items of these transaction ids and the items preparing the plan's writes will
+ * read (`prefetch`: returned as `known` for `prepareRoomWrites`), in ONE consistent BatchGetItem
+ * instead of one request per transaction id and a second round trip before the commit. `room` is
+ * undefined for a room this server does not have: the caller decides whether that is a 404 or a
+ * transaction seen before wins.
+ */
+export async function readRoomAndTransactions(
+  roomId: string,
+  sender: string,
+  extra: readonly [string, string][],
+  txnKeys: readonly string[],
+  prefetch: readonly ItemKey[] = [],
+): Promise<{ room: LoadedRoom | undefined; transactions: RecordedTransactionItem[]; known: Knowledge }> {
   const keys = authStateKeys(sender, extra);
-  const [info, ...events] = await getMany([roomInfo.key(roomId), ...keys.map((k) => roomState.key(roomId).key(k))], { consistent: true });
+  const {
+    values: [info, ...rest],
+    known,
+  } = await getManyAndItems([roomInfo.key(roomId), ...txnKeys.map((k) => transactionIds.key(k)), ...keys.map((k) => roomState.key(roomId).key(k))], prefetch, {
+    consistent: true,
+  });
+  const transactions = rest.slice(0, txnKeys.length) as RecordedTransactionItem[];
+  const events = rest.slice(txnKeys.length) as (RoomEvent | undefined)[];
   // A purged room (lib/matrix/rooms/deletion.ts) is one this server no longer has.
-  if (!info || info.lastPosition === undefined || info.purged === true) throw notFound('Unknown room');
+  if (!info || info.lastPosition === undefined || info.purged === true) return { room: undefined, transactions, known };
   const state = new MapRoomState<RoomEvent>();
-  for (const event of events) if (event) state.set(event as RoomEvent);
-  return {
+  for (const event of events) if (event) state.set(event);
+  const room: LoadedRoom = {
     head: {
       version: info.version as RoomVersion,
       lastPosition: info.lastPosition,
@@ -74,6 +103,7 @@ export async function loadRoom(roomId: string, sender: string, extra: readonly [
     },
     state,
   };
+  return { room, transactions, known };
 }
 
 export interface EventDraftInput {
@@ -210,11 +240,12 @@ export class RoomWriter {
  * room already written) means an earlier delivery applied these very writes, or another room took
  * the key: a refusal, so applyOnce answers an earlier delivery's outcome instead of retrying forever.
  */
-export async function prepareRoomWrites(ops: readonly WriteOp[], options: { firstAttempt?: boolean } = {}): Promise<TableWrite[]> {
+export async function prepareRoomWrites(ops: readonly WriteOp[], options: { firstAttempt?: boolean; known?: Knowledge } = {}): Promise<TableWrite[]> {
   try {
     // A first attempt leaves its conditions to DynamoDB (they nearly always hold: fresh ids and
     // positions); when one fails, applyOnce plans again and the retry reads them to tell why.
-    return await prepare(ops, { readConditionTargets: !options.firstAttempt });
+    // Items the plan read already (`known`) are not read again.
+    return await prepare(ops, { readConditionTargets: !options.firstAttempt, ...(options.known ? { known: options.known } : {}) });
   } catch (e) {
     if (e instanceof ConditionFailedError) throw new MatrixError(409, 'M_UNKNOWN', 'Already written');
     throw e;

@@ -7,13 +7,15 @@ import { addedCanonicalAliases } from '../canonical-alias.ts';
 import type { JsonObject } from '../canonical-json.ts';
 import { checkClientEvent } from '../client-event-rules.ts';
 import { resolveAlias } from '../directory/aliases.ts';
-import { MatrixError } from '../errors.ts';
+import { MatrixError, notFound } from '../errors.ts';
 import { serverName } from '../ids.ts';
-import { transactionIds } from '../pstates.ts';
+import { roomTimeline, transactionIds } from '../pstates.ts';
+import { watermarkWrite } from '../sync/watermark.ts';
+import { itemsToRead, type ItemKey } from '../../core/pstate/index.ts';
 import { isRepeatedStateEvent } from '../room-state.ts';
 import type { SendCommand } from './commands.ts';
 import type { RoomPlan } from './plan.ts';
-import { loadRoom, RoomWriter, type CommandOrigin } from './room-writes.ts';
+import { readRoomAndTransactions, RoomWriter, type CommandOrigin, type RecordedTransactionItem } from './room-writes.ts';
 
 // A transaction id is scoped to the device and the endpoint (spec, "Transaction identifiers"), and
 // to the room as Synapse scopes it (its event_txn_id rows are per room; Complement's
@@ -39,26 +41,43 @@ export async function recordedTransaction(key: string, roomId: string): Promise<
     transactionIds.key(key).get({ consistent: true }),
     transactionIds.key(unscopedKey(key, roomId)).get({ consistent: true }),
   ]);
+  return transactionFound(roomId, scoped, unscoped);
+}
+
+/** The event of a transaction from its two items (the key naming the room, the key from before). */
+function transactionFound(roomId: string, scoped: RecordedTransactionItem, unscoped: RecordedTransactionItem): { eventId: string; roomId: string } | undefined {
   if (scoped?.eventId) return { eventId: scoped.eventId, roomId };
   if (unscoped?.eventId && unscoped.roomId === roomId) return { eventId: unscoped.eventId, roomId };
   return undefined;
 }
 
+/**
+ * The items preparing a message's writes reads: the timeline's size (its append) and the lane's
+ * watermark (a subindexed map's element). Read with the room, so the commit follows the plan's
+ * one read directly.
+ */
+function sendPrepareItems(roomId: string, origin: CommandOrigin): ItemKey[] {
+  return [...roomTimeline.key(roomId).itemsAnAppendReads(), ...itemsToRead(watermarkWrite('rooms', origin.lane, origin.seq))];
+}
+
 export async function planSend(command: SendCommand, origin: CommandOrigin): Promise<RoomPlan> {
   const { roomId, sender, deviceId, type, stateKey, content, txnId } = command;
   const txnKey = txnId !== undefined ? sendTransactionKey(sender, deviceId, roomId, txnId) : undefined;
-  // The transaction id and the room are read at the same time (one round trip on the lane's path);
-  // a transaction seen before wins over whatever the room's state says now.
-  const [seen, loaded] = await Promise.allSettled([
-    txnKey ? recordedTransaction(txnKey, roomId) : Promise.resolve(undefined),
-    loadRoom(roomId, sender, stateKey !== undefined ? [[type, stateKey]] : []),
-  ]);
-  if (seen.status === 'rejected') throw seen.reason;
-  if (seen.value) return { ops: [], value: seen.value };
+  // The transaction id (both its keys), the room and what preparing the writes needs: one
+  // BatchGetItem on the lane's path. A transaction seen before wins over whatever the room's state says now.
+  const read = await readRoomAndTransactions(
+    roomId,
+    sender,
+    stateKey !== undefined ? [[type, stateKey]] : [],
+    txnKey ? [txnKey, unscopedKey(txnKey, roomId)] : [],
+    sendPrepareItems(roomId, origin),
+  );
+  const seen = txnKey ? transactionFound(roomId, read.transactions[0], read.transactions[1]) : undefined;
+  if (seen) return { ops: [], value: seen, known: read.known };
   // The operation checked already; records appended before these checks existed meet them here.
   checkClientEvent({ roomId, type, ...(stateKey !== undefined ? { stateKey } : {}), content }, serverName());
-  if (loaded.status === 'rejected') throw loaded.reason;
-  const room = loaded.value;
+  if (!read.room) throw notFound('Unknown room');
+  const room = read.room;
   const draft = {
     type,
     sender,
@@ -82,7 +101,7 @@ export async function planSend(command: SendCommand, origin: CommandOrigin): Pro
   if (type === 'm.room.canonical_alias' && stateKey !== undefined) await checkCanonicalAliases(roomId, previous?.content, content);
   const ops = writer.writes();
   if (txnKey) ops.push(transactionIds.key(txnKey).set({ eventId: event.event_id, roomId }, { ifAbsent: true }));
-  return { ops, value: { roomId, eventId: event.event_id }, events: writer.events };
+  return { ops, value: { roomId, eventId: event.event_id }, events: writer.events, known: read.known };
 }
 
 /** The aliases a canonical alias event adds must point to this room now (Synapse: 400 M_BAD_ALIAS). */

@@ -85,7 +85,8 @@ async function applyRoomPlan(record: DepotRecord<unknown>, topology: string, pla
       const planned = await plan();
       const ops = [...planned.ops, syncWatermarkWrite('rooms', record)];
       const events = planned.events ?? (planned.ops.length === 0 ? [] : undefined);
-      return { writes: await prepareRoomWrites(ops, { firstAttempt: attempt === 1 }), value: planned.value, effects: { events } };
+      const known = planned.known;
+      return { writes: await prepareRoomWrites(ops, { firstAttempt: attempt === 1, ...(known ? { known } : {}) }), value: planned.value, effects: { events } };
     }),
   );
   if (!applied.effects) return { result: applied.value, watermarked: false };
