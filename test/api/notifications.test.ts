@@ -340,6 +340,24 @@ describe('notification counts', () => {
     });
   });
 
+  it('a redacted power levels event counts the next message with the levels it leaves (the room\'s kept push setting is read again)', async () => {
+    const room = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await bob.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);
+    // Only power 100 may notify the whole room; bob has 50.
+    const levels = await alice.client.get<Record<string, unknown>>(`${v3}/rooms/${u(room)}/state/m.room.power_levels/`);
+    const strict = { ...levels.body, users: { ...(levels.body.users as object), [bob.userId]: 50 }, notifications: { room: 100 } };
+    const set = await alice.client.put<{ event_id: string }>(`${v3}/rooms/${u(room)}/state/m.room.power_levels/`, strict);
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const everyone = { 'm.mentions': { room: true } };
+    const denied = await message(bob, room, 'everyone, look', everyone);
+    expect(await unreadAfter(alice, room, denied)).toEqual({ notification_count: 1, highlight_count: 0 });
+    // A redaction keeps `users` but not `notifications`: the default (50) lets bob notify the room now.
+    const redaction = await alice.client.put(`${v3}/rooms/${u(room)}/redact/${u(set.body.event_id)}/unstrict`, {});
+    expect(redaction.status, JSON.stringify(redaction.body)).toBe(200);
+    const allowed = await message(bob, room, 'everyone, look again', everyone);
+    expect(await unreadAfter(alice, room, allowed)).toEqual({ notification_count: 2, highlight_count: 1 });
+  });
+
   it('a redelivered rooms record does not count again', async () => {
     const room = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(`${v3}/join/${u(room)}`, {})).status).toBe(200);

@@ -13,9 +13,7 @@ import { batchCache } from './batch-cache.ts';
 import { tallyPath } from './counts.ts';
 import { applyRecordCounts } from './record-writes.ts';
 import { loadPushRulesets, loadRoomPushSetting } from './room-facts.ts';
-
-/** State events may change the members or power levels: the room's cached setting is read again. */
-const changesSetting = (events: readonly RoomEvent[]) => events.some((e) => e.state_key !== undefined);
+import { cachedPushSetting, changesPushSetting, keepPushSetting } from './setting-cache.ts';
 
 async function readTally(roomId: string): Promise<Tally> {
   const t = await tallyPath(roomId).get({ consistent: true });
@@ -34,18 +32,15 @@ export async function countRecordNotifications(
 ): Promise<number> {
   const roomId = record.payload?.roomId;
   if (!roomId) return 0;
-  // The record's events (none for a refused record or a directory change) and, meanwhile, the
-  // room's setting: read together, as this runs between the record's commit and the wake-ups.
+  // The record's events (none for a refused record or a directory change): in memory from its
+  // commit, else read back. The room's setting: the one cached for the position right before them
+  // (setting-cache.ts), else read now, after the commit (it then holds the record's own changes).
   const cache = batchCache(batch);
-  const cached = cache.rooms.get(roomId);
-  const [events, loaded] = await Promise.all([
-    appended ?? eventsOfRecord(roomId, sequencePosition(record.sequenceNumber)),
-    cached ? Promise.resolve(undefined) : loadRoomPushSetting(roomId),
-  ]);
+  const events = appended ?? (await eventsOfRecord(roomId, sequencePosition(record.sequenceNumber)));
   if (events.length === 0) return 0;
-  let setting = loaded ?? cached!;
-  if (!loaded && changesSetting(events)) setting = await loadRoomPushSetting(roomId);
-  cache.rooms.set(roomId, setting);
+  const cached = changesPushSetting(events) ? undefined : cachedPushSetting(roomId, events);
+  const setting = cached ?? (await loadRoomPushSetting(roomId));
+  keepPushSetting(roomId, events, setting, cached === undefined);
   const missing = setting.members.filter((u) => !cache.rulesets.has(u));
   for (const [userId, ruleset] of await loadPushRulesets(missing)) cache.rulesets.set(userId, ruleset);
 
