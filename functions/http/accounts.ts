@@ -4,9 +4,9 @@ import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { changePassword, deactivate, logout, logoutAll } from '../../lib/matrix/accounts/account.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { limitLoginAddress, limitRegistration } from '../../lib/matrix/accounts/rate-limits.ts';
-import { availableUserId, checkRegistration, loginWithPassword, register } from '../../lib/matrix/accounts/sessions.ts';
+import { availableUserId, checkRegistration, isRegistrationRetry, loginWithPassword, register } from '../../lib/matrix/accounts/sessions.ts';
 import { registrationMode } from '../../lib/matrix/accounts/registration-mode.ts';
-import { invalidRegistrationToken, requireDummyAuth, requirePasswordAuth, requireRegistrationTokenAuth } from '../../lib/matrix/accounts/uia.ts';
+import { clientSession, invalidRegistrationToken, requireDummyAuth, requirePasswordAuth, requireRegistrationTokenAuth } from '../../lib/matrix/accounts/uia.ts';
 import { isValidToken } from '../../lib/matrix/registration-tokens/tokens.ts';
 import { MatrixError, forbidden, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
 import { axon } from '../../lib/matrix/module.ts';
@@ -30,6 +30,7 @@ async function registerOperation(request: HttpRequest) {
   // An empty body is an empty object; a JSON null or array is M_BAD_JSON (as Synapse answers).
   const body = parseRequestBody(registerRequest, request.body === undefined ? {} : request.body);
   await limitRegistration(request.sourceIp);
+  const uiaSession = clientSession(body.auth);
   const registration = {
     // Synapse downcases the asked-for username (sytest "POST /register downcases capitals").
     ...(body.username !== undefined ? { username: body.username.toLowerCase() } : {}),
@@ -38,14 +39,17 @@ async function registerOperation(request: HttpRequest) {
     ...(body.initial_device_display_name !== undefined ? { displayName: body.initial_device_display_name } : {}),
     inhibitLogin: body.inhibit_login ?? false,
     ip: request.sourceIp,
+    ...(uiaSession !== undefined ? { uiaSession } : {}),
   };
-  // Refuse a bad or taken name before the UIA stage, as Synapse does, so clients learn it at once.
+  // Refuse a bad or taken name before the UIA stage, as Synapse does, so clients learn it at once;
+  // not in a session that may have made the account (a retry: register() tells).
   checkRegistration(registration);
-  if (registration.username !== undefined) await availableUserId(registration.username);
+  if (registration.username !== undefined && uiaSession === undefined) await availableUserId(registration.username);
   let registrationToken: string | undefined;
   if (mode === 'token') {
     registrationToken = requireRegistrationTokenAuth(body.auth);
-    if (!(await isValidToken(registrationToken))) throw invalidRegistrationToken(body.auth);
+    // A used-up token still lets the registration it made be sent again (a retry).
+    if (!(await isValidToken(registrationToken)) && !(await isRegistrationRetry(registration))) throw invalidRegistrationToken(body.auth);
   } else {
     requireDummyAuth(body.auth);
   }

@@ -14,8 +14,16 @@ function scryptAsync(password: string, salt: Buffer, keyLength: number, options:
 const maxmem = (N: number, r: number) => 256 * N * r;
 
 /** `scrypt$1$<N>$<r>$<p>$<salt b64url>$<key b64url>` */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(SCRYPT.saltLength);
+export function hashPassword(password: string): Promise<string> {
+  return hashPasswordWithSalt(password, randomBytes(SCRYPT.saltLength));
+}
+
+/**
+ * The same with a salt the caller derives (it must be unique to the account: a registration derives
+ * it from its UIA session and user id, so that a retry of it hashes to the same string).
+ */
+export async function hashPasswordWithSalt(password: string, salt: Buffer): Promise<string> {
+  if (salt.length < SCRYPT.saltLength) throw new Error(`a salt of at least ${SCRYPT.saltLength} bytes is needed`);
   const key = await scryptAsync(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: maxmem(SCRYPT.N, SCRYPT.r) });
   return ['scrypt', '1', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }

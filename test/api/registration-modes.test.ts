@@ -113,7 +113,8 @@ describe('registration modes', () => {
       const taken = uniqueLocalpart();
       expect((await withToken(taken, token)).status).toBe(200);
       const other = await createToken({ uses_allowed: 1 });
-      expectError(await withToken(taken, other.token), 400, 'M_USER_IN_USE');
+      // Someone else (another UIA session: the same one would be a retry of the first registration).
+      expectError(await withToken(taken, other.token, 'another session'), 400, 'M_USER_IN_USE');
       expect(await getToken(other.token)).toMatchObject({ completed: 0 });
     });
 

@@ -20,7 +20,7 @@ export function uniqueLocalpart(prefix = 'user'): string {
 }
 
 export async function registerUser(client: TestClient, localpart = uniqueLocalpart(), password = 'correct horse battery staple'): Promise<RegisteredUser> {
-  const anonymous = new TestClient(client.baseUrl);
+  const anonymous = client.withToken();
   const first = await anonymous.post<{ session?: string; flows?: { stages: string[] }[] }>('/_matrix/client/v3/register', {
     username: localpart,
     password,
@@ -34,16 +34,16 @@ export async function registerUser(client: TestClient, localpart = uniqueLocalpa
   });
   expect(done.status, JSON.stringify(done.body)).toBe(200);
   const { user_id: userId, access_token: accessToken, device_id: deviceId } = done.body;
-  return { userId, accessToken, deviceId, client: new TestClient(client.baseUrl, accessToken) };
+  return { userId, accessToken, deviceId, client: client.withToken(accessToken) };
 }
 
 /** Logs an existing user in again (a new device and token). */
 export async function loginUser(client: TestClient, user: string, password = 'correct horse battery staple'): Promise<RegisteredUser> {
-  const res = await new TestClient(client.baseUrl).post<{ user_id: string; access_token: string; device_id: string }>('/_matrix/client/v3/login', {
+  const res = await client.withToken().post<{ user_id: string; access_token: string; device_id: string }>('/_matrix/client/v3/login', {
     type: 'm.login.password',
     identifier: { type: 'm.id.user', user },
     password,
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return { userId: res.body.user_id, accessToken: res.body.access_token, deviceId: res.body.device_id, client: new TestClient(client.baseUrl, res.body.access_token) };
+  return { userId: res.body.user_id, accessToken: res.body.access_token, deviceId: res.body.device_id, client: client.withToken(res.body.access_token) };
 }

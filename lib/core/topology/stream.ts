@@ -49,6 +49,12 @@ const log = logger('axon-topology');
 /** Lanes of one batch applied at the same time (each one's records in order). */
 export const LANE_CONCURRENCY = 16;
 
+/**
+ * A record applied this long after its append (queued behind a slow batch, or slow itself) is
+ * worth a warning: appenders wait ~20 s for an outcome, then answer 503.
+ */
+const SLOW_RECORD_MS = 5_000;
+
 /** A batch's records by lane (lib/core/partitions.ts: a depot partition, or the whole shard), each in shard order. */
 function byLane<T>(records: readonly KinesisStreamRecord[], parser: PayloadParser<T> | undefined): { source: KinesisStreamRecord; decoded: DecodedRecord<T> }[][] {
   const lanes = new Map<string, { source: KinesisStreamRecord; decoded: DecodedRecord<T> }[]>();
@@ -85,6 +91,7 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
         return true;
       }
       const { record } = decoded;
+      const started = Date.now();
       let outcome;
       try {
         outcome = { ok: true as const, value: await handle(record, context) };
@@ -96,6 +103,9 @@ export function streamTopology<TIn, TOut>(options: StreamTopologyOptions<TIn, TO
         outcome = { ok: false as const, error };
       }
       if (record.requestId !== undefined) await recordAckOutcome(record.requestId, outcome, name);
+      const tookMs = Date.now() - started;
+      const sinceAppendMs = Date.now() - source.kinesis.approximateArrivalTimestamp * 1000;
+      if (sinceAppendMs > SLOW_RECORD_MS) log.warn('slow depot record', { topology: name, eventId: source.eventID, kind: record.kind, lane: record.lane, tookMs, sinceAppendMs: Math.round(sinceAppendMs) });
       return true;
     } catch (e) {
       // Stop this lane here: Lambda retries from this record, and the lane's later records are

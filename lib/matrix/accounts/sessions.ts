@@ -1,10 +1,11 @@
 // Registration and login: what an HTTP operation does before it submits the account command.
 // Password hashing and token generation happen here (never in the topology), and only their
 // hashes go into the command.
+import { createHash } from 'node:crypto';
 import { submit } from '../commands.ts';
 import { MatrixError, forbidden, invalidParam, userInUse } from '../errors.ts';
 import { generateDeviceId, parseUserId, randomLetters, serverName, userIdFromIdentifier, validateNewUsername } from '../ids.ts';
-import { generateAccessToken, hashAccessToken, hashPassword, verifyPasswordOrDummy } from '../passwords.ts';
+import { generateAccessToken, hashAccessToken, hashPassword, hashPasswordWithSalt, verifyPasswordOrDummy } from '../passwords.ts';
 import { checkFailedAttempts, countFailedAttempt, limitLoginAccount } from './rate-limits.ts';
 import { refuseReservedUserId } from './reserved-ids.ts';
 import { users } from '../pstates.ts';
@@ -78,11 +79,41 @@ export interface Registration {
   admin?: boolean;
   /** The server's own account (the notices account), whose id nobody else may register. */
   reserved?: boolean;
+  /**
+   * The UIA session the client completed its stage in. A client whose answer was lost or late (a
+   * 503) sends the same request again: with the same session, user id and password it is a retry
+   * of this registration and gets a login for the account it made, as Synapse answers a completed
+   * session, not M_USER_IN_USE.
+   */
+  uiaSession?: string;
 }
 
-/** Usernames Axon picks when the client names none: lower-case letters, unlikely to collide. */
-function generatedUsername(): string {
-  return `u${randomLetters(12).toLowerCase()}`;
+const sha256 = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000'), 'utf8').digest();
+
+/**
+ * The password hash of a registration in a UIA session: salted from the session and the user id,
+ * so the same registration sent again hashes to the same string (the account's hash then proves
+ * the retry knows the password and the session) while every account still has its own salt.
+ */
+function registrationPasswordHash(password: string, uiaSession: string | undefined, userId: string): Promise<string> {
+  return uiaSession === undefined ? hashPassword(password) : hashPasswordWithSalt(password, sha256('axon registration salt', uiaSession, userId).subarray(0, 16));
+}
+
+/**
+ * Usernames Axon picks when the client names none: lower-case letters, unlikely to collide; drawn
+ * from the UIA session when there is one, so a retry of the same registration asks for the same id.
+ */
+function generatedUsername(uiaSession: string | undefined): string {
+  if (uiaSession === undefined) return `u${randomLetters(12).toLowerCase()}`;
+  return `u${[...sha256('axon generated username', uiaSession).subarray(0, 12)].map((b) => String.fromCharCode(97 + (b % 26))).join('')}`;
+}
+
+/**
+ * Whether a taken id is the account this very registration made (the same user id, UIA session and
+ * password: the stored hash equals the retry's). Passwordless and deactivated accounts never are.
+ */
+export function isSameRegistration(account: { passwordHash?: string; deactivated?: boolean }, passwordHash: string): boolean {
+  return passwordHash !== '' && account.passwordHash === passwordHash && account.deactivated !== true;
 }
 
 /** Checks that need no state, before the UIA stage (so a client learns early). */
@@ -92,11 +123,58 @@ export function checkRegistration(r: Pick<Registration, 'username' | 'password' 
   checkDevice(r.deviceId, r.displayName);
 }
 
+/** The account a registration asks for, its password hash, and whether it exists already (made by this registration: a retry). */
+async function registrationAccount(r: Registration): Promise<{ userId: string; passwordHash: string; retry: boolean }> {
+  const userId = validateNewUsername(r.username ?? generatedUsername(r.uiaSession));
+  if (!r.reserved) refuseReservedUserId(userId);
+  // No password: the account cannot log in with one (an empty hash never verifies).
+  const passwordHash = r.password !== undefined ? await registrationPasswordHash(r.password, r.uiaSession, userId) : '';
+  const taken = await users.key(userId).fields(['createdTs', 'passwordHash', 'deactivated'], { consistent: true });
+  if (taken?.createdTs !== undefined && !isSameRegistration(taken, passwordHash)) throw userInUse();
+  return { userId, passwordHash, retry: taken?.createdTs !== undefined };
+}
+
+/** Whether the registration was already made (sent again): then its stage needs no usable token. */
+export async function isRegistrationRetry(r: Registration): Promise<boolean> {
+  if (r.uiaSession === undefined || r.username === undefined) return false;
+  try {
+    return (await registrationAccount(r)).retry;
+  } catch (e) {
+    if (e instanceof MatrixError) return false;
+    throw e;
+  }
+}
+
+/** The answer to a registration sent again: a login for the account it made (none when login is inhibited). */
+async function registeredAgain(r: Registration, userId: string): Promise<LoginResult | { user_id: string }> {
+  if (r.inhibitLogin) return { user_id: userId };
+  const { session, result } = newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip });
+  const command: AccountCommandOf<'account.login'> = { kind: 'account.login', userId, ts: Date.now(), session };
+  await submit('users', userId, command);
+  return result;
+}
+
+/**
+ * Register, or, for a registration sent again (isSameRegistration: same UIA session, user id and
+ * password), log in to the account it made. The users topology refuses a second account.register
+ * of an id whatever its origin, so a retry racing its first request (both passed the check above)
+ * learns M_USER_IN_USE from it, and then finds the account its first request made.
+ */
 export async function register(r: Registration): Promise<LoginResult | { user_id: string }> {
   checkRegistration(r);
-  const userId = r.username !== undefined ? await availableUserId(r.username, r.reserved) : validateNewUsername(generatedUsername());
-  // No password: the account cannot log in with one (an empty hash never verifies).
-  const passwordHash = r.password !== undefined ? await hashPassword(r.password) : '';
+  const { userId, passwordHash, retry } = await registrationAccount(r);
+  if (retry) return registeredAgain(r, userId);
+  try {
+    return await registerAccount(r, userId, passwordHash);
+  } catch (e) {
+    if (!(e instanceof MatrixError && e.errcode === 'M_USER_IN_USE' && r.uiaSession !== undefined)) throw e;
+    const account = await users.key(userId).fields(['passwordHash', 'deactivated'], { consistent: true });
+    if (!account || !isSameRegistration(account, passwordHash)) throw e;
+    return registeredAgain(r, userId);
+  }
+}
+
+async function registerAccount(r: Registration, userId: string, passwordHash: string): Promise<LoginResult | { user_id: string }> {
   const login = r.inhibitLogin ? undefined : newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip });
   const command: AccountCommandOf<'account.register'> = {
     kind: 'account.register',

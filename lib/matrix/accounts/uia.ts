@@ -86,9 +86,14 @@ export function invalidRegistrationToken(auth: unknown, message = 'Invalid regis
   return new AuthenticationRequired([REGISTRATION_TOKEN], sessionOf(auth), { errcode: 'M_UNAUTHORIZED', error: message });
 }
 
-function sessionOf(auth: unknown): string {
+/** The session a client's auth data names, if any. */
+export function clientSession(auth: unknown): string | undefined {
   const session = (auth as { session?: unknown } | undefined)?.session;
-  return typeof session === 'string' && session.length > 0 ? session : randomOpaqueId();
+  return typeof session === 'string' && session.length > 0 ? session : undefined;
+}
+
+function sessionOf(auth: unknown): string {
+  return clientSession(auth) ?? randomOpaqueId();
 }
 
 /**
