@@ -191,6 +191,62 @@ describe('simplified sliding sync (MSC4186)', () => {
     expect(seen).toEqual({ typing: true, receipt: true, toDevice: true });
   });
 
+  it("scopes receipts, typing and room account data to the lists and subscriptions their `lists`/`rooms` name, and keeps the scope", async () => {
+    const carol = await registerUser(new TestClient(runtime.httpUrl));
+    const [subscribedRoom, windowRoom] = [await createRoom(alice.client, { preset: 'public_chat' }), await createRoom(alice.client, { preset: 'public_chat' })];
+    for (const roomId of [subscribedRoom, windowRoom]) {
+      expect((await carol.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+      const msg = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'hi' })).body.event_id;
+      expect((await alice.client.post(path.room(roomId, `receipt/m.read/${encodeURIComponent(msg)}`), {})).status).toBe(200);
+      expect((await alice.client.put(path.room(roomId, `typing/${encodeURIComponent(alice.userId)}`), { typing: true, timeout: 30_000 })).status).toBe(200);
+      expect((await carol.client.put(`${path.v3}/user/${encodeURIComponent(carol.userId)}/rooms/${encodeURIComponent(roomId)}/account_data/org.example.note`, { room: roomId })).status).toBe(200);
+    }
+    // The window of one room holds the newest: windowRoom (its message came last).
+    const lists = { recent: { ranges: [[0, 0]], timeline_limit: 0, required_state: [] } };
+    const room_subscriptions = { [subscribedRoom]: { timeline_limit: 0, required_state: [] } };
+    const first = await slidingSync(carol.client, {
+      conn_id: 'scoped',
+      lists,
+      room_subscriptions,
+      extensions: {
+        receipts: { enabled: true, lists: ['recent'], rooms: [] },
+        typing: { enabled: true, lists: [], rooms: ['*'] },
+        account_data: { enabled: true, lists: ['no such list'], rooms: [subscribedRoom, '!not-subscribed:localhost'] },
+      },
+    });
+    expect(Object.keys(first.rooms ?? {}).sort()).toEqual([subscribedRoom, windowRoom].sort());
+    expect(Object.keys(first.extensions?.receipts?.rooms ?? {})).toEqual([windowRoom]);
+    expect(Object.keys(first.extensions?.typing?.rooms ?? {})).toEqual([subscribedRoom]);
+    expect(Object.keys(first.extensions?.account_data?.rooms ?? {})).toEqual([subscribedRoom]);
+
+    // Sticky: a request that leaves the keys out keeps them; new receipts in both rooms, one shown.
+    for (const roomId of [subscribedRoom, windowRoom]) {
+      const msg = (await send(carol.client, roomId, { msgtype: 'm.text', body: 'read?' })).body.event_id;
+      expect((await alice.client.post(path.room(roomId, `receipt/m.read/${encodeURIComponent(msg)}`), {})).status).toBe(200);
+    }
+    const newest = await send(carol.client, windowRoom, { msgtype: 'm.text', body: 'last' });
+    expect((await alice.client.post(path.room(windowRoom, `receipt/m.read/${encodeURIComponent(newest.body.event_id)}`), {})).status).toBe(200);
+    let pos = first.pos;
+    const receiptRooms = new Set<string>();
+    for (let i = 0; i < 10 && !receiptRooms.has(windowRoom); i++) {
+      const next = await slidingSync(carol.client, { conn_id: 'scoped', lists }, { pos, timeout: 5_000 });
+      pos = next.pos;
+      for (const roomId of Object.keys(next.extensions?.receipts?.rooms ?? {})) receiptRooms.add(roomId);
+    }
+    expect([...receiptRooms]).toEqual([windowRoom]);
+
+    // Back to the default (every list and subscription): the subscribed room's new receipt comes too.
+    const later = await send(carol.client, subscribedRoom, { msgtype: 'm.text', body: 'and this?' });
+    expect((await alice.client.post(path.room(subscribedRoom, `receipt/m.read/${encodeURIComponent(later.body.event_id)}`), {})).status).toBe(200);
+    let seen = false;
+    for (let i = 0; i < 10 && !seen; i++) {
+      const next = await slidingSync(carol.client, { conn_id: 'scoped', lists, extensions: { receipts: { lists: ['*'], rooms: ['*'] } } }, { pos, timeout: 5_000 });
+      pos = next.pos;
+      seen = Object.keys(next.extensions?.receipts?.rooms[subscribedRoom]?.content ?? {}).includes(later.body.event_id);
+    }
+    expect(seen).toBe(true);
+  });
+
   it('answers an unknown, foreign or malformed pos with 400 M_UNKNOWN_POS', async () => {
     const res = await slidingSync(alice.client, { conn_id: 'mine', lists: {} });
     // Another user, another connection id, a made-up position: all unknown.

@@ -20,6 +20,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import { MatrixError } from '../errors.ts';
 import { decodeSyncToken, encodeSyncToken, type SyncPosition } from '../sync/token.ts';
 import { roomActivityBuilt } from './activity.ts';
+import type { ExtensionScopes } from './extension-scope.ts';
 import type { ExtensionName, RoomConfig } from './request.ts';
 
 /** A room as last sent on the connection: its config key (room-config.ts) and the user's membership then. */
@@ -38,6 +39,8 @@ export interface ConnectionState {
   counts: Record<string, number>;
   /** Extensions on (sticky). */
   ext: ExtensionName[];
+  /** Room-scoped extensions' `lists`/`rooms` other than the default (sticky; absent: the default). */
+  scopes?: ExtensionScopes;
 }
 
 const connectionState = z.custom<ConnectionState>((v) => typeof v === 'object' && v !== null && 'rooms' in v);

@@ -1,9 +1,9 @@
 // The extensions of a sliding sync response, computed by the same code as /sync's sections for the
 // same windows of the same streams: to_device and e2ee (lib/matrix/keys/sync.ts), account_data
 // (lib/matrix/sync/account-data.ts), receipts and typing (lib/matrix/ephemeral/sync.ts). As in
-// Synapse, room-scoped data covers the rooms the lists' windows and the subscriptions hold (its
-// default `lists`/`rooms` scoping: all of them); a room new to the connection gets its current
-// receipts, typing and room account data rather than only what changed.
+// Synapse, room-scoped data covers the rooms of the lists' windows and the subscriptions that each
+// extension's `lists`/`rooms` name (extension-scope.ts; by default all of them); a room new to the
+// connection gets its current receipts, typing and room account data rather than only what changed.
 import type { JsonObject } from '../canonical-json.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import { keysForSync } from '../keys/sync.ts';
@@ -12,6 +12,7 @@ import { allAccountData, changedAccountData, roomAccountData, type AccountDataEv
 import type { Membership } from '../sync/cut.ts';
 import type { SyncPosition } from '../sync/token.ts';
 import type { Watermarks } from '../sync/watermark.ts';
+import type { ScopedExtension } from './extension-scope.ts';
 import type { ExtensionName } from './request.ts';
 
 export interface Extensions {
@@ -43,6 +44,8 @@ export interface ExtensionsInput {
   memberships?: readonly Membership[];
   /** Joined rooms in the windows and subscriptions; `fresh`: new to the connection. */
   rooms: readonly { roomId: string; fresh: boolean }[];
+  /** The rooms of the windows and subscriptions each room-scoped extension covers (extension-scope.ts). */
+  scope: Readonly<Record<ScopedExtension, ReadonlySet<string>>>;
   toDeviceSince: string | undefined;
 }
 
@@ -68,7 +71,7 @@ async function accountDataExtension(input: ExtensionsInput, out: ExtensionsPass)
   const data = since ? await changedAccountData(userId, since.accountData, input.watermarks.userData) : await allAccountData(userId);
   const rooms: Record<string, AccountDataEvent[]> = {};
   await Promise.all(
-    input.rooms.map(async ({ roomId, fresh }) => {
+    input.rooms.filter(({ roomId }) => input.scope.account_data.has(roomId)).map(async ({ roomId, fresh }) => {
       const events = fresh && since ? await roomAccountData(userId, roomId) : (data.get(roomId) ?? []);
       if (events.length) rooms[roomId] = events;
     }),
@@ -82,8 +85,11 @@ async function accountDataExtension(input: ExtensionsInput, out: ExtensionsPass)
 async function ephemeralExtensions(input: ExtensionsInput, out: ExtensionsPass): Promise<void> {
   const { enabled, since, userId } = input;
   if (!enabled.has('receipts') && !enabled.has('typing')) return;
-  const fresh = input.rooms.filter((r) => r.fresh || !since).map((r) => r.roomId);
-  const known = since ? input.rooms.filter((r) => !r.fresh).map((r) => r.roomId) : [];
+  // The rooms either extension covers, read once; each then keeps its own.
+  const covered = (roomId: string) => (enabled.has('receipts') && input.scope.receipts.has(roomId)) || (enabled.has('typing') && input.scope.typing.has(roomId));
+  const scoped = input.rooms.filter((r) => covered(r.roomId));
+  const fresh = scoped.filter((r) => r.fresh || !since).map((r) => r.roomId);
+  const known = since ? scoped.filter((r) => !r.fresh).map((r) => r.roomId) : [];
   const [changed, current] = await Promise.all([
     ephemeralForSync(userId, known, since?.ephemeral, input.watermarks, Date.now(), false),
     fresh.length ? ephemeralForSync(userId, fresh, undefined, input.watermarks, Date.now(), false) : undefined,
@@ -93,8 +99,8 @@ async function ephemeralExtensions(input: ExtensionsInput, out: ExtensionsPass):
   for (const rooms of [changed.rooms, current?.rooms ?? new Map()]) {
     for (const [roomId, events] of rooms) {
       for (const event of events) {
-        if (event.type === 'm.receipt') receipts[roomId] = event as JsonObject;
-        if (event.type === 'm.typing') typing[roomId] = event as JsonObject;
+        if (event.type === 'm.receipt' && input.scope.receipts.has(roomId)) receipts[roomId] = event as JsonObject;
+        if (event.type === 'm.typing' && input.scope.typing.has(roomId)) typing[roomId] = event as JsonObject;
       }
     }
   }

@@ -22,6 +22,7 @@ import { combineConfigs, configKey } from './room-config.ts';
 import { byActivity, evaluateList, listable, needsStateFacts, needsTags, type RoomFacts } from './room-list.ts';
 import { readNames, roomResult, type PendingRoom, type RoomResult } from './rooms.ts';
 import type { ExtensionName, ListRequest, RoomConfig, SlidingSyncRequest } from './request.ts';
+import { SCOPED_EXTENSIONS, scopedRooms, stickyScopes, type ScopedExtension } from './extension-scope.ts';
 
 export interface SlidingSyncBody {
   lists: Record<string, { count: number }>;
@@ -125,6 +126,7 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   for (const roomId of request.unsubscribeRooms) delete subs[roomId];
   for (const [roomId, config] of request.roomSubscriptions) subs[roomId] = config;
   const ext = enabledExtensions(connection.state.ext, request.extensions);
+  const scopes = stickyScopes(connection.state.scopes, request.extensionScopes);
 
   // Without the activity index, every list reads all of the user's rooms.
   const reach = activityIndexKept() ? windowReach(request.lists) : undefined;
@@ -143,6 +145,7 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     for (const [roomId, tags] of await roomTags(userId, ordered.map((m) => m.roomId))) facts.set(roomId, { ...facts.get(roomId)!, tags });
   }
   const lists: SlidingSyncBody['lists'] = {};
+  const listWindows = new Map<string, string[]>();
   const wanted = new Map<string, { m: Membership; configs: RoomConfig[]; lists: string[] }>();
   const want = (m: Membership, config: RoomConfig, list?: string) => {
     const entry = wanted.get(m.roomId) ?? { m, configs: [], lists: [] };
@@ -155,12 +158,17 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   for (const [name, list] of request.lists) {
     const outcome = evaluateList(list, ordered, facts, total);
     lists[name] = { count: outcome.count };
+    listWindows.set(name, outcome.roomIds);
     for (const roomId of outcome.roomIds) want(byRoom.get(roomId)!, list, name);
   }
   // A subscription shows a room the user is or was in (no peeking).
+  const subscribed = new Set<string>();
   for (const [roomId, config] of Object.entries(subs)) {
     const m = byRoom.get(roomId);
-    if (m?.lane && !m.forgotten && (m.membership !== 'leave' || sent[roomId] || request.roomSubscriptions.has(roomId))) want(m, config);
+    if (m?.lane && !m.forgotten && (m.membership !== 'leave' || sent[roomId] || request.roomSubscriptions.has(roomId))) {
+      want(m, config);
+      subscribed.add(roomId);
+    }
   }
 
   // Each room against what the connection has.
@@ -204,11 +212,12 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     watermarks,
     ...(windowed ? {} : { memberships: cut.memberships }),
     rooms: [...wanted.values()].filter(({ m }) => m.membership === 'join').map(({ m }) => ({ roomId: m.roomId, fresh: fresh.has(m.roomId) })),
+    scope: Object.fromEntries(SCOPED_EXTENSIONS.map((e) => [e, scopedRooms(scopes[e], listWindows, subscribed)])) as Record<ScopedExtension, Set<string>>,
     toDeviceSince: request.toDeviceSince ?? since?.toDevice,
   });
 
   const counts = Object.fromEntries(Object.entries(lists).map(([name, list]) => [name, list.count]));
-  const state = { rooms: nextRooms, subs, counts, ext };
+  const state = { rooms: nextRooms, subs, counts, ext, ...(Object.keys(scopes).length ? { scopes } : {}) };
   const { parent: _parent, ...previous } = connection.state;
   const empty = !Object.keys(rooms).length && !extensions.news && sameState(previous, state);
   return {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { invalidParam } from '../errors.ts';
 import { identifier, parseRequestBody } from '../request-schemas.ts';
+import { SCOPED_EXTENSIONS, type ExtensionScope, type ScopedExtension } from './extension-scope.ts';
 
 /** Matches a (type, state key) pair; an absent field matches anything. `$ME` stands for the requester. */
 export interface StatePattern {
@@ -59,6 +60,8 @@ export interface SlidingSyncRequest {
   extensions: Partial<Record<ExtensionName, boolean>>;
   /** The to_device extension's `since` (its own position, as Synapse's). */
   toDeviceSince?: string;
+  /** The `lists`/`rooms` keys the request gives room-scoped extensions (absent ones keep the connection's). */
+  extensionScopes: Partial<Record<ScopedExtension, Partial<ExtensionScope>>>;
 }
 
 /** Synapse and the MSC: at most 100 lists and 100 subscriptions. */
@@ -95,6 +98,11 @@ const listSchema = roomConfigSchema.extend({
   filters: filtersSchema.optional(),
 });
 const extensionSchema = z.object({ enabled: z.boolean().optional() });
+/** A room-scoped extension: its reserved `lists` and `rooms` keys (extension-scope.ts). */
+const scopedExtensionSchema = extensionSchema.extend({
+  lists: z.array(z.string().max(255)).max(MAX_LISTS).nullable().optional(),
+  rooms: z.array(z.string().max(255)).max(MAX_SUBSCRIPTIONS).nullable().optional(),
+});
 const bodySchema = z.object({
   conn_id: z.string().max(255).optional(),
   pos: z.string().optional(),
@@ -107,9 +115,9 @@ const bodySchema = z.object({
     .object({
       to_device: extensionSchema.extend({ since: z.string().max(200).optional(), limit: count.optional() }).optional(),
       e2ee: extensionSchema.optional(),
-      account_data: extensionSchema.optional(),
-      receipts: extensionSchema.optional(),
-      typing: extensionSchema.optional(),
+      account_data: scopedExtensionSchema.optional(),
+      receipts: scopedExtensionSchema.optional(),
+      typing: scopedExtensionSchema.optional(),
     })
     .optional(),
 });
@@ -171,6 +179,15 @@ export function parseSlidingSyncRequest(query: URLSearchParams, rawBody: unknown
   for (const [name, config] of Object.entries(body.extensions ?? {})) {
     if (config?.enabled !== undefined) extensions[name as ExtensionName] = config.enabled;
   }
+  const extensionScopes: SlidingSyncRequest['extensionScopes'] = {};
+  for (const name of SCOPED_EXTENSIONS) {
+    const config = body.extensions?.[name];
+    const scope: Partial<ExtensionScope> = {
+      ...(config?.lists !== undefined ? { lists: config.lists } : {}),
+      ...(config?.rooms !== undefined ? { rooms: config.rooms } : {}),
+    };
+    if (Object.keys(scope).length) extensionScopes[name] = scope;
+  }
   // An empty since is a client echoing the next_batch of a device that never had a message.
   const since = body.extensions?.to_device?.since || undefined;
   if (since !== undefined && !/^[0-9.]{1,200}$/.test(since)) throw invalidParam('extensions.to_device.since is not a position this server gave');
@@ -199,5 +216,6 @@ export function parseSlidingSyncRequest(query: URLSearchParams, rawBody: unknown
     unsubscribeRooms: body.unsubscribe_rooms ?? [],
     extensions,
     ...(since !== undefined ? { toDeviceSince: since } : {}),
+    extensionScopes,
   };
 }
