@@ -256,6 +256,8 @@ export const roomDeletionTask = z.object({
   localAliases: z.array(z.string()),
   error: z.string().optional(),
   startedTs: z.number(),
+  /** With `new_room_user_id`: the room the planned members who were joined (`moved`) join, and the message its creator posts there. */
+  newRoom: z.object({ roomId: z.string(), creator: z.string(), message: z.string(), moved: z.array(z.string()) }).optional(),
 });
 export type RoomDeletionTask = z.infer<typeof roomDeletionTask>;
 

@@ -358,6 +358,47 @@ describe('Synapse admin API', () => {
     expect(shaped(blockStatus, await call(a, 'GET', `/v1/rooms/${id(roomId)}/block`))).toEqual({ block: true, user_id: root.userId });
   });
 
+  it('moves the joined members of a deleted room to a new room made by new_room_user_id, with its message, as Synapse', async () => {
+    const [carol, dave, moderator] = await Promise.all([registerUser(anonymous, uniqueLocalpart('carol')), registerUser(anonymous, uniqueLocalpart('dave')), registerUser(anonymous, uniqueLocalpart('mod'))]);
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await carol.client.post(`/_matrix/client/v3/join/${id(roomId)}`, {})).status).toBe(200);
+    expect((await alice.client.post(`/_matrix/client/v3/rooms/${id(roomId)}/invite`, { user_id: dave.userId })).status).toBe(200);
+
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: moderator.userId, room_name: 5 }), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: moderator.userId, message: ['x'] }), 400, 'M_BAD_JSON');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: `@${uniqueLocalpart('nobody')}:localhost` }), 404, 'M_NOT_FOUND');
+
+    const body = { new_room_user_id: moderator.userId, room_name: 'Moved here', message: 'This room was closed', block: true };
+    const { delete_id } = shaped(z.strictObject({ delete_id: z.string() }), await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, body));
+    let task: z.infer<typeof deleteTask> | undefined;
+    await expect.poll(async () => (task = shaped(deleteTask, await call(a, 'GET', `/v2/rooms/delete_status/${id(delete_id)}`))).status, { timeout: 20_000 }).toBe('complete');
+    const newRoomId = task!.shutdown_room.new_room_id!;
+    expect(newRoomId).toMatch(/^!/);
+    expect(task!.shutdown_room.kicked_users).toEqual([alice.userId, carol.userId, dave.userId].sort());
+
+    // The new room: public, named, made by the moderator; the joined members (not the invited) in it, unable to write.
+    expect(shaped(roomDetails, await call(a, 'GET', `/v1/rooms/${id(newRoomId)}`))).toMatchObject({ name: 'Moved here', creator: moderator.userId, join_rules: 'public' });
+    const members = async () => (await call<{ members: string[] }>(a, 'GET', `/v1/rooms/${id(newRoomId)}/members`)).body.members.sort();
+    await expect.poll(members, { timeout: 20_000 }).toEqual([moderator.userId, alice.userId, carol.userId].sort());
+    const messages = async () => {
+      const res = await carol.client.get<{ chunk: { type: string; sender: string; content: { body?: string } }[] }>(`/_matrix/client/v3/rooms/${id(newRoomId)}/messages?dir=b&limit=50`);
+      return res.body.chunk.filter((e) => e.type === 'm.room.message').map((e) => [e.sender, e.content.body]);
+    };
+    await expect.poll(messages, { timeout: 20_000 }).toEqual([[moderator.userId, 'This room was closed']]);
+    const levels = await carol.client.get<{ users_default?: number }>(`/_matrix/client/v3/rooms/${id(newRoomId)}/state/m.room.power_levels/`);
+    expect(levels.body.users_default).toBe(-10);
+    const joined = await call<{ joined_rooms: string[] }>(a, 'GET', `/v1/users/${id(carol.userId)}/joined_rooms`);
+    expect(joined.body.joined_rooms).toContain(newRoomId);
+    expect(joined.body.joined_rooms).not.toContain(roomId);
+
+    // Without room_name and message, Synapse's defaults.
+    const other = await createRoom(alice.client, { preset: 'public_chat' });
+    const second = shaped(z.strictObject({ delete_id: z.string() }), await call(a, 'DELETE', `/v2/rooms/${id(other)}`, { new_room_user_id: moderator.userId }));
+    let done: z.infer<typeof deleteTask> | undefined;
+    await expect.poll(async () => (done = shaped(deleteTask, await call(a, 'GET', `/v2/rooms/delete_status/${id(second.delete_id)}`))).status, { timeout: 20_000 }).toBe('complete');
+    expect(shaped(roomDetails, await call(a, 'GET', `/v1/rooms/${id(done!.shutdown_room.new_room_id!)}`)).name).toBe('Content Violation Notification');
+  });
+
   it('blocks and unblocks rooms, known here or not: joins, invites and new aliases are refused while blocked', async () => {
     const carol = await registerUser(anonymous, uniqueLocalpart('carol'));
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });

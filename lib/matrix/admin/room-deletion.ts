@@ -3,11 +3,12 @@
 // by the rooms topology (lib/matrix/rooms/deletion.ts). The delete answers once its task is
 // recorded (the task id, `delete_id`); the members' leaves and the purge follow as records of
 // their own, and the status endpoints read the task.
-import { submitRoomCommand } from '../rooms/operations.ts';
+import { profileOf, submitRoomCommand } from '../rooms/operations.ts';
+import { planCreateRoom } from '../create-room.ts';
 import { badJson, MatrixError, notFound } from '../errors.ts';
 import { jsonObject } from './requests.ts';
-import { isLocalUser, isValidRoomId, isValidUserId, randomLetters } from '../ids.ts';
-import { blockedRooms, roomDeletions, type RoomDeletionTask } from '../pstates.ts';
+import { generateRoomId, isLocalUser, isValidRoomId, isValidUserId, randomLetters } from '../ids.ts';
+import { blockedRooms, roomDeletions, roomInfo, users, type RoomDeletionTask } from '../pstates.ts';
 import { roomDeletionTasks } from '../rooms/deletion.ts';
 
 /** Synapse: 400 M_UNKNOWN "... is not a legal room ID". */
@@ -30,14 +31,45 @@ export async function deleteRoom(requester: string, roomId: string, rawBody: unk
   const forcePurge = optionalBoolean(body, 'force_purge', false);
   legalRoomId(roomId);
   const newRoomUserId = body.new_room_user_id ?? null;
+  const roomName = optionalString(body, 'room_name') || DEFAULT_ROOM_NAME;
+  const message = optionalString(body, 'message') || DEFAULT_MESSAGE;
+  const deleteId = randomLetters(16);
+  let newRoom: { roomId: string; creator: string; message: string } | undefined;
   if (newRoomUserId !== null) {
     if (typeof newRoomUserId !== 'string' || !isValidUserId(newRoomUserId) || !isLocalUser(newRoomUserId)) throw new MatrixError(400, 'M_UNKNOWN', `User must be our own: ${String(newRoomUserId)}`);
-    // Moving the members to a new room is not built: refused rather than silently not done.
-    throw new MatrixError(400, 'M_INVALID_PARAM', 'Axon does not move members to a new room (new_room_user_id)');
+    if ((await users.key(newRoomUserId).field('createdTs').get({ consistent: true })) === undefined) throw notFound(`Unknown user ${newRoomUserId}`);
+    // Synapse makes the new room only for a room it has (and a deletion that is not already running).
+    const info = await roomInfo.key(roomId).get({ consistent: true });
+    if (info?.version !== undefined && info.purged !== true && !(await roomDeletionTasks(roomId)).some(([, t]) => t.status === 'active')) {
+      newRoom = { roomId: await createRoomAs(newRoomUserId, roomName), creator: newRoomUserId, message };
+    }
   }
-  const deleteId = randomLetters(16);
-  await submitRoomCommand({ kind: 'deleteRoom', roomId, deleteId, requester, block, purge, forcePurge });
+  await submitRoomCommand({ kind: 'deleteRoom', roomId, deleteId, requester, block, purge, forcePurge, ...(newRoom ? { newRoom } : {}) });
   return { delete_id: deleteId };
+}
+
+/** Synapse's RoomShutdownHandler defaults. */
+const DEFAULT_ROOM_NAME = 'Content Violation Notification';
+const DEFAULT_MESSAGE = 'Sharing illegal content on this server is not permitted and rooms in violation will be blocked.';
+
+function optionalString(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name] ?? undefined;
+  if (value !== undefined && typeof value !== 'string') throw badJson(`Param '${name}' must be a string, if given`);
+  return value;
+}
+
+/**
+ * The room the members of a deleted room are moved to, made by `creator` as Synapse makes it:
+ * public, named, where members cannot write (users_default -10).
+ */
+async function createRoomAs(creator: string, name: string): Promise<string> {
+  const profile = await profileOf(creator);
+  const plan = planCreateRoom(
+    { preset: 'public_chat', name, power_level_content_override: { users_default: -10 } },
+    { roomId: generateRoomId(), now: Date.now(), creator, ...(profile ? { profile } : {}) },
+  );
+  await submitRoomCommand({ kind: 'createRoom', roomId: plan.roomId, creator, roomVersion: plan.roomVersion, visibility: plan.visibility, events: plan.events });
+  return plan.roomId;
 }
 
 /** A task as the status endpoints answer it (kicked users once known: at the end). */
@@ -51,7 +83,7 @@ function statusOf(deleteId: string, task: RoomDeletionTask) {
       kicked_users: task.kickedUsers,
       failed_to_kick_users: task.failedToKickUsers,
       local_aliases: task.localAliases,
-      new_room_id: null,
+      new_room_id: task.newRoom?.roomId ?? null,
     },
   };
 }

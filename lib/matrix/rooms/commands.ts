@@ -117,6 +117,8 @@ export interface DeleteRoomCommand {
   block: boolean;
   purge: boolean;
   forcePurge: boolean;
+  /** Synapse's `new_room_user_id`: the room made for the members (by `creator`), who join it, and the message posted there. */
+  newRoom?: { roomId: string; creator: string; message: string };
 }
 
 /** A room deletion's last step, after its members' leaves: the result, the aliases and listing removed, the purge. */
@@ -191,7 +193,16 @@ const roomCommandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('redact'), roomId: id, sender: id, deviceId: id, redacts: id, reason: freeText.optional(), txnId }),
   z.strictObject({ kind: z.literal('profile'), roomId: id, userId: id, displayname, avatar_url: avatarUrl }),
   z.strictObject({ kind: z.literal('tombstone'), roomId: id, sender: id, replacementRoom: id }),
-  z.strictObject({ kind: z.literal('deleteRoom'), roomId: id, deleteId: id, requester: id, block: z.boolean(), purge: z.boolean(), forcePurge: z.boolean() }),
+  z.strictObject({
+    kind: z.literal('deleteRoom'),
+    roomId: id,
+    deleteId: id,
+    requester: id,
+    block: z.boolean(),
+    purge: z.boolean(),
+    forcePurge: z.boolean(),
+    newRoom: z.strictObject({ roomId: id, creator: id, message: freeText }).optional(),
+  }),
   z.strictObject({ kind: z.literal('finishRoomDeletion'), roomId: id, deleteId: id }),
   z.strictObject({ kind: z.literal('blockRoom'), roomId: id, userId: id, block: z.boolean() }),
 ]);

@@ -29,6 +29,8 @@ import type { CommandOrigin } from './room-writes.ts';
 
 /** Memberships a deletion ends (Synapse: join, invite, knock; a leave or ban stays as it is). */
 const ENDED = new Set(['join', 'invite', 'knock']);
+/** The device a new room's message is sent from (it has no session: this only scopes the send's transaction id). */
+const SHUTDOWN_DEVICE = 'ROOM_SHUTDOWN';
 /** Aliases removed per finishing record (each costs two items of its one transaction); more take another record. */
 const ALIASES_PER_RECORD = 32;
 
@@ -51,7 +53,10 @@ export async function planDeleteRoom(command: DeleteRoomCommand, origin: Command
   const { roomId, deleteId } = command;
   if ((await roomDeletionTasks(roomId)).some(([, t]) => t.status === 'active')) throw new MatrixError(400, 'M_UNKNOWN', `Purge already in progress for ${roomId}`);
   const info = await liveRoom(roomId);
-  const planned = info ? (await roomMembers.key(roomId).entries({ limit: 1000, consistent: true })).filter(([, m]) => ENDED.has(m.membership ?? '')).map(([userId]) => userId as string) : [];
+  const ended = info ? (await roomMembers.key(roomId).entries({ limit: 1000, consistent: true })).filter(([, m]) => ENDED.has(m.membership ?? '')) : [];
+  const planned = ended.map(([userId]) => userId as string);
+  // Synapse moves only the joined members (not the invited or knocking) to the new room.
+  const moved = ended.filter(([, m]) => m.membership === 'join').map(([userId]) => userId as string);
   const task: RoomDeletionTask = {
     roomId,
     // An unknown (or already purged) room has nothing to remove: done at once, as Synapse.
@@ -65,6 +70,7 @@ export async function planDeleteRoom(command: DeleteRoomCommand, origin: Command
     failedToKickUsers: [],
     localAliases: [],
     startedTs: origin.arrivedAt,
+    ...(info && command.newRoom ? { newRoom: { ...command.newRoom, moved } } : {}),
   };
   const ops: WriteOp[] = [roomDeletions.key(deleteId).set(task), roomDeletionIds.key(roomId).add(deleteId)];
   // Blocking first, even for a room unknown here (Synapse), so no join slips in behind the leaves.
@@ -79,11 +85,22 @@ export async function appendDeletionSteps(command: DeleteRoomCommand | FinishRoo
   if (task?.status !== 'active') return;
   const steps: { partitionKey: string; command: RoomCommand; requestId: string }[] = [];
   if (command.kind === 'deleteRoom') {
+    const moved = new Set(task.newRoom?.moved);
     for (const userId of task.planned) {
       steps.push(
         { partitionKey: roomId, command: { kind: 'membership', roomId, action: 'leave', sender: userId, target: userId }, requestId: `${deleteId}/leave/${userId}` },
         { partitionKey: roomId, command: { kind: 'forget', roomId, userId }, requestId: `${deleteId}/forget/${userId}` },
       );
+      // The new room's records are in its own order: each joined member joins, then its creator's message.
+      if (task.newRoom && moved.has(userId)) {
+        const newRoomId = task.newRoom.roomId;
+        steps.push({ partitionKey: newRoomId, command: { kind: 'membership', roomId: newRoomId, action: 'join', sender: userId, target: userId }, requestId: `${deleteId}/join/${userId}` });
+      }
+    }
+    if (task.newRoom) {
+      const { roomId: newRoomId, creator, message } = task.newRoom;
+      const content = { msgtype: 'm.text', body: message };
+      steps.push({ partitionKey: newRoomId, command: { kind: 'send', roomId: newRoomId, sender: creator, deviceId: SHUTDOWN_DEVICE, type: 'm.room.message', content, txnId: deleteId }, requestId: `${deleteId}/message` });
     }
   }
   // A finishing record that left aliases for another one is told apart by how many remain.
