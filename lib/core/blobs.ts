@@ -1,8 +1,8 @@
 // A blob store: immutable bytes by key. S3 on AWS (env AXON_MEDIA_BUCKET), a local directory when
 // running locally (env AXON_MEDIA_DIR). Keys are `/`-separated words of [A-Za-z0-9._-], so they are
 // safe as both S3 keys and relative file paths.
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from './aws-clients.ts';
@@ -74,9 +74,17 @@ export function directoryBlobStore(root: string): BlobStore {
     },
     async delete(key) {
       // A blob key is never also a directory, so `key` is the file or the directory, not both. As
-      // on S3: delete the key, then list what is under it (and delete that too).
+      // on S3: delete the key, then list what is under it and delete each of those (DeleteObjects
+      // is authorized per key, as DeleteObject).
       const path = await pathOf('DeleteObject', key);
       await directoryRequestCheck?.('ListObjectsV2', key);
+      if (directoryRequestCheck) {
+        const children = await readdir(path, { recursive: true, withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
+          throw e;
+        });
+        for (const child of children) if (child.isFile()) await directoryRequestCheck('DeleteObject', relative(root, join(child.parentPath, child.name)));
+      }
       await rm(path, { recursive: true, force: true });
     },
   };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBlobKey, directoryBlobStore, type BlobStore } from '../../lib/core/blobs.ts';
+import { checkBlobKey, checkDirectoryBlobRequests, directoryBlobStore, type BlobStore } from '../../lib/core/blobs.ts';
 
 describe('directory blob store', () => {
   let root: string;
@@ -38,6 +38,26 @@ describe('directory blob store', () => {
     expect(await store.get('media/del/0002')).toEqual(Buffer.from('another'));
     await store.delete('media/del/0001');
     await store.delete('media/never/0003');
+  });
+
+  it('asks for each request S3 would get: a delete is checked for the key, the listing and every key under it', async () => {
+    await store.put('thumbnails/media/chk/0001/32x32-crop', Buffer.from('a'));
+    await store.put('thumbnails/media/chk/0001/96x96-scale', Buffer.from('b'));
+    const asked: string[] = [];
+    const denyChildren = checkDirectoryBlobRequests(async (command, key) => {
+      asked.push(`${command} ${key}`);
+      if (key.endsWith('-scale')) throw new Error('AccessDenied');
+    });
+    try {
+      await expect(store.delete('thumbnails/media/chk/0001')).rejects.toThrow('AccessDenied');
+    } finally {
+      denyChildren();
+    }
+    expect(asked.slice(0, 2)).toEqual(['DeleteObject thumbnails/media/chk/0001', 'ListObjectsV2 thumbnails/media/chk/0001']);
+    expect(asked).toContain('DeleteObject thumbnails/media/chk/0001/96x96-scale');
+    // Refused before anything went, as a denied DeleteObjects takes nothing of the denied keys.
+    expect(await store.has('thumbnails/media/chk/0001/96x96-scale')).toBe(true);
+    expect(await store.has('thumbnails/media/chk/0001/32x32-crop')).toBe(true);
   });
 
   it('refuses keys that are not plain relative paths', () => {

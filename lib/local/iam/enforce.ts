@@ -109,6 +109,15 @@ export interface LocalGrants {
   authorizeMapping(topology: TopologyDecl): void;
 }
 
+/** `make` called once per name. */
+function memoised<T>(make: (name: string) => T): (name: string) => T {
+  const made = new Map<string, T>();
+  return (name) => {
+    if (!made.has(name)) made.set(name, make(name));
+    return made.get(name)!;
+  };
+}
+
 export function localGrants(options: LocalGrantsOptions): LocalGrants {
   const { module } = options;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -125,38 +134,29 @@ export function localGrants(options: LocalGrantsOptions): LocalGrants {
     webSocket: module.websocket.routes.length ? { apiArn: arns.webSocketApi, stage: arns.webSocketStage } : undefined,
     blobBucket: arns.bucket(blobBucketName),
   };
-  const principals = new Map<string, Principal>();
-  const principal = (functionName: string): Principal => {
-    let found = principals.get(functionName);
-    if (!found) {
-      const statements = functionStatements(module, functionName, {
-        ...resources,
-        consumer: (topology) => arns.consumer(streamName(options.streamPrefix, depotOf(topology)), topology),
-        logGroup: arns.logGroup(functionName),
-      }, options.services);
-      found = {
+  // A function's role, and a service's task role (lib/stacks/services.ts), named apart from
+  // functions (`sync` is both); each policy compiled once.
+  const principal = memoised((functionName: string): Principal => ({
+    functionName,
+    roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${functionName}-role/${functionName}`,
+    decide: compilePolicy(
+      functionStatements(
+        module,
         functionName,
-        roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${functionName}-role/${functionName}`,
-        decide: compilePolicy(statements),
-      };
-      principals.set(functionName, found);
-    }
-    return found;
-  };
-  // A service's task role (lib/stacks/services.ts), named apart from functions: `sync` is both.
-  const servicePrincipals = new Map<string, Principal>();
-  const servicePrincipal = (service: string): Principal => {
-    let found = servicePrincipals.get(service);
-    if (!found) {
-      found = {
-        functionName: servicePrincipalName(service),
-        roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${service}-task-role/${service}`,
-        decide: compilePolicy(serviceStatements(module, service, resources)),
-      };
-      servicePrincipals.set(service, found);
-    }
-    return found;
-  };
+        {
+          ...resources,
+          consumer: (topology) => arns.consumer(streamName(options.streamPrefix, depotOf(topology)), topology),
+          logGroup: arns.logGroup(functionName),
+        },
+        options.services,
+      ),
+    ),
+  }));
+  const servicePrincipal = memoised((service: string): Principal => ({
+    functionName: servicePrincipalName(service),
+    roleArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${module.name}-${service}-task-role/${service}`,
+    decide: compilePolicy(serviceStatements(module, service, resources)),
+  }));
   const current = new AsyncLocalStorage<Principal>();
 
   /** Checks one command against the caller's grants; outside an invocation the platform acts, unchecked. */
