@@ -434,6 +434,8 @@ export const media = pstate(
       size: number(),
       blobKey: string(),
       quarantinedBy: string(),
+      /** Protected by an admin: quarantine passes it by (Synapse's safe_from_quarantine). */
+      safeFromQuarantine: boolean(),
     }),
   ),
 );

@@ -216,6 +216,32 @@ describe('Synapse media admin API', () => {
     for (const kept of [small, held, later]) expect(all.deleted_media).not.toContain(kept);
   });
 
+  it('protects media from quarantine (by id and a user\'s) until unprotected', async () => {
+    const uploader = await registerUser(anonymous, uniqueLocalpart('gail'));
+    const mediaId = await upload(uploader, 'sticker');
+    expectError(await call(uploader.client, 'POST', `/v1/media/protect/${mediaId}`, {}), 403, 'M_FORBIDDEN');
+    shaped(empty, await call(a, 'POST', `/v1/media/protect/${mediaId}`, {}));
+    expect(shaped(mediaInfo, await call(a, 'GET', `/v1/media/localhost/${mediaId}`)).media_info.safe_from_quarantine).toBe(true);
+    shaped(empty, await call(a, 'POST', `/v1/media/quarantine/localhost/${mediaId}`, {}));
+    expect(shaped(quarantined, await call(a, 'POST', `/v1/user/${id(uploader.userId)}/media/quarantine`, {}))).toEqual({ num_quarantined: 0 });
+    expect(await served(mediaId)).toEqual(OK);
+    expect(shaped(mediaInfo, await call(a, 'GET', `/v1/media/localhost/${mediaId}`)).media_info.quarantined_by).toBeNull();
+
+    shaped(empty, await call(a, 'POST', `/v1/media/unprotect/${mediaId}`, {}));
+    expect(shaped(mediaInfo, await call(a, 'GET', `/v1/media/localhost/${mediaId}`)).media_info.safe_from_quarantine).toBe(false);
+    expect(shaped(quarantined, await call(a, 'POST', `/v1/user/${id(uploader.userId)}/media/quarantine`, {}))).toEqual({ num_quarantined: 1 });
+    expect(await served(mediaId)).toEqual(GONE);
+    // Unknown media: nothing to do, as Synapse answers.
+    shaped(empty, await call(a, 'POST', '/v1/media/protect/NoSuchMedia', {}));
+  });
+
+  it('purges no remote media cache: Axon keeps none', async () => {
+    expect(shaped(z.strictObject({ deleted: z.number().int() }), await call(a, 'POST', `/v1/purge_media_cache?before_ts=${Date.now()}`, {}))).toEqual({ deleted: 0 });
+    expectError(await call(a, 'POST', '/v1/purge_media_cache', {}), 400, 'M_MISSING_PARAM');
+    expectError(await call(a, 'POST', '/v1/purge_media_cache?before_ts=1000', {}), 400, 'M_INVALID_PARAM');
+    expectError(await call(alice.client, 'POST', `/v1/purge_media_cache?before_ts=${Date.now()}`, {}), 403, 'M_FORBIDDEN');
+  });
+
   it('answers a deletion that could not be applied with an error, not an empty list, and keeps the media until it is', async () => {
     const uploader = await registerUser(anonymous, uniqueLocalpart('frank'));
     const mediaId = await upload(uploader, 'undeletable for now');

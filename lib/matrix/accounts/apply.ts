@@ -202,6 +202,7 @@ export function planUsersTopologyCommand(command: UsersTopologyCommand): Promise
     case 'registrationToken.delete':
       return planTokenCommand(command);
     case 'media.quarantine':
+    case 'media.protect':
     case 'media.delete':
       return planMediaCommand(command);
     default:

@@ -17,7 +17,7 @@ import type { RoomEvent } from '../events.ts';
 import { booleanParam, nonNegativeInteger } from './requests.ts';
 import { mediaEntries, mediaInRoom, millisecondsParam, uploadedBy, userMediaToDelete } from './media.ts';
 
-type Change = { kind: 'media.quarantine'; quarantinedBy: string | null } | { kind: 'media.delete' };
+type Change = { kind: 'media.quarantine'; quarantinedBy: string | null } | { kind: 'media.protect'; safe: boolean } | { kind: 'media.delete' };
 
 /** Submit `change` for these media (ids of entries that exist), per uploader; the values in order. */
 async function changeMedia(change: Change, ids: readonly string[]): Promise<MediaCommandValue[]> {
@@ -75,6 +75,18 @@ export async function quarantineRoomMedia(adminId: string, roomId: string) {
 export async function quarantineUserMedia(adminId: string, userId: string) {
   if (!isValidUserId(userId) || !isLocalUser(userId)) return { num_quarantined: 0 };
   return { num_quarantined: await quarantine(adminId, await uploadedBy(userId)) };
+}
+
+/** POST /v1/media/protect|unprotect/{mediaId}: a local media id; `{}` whether or not it is known (Synapse updates no row then). */
+export async function protectMediaById(mediaId: string, safe: boolean) {
+  await changeMedia({ kind: 'media.protect', safe }, [mediaId]);
+  return {};
+}
+
+/** POST /v1/purge_media_cache?before_ts=: Axon caches no remote media, so there is never anything to purge. */
+export function purgeMediaCache(query: URLSearchParams) {
+  millisecondsParam(query, 'before_ts');
+  return { deleted: 0 };
 }
 
 const notLocalMedia = () => new MatrixError(400, 'M_UNKNOWN', 'Can only delete local media');

@@ -23,7 +23,7 @@ function listEntry(mediaId: string, m: StoredMedia) {
     created_ts: m.uploadedTs ?? m.createdTs ?? 0,
     last_access_ts: null,
     quarantined_by: m.quarantinedBy ?? null,
-    safe_from_quarantine: false,
+    safe_from_quarantine: m.safeFromQuarantine === true,
   };
 }
 type MediaEntry = ReturnType<typeof listEntry>;
@@ -101,7 +101,7 @@ export async function queryMedia(server: string, mediaId: string) {
       last_access_ts: null,
       quarantined_by: m.quarantinedBy ?? null,
       authenticated: true,
-      safe_from_quarantine: false,
+      safe_from_quarantine: m.safeFromQuarantine === true,
       sha256: null,
     },
   };

@@ -17,7 +17,7 @@ import { whoIs } from './whois.ts';
 import { deleteDevice, deleteDevices } from './devices.ts';
 import { sendServerNotice } from './server-notices.ts';
 import { listRoomMedia, listUserMedia, queryMedia } from './media.ts';
-import { deleteMediaById, deleteOldMedia, deleteUserMedia, quarantineMediaById, quarantineRoomMedia, quarantineUserMedia } from './media-changes.ts';
+import { deleteMediaById, deleteOldMedia, deleteUserMedia, protectMediaById, purgeMediaCache, quarantineMediaById, quarantineRoomMedia, quarantineUserMedia } from './media-changes.ts';
 import { deleteRatelimitOverride, getRatelimitOverride, setRatelimitOverride, setShadowBan } from './moderation.ts';
 
 export const SYNAPSE_ADMIN_PREFIX = '/_synapse/admin';
@@ -87,6 +87,9 @@ const endpoints: [HttpMethod, string, Endpoint][] = [
   ['POST', '/v1/room/{roomId}/media/quarantine', ok((c) => quarantineRoomMedia(c.adminId, c.params.roomId!))],
   ['POST', '/v1/quarantine_media/{roomId}', ok((c) => quarantineRoomMedia(c.adminId, c.params.roomId!))],
   ['POST', '/v1/user/{userId}/media/quarantine', ok((c) => quarantineUserMedia(c.adminId, c.params.userId!))],
+  ['POST', '/v1/media/protect/{mediaId}', ok((c) => protectMediaById(c.params.mediaId!, true))],
+  ['POST', '/v1/media/unprotect/{mediaId}', ok((c) => protectMediaById(c.params.mediaId!, false))],
+  ['POST', '/v1/purge_media_cache', ok((c) => purgeMediaCache(c.request.query))],
   ['GET', '/v1/room/{roomId}/media', ok((c) => listRoomMedia(c.params.roomId!))],
   ['DELETE', '/v1/media/{serverName}/{mediaId}', ok((c) => deleteMediaById(c.params.serverName!, c.params.mediaId!))],
   ['DELETE', '/v1/users/{userId}/media', ok((c) => deleteUserMedia(c.params.userId!, c.request.query))],

@@ -20,6 +20,8 @@ const base = { userId: id, ts: z.number(), mediaIds: z.array(mediaId).min(1).max
 export const mediaCommand = z.discriminatedUnion('kind', [
   /** Quarantine (`quarantinedBy`: the admin) or release (null) media of the uploader `userId`. */
   z.object({ kind: z.literal('media.quarantine'), ...base, quarantinedBy: id.nullable() }),
+  /** Protect media from quarantine (`safe`) or withdraw the protection. */
+  z.object({ kind: z.literal('media.protect'), ...base, safe: z.boolean() }),
   /** Delete media of the uploader `userId`: its entry, then (after the commit) its bytes and thumbnails. */
   z.object({ kind: z.literal('media.delete'), ...base }),
 ]);

@@ -31,9 +31,20 @@ export async function planMediaCommand(c: MediaCommand): Promise<{ ops: WriteOp[
     let changed = 0;
     for (const { mediaId, entry } of own) {
       const field = media.key(mediaId).field('quarantinedBy');
-      if (c.quarantinedBy !== null && entry.quarantinedBy === undefined) ops.push(field.set(c.quarantinedBy));
+      // Protected media is passed by (Synapse's safe_from_quarantine); releasing it is not.
+      if (c.quarantinedBy !== null && entry.quarantinedBy === undefined && entry.safeFromQuarantine !== true) ops.push(field.set(c.quarantinedBy));
       else if (c.quarantinedBy === null && entry.quarantinedBy !== undefined) ops.push(field.remove());
       else continue;
+      changed++;
+    }
+    return { ops, value: { changed } };
+  }
+  if (c.kind === 'media.protect') {
+    let changed = 0;
+    for (const { mediaId, entry } of own) {
+      if (c.safe === (entry.safeFromQuarantine === true)) continue;
+      const field = media.key(mediaId).field('safeFromQuarantine');
+      ops.push(c.safe ? field.set(true) : field.remove());
       changed++;
     }
     return { ops, value: { changed } };
