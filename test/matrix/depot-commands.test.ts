@@ -50,6 +50,7 @@ const samples: Record<Depot, Record<string, unknown>[]> = {
     { kind: 'account.moderate', userId: user, ts: 1, locked: true, shadowBanned: false, ratelimit: { messagesPerSecond: 0, burstCount: 0 } },
     { kind: 'media.quarantine', userId: user, ts: 1, mediaIds: ['abcDEF_-1'], quarantinedBy: '@admin:localhost' },
     { kind: 'media.delete', userId: user, ts: 1, mediaIds: ['abcDEF_-1'] },
+    { kind: 'media.protect', userId: user, ts: 1, mediaIds: ['abcDEF_-1'], safe: true },
     { kind: 'userData.accountData', userId: user, type: 'm.direct', content: {} },
     { kind: 'userData.tag', userId: user, roomId: room, tag: 'm.favourite', content: { order: 0.5 } },
     { kind: 'userData.filter', userId: user, filter: { room: { timeline: { limit: 10 } } } },
