@@ -7,7 +7,8 @@ import { parseJsonText, parseRequestBody } from './request-schemas.ts';
 import { globMatchesAll } from './glob.ts';
 
 const strings = z.array(z.string());
-const limit = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+// 0 is allowed, as Synapse ({"type": "number"}): Complement syncs left rooms with a timeline limit of 0.
+const limit = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const eventFilterSchema = z.looseObject({
   limit: limit.optional(),

@@ -21,7 +21,8 @@ describe('filters', () => {
     expect(errcode(() => validateFilter({ room: { timeline: { limit: 'x' } } }))).toBe('M_BAD_JSON');
     expect(errcode(() => validateFilter({ room: { rooms: ['not-a-room'] } }))).toBe('M_BAD_JSON');
     expect(errcode(() => validateFilter({ event_format: 'xml' }))).toBe('M_BAD_JSON');
-    expect(errcode(() => validateFilter({ room: { timeline: { limit: 0 } } }))).toBe('M_BAD_JSON');
+    expect(errcode(() => validateFilter({ room: { timeline: { limit: -1 } } }))).toBe('M_BAD_JSON');
+    expect(validateFilter({ room: { timeline: { limit: 0 } } })).toEqual({ room: { timeline: { limit: 0 } } });
   });
 
   it('reads the filter parameter as inline JSON or an id', () => {

@@ -1,5 +1,5 @@
 import type { ModuleFragment } from '../../core/module.ts';
-import { filters, roomActivity } from '../pstates.ts';
+import { eventLocations, filters, roomActivity } from '../pstates.ts';
 import { roomActivityBuilt } from '../sliding-sync/activity.ts';
 import { slidingSyncPositions } from '../sliding-sync/connection.ts';
 import { syncAccess } from './sync.ts';
@@ -16,10 +16,11 @@ export const slidingSyncRoutes = {
       timeoutSeconds: 30,
       access: {
         ...syncAccess,
-        // What /sync reads but uploaded filters (sliding sync names none), the connection
+        // What /sync reads but uploaded filters (sliding sync names none) and the replaced state
+        // events of a state before a window (its required_state is current state), the connection
         // positions (lib/matrix/sliding-sync/connection.ts), and the activity index with its
         // first-use build (lib/matrix/sliding-sync/activity.ts).
-        reads: [...syncAccess.reads.filter((p) => p !== filters), slidingSyncPositions, roomActivity, roomActivityBuilt],
+        reads: [...syncAccess.reads.filter((p) => p !== filters && p !== eventLocations), slidingSyncPositions, roomActivity, roomActivityBuilt],
         writes: [...syncAccess.writes, slidingSyncPositions, roomActivity, roomActivityBuilt],
       },
     },

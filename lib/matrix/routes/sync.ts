@@ -2,7 +2,7 @@ import type { Access, ModuleFragment } from '../../core/module.ts';
 import { SYNC_SERVICE } from '../sync/notices.ts';
 import { syncNotificationAccess } from './notifications.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, accountData, accountDataChanges, connectionOwners, connections, deviceListChanges, fallbackKeys, filters, memberRooms, membershipHistory, oneTimeKeys, presence, pushRules, roomEphemeral, roomInfo, roomMembers, roomOnlineMembers, roomReceipts, roomState, roomTimeline, signatureChanges, syncWake, syncWatermarks, toDeviceInbox } from '../pstates.ts';
+import { accessTokens, accountData, accountDataChanges, connectionOwners, connections, deviceListChanges, eventLocations, fallbackKeys, filters, memberRooms, membershipHistory, oneTimeKeys, presence, pushRules, roomEphemeral, roomInfo, roomMembers, roomOnlineMembers, roomReceipts, roomState, roomTimeline, signatureChanges, syncWake, syncWatermarks, toDeviceInbox } from '../pstates.ts';
 import { latestEdits, relations, threadRoots } from '../relations/pstates.ts';
 
 /** Whoever wakes long-polls (lib/matrix/sync/wake.ts `wakeUsers`) tells the sync service: add to its access. */
@@ -42,6 +42,8 @@ export const syncAccess = {
     roomInfo,
     roomTimeline,
     roomState,
+    // the state a later event replaced, for the state before a window (lib/matrix/sync/state.ts)
+    eventLocations,
     roomMembers,
     membershipHistory,
     accountData,

@@ -82,8 +82,13 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   const ignored = () => (ignoredRead ??= ignoredUsers(userId));
 
   const newlyJoinedRooms: string[] = [];
+  // A forgotten room is left out, except for its leave in the incremental sync whose window holds
+  // it, so the user's other devices learn it was left (Synapse; Complement's "Leave for forgotten
+  // room shows up in v2 incremental /sync").
+  const shown = (m: (typeof cut.memberships)[number]) =>
+    !m.forgotten || (since !== undefined && inWindow(m.seq, since.rooms[m.lane] ?? NOTHING, cut.watermarks[m.lane] ?? NOTHING));
   const tasks = cut.memberships
-    .filter((m) => m.lane && !m.forgotten && includesRoom(filter, m.roomId))
+    .filter((m) => m.lane && shown(m) && includesRoom(filter, m.roomId))
     .map((m) => async () => {
       const lo = since ? (since.rooms[m.lane] ?? NOTHING) : NOTHING;
       const hi = cut.watermarks[m.lane] ?? NOTHING;
@@ -113,7 +118,7 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
         case 'ban':
           // Exactly once: in the sync whose window holds the leave (initial syncs only on request).
           if (since ? membershipChanged : includeLeave) {
-            body.rooms.leave[m.roomId] = await leftRoom(m, { lo, hi }, { fresh: !since, accountData: roomData(m.roomId) }, viewer);
+            body.rooms.leave[m.roomId] = await leftRoom(m, { lo, hi }, { fresh: !since, fullState: params.fullState, accountData: roomData(m.roomId) }, viewer);
           }
           break;
         default:

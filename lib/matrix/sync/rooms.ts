@@ -154,15 +154,20 @@ export async function joinedRoom(
   };
 }
 
-/** A left (left, kicked, banned) room: its timeline in (lo, the leave] and the state before it. */
+/**
+ * A left (left, kicked, banned) room: its timeline in (lo, the leave] and its state as a joined
+ * room's would be: the whole state before the window on an initial or full_state sync, otherwise
+ * what changed since the token (Synapse; Complement's TestLeaveEventVisibility).
+ */
 export async function leftRoom(
   m: Membership,
   window_: { lo: string; hi: string },
-  options: { fresh: boolean; accountData: AccountDataEvent[] },
+  options: { fresh: boolean; fullState: boolean; accountData: AccountDataEvent[] },
   viewer: Viewer,
 ): Promise<LeftRoomSection> {
-  const win = await window(m, options.fresh ? '' : window_.lo, window_.hi, viewer, m.position);
-  const state = await stateSection(m, win, { full: true, lo: '' }, viewer);
+  const lo = options.fresh ? '' : window_.lo;
+  const win = await window(m, lo, window_.hi, viewer, m.position);
+  const state = await stateSection(m, win, { full: options.fresh || options.fullState, lo }, viewer);
   return {
     timeline: timelineSection(m, win, viewer, m.position),
     state: { events: clientEvents(state, viewer) },

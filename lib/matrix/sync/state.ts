@@ -1,11 +1,13 @@
-// A room's state for a sync's `state` section: the current state events from before the timeline
-// window (depth < the window's start), so nothing in the timeline is repeated and nothing past
-// the cut is shown. With lazy-loaded members only the listed members' events are read (one
+// A room's state for a sync's `state` section: the state as it was before the timeline window
+// (current state events from after the window's start are rewound to the ones they replaced), so
+// nothing in the timeline is repeated, nothing past the cut is shown, and a key the window or a
+// later event changed still shows its earlier value (a left room's state at the leave). With lazy-loaded members only the listed members' events are read (one
 // BatchGet), and the rest of the state by two range reads that skip the member keys.
 import { getMany } from '../../core/pstate/index.ts';
 import type { RoomEvent } from '../events.ts';
 import { roomState } from '../pstates.ts';
 import { stateKeyOf } from '../room-state.ts';
+import { rewindState } from '../timeline/state.ts';
 
 const MEMBER_FROM = stateKeyOf('m.room.member', '');
 const MEMBER_TO = 'm.room.member\u0001';
@@ -32,7 +34,7 @@ export async function readStateBefore(roomId: string, beforePosition: number, me
   } else {
     events = await rangeState(roomId, {});
   }
-  return events.filter((e) => e.depth < beforePosition);
+  return rewindState(roomId, events, beforePosition - 1);
 }
 
 /** The current member events of some users (lazy loading in incremental syncs), from before a position. */
@@ -42,7 +44,7 @@ export async function readMembersBefore(roomId: string, beforePosition: number, 
     [...members].map((id) => roomState.key(roomId).key(stateKeyOf('m.room.member', id))),
     { consistent: true },
   );
-  return events.filter((e): e is RoomEvent => e !== undefined && (e as RoomEvent).depth < beforePosition) as RoomEvent[];
+  return rewindState(roomId, events.filter((e): e is RoomEvent => e !== undefined) as RoomEvent[], beforePosition - 1);
 }
 
 /** Some state events by (type, state key), current (one BatchGet). */

@@ -72,7 +72,9 @@ export async function readTimelineWindow(options: WindowOptions): Promise<Timeli
   } while (cursor);
   const limited = picked.length > limit || (!reachedStart && budget < 0);
   const events = picked.slice(0, limit).reverse();
-  const startPosition = events[0]?.depth ?? (limited ? oldestSeen : topPosition + 1);
+  // An empty window starts after everything read, unless the scan stopped short of a match (a
+  // zero limit shows nothing, so its window sits after the newest event).
+  const startPosition = events[0]?.depth ?? (limited && limit > 0 ? oldestSeen : topPosition + 1);
   return { events, seqs: pickedSeqs.slice(0, limit).reverse(), limited, topPosition, startPosition };
 }
 
