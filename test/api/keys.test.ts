@@ -63,6 +63,19 @@ describe('keys', () => {
     expect((await alice.client.post(`${v3}/keys/upload`, {})).body).toEqual({ one_time_key_counts: {} });
   });
 
+  // Complement tests/csapi/upload_keys_test.go TestKeyClaimOrdering (MSC4225): keys are claimed in
+  // the order they were uploaded, not in key id order.
+  it('claims the oldest uploaded one-time key first', async () => {
+    const key1 = { [`${ALG}:1`]: { key: 'one', signatures: {} } };
+    const key0 = { [`${ALG}:0`]: { key: 'zero', signatures: {} } };
+    expect((await bob.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(bob), one_time_keys: key1 })).status).toBe(200);
+    expect((await bob.client.post(`${v3}/keys/upload`, { one_time_keys: key0 })).body).toEqual({ one_time_key_counts: { [ALG]: 2 } });
+    const claim = () => alice.client.post<{ one_time_keys: Record<string, Record<string, unknown>> }>(`${v3}/keys/claim`, { one_time_keys: { [bob.userId]: { [bob.deviceId]: ALG } } });
+    expect((await claim()).body.one_time_keys[bob.userId]).toEqual({ [bob.deviceId]: key1 });
+    expect((await claim()).body.one_time_keys[bob.userId]).toEqual({ [bob.deviceId]: key0 });
+    expect((await bob.client.post(`${v3}/keys/upload`, {})).body).toEqual({ one_time_key_counts: {} });
+  });
+
   it('gives each of many concurrent claims a different key', async () => {
     const carol = await registerUser(new TestClient(runtime.httpUrl));
     await carol.client.post(`${v3}/keys/upload`, { device_keys: deviceKeysOf(carol), one_time_keys: oneTimeKeys('c', 5) });

@@ -13,6 +13,7 @@ import { deviceKeys, deviceListChanges, fallbackKeys, oneTimeKeys } from '../pst
 import { deviceKeyOwner, type KeysCommand, type KeysCommandOf } from './commands.ts';
 import { countByAlgorithm, oneTimeKeyIds } from './counts.ts';
 import { planToDevice, planToDeviceAck } from './to-device.ts';
+import { clientKeyId, orderedKeyId } from './one-time-key-order.ts';
 import { planBackupDelete, planBackupPut, planCreateBackupVersion, planDeleteBackupVersion, planUpdateBackupVersion } from './backup.ts';
 import { planCrossSigning } from './cross-signing.ts';
 import { planSignatures } from './signatures.ts';
@@ -50,12 +51,14 @@ async function upload(c: KeysCommandOf<'keys.upload'>, at: RecordPosition): Prom
   const ids = new Set(await oneTimeKeyIds(c.userId, c.deviceId, true));
   const uploaded = Object.entries(c.oneTimeKeys ?? {});
   if (uploaded.length > MAX_ONE_TIME_KEYS_PER_UPLOAD) throw badJson(`At most ${MAX_ONE_TIME_KEYS_PER_UPLOAD} one-time keys per upload`);
-  for (const [id, key] of uploaded) {
+  const position = sequencePosition(at.sequenceNumber);
+  for (const [index, [id, key]] of uploaded.entries()) {
     splitKeyId(id);
     // A key already held stays as it is (a client retrying an upload sends the same keys).
     if (ids.has(id)) continue;
     ids.add(id);
-    ops.push(oneTimeKeys.key(owner).key(id).set(key));
+    // Keyed by upload order: a claim takes the oldest first (one-time-key-order.ts).
+    ops.push(oneTimeKeys.key(owner).key(orderedKeyId(id, position, index)).set(key));
   }
   for (const [id, key] of Object.entries(c.fallbackKeys ?? {})) {
     const { algorithm, keyId } = splitKeyId(id);
@@ -72,10 +75,10 @@ async function claim(c: KeysCommandOf<'keys.claim'>): Promise<KeysPlan> {
     const page = await oneTimeKeys.key(owner).range({ from: `${algorithm}:`, to: `${algorithm};`, limit: 1, consistent: true });
     const first = page.entries[0];
     if (first) {
-      const [id, key] = first;
+      const [stored, key] = first;
       // Claims of one user are serialized (one partition), so no other claim can take this key.
-      ops.push(oneTimeKeys.key(owner).key(id).remove());
-      claimed[deviceId] = { [id]: key };
+      ops.push(oneTimeKeys.key(owner).key(stored).remove());
+      claimed[deviceId] = { [clientKeyId(stored)]: key };
       continue;
     }
     const fallback = await fallbackKeys.key(owner).key(algorithm).get({ consistent: true });

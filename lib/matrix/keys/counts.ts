@@ -1,11 +1,12 @@
 // Counts a device's client needs to keep its one-time keys topped up (upload response and /sync).
 import { fallbackKeys, oneTimeKeys } from '../pstates.ts';
 import { deviceKeyOwner } from './commands.ts';
+import { clientKeyId } from './one-time-key-order.ts';
 
 /** Every one-time key id (`<algorithm>:<key id>`) the device still has. */
 export async function oneTimeKeyIds(userId: string, deviceId: string, consistent = false): Promise<string[]> {
   const keys = await oneTimeKeys.key(deviceKeyOwner(userId, deviceId)).entries({ consistent, limit: 500 });
-  return keys.map(([id]) => id);
+  return keys.map(([stored]) => clientKeyId(stored));
 }
 
 /** algorithm → how many one-time keys are left. */
