@@ -7,6 +7,7 @@ import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, searchRoomEvents } from '../../lib/matrix/search/room-events.ts';
+import { MAX_CONTEXT_LIMIT } from '../../lib/matrix/timeline/context.ts';
 
 const searchBody = z.looseObject({
   search_categories: z.looseObject({
@@ -16,6 +17,13 @@ const searchBody = z.looseObject({
         keys: z.array(z.enum(['content.body', 'content.name', 'content.topic'])).optional(),
         order_by: z.enum(['recent', 'rank']).optional(),
         filter: z.looseObject({ limit: z.number().int().min(0).optional(), rooms: z.array(z.string()).optional() }).optional(),
+        event_context: z
+          .looseObject({
+            before_limit: z.number().int().min(0).optional(),
+            after_limit: z.number().int().min(0).optional(),
+            include_profile: z.boolean().optional(),
+          })
+          .optional(),
       })
       .optional(),
   }),
@@ -34,6 +42,16 @@ export const handler = httpFunction(axon, 'search', {
       limit: Math.min(roomEvents.filter?.limit ?? DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT),
       ...(roomEvents.filter?.rooms ? { rooms: roomEvents.filter.rooms } : {}),
       ...(nextBatch !== undefined ? { nextBatch } : {}),
+      ...(roomEvents.event_context
+        ? {
+            context: {
+              // The spec's defaults (5 each); capped as /context is.
+              beforeLimit: Math.min(roomEvents.event_context.before_limit ?? 5, MAX_CONTEXT_LIMIT),
+              afterLimit: Math.min(roomEvents.event_context.after_limit ?? 5, MAX_CONTEXT_LIMIT),
+              includeProfile: roomEvents.event_context.include_profile === true,
+            },
+          }
+        : {}),
     });
     return json({ search_categories: { room_events: results } });
   },

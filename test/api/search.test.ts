@@ -76,10 +76,63 @@ describe('search', () => {
     expect(onlyOwn.body.search_categories.room_events.results.map((r) => r.result.event_id)).toEqual([sent[2]]);
   });
 
+  // Complement tests/csapi/apidoc_search_test.go "Can get context around search results": every
+  // word of the term matches (as Synapse's full-text search), a full page has next_batch, and the
+  // context holds the events around the result, before ones newest first, with the profiles.
+  it('gives the context around results, and the senders profiles when asked', async () => {
+    const room = (await alice.client.post<{ room_id: string }>(`${v3}/createRoom`, { preset: 'private_chat' })).body.room_id;
+    expect((await alice.client.put(`${v3}/profile/${u(alice.userId)}/displayname`, { displayname: 'Alice Before' })).status).toBe(200);
+    for (let i = 1; i <= 7; i++) await send(alice, room, `Message number ${i}`);
+    expect((await alice.client.put(`${v3}/profile/${u(alice.userId)}/displayname`, { displayname: 'Alice After' })).status).toBe(200);
+    const res = await search(alice, {
+      keys: ['content.body'],
+      search_term: 'Message 4',
+      order_by: 'recent',
+      filter: { limit: 1, rooms: [room] },
+      event_context: { before_limit: 2, after_limit: 2, include_profile: true },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const found = res.body.search_categories.room_events as RoomEvents & {
+      results: { context: { events_before: { content: { body: string } }[]; events_after: { content: { body: string } }[]; start: string; end: string; profile_info: Record<string, unknown> } }[];
+    };
+    expect(found.count).toBe(1);
+    expect(found.next_batch).toBeDefined();
+    expect(found.results[0]!.result).toMatchObject({ room_id: room, type: 'm.room.message', content: { body: 'Message number 4' } });
+    const context = found.results[0]!.context;
+    expect(context.events_before.map((e) => e.content.body)).toEqual(['Message number 3', 'Message number 2']);
+    expect(context.events_after.map((e) => e.content.body)).toEqual(['Message number 5', 'Message number 6']);
+    expect(context.start).toBeTruthy();
+    expect(context.end).toBeTruthy();
+    expect(context.profile_info).toEqual({ [alice.userId]: { displayname: 'Alice Before' } });
+    // Without event_context, no context.
+    const plain = await search(alice, { search_term: 'number 4', filter: { rooms: [room] } });
+    expect(plain.body.search_categories.room_events.results.map((r) => Object.keys(r))).toEqual([['rank', 'result']]);
+    // Words begin words: "numb" finds all seven, "umber" none.
+    expect((await search(alice, { search_term: 'numb', filter: { rooms: [room] } })).body.search_categories.room_events.count).toBe(7);
+    expect((await search(alice, { search_term: 'umber', filter: { rooms: [room] } })).body.search_categories.room_events.count).toBe(0);
+  });
+
+  // Complement "Can back-paginate search results": two full pages, each with next_batch, then an empty one without.
+  it('back-paginates: every full page has next_batch, the empty page after the last none', async () => {
+    const room = (await alice.client.post<{ room_id: string }>(`${v3}/createRoom`, { preset: 'private_chat' })).body.room_id;
+    const ids: string[] = [];
+    for (let i = 0; i <= 19; i++) ids.push(await send(alice, room, `Paged number ${i}`));
+    const body = { keys: ['content.body'], search_term: 'Paged', order_by: 'recent', filter: { limit: 10, rooms: [room] } };
+    const first = (await search(alice, body)).body.search_categories.room_events;
+    expect([first.count, first.results[0]!.result.event_id, first.results[9]!.result.event_id]).toEqual([20, ids[19], ids[10]]);
+    expect(first.next_batch).toBeDefined();
+    const second = (await search(alice, body, first.next_batch)).body.search_categories.room_events;
+    expect([second.count, second.results[0]!.result.event_id, second.results[9]!.result.event_id]).toEqual([20, ids[9], ids[0]]);
+    expect(second.next_batch).toBeDefined();
+    const third = (await search(alice, body, second.next_batch)).body.search_categories.room_events;
+    expect([third.count, third.results.length, third.next_batch]).toEqual([20, 0, undefined]);
+  });
+
   it('refuses bad requests', async () => {
     expectError(await alice.client.post(`${v3}/search`, {}), 400, 'M_MISSING_PARAM');
     expectError(await alice.client.post(`${v3}/search`, { search_categories: { room_events: {} } }), 400, 'M_MISSING_PARAM');
     expectError(await alice.client.post(`${v3}/search`, { search_categories: { room_events: { search_term: 3 } } }), 400, 'M_BAD_JSON');
+    expectError(await alice.client.post(`${v3}/search`, { search_categories: { room_events: { search_term: 'x', event_context: { before_limit: -1 } } } }), 400, 'M_BAD_JSON');
     expectError(await alice.client.post(`${v3}/search?next_batch=not-a-token`, { search_categories: { room_events: { search_term: 'lunch' } } }), 400, 'M_INVALID_PARAM');
     expectError(await new TestClient(runtime.httpUrl).post(`${v3}/search`, { search_categories: {} }), 401, 'M_MISSING_TOKEN');
   });

@@ -256,7 +256,9 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
           const newest = await c.bob.client.get<{ end: string }>(r(`messages?dir=b&limit=6&${lazy}`));
           ok(newest, 'messages, lazy members');
           ok(await c.bob.client.get(r(`messages?dir=b&limit=20&from=${enc(newest.body.end)}&${lazy}`)), 'older messages, lazy members');
-          ok(await c.bob.client.post(`${v3}/search`, { search_categories: { room_events: { search_term: 'hello' } } }), 'search');
+          // With the senders' profiles as they were: alice's member event changed since.
+          const searchContext = { before_limit: 2, after_limit: 2, include_profile: true };
+          ok(await c.bob.client.post(`${v3}/search`, { search_categories: { room_events: { search_term: 'hello', event_context: searchContext } } }), 'search');
         }),
         step('directory and public rooms', async (c) => {
           const alias = `#other${Date.now()}:localhost`;
