@@ -3,7 +3,7 @@
 // by the rooms topology (lib/matrix/rooms/deletion.ts). The delete answers once its task is
 // recorded (the task id, `delete_id`); the members' leaves and the purge follow as records of
 // their own, and the status endpoints read the task.
-import { profileOf, submitRoomCommand } from '../rooms/operations.ts';
+import { createRoomCommand, profileOf, submitRoomCommand } from '../rooms/operations.ts';
 import { planCreateRoom } from '../create-room.ts';
 import { badJson, MatrixError, notFound } from '../errors.ts';
 import { jsonObject } from './requests.ts';
@@ -68,7 +68,7 @@ async function createRoomAs(creator: string, name: string): Promise<string> {
     { preset: 'public_chat', name, power_level_content_override: { users_default: -10 } },
     { roomId: generateRoomId(), now: Date.now(), creator, ...(profile ? { profile } : {}) },
   );
-  await submitRoomCommand({ kind: 'createRoom', roomId: plan.roomId, creator, roomVersion: plan.roomVersion, visibility: plan.visibility, events: plan.events });
+  await submitRoomCommand(createRoomCommand(plan, creator));
   return plan.roomId;
 }
 

@@ -17,7 +17,7 @@ import { MatrixError, notFound } from '../errors.ts';
 import { isLocalUser, isValidUserId, serverName } from '../ids.ts';
 import { roomInfo, roomMembers, users } from '../pstates.ts';
 import { parseRequestBody } from '../request-schemas.ts';
-import { submitRoomCommand } from '../rooms/operations.ts';
+import { createRoomCommand, submitRoomCommand } from '../rooms/operations.ts';
 import type { UserDataCommand } from '../user-data/commands.ts';
 
 /** The tag of a server notices room (Synapse's SERVER_NOTICE_ROOM_TAG). */
@@ -64,7 +64,7 @@ async function noticesRoom(notices: { userId: string; displayname: string }, use
     // A room version whose ids hash the create event could not keep the derived id.
     if (plan.roomId !== roomId) throw new Error(`the notices room must keep its derived id (room version ${plan.roomVersion})`);
     try {
-      await submitRoomCommand({ kind: 'createRoom', roomId, creator: notices.userId, roomVersion: plan.roomVersion, visibility: plan.visibility, events: plan.events });
+      await submitRoomCommand(createRoomCommand(plan, notices.userId));
     } catch (e) {
       if (!alreadyDone(e)) throw e;
     }

@@ -7,7 +7,7 @@ import { authenticate } from '../accounts/authenticate.ts';
 import { canonicalJson, type JsonObject } from '../canonical-json.ts';
 import { checkClientEvent } from '../client-event-rules.ts';
 import { submit } from '../commands.ts';
-import { planCreateRoom } from '../create-room.ts';
+import { planCreateRoom, type CreateRoomPlan } from '../create-room.ts';
 import { badJson, forbidden, invalidParam, MatrixError, notFound, roomInUse, tooLarge } from '../errors.ts';
 import { MAX_EVENT_BYTES } from '../events.ts';
 import { checkIdentifierLength, MAX_IDENTIFIER_BYTES } from '../path-parameters.ts';
@@ -15,7 +15,7 @@ import { generateRoomId, isValidEventId, isValidRoomId, isValidUserId, parseRoom
 import type { MembershipAction, Profile } from '../membership.ts';
 import { roomAliases, transactionIds, users } from '../pstates.ts';
 import { joinRequest, jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
-import type { MembershipCommand, RoomCommand, RoomCommandResult } from './commands.ts';
+import type { CreateRoomCommand, MembershipCommand, RoomCommand, RoomCommandResult } from './commands.ts';
 import { redactTransactionKey, sendTransactionKey } from './send.ts';
 
 interface Authenticated {
@@ -41,6 +41,19 @@ export function requireRoomId(roomId: string): string {
   return roomId;
 }
 
+/** The rooms-depot command that creates a planned room (createRoom, an admin's or the server's own rooms). */
+export function createRoomCommand(plan: CreateRoomPlan, creator: string): CreateRoomCommand {
+  return {
+    kind: 'createRoom',
+    roomId: plan.roomId,
+    creator,
+    roomVersion: plan.roomVersion,
+    ...(plan.alias ? { alias: plan.alias } : {}),
+    visibility: plan.visibility,
+    events: plan.events,
+  };
+}
+
 /** POST /createRoom → the new room's id. */
 export async function createRoom(request: Authenticated & { body: unknown }): Promise<{ room_id: string }> {
   const requester = await authenticate(request);
@@ -59,15 +72,7 @@ export async function createRoom(request: Authenticated & { body: unknown }): Pr
     if (unknown) throw notFound(`Unknown user ${unknown}`);
   }
   for (const event of plan.events) checkContentSize(event.content);
-  await submitRoomCommand({
-    kind: 'createRoom',
-    roomId,
-    creator: requester.userId,
-    roomVersion: plan.roomVersion,
-    ...(plan.alias ? { alias: plan.alias } : {}),
-    visibility: plan.visibility,
-    events: plan.events,
-  });
+  await submitRoomCommand(createRoomCommand(plan, requester.userId));
   return { room_id: roomId };
 }
 

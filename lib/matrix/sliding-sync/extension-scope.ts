@@ -32,6 +32,15 @@ export function stickyScopes(previous: ExtensionScopes | undefined, requested: P
   return out;
 }
 
+/** The rooms of this response each room-scoped extension covers. */
+export function roomsByExtension(scopes: ExtensionScopes, listWindows: ReadonlyMap<string, readonly string[]>, subscribed: ReadonlySet<string>): Record<ScopedExtension, Set<string>> {
+  return {
+    account_data: scopedRooms(scopes.account_data, listWindows, subscribed),
+    receipts: scopedRooms(scopes.receipts, listWindows, subscribed),
+    typing: scopedRooms(scopes.typing, listWindows, subscribed),
+  };
+}
+
 /** The rooms of this response an extension covers. */
 export function scopedRooms(scope: ExtensionScope | undefined, listWindows: ReadonlyMap<string, readonly string[]>, subscribed: ReadonlySet<string>): Set<string> {
   const { lists, rooms } = scope ?? WHOLE;

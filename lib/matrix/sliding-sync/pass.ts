@@ -22,7 +22,7 @@ import { combineConfigs, configKey } from './room-config.ts';
 import { byActivity, evaluateList, listable, needsStateFacts, needsTags, type RoomFacts } from './room-list.ts';
 import { readNames, roomResult, type PendingRoom, type RoomResult } from './rooms.ts';
 import type { ExtensionName, ListRequest, RoomConfig, SlidingSyncRequest } from './request.ts';
-import { SCOPED_EXTENSIONS, scopedRooms, stickyScopes, type ScopedExtension } from './extension-scope.ts';
+import { roomsByExtension, stickyScopes } from './extension-scope.ts';
 
 export interface SlidingSyncBody {
   lists: Record<string, { count: number }>;
@@ -212,7 +212,7 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     watermarks,
     ...(windowed ? {} : { memberships: cut.memberships }),
     rooms: [...wanted.values()].filter(({ m }) => m.membership === 'join').map(({ m }) => ({ roomId: m.roomId, fresh: fresh.has(m.roomId) })),
-    scope: Object.fromEntries(SCOPED_EXTENSIONS.map((e) => [e, scopedRooms(scopes[e], listWindows, subscribed)])) as Record<ScopedExtension, Set<string>>,
+    scope: roomsByExtension(scopes, listWindows, subscribed),
     toDeviceSince: request.toDeviceSince ?? since?.toDevice,
   });
 
