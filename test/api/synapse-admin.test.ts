@@ -367,6 +367,11 @@ describe('Synapse admin API', () => {
     expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: moderator.userId, room_name: 5 }), 400, 'M_BAD_JSON');
     expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: moderator.userId, message: ['x'] }), 400, 'M_BAD_JSON');
     expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: `@${uniqueLocalpart('nobody')}:localhost` }), 404, 'M_NOT_FOUND');
+    // Over the 64 KB event limit: refused before any room is made or deleted (the deletion below still finds the room whole).
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: moderator.userId, message: 'x'.repeat(70_000) }), 413, 'M_TOO_LARGE');
+    expectError(await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, { new_room_user_id: moderator.userId, room_name: 'x'.repeat(70_000) }), 413, 'M_TOO_LARGE');
+    // No new room was left behind by the refused requests.
+    expect((await call<{ joined_rooms: string[] }>(a, 'GET', `/v1/users/${id(moderator.userId)}/joined_rooms`)).body.joined_rooms).toEqual([]);
 
     const body = { new_room_user_id: moderator.userId, room_name: 'Moved here', message: 'This room was closed', block: true };
     const { delete_id } = shaped(z.strictObject({ delete_id: z.string() }), await call(a, 'DELETE', `/v2/rooms/${id(roomId)}`, body));

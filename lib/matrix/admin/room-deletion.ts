@@ -3,13 +3,13 @@
 // by the rooms topology (lib/matrix/rooms/deletion.ts). The delete answers once its task is
 // recorded (the task id, `delete_id`); the members' leaves and the purge follow as records of
 // their own, and the status endpoints read the task.
-import { createRoomCommand, profileOf, submitRoomCommand } from '../rooms/operations.ts';
+import { checkContentSize, createRoomCommand, profileOf, submitRoomCommand } from '../rooms/operations.ts';
 import { planCreateRoom } from '../create-room.ts';
 import { badJson, MatrixError, notFound } from '../errors.ts';
 import { jsonObject } from './requests.ts';
 import { generateRoomId, isLocalUser, isValidRoomId, isValidUserId, randomLetters } from '../ids.ts';
 import { blockedRooms, roomDeletions, roomInfo, users, type RoomDeletionTask } from '../pstates.ts';
-import { roomDeletionTasks } from '../rooms/deletion.ts';
+import { newRoomMessage, roomDeletionTasks } from '../rooms/deletion.ts';
 
 /** Synapse: 400 M_UNKNOWN "... is not a legal room ID". */
 function legalRoomId(roomId: string): string {
@@ -38,6 +38,8 @@ export async function deleteRoom(requester: string, roomId: string, rawBody: unk
   if (newRoomUserId !== null) {
     if (typeof newRoomUserId !== 'string' || !isValidUserId(newRoomUserId) || !isLocalUser(newRoomUserId)) throw new MatrixError(400, 'M_UNKNOWN', `User must be our own: ${String(newRoomUserId)}`);
     if ((await users.key(newRoomUserId).field('createdTs').get({ consistent: true })) === undefined) throw notFound(`Unknown user ${newRoomUserId}`);
+    // The message is sent after the members move: an event too large to send is refused now, before anything is made.
+    checkContentSize(newRoomMessage(message));
     // Synapse makes the new room only for a room it has (and a deletion that is not already running).
     const info = await roomInfo.key(roomId).get({ consistent: true });
     if (info?.version !== undefined && info.purged !== true && !(await roomDeletionTasks(roomId)).some(([, t]) => t.status === 'active')) {

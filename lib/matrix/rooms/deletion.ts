@@ -29,6 +29,9 @@ import type { CommandOrigin } from './room-writes.ts';
 
 /** Memberships a deletion ends (Synapse: join, invite, knock; a leave or ban stays as it is). */
 const ENDED = new Set(['join', 'invite', 'knock']);
+/** The content of the message the new room's creator posts (checked for size by the admin's request). */
+export const newRoomMessage = (message: string) => ({ msgtype: 'm.text', body: message });
+
 /** The device a new room's message is sent from (it has no session: this only scopes the send's transaction id). */
 const SHUTDOWN_DEVICE = 'ROOM_SHUTDOWN';
 /** Aliases removed per finishing record (each costs two items of its one transaction); more take another record. */
@@ -99,7 +102,7 @@ export async function appendDeletionSteps(command: DeleteRoomCommand | FinishRoo
     }
     if (task.newRoom) {
       const { roomId: newRoomId, creator, message } = task.newRoom;
-      const content = { msgtype: 'm.text', body: message };
+      const content = newRoomMessage(message);
       steps.push({ partitionKey: newRoomId, command: { kind: 'send', roomId: newRoomId, sender: creator, deviceId: SHUTDOWN_DEVICE, type: 'm.room.message', content, txnId: deleteId }, requestId: `${deleteId}/message` });
     }
   }

@@ -41,8 +41,12 @@ export function requireRoomId(roomId: string): string {
   return roomId;
 }
 
-/** The rooms-depot command that creates a planned room (createRoom, an admin's or the server's own rooms). */
+/**
+ * The rooms-depot command that creates a planned room (createRoom, an admin's or the server's own
+ * rooms), its events checked against the 64 KB limit first (413 M_TOO_LARGE, nothing submitted).
+ */
 export function createRoomCommand(plan: CreateRoomPlan, creator: string): CreateRoomCommand {
+  for (const event of plan.events) checkContentSize(event.content);
   return {
     kind: 'createRoom',
     roomId: plan.roomId,
@@ -71,7 +75,6 @@ export async function createRoom(request: Authenticated & { body: unknown }): Pr
     const unknown = plan.invitees.find((_, i) => found[i] === undefined);
     if (unknown) throw notFound(`Unknown user ${unknown}`);
   }
-  for (const event of plan.events) checkContentSize(event.content);
   await submitRoomCommand(createRoomCommand(plan, requester.userId));
   return { room_id: roomId };
 }
@@ -203,7 +206,7 @@ async function memberStateCommand(sender: string, roomId: string, target: string
 }
 
 /** The spec's 64 KB event limit, checked on the content before anything is submitted. */
-function checkContentSize(content: unknown): void {
+export function checkContentSize(content: unknown): void {
   if (Buffer.byteLength(canonicalJson(content as JsonObject), 'utf8') > MAX_EVENT_BYTES) throw tooLarge('Event is larger than 65536 bytes');
 }
 
