@@ -3,6 +3,7 @@
 // (an ECS service on Fargate behind the HTTP API's sync route), always in `npm start`.
 import type { ServiceDefinition } from '../lib/http/service-host.ts';
 import { axon } from '../lib/matrix/module.ts';
+import { matrixHooks } from '../lib/matrix/routes/operation.ts';
 import { SYNC_SERVICE, wokenBy } from '../lib/matrix/sync/notices.ts';
 import { syncOperation } from '../lib/matrix/sync/operation.ts';
 import { WaitingPolls } from '../lib/matrix/sync/service/waiting-polls.ts';
@@ -14,6 +15,7 @@ export function service(): ServiceDefinition {
     name: SYNC_SERVICE,
     module: axon,
     operations: { sync: syncOperation(polls.wait) },
+    hooks: matrixHooks,
     onNotice: (data) => polls.wakeUsers(wokenBy(data)),
     onConnected: (connected) => polls.setConnected(connected),
     openRequests: () => polls.open(),

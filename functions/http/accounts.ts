@@ -1,5 +1,5 @@
 // Accounts: registration, login, logout, whoami, password change, deactivation.
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { changePassword, deactivate, logout, logoutAll } from '../../lib/matrix/accounts/account.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
@@ -9,7 +9,6 @@ import { registrationMode } from '../../lib/matrix/accounts/registration-mode.ts
 import { clientSession, invalidRegistrationToken, requireDummyAuth, requirePasswordAuth, requireRegistrationTokenAuth } from '../../lib/matrix/accounts/uia.ts';
 import { isValidToken } from '../../lib/matrix/registration-tokens/tokens.ts';
 import { MatrixError, forbidden, invalidParam, missingParam } from '../../lib/matrix/errors.ts';
-import { axon } from '../../lib/matrix/module.ts';
 import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 import { changePasswordRequest, loginRequest, parseRequestBody, registerRequest } from '../../lib/matrix/request-schemas.ts';
 import { z } from 'zod';
@@ -103,7 +102,7 @@ async function login(request: HttpRequest) {
   );
 }
 
-export const handler = httpFunction(axon, 'accounts', {
+export const handler = matrixFunction('accounts', {
   register: registerOperation,
   checkUsernameAvailability,
   registrationTokenValidity,

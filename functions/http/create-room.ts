@@ -1,9 +1,8 @@
 // POST /_matrix/client/v3/createRoom.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
 import { createRoom } from '../../lib/matrix/rooms/operations.ts';
+import { matrixFunction, operation } from '../../lib/matrix/routes/operation.ts';
 
-export const handler = httpFunction(axon, 'createRoom', {
-  createRoom: async (request) => json(await createRoom(request)),
+export const handler = matrixFunction('createRoom', {
+  createRoom: operation({ auth: 'user' }, async ({ requester, body }) => json(await createRoom(requester, body))),
 });

@@ -1,6 +1,6 @@
 // Device management: list, read, rename and delete the requester's devices.
 import { z } from 'zod';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { removeDevices, submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
@@ -8,7 +8,6 @@ import { getDevice, listDevices } from '../../lib/matrix/accounts/devices.ts';
 import { MAX_DEVICE_NAME_LENGTH } from '../../lib/matrix/accounts/sessions.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
 import { invalidParam, notFound } from '../../lib/matrix/errors.ts';
-import { axon } from '../../lib/matrix/module.ts';
 import { dropRevokedConnections } from '../../lib/matrix/push/revoked.ts';
 import { deviceUpdateRequest, parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 
@@ -18,7 +17,7 @@ const MAX_DELETE = 100;
 const deleteDeviceRequest = z.looseObject({ auth: z.unknown().optional() });
 const deleteDevicesRequest = z.looseObject({ devices: z.array(z.string()), auth: z.unknown().optional() });
 
-export const handler = httpFunction(axon, 'devices', {
+export const handler = matrixFunction('devices', {
   getDevices: async (request) => {
     const { userId } = await authenticate(request);
     return json({ devices: await listDevices(userId) });

@@ -1,8 +1,7 @@
 // The room directory: aliases (GET/PUT/DELETE /directory/room/{roomAlias}, GET
 // /rooms/{roomId}/aliases) and a room's visibility in the published directory (GET/PUT
 // /directory/list/room/{roomId}). Writes go through the rooms depot, in order with the room's events.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { submit } from '../../lib/matrix/commands.ts';
@@ -20,7 +19,7 @@ function requireRoomId(roomId: string): string {
   return roomId;
 }
 
-export const handler = httpFunction(axon, 'directory', {
+export const handler = matrixFunction('directory', {
   setRoomAlias: async (request) => {
     const { userId } = await authenticate(request);
     const alias = requireLocalAlias(request.pathParameters.roomAlias!);

@@ -1,12 +1,11 @@
 // GET /_matrix/client/versions, the .well-known files and GET /_matrix/client/v1/auth_metadata;
 // and the features Axon does not offer (./unoffered-features.ts), which need no state either.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { unofferedOperations } from './unoffered-features.ts';
 import { noAuthMetadata, noSupportInformation, versionsResponse, wellKnownClient } from '../../lib/matrix/discovery.ts';
 
-export const handler = httpFunction(axon, 'discovery', {
+export const handler = matrixFunction('discovery', {
   getVersions: () => json(versionsResponse()),
   getWellknown: (request) =>
     json(

@@ -1,7 +1,6 @@
 // Typing, presence, receipts and read markers: checked here, aggregated by the ephemeral
 // microbatch topology (functions/batch/ephemeral.ts).
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { limitWrites } from '../../lib/matrix/rate-limits.ts';
@@ -23,7 +22,7 @@ async function authenticateAs(request: { accessToken?: string }, userId: string,
   return requester;
 }
 
-export const handler = httpFunction(axon, 'ephemeral', {
+export const handler = matrixFunction('ephemeral', {
   setTyping: async (request) => {
     const { roomId, userId } = request.pathParameters as { roomId: string; userId: string };
     const requester = await authenticateAs(request, userId, 'typing');

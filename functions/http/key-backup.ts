@@ -2,7 +2,7 @@
 // /room_keys/version/{version}) and the session keys in them (PUT/GET/DELETE /room_keys/keys,
 // /room_keys/keys/{roomId}, /room_keys/keys/{roomId}/{sessionId}, all with `?version=`).
 import { z } from 'zod';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { submit } from '../../lib/matrix/commands.ts';
@@ -10,7 +10,6 @@ import { invalidParam, missingParam } from '../../lib/matrix/errors.ts';
 import { readBackupKeys, readBackupSession, readBackupVersion } from '../../lib/matrix/keys/backup.ts';
 import { deleteBackupKeys, deleteBackupVersion, putBackupKeys, updateBackupVersion, type BackedUpSession } from '../../lib/matrix/keys/backup-submit.ts';
 import type { KeysCommand } from '../../lib/matrix/keys/commands.ts';
-import { axon } from '../../lib/matrix/module.ts';
 import { identifier, parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -42,7 +41,7 @@ function grouped(keys: [string, string, Record<string, unknown>][]) {
   return rooms;
 }
 
-export const handler = httpFunction(axon, 'keyBackup', {
+export const handler = matrixFunction('keyBackup', {
   postRoomKeysVersion: async (request) => {
     const { userId } = await authenticate(request);
     const body = parseRequestBody(createBody, request.body);

@@ -2,7 +2,7 @@
 // cross-signing keys and signatures.
 // Uploads and claims go through the users depot (keys topology); queries read the PStates.
 import { z } from 'zod';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { submit } from '../../lib/matrix/commands.ts';
@@ -13,7 +13,6 @@ import { claimKeys } from '../../lib/matrix/keys/claim.ts';
 import { queryKeys } from '../../lib/matrix/keys/query.ts';
 import { MAX_SIGNED_OBJECTS } from '../../lib/matrix/keys/signatures.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
-import { axon } from '../../lib/matrix/module.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
 
@@ -114,7 +113,7 @@ async function uploadSignatures(request: HttpRequest) {
   return json(await submit<{ failures: Record<string, unknown> }>('users', userId, command));
 }
 
-export const handler = httpFunction(axon, 'keys', {
+export const handler = matrixFunction('keys', {
   uploadCrossSigningSignatures: uploadSignatures,
   uploadCrossSigningKeys: uploadCrossSigning,
   uploadKeys: upload,

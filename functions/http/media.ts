@@ -2,8 +2,7 @@
 // PUT /_matrix/media/v3/upload/{serverName}/{mediaId}, download / thumbnail / config under
 // /_matrix/media/v3 (download and thumbnail unauthenticated, as deprecated by the spec) and
 // under /_matrix/client/v1/media (authenticated).
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, rawBodyOperation, type HttpRequest, type HttpResponse } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { notFound } from '../../lib/matrix/errors.ts';
@@ -51,7 +50,7 @@ const authenticated = (op: (request: HttpRequest) => Promise<HttpResponse>) => a
   return op(request);
 };
 
-export const handler = httpFunction(axon, 'media', {
+export const handler = matrixFunction('media', {
   uploadContent: rawBodyOperation(async (request) => {
     const { userId } = await authenticate(request);
     const mediaId = await uploadMedia(userId, uploadOf(request));

@@ -1,17 +1,22 @@
 // Membership: join and knock (by id or alias), leave, forget, invite, kick, ban, unban.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
+import type { MembershipAction } from '../../lib/matrix/membership.ts';
 import { actOnMember, forgetRoom, joinRoom, joinRoomById, knockRoom, leaveRoom } from '../../lib/matrix/rooms/operations.ts';
+import { matrixFunction, operation } from '../../lib/matrix/routes/operation.ts';
 
-export const handler = httpFunction(axon, 'roomMembership', {
-  joinRoom: async (request) => json(await joinRoom(request, request.pathParameters.roomIdOrAlias!)),
-  joinRoomById: async (request) => json(await joinRoomById(request, request.pathParameters.roomId!)),
-  knockRoom: async (request) => json(await knockRoom(request, request.pathParameters.roomIdOrAlias!)),
-  leaveRoom: async (request) => json(await leaveRoom(request, request.pathParameters.roomId!)),
-  forgetRoom: async (request) => json(await forgetRoom(request, request.pathParameters.roomId!)),
-  inviteUser: async (request) => json(await actOnMember(request, request.pathParameters.roomId!, 'invite')),
-  kick: async (request) => json(await actOnMember(request, request.pathParameters.roomId!, 'kick')),
-  ban: async (request) => json(await actOnMember(request, request.pathParameters.roomId!, 'ban')),
-  unban: async (request) => json(await actOnMember(request, request.pathParameters.roomId!, 'unban')),
+const inRoom = { auth: 'user', params: ['roomId'] } as const;
+const byIdOrAlias = { auth: 'user', params: ['roomIdOrAlias'] } as const;
+const onMember = (action: Exclude<MembershipAction, 'join' | 'knock' | 'leave'>) =>
+  operation(inRoom, async ({ requester, params, body }) => json(await actOnMember(requester, body, params.roomId, action)));
+
+export const handler = matrixFunction('roomMembership', {
+  joinRoom: operation(byIdOrAlias, async ({ requester, params, body }) => json(await joinRoom(requester, body, params.roomIdOrAlias))),
+  joinRoomById: operation(inRoom, async ({ requester, params, body }) => json(await joinRoomById(requester, body, params.roomId))),
+  knockRoom: operation(byIdOrAlias, async ({ requester, params, body }) => json(await knockRoom(requester, body, params.roomIdOrAlias))),
+  leaveRoom: operation(inRoom, async ({ requester, params, body }) => json(await leaveRoom(requester, body, params.roomId))),
+  forgetRoom: operation(inRoom, async ({ requester, params }) => json(await forgetRoom(requester, params.roomId))),
+  inviteUser: onMember('invite'),
+  kick: onMember('kick'),
+  ban: onMember('ban'),
+  unban: onMember('unban'),
 });

@@ -2,8 +2,7 @@
 // GET /pushers and POST /pushers/set: pushers are checked here and stored through the users depot
 // (lib/matrix/notifications/pushers.ts); they are kept for clients to manage, no gateway is called.
 // One function for both: the stack stays under CloudFormation's resource limit.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
@@ -20,7 +19,7 @@ function limitOf(raw: string | null): number {
   return Math.min(Math.max(Number(raw), 1), MAX_NOTIFICATIONS_LIMIT);
 }
 
-export const handler = httpFunction(axon, 'notifications', {
+export const handler = matrixFunction('notifications', {
   getNotifications: async (request) => {
     const { userId, deviceId } = await authenticate(request);
     const from = request.query.get('from');

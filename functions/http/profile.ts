@@ -1,41 +1,28 @@
 // Profiles: read anyone's, change one's own (display name and avatar URL).
-import { httpFunction } from '../../lib/http/http-function.ts';
 import { json } from '../../lib/http/operation.ts';
-import { submitAccountCommand } from '../../lib/matrix/accounts/account.ts';
-import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
-import { limitProfileChanges } from '../../lib/matrix/accounts/rate-limits.ts';
-import { getProfile, profileField, profileValue, writableField, type ProfileField } from '../../lib/matrix/accounts/profile.ts';
-import { badJson, notFound } from '../../lib/matrix/errors.ts';
-import { axon } from '../../lib/matrix/module.ts';
+import { getProfile, profileField, profileValue, setProfileField, writableField } from '../../lib/matrix/accounts/profile.ts';
+import { notFound } from '../../lib/matrix/errors.ts';
+import { anyObject } from '../../lib/matrix/request-schemas.ts';
+import { matrixFunction, operation } from '../../lib/matrix/routes/operation.ts';
 
-async function setField(userId: string, field: ProfileField, value: string | null) {
-  await limitProfileChanges(userId);
-  return submitAccountCommand('account.profile', userId, field === 'displayname' ? { displayname: value } : { avatarUrl: value });
-}
+const field = { params: ['userId', 'keyName'] } as const;
 
-export const handler = httpFunction(axon, 'profile', {
-  getUserProfile: async (request) => json(await getProfile(request.pathParameters.userId!)),
-  getProfileField: async (request) => {
-    const { userId, keyName } = request.pathParameters as { userId: string; keyName: string };
-    const field = profileField(keyName);
+export const handler = matrixFunction('profile', {
+  getUserProfile: operation({ auth: 'none', params: ['userId'] }, async ({ params }) => json(await getProfile(params.userId))),
+  getProfileField: operation({ auth: 'none', ...field }, async ({ params: { userId, keyName } }) => {
+    const name = profileField(keyName);
     const profile = await getProfile(userId);
-    const value = field ? profile[field] : undefined;
+    const value = name ? profile[name] : undefined;
     if (value === undefined) throw notFound(`No ${keyName} in this profile`);
     return json({ [keyName]: value });
-  },
-  setProfileField: async (request) => {
-    const requester = await authenticate(request);
-    const { userId, keyName } = request.pathParameters as { userId: string; keyName: string };
-    const field = writableField(requester.userId, userId, keyName);
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badJson('Content must be a JSON object');
-    await setField(userId, field, profileValue(field, body as Record<string, unknown>));
+  }),
+  setProfileField: operation({ auth: 'user', ...field, body: anyObject }, async ({ requester, params: { userId, keyName }, body }) => {
+    const name = writableField(requester.userId, userId, keyName);
+    await setProfileField(userId, name, profileValue(name, body));
     return json({});
-  },
-  deleteProfileField: async (request) => {
-    const requester = await authenticate(request);
-    const { userId, keyName } = request.pathParameters as { userId: string; keyName: string };
-    await setField(userId, writableField(requester.userId, userId, keyName), null);
+  }),
+  deleteProfileField: operation({ auth: 'user', ...field }, async ({ requester, params: { userId, keyName } }) => {
+    await setProfileField(userId, writableField(requester.userId, userId, keyName), null);
     return json({});
-  },
+  }),
 });

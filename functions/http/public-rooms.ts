@@ -1,7 +1,6 @@
 // GET /publicRooms (no token needed, as the spec says) and POST /publicRooms (with a filter).
 import { z } from 'zod';
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
@@ -28,7 +27,7 @@ function requireLocalServer(request: HttpRequest): void {
   if (server !== null && server !== serverName()) throw invalidParam(`Cannot list the directory of ${server}`);
 }
 
-export const handler = httpFunction(axon, 'publicRooms', {
+export const handler = matrixFunction('publicRooms', {
   getPublicRooms: async (request) => {
     requireLocalServer(request);
     const rawLimit = request.query.get('limit');

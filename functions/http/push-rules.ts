@@ -2,8 +2,7 @@
 // /pushrules/global/{kind}/{ruleId} (the rule, its `enabled` flag, its `actions`). A user's ruleset
 // is the spec's defaults until they change it; changes go through the users depot.
 import { z } from 'zod';
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { submit } from '../../lib/matrix/commands.ts';
@@ -36,7 +35,7 @@ function optionalQuery(request: HttpRequest, name: string): { [k: string]: strin
   return value === null ? {} : { [name]: value };
 }
 
-export const handler = httpFunction(axon, 'pushRules', {
+export const handler = matrixFunction('pushRules', {
   getPushRules: async (request) => json(pushRulesResponse(await userPushRules((await authenticate(request)).userId))),
   getPushRulesGlobal: async (request) => json(await userPushRules((await authenticate(request)).userId)),
   getPushRule: async (request) => json(await currentRule(request)),

@@ -1,6 +1,5 @@
 // GET /rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]] and GET /rooms/{roomId}/threads.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
@@ -60,7 +59,7 @@ async function relationsOf(request: HttpRequest) {
   return json(request.query.has('recurse') ? { ...page, recursion_depth: 1 } : page);
 }
 
-export const handler = httpFunction(axon, 'relations', {
+export const handler = matrixFunction('relations', {
   getRelatingEvents: relationsOf,
   getRelatingEventsWithRelType: relationsOf,
   getRelatingEventsWithRelTypeAndEventType: relationsOf,

@@ -1,8 +1,7 @@
 // One Lambda for finding one's way between rooms and through time: timestamp_to_event, room
 // summaries and space hierarchies (all reads; one function to spare the stack's resource budget).
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { spacesOperations } from './spaces.ts';
 import { timestampOperations } from './timestamps.ts';
 
-export const handler = httpFunction(axon, 'roomNavigation', { ...timestampOperations, ...spacesOperations });
+export const handler = matrixFunction('roomNavigation', { ...timestampOperations, ...spacesOperations });

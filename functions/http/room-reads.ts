@@ -1,7 +1,6 @@
 // Room reads: joined rooms, members, state, one event, event context. Every read of a room goes
 // through viewRoom (membership and history visibility), then queries PStates.
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json, type HttpRequest } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { invalidParam } from '../../lib/matrix/errors.ts';
@@ -17,7 +16,7 @@ async function viewerOf(request: HttpRequest) {
   return { requester, view };
 }
 
-export const handler = httpFunction(axon, 'roomReads', {
+export const handler = matrixFunction('roomReads', {
   getJoinedRooms: async (request) => {
     const { userId } = await authenticate(request);
     return json({ joined_rooms: await joinedRooms(userId) });

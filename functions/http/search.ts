@@ -1,8 +1,7 @@
 // POST /search: the room_events category over the rooms the user is joined to (see
 // lib/matrix/search/room-events.ts for what is scanned and its limits).
 import { z } from 'zod';
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
@@ -29,7 +28,7 @@ const searchBody = z.looseObject({
   }),
 });
 
-export const handler = httpFunction(axon, 'search', {
+export const handler = matrixFunction('search', {
   search: async (request) => {
     const requester = await authenticate(request);
     const body = parseRequestBody(searchBody, request.body);

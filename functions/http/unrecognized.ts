@@ -1,14 +1,15 @@
 // API Gateway's $default route: every request no declared route matches. A path that exists with
 // another method is 405, anything else 404, both M_UNRECOGNIZED as the spec says.
 import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction, defaultRoute } from '../../lib/http/http-function.ts';
+import { defaultRoute } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { methodsForPath } from '../../lib/http/route-matching.ts';
 import { unrecognized } from '../../lib/matrix/errors.ts';
 
 /** The v3 path a legacy r0 path stands for (`/_matrix/client/r0/…`, `/_matrix/media/r0/…`), still encoded. */
 const legacyR0 = /^\/_matrix\/(client|media)\/r0(\/.+)$/;
 
-export const handler = httpFunction(axon, 'unrecognized', {
+export const handler = matrixFunction('unrecognized', {
   [defaultRoute]: (request) => {
     // Legacy r0 paths, which Synapse still serves as aliases of v3 (older clients such as Debian's
     // matrix-nio, the synapse-admin UI's login and thumbnails): sent on to the v3 path with a 308

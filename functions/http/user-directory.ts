@@ -1,7 +1,6 @@
 // POST /user_directory/search and GET /thirdparty/protocols (no bridges here: `{}`).
 import { z } from 'zod';
-import { axon } from '../../lib/matrix/module.ts';
-import { httpFunction } from '../../lib/http/http-function.ts';
+import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
 import { json } from '../../lib/http/operation.ts';
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
@@ -12,7 +11,7 @@ const searchBody = z.looseObject({
   limit: z.number().int().min(0).optional(),
 });
 
-export const handler = httpFunction(axon, 'userDirectory', {
+export const handler = matrixFunction('userDirectory', {
   searchUserDirectory: async (request) => {
     const { userId } = await authenticate(request);
     const body = parseRequestBody(searchBody, request.body);

@@ -1,16 +1,17 @@
 // Turns a set of named operations into one Lambda handler for API Gateway HTTP API events
 // (payload 2.0). The route → operation mapping lives only in the module declaration; this
-// wrapper looks the operation up by the event's route key, parses the request, and maps errors
-// to Matrix error responses, so a handler never answers with a stack trace.
-import middy from '@middy/core';
+// wrapper looks the operation up by the event's route key, parses the request, does what a
+// declared operation declares (operation.ts) and maps errors through the host's hooks, so a
+// handler never answers with a stack trace.
+//
+// No middleware framework: the steps run in one fixed order for every route, for Lambda and for a
+// service's own HTTP server alike (service-host.ts), and they act on the request, not on a Lambda
+// event; middy (whose middlewares wrap a whole Lambda handler's event and context) was a wrapper
+// that ran no middleware here, so it is gone from this layer.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { AckTimeoutError } from '../core/ack.ts';
 import { API_GATEWAY_INTEGRATION_TIMEOUT_MS, routeKey, type HttpRouteDecl, type ModuleDecl } from '../core/module.ts';
-import { MatrixError, notJson, tooLarge, unrecognized } from '../matrix/errors.ts';
-import { checkPathParameters } from '../matrix/path-parameters.ts';
-import { parseJsonText } from '../matrix/request-schemas.ts';
-import type { DeclaredOperation, HttpRequest, HttpResponse, Operation } from './operation.ts';
+import type { DeclaredOperation, HttpHooks, HttpRequest, HttpResponse, Operation } from './operation.ts';
 
 export const logger = new Logger({ serviceName: 'axon', logLevel: (process.env.AXON_LOG_LEVEL as 'INFO') ?? 'WARN' });
 
@@ -35,13 +36,6 @@ function toResponse(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
     headers,
     body: response.body === undefined ? '{}' : JSON.stringify(response.body),
   };
-}
-
-export function errorResponse(error: MatrixError): APIGatewayProxyStructuredResultV2 {
-  const body = error.toJSON() as { retry_after_ms?: unknown };
-  // A rate-limited client that ignores the Matrix body still understands HTTP's Retry-After.
-  const headers = typeof body.retry_after_ms === 'number' ? { 'retry-after': String(Math.ceil(body.retry_after_ms / 1000)) } : undefined;
-  return toResponse({ status: error.status, body, headers });
 }
 
 function decodeParameters(params: Record<string, string | undefined> | undefined): Record<string, string> {
@@ -102,21 +96,10 @@ export interface RequestParts {
   remainingTimeMs(): number;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** JSON must be UTF-8 (RFC 8259): invalid bytes are M_NOT_JSON, not silently replaced with U+FFFD. */
-function decodeUtf8(raw: Buffer): string {
-  try {
-    return strictUtf8.decode(raw);
-  } catch {
-    throw notJson('Content is not valid UTF-8');
-  }
-}
-
-function parseRequest(parts: RequestParts, options: DeclaredOperation['options']): HttpRequest {
+function parseRequest(parts: RequestParts, options: DeclaredOperation['options'], hooks: HttpHooks): HttpRequest {
   const { headers, rawBody } = parts;
   const query = new URLSearchParams(parts.rawQueryString);
-  const body = !options.rawBody && rawBody.length > 0 ? parseJsonText(decodeUtf8(rawBody)) : undefined;
+  const body = !options.rawBody && rawBody.length > 0 ? hooks.parseJson(rawBody) : undefined;
   let path = parts.rawPath;
   try {
     path = decodeURIComponent(parts.rawPath);
@@ -187,33 +170,38 @@ function eventParts(event: APIGatewayProxyEventV2, context: Context): RequestPar
   };
 }
 
-/** How long a client should wait before retrying a request whose write was not applied in time. */
-const ACK_TIMEOUT_RETRY_AFTER_MS = 2_000;
+/** A declared operation: the requester, the rate limit, the body's schema, then the handler. */
+async function runDeclared(op: Extract<DeclaredOperation, { declaration: object }>, request: HttpRequest, hooks: HttpHooks): Promise<HttpResponse> {
+  const declaration = op.declaration;
+  const requester = declaration.auth === 'none' ? undefined : await hooks.authenticate(request, declaration.auth, declaration.allowLocked ? { allowLocked: true } : {});
+  if (declaration.rateLimit !== undefined) {
+    if (!hooks.rateLimit) throw new Error(`no rateLimit hook for the class ${declaration.rateLimit}`);
+    await hooks.rateLimit(requester, declaration.rateLimit, request);
+  }
+  const body = declaration.body ? hooks.validateBody(declaration.body, declaration.optionalBody && request.body === undefined ? {} : request.body) : request.body;
+  return op.handle({ requester, params: request.pathParameters, body, request });
+}
 
 /**
- * Run one operation on a request (undefined: no operation serves it), mapping Matrix errors to
- * their responses and anything else to a 500 that says nothing of the cause.
+ * Run one operation on a request (undefined: no operation serves it), mapping whatever it throws
+ * through the hooks (a known refusal, or a 500 that says nothing of the cause).
  */
-export async function runOperation(op: DeclaredOperation | undefined, parts: RequestParts): Promise<APIGatewayProxyStructuredResultV2> {
+export async function runOperation(op: DeclaredOperation | undefined, parts: RequestParts, hooks: HttpHooks): Promise<APIGatewayProxyStructuredResultV2> {
   try {
-    if (!op) throw unrecognized(404);
+    if (!op) return toResponse(hooks.noRoute());
     const maxBodyBytes = maxBodyBytesOf(op.options);
-    if (parts.rawBody.length > maxBodyBytes) throw tooLarge(`Request body is over ${maxBodyBytes} bytes`);
-    const request = parseRequest(parts, op.options);
-    checkPathParameters(request.pathParameters);
-    return toResponse(await op.run(request));
+    if (parts.rawBody.length > maxBodyBytes) return toResponse(hooks.tooLarge(maxBodyBytes));
+    const request = parseRequest(parts, op.options, hooks);
+    hooks.checkPathParameters?.(request.pathParameters);
+    return toResponse(await (op.declaration ? runDeclared(op, request, hooks) : op.run(request)));
   } catch (e) {
-    if (e instanceof MatrixError) return errorResponse(e);
-    if (e instanceof AckTimeoutError) {
-      // The command is in its depot and will be applied (or refused) once the topology gets to it:
-      // not a failure to report as one. 503 says "try again"; a retry of an idempotent request
-      // (same txn id, same device) finds the outcome recorded instead of writing twice.
-      logger.warn('no outcome within the wait', { routeKey: parts.routeKey, depot: e.depot, requestId: e.requestId });
-      return errorResponse(new MatrixError(503, 'M_UNKNOWN', 'The request was accepted but is not applied yet; try again', { retry_after_ms: ACK_TIMEOUT_RETRY_AFTER_MS }));
-    }
-    logger.error('operation failed', { routeKey: parts.routeKey, error: e as Error });
-    return errorResponse(new MatrixError(500, 'M_UNKNOWN', 'Internal server error'));
+    return toResponse(hooks.errorResponse(e, parts.routeKey));
   }
+}
+
+/** The names of a route path's parameters (`{name}` and greedy `{name+}`). */
+function pathParameterNames(path: string): Set<string> {
+  return new Set([...path.matchAll(/\{([^{}+]+)\+?\}/g)].map((m) => m[1]!));
 }
 
 function declared(op: Operation | DeclaredOperation): DeclaredOperation {
@@ -230,6 +218,12 @@ export function operationsByRouteKey(
   for (const route of routes) {
     const op = operations[route.operation];
     if (!op) throw new Error(`${who} does not implement operation ${route.operation}`);
+    const params = typeof op === 'function' ? undefined : op.declaration?.params;
+    if (params) {
+      const inPath = pathParameterNames(route.path);
+      const missing = params.filter((p) => !inPath.has(p));
+      if (missing.length > 0) throw new Error(`${who}: operation ${route.operation} reads ${missing.join(', ')}, not in ${route.method} ${route.path}`);
+    }
     byRouteKey.set(routeKey(route), declared(op));
   }
   return byRouteKey;
@@ -243,7 +237,8 @@ export function httpFunction(
   module: ModuleDecl,
   functionName: string,
   operations: Record<string, Operation | DeclaredOperation>,
-) {
+  hooks: HttpHooks,
+): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   const byRouteKey = operationsByRouteKey(module.http.routes.filter((r) => r.function === functionName), operations, `function ${functionName}`);
   const fallback = operations[defaultRoute];
   if (fallback) byRouteKey.set(defaultRoute, declared(fallback));
@@ -251,15 +246,15 @@ export function httpFunction(
   const handle = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const op = byRouteKey.get(event.routeKey);
     // The body's size is checked before it is decoded.
-    if (op && bodyBytes(event) > maxBodyBytesOf(op.options)) return errorResponse(tooLarge(`Request body is over ${maxBodyBytesOf(op.options)} bytes`));
+    if (op && bodyBytes(event) > maxBodyBytesOf(op.options)) return toResponse(hooks.tooLarge(maxBodyBytesOf(op.options)));
     const parts = eventParts(event, context);
     try {
-      return await beforeDeadline(runOperation(op, parts), parts.remainingTimeMs);
+      return await beforeDeadline(runOperation(op, parts, hooks), parts.remainingTimeMs);
     } catch (e) {
       if (!(e instanceof OutOfTime)) throw e;
       logger.error('operation ran out of time', { routeKey: event.routeKey });
-      return errorResponse(new MatrixError(503, 'M_UNKNOWN', 'The request took too long; try again'));
+      return toResponse(hooks.outOfTime());
     }
   };
-  return middy(handle);
+  return handle;
 }

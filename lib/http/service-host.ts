@@ -10,7 +10,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ModuleDecl } from '../core/module.ts';
 import { subscribeToNotices, type ServiceSubscription } from '../core/service/subscription.ts';
 import { operationsByRouteKey, runOperation, type RequestParts } from './http-function.ts';
-import type { DeclaredOperation, Operation } from './operation.ts';
+import type { DeclaredOperation, HttpHooks, Operation } from './operation.ts';
 import { matchRoute } from './route-matching.ts';
 import { routeKey } from '../core/module.ts';
 
@@ -21,6 +21,8 @@ export interface ServiceDefinition {
   module: ModuleDecl;
   /** The operations of the routes that name this service. */
   operations: Record<string, Operation | DeclaredOperation>;
+  /** What the operations' declarations and errors mean (the protocol's hooks, operation.ts). */
+  hooks: HttpHooks;
   onNotice(data: unknown): void;
   /** Whether notices arrive now; false → true means some may have been missed meanwhile. */
   onConnected(connected: boolean): void;
@@ -141,7 +143,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
       remainingTimeMs: () => timeoutMs - (Date.now() - started),
     };
     options.onRequest?.(key);
-    send(res, await runOperation(match ? operations.get(key) : undefined, parts));
+    send(res, await runOperation(match ? operations.get(key) : undefined, parts, definition.hooks));
   }
 
   const server = createServer((req, res) => {

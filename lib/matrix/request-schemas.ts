@@ -73,6 +73,9 @@ export const identifier = z
   .min(1)
   .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_IDENTIFIER_BYTES, { message: `longer than ${MAX_IDENTIFIER_BYTES} bytes` });
 
+/** Any JSON object, kept as sent (floats too): auth data, session data, account data, keys. */
+export const anyObject = z.record(z.string(), z.unknown());
+
 /** Any JSON object (event content, account data). Floats are refused: events are hashed as canonical JSON. */
 export const jsonObject = z
   .record(z.string(), z.unknown())

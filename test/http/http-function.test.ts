@@ -7,6 +7,7 @@ import { AckTimeoutError } from '../../lib/core/ack.ts';
 import { invocationContext } from '../../lib/core/topology/records.ts';
 import { httpFunction } from '../../lib/http/http-function.ts';
 import type { Operation } from '../../lib/http/operation.ts';
+import { matrixHooks } from '../../lib/matrix/routes/operation.ts';
 import { gatewayModule } from '../fixtures/gateway/module.ts';
 
 function event(receivedAgoMs: number): APIGatewayProxyEventV2 {
@@ -34,7 +35,7 @@ function event(receivedAgoMs: number): APIGatewayProxyEventV2 {
 }
 
 async function call(run: Operation, receivedAgoMs: number, context: Context) {
-  const handler = httpFunction(gatewayModule, 'respond', { respond: run });
+  const handler = httpFunction(gatewayModule, 'respond', { respond: run }, matrixHooks);
   const result = (await handler(event(receivedAgoMs), context)) as APIGatewayProxyStructuredResultV2;
   return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') as unknown, left: context.getRemainingTimeInMillis() };
 }
@@ -70,7 +71,7 @@ describe('HTTP function, write not applied in time', () => {
       respond: () => {
         throw new AckTimeoutError('rooms', 'request-1', 20_000);
       },
-    });
+    }, matrixHooks);
     const result = (await handler(event(0), invocationContext('respond', 60_000))) as APIGatewayProxyStructuredResultV2;
     expect(result.statusCode).toBe(503);
     expect(JSON.parse(result.body ?? 'null')).toMatchObject({ errcode: 'M_UNKNOWN', retry_after_ms: 2_000 });

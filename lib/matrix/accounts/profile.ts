@@ -3,7 +3,9 @@
 import { forbidden, invalidParam, MatrixError, notFound } from '../errors.ts';
 import { isValidUserId } from '../ids.ts';
 import { users } from '../pstates.ts';
+import { submitAccountCommand } from './account.ts';
 import { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH } from './commands.ts';
+import { limitProfileChanges } from './rate-limits.ts';
 
 export type ProfileField = 'displayname' | 'avatar_url';
 export { MAX_AVATAR_URL_LENGTH, MAX_DISPLAYNAME_LENGTH } from './commands.ts';
@@ -55,4 +57,10 @@ export function profileValue(field: ProfileField, body: Record<string, unknown>)
   // Any string, as Synapse takes it by default (clients and bridges set http(s) avatars); only its length is capped.
   if (field === 'avatar_url' && value.length > MAX_AVATAR_URL_LENGTH) throw invalidParam('avatar_url too long');
   return value;
+}
+
+/** Sets (or, with null, clears) a field of `userId`'s profile, within the profile-change budget. */
+export async function setProfileField(userId: string, field: ProfileField, value: string | null) {
+  await limitProfileChanges(userId);
+  return submitAccountCommand('account.profile', userId, field === 'displayname' ? { displayname: value } : { avatarUrl: value });
 }

@@ -9,9 +9,14 @@ import { users } from '../pstates.ts';
 /** The requester, if a server admin: 401 without a valid token, 403 M_FORBIDDEN for others. */
 export async function requireServerAdmin(request: { accessToken?: string }): Promise<string> {
   const { userId } = await authenticate(request);
+  await assertServerAdmin(userId);
+  return userId;
+}
+
+/** 403 M_FORBIDDEN unless `userId` is a server admin (read consistently: a demotion counts at once). */
+export async function assertServerAdmin(userId: string): Promise<void> {
   const requester = await users.key(userId).fields(['admin'], { consistent: true });
   if (requester?.admin !== true) throw forbidden('You are not a server admin');
-  return userId;
 }
 
 /** A query parameter that must be a non-negative integer (Synapse's parse_integer with `negative=False`). */

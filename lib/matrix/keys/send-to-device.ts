@@ -8,6 +8,7 @@
 // account are skipped, as Synapse skips malformed ones, after one batched read of the users PState;
 // the rest go out as one batch of commands (submitMany), each counted against the sender's fan-out
 // budget (429 M_LIMIT_EXCEEDED before anything is appended).
+import { z } from 'zod';
 import { AckTimeoutError } from '../../core/ack.ts';
 import { existingLocalUsers } from '../accounts/existing.ts';
 import { COMMAND_TIMEOUT_MS, submitMany } from '../commands.ts';
@@ -19,6 +20,9 @@ import type { KeysCommand } from './commands.ts';
 export const MAX_TO_DEVICE_MESSAGES = 1000;
 /** Synapse's MAX_TO_DEVICE_CONTENT_SIZE: the canonical JSON of one message's content. */
 export const MAX_TO_DEVICE_CONTENT_BYTES = 65_536;
+
+/** The body of PUT /sendToDevice: recipient user id → device id (or `*`) → content. */
+export const sendToDeviceRequest = z.object({ messages: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))) });
 
 export interface ToDeviceSend {
   sender: string;

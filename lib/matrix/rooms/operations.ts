@@ -1,9 +1,9 @@
-// The rooms write operations as the HTTP layer calls them: authenticate, validate, do the cheap
+// The rooms write operations as the HTTP layer calls them, for an authenticated requester: validate, do the cheap
 // checks (alias taken, transaction id seen, event size), then submit one command to the rooms
 // depot (partition key = room id) and answer with its outcome.
 import { getMany } from '../../core/pstate/index.ts';
 import { limitWrites } from '../rate-limits.ts';
-import { authenticate } from '../accounts/authenticate.ts';
+import type { Requester } from '../accounts/authenticate.ts';
 import { canonicalJson, type JsonObject } from '../canonical-json.ts';
 import { checkClientEvent } from '../client-event-rules.ts';
 import { submit } from '../commands.ts';
@@ -17,10 +17,6 @@ import { roomAliases, transactionIds, users } from '../pstates.ts';
 import { joinRequest, jsonObject, membershipRequest, parseRequestBody, redactRequest, targetMembershipRequest } from '../request-schemas.ts';
 import type { CreateRoomCommand, MembershipCommand, RoomCommand, RoomCommandResult } from './commands.ts';
 import { redactTransactionKey, sendTransactionKey } from './send.ts';
-
-interface Authenticated {
-  accessToken?: string;
-}
 
 export const submitRoomCommand = (command: RoomCommand) => submit<RoomCommandResult>('rooms', command.roomId, command);
 
@@ -59,11 +55,10 @@ export function createRoomCommand(plan: CreateRoomPlan, creator: string): Create
 }
 
 /** POST /createRoom → the new room's id. */
-export async function createRoom(request: Authenticated & { body: unknown }): Promise<{ room_id: string }> {
-  const requester = await authenticate(request);
+export async function createRoom(requester: Requester, body: unknown): Promise<{ room_id: string }> {
   await limitWrites(requester);
   const profile = await profileOf(requester.userId);
-  const body = request.body ?? {};
+  body = body ?? {};
   // A shadow-banned creator's room is made, without its invites (Synapse's).
   const asked = requester.shadowBanned && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, invite: [], invite_3pid: [] } : body;
   const plan = planCreateRoom(asked, { roomId: generateRoomId(), now: Date.now(), creator: requester.userId, ...(profile ? { profile } : {}) });
@@ -95,33 +90,33 @@ async function resolveRoom(roomIdOrAlias: string): Promise<string> {
  * POST /join/{roomIdOrAlias}: its body becomes the join event's content, as Synapse keeps it
  * (Complement's "POST /join/:room_id can join a room with custom content").
  */
-export function joinRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
-  return enterRoom(request, roomIdOrAlias, 'join', { keepBody: true });
+export function joinRoom(requester: Requester, body: unknown, roomIdOrAlias: string): Promise<{ room_id: string }> {
+  return enterRoom(requester, body, roomIdOrAlias, 'join', { keepBody: true });
 }
 
 /** POST /rooms/{roomId}/join: only the reason is kept (Synapse's membership endpoints). */
-export function joinRoomById(request: Authenticated & { body: unknown }, roomId: string): Promise<{ room_id: string }> {
-  return enterRoom(request, roomId, 'join');
+export function joinRoomById(requester: Requester, body: unknown, roomId: string): Promise<{ room_id: string }> {
+  return enterRoom(requester, body, roomId, 'join');
 }
 
 /** POST /knock/{roomIdOrAlias}: ask to join a room whose join rule is knock or knock_restricted. */
-export function knockRoom(request: Authenticated & { body: unknown }, roomIdOrAlias: string): Promise<{ room_id: string }> {
-  return enterRoom(request, roomIdOrAlias, 'knock');
+export function knockRoom(requester: Requester, body: unknown, roomIdOrAlias: string): Promise<{ room_id: string }> {
+  return enterRoom(requester, body, roomIdOrAlias, 'knock');
 }
 
 /** Join or knock: the sender's own membership, with their profile. (`via`/`server_name` name other servers: one server here.) */
 async function enterRoom(
-  request: Authenticated & { body: unknown },
+  requester: Requester,
+  body: unknown,
   roomIdOrAlias: string,
   action: 'join' | 'knock',
   { keepBody = false } = {},
 ): Promise<{ room_id: string }> {
-  const requester = await authenticate(request);
   await limitWrites(requester);
-  const body = parseRequestBody(keepBody ? joinRequest : membershipRequest, request.body ?? {}) as JsonObject;
-  const bodyContent = keepBody && Object.keys(body).length > 0 ? body : undefined;
+  const fields = parseRequestBody(keepBody ? joinRequest : membershipRequest, body ?? {}) as JsonObject;
+  const bodyContent = keepBody && Object.keys(fields).length > 0 ? fields : undefined;
   if (bodyContent) checkContentSize(bodyContent);
-  const reason = typeof body.reason === 'string' ? body.reason : undefined;
+  const reason = typeof fields.reason === 'string' ? fields.reason : undefined;
   const roomId = await resolveRoom(roomIdOrAlias);
   const profile = await profileOf(requester.userId);
   await submitRoomCommand({
@@ -137,10 +132,9 @@ async function enterRoom(
 }
 
 /** POST /rooms/{roomId}/leave. */
-export async function leaveRoom(request: Authenticated & { body: unknown }, roomId: string): Promise<Record<string, never>> {
-  const requester = await authenticate(request);
+export async function leaveRoom(requester: Requester, body: unknown, roomId: string): Promise<Record<string, never>> {
   await limitWrites(requester);
-  const { reason } = parseRequestBody(membershipRequest, request.body ?? {});
+  const { reason } = parseRequestBody(membershipRequest, body ?? {});
   await submitRoomCommand({
     kind: 'membership',
     roomId: requireRoomId(roomId),
@@ -153,21 +147,20 @@ export async function leaveRoom(request: Authenticated & { body: unknown }, room
 }
 
 /** POST /rooms/{roomId}/forget. */
-export async function forgetRoom(request: Authenticated, roomId: string): Promise<Record<string, never>> {
-  const requester = await authenticate(request);
+export async function forgetRoom(requester: Requester, roomId: string): Promise<Record<string, never>> {
   await submitRoomCommand({ kind: 'forget', roomId: requireRoomId(roomId), userId: requester.userId });
   return {};
 }
 
 /** POST /rooms/{roomId}/invite | kick | ban | unban: an action on another user. */
 export async function actOnMember(
-  request: Authenticated & { body: unknown },
+  requester: Requester,
+  body: unknown,
   roomId: string,
   action: Exclude<MembershipAction, 'join' | 'knock' | 'leave'>,
 ): Promise<Record<string, never>> {
-  const requester = await authenticate(request);
   await limitWrites(requester);
-  const { user_id: target, reason } = parseRequestBody(targetMembershipRequest, request.body);
+  const { user_id: target, reason } = parseRequestBody(targetMembershipRequest, body);
   if (!isValidUserId(target)) throw invalidParam(`Invalid user id: ${target}`);
   let profile: Profile | undefined;
   if (action === 'invite') {
@@ -224,13 +217,13 @@ function parseContent(body: unknown): JsonObject {
 
 /** PUT /rooms/{roomId}/send/{eventType}/{txnId} → the event id (the first one for a repeated txnId). */
 export async function sendMessage(
-  request: Authenticated & { body: unknown },
+  requester: Requester,
+  body: unknown,
   roomId: string,
   type: string,
   txnId: string,
 ): Promise<{ event_id: string }> {
-  const requester = await authenticate(request);
-  const content = parseContent(request.body);
+  const content = parseContent(body);
   checkIdentifierLength('eventType', type);
   checkTxnId(txnId);
   // The rate limit and the retry check go out together: one round trip before the append.
@@ -247,14 +240,14 @@ export async function sendMessage(
 
 /** PUT /rooms/{roomId}/state/{eventType}/{stateKey} → the event id. */
 export async function setRoomState(
-  request: Authenticated & { body: unknown },
+  requester: Requester,
+  body: unknown,
   roomId: string,
   type: string,
   stateKey: string,
 ): Promise<{ event_id: string }> {
-  const requester = await authenticate(request);
   await limitWrites(requester);
-  const content = parseContent(request.body);
+  const content = parseContent(body);
   checkIdentifierLength('eventType', type);
   checkIdentifierLength('stateKey', stateKey);
   // A member event is a membership change: the membership endpoints' rules, not only the auth rules.
@@ -268,14 +261,14 @@ export async function setRoomState(
 
 /** PUT /rooms/{roomId}/redact/{eventId}/{txnId} → the redaction event's id. */
 export async function redactEvent(
-  request: Authenticated & { body: unknown },
+  requester: Requester,
+  body: unknown,
   roomId: string,
   eventId: string,
   txnId: string,
 ): Promise<{ event_id: string }> {
-  const requester = await authenticate(request);
   await limitWrites(requester);
-  const { reason } = parseRequestBody(redactRequest, request.body ?? {});
+  const { reason } = parseRequestBody(redactRequest, body ?? {});
   if (!isValidEventId(eventId)) throw notFound('Unknown event');
   checkTxnId(txnId);
   const seen = await transactionIds.key(redactTransactionKey(requester.userId, requester.deviceId, roomId, txnId)).get();

@@ -4,7 +4,7 @@
 // them leaves a replacement nobody is sent to, which the upgrader can simply upgrade again.
 import { z } from 'zod';
 import { getMany } from '../../core/pstate/index.ts';
-import { authenticate } from '../accounts/authenticate.ts';
+import type { Requester } from '../accounts/authenticate.ts';
 import { additionalCreatorsProblem, assertAllowed, authorizeEvent } from '../auth-rules.ts';
 import { badJson, notFound } from '../errors.ts';
 import type { RoomEvent } from '../events.ts';
@@ -36,10 +36,9 @@ async function spaceChildrenOf(roomId: string): Promise<RoomEvent[]> {
 /** Bans copied into the replacement (members listed per page: a bounded scan, as createRoom parts are). */
 const MEMBER_SCAN = 1000;
 
-export async function upgradeRoom(request: { accessToken?: string; body: unknown }, roomId: string): Promise<{ replacement_room: string }> {
-  const requester = await authenticate(request);
+export async function upgradeRoom(requester: Requester, body: unknown, roomId: string): Promise<{ replacement_room: string }> {
   await limitWrites(requester);
-  const { new_version, additional_creators } = parseRequestBody(upgradeRequest, request.body);
+  const { new_version, additional_creators } = parseRequestBody(upgradeRequest, body);
   const version: RoomVersion = requireRoomVersion(new_version);
   requireRoomId(roomId);
   if (additional_creators !== undefined) {

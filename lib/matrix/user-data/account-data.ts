@@ -1,9 +1,13 @@
 // Account data as stored in the accountData PState: one entry per (room or global, type), so sync
 // and the GET routes read the same keys. Room tags live in the room's `m.tag` entry, as Synapse
 // stores them, so sync delivers them with the rest of the room account data.
+import { z } from 'zod';
+import { submit } from '../commands.ts';
 import { invalidParam, MatrixError } from '../errors.ts';
 import { isValidRoomId } from '../ids.ts';
 import { accountData } from '../pstates.ts';
+import type { UserDataCommand } from './commands.ts';
+import { assertWithinLimit } from './limits.ts';
 
 export const TAG_TYPE = 'm.tag';
 
@@ -42,4 +46,23 @@ export function tagsOf(content: Record<string, unknown> | undefined): Record<str
   const tags = content?.tags;
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return {};
   return tags as Record<string, Record<string, unknown>>;
+}
+
+/** The spec's Tag: `order`, when given, is a number in [0, 1]; other keys are kept. */
+export const tagContent = z.looseObject({ order: z.number().optional() });
+
+/** PUT account data (a room's when `roomId` is given): a type clients may write, content within the limit. */
+export async function changeAccountData(userId: string, roomId: string | undefined, type: string, content: Record<string, unknown>): Promise<void> {
+  assertClientWritable(type);
+  assertWithinLimit(content, 'Account data');
+  const command: UserDataCommand = { kind: 'userData.accountData', userId, ...(roomId !== undefined ? { roomId } : {}), type, content };
+  await submit('users', userId, command);
+}
+
+/** PUT (content) or DELETE (null) a room tag. */
+export async function changeTag(userId: string, roomId: string, tag: string, content: Record<string, unknown> | null): Promise<void> {
+  if (content !== null) assertWithinLimit(content, 'A tag');
+  requireRoomId(roomId);
+  const command: UserDataCommand = { kind: 'userData.tag', userId, roomId, tag, content };
+  await submit('users', userId, command);
 }
