@@ -5,6 +5,7 @@ import { changePassword, deactivate, logout, logoutAll } from '../../lib/matrix/
 import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
 import { limitLoginAddress, limitRegistration } from '../../lib/matrix/accounts/rate-limits.ts';
 import { availableUserId, checkRegistration, isRegistrationRetry, loginWithPassword, register } from '../../lib/matrix/accounts/sessions.ts';
+import { parseRefreshToken, refreshSession } from '../../lib/matrix/accounts/refresh.ts';
 import { registrationMode } from '../../lib/matrix/accounts/registration-mode.ts';
 import { clientSession, invalidRegistrationToken, requireDummyAuth, requirePasswordAuth, requireRegistrationTokenAuth } from '../../lib/matrix/accounts/uia.ts';
 import { isValidToken } from '../../lib/matrix/registration-tokens/tokens.ts';
@@ -38,6 +39,7 @@ async function registerOperation(request: HttpRequest) {
     ...(body.initial_device_display_name !== undefined ? { displayName: body.initial_device_display_name } : {}),
     inhibitLogin: body.inhibit_login ?? false,
     ip: request.sourceIp,
+    ...(body.refresh_token === true ? { refreshToken: true } : {}),
     ...(uiaSession !== undefined ? { uiaSession } : {}),
   };
   // Refuse a bad or taken name before the UIA stage, as Synapse does, so clients learn it at once;
@@ -98,9 +100,12 @@ async function login(request: HttpRequest) {
       ip: request.sourceIp,
       ...(body.device_id !== undefined ? { deviceId: body.device_id } : {}),
       ...(body.initial_device_display_name !== undefined ? { displayName: body.initial_device_display_name } : {}),
+      ...(body.refresh_token === true ? { refreshToken: true } : {}),
     }),
   );
 }
+
+const refreshRequest = z.looseObject({ refresh_token: z.unknown() });
 
 export const handler = matrixFunction('accounts', {
   register: registerOperation,
@@ -108,6 +113,17 @@ export const handler = matrixFunction('accounts', {
   registrationTokenValidity,
   getLoginFlows: () => json({ flows: [{ type: PASSWORD_LOGIN }] }),
   login,
+  // No access token: the refresh token authenticates (spec v1.3). The revoked access token's
+  // WebSocket connections go once the command is applied (functions/streams/users.ts).
+  refresh: async (request) => {
+    // Synapse's parameter checks: missing is M_MISSING_PARAM, not a string M_INVALID_PARAM.
+    const { refresh_token: token } = parseRequestBody(refreshRequest, request.body) as { refresh_token?: unknown };
+    if (token === undefined) throw missingParam('Missing params: refresh_token');
+    if (typeof token !== 'string') throw invalidParam('Invalid param: refresh_token');
+    const result = await refreshSession(token);
+    await dropRevokedConnections(parseRefreshToken(token)!.userId);
+    return json(result);
+  },
   // Each revocation answers once the connections opened with the revoked tokens are closed.
   // A locked user may still log out (Synapse).
   logout: async (request) => {

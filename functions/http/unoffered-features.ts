@@ -1,7 +1,6 @@
-// URL previews and refresh tokens: not offered, answered as Synapse answers
-// without them (lib/matrix/unoffered/features.ts).
+// URL previews: not offered, answered as Synapse answers without them (lib/matrix/unoffered/features.ts).
 import type { Operation } from '../../lib/http/operation.ts';
-import { refreshToken, urlPreviewsDisabled } from '../../lib/matrix/unoffered/features.ts';
+import { urlPreviewsDisabled } from '../../lib/matrix/unoffered/features.ts';
 
 export const unofferedOperations = {
   getUrlPreview: () => {
@@ -10,5 +9,4 @@ export const unofferedOperations = {
   getUrlPreviewAuthed: () => {
     throw urlPreviewsDisabled();
   },
-  refresh: (request) => refreshToken(request.body),
 } satisfies Record<string, Operation>;

@@ -49,6 +49,8 @@ export const accessTokens = pstate(
       locked: boolean(),
       shadowBanned: boolean(),
       ratelimit: json(ratelimitOverride.nullable()),
+      /** When the token stops working (ms); 0 or absent: never. Only tokens issued with a refresh token expire. */
+      expiresTs: number(),
     }),
   ),
 );
@@ -66,6 +68,14 @@ export const devices = pstate(
         lastSeenTs: number(),
         lastSeenIp: string(),
         tokenHash: string(),
+        /**
+         * sha256 of the refresh token issued with `tokenHash` ('' or absent: the client asked for none).
+         * A refresh token names its user and device (lib/matrix/accounts/refresh.ts), so it is
+         * found here and goes with its device: no item of its own.
+         */
+        refreshHash: string(),
+        /** sha256 of the refresh token `refreshHash` was issued for ('' or absent: none), still valid until `refreshHash` is used. */
+        previousRefreshHash: string(),
       }),
     ).subindexed(),
   ),

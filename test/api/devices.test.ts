@@ -126,8 +126,8 @@ describe('devices', () => {
       const token = `syt_test_${i}_${Math.random().toString(36).slice(2)}`;
       tokens.push(token);
       const tokenHash = hashAccessToken(token);
-      ops.push(devices.key(eve.userId).key(`FILL${i}`).set({ displayName: '', createdTs: 1, lastSeenTs: 1, lastSeenIp: '', tokenHash }));
-      ops.push(accessTokens.key(tokenHash).set({ userId: eve.userId, deviceId: `FILL${i}`, createdTs: 1, locked: false, shadowBanned: false, ratelimit: null }));
+      ops.push(devices.key(eve.userId).key(`FILL${i}`).set({ displayName: '', createdTs: 1, lastSeenTs: 1, lastSeenIp: '', tokenHash, refreshHash: '', previousRefreshHash: '' }));
+      ops.push(accessTokens.key(tokenHash).set({ userId: eve.userId, deviceId: `FILL${i}`, createdTs: 1, locked: false, shadowBanned: false, ratelimit: null, expiresTs: 0 }));
     }
     await commit(ops);
     expect(await devices.key(eve.userId).count({ consistent: true })).toBe(MAX_DEVICES_PER_USER);

@@ -71,14 +71,6 @@ describe('discovery and the HTTP layer', () => {
       expectError(await client.get(`/_matrix/media/v3/preview_url?url=${url}`), 404, 'M_UNRECOGNIZED');
       expectError(await client.get(`/_matrix/client/v1/media/preview_url?url=${url}`), 404, 'M_UNRECOGNIZED');
     });
-
-    it('knows no refresh token, having issued none', async () => {
-      const res = await client.post('/_matrix/client/v3/refresh', { refresh_token: 'some_refresh_token' });
-      expectError(res, 401, 'M_UNKNOWN_TOKEN');
-      expectError(await client.post('/_matrix/client/v3/refresh', {}), 400, 'M_MISSING_PARAM');
-      expectError(await client.post('/_matrix/client/v3/refresh', { refresh_token: 42 }), 400, 'M_INVALID_PARAM');
-      expectError(await client.post('/_matrix/client/v3/refresh', undefined, { rawBody: '{' }), 400, 'M_NOT_JSON');
-    });
   });
 
   it('reports the depth followed when relations are asked to recurse (v1.10)', async () => {

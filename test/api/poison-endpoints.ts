@@ -79,6 +79,12 @@ export const poisonEndpoints: Record<string, PoisonEndpoint> = {
     path: '/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0',
     body: { conn_id: POISON, lists: { all: { ranges: [[0, 1]], timeline_limit: 1, required_state: [] } } },
   }),
+  // The refresh token is a fresh device's (each request rotates it); the poison rides beside it.
+  'POST /v3/refresh': async (ctx) => {
+    const u = await ctx.fresh();
+    const login = await ctx.anonymous.post<{ refresh_token: string }>(`${v3}/login`, { ...auth(u.userId), refresh_token: true });
+    return { client: ctx.anonymous, path: `${v3}/refresh`, body: { refresh_token: login.body.refresh_token, ...extra } };
+  },
   'POST /v3/logout': async (ctx) => ({ client: (await ctx.fresh()).client, path: `${v3}/logout`, body: extra }),
   'POST /v3/logout/all': async (ctx) => ({ client: (await ctx.fresh()).client, path: `${v3}/logout/all`, body: extra }),
   'POST /v3/account/password': async (ctx) => {

@@ -38,6 +38,7 @@ const samples: Record<Depot, Record<string, unknown>[]> = {
   users: [
     { kind: 'account.register', userId: user, ts: 1, passwordHash: 'scrypt$x', displayname: 'alice', session: { deviceId: 'DEV', displayName: 'Phone', tokenHash: 'h', ip: '127.0.0.1' } },
     { kind: 'account.login', userId: user, ts: 1, session: { deviceId: 'DEV', tokenHash: 'h', ip: '127.0.0.1' } },
+    { kind: 'account.refresh', userId: user, ts: 1, deviceId: 'DEV', refreshHash: 'r', tokenHash: 'h2', newRefreshHash: 'r2', expiresTs: 300_001 },
     { kind: 'account.removeDevices', userId: user, ts: 1, deviceIds: ['DEV'] },
     { kind: 'account.password', userId: user, ts: 1, passwordHash: 'scrypt$y', keepDeviceId: 'DEV' },
     { kind: 'account.deactivate', userId: user, ts: 1 },

@@ -2,7 +2,7 @@
 // PState writes (or a refusal). Reads are consistent: the topology is the only writer of these
 // PStates and applies a user's commands in order, so what it reads is what the next write sees.
 import type { WriteOp } from '../../core/pstate/index.ts';
-import { MatrixError, forbidden, notFound, userInUse } from '../errors.ts';
+import { MatrixError, forbidden, notFound, unknownToken, userInUse } from '../errors.ts';
 import { removedDevicesPushers } from '../notifications/pushers.ts';
 import { accessTokens, devices, listBucket, localUsers, users, type RatelimitOverride } from '../pstates.ts';
 import { planMediaCommand } from '../media/moderation.ts';
@@ -17,15 +17,23 @@ export interface AccountPlan {
 
 const consistent = { consistent: true } as const;
 
-/** Every device of a user with its token hash (≤ MAX_DEVICES_PER_USER, kept so at login). */
-export async function userDevices(userId: string): Promise<Map<string, string | undefined>> {
-  const stored = await devices.key(userId).entries(consistent);
-  return new Map(stored.map(([deviceId, device]) => [deviceId, device.tokenHash]));
+/** A device's tokens, by hash: its access token and the refresh tokens still valid for it. */
+interface DeviceTokens {
+  tokenHash?: string;
+  refreshHash?: string;
+  previousRefreshHash?: string;
 }
 
-function removeDevice(userId: string, deviceId: string, tokenHash: string | undefined): WriteOp[] {
+/** Every device of a user with its tokens' hashes (≤ MAX_DEVICES_PER_USER, kept so at login). */
+export async function userDevices(userId: string): Promise<Map<string, DeviceTokens>> {
+  const stored = await devices.key(userId).entries(consistent);
+  return new Map(stored.map(([deviceId, d]) => [deviceId, { tokenHash: d.tokenHash, refreshHash: d.refreshHash, previousRefreshHash: d.previousRefreshHash }]));
+}
+
+// A device's refresh tokens are fields of its item: they go with it (logout, deletion).
+function removeDevice(userId: string, deviceId: string, tokens: DeviceTokens | undefined): WriteOp[] {
   const ops = [devices.key(userId).key(deviceId).remove()];
-  if (tokenHash) ops.push(accessTokens.key(tokenHash).remove());
+  if (tokens?.tokenHash) ops.push(accessTokens.key(tokens.tokenHash).remove());
   return ops;
 }
 
@@ -43,15 +51,29 @@ interface Moderation {
   ratelimit?: RatelimitOverride;
 }
 
-async function sessionOps(userId: string, session: NewSession, ts: number, existing?: Map<string, string | undefined>, moderation: Moderation = {}): Promise<WriteOp[]> {
+/** A new access token of a device, carrying the user's moderation (and its expiry when it comes with a refresh token). */
+function accessTokenOp(userId: string, deviceId: string, tokenHash: string, ts: number, moderation: Moderation, expiresTs?: number): WriteOp {
+  const token = {
+    userId,
+    deviceId,
+    createdTs: ts,
+    locked: moderation.locked === true,
+    shadowBanned: moderation.shadowBanned === true,
+    ratelimit: moderation.ratelimit ?? null,
+    expiresTs: expiresTs ?? 0,
+  };
+  return accessTokens.key(tokenHash).set(token, { ifAbsent: true });
+}
+
+async function sessionOps(userId: string, session: NewSession, ts: number, existing?: Map<string, DeviceTokens>, moderation: Moderation = {}): Promise<WriteOp[]> {
   const known = existing ?? (await userDevices(userId));
-  const token = { userId, deviceId: session.deviceId, createdTs: ts, locked: moderation.locked === true, shadowBanned: moderation.shadowBanned === true, ratelimit: moderation.ratelimit ?? null };
-  const ops: WriteOp[] = [accessTokens.key(session.tokenHash).set(token, { ifAbsent: true })];
+  const ops: WriteOp[] = [accessTokenOp(userId, session.deviceId, session.tokenHash, ts, moderation, session.refreshHash !== undefined ? session.expiresTs : undefined)];
   const device = devices.key(userId).key(session.deviceId);
   if (known.has(session.deviceId)) {
-    // Logging in again with a known device id: the device keeps its name, its old token dies.
-    const oldToken = known.get(session.deviceId);
-    if (oldToken && oldToken !== session.tokenHash) ops.push(accessTokens.key(oldToken).remove());
+    // Logging in again with a known device id: the device keeps its name, its old tokens die.
+    const old = known.get(session.deviceId);
+    if (old?.tokenHash && old.tokenHash !== session.tokenHash) ops.push(accessTokens.key(old.tokenHash).remove());
+    ops.push(device.field('previousRefreshHash').set(''), device.field('refreshHash').set(session.refreshHash ?? ''));
     ops.push(device.field('tokenHash').set(session.tokenHash), device.field('lastSeenTs').set(ts), device.field('lastSeenIp').set(session.ip));
     if (session.displayName !== undefined) ops.push(device.field('displayName').set(session.displayName));
     return ops;
@@ -59,11 +81,47 @@ async function sessionOps(userId: string, session: NewSession, ts: number, exist
   if (known.size >= MAX_DEVICES_PER_USER) throw forbidden(`Too many devices (${MAX_DEVICES_PER_USER}); log out of one first`);
   ops.push(
     device.set(
-      { displayName: session.displayName ?? '', createdTs: ts, lastSeenTs: ts, lastSeenIp: session.ip, tokenHash: session.tokenHash },
+      {
+        displayName: session.displayName ?? '',
+        createdTs: ts,
+        lastSeenTs: ts,
+        lastSeenIp: session.ip,
+        tokenHash: session.tokenHash,
+        refreshHash: session.refreshHash ?? '',
+        previousRefreshHash: '',
+      },
       { ifAbsent: true },
     ),
   );
   return ops;
+}
+
+/**
+ * A refresh: the device's current refresh token gives a new pair and becomes the previous one (the
+ * one before it dies: it was used); its previous one, still valid while the current one is unused
+ * (the client lost the answer), gives a new pair that replaces the current one. The device's access
+ * token is replaced either way. Any other refresh token is unknown: used, or of a gone device.
+ */
+async function refresh(c: AccountCommandOf<'account.refresh'>): Promise<AccountPlan> {
+  const device = await devices.key(c.userId).key(c.deviceId).get(consistent);
+  // Gone, or this very refresh applied already (a redelivery: applyOnce answers with its recorded outcome).
+  if (!device?.createdTs || device.tokenHash === c.tokenHash) throw unknownToken();
+  // Stored hashes are never empty, nor is the command's: '' (a device without refresh tokens) matches nothing.
+  const isCurrent = device.refreshHash === c.refreshHash;
+  if (!isCurrent && device.previousRefreshHash !== c.refreshHash) throw unknownToken();
+  const user = await activeUser(c.userId);
+  const entry = devices.key(c.userId).key(c.deviceId);
+  const ops: WriteOp[] = [
+    accessTokenOp(c.userId, c.deviceId, c.tokenHash, c.ts, user, c.expiresTs),
+    entry.field('tokenHash').set(c.tokenHash),
+    entry.field('refreshHash').set(c.newRefreshHash),
+    entry.field('lastSeenTs').set(c.ts),
+  ];
+  if (device.tokenHash && device.tokenHash !== c.tokenHash) ops.push(accessTokens.key(device.tokenHash).remove());
+  // From the current one: it becomes the previous one, and the one before it dies (replaced).
+  // From the previous one: it stays the previous one, and the current one dies (replaced).
+  if (isCurrent) ops.push(entry.field('previousRefreshHash').set(c.refreshHash));
+  return { ops, value: { deviceId: c.deviceId } };
 }
 
 async function register(c: AccountCommandOf<'account.register'>): Promise<AccountPlan> {
@@ -95,7 +153,7 @@ async function moderate(c: AccountCommandOf<'account.moderate'>): Promise<Accoun
   if (!existing?.createdTs) throw notFound('Unknown user');
   const user = users.key(c.userId);
   const ops: WriteOp[] = [];
-  const tokens = [...(await userDevices(c.userId)).values()].filter((h): h is string => h !== undefined).map((h) => accessTokens.key(h));
+  const tokens = [...(await userDevices(c.userId)).values()].map((d) => d.tokenHash).filter((h): h is string => h !== undefined).map((h) => accessTokens.key(h));
   for (const field of ['locked', 'shadowBanned'] as const) {
     const value = c[field];
     if (value === undefined) continue;
@@ -120,9 +178,9 @@ async function changePassword(c: AccountCommandOf<'account.password'>): Promise<
   const ops = [users.key(c.userId).field('passwordHash').set(c.passwordHash)];
   const removed: string[] = [];
   if (c.keepDeviceId !== undefined || c.logoutAll) {
-    for (const [deviceId, tokenHash] of await userDevices(c.userId)) {
+    for (const [deviceId, tokens] of await userDevices(c.userId)) {
       if (deviceId === c.keepDeviceId) continue;
-      ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+      ops.push(...removeDevice(c.userId, deviceId, tokens));
       removed.push(deviceId);
     }
   }
@@ -144,7 +202,7 @@ async function deactivate(c: AccountCommandOf<'account.deactivate'>): Promise<Ac
   }
   ops.push(user.field('deactivated').set(true));
   const known = await userDevices(c.userId);
-  for (const [deviceId, tokenHash] of known) ops.push(...removeDevice(c.userId, deviceId, tokenHash));
+  for (const [deviceId, tokens] of known) ops.push(...removeDevice(c.userId, deviceId, tokens));
   ops.push(...(await removedDevicesPushers(c.userId, new Set(known.keys()))));
   return { ops, value: { removed: [...known.keys()] } };
 }
@@ -177,6 +235,8 @@ export function planAccountCommand(command: AccountCommand): Promise<AccountPlan
       return register(command);
     case 'account.login':
       return login(command);
+    case 'account.refresh':
+      return refresh(command);
     case 'account.removeDevices':
       return removeDevices(command);
     case 'account.password':

@@ -1,5 +1,6 @@
 // Who is asking: the access token of a request, looked up by its hash (tokens are never stored).
-// A token of a logged-out device or a deactivated user is gone from the PState, so it dies at once.
+// A token of a logged-out device or a deactivated user is gone from the PState, so it dies at once;
+// one issued with a refresh token dies when it expires (lib/matrix/accounts/refresh.ts).
 // A locked user (a server admin's lock) is refused everywhere but logout, as Synapse: 401
 // M_USER_LOCKED with soft_logout, read from the token item like the rest of the moderation.
 import { MatrixError, missingToken, unknownToken } from '../errors.ts';
@@ -24,6 +25,8 @@ export async function authenticate(request: { accessToken?: string }, options: {
   // A strongly consistent read: a token must stop working the moment its logout is acknowledged.
   const session = await accessTokens.key(tokenHash).get({ consistent: true });
   if (!session?.userId || !session.deviceId) throw unknownToken();
+  // An access token issued with a refresh token expires: soft logout, the client refreshes (spec v1.3).
+  if (session.expiresTs && Date.now() >= session.expiresTs) throw unknownToken(true);
   if (session.locked === true && !options.allowLocked) throw userLocked();
   return {
     userId: session.userId,

@@ -26,6 +26,9 @@ const newSession = z.object({
   displayName: deviceName.optional(),
   tokenHash: hash,
   ip: text(255),
+  /** Asked for with `refresh_token: true`: the refresh token's hash, and when the access token expires. */
+  refreshHash: hash.optional(),
+  expiresTs: z.number().optional(),
 });
 export type NewSession = z.infer<typeof newSession>;
 
@@ -45,6 +48,12 @@ export const accountCommand = z.discriminatedUnion('kind', [
   }),
   /** Log in: a new device, or a new token for an existing one (its old token dies). */
   z.object({ kind: z.literal('account.login'), ...base, session: newSession }),
+  /**
+   * Exchange a refresh token (by hash) of the device for a new access token and refresh token: the
+   * device's current refresh token, or the one it was refreshed from when the current one is unused
+   * (a /refresh sent again: its first answer's pair dies, the new pair replaces it).
+   */
+  z.object({ kind: z.literal('account.refresh'), ...base, deviceId, refreshHash: hash, tokenHash: hash, newRefreshHash: hash, expiresTs: z.number() }),
   /** Remove devices (logout, DELETE /devices, delete_devices) and their tokens. `all`: every device. */
   z.object({ kind: z.literal('account.removeDevices'), ...base, deviceIds: z.array(deviceId).max(100), all: z.boolean().optional() }),
   /** New password; with `keepDeviceId`, every other device is logged out; with `logoutAll` (an admin's reset), every device. */
@@ -90,14 +99,15 @@ export const MAX_DEVICES_PER_USER = 40;
 
 /**
  * Whether applying the command may have revoked access tokens: logout and device deletion,
- * a password change logging out the other devices, deactivation, and a login reusing a device
- * id (the device's old token dies). The WebSocket connections opened with them go too.
+ * a password change logging out the other devices, deactivation, a login reusing a device
+ * id (the device's old token dies) and a refresh (so does the refreshed one). The WebSocket connections opened with them go too.
  */
 export function revokesTokens(command: AccountCommand): boolean {
   switch (command.kind) {
     case 'account.removeDevices':
     case 'account.deactivate':
     case 'account.login':
+    case 'account.refresh':
       return true;
     case 'account.password':
       return command.keepDeviceId !== undefined || command.logoutAll === true;

@@ -7,6 +7,7 @@ import { MatrixError, forbidden, invalidParam, userInUse } from '../errors.ts';
 import { generateDeviceId, parseUserId, randomLetters, serverName, userIdFromIdentifier, validateNewUsername } from '../ids.ts';
 import { generateAccessToken, hashAccessToken, hashPassword, hashPasswordWithSalt, verifyPasswordOrDummy } from '../passwords.ts';
 import { checkFailedAttempts, countFailedAttempt, limitLoginAccount } from './rate-limits.ts';
+import { generateRefreshToken, refreshableAccessTokenLifetimeMs } from './refresh.ts';
 import { refuseReservedUserId } from './reserved-ids.ts';
 import { users } from '../pstates.ts';
 import { MAX_DEVICE_ID_LENGTH, MAX_DEVICE_NAME_LENGTH, MAX_PASSWORD_LENGTH, type AccountCommandOf, type NewSession } from './commands.ts';
@@ -18,6 +19,9 @@ export interface LoginResult {
   access_token: string;
   device_id: string;
   home_server: string;
+  /** Asked for with `refresh_token: true`: then the access token expires in `expires_in_ms`. */
+  refresh_token?: string;
+  expires_in_ms?: number;
 }
 
 /** Whether an id was ever registered (deactivated accounts keep their id). */
@@ -51,19 +55,26 @@ interface SessionRequest {
   deviceId?: string;
   displayName?: string;
   ip: string;
+  /** `refresh_token: true`: an expiring access token and a refresh token. */
+  refreshToken?: boolean;
 }
 
 /** A fresh token for a device; the token leaves only in the response, its hash goes to the depot. */
 function newSession(request: SessionRequest): { session: NewSession; result: LoginResult } {
   const accessToken = generateAccessToken(parseUserId(request.userId)!.localpart);
   const deviceId = request.deviceId ?? generateDeviceId();
+  const refreshToken = request.refreshToken ? generateRefreshToken(request.userId, deviceId) : undefined;
+  const lifetime = refreshableAccessTokenLifetimeMs();
   const session: NewSession = {
     deviceId,
     tokenHash: hashAccessToken(accessToken),
     ip: request.ip,
     ...(request.displayName !== undefined ? { displayName: request.displayName } : {}),
+    ...(refreshToken !== undefined ? { refreshHash: hashAccessToken(refreshToken), expiresTs: Date.now() + lifetime } : {}),
   };
-  return { session, result: { user_id: request.userId, access_token: accessToken, device_id: deviceId, home_server: serverName() } };
+  const result: LoginResult = { user_id: request.userId, access_token: accessToken, device_id: deviceId, home_server: serverName() };
+  if (refreshToken !== undefined) Object.assign(result, { refresh_token: refreshToken, expires_in_ms: lifetime });
+  return { session, result };
 }
 
 export interface Registration {
@@ -79,6 +90,8 @@ export interface Registration {
   admin?: boolean;
   /** The server's own account (the notices account), whose id nobody else may register. */
   reserved?: boolean;
+  /** `refresh_token: true`: the login is an expiring access token and a refresh token. */
+  refreshToken?: boolean;
   /**
    * The UIA session the client completed its stage in. A client whose answer was lost or late (a
    * 503) sends the same request again: with the same session, user id and password it is a retry
@@ -148,7 +161,7 @@ export async function isRegistrationRetry(r: Registration): Promise<boolean> {
 /** The answer to a registration sent again: a login for the account it made (none when login is inhibited). */
 async function registeredAgain(r: Registration, userId: string): Promise<LoginResult | { user_id: string }> {
   if (r.inhibitLogin) return { user_id: userId };
-  const { session, result } = newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip });
+  const { session, result } = newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip, refreshToken: r.refreshToken });
   const command: AccountCommandOf<'account.login'> = { kind: 'account.login', userId, ts: Date.now(), session };
   await submit('users', userId, command);
   return result;
@@ -175,7 +188,7 @@ export async function register(r: Registration): Promise<LoginResult | { user_id
 }
 
 async function registerAccount(r: Registration, userId: string, passwordHash: string): Promise<LoginResult | { user_id: string }> {
-  const login = r.inhibitLogin ? undefined : newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip });
+  const login = r.inhibitLogin ? undefined : newSession({ userId, deviceId: r.deviceId, displayName: r.displayName, ip: r.ip, refreshToken: r.refreshToken });
   const command: AccountCommandOf<'account.register'> = {
     kind: 'account.register',
     userId,
@@ -197,6 +210,7 @@ export interface PasswordLogin {
   deviceId?: string;
   displayName?: string;
   ip: string;
+  refreshToken?: boolean;
 }
 
 const invalidCredentials = () => forbidden('Invalid username or password');
@@ -223,7 +237,7 @@ export async function loginWithPassword(l: PasswordLogin): Promise<LoginResult> 
   }
   await limitLoginAccount(account);
   if (user!.deactivated) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
-  const { session, result } = newSession({ userId, deviceId: l.deviceId, displayName: l.displayName, ip: l.ip });
+  const { session, result } = newSession({ userId, deviceId: l.deviceId, displayName: l.displayName, ip: l.ip, refreshToken: l.refreshToken });
   const command: AccountCommandOf<'account.login'> = { kind: 'account.login', userId, ts: Date.now(), session };
   await submit('users', userId, command);
   return result;

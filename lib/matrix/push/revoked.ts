@@ -15,7 +15,8 @@ const log = logger('axon-push');
 export async function liveSession(userId: string, tokenHash: string): Promise<{ shadowBanned: boolean } | undefined> {
   if (!tokenHash) return undefined;
   const session = await accessTokens.key(tokenHash).get({ consistent: true });
-  return session?.userId === userId && session.locked !== true ? { shadowBanned: session.shadowBanned === true } : undefined;
+  const expired = !!session?.expiresTs && Date.now() >= session.expiresTs;
+  return session?.userId === userId && session.locked !== true && !expired ? { shadowBanned: session.shadowBanned === true } : undefined;
 }
 
 /** Whether the token (by hash) still authenticates `userId`, unlocked. */

@@ -58,6 +58,7 @@ export const accountsRoutes = {
     { method: 'GET', path: '/_matrix/client/v1/register/m.login.registration_token/validity', function: 'accounts', operation: 'registrationTokenValidity' },
     { method: 'GET', path: `${v3}/login`, function: 'accounts', operation: 'getLoginFlows' },
     { method: 'POST', path: `${v3}/login`, function: 'accounts', operation: 'login' },
+    { method: 'POST', path: `${v3}/refresh`, function: 'accounts', operation: 'refresh' },
     { method: 'POST', path: `${v3}/logout`, function: 'accounts', operation: 'logout' },
     { method: 'POST', path: `${v3}/logout/all`, function: 'accounts', operation: 'logout_all' },
     { method: 'GET', path: `${v3}/account/whoami`, function: 'accounts', operation: 'getTokenOwner' },

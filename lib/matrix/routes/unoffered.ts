@@ -1,4 +1,4 @@
-// Features Axon does not offer (URL previews, refresh tokens), declared so
+// Features Axon does not offer (URL previews), declared so
 // that each answers as Synapse does without them (lib/matrix/unoffered/features.ts). No state:
 // the discovery function serves them.
 import type { ModuleFragment } from '../../core/module.ts';
@@ -9,6 +9,5 @@ export const unofferedRoutes = {
   routes: [
     { method: 'GET', path: '/_matrix/media/v3/preview_url', function: 'discovery', operation: 'getUrlPreview' },
     { method: 'GET', path: '/_matrix/client/v1/media/preview_url', function: 'discovery', operation: 'getUrlPreviewAuthed' },
-    { method: 'POST', path: '/_matrix/client/v3/refresh', function: 'discovery', operation: 'refresh' },
   ],
 } satisfies ModuleFragment;
