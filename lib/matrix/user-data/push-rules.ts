@@ -1,8 +1,12 @@
 // A user's push ruleset: stored whole once the user changes it; until then the spec's defaults.
 // Reads merge the stored ruleset with the server's current defaults, so a server upgrade that adds,
 // removes or rewrites a default rule reaches users who changed their rules before it.
+import { z } from 'zod';
+import { submit } from '../commands.ts';
 import { defaultPushRules, PUSH_RULE_KINDS, type PushRule, type PushRuleset } from '../push-rules.ts';
 import { pushRules } from '../pstates.ts';
+import type { PushRuleChange, UserDataCommand } from './commands.ts';
+import { assertWithinLimit } from './limits.ts';
 
 /**
  * The stored ruleset against today's defaults: user rules keep their place; a default rule keeps
@@ -43,4 +47,25 @@ export async function userPushRules(userId: string, consistent = false): Promise
   const defaults = defaultPushRules(userId);
   const stored = await pushRules.key(userId).get({ consistent });
   return stored ? mergeWithDefaults(stored, defaults) : defaults;
+}
+
+export const pushRuleRequest = z.looseObject({ actions: z.array(z.unknown()), conditions: z.array(z.unknown()).optional(), pattern: z.string().optional() });
+export const pushRuleEnabledRequest = z.looseObject({ enabled: z.boolean() });
+export const pushRuleActionsRequest = z.looseObject({ actions: z.array(z.unknown()) });
+
+/** A change to one of `userId`'s rules, through the users depot. */
+export async function changePushRule(userId: string, change: PushRuleChange): Promise<void> {
+  const command: UserDataCommand = { kind: 'userData.pushRule', userId, change };
+  await submit('users', userId, command);
+}
+
+/** The rule a PUT /pushrules/global/{kind}/{ruleId} stores (`before`/`after` from the query place it). */
+export function putRuleChange(target: { kind: string; ruleId: string }, body: z.output<typeof pushRuleRequest>, query: URLSearchParams): PushRuleChange {
+  assertWithinLimit(body, 'A push rule');
+  const rule = { actions: body.actions, ...(body.conditions ? { conditions: body.conditions } : {}), ...(body.pattern !== undefined ? { pattern: body.pattern } : {}) };
+  const optional = (name: string) => {
+    const value = query.get(name);
+    return value === null ? {} : { [name]: value };
+  };
+  return { op: 'put', ...target, rule, ...optional('before'), ...optional('after') };
 }
