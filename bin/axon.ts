@@ -2,7 +2,7 @@
 // credentials; `cdk deploy` targets the account and region of the current credentials.
 // Context (cdk.json or `-c key=value`): stackName, serverName, registration (open, token or
 // closed, the default), deletionProtection, alarmEmail, enhancedFanOut (true/false, default
-// true), activityIndex (sliding sync's activity index, true/false, default false), and
+// true), activityIndex (sliding sync's activity index, true/false, default true), and
 // `<service>Service` per declared service: `lambda` (default: its routes go to their functions) or
 // `fargate` (an ECS service on Fargate serves them), e.g. `-c syncService=fargate`.
 import { App, Validations } from 'aws-cdk-lib';
@@ -45,7 +45,7 @@ new AxonStack(app, stackName, {
   module: axon,
   serverName: context('serverName') ?? 'localhost',
   registration,
-  activityIndex: flag('activityIndex', false),
+  activityIndex: flag('activityIndex', true),
   // Protected unless a throw-away stack asks otherwise: the table and depots are the data.
   deletionProtection: flag('deletionProtection', true),
   alarmEmail: context('alarmEmail'),

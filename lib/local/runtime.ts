@@ -38,7 +38,7 @@ export interface LocalRuntimeOptions {
   serverName?: string;
   /** Who may register (lib/matrix reads AXON_REGISTRATION): default AXON_REGISTRATION, else `open`. */
   registration?: string;
-  /** Keep sliding sync's activity index (lib/matrix reads AXON_ACTIVITY_INDEX): default AXON_ACTIVITY_INDEX, else off. */
+  /** Keep sliding sync's activity index (lib/matrix reads AXON_ACTIVITY_INDEX): default AXON_ACTIVITY_INDEX, else on. */
   activityIndex?: boolean;
   /** Base URL clients should use, advertised in .well-known; default the HTTP URL. */
   publicBaseUrl?: string;
@@ -107,8 +107,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AXON_SERVER_NAME: options.serverName ?? process.env.AXON_SERVER_NAME ?? 'localhost',
       // Open by default locally, so trying Axon stays one command (closed by default on AWS).
       AXON_REGISTRATION: options.registration ?? process.env.AXON_REGISTRATION ?? 'open',
-      // Off by default, as on AWS (lib/matrix/rooms/activity-index.ts).
-      AXON_ACTIVITY_INDEX: options.activityIndex === undefined ? (process.env.AXON_ACTIVITY_INDEX ?? 'off') : options.activityIndex ? 'on' : 'off',
+      // On by default, as on AWS (lib/matrix/rooms/activity-index.ts).
+      AXON_ACTIVITY_INDEX: options.activityIndex === undefined ? (process.env.AXON_ACTIVITY_INDEX === 'off' ? 'off' : 'on') : options.activityIndex ? 'on' : 'off',
       AXON_DEPOT_PARTITIONS: depotPartitionsVariable(module.depots),
     });
     resetClients();

@@ -179,6 +179,19 @@ export const memberRooms = pstate(
  */
 export const roomActivity = pstate('roomActivity', map(string(), map(string(), string()).subindexed()));
 
+/**
+ * user id → whether their activity index is kept: `flaggedAt` (written first, by their first sliding
+ * sync: from then on the rooms topology keeps their entries), `builtAt` (their rooms from before
+ * the flag have been built into it). Absent: nobody keeps an index for them.
+ */
+export const roomActivityBuilt = pstate('roomActivityBuilt', map(string(), record({ flaggedAt: number(), builtAt: number() })));
+
+/**
+ * room id → user id → the membership (join, invite, knock) of each member whose activity index
+ * holds the room: whom a bump's fan-out moves (only users of sliding sync; lib/matrix/rooms/activity-index.ts).
+ */
+export const roomActivityMembers = pstate('roomActivityMembers', map(string(), map(string(), string()).subindexed()));
+
 /** One timeline entry: the event and where the depot put it (for sync tokens). */
 export const timelineEntry = z.object({
   event: roomEvent,
@@ -287,6 +300,8 @@ export const roomPStates = [
   roomMembers,
   memberRooms,
   roomActivity,
+  roomActivityBuilt,
+  roomActivityMembers,
   roomTimeline,
   eventLocations,
   membershipHistory,

@@ -21,7 +21,7 @@ export interface AxonStackProps extends StackProps {
   serverName: string;
   /** Who may register: `open`, `token` or `closed` (default). */
   registration?: string;
-  /** Keep sliding sync's activity index (first windows read independent of a user's room count, for two item writes per listed member per message); default off. */
+  /** Keep sliding sync's activity index (first windows read independent of a user's room count, for two item writes per sliding-sync member per message); default on. */
   activityIndex?: boolean;
   /** Protect and retain the table and streams (production); off for throw-away stacks. */
   deletionProtection: boolean;

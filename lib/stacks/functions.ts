@@ -60,8 +60,8 @@ export function moduleEnvironment(props: { table: ITable; streamPrefix: string; 
     AXON_SERVER_NAME: props.serverName,
     // Closed unless the deployment opens it: a new server on the internet takes no sign-ups.
     AXON_REGISTRATION: props.registration ?? 'closed',
-    // Off unless asked: it costs two item writes per listed member on every message.
-    AXON_ACTIVITY_INDEX: props.activityIndex ? 'on' : 'off',
+    // On unless turned off: it costs only users of sliding sync (lib/matrix/rooms/activity-index.ts).
+    AXON_ACTIVITY_INDEX: props.activityIndex === false ? 'off' : 'on',
   };
 }
 

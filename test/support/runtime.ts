@@ -38,6 +38,6 @@ export async function startTestRuntime(label: string, options: TestRuntimeOption
     ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
     ...(options.onAuthorized ? { onAuthorized: options.onAuthorized } : {}),
     // Every runtime says, so one file's choice does not carry over to the next in the same worker.
-    activityIndex: options.activityIndex ?? false,
+    activityIndex: options.activityIndex ?? true,
   });
 }

@@ -2,6 +2,7 @@
 // DeleteItem for one item, TransactWriteItems for several), and the read–compile–commit loop
 // that keeps subindexed sizes exact when other writers race (see writes.ts).
 import {
+  BatchWriteCommand,
   DeleteCommand,
   PutCommand,
   TransactWriteCommand,
@@ -15,7 +16,10 @@ import { MAX_TRANSACTION_ITEMS, type TableWrite } from '../table-writes.ts';
 import { ConditionFailedError, ContentionError, ItemTooLargeError, MAX_ITEM_BYTES, TooManyWritesError } from './errors.ts';
 import { batchGetItems } from './reads.ts';
 import { compile, itemsToRead, type CompileOptions, type Knowledge, type WriteOp } from './writes.ts';
-import { itemId, valueAttr } from './location.ts';
+import { itemId, leafAttrs, valueAttr, type ItemKey, type Location } from './location.ts';
+import { encodeValue } from './codec.ts';
+import { validate, SchemaViolation } from './schema.ts';
+import { tableName } from '../environment.ts';
 import { backOff } from '../backoff.ts';
 
 /** A commit failed because a condition did not hold (an op's own, or a guard on state read before). */
@@ -126,3 +130,46 @@ export async function incrementAndGet(op: WriteOp): Promise<number> {
 }
 
 export { ConditionFailedError };
+
+/** One element moved to another key of the same subindexed map (`value`: what the new key holds). */
+export interface ElementMove {
+  from: Location;
+  to: Location;
+  value: unknown;
+}
+
+const BATCH_WRITE_MAX = 25;
+
+/**
+ * Move elements of subindexed maps to other keys of the same map without reading them: each
+ * `from` item is deleted and each `to` item put, with BatchWriteItem (25 items a request,
+ * unprocessed items retried), neither atomic nor conditional, and the maps' sizes left as they
+ * are. For a derived index whose writer knows, from what it owns, that every `from` exists and
+ * no `to` does — or that the move was made already (a repeat: `from` absent, `to` put again with
+ * the same value), which also leaves the size right. An element with subindexed parts cannot move.
+ */
+export async function moveElements(moves: readonly ElementMove[]): Promise<void> {
+  const requests: Record<string, unknown>[] = [];
+  for (const { from, to, value } of moves) {
+    const el = to.element;
+    if (!el || !from.element || itemId(from.element.owner) !== itemId(el.owner) || from.element.countAttr !== el.countAttr || el.structure.kind !== 'map') {
+      throw new SchemaViolation(`${to.pstate}: moveElements moves an element of a subindexed map to another key of the same map`);
+    }
+    if (leafAttrs(to.node, []).length === 0 || to.node.isSubindexed) throw new SchemaViolation(`${to.pstate}: an element with subindexed parts cannot move`);
+    validate(to.node, value, to.pstate);
+    const item: Record<string, unknown> = { pk: to.item.pk, sk: to.item.sk };
+    for (const leaf of leafAttrs(to.node, [])) item[leaf.attr] = encodeValue(leaf.node, leaf.fields.reduce<unknown>((v, f) => (v as Record<string, unknown>)[f], value));
+    if (itemId(from.item) !== itemId(to.item)) requests.push({ DeleteRequest: { Key: { pk: from.item.pk, sk: from.item.sk } satisfies ItemKey } });
+    requests.push({ PutRequest: { Item: item } });
+  }
+  const table = tableName();
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) {
+    let pending = requests.slice(i, i + BATCH_WRITE_MAX);
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt > 0) await backOff(attempt, { baseMs: 50, maxMs: 2000 });
+      if (attempt > 12) throw new Error(`BatchWriteItem left ${pending.length} writes unprocessed after ${attempt} attempts`);
+      const out = await documentClient().send(new BatchWriteCommand({ RequestItems: { [table]: pending } as never }));
+      pending = (out.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined) ?? [];
+    }
+  }
+}

@@ -29,7 +29,7 @@ export type { RangeOptions, RangePage, ReadOptions } from './reads.ts';
 export { batchGetItems } from './reads.ts';
 export { sharedReads, inSharedReads, type SharedReads } from './shared-reads.ts';
 export { compile, itemsToRead, type Condition, type WriteOp, type Knowledge, type CompileOptions } from './writes.ts';
-export { commit, commitWrites, incrementAndGet, prepare, WriteConflict, type CommitOptions } from './commit.ts';
+export { commit, commitWrites, incrementAndGet, moveElements, prepare, WriteConflict, type CommitOptions, type ElementMove } from './commit.ts';
 export { ConditionFailedError, ContentionError, ItemTooLargeError, TooManyWritesError, MAX_ITEM_BYTES, isConditionFailed } from './errors.ts';
 export { partitionKey, compareKeys } from './keys.ts';
 export type { ItemKey } from './location.ts';

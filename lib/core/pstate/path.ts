@@ -130,6 +130,11 @@ export class Path<S extends Schema> {
     return { kind: 'remove', loc: this.location(), ...(condition ? { condition } : {}) };
   }
 
+  /** Write nothing, but let the commit hold only if `condition` holds here (as the commit's other conditions: on the state before it). */
+  check(condition: Condition): WriteOp {
+    return { kind: 'check', loc: this.location(), condition };
+  }
+
   increment(this: Path<S & { kind: 'number' }>, by = 1, condition?: Condition): WriteOp {
     return { kind: 'increment', loc: this.location(), by, ...(condition ? { condition } : {}) };
   }

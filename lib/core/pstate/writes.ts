@@ -50,7 +50,9 @@ export type WriteOp =
   | { kind: 'increment'; loc: Location; by: number; condition?: Condition }
   | { kind: 'append'; loc: Location; value: unknown }
   | { kind: 'add'; loc: Location; element: string | number }
-  | { kind: 'delete'; loc: Location; element: string | number };
+  | { kind: 'delete'; loc: Location; element: string | number }
+  /** Writes nothing: the commit holds only if the condition does (a ConditionCheck, or a condition on the item's other write). */
+  | { kind: 'check'; loc: Location; condition: Condition };
 
 /**
  * A consistent read of items: the item, `null` when it does not exist. Items not in it are
@@ -74,6 +76,8 @@ export function elementImpliedByCondition(op: WriteOp): boolean {
 }
 
 export function itemsToRead(op: WriteOp, forConditions = false): ItemKey[] {
+  // A check changes nothing: only its condition's item, when conditions are read.
+  if (op.kind === 'check') return forConditions ? [op.loc.item] : [];
   const keys: ItemKey[] = elementImpliedByCondition(op) ? [] : op.loc.chain.map((e) => e.item);
   switch (op.kind) {
     case 'remove': {
@@ -435,6 +439,8 @@ export function compile(ops: readonly WriteOp[], knowledge: Knowledge, options: 
         removeElement(elementOf(loc, op.element), loc.node.element, false);
         break;
       }
+      case 'check':
+        break;
     }
   }
   const table = tableName();

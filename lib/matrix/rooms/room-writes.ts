@@ -11,7 +11,6 @@ import { assertEventSize, buildEvent, replacedStateUnsigned, type RoomEvent, typ
 import { eventLocations, memberRooms, membershipHistory, roomInfo, roomMembers, roomState, roomTimeline, transactionIds } from '../pstates.ts';
 import { historyVisibilityOf, MapRoomState, stateKeyOf } from '../room-state.ts';
 import { relationWrites } from '../relations/index-writes.ts';
-import { activityIndexKept, memberActivityWrites } from './activity-index.ts';
 import type { RoomVersion } from '../room-versions.ts';
 
 /** Where the command sits in the depot: what every event it produces records. */
@@ -200,17 +199,11 @@ export class RoomWriter {
         displayname: text(event.content.displayname),
         avatarUrl: text(event.content.avatar_url),
       }),
+      // A user of sliding sync gets the room's activity index entry after the commit (rooms/activity-index.ts).
       memberRooms.key(userId).key(this.roomId).set({ membership, eventId: event.event_id, position, seq: this.origin.seq, forgotten: false }),
-      // The room's stamp once this commit is in (a bump later in the same record is the fan-out's).
-      ...(activityIndexKept() ? memberActivityWrites(userId, this.roomId, membership, { before: this.head.bumpStamp, after: this.bumpStamp() }) : []),
     );
     // A profile change (join → join) is not a membership change.
     if (before !== membership) this.ops.push(membershipHistory.key(this.roomId).key(userId).append({ position, membership }));
-  }
-
-  /** The room's activity stamp with the events appended so far. */
-  private bumpStamp(): number {
-    return this.bumped ? this.origin.arrivedAt : this.head.bumpStamp;
   }
 
   /** The room info writes after the appended events (none when nothing was appended). */

@@ -4,10 +4,10 @@ import { roomsTopologySyncAccess } from './sync.ts';
 import { roomsTopologyPushAccess } from './websocket.ts';
 import { roomsTopologyNotificationAccess } from './notifications.ts';
 import { depots } from '../depots.ts';
-import { accessTokens, blockedRooms, eventLocations, localRooms, memberRooms, membershipHistory, roomActivity, publicRooms, rateLimits, roomAliases, roomDeletionIds, roomDeletions, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
+import { accessTokens, blockedRooms, eventLocations, localRooms, memberRooms, membershipHistory, roomActivity, roomActivityBuilt, roomActivityMembers, publicRooms, rateLimits, roomAliases, roomDeletionIds, roomDeletions, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomActivity, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms, blockedRooms, roomDeletions, roomDeletionIds];
+const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomActivity, roomActivityBuilt, roomActivityMembers, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms, blockedRooms, roomDeletions, roomDeletionIds];
 
 export const roomsRoutes = {
   functions: {

@@ -1,6 +1,5 @@
 import type { ModuleFragment } from '../../core/module.ts';
-import { eventLocations, filters, roomActivity } from '../pstates.ts';
-import { roomActivityBuilt } from '../sliding-sync/activity.ts';
+import { eventLocations, filters, roomActivity, roomActivityBuilt, roomActivityMembers } from '../pstates.ts';
 import { slidingSyncPositions } from '../sliding-sync/connection.ts';
 import { syncAccess } from './sync.ts';
 
@@ -20,8 +19,8 @@ export const slidingSyncRoutes = {
         // events of a state before a window (its required_state is current state), the connection
         // positions (lib/matrix/sliding-sync/connection.ts), and the activity index with its
         // first-use build (lib/matrix/sliding-sync/activity.ts).
-        reads: [...syncAccess.reads.filter((p) => p !== filters && p !== eventLocations), slidingSyncPositions, roomActivity, roomActivityBuilt],
-        writes: [...syncAccess.writes, slidingSyncPositions, roomActivity, roomActivityBuilt],
+        reads: [...syncAccess.reads.filter((p) => p !== filters && p !== eventLocations), slidingSyncPositions, roomActivity, roomActivityBuilt, roomActivityMembers],
+        writes: [...syncAccess.writes, slidingSyncPositions, roomActivity, roomActivityBuilt, roomActivityMembers],
       },
     },
   },

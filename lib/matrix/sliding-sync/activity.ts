@@ -1,36 +1,30 @@
-// Reading the activity index (roomActivity, kept by the rooms topology: lib/matrix/rooms/activity-index.ts)
-// for sliding sync: the newest N rooms of a user with a bounded number of reads, whatever the number
-// of their rooms, and the number of rooms a list over them holds.
+// Reading the activity index (roomActivity, kept by the rooms topology for users of sliding sync:
+// lib/matrix/rooms/activity-index.ts) for sliding sync: the newest N rooms of a user with a bounded
+// number of reads, whatever the number of their rooms, and the number of rooms a list over them holds.
 //
-// Rooms joined before the index existed are not in it: the user's first sliding sync builds their
-// entries from memberRooms and roomInfo (one pass over their rooms, once per user; recorded in
-// roomActivityBuilt). A bump or membership change racing that build can leave an entry under a
-// stale stamp: readers check every entry against roomInfo and memberRooms anyway (pass.ts), and
-// the stale one is skipped.
-import { commit, getMany, map, number, pstate, string, type WriteOp } from '../../core/pstate/index.ts';
-import { MAX_TRANSACTION_ITEMS } from '../../core/table-writes.ts';
-import { memberRooms, roomActivity, roomInfo } from '../pstates.ts';
-import { activityKey, LISTED_MEMBERSHIPS, parseActivityKey } from '../rooms/activity-index.ts';
+// A user's first sliding sync flags them (from then on the topology keeps their entries) and then
+// builds their entries from their memberships (one pass over their rooms, once per user; each
+// entry written only if the room's stamp and the membership are still the ones read, else read
+// again). Readers check every entry against roomInfo and memberRooms anyway (pass.ts).
+import { commit } from '../../core/pstate/index.ts';
+import { memberRooms, roomActivity, roomActivityBuilt } from '../pstates.ts';
+import { LISTED_MEMBERSHIPS, parseActivityKey, reconcileActivity } from '../rooms/activity-index.ts';
 
-/** user id → when their roomActivity entries were built from their memberships (absent: not yet). */
-export const roomActivityBuilt = pstate('roomActivityBuilt', map(string(), number()));
-
-/** Entries one build commit writes (each also counts in the user's parent item). */
-const BUILD_CHUNK = MAX_TRANSACTION_ITEMS - 2;
-
-/** Build the user's entries once (rooms joined before the index existed). Returns whether it built. */
+/**
+ * Keep the user's index from now on, and build it from their memberships once (flag first: a
+ * membership change committed after the flag is the topology's to index, one committed before is
+ * in the memberships read after it). A build cut short is finished by the next request.
+ * Returns whether it built.
+ */
 export async function ensureActivityIndex(userId: string, now = Date.now()): Promise<boolean> {
-  if ((await roomActivityBuilt.key(userId).get({ consistent: true })) !== undefined) return false;
+  const flag = await roomActivityBuilt.key(userId).get({ consistent: true });
+  if (flag?.builtAt !== undefined) return false;
+  if (flag?.flaggedAt === undefined) await commit([roomActivityBuilt.key(userId).field('flaggedAt').set(now)]);
   const rooms = (await memberRooms.key(userId).entries({ consistent: true, limit: 500 })).filter(
     ([, m]) => LISTED_MEMBERSHIPS.has(m.membership ?? '') && !m.forgotten,
   );
-  const infos = await getMany(rooms.map(([roomId]) => roomInfo.key(roomId)), { consistent: true });
-  const ops: WriteOp[] = rooms.flatMap(([roomId, m], i) => {
-    const info = infos[i];
-    return info ? [roomActivity.key(userId).key(activityKey(info.bumpStamp ?? info.createdTs ?? 0, roomId)).set(m.membership!)] : [];
-  });
-  for (let i = 0; i < ops.length; i += BUILD_CHUNK) await commit(ops.slice(i, i + BUILD_CHUNK));
-  await commit([roomActivityBuilt.key(userId).set(now)]);
+  await reconcileActivity(userId, rooms.map(([roomId]) => roomId));
+  await commit([roomActivityBuilt.key(userId).field('builtAt').set(now)]);
   return true;
 }
 

@@ -19,7 +19,6 @@ import { commit, json, map, number, pstate, record, string, type WriteOp } from 
 import { canonicalJson } from '../canonical-json.ts';
 import { MatrixError } from '../errors.ts';
 import { decodeSyncToken, encodeSyncToken, type SyncPosition } from '../sync/token.ts';
-import { roomActivityBuilt } from './activity.ts';
 import type { ExtensionScopes } from './extension-scope.ts';
 import type { ExtensionName, RoomConfig } from './request.ts';
 
@@ -51,7 +50,7 @@ const connectionState = z.custom<ConnectionState>((v) => typeof v === 'object' &
  */
 export const slidingSyncPositions = pstate('slidingSyncPositions', map(string(), record({ state: json(connectionState), expiresAt: number() })));
 
-export const slidingSyncPStates = [slidingSyncPositions, roomActivityBuilt] as const;
+export const slidingSyncPStates = [slidingSyncPositions] as const;
 
 /** How long an unused position stays valid. Synapse keeps an unused connection for a week too. */
 export const POSITION_TTL_SECONDS = 7 * 24 * 3600;
