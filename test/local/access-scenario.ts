@@ -405,6 +405,8 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
           ]);
           // The next request acknowledges the to-device messages.
           await slidingSync(dave.client, body, { pos: woken.pos, timeout: 0 });
+          // A room of a user of sliding sync: the rooms topology writes their activity index entry.
+          await createRoom(dave.client, {});
         }),
       ],
       [

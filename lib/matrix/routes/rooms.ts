@@ -7,7 +7,7 @@ import { depots } from '../depots.ts';
 import { accessTokens, blockedRooms, eventLocations, localRooms, memberRooms, membershipHistory, roomActivity, roomActivityBuilt, roomActivityMembers, publicRooms, rateLimits, roomAliases, roomDeletionIds, roomDeletions, roomInfo, roomLocalAliases, roomMembers, roomState, roomTimeline, transactionIds, users } from '../pstates.ts';
 
 const v3 = '/_matrix/client/v3';
-const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomActivity, roomActivityBuilt, roomActivityMembers, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms, blockedRooms, roomDeletions, roomDeletionIds];
+const roomPStates = [localRooms, roomAliases, roomLocalAliases, roomInfo, roomState, roomMembers, memberRooms, roomActivity, roomActivityMembers, roomTimeline, eventLocations, membershipHistory, transactionIds, publicRooms, blockedRooms, roomDeletions, roomDeletionIds];
 
 export const roomsRoutes = {
   functions: {
@@ -37,7 +37,8 @@ export const roomsRoutes = {
       entry: 'functions/streams/rooms.ts',
       description: 'Rooms topology: authorizes and materialises room events, exactly once, in order per room',
       access: {
-        reads: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads, ...roomsTopologyNotificationAccess.reads],
+        // Who uses sliding sync (their activity index is kept: lib/matrix/rooms/activity-index.ts).
+        reads: [...roomPStates, roomActivityBuilt, ...relationIndexPStates, ...roomsTopologySyncAccess.reads, ...roomsTopologyPushAccess.reads, ...roomsTopologyNotificationAccess.reads],
         writes: [...roomPStates, ...relationIndexPStates, ...roomsTopologySyncAccess.writes, ...roomsTopologyPushAccess.writes, ...roomsTopologyNotificationAccess.writes],
         // A room deletion's next steps (lib/matrix/rooms/deletion.ts).
         appends: [depots.rooms],
