@@ -8,7 +8,8 @@ import { inPool } from '../../lib/core/concurrency.ts';
 import type { DepotRecord } from '../../lib/core/topology/records.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { roomActivity, roomActivityBuilt, roomActivityMembers } from '../../lib/matrix/pstates.ts';
-import { fanOutBump, keepActivityIndex, parseActivityKey } from '../../lib/matrix/rooms/activity-index.ts';
+import { fanOutBump, keepActivityIndex, parseActivityKey, reconcileActivity, reconcileOps } from '../../lib/matrix/rooms/activity-index.ts';
+import { commit, ConditionFailedError } from '../../lib/core/pstate/index.ts';
 import type { RoomCommand } from '../../lib/matrix/rooms/commands.ts';
 import { commitRoomCommand } from '../../lib/matrix/rooms/topology.ts';
 import { registerUser, type RegisteredUser } from '../support/accounts.ts';
@@ -115,6 +116,26 @@ describe('the rooms activity index', () => {
     const third = await createRoom(carol.client, { name: 'c' });
     await until(async () => (await entriesOf(carol.userId)).length === 3, 'the new room in the index');
     await expectIndexExact(carol.userId, [...rooms, third]);
+  });
+
+  it('a build overtaken by a bump is refused and made again from what holds now, so the bump is never lost', async () => {
+    const erin = await registerUser(new TestClient(runtime.httpUrl));
+    const roomId = await createRoom(alice.client, { preset: 'public_chat' });
+    expect((await erin.client.post(`${v3}/join/${encodeURIComponent(roomId)}`, {})).status).toBe(200);
+    // Erin's build reads the room at its stamp then...
+    const stale = await reconcileOps(erin.userId, [roomId]);
+    const before = (await infoOf(roomId))!.bumpStamp!;
+    // ...a message bumps it, and its fan-out finds nobody to move (erin is not in the room's members yet).
+    expect((await send(alice.client, roomId, { msgtype: 'm.text', body: 'overtaking' })).status).toBe(200);
+    await until(async () => (await infoOf(roomId))!.bumpStamp! > before, 'the bump');
+    const stamp = (await infoOf(roomId))!.bumpStamp!;
+    // The build's writes, made from the stale read, do not go in...
+    await expect(commit(stale)).rejects.toThrow(ConditionFailedError);
+    expect(await entriesOf(erin.userId)).toEqual([]);
+    // ...made again, they hold the bump, and the next bump moves erin with the room's other members.
+    await reconcileActivity(erin.userId, [roomId]);
+    expect(await entriesOf(erin.userId)).toEqual([{ roomId, bumpStamp: stamp, membership: 'join' }]);
+    expect(await roomActivityMembers.key(roomId).entries({ consistent: true })).toContainEqual([erin.userId, 'join']);
   });
 
   it('a first sliding sync racing sends: no stale entry, and a client following pos gets every room of its window at its last message', { timeout: 240_000 }, async () => {

@@ -58,8 +58,8 @@ export function parseActivityKey(key: string): { bumpStamp: number; roomId: stri
 const RECONCILE_CHUNK = 12;
 const RECONCILE_ATTEMPTS = 12;
 
-/** The ops that make `userId`'s entry for each room what their membership and the room's stamp say now, conditioned on both. */
-async function reconcileOps(userId: string, roomIds: readonly string[]): Promise<WriteOp[]> {
+/** The ops that make `userId`'s entry for each room what their membership and the room's stamp say now, conditioned on both (exported for tests). */
+export async function reconcileOps(userId: string, roomIds: readonly string[]): Promise<WriteOp[]> {
   const read = await getMany([...roomIds.map((r) => memberRooms.key(userId).key(r)), ...roomIds.map((r) => roomInfo.key(r))], { consistent: true });
   const ops: WriteOp[] = [];
   roomIds.forEach((roomId, i) => {
