@@ -1,6 +1,7 @@
 // The sync service: GET /sync served by a long-lived process holding many waiting long-polls at
 // once, woken by notices (lib/matrix/sync/service/). Enabled on AWS with `-c syncService=fargate`
 // (an ECS service on Fargate behind the HTTP API's sync route), always in `npm start`.
+import { sharedReads } from '../lib/core/pstate/index.ts';
 import type { ServiceDefinition } from '../lib/http/service-host.ts';
 import { axon } from '../lib/matrix/module.ts';
 import { matrixHooks } from '../lib/matrix/routes/operation.ts';
@@ -11,10 +12,15 @@ import { WaitingPolls } from '../lib/matrix/sync/service/waiting-polls.ts';
 /** A fresh instance of the service (each process, or each local runtime, runs one). */
 export function service(): ServiceDefinition {
   const polls = new WaitingPolls();
+  const sync = syncOperation(polls.wait);
+  // The item reads of polls served together coalesce (lib/core/pstate/shared-reads.ts): the next
+  // polls of many users woken by one message read their tokens, presence and filters in a few
+  // BatchGetItems. Nothing is shared between requests.
+  const reads = sharedReads([], { coalesce: true });
   return {
     name: SYNC_SERVICE,
     module: axon,
-    operations: { sync: syncOperation(polls.wait) },
+    operations: { sync: (request) => reads.run(async () => sync(request)) },
     hooks: matrixHooks,
     onNotice: (data) => polls.wakeUsers(wokenBy(data)),
     onConnected: (connected) => polls.setConnected(connected),

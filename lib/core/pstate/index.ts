@@ -27,7 +27,7 @@ export * from './schema.ts';
 export { pstate, getMany, getManyAndItems, Path, type PState, type EntryOf, type ElementKeyOf } from './path.ts';
 export type { RangeOptions, RangePage, ReadOptions } from './reads.ts';
 export { batchGetItems } from './reads.ts';
-export { sharedReads, inSharedReads, type SharedReads } from './shared-reads.ts';
+export { sharedReads, inSharedReads, type SharedReads, type SharedReadsOptions } from './shared-reads.ts';
 export { compile, itemsToRead, type Condition, type WriteOp, type Knowledge, type CompileOptions } from './writes.ts';
 export { commit, commitWrites, incrementAndGet, moveElements, prepare, WriteConflict, type CommitOptions, type ElementMove } from './commit.ts';
 export { ConditionFailedError, ContentionError, ItemTooLargeError, TooManyWritesError, MAX_ITEM_BYTES, isConditionFailed } from './errors.ts';

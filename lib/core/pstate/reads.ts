@@ -7,7 +7,7 @@ import type { Schema } from './schema.ts';
 import { readFromItem, stepInto, type Item } from './codec.ts';
 import { decodeIndex, decodeKey, encodeIndex, rangeBounds, structurePrefix } from './keys.ts';
 import { countAttr, countAttrs, elementOf, itemId, leafAttrs, type ItemKey, type Location } from './location.ts';
-import { shareItems, shareRead } from './shared-reads.ts';
+import { coalescingReads, shareItems, shareRead } from './shared-reads.ts';
 import { backOff } from '../backoff.ts';
 
 export interface ReadOptions {
@@ -21,6 +21,8 @@ function subindexedNode(loc: Location, what: string): Schema & { isSubindexed: t
 }
 
 async function getItem(key: ItemKey, options: ReadOptions, projection?: string[]): Promise<Item | undefined> {
+  // Where reads coalesce, a whole item is asked for with the turn's other items.
+  if (!projection && coalescingReads()) return (await batchGetItems([key], options)).get(itemId(key)) ?? undefined;
   const names = projection ? Object.fromEntries(projection.map((a, i) => [`#p${i}`, a])) : undefined;
   // The same memo key as an item of a BatchGetItem (below) when the whole item is read.
   const memo = `item|${itemId(key)}|${options.consistent === true}|${projection?.join(',') ?? ''}`;
@@ -177,7 +179,8 @@ const BATCH_GET_MAX = 100;
  * Items of PStates a scope shares (shared-reads.ts) already read in it are not read again.
  */
 export function batchGetItems(keys: readonly ItemKey[], options: ReadOptions = {}): Promise<Map<string, Item | null>> {
-  return shareItems(keys, (k) => `item|${itemId(k)}|${options.consistent === true}|`, (missing) => batchGetFromTable(missing, options), itemId);
+  const consistent = options.consistent === true;
+  return shareItems(keys, (k) => `item|${itemId(k)}|${consistent}|`, (missing) => batchGetFromTable(missing, options), itemId, `batch|${tableName()}|${consistent}`);
 }
 
 async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions): Promise<Map<string, Item | null>> {
@@ -185,18 +188,23 @@ async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions)
   const unique = new Map(keys.map((k) => [itemId(k), { pk: k.pk, sk: k.sk }]));
   const all = [...unique.values()];
   const table = tableName();
-  for (let i = 0; i < all.length; i += BATCH_GET_MAX) {
-    let pending: Record<string, unknown>[] = all.slice(i, i + BATCH_GET_MAX);
-    for (let attempt = 0; pending.length; attempt++) {
-      if (attempt > 0) await backOff(attempt, { baseMs: 50, maxMs: 2000, jitter: 'half' });
-      if (attempt > 12) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
-      const out = await documentClient().send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent ?? false } } }),
-      );
-      for (const item of out.Responses?.[table] ?? []) result.set(itemId(item as ItemKey), item);
-      pending = (out.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
-  }
+  const chunks: Record<string, unknown>[][] = [];
+  for (let i = 0; i < all.length; i += BATCH_GET_MAX) chunks.push(all.slice(i, i + BATCH_GET_MAX));
+  // The chunks at once: a coalesced batch of many readers should not take a round trip per hundred.
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending = chunk;
+      for (let attempt = 0; pending.length; attempt++) {
+        if (attempt > 0) await backOff(attempt, { baseMs: 50, maxMs: 2000, jitter: 'half' });
+        if (attempt > 12) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+        const out = await documentClient().send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent ?? false } } }),
+        );
+        for (const item of out.Responses?.[table] ?? []) result.set(itemId(item as ItemKey), item);
+        pending = (out.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }),
+  );
   for (const id of unique.keys()) if (!result.has(id)) result.set(id, null);
   return result;
 }

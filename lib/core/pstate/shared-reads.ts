@@ -7,19 +7,41 @@
 // Only what the scope's creator lists is shared, and a scope lives as long as the work it was made
 // for: a reader that needs to see a later write (re-reading in a loop until something settles) must
 // not run inside one (`inSharedReads` lets it check).
+//
+// A scope may also coalesce: item reads its readers send in the same turn of the event loop (a
+// GetItem, or the items a BatchGetItem still needs) go out together as one BatchGetItem per 100
+// items, sent once the turn's other callbacks have run. Per-user items of many passes running at
+// once (each user's counts, memberships, own member event) then cost a request per hundred users,
+// not one each. Nothing waits for a timer: a lone reader's batch goes out after the current turn,
+// and the busier the process, the more reads each turn gathers. Coalescing changes no answer: a
+// read still starts after everything its reader awaited before it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface SharedReads {
   /** Run `fn` with its reads of the listed PStates shared with the scope's other readers. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** Requests sent and reads answered from the scope (for benchmarks and tests). */
-  readonly stats: { sent: number; shared: number };
+  readonly stats: { sent: number; shared: number; coalesced: number };
+}
+
+export interface SharedReadsOptions {
+  /** Gather the scope's item reads of each turn into shared BatchGetItems (see the top of this file). */
+  coalesce?: boolean;
+}
+
+/** Item reads gathered in one turn for one kind of request (one consistency): sent together. */
+interface PendingBatch {
+  keys: { pk: unknown }[];
+  answer: Promise<Map<string, unknown>>;
 }
 
 interface Scope {
   pstates: ReadonlySet<string>;
   answers: Map<string, Promise<unknown>>;
-  stats: { sent: number; shared: number };
+  stats: { sent: number; shared: number; coalesced: number };
+  coalesce: boolean;
+  /** By request kind (`group`), the batch still gathering reads this turn. */
+  gathering: Map<string, PendingBatch>;
 }
 
 const storage = new AsyncLocalStorage<Scope>();
@@ -41,15 +63,26 @@ function deepFreeze<T>(value: T): T {
 
 const frozen = <T>(answer: Promise<T>): Promise<T> => (FREEZE ? answer.then(deepFreeze) : answer);
 
-/** A scope sharing reads of these PStates (by name). */
-export function sharedReads(pstates: Iterable<string>): SharedReads {
-  const scope: Scope = { pstates: new Set(pstates), answers: new Map(), stats: { sent: 0, shared: 0 } };
+/** A scope sharing reads of these PStates (by name), and coalescing item reads if asked. */
+export function sharedReads(pstates: Iterable<string>, options: SharedReadsOptions = {}): SharedReads {
+  const scope: Scope = {
+    pstates: new Set(pstates),
+    answers: new Map(),
+    stats: { sent: 0, shared: 0, coalesced: 0 },
+    coalesce: options.coalesce === true,
+    gathering: new Map(),
+  };
   return { run: (fn) => storage.run(scope, fn), stats: scope.stats };
 }
 
-/** Whether the caller runs inside a scope of shared reads. */
+/** Whether the caller runs inside a scope that shares reads (answers may predate the caller's start). */
 export function inSharedReads(): boolean {
-  return storage.getStore() !== undefined;
+  return (storage.getStore()?.pstates.size ?? 0) > 0;
+}
+
+/** Whether item reads made here are coalesced: a GetItem is then better asked as part of a batch. */
+export function coalescingReads(): boolean {
+  return storage.getStore()?.coalesce === true;
 }
 
 /** The PState an item belongs to: its partition key up to the first `#`. */
@@ -94,9 +127,12 @@ export async function shareItems<K extends { pk: unknown }, I>(
   memoKey: (key: K) => string,
   fetch: (keys: K[]) => Promise<Map<string, I | null>>,
   id: (key: K) => string,
+  /** Requests of the same group may be sent as one (a coalescing scope): same table, same consistency. */
+  group: string,
 ): Promise<Map<string, I | null>> {
   const scope = storage.getStore();
   if (!scope) return fetch([...keys]);
+  if (scope.coalesce) fetch = coalescedFetch(scope, group, fetch);
   const result = new Map<string, I | null>();
   const waiting: Promise<void>[] = [];
   const missing: K[] = [];
@@ -123,4 +159,28 @@ export async function shareItems<K extends { pk: unknown }, I>(
   // One handler on everything at once: no rejection waits unhandled while another is awaited.
   await Promise.all(waiting);
   return result;
+}
+
+/**
+ * `fetch` as a coalescing scope sends it: the keys join the batch gathering this turn for `group`,
+ * which is fetched once the turn's callbacks have run. If the shared request fails, each reader
+ * asks for its own keys alone, so a key that fails a request fails only its own reader.
+ */
+function coalescedFetch<K extends { pk: unknown }, I>(scope: Scope, group: string, fetch: (keys: K[]) => Promise<Map<string, I | null>>) {
+  return (keys: K[]): Promise<Map<string, I | null>> => {
+    let batch = scope.gathering.get(group) as PendingBatch | undefined;
+    if (batch) scope.stats.coalesced++;
+    else {
+      const gathered: PendingBatch = { keys: [], answer: undefined as never };
+      gathered.answer = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        scope.gathering.delete(group);
+        return fetch(gathered.keys as K[]) as Promise<Map<string, unknown>>;
+      });
+      // Each reader handles its own outcome below; the shared promise must not count as unhandled.
+      gathered.answer.catch(() => undefined);
+      scope.gathering.set(group, (batch = gathered));
+    }
+    batch.keys.push(...keys);
+    return (batch.answer as Promise<Map<string, I | null>>).catch(() => fetch(keys));
+  };
 }

@@ -40,6 +40,13 @@ export type AnsweringPass = SyncPass & { keyCounts?: KeyCounts };
 export interface WakeSource {
   /** Resolves once the count is no longer `seen` (undefined at `deadline`, or when told to stop). */
   next(seen: number, deadline: number): Promise<Woken | undefined>;
+  /**
+   * The user's wake state as the wait starts, when the source knows it without a read that would
+   * see less (the sync service, lib/matrix/sync/service/known-wakes.ts); else the item is read.
+   */
+  wakeState?(userId: string): Promise<WakeState>;
+  /** The wait registered the user as long-polling until `until` (goOnline). */
+  registered?(userId: string, until: number): void;
 }
 
 /** The sync function's source: the wake item read every WAKE_POLL_INTERVAL_MS. */
@@ -100,8 +107,8 @@ interface Waiting {
  * Read the wake item, bound the wait, and register the user as long-polling before the first pass
  * (wake.ts: from here on, bumps are written for us). Undefined: no time to wait, one pass answers.
  */
-async function startWaiting(userId: string, timeoutMs: number, remainingTimeMs: () => number): Promise<Waiting | undefined> {
-  const wake = await readWake(userId);
+async function startWaiting(userId: string, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<Waiting | undefined> {
+  const wake = await (source.wakeState?.(userId) ?? readWake(userId));
   const wait = Math.max(0, Math.min(timeoutMs, MAX_WAIT_MS, remainingTimeMs() - RESPONSE_RESERVE_MS));
   const started = Date.now();
   if (wait <= 0) return undefined;
@@ -109,6 +116,7 @@ async function startWaiting(userId: string, timeoutMs: number, remainingTimeMs: 
   if (needsRenewal(wake, started)) {
     await goOnline(userId, started, wake);
     pollingUntil = Math.max(pollingUntil, started + ONLINE_TTL_MS);
+    source.registered?.(userId, started + ONLINE_TTL_MS);
   }
   return { wake, deadline: started + wait, pollingUntil };
 }
@@ -136,7 +144,7 @@ async function untilNews<P extends { empty: boolean }>(
 
 /** A pass with news, or the last one when the wait ends. */
 export async function longPoll(params: SyncParams, timeoutMs: number, remainingTimeMs: () => number, source: WakeSource): Promise<AnsweringPass> {
-  const waiting = await startWaiting(params.userId, timeoutMs, remainingTimeMs);
+  const waiting = await startWaiting(params.userId, timeoutMs, remainingTimeMs, source);
   if (!waiting) return syncOnce(params);
   const marked = (pass: AnsweringPass, wakes: number): AnsweringPass => ({ ...pass, next: { ...pass.next, wake: { wakes, pollingUntil: waiting.pollingUntil } } });
   const skip = !params.fullState && nothingSince(params.since?.wake, waiting.wake, Date.now());
@@ -161,7 +169,7 @@ export async function waitForNews<P extends { empty: boolean }>(
   source: WakeSource,
   run: () => Promise<P>,
 ): Promise<P> {
-  const waiting = await startWaiting(userId, timeoutMs, remainingTimeMs);
+  const waiting = await startWaiting(userId, timeoutMs, remainingTimeMs, source);
   if (!waiting) return run();
   const { pass } = await untilNews(source, waiting, await run(), () => run());
   return pass!;

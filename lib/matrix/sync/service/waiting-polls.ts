@@ -17,11 +17,16 @@
 // polls woken together run together — one BatchGetItem of the wake items of those woken without a
 // count (the fallback, a re-check), then one read of every stream's watermarks shared by all the
 // passes that run (lib/matrix/sync/service/woken-passes.ts).
+//
+// Why a poll that follows its answer costs no wake read: the counts notices say are kept
+// (known-wakes.ts), so the next poll of a user woken a moment ago starts from the count it was
+// told, under the same registration-first rule.
 import type { SyncParams } from '../assemble.ts';
 import { longPoll, withKeyCounts, type WakeSource, type Woken } from '../long-poll.ts';
 import type { SyncWait } from '../operation.ts';
-import { WAKE_POLL_INTERVAL_MS } from '../wake.ts';
+import { WAKE_POLL_INTERVAL_MS, type WakeState } from '../wake.ts';
 import type { WokenUser } from '../notices.ts';
+import { KnownWakes } from './known-wakes.ts';
 import { checkWoken, type WakeCheck } from './woken-passes.ts';
 
 class Waiter implements WakeSource {
@@ -35,7 +40,16 @@ class Waiter implements WakeSource {
   constructor(
     readonly params: SyncParams,
     private readonly check: (waiter: Waiter, seen: number, known?: number) => Promise<Woken | undefined>,
+    private readonly wakes: KnownWakes,
   ) {}
+
+  wakeState(userId: string): Promise<WakeState> {
+    return this.wakes.read(userId);
+  }
+
+  registered(userId: string, until: number): void {
+    this.wakes.registered(userId, until);
+  }
 
   /** `wakes`: the count the notice says the user's wake item now holds; undefined: read it. */
   wake(wakes?: number): void {
@@ -81,10 +95,11 @@ export class WaitingPolls {
   private fallbackTimer: NodeJS.Timeout | undefined;
   private batch: WakeCheck[] = [];
   private draining = false;
+  private readonly knownWakes = new KnownWakes();
 
   /** A long-poll as the sync operation runs it (a SyncWait). */
   readonly wait: SyncWait = async (params, timeoutMs, remainingTimeMs) => {
-    const waiter = new Waiter(params, (w, seen, known) => this.checkTogether(w, seen, known));
+    const waiter = new Waiter(params, (w, seen, known) => this.checkTogether(w, seen, known), this.knownWakes);
     this.enter(waiter);
     try {
       return await withKeyCounts(params, longPoll(params, timeoutMs, remainingTimeMs, waiter));
@@ -102,7 +117,11 @@ export class WaitingPolls {
 
   /** The users a notice names (with their counts after the bump, where it says them): their polls check now. */
   wakeUsers(woken: readonly WokenUser[]): void {
-    for (const { userId, wakes } of woken) for (const waiter of this.byUser.get(userId) ?? []) waiter.wake(wakes);
+    for (const { userId, wakes } of woken) {
+      if (wakes !== undefined) this.knownWakes.told(userId, wakes);
+      else this.knownWakes.forget(userId);
+      for (const waiter of this.byUser.get(userId) ?? []) waiter.wake(wakes);
+    }
   }
 
   /**
@@ -110,6 +129,8 @@ export class WaitingPolls {
    * function's interval; once they do again, every poll checks once (for what came in between).
    */
   setConnected(connected: boolean): void {
+    // Lost: what comes next may not be told. Back: what came in between was not.
+    this.knownWakes.forgetAll();
     clearInterval(this.fallbackTimer);
     this.fallbackTimer = undefined;
     if (!connected) {
@@ -123,6 +144,7 @@ export class WaitingPolls {
   async drain(): Promise<void> {
     this.draining = true;
     clearInterval(this.fallbackTimer);
+    this.knownWakes.stop();
     for (const set of this.byUser.values()) for (const waiter of set) waiter.stop();
     while (this.open() > 0) await new Promise((r) => setTimeout(r, 10));
   }

@@ -63,7 +63,7 @@ export async function checkWoken(batch: readonly WakeCheck[]): Promise<void> {
     for (const { check } of moved) check.reject(err);
     return;
   }
-  const shared = sharedReads(SHARED_PSTATES);
+  const shared = sharedReads(SHARED_PSTATES, { coalesce: true });
   await inPool(moved, PARALLEL_PASSES, async ({ check, wakes }) => {
     try {
       const pass = await wokenPassWithKeyCounts(check.params, () =>
