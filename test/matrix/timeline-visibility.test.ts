@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RoomEvent } from '../../lib/matrix/events.ts';
-import { canSee, membershipBefore, type MembershipChange } from '../../lib/matrix/timeline/visibility.ts';
+import { canSee, membershipAt, membershipBefore, type MembershipChange } from '../../lib/matrix/timeline/visibility.ts';
 
 const u = '@u:localhost';
 let n = 0;
@@ -27,6 +27,11 @@ describe('history visibility over membership changes by position', () => {
     expect(membershipBefore(history, 6)).toBe('invite');
     expect(membershipBefore(history, 9)).toBe('join');
     expect(membershipBefore(history, 13)).toBe('leave');
+  });
+
+  it('unsigned.membership (MSC4115): the membership after each event, leave before any', () => {
+    expect([2, 6, 9, 13].map((d) => membershipAt(viewer, event(d)))).toEqual(['leave', 'invite', 'join', 'leave']);
+    expect([ownMember(5, 'invite'), ownMember(8, 'join'), ownMember(12, 'leave')].map((e) => membershipAt(viewer, e))).toEqual(['invite', 'join', 'leave']);
   });
 
   it('shared: everything up to the leave (they joined after the early events), nothing after', () => {

@@ -11,7 +11,7 @@ import { memberRooms, roomTimeline } from '../pstates.ts';
 import type { RoomCommand } from '../rooms/commands.ts';
 import { bundlesFor, readAggregationSources, withBundle, type AggregationSources } from '../relations/bundle.ts';
 import { readStateEvents } from '../sync/state.ts';
-import { entryVisibility } from '../sync/timeline.ts';
+import { entryViewer } from '../sync/timeline.ts';
 import { onlineMembers, type RoomAudience } from '../sync/wake.ts';
 import { moveCursor, raiseFloor, readConnection, userConnections, type Connection } from './connections.ts';
 import { connectedNow } from './online.ts';
@@ -67,13 +67,19 @@ async function deltaFor(
 ): Promise<((deviceId: string) => SyncDelta) | undefined> {
   const membership = own?.membership;
   const now = Date.now();
-  const visible = entryVisibility(roomId, userId, { membership: membership ?? 'leave', position: own?.position ?? 0 });
-  const bundles = sources.threads.length || sources.edits.length ? await bundlesFor(sources, { userId, visible: (_, entry) => visible(entry) }) : undefined;
-  const client = (list: readonly RoomEvent[], deviceId: string) => {
-    const format = (event: RoomEvent) => toClientEvent(event, { now, requester: { user_id: userId, device_id: deviceId }, omitRoomId: true });
-    return list.map((event) => withBundle(format(event), bundles?.get(event.event_id), format) as unknown as JsonObject);
+  const reader = entryViewer(roomId, userId, { membership: membership ?? 'leave', position: own?.position ?? 0 });
+  const bundles = sources.threads.length || sources.edits.length ? await bundlesFor(sources, { userId, visible: (_, entry) => reader.visible(entry) }) : undefined;
+  // The user's membership at each event shown (`unsigned.membership`, MSC4115): no read for a joined user's.
+  const memberships = async (list: readonly RoomEvent[]) => Promise.all(list.map((event) => reader.membershipAt(event)));
+  const client = (list: readonly RoomEvent[], at: readonly string[], deviceId: string) => {
+    const format = (event: RoomEvent, membership?: string) =>
+      toClientEvent(event, { now, requester: { user_id: userId, device_id: deviceId }, omitRoomId: true, ...(membership !== undefined ? { membership } : {}) });
+    return list.map((event, i) => withBundle(format(event, at[i]), bundles?.get(event.event_id), (e) => format(e)) as unknown as JsonObject);
   };
-  if (membership === 'join') return (deviceId) => ({ rooms: { join: { [roomId]: { timeline: { events: client(events, deviceId) } } } } });
+  if (membership === 'join') {
+    const at = await memberships(events);
+    return (deviceId) => ({ rooms: { join: { [roomId]: { timeline: { events: client(events, at, deviceId) } } } } });
+  }
   const ownAt = events.findLastIndex((e) => e.type === 'm.room.member' && e.state_key === userId);
   if (ownAt < 0) return undefined;
   if (membership === 'invite') {
@@ -82,7 +88,9 @@ async function deltaFor(
     return () => ({ rooms: { invite: { [roomId]: { invite_state: { events: stripped } } } } });
   }
   if (membership === 'leave' || membership === 'ban') {
-    return (deviceId) => ({ rooms: { leave: { [roomId]: { timeline: { events: client(events.slice(0, ownAt + 1), deviceId) } } } } });
+    const shown = events.slice(0, ownAt + 1);
+    const at = await memberships(shown);
+    return (deviceId) => ({ rooms: { leave: { [roomId]: { timeline: { events: client(shown, at, deviceId) } } } } });
   }
   return undefined;
 }

@@ -28,7 +28,7 @@ async function latestValidEdits(view: RoomView, requester: Requester, events: re
   found.forEach(({ original }, i) => {
     const entry = entries[i];
     if (!entry || entry.event.sender !== original.sender || !canSee(view.viewer, entry.event, entry.visibility)) return;
-    out.set(original.event_id, clientEvents([entry.event], requester)[0]!);
+    out.set(original.event_id, clientEvents([entry.event], requester, Date.now(), view.viewer)[0]!);
   });
   return out;
 }

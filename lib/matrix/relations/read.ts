@@ -91,7 +91,7 @@ export async function relatingEvents(view: RoomView, requester: Requester, paren
   const last = kept[kept.length - 1];
   const next = more && last ? positionToken(backwards ? last.depth - 1 : last.depth) : undefined;
   return {
-    chunk: clientEvents(kept, requester),
+    chunk: clientEvents(kept, requester, Date.now(), view.viewer),
     ...(next !== undefined ? { next_batch: next } : {}),
     ...(query.from !== undefined ? { prev_batch: positionToken(query.from) } : {}),
   };
@@ -129,7 +129,7 @@ export async function threadSummaries(view: RoomView, requester: Requester, root
       const entry = latest[i];
       if (!entry || !canSee(view.viewer, entry.event, entry.visibility)) return;
       const mine = root.sender === requester.userId || (await participated(view.roomId, root.event_id, requester.userId));
-      out.set(root.event_id, { latest_event: clientEvents([entry.event], requester)[0]!, count: info.count ?? 0, current_user_participated: mine });
+      out.set(root.event_id, { latest_event: clientEvents([entry.event], requester, Date.now(), view.viewer)[0]!, count: info.count ?? 0, current_user_participated: mine });
     }),
   );
   return out;
@@ -171,7 +171,7 @@ export async function listThreads(view: RoomView, requester: Requester, query: T
       const summary = root ? summaries.get(root.event_id) : undefined;
       if (!root || !summary || (query.include === 'participated' && !summary.current_user_participated)) continue;
       if (chunk.length === query.limit) break;
-      const [formatted] = clientEvents([root], requester);
+      const [formatted] = clientEvents([root], requester, Date.now(), view.viewer);
       chunk.push({ ...formatted!, unsigned: { ...formatted!.unsigned, 'm.relations': { 'm.thread': summary } } });
       if (chunk.length === query.limit && (j < batch.length - 1 || i + query.limit < ordered.length)) next = `t${t.latestPosition}`;
     }

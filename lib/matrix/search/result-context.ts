@@ -31,8 +31,8 @@ export async function resultContext(view: RoomView, requester: Requester, event:
   };
   const [before, after] = await Promise.all([walk('b', request.beforeLimit), walk('f', request.afterLimit)]);
   const context: ResultContext = {
-    events_before: clientEvents(before?.events ?? [], requester, now),
-    events_after: clientEvents(after?.events ?? [], requester, now),
+    events_before: clientEvents(before?.events ?? [], requester, now, view.viewer),
+    events_after: clientEvents(after?.events ?? [], requester, now, view.viewer),
     start: before?.edge ?? positionToken(position - 1),
     end: after?.edge ?? positionToken(position),
   };

@@ -124,7 +124,7 @@ export async function searchRoomEvents(requester: Requester, search: RoomEventsS
     ? await inPool(page, PER_REQUEST_CONCURRENCY, (event) => resultContext(views.get(event.room_id)!, requester, event, request, now))
     : undefined;
   return {
-    results: clientEvents(page, requester, now).map((result, i) => ({ rank: 1, result, ...(contexts ? { context: contexts[i]! } : {}) })),
+    results: page.map((event) => clientEvents([event], requester, now, views.get(event.room_id)!.viewer)[0]!).map((result, i) => ({ rank: 1, result, ...(contexts ? { context: contexts[i]! } : {}) })),
     count: all.length,
     highlights: [search.searchTerm],
     ...(page.length >= search.limit && last ? { next_batch: encodeCursor(cursorOf(last)) } : {}),

@@ -15,7 +15,7 @@ import type { Membership } from '../sync/cut.ts';
 import { invitedRoom } from '../sync/rooms.ts';
 import { stateChangedSince } from '../sync/state-delta.ts';
 import { readStateEvents } from '../sync/state.ts';
-import { entryVisibility, readTimelineWindow } from '../sync/timeline.ts';
+import { entryViewer, readTimelineWindow } from '../sync/timeline.ts';
 import { NOTHING } from '../sync/token.ts';
 import { exactKeys, isRequired, wantsLazyMembers, type EffectiveConfig } from './room-config.ts';
 
@@ -185,7 +185,8 @@ async function memberRoom(r: RoomRequest, names: ReadonlyMap<string, { name?: st
   const membersMoved = r.initial || win.events.some((e) => e.type === 'm.room.member');
   const first = win.events[0];
   const section: TimelineSection = { events: [], limited: win.limited };
-  viewer.timelines.add({ roomId: m.roomId, events: win.events, visible: entryVisibility(m.roomId, viewer.userId, membership), section });
+  const reader = entryViewer(m.roomId, viewer.userId, membership);
+  viewer.timelines.add({ roomId: m.roomId, events: win.events, visible: reader.visible, membershipAt: reader.membershipAt, section });
   const result: RoomResult = {
     ...common(r),
     ...named,

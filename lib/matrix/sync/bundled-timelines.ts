@@ -19,6 +19,8 @@ interface PendingTimeline {
   events: readonly RoomEvent[];
   /** Whether the viewer may see a reply or edit of this room. */
   visible: (entry: TimelineEntry) => Promise<boolean>;
+  /** The viewer's membership at an event of `events` (`unsigned.membership`, MSC4115). */
+  membershipAt: (event: RoomEvent) => Promise<string>;
   /** Its `events` are filled by `format`. */
   section: TimelineSection;
 }
@@ -42,15 +44,18 @@ export class SyncTimelines {
     const pending = this.pending.splice(0);
     if (!pending.length) return;
     const visibleIn = new Map(pending.map((p) => [p.roomId, p.visible]));
-    const format = (event: RoomEvent) =>
-      toClientEvent(event, { now: viewer.now, requester: { user_id: viewer.userId, device_id: viewer.deviceId }, omitRoomId: true });
+    const format = (event: RoomEvent, membership?: string) =>
+      toClientEvent(event, { now: viewer.now, requester: { user_id: viewer.userId, device_id: viewer.deviceId }, omitRoomId: true, ...(membership !== undefined ? { membership } : {}) });
     const sources = await readAggregationSources(pending.map((p) => ({ roomId: p.roomId, events: p.events })));
     const bundles = await bundlesFor(sources, {
       userId: viewer.userId,
       visible: (roomId, entry) => visibleIn.get(roomId)?.(entry) ?? false,
     });
-    for (const p of pending) {
-      p.section.events = p.events.map((event) => selectEventFields(withBundle(format(event), bundles.get(event.event_id), format), viewer.filter.event_fields));
-    }
+    const memberships = await Promise.all(pending.map((p) => Promise.all(p.events.map((event) => p.membershipAt(event)))));
+    pending.forEach((p, i) => {
+      p.section.events = p.events.map((event, j) =>
+        selectEventFields(withBundle(format(event, memberships[i]![j]), bundles.get(event.event_id), (e) => format(e)), viewer.filter.event_fields),
+      );
+    });
   }
 }

@@ -12,7 +12,7 @@ import type { Membership } from './cut.ts';
 import { roomEventPredicate } from './filter.ts';
 import { stateChangedSince } from './state-delta.ts';
 import { readMembersBefore, readStateBefore, readStateEvents } from './state.ts';
-import { entryVisibility, readTimelineWindow, type TimelineWindow } from './timeline.ts';
+import { entryViewer, readTimelineWindow, type TimelineWindow } from './timeline.ts';
 import type { SyncTimelines, TimelineSection } from './bundled-timelines.ts';
 
 export interface Viewer {
@@ -62,8 +62,14 @@ function timelineSection(m: Membership, window: TimelineWindow, viewer: Viewer, 
     limited: window.limited,
     ...(first ? { prev_batch: positionToken(first.depth - 1) } : {}),
   };
-  const visible = entryVisibility(m.roomId, viewer.userId, { membership: m.membership, position: m.position });
-  viewer.timelines.add({ roomId: m.roomId, events: window.events, visible: async (entry) => entry.event.depth <= upTo && (await visible(entry)), section });
+  const reader = entryViewer(m.roomId, viewer.userId, { membership: m.membership, position: m.position });
+  viewer.timelines.add({
+    roomId: m.roomId,
+    events: window.events,
+    visible: async (entry) => entry.event.depth <= upTo && (await reader.visible(entry)),
+    membershipAt: reader.membershipAt,
+    section,
+  });
   return section;
 }
 

@@ -3,7 +3,7 @@
 // `limit + 1` matching entries, so `limited` says whether older ones were left out.
 import type { RoomEvent } from '../events.ts';
 import { membershipHistory, roomTimeline, type TimelineEntry } from '../pstates.ts';
-import { canSee, type MembershipChange } from '../timeline/visibility.ts';
+import { canSee, membershipAt, type MembershipChange } from '../timeline/visibility.ts';
 
 export interface TimelineWindow {
   /** Oldest first. */
@@ -83,11 +83,31 @@ export async function readTimelineWindow(options: WindowOptions): Promise<Timeli
  * otherwise their membership history is read once (per returned function) and canSee decides.
  */
 export function entryVisibility(roomId: string, userId: string, current: { membership: string; position: number }): (entry: TimelineEntry) => Promise<boolean> {
+  return entryViewer(roomId, userId, current).visible;
+}
+
+/** What a user sees of a room's entries, and their membership at each (`unsigned.membership`, MSC4115). */
+export interface EntryViewer {
+  visible(entry: TimelineEntry): Promise<boolean>;
+  membershipAt(event: RoomEvent): Promise<string>;
+}
+
+/**
+ * entryVisibility and the user's membership at events, sharing one read of their membership
+ * history, made only for events before their current join (from it on they are joined).
+ */
+export function entryViewer(roomId: string, userId: string, current: { membership: string; position: number }): EntryViewer {
   let history: Promise<MembershipChange[]> | undefined;
-  return async (entry) => {
-    if (current.membership === 'join' && entry.event.depth > current.position) return true;
-    history ??= readHistory(roomId, userId);
-    return canSee({ userId, history: await history }, entry.event, entry.visibility);
+  const viewer = async () => ({ userId, history: await (history ??= readHistory(roomId, userId)) });
+  return {
+    visible: async (entry) => {
+      if (current.membership === 'join' && entry.event.depth > current.position) return true;
+      return canSee(await viewer(), entry.event, entry.visibility);
+    },
+    membershipAt: async (event) => {
+      if (current.membership === 'join' && event.depth >= current.position) return 'join';
+      return membershipAt(await viewer(), event);
+    },
   };
 }
 

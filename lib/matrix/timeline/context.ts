@@ -55,7 +55,7 @@ export async function eventView(roomId: string, userId: string): Promise<RoomVie
 
 export async function roomEvent(view: RoomView, requester: Requester, eventId: string): Promise<ClientEvent> {
   const entry = await visibleEntry(view, eventId);
-  return (await withAggregations(view, requester, [entry.event], clientEvents([entry.event], requester)))[0]!;
+  return (await withAggregations(view, requester, [entry.event], clientEvents([entry.event], requester, Date.now(), view.viewer)))[0]!;
 }
 
 export async function eventContext(view: RoomView, requester: Requester, eventId: string, query: ContextQuery): Promise<EventContext> {
@@ -77,9 +77,9 @@ export async function eventContext(view: RoomView, requester: Requester, eventId
     : await stateAt(view.roomId, last);
   const now = Date.now();
   return {
-    event: (await withAggregations(view, requester, [event], clientEvents([event], requester, now)))[0]!,
-    events_before: await withAggregations(view, requester, before?.events ?? [], clientEvents(before?.events ?? [], requester, now)),
-    events_after: await withAggregations(view, requester, after.events, clientEvents(after.events, requester, now)),
+    event: (await withAggregations(view, requester, [event], clientEvents([event], requester, now, view.viewer)))[0]!,
+    events_before: await withAggregations(view, requester, before?.events ?? [], clientEvents(before?.events ?? [], requester, now, view.viewer)),
+    events_after: await withAggregations(view, requester, after.events, clientEvents(after.events, requester, now, view.viewer)),
     start: before?.edge ?? positionToken(position - 1),
     end: after.edge,
     state: clientEvents(state, requester, now),

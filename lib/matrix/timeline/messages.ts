@@ -70,7 +70,7 @@ export async function roomMessages(view: RoomView, requester: Requester, query: 
   const walk = await walkTimeline(view.roomId, view.viewer, window, query.limit, query.filter, fromPoint);
   const now = Date.now();
   const page: MessagesPage = {
-    chunk: await withAggregations(view, requester, walk.events, clientEvents(walk.events, requester, now)),
+    chunk: await withAggregations(view, requester, walk.events, clientEvents(walk.events, requester, now, view.viewer)),
     start: query.from ?? startToken(request, view.readableUpTo),
     // `end` is left out only when the page is empty and nothing remains, as Synapse does: a page
     // that reached the end still has one (Complement's TestRoomImageRoundtrip), and the request

@@ -44,6 +44,15 @@ export function canSee(viewer: Viewer, event: RoomEvent, visibility: string): bo
   });
 }
 
+/**
+ * The user's membership at an event as clients are told it (`unsigned.membership`, MSC4115): the
+ * membership in force after the event (their own member event counts with what it sets), `leave`
+ * when they were never a member by then. Synapse serves it the same way.
+ */
+export function membershipAt(viewer: Viewer, event: RoomEvent): string {
+  return membershipAtEvent(event, viewer.userId, membershipBefore(viewer.history, event.depth)) ?? 'leave';
+}
+
 /** The user's membership now (the last change), undefined when never a member. */
 export function currentMembership(history: readonly MembershipChange[]): string | undefined {
   return history[history.length - 1]?.membership;
