@@ -247,6 +247,37 @@ describe('simplified sliding sync (MSC4186)', () => {
     expect(seen).toBe(true);
   });
 
+  it('a room brought into the receipts or typing scope later, or present when they are turned on, gets its current receipts and typing', async () => {
+    const dan = await registerUser(new TestClient(runtime.httpUrl));
+    const [subscribedRoom, windowRoom] = [await createRoom(alice.client, { preset: 'public_chat' }), await createRoom(alice.client, { preset: 'public_chat' })];
+    const read: Record<string, string> = {};
+    for (const roomId of [subscribedRoom, windowRoom]) {
+      expect((await dan.client.post(path.room(roomId, 'join'), {})).status).toBe(200);
+      read[roomId] = (await send(alice.client, roomId, { msgtype: 'm.text', body: 'hi' })).body.event_id;
+      expect((await alice.client.post(path.room(roomId, `receipt/m.read/${encodeURIComponent(read[roomId]!)}`), {})).status).toBe(200);
+    }
+    expect((await alice.client.put(path.room(subscribedRoom, `typing/${encodeURIComponent(alice.userId)}`), { typing: true, timeout: 60_000 })).status).toBe(200);
+    const lists = { recent: { ranges: [[0, 0]], timeline_limit: 0, required_state: [] } };
+    const room_subscriptions = { [subscribedRoom]: { timeline_limit: 0, required_state: [] } };
+    // Receipts cover the window only; typing is off.
+    const first = await slidingSync(dan.client, { conn_id: 'later', lists, room_subscriptions, extensions: { receipts: { enabled: true, lists: ['recent'], rooms: [] } } });
+    expect(Object.keys(first.rooms ?? {}).sort()).toEqual([subscribedRoom, windowRoom].sort());
+    expect(Object.keys(first.extensions?.receipts?.rooms ?? {})).toEqual([windowRoom]);
+    const second = await slidingSync(dan.client, { conn_id: 'later', lists }, { pos: first.pos, timeout: 0 });
+    expect(second.extensions?.receipts?.rooms ?? {}).toEqual({});
+    // The subscription comes into the receipts' scope and typing is turned on: nothing changed
+    // there since, yet the room's current receipt and typing come.
+    const third = await slidingSync(dan.client, { conn_id: 'later', lists, extensions: { receipts: { rooms: ['*'] }, typing: { enabled: true } } }, { pos: second.pos, timeout: 0 });
+    expect(Object.keys(third.rooms ?? {})).toEqual([]);
+    expect(Object.keys(third.extensions?.receipts?.rooms ?? {})).toEqual([subscribedRoom]);
+    expect(Object.keys(third.extensions?.receipts?.rooms[subscribedRoom]?.content ?? {})).toContain(read[subscribedRoom]);
+    expect(third.extensions?.typing?.rooms[subscribedRoom]?.content).toEqual({ user_ids: [alice.userId] });
+    // Covered from then on: only changes.
+    const fourth = await slidingSync(dan.client, { conn_id: 'later', lists }, { pos: third.pos, timeout: 0 });
+    expect(fourth.extensions?.receipts?.rooms ?? {}).toEqual({});
+    expect(fourth.extensions?.typing?.rooms ?? {}).toEqual({});
+  });
+
   it('answers an unknown, foreign or malformed pos with 400 M_UNKNOWN_POS', async () => {
     const res = await slidingSync(alice.client, { conn_id: 'mine', lists: {} });
     // Another user, another connection id, a made-up position: all unknown.

@@ -19,7 +19,7 @@ import { commit, json, map, number, pstate, record, string, type WriteOp } from 
 import { canonicalJson } from '../canonical-json.ts';
 import { MatrixError } from '../errors.ts';
 import { decodeSyncToken, encodeSyncToken, type SyncPosition } from '../sync/token.ts';
-import type { ExtensionScopes } from './extension-scope.ts';
+import type { ExtensionScopes, ScopedExtension } from './extension-scope.ts';
 import type { ExtensionName, RoomConfig } from './request.ts';
 
 /** A room as last sent on the connection: its config key (room-config.ts) and the user's membership then. */
@@ -40,6 +40,12 @@ export interface ConnectionState {
   ext: ExtensionName[];
   /** Room-scoped extensions' `lists`/`rooms` other than the default (sticky; absent: the default). */
   scopes?: ExtensionScopes;
+  /**
+   * The rooms each room-scoped extension with a scope other than the default covered in this
+   * response (with the default, it covers every room the connection has: `rooms`), so that a room
+   * it covers later gets its current receipts, typing and account data, not only what changes.
+   */
+  covered?: Partial<Record<ScopedExtension, string[]>>;
 }
 
 const connectionState = z.custom<ConnectionState>((v) => typeof v === 'object' && v !== null && 'rooms' in v);

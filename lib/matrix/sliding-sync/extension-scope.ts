@@ -4,6 +4,11 @@
 //   {"rooms": ["*"]} every room subscription (the default), {"rooms": ["!a:b"]} some, {"rooms": []} none.
 // Only rooms of this response count: a name of a list or room that is not in it adds nothing.
 // Sticky like the extension itself: a request that leaves a key out keeps the connection's.
+// A room an extension covers now that it did not cover in the connection's previous response (it
+// came into a named list's window, was subscribed, the scope widened, or the extension was just
+// turned on) gets its current receipts, typing and room account data, as a room new to the
+// connection does — as Synapse does from the rooms it records per connection as never or
+// previously sent.
 // Pure: the caller gives the lists' windows and the subscriptions.
 
 export type ScopedExtension = 'account_data' | 'receipts' | 'typing';
@@ -58,6 +63,35 @@ export function scopedRooms(scope: ExtensionScope | undefined, listWindows: Read
       break;
     }
     for (const id of listWindows.get(name) ?? []) out.add(id);
+  }
+  return out;
+}
+
+/**
+ * The rooms each room-scoped extension covered in the connection's previous response: those it
+ * recorded (a scope other than the default), else every room the connection had (the default
+ * covers them all); none when the extension was off.
+ */
+export function previouslyCovered(
+  previous: { ext: readonly string[]; rooms: Record<string, unknown>; covered?: Partial<Record<ScopedExtension, string[]>> },
+): Record<ScopedExtension, ReadonlySet<string>> {
+  const out = {} as Record<ScopedExtension, ReadonlySet<string>>;
+  for (const ext of SCOPED_EXTENSIONS) {
+    out[ext] = !previous.ext.includes(ext) ? new Set() : new Set(previous.covered?.[ext] ?? Object.keys(previous.rooms));
+  }
+  return out;
+}
+
+/** What the connection keeps of this response's coverage: the rooms of each enabled extension with a scope other than the default. */
+export function coveredToKeep(
+  scopes: ExtensionScopes,
+  enabled: readonly string[],
+  covered: Readonly<Record<ScopedExtension, ReadonlySet<string>>>,
+  joined: readonly string[],
+): Partial<Record<ScopedExtension, string[]>> {
+  const out: Partial<Record<ScopedExtension, string[]>> = {};
+  for (const ext of SCOPED_EXTENSIONS) {
+    if (scopes[ext] && enabled.includes(ext)) out[ext] = joined.filter((roomId) => covered[ext].has(roomId)).sort();
   }
   return out;
 }

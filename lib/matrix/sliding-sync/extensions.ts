@@ -3,7 +3,8 @@
 // (lib/matrix/sync/account-data.ts), receipts and typing (lib/matrix/ephemeral/sync.ts). As in
 // Synapse, room-scoped data covers the rooms of the lists' windows and the subscriptions that each
 // extension's `lists`/`rooms` name (extension-scope.ts; by default all of them); a room new to the
-// connection gets its current receipts, typing and room account data rather than only what changed.
+// connection, or new to an extension's scope, gets its current receipts, typing and room account
+// data rather than only what changed.
 import type { JsonObject } from '../canonical-json.ts';
 import { ephemeralForSync } from '../ephemeral/sync.ts';
 import { keysForSync } from '../keys/sync.ts';
@@ -46,6 +47,8 @@ export interface ExtensionsInput {
   rooms: readonly { roomId: string; fresh: boolean }[];
   /** The rooms of the windows and subscriptions each room-scoped extension covers (extension-scope.ts). */
   scope: Readonly<Record<ScopedExtension, ReadonlySet<string>>>;
+  /** The rooms each one covered in the connection's previous response: the others get their current data. */
+  covered: Readonly<Record<ScopedExtension, ReadonlySet<string>>>;
   toDeviceSince: string | undefined;
 }
 
@@ -72,7 +75,8 @@ async function accountDataExtension(input: ExtensionsInput, out: ExtensionsPass)
   const rooms: Record<string, AccountDataEvent[]> = {};
   await Promise.all(
     input.rooms.filter(({ roomId }) => input.scope.account_data.has(roomId)).map(async ({ roomId, fresh }) => {
-      const events = fresh && since ? await roomAccountData(userId, roomId) : (data.get(roomId) ?? []);
+      const current = fresh || !input.covered.account_data.has(roomId);
+      const events = current && since ? await roomAccountData(userId, roomId) : (data.get(roomId) ?? []);
       if (events.length) rooms[roomId] = events;
     }),
   );
@@ -88,19 +92,25 @@ async function ephemeralExtensions(input: ExtensionsInput, out: ExtensionsPass):
   // The rooms either extension covers, read once; each then keeps its own.
   const covered = (roomId: string) => (enabled.has('receipts') && input.scope.receipts.has(roomId)) || (enabled.has('typing') && input.scope.typing.has(roomId));
   const scoped = input.rooms.filter((r) => covered(r.roomId));
-  const fresh = scoped.filter((r) => r.fresh || !since).map((r) => r.roomId);
+  // New to an extension: the room is new to the connection, or the extension did not cover it before.
+  const newTo = (ext: 'receipts' | 'typing', r: { roomId: string; fresh: boolean }) => r.fresh || !since || !input.covered[ext].has(r.roomId);
+  const needsCurrent = (r: { roomId: string; fresh: boolean }) =>
+    (enabled.has('receipts') && input.scope.receipts.has(r.roomId) && newTo('receipts', r)) || (enabled.has('typing') && input.scope.typing.has(r.roomId) && newTo('typing', r));
+  const fresh = scoped.filter(needsCurrent).map((r) => r.roomId);
   const known = since ? scoped.filter((r) => !r.fresh).map((r) => r.roomId) : [];
+  const isNew = { receipts: new Set(scoped.filter((r) => newTo('receipts', r)).map((r) => r.roomId)), typing: new Set(scoped.filter((r) => newTo('typing', r)).map((r) => r.roomId)) };
   const [changed, current] = await Promise.all([
     ephemeralForSync(userId, known, since?.ephemeral, input.watermarks, Date.now(), false),
     fresh.length ? ephemeralForSync(userId, fresh, undefined, input.watermarks, Date.now(), false) : undefined,
   ]);
   const receipts: Record<string, JsonObject> = {};
   const typing: Record<string, JsonObject> = {};
-  for (const rooms of [changed.rooms, current?.rooms ?? new Map()]) {
+  // Each room's data from the read it needs: the current one for a room new to the extension, else what changed.
+  for (const [rooms, fromCurrent] of [[changed.rooms, false], [current?.rooms ?? new Map(), true]] as const) {
     for (const [roomId, events] of rooms) {
       for (const event of events) {
-        if (event.type === 'm.receipt' && input.scope.receipts.has(roomId)) receipts[roomId] = event as JsonObject;
-        if (event.type === 'm.typing' && input.scope.typing.has(roomId)) typing[roomId] = event as JsonObject;
+        if (event.type === 'm.receipt' && input.scope.receipts.has(roomId) && isNew.receipts.has(roomId) === fromCurrent) receipts[roomId] = event as JsonObject;
+        if (event.type === 'm.typing' && input.scope.typing.has(roomId) && isNew.typing.has(roomId) === fromCurrent) typing[roomId] = event as JsonObject;
       }
     }
   }

@@ -22,7 +22,7 @@ import { combineConfigs, configKey } from './room-config.ts';
 import { byActivity, evaluateList, listable, needsStateFacts, needsTags, type RoomFacts } from './room-list.ts';
 import { readNames, roomResult, type PendingRoom, type RoomResult } from './rooms.ts';
 import type { ExtensionName, ListRequest, RoomConfig, SlidingSyncRequest } from './request.ts';
-import { roomsByExtension, stickyScopes } from './extension-scope.ts';
+import { coveredToKeep, previouslyCovered, roomsByExtension, stickyScopes } from './extension-scope.ts';
 
 export interface SlidingSyncBody {
   lists: Record<string, { count: number }>;
@@ -204,6 +204,8 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   await fillUnreadNotifications(userId, joined);
   for (const [roomId, { unread_notifications: counts }] of Object.entries(joined)) Object.assign(rooms[roomId]!, counts);
 
+  const scope = roomsByExtension(scopes, listWindows, subscribed);
+  const joinedRooms = [...wanted.values()].filter(({ m }) => m.membership === 'join').map(({ m }) => m.roomId);
   const extensions = await extensionsFor({
     userId,
     deviceId,
@@ -212,12 +214,14 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     watermarks,
     ...(windowed ? {} : { memberships: cut.memberships }),
     rooms: [...wanted.values()].filter(({ m }) => m.membership === 'join').map(({ m }) => ({ roomId: m.roomId, fresh: fresh.has(m.roomId) })),
-    scope: roomsByExtension(scopes, listWindows, subscribed),
+    scope,
+    covered: previouslyCovered(connection.state),
     toDeviceSince: request.toDeviceSince ?? since?.toDevice,
   });
 
   const counts = Object.fromEntries(Object.entries(lists).map(([name, list]) => [name, list.count]));
-  const state = { rooms: nextRooms, subs, counts, ext, ...(Object.keys(scopes).length ? { scopes } : {}) };
+  const covered = coveredToKeep(scopes, ext, scope, joinedRooms);
+  const state = { rooms: nextRooms, subs, counts, ext, ...(Object.keys(scopes).length ? { scopes } : {}), ...(Object.keys(covered).length ? { covered } : {}) };
   const { parent: _parent, ...previous } = connection.state;
   const empty = !Object.keys(rooms).length && !extensions.news && sameState(previous, state);
   return {
