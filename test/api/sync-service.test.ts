@@ -13,7 +13,7 @@ import { closeConnection } from '../../lib/core/websocket-connections.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { SYNC_SERVICE } from '../../lib/matrix/sync/notices.ts';
 import { decodeSyncToken } from '../../lib/matrix/sync/token.ts';
-import { readWake } from '../../lib/matrix/sync/wake.ts';
+import { readWake, wakeUsers } from '../../lib/matrix/sync/wake.ts';
 import type { Woken } from '../../lib/matrix/sync/long-poll.ts';
 import { checkWoken, type WakeCheck } from '../../lib/matrix/sync/service/woken-passes.ts';
 import { handler as syncFunction } from '../../functions/http/sync.ts';
@@ -156,6 +156,52 @@ describe('the sync service', () => {
     let read: Woken | undefined;
     expect(await requestsTo(`syncWake#${bob.userId}`, async () => void (read = await woken()))).toBe(1);
     expect(read!.wakes).toBe(wakes);
+  });
+
+  it('wakes a crowd in groups, each told as soon as its bumps are in, so the first passes need not wait for the last bumps', async () => {
+    const crowd = Array.from({ length: 70 }, (_, i) => `@crowd${i}:localhost`);
+    const steps: { kind: 'bump' | 'notice'; users: string[] }[] = [];
+    const plugin: Pluggable<object, MetadataBearer> = {
+      applyToStack(stack) {
+        stack.add(
+          (next: InitializeHandler<object, MetadataBearer>) => async (args: InitializeHandlerArguments<object>) => {
+            const input = args.input as { UpdateExpression?: string; ConnectionId?: string; Data?: Uint8Array };
+            if (input.UpdateExpression && crowd.some((u) => JSON.stringify(input).includes(`syncWake#${u}"`))) {
+              steps.push({ kind: 'bump', users: crowd.filter((u) => JSON.stringify(input).includes(`syncWake#${u}"`)) });
+            }
+            const out = await next(args);
+            if (input.ConnectionId && input.Data) {
+              const frame = JSON.parse(Buffer.from(input.Data).toString('utf8')) as { data?: { wake?: string[] } };
+              const users = (frame.data?.wake ?? []).filter((u) => crowd.includes(u));
+              if (users.length) steps.push({ kind: 'notice', users });
+            }
+            return out;
+          },
+          { step: 'initialize', name: 'crowdSteps' },
+        );
+      },
+    };
+    addClientPlugin(plugin);
+    try {
+      await wakeUsers(crowd);
+    } finally {
+      removeClientPlugin(plugin);
+    }
+    const notices = steps.filter((s) => s.kind === 'notice');
+    // Every user told once (per subscribed instance), in notices of at most 32.
+    const instances = (await subscribedInstances(SYNC_SERVICE)).length;
+    expect(notices.flatMap((n) => n.users).sort()).toEqual(Array.from({ length: instances }, () => crowd).flat().sort());
+    expect(Math.max(...notices.map((n) => n.users.length))).toBeLessThanOrEqual(32);
+    // Each user is told after their bump; some are told before the last user's bump is written.
+    for (const user of crowd) {
+      const bumped = steps.findIndex((s) => s.kind === 'bump' && s.users.includes(user));
+      const told = steps.findIndex((s) => s.kind === 'notice' && s.users.includes(user));
+      expect(bumped).toBeGreaterThanOrEqual(0);
+      expect(told).toBeGreaterThan(bumped);
+    }
+    const lastBump = steps.map((s) => s.kind).lastIndexOf('bump');
+    expect(steps.findIndex((s) => s.kind === 'notice')).toBeLessThan(lastBump);
+    expect(await Promise.all(crowd.slice(0, 3).map(async (u) => (await readWake(u)).wakes))).toEqual([1, 1, 1]);
   });
 
   it('catches up on notices missed while its subscription was down', async () => {

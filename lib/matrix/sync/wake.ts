@@ -41,6 +41,10 @@ export const RENEW_BEFORE_MS = 120_000;
 export const WAKE_POLL_INTERVAL_MS = 500;
 
 const PARALLEL_WRITES = 16;
+/** Wake bumps written at once and told together (one notice each, a WebSocket message). */
+const NOTICE_GROUP = 32;
+/** Groups of bumps in flight at once (NOTICE_GROUP × PARALLEL_GROUPS writes). */
+const PARALLEL_GROUPS = 2;
 
 export interface WakeState {
   wakes: number;
@@ -77,13 +81,18 @@ export async function readWake(userId: string): Promise<WakeState> {
 
 /**
  * Bump the wake items of these users (one UpdateItem ADD each, no read), then tell the sync
- * service, where it runs, whose counts moved and to what (lib/matrix/sync/notices.ts).
+ * service, where it runs, whose counts moved and to what (lib/matrix/sync/notices.ts). In groups
+ * of NOTICE_GROUP, each told as soon as its bumps are in: in a big room the service starts the
+ * first members' passes while the later bumps are still being written.
  */
 export async function wakeUsers(userIds: Iterable<string>): Promise<void> {
   const users = [...new Set(userIds)];
-  if (!users.length) return;
-  const counts = await inPool(users, PARALLEL_WRITES, (userId) => incrementAndGet(syncWake.key(userId).field('wakes').increment(1)));
-  await noticeWakes(users.map((userId, i) => ({ userId, wakes: counts[i]! })));
+  const groups: string[][] = [];
+  for (let i = 0; i < users.length; i += NOTICE_GROUP) groups.push(users.slice(i, i + NOTICE_GROUP));
+  await inPool(groups, PARALLEL_GROUPS, async (group) => {
+    const counts = await Promise.all(group.map((userId) => incrementAndGet(syncWake.key(userId).field('wakes').increment(1))));
+    await noticeWakes(group.map((userId, i) => ({ userId, wakes: counts[i]! })));
+  });
 }
 
 /**
