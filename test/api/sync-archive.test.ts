@@ -1,5 +1,6 @@
 // Left and forgotten rooms in /sync, ported from Complement: tests/csapi/sync_archive_test.go
-// (TestArchivedRoomsHistory, TestLeaveEventVisibility) and tests/csapi/apidoc_room_forget_test.go
+// (TestSyncLeaveSection, TestGappedSyncLeaveSection, TestArchivedRoomsHistory,
+// TestOlderLeftRoomsNotInLeaveSection, TestLeaveEventVisibility, TestLeaveEventInviteRejection) and tests/csapi/apidoc_room_forget_test.go
 // ("Leave for forgotten room shows up in v2 incremental /sync"). Through the sync service.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
@@ -21,7 +22,7 @@ interface Section {
 }
 interface SyncBody {
   next_batch: string;
-  rooms?: { join?: Record<string, Section>; leave?: Record<string, Section> };
+  rooms?: { join?: Record<string, Section>; leave?: Record<string, Section>; invite?: Record<string, unknown> };
 }
 
 const MADE_UP_STATE = 'a.madeup.test.state';
@@ -113,5 +114,64 @@ describe('left and forgotten rooms in /sync (Complement sync_archive, room_forge
     const filter = { room: { include_leave: true } };
     expect((await sync(alice, { since: before, filter })).rooms?.leave?.[roomId]).toBeDefined();
     expect((await sync(alice, { filter })).rooms?.leave?.[roomId]).toBeUndefined();
+  });
+
+  /** Complement's SyncLeftFrom: the user's leave in rooms.leave.<room>, in its timeline or its state. */
+  const leftFrom = (body: SyncBody, user: RegisteredUser, roomId: string) => {
+    const room = body.rooms?.leave?.[roomId];
+    const events = [...(room?.timeline?.events ?? []), ...(room?.state?.events ?? [])];
+    return events.some((e) => e.type === 'm.room.member' && e.state_key === user.userId && e.content.membership === 'leave');
+  };
+
+  it('TestSyncLeaveSection: left rooms in the leave section of initial, full state and incremental syncs', async () => {
+    const includeLeave = { room: { include_leave: true } };
+    const roomId = await createRoom(alice.client, {});
+    const fullStateSince = (await sync(alice, { filter: includeLeave })).next_batch;
+    const incrementalSince = (await sync(alice)).next_batch;
+    await leave(alice, roomId);
+    expect(leftFrom(await sync(alice, { filter: includeLeave }), alice, roomId)).toBe(true);
+    expect(leftFrom(await sync(alice, { since: fullStateSince, filter: includeLeave, full_state: true }), alice, roomId)).toBe(true);
+    expect(leftFrom(await sync(alice, { since: incrementalSince }), alice, roomId)).toBe(true);
+  });
+
+  it('TestGappedSyncLeaveSection: a leave before a gap (timeline limit 1, 20 messages elsewhere) is still in the leave section', async () => {
+    const gappy = { room: { timeline: { limit: 1 }, include_leave: true } };
+    const roomToLeave = await createRoom(alice.client, {});
+    const roomToSpam = await createRoom(alice.client, {});
+    const since = (await sync(alice, { filter: gappy })).next_batch;
+    await leave(alice, roomToLeave);
+    for (let i = 0; i < 20; i++) await send(alice.client, roomToSpam, { msgtype: 'm.text', body: 'Mr Anderson...' });
+    expect(leftFrom(await sync(alice, { since, filter: gappy }), alice, roomToLeave)).toBe(true);
+  });
+
+  it('TestOlderLeftRoomsNotInLeaveSection: a room left before the token stays out of the leave section when others act in it', async () => {
+    const filter = { room: { timeline: { limit: 1 }, include_leave: true } };
+    const roomToLeave = await createRoom(alice.client, { preset: 'public_chat' });
+    const roomToSpam = await createRoom(alice.client, { preset: 'public_chat' });
+    await join(bob, roomToLeave);
+    await join(bob, roomToSpam);
+    let since = (await sync(alice, { filter })).next_batch;
+    await leave(alice, roomToLeave);
+    const left = await sync(alice, { since, filter });
+    expect(leftFrom(left, alice, roomToLeave)).toBe(true);
+    since = left.next_batch;
+    // Bob's member event changes (a profile-like join → join), then a gap in another room.
+    expect((await bob.client.put(path.room(roomToLeave, `state/m.room.member/${encodeURIComponent(bob.userId)}`), { membership: 'join', filler: 'Welcome back, my friends, to the show that never ends...' })).status).toBe(200);
+    for (let i = 0; i < 20; i++) await send(bob.client, roomToSpam, { msgtype: 'm.text', body: 'Mr Anderson...' });
+    const after = await sync(alice, { since, filter });
+    expect(after.rooms?.leave ?? {}).toEqual({});
+  });
+
+  it('TestLeaveEventInviteRejection: rejecting an invite to a joined-visibility room shows the leave in the leave section', async () => {
+    const filter = { room: { include_leave: true } };
+    const roomId = await createRoom(bob.client, { initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }] });
+    let since = (await sync(alice, { filter })).next_batch;
+    expect((await bob.client.post(path.room(roomId, 'invite'), { user_id: alice.userId })).status).toBe(200);
+    const invited = await sync(alice, { since, filter });
+    expect(invited.rooms?.invite?.[roomId], JSON.stringify(invited.rooms)).toBeDefined();
+    since = invited.next_batch;
+    await leave(alice, roomId);
+    const rejected = await sync(alice, { since, filter });
+    expect(leftFrom(rejected, alice, roomId), JSON.stringify(rejected.rooms)).toBe(true);
   });
 });
