@@ -2,9 +2,7 @@
 // PUT /_matrix/media/v3/upload/{serverName}/{mediaId}, download / thumbnail / config under
 // /_matrix/media/v3 (download and thumbnail unauthenticated, as deprecated by the spec) and
 // under /_matrix/client/v1/media (authenticated).
-import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
-import { json, rawBodyOperation, type HttpRequest, type HttpResponse } from '../../lib/http/operation.ts';
-import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { json, type HttpRequest, type HttpResponse } from '../../lib/http/operation.ts';
 import { notFound } from '../../lib/matrix/errors.ts';
 import { contentDisposition, mediaHeaders } from '../../lib/matrix/media/disposition.ts';
 import { maxUploadBytes } from '../../lib/matrix/media/limits.ts';
@@ -19,24 +17,26 @@ import {
   type Upload,
 } from '../../lib/matrix/media/repository.ts';
 import { parseThumbnailRequest, thumbnail } from '../../lib/matrix/media/thumbnails.ts';
+import { matrixFunction, operation } from '../../lib/matrix/routes/operation.ts';
 
 function uploadOf(request: HttpRequest): Upload {
   const filename = request.query.get('filename') ?? undefined;
   return { body: request.rawBody, contentType: request.headers['content-type'], filename };
 }
 
-async function download(request: HttpRequest): Promise<HttpResponse> {
-  const { serverName, mediaId, fileName } = request.pathParameters as { serverName: string; mediaId: string; fileName?: string };
-  const info = await mediaInfo(serverName, mediaId);
+const media = ['serverName', 'mediaId'] as const;
+
+async function download({ params, request }: { params: Readonly<Record<'serverName' | 'mediaId', string>>; request: HttpRequest }): Promise<HttpResponse> {
+  const info = await mediaInfo(params.serverName, params.mediaId);
   const body = await mediaContent(info);
-  const filename = fileName ?? info.filename;
+  // The file name a download's path may give (GET .../download/{serverName}/{mediaId}/{fileName}).
+  const filename = request.pathParameters.fileName ?? info.filename;
   return { status: 200, rawBody: body, headers: mediaHeaders(info.contentType, contentDisposition(info.contentType, filename)) };
 }
 
-async function thumbnailOf(request: HttpRequest): Promise<HttpResponse> {
-  const { serverName, mediaId } = request.pathParameters as { serverName: string; mediaId: string };
+async function thumbnailOf({ params, request }: { params: Readonly<Record<'serverName' | 'mediaId', string>>; request: HttpRequest }): Promise<HttpResponse> {
   const wanted = parseThumbnailRequest(request.query);
-  const info = await mediaInfo(serverName, mediaId);
+  const info = await mediaInfo(params.serverName, params.mediaId);
   const thumb = await thumbnail(info, wanted);
   const extension = thumb.contentType === 'image/jpeg' ? 'jpg' : 'png';
   // The spec requires an inline disposition for thumbnails.
@@ -45,37 +45,27 @@ async function thumbnailOf(request: HttpRequest): Promise<HttpResponse> {
 
 const config = () => json({ 'm.upload.size': maxUploadBytes() });
 
-const authenticated = (op: (request: HttpRequest) => Promise<HttpResponse>) => async (request: HttpRequest) => {
-  await authenticate(request);
-  return op(request);
-};
-
 export const handler = matrixFunction('media', {
-  uploadContent: rawBodyOperation(async (request) => {
-    const { userId } = await authenticate(request);
-    const mediaId = await uploadMedia(userId, uploadOf(request));
-    return json({ content_uri: mxcUri(mediaId) });
-  }),
+  uploadContent: operation({ auth: 'user', rawBody: true }, async ({ requester, request }) =>
+    json({ content_uri: mxcUri(await uploadMedia(requester.userId, uploadOf(request))) }),
+  ),
   // The spec gives /create no request body: whatever a client sends is ignored, not parsed.
-  createContent: rawBodyOperation(async (request) => {
-    const { userId } = await authenticate(request);
-    const { mediaId, unusedExpiresAt } = await createMedia(userId);
+  createContent: operation({ auth: 'user', rawBody: true }, async ({ requester }) => {
+    const { mediaId, unusedExpiresAt } = await createMedia(requester.userId);
     return json({ content_uri: mxcUri(mediaId), unused_expires_at: unusedExpiresAt });
   }),
-  uploadContentToMXC: rawBodyOperation(async (request) => {
-    const { userId } = await authenticate(request);
-    const { serverName, mediaId } = request.pathParameters as { serverName: string; mediaId: string };
-    const id = localMediaId(serverName, mediaId);
+  uploadContentToMXC: operation({ auth: 'user', rawBody: true, params: media }, async ({ requester, params, request }) => {
+    const id = localMediaId(params.serverName, params.mediaId);
     if (!id) throw notFound('Unknown media ID');
-    await uploadCreatedMedia(userId, id, uploadOf(request));
+    await uploadCreatedMedia(requester.userId, id, uploadOf(request));
     return json({});
   }),
-  getContent: download,
-  getContentOverrideName: download,
-  getContentThumbnail: thumbnailOf,
-  getConfig: authenticated(async () => config()),
-  getContentAuthed: authenticated(download),
-  getContentOverrideNameAuthed: authenticated(download),
-  getContentThumbnailAuthed: authenticated(thumbnailOf),
-  getConfigAuthed: authenticated(async () => config()),
+  getContent: operation({ auth: 'none', params: media }, download),
+  getContentOverrideName: operation({ auth: 'none', params: media }, download),
+  getContentThumbnail: operation({ auth: 'none', params: media }, thumbnailOf),
+  getConfig: operation({ auth: 'user' }, config),
+  getContentAuthed: operation({ auth: 'user', params: media }, download),
+  getContentOverrideNameAuthed: operation({ auth: 'user', params: media }, download),
+  getContentThumbnailAuthed: operation({ auth: 'user', params: media }, thumbnailOf),
+  getConfigAuthed: operation({ auth: 'user' }, config),
 });

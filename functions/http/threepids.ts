@@ -1,10 +1,9 @@
 // Third-party identifiers: the account's 3PIDs (always none), adding, binding, unbinding and
 // deleting them, and the requestToken endpoints, as Synapse answers without email, SMS or an
 // identity server (lib/matrix/threepids/threepids.ts).
-import { json, type Operation } from '../../lib/http/operation.ts';
-import { authenticate } from '../../lib/matrix/accounts/authenticate.ts';
+import { json, type DeclaredOperation } from '../../lib/http/operation.ts';
 import { requirePasswordAuth } from '../../lib/matrix/accounts/uia.ts';
-import { parseRequestBody } from '../../lib/matrix/request-schemas.ts';
+import { operation } from '../../lib/matrix/routes/operation.ts';
 import {
   addThreepidRequest,
   addingEmailDisabled,
@@ -24,59 +23,43 @@ import {
 } from '../../lib/matrix/threepids/threepids.ts';
 
 export const threepidOperations = {
-  getAccount3PIDs: async (request) => {
-    await authenticate(request);
-    return json({ threepids: [] });
-  },
-  post3PIDs: async (request) => {
-    await authenticate(request);
-    parseThreepidCredentials(request.body);
+  getAccount3PIDs: operation({ auth: 'user' }, () => json({ threepids: [] })),
+  post3PIDs: operation({ auth: 'user' }, ({ body }) => {
+    parseThreepidCredentials(body);
     throw noValidatedSession();
-  },
-  add3PID: async (request) => {
-    const { userId } = await authenticate(request);
-    const body = parseRequestBody(addThreepidRequest, request.body);
+  }),
+  add3PID: operation({ auth: 'user', body: addThreepidRequest }, async ({ requester, body }) => {
     assertValidClientSecret(body.client_secret);
-    await requirePasswordAuth(body.auth, userId);
+    await requirePasswordAuth(body.auth, requester.userId);
     throw noValidatedSession();
-  },
-  bind3PID: async (request) => {
-    await authenticate(request);
-    const body = parseRequestBody(bindThreepidRequest, request.body);
+  }),
+  bind3PID: operation({ auth: 'user', body: bindThreepidRequest }, ({ body }) => {
     assertValidClientSecret(body.client_secret);
     throw identityServerNotTrusted(body.id_server);
-  },
-  unbind3pidFromAccount: async (request) => {
-    await authenticate(request);
-    parseRequestBody(threepidRequest, request.body);
-    return json(unbindResult);
-  },
-  delete3pidFromAccount: async (request) => {
-    await authenticate(request);
-    parseRequestBody(threepidRequest, request.body);
-    return json(unbindResult);
-  },
+  }),
+  unbind3pidFromAccount: operation({ auth: 'user', body: threepidRequest }, () => json(unbindResult)),
+  delete3pidFromAccount: operation({ auth: 'user', body: threepidRequest }, () => json(unbindResult)),
   // Synapse refuses the email ones before reading the body (nothing could ever be sent), and reads
   // the phone ones first.
-  requestTokenTo3PIDEmail: () => {
+  requestTokenTo3PIDEmail: operation({ auth: 'none' }, () => {
     throw addingEmailDisabled();
-  },
-  requestTokenTo3PIDMSISDN: (request) => {
-    parseMsisdnValidation(request.body);
+  }),
+  requestTokenTo3PIDMSISDN: operation({ auth: 'none' }, ({ body }) => {
+    parseMsisdnValidation(body);
     throw addingPhoneUnsupported();
-  },
-  requestTokenToRegisterEmail: () => {
+  }),
+  requestTokenToRegisterEmail: operation({ auth: 'none' }, () => {
     throw registrationByEmailDisabled();
-  },
-  requestTokenToRegisterMSISDN: (request) => {
-    parseMsisdnValidation(request.body);
+  }),
+  requestTokenToRegisterMSISDN: operation({ auth: 'none' }, ({ body }) => {
+    parseMsisdnValidation(body);
     throw registrationByPhoneUnsupported();
-  },
-  requestTokenToResetPasswordEmail: () => {
+  }),
+  requestTokenToResetPasswordEmail: operation({ auth: 'none' }, () => {
     throw passwordResetByEmailDisabled();
-  },
-  requestTokenToResetPasswordMSISDN: (request) => {
-    parseMsisdnValidation(request.body);
+  }),
+  requestTokenToResetPasswordMSISDN: operation({ auth: 'none' }, ({ body }) => {
+    parseMsisdnValidation(body);
     throw phoneNumberNotFound();
-  },
-} satisfies Record<string, Operation>;
+  }),
+} satisfies Record<string, DeclaredOperation>;

@@ -1,12 +1,13 @@
 // URL previews: not offered, answered as Synapse answers without them (lib/matrix/unoffered/features.ts).
-import type { Operation } from '../../lib/http/operation.ts';
+import type { DeclaredOperation } from '../../lib/http/operation.ts';
+import { operation } from '../../lib/matrix/routes/operation.ts';
 import { urlPreviewsDisabled } from '../../lib/matrix/unoffered/features.ts';
 
+const previewsDisabled = operation({ auth: 'none' }, () => {
+  throw urlPreviewsDisabled();
+});
+
 export const unofferedOperations = {
-  getUrlPreview: () => {
-    throw urlPreviewsDisabled();
-  },
-  getUrlPreviewAuthed: () => {
-    throw urlPreviewsDisabled();
-  },
-} satisfies Record<string, Operation>;
+  getUrlPreview: previewsDisabled,
+  getUrlPreviewAuthed: previewsDisabled,
+} satisfies Record<string, DeclaredOperation>;

@@ -2,7 +2,7 @@
 // another method is 405, anything else 404, both M_UNRECOGNIZED as the spec says.
 import { axon } from '../../lib/matrix/module.ts';
 import { defaultRoute } from '../../lib/http/http-function.ts';
-import { matrixFunction } from '../../lib/matrix/routes/operation.ts';
+import { matrixFunction, operation } from '../../lib/matrix/routes/operation.ts';
 import { methodsForPath } from '../../lib/http/route-matching.ts';
 import { unrecognized } from '../../lib/matrix/errors.ts';
 
@@ -10,7 +10,7 @@ import { unrecognized } from '../../lib/matrix/errors.ts';
 const legacyR0 = /^\/_matrix\/(client|media)\/r0(\/.+)$/;
 
 export const handler = matrixFunction('unrecognized', {
-  [defaultRoute]: (request) => {
+  [defaultRoute]: operation({ auth: 'none' }, ({ request }) => {
     // Legacy r0 paths, which Synapse still serves as aliases of v3 (older clients such as Debian's
     // matrix-nio, the synapse-admin UI's login and thumbnails): sent on to the v3 path with a 308
     // (method, body and Authorization kept) instead of declaring every route twice.
@@ -30,7 +30,7 @@ export const handler = matrixFunction('unrecognized', {
     }
     const allowed = methodsForPath(axon.http.routes, request.rawPath);
     throw allowed.length > 0 ? unrecognized(405, 'Method not allowed') : unrecognized(404);
-  },
+  }),
 });
 
 /** 308 keeps the method and the body (clients call these paths with POST and PUT too). */

@@ -139,10 +139,6 @@ export function operationsFor<R>() {
   };
 }
 
-export function rawBodyOperation(run: Operation, options: Omit<OperationOptions, 'rawBody'> = {}): DeclaredOperation {
-  return { run, options: { ...options, rawBody: true } };
-}
-
 export const json = (body: unknown, status = 200, headers?: Record<string, string>): HttpResponse => ({
   status,
   body,

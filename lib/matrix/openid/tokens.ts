@@ -3,10 +3,12 @@
 // federation API's /openid/userinfo. Like access tokens, only the token's hash is stored, written
 // through the users depot (the submissions topology); unlike them it dies by itself after an hour.
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { submit } from '../commands.ts';
 import { forbidden } from '../errors.ts';
 import { serverName } from '../ids.ts';
 import { hashAccessToken } from '../passwords.ts';
+import { limitWrites } from '../rate-limits.ts';
 import { openIdTokens } from '../submissions/pstates.ts';
 import type { SubmissionCommandOf } from '../submissions/commands.ts';
 
@@ -20,8 +22,15 @@ export interface OpenIdCredentials {
   expires_in: number;
 }
 
-/** A new OpenID token for `userId`, who must be the requester (403 M_FORBIDDEN otherwise, as Synapse). */
+/** The spec's body is an empty object, reserved for future expansion: any object will do. */
+export const openIdTokenRequest = z.looseObject({});
+
+/**
+ * A new OpenID token for `userId`, who must be the requester (403 M_FORBIDDEN otherwise, as
+ * Synapse); a write against the requester's budget.
+ */
 export async function requestOpenIdToken(requesterId: string, userId: string, now = Date.now()): Promise<OpenIdCredentials> {
+  if (userId === requesterId) await limitWrites(userId);
   if (userId !== requesterId) throw forbidden('Cannot request tokens for other users.');
   const token = randomBytes(32).toString('base64url');
   const command: SubmissionCommandOf<'submit.openIdToken'> = {

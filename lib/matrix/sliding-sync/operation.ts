@@ -4,9 +4,8 @@
 // /sync (lib/matrix/sync/long-poll.ts); the connection's new state is saved before the answer, so
 // the position answered always names a state the server has. A request without `pos` starts a
 // connection and answers at once (the MSC: `timeout` is ignored then).
-import type { Operation } from '../../http/operation.ts';
 import { json } from '../../http/operation.ts';
-import { authenticate } from '../accounts/authenticate.ts';
+import { operation } from '../routes/operation.ts';
 import { refreshPresence } from '../ephemeral/submit.ts';
 import { keyCountsForSync } from '../keys/sync.ts';
 import { pollingWakeSource, waitForNews } from '../sync/long-poll.ts';
@@ -14,8 +13,7 @@ import { encodePos, loadConnection, saveConnection } from './connection.ts';
 import { slidingSyncOnce } from './pass.ts';
 import { parseSlidingSyncRequest } from './request.ts';
 
-export const slidingSyncOperation: Operation = async (request) => {
-  const { userId, deviceId } = await authenticate(request);
+export const slidingSyncOperation = operation({ auth: 'user' }, async ({ requester: { userId, deviceId }, request }) => {
   const parsed = parseSlidingSyncRequest(request.query, request.body);
   const key = { userId, deviceId, connId: parsed.connId };
   const connection = await loadConnection(key, parsed.pos);
@@ -28,4 +26,4 @@ export const slidingSyncOperation: Operation = async (request) => {
   if (pass.body.extensions.e2ee) Object.assign(pass.body.extensions.e2ee, await keyCountsForSync(userId, deviceId));
   const posId = await saveConnection(key, connection, pass.state);
   return json({ pos: encodePos(posId, pass.next), ...pass.body });
-};
+});

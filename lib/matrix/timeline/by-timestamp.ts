@@ -2,7 +2,7 @@
 // search over the room's timeline (whose events are in position order and, on one server, in
 // origin_server_ts order as the rooms topology stamps them) costs O(log n) single-item reads; a
 // bounded scan from there skips events the user may not see.
-import { notFound } from '../errors.ts';
+import { invalidParam, missingParam, notFound } from '../errors.ts';
 import { roomTimeline, type TimelineEntry } from '../pstates.ts';
 import type { RoomView } from './access.ts';
 import { readYourWrites } from './consistency.ts';
@@ -53,4 +53,15 @@ export async function eventByTimestamp(view: RoomView, ts: number, dir: Timestam
     cursor = page.cursor;
   }
   throw none();
+}
+
+/** The query of GET /timestamp_to_event: `ts` an integer, `dir` f or b (Synapse's errors). */
+export function parseTimestampQuery(query: URLSearchParams): { ts: number; dir: 'f' | 'b' } {
+  const ts = query.get('ts');
+  const dir = query.get('dir');
+  if (ts === null) throw missingParam('Missing integer query parameter "ts"');
+  if (!/^-?\d+$/.test(ts) || !Number.isSafeInteger(Number(ts))) throw invalidParam('Query parameter "ts" must be an integer');
+  if (dir === null) throw missingParam('Missing string query parameter "dir"');
+  if (dir !== 'f' && dir !== 'b') throw invalidParam('Query parameter "dir" must be one of ["f", "b"]');
+  return { ts: Number(ts), dir };
 }
