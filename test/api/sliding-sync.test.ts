@@ -131,6 +131,35 @@ describe('simplified sliding sync (MSC4186)', () => {
     expect(res.rooms?.[plain]?.lists).toEqual(['others']);
   });
 
+  it('filters on spaces: the rooms their m.space.child events name, of the spaces the user is joined to, not of subspaces', async () => {
+    const user = await registerUser(new TestClient(runtime.httpUrl));
+    const space = await createRoom(user.client, { name: 'space', creation_content: { type: 'm.space' } });
+    const subspace = await createRoom(user.client, { name: 'subspace', creation_content: { type: 'm.space' } });
+    const [child, grandchild, unlinked, plain] = (await Promise.all(['child', 'grandchild', 'unlinked', 'plain'].map((name) => createRoom(user.client, { name })))) as [string, string, string, string];
+    // A space the user is not in names the plain room: ignored.
+    const foreign = await createRoom(alice.client, { name: 'foreign space', preset: 'public_chat', creation_content: { type: 'm.space' } });
+    const link = async (client: TestClient, parent: string, roomId: string, content: Record<string, unknown>) =>
+      expect((await client.put(path.room(parent, `state/m.space.child/${encodeURIComponent(roomId)}`), content)).status).toBe(200);
+    await link(user.client, space, child, { via: ['localhost'] });
+    await link(user.client, space, subspace, { via: ['localhost'] });
+    await link(user.client, subspace, grandchild, { via: ['localhost'] });
+    // Emptied: no longer a child.
+    await link(user.client, space, unlinked, { via: ['localhost'] });
+    await link(user.client, space, unlinked, {});
+    await link(alice.client, foreign, plain, { via: ['localhost'] });
+    const list = (spaces: string[]) => ({ ranges: [[0, 9]], filters: { spaces }, timeline_limit: 0, required_state: [] });
+    const res = await slidingSync(user.client, {
+      lists: { space: list([space]), both: list([space, subspace]), foreign: list([foreign, '!unknown:localhost']) },
+    });
+    const listed = (name: string) => Object.entries(res.rooms ?? {}).filter(([, r]) => r.lists?.includes(name)).map(([id]) => id).sort();
+    expect(res.lists?.space?.count).toBe(2);
+    expect(listed('space')).toEqual([child, subspace].sort());
+    expect(res.lists?.both?.count).toBe(3);
+    expect(listed('both')).toEqual([child, subspace, grandchild].sort());
+    expect(res.lists?.foreign?.count).toBe(0);
+    expectError(await slidingSyncRaw(user.client, { lists: { bad: { ...list([]), filters: { spaces: 'not a list' } } } }), 400, 'M_BAD_JSON');
+  });
+
   it('serves $LAZY members of the timeline, room subscriptions (sticky) and heroes of unnamed rooms', async () => {
     const roomId = await createRoom(alice.client, { preset: 'public_chat' });
     expect((await bob.client.post(path.room(roomId, 'join'), {})).status).toBe(200);

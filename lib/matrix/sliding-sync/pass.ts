@@ -19,7 +19,8 @@ import { readAllWatermarks, sinceInLanes } from '../sync/watermark.ts';
 import { sameState, type ConnectionState, type LoadedConnection } from './connection.ts';
 import { extensionsFor, type Extensions } from './extensions.ts';
 import { combineConfigs, configKey } from './room-config.ts';
-import { byActivity, evaluateList, listable, needsStateFacts, needsTags, type RoomFacts } from './room-list.ts';
+import { byActivity, evaluateList, filteredSpaces, listable, needsStateFacts, needsTags, type RoomFacts, type SpaceChildren } from './room-list.ts';
+import { spaceChildIds } from '../spaces/hierarchy.ts';
 import { readNames, roomResult, type PendingRoom, type RoomResult } from './rooms.ts';
 import type { ExtensionName, ListRequest, RoomConfig, SlidingSyncRequest } from './request.ts';
 import { coveredToKeep, previouslyCovered, roomsByExtension, stickyScopes } from './extension-scope.ts';
@@ -144,6 +145,14 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   if (needsTags(request.lists.values())) {
     for (const [roomId, tags] of await roomTags(userId, ordered.map((m) => m.roomId))) facts.set(roomId, { ...facts.get(roomId)!, tags });
   }
+  // The `spaces` filter: the children of the spaces named that the user is joined to (MSC4186: not of subspaces).
+  const spaces: SpaceChildren = new Map(
+    await Promise.all(
+      filteredSpaces(request.lists.values())
+        .filter((space) => byRoom.get(space)?.membership === 'join')
+        .map(async (space): Promise<[string, Set<string>]> => [space, new Set(await spaceChildIds(space))]),
+    ),
+  );
   const lists: SlidingSyncBody['lists'] = {};
   const listWindows = new Map<string, string[]>();
   const wanted = new Map<string, { m: Membership; configs: RoomConfig[]; lists: string[] }>();
@@ -156,7 +165,7 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   // A windowed list counts the indexed rooms and the left rooms it still shows (never indexed).
   const total = windowed && windowed.indexed + ordered.filter((m) => !LISTED_MEMBERSHIPS.has(m.membership)).length;
   for (const [name, list] of request.lists) {
-    const outcome = evaluateList(list, ordered, facts, total);
+    const outcome = evaluateList(list, ordered, facts, total, spaces);
     lists[name] = { count: outcome.count };
     listWindows.set(name, outcome.roomIds);
     for (const roomId of outcome.roomIds) want(byRoom.get(roomId)!, list, name);

@@ -38,6 +38,8 @@ export interface ListFilters {
   /** Rooms the user tagged (m.tag) with any of these; `notTags`: with none of these (Synapse's filter_rooms). */
   tags?: string[];
   notTags?: string[];
+  /** Rooms named by an m.space.child event (with a `via`) of any of these spaces the user is joined to; not of subspaces. */
+  spaces?: string[];
 }
 
 export interface ListRequest extends RoomConfig {
@@ -91,6 +93,7 @@ const filtersSchema = z.object({
   not_room_types: z.array(roomType).max(100).optional(),
   tags: z.array(text).max(100).optional(),
   not_tags: z.array(text).max(100).optional(),
+  spaces: z.array(text).max(100).optional(),
 });
 const listSchema = roomConfigSchema.extend({
   ranges: z.array(range).max(MAX_RANGES).optional(),
@@ -208,6 +211,7 @@ export function parseSlidingSyncRequest(query: URLSearchParams, rawBody: unknown
           ...(f.not_room_types ? { notRoomTypes: f.not_room_types } : {}),
           ...(f.tags ? { tags: f.tags } : {}),
           ...(f.not_tags ? { notTags: f.not_tags } : {}),
+          ...(f.spaces ? { spaces: [...new Set(f.spaces)] } : {}),
         };
         return [name, { ...roomConfigOf(list), ...(ranges ? { ranges } : {}), filters }];
       }),

@@ -36,7 +36,10 @@ export function byActivity(a: Membership, b: Membership): number {
   return b.bumpStamp - a.bumpStamp || (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0);
 }
 
-function passes(filters: ListFilters, m: Membership, facts: RoomFacts | undefined): boolean {
+/** For the `spaces` filter: the rooms each space the user is joined to names as its children (other spaces: absent). */
+export type SpaceChildren = ReadonlyMap<string, ReadonlySet<string>>;
+
+function passes(filters: ListFilters, m: Membership, facts: RoomFacts | undefined, spaces: SpaceChildren): boolean {
   if (filters.isInvite !== undefined && (m.membership === 'invite') !== filters.isInvite) return false;
   if (filters.isDm !== undefined && (facts?.isDm ?? false) !== filters.isDm) return false;
   if (filters.isEncrypted !== undefined && (facts?.isEncrypted ?? false) !== filters.isEncrypted) return false;
@@ -46,7 +49,16 @@ function passes(filters: ListFilters, m: Membership, facts: RoomFacts | undefine
   const tags = facts?.tags ?? [];
   if (filters.tags && !tags.some((t) => filters.tags!.includes(t))) return false;
   if (filters.notTags && tags.some((t) => filters.notTags!.includes(t))) return false;
+  // Any of the spaces (OR'd); unknown spaces and spaces the user is not joined to name no room.
+  if (filters.spaces && !filters.spaces.some((space) => spaces.get(space)?.has(m.roomId))) return false;
   return true;
+}
+
+/** The spaces the lists filter on. */
+export function filteredSpaces(lists: Iterable<ListRequest>): string[] {
+  const out = new Set<string>();
+  for (const list of lists) for (const space of list.filters.spaces ?? []) out.add(space);
+  return [...out];
 }
 
 /** Whether any list filters on what `facts` must say (encryption, room type). */
@@ -68,8 +80,8 @@ export function needsTags(lists: Iterable<ListRequest>): boolean {
  * One list over the ordered, listable rooms: all of them, or (`total` given) the newest of them,
  * as many as the ranges reach, out of `total`.
  */
-export function evaluateList(list: ListRequest, ordered: readonly Membership[], facts: ReadonlyMap<string, RoomFacts>, total?: number): ListOutcome {
-  const matching = ordered.filter((m) => passes(list.filters, m, facts.get(m.roomId)));
+export function evaluateList(list: ListRequest, ordered: readonly Membership[], facts: ReadonlyMap<string, RoomFacts>, total?: number, spaces: SpaceChildren = new Map()): ListOutcome {
+  const matching = ordered.filter((m) => passes(list.filters, m, facts.get(m.roomId), spaces));
   const count = total ?? matching.length;
   if (!list.ranges) return { count, roomIds: matching.map((m) => m.roomId) };
   const picked = new Set<string>();

@@ -91,6 +91,11 @@ async function childEvents(roomId: string, suggestedOnly: boolean): Promise<Room
   return events.sort(compareChildren);
 }
 
+/** The rooms a space names as its children: its m.space.child events with a `via` (sliding sync's `spaces` filter). */
+export async function spaceChildIds(roomId: string): Promise<string[]> {
+  return (await childEvents(roomId, false)).map((e) => e.state_key!);
+}
+
 export async function spaceHierarchy(roomId: string, userId: string, query: HierarchyQuery): Promise<{ rooms: HierarchyChunk[]; next_batch?: string }> {
   const root = await readLocalRoom(roomId, userId);
   if (!root?.accessible) throw forbidden(`User ${userId} not in room ${roomId}, and room previews are disabled`);
