@@ -7,6 +7,10 @@ import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom } from './rooms-support.ts';
 import { toDeviceInbox } from '../../lib/matrix/pstates.ts';
+import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, Pluggable } from '@smithy/types';
+import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
+import { commit } from '../../lib/core/pstate/index.ts';
+import { inboxForSync } from '../../lib/matrix/keys/to-device.ts';
 
 const v3 = '/_matrix/client/v3';
 const ALG = 'signed_curve25519';
@@ -203,6 +207,59 @@ describe('to-device messages', () => {
     await alice.client.put(`${v3}/sendToDevice/m.dummy/t3`, { messages: { [bob.userId]: { '*': { all: true } } } });
     const star = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(next.body.next_batch)}`);
     expect(star.body.to_device.events).toEqual([{ sender: alice.userId, type: 'm.dummy', content: { all: true } }]);
+  });
+
+  it("reads the device's inbox once a sync: the new messages, and whether delivered ones wait for deletion", async () => {
+    const inbox = toDeviceInbox.key(`${bob.userId}\u0000${bob.deviceId}`);
+    // Whatever earlier tests left is delivered by this initial sync and deleted after the next.
+    const initial = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0`);
+    await alice.client.put(`${v3}/sendToDevice/m.dummy/once1`, { messages: { [bob.userId]: { [bob.deviceId]: { n: 1 } } } });
+    const first = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(initial.body.next_batch)}`);
+    expect(first.body.to_device.events.map((e) => e.content)).toEqual([{ n: 1 }]);
+    await alice.client.put(`${v3}/sendToDevice/m.dummy/once2`, { messages: { [bob.userId]: { [bob.deviceId]: { n: 2 } } } });
+    let inboxReads = 0;
+    const plugin: Pluggable<object, MetadataBearer> = {
+      applyToStack: (stack) =>
+        stack.add(
+          (next: InitializeHandler<object, MetadataBearer>) => (args: InitializeHandlerArguments<object>) => {
+            const input = JSON.stringify(args.input ?? {});
+            // Not the keys topology's read of the acknowledged entries it deletes (96: its page of 95
+            // and one), which may run while the sync answers.
+            const query = args.input as { KeyConditionExpression?: string; Limit?: number };
+            if (input.includes('toDeviceInbox#') && input.includes(bob.userId) && query.KeyConditionExpression && query.Limit !== 96) inboxReads++;
+            return next(args);
+          },
+          { step: 'initialize', name: 'countInboxReads' },
+        ),
+    };
+    addClientPlugin(plugin);
+    let second;
+    try {
+      second = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(first.body.next_batch)}`);
+    } finally {
+      removeClientPlugin(plugin);
+    }
+    expect(second.body.to_device.events.map((e) => e.content)).toEqual([{ n: 2 }]);
+    expect(inboxReads).toBe(1);
+    // The first message, delivered, was found in the same read and goes.
+    await expect.poll(async () => (await inbox.entries({ consistent: true })).map(([, e]) => e.content)).toEqual([{ n: 2 }]);
+  });
+
+  it('finds the new messages behind a full page of delivered ones', async () => {
+    const device = 'FULLPAGE';
+    const entry = (n: number) => ({ sender: alice.userId, type: 'm.dummy', content: { n } });
+    const key = (n: number) => `${String(n).padStart(6, '0')}.0`;
+    const box = toDeviceInbox.key(`${bob.userId}\u0000${device}`);
+    const ops = Array.from({ length: 103 }, (_, i) => box.key(key(i + 1)).set(entry(i + 1)));
+    for (let i = 0; i < ops.length; i += 25) await commit(ops.slice(i, i + 25));
+    // The client has 1..100; 101..103 are new.
+    const pass = await inboxForSync(bob.userId, device, key(100));
+    expect(pass.delivered).toBe(true);
+    expect(pass.events.map((e) => e.content)).toEqual([{ n: 101 }, { n: 102 }, { n: 103 }]);
+    expect(pass.last).toBe(key(103));
+    const fresh = await inboxForSync(bob.userId, device, undefined);
+    expect(fresh.delivered).toBe(false);
+    expect(fresh.events).toHaveLength(100);
   });
 
   it('refuses a body without messages', async () => {

@@ -9,7 +9,7 @@ import { changedDeviceLists, type RequesterRoom } from './changes.ts';
 import { appendCommands } from '../commands.ts';
 import type { KeysCommand } from './commands.ts';
 import { oneTimeKeyCounts, unusedFallbackKeyTypes } from './counts.ts';
-import { hasDelivered, toDeviceForSync } from './to-device.ts';
+import { inboxForSync } from './to-device.ts';
 
 export interface KeysSyncSection {
   device_one_time_keys_count: Record<string, number>;
@@ -61,14 +61,17 @@ export async function keysForSync(
   keysWatermarks?: ShardPositions,
 ): Promise<KeysSyncPass> {
   const watermarks = keysWatermarks ?? (await readAllWatermarks()).keys;
-  if (toDeviceSince !== undefined && (await hasDelivered(userId, deviceId, toDeviceSince))) {
-    // The client has what the token's position names: those entries go (through the depot,
-    // without waiting; a lost ack only delays the deletion to a later sync).
-    const ack: KeysCommand = { kind: 'keys.toDeviceAck', userId, deviceId, upTo: toDeviceSince };
-    await appendCommands('users', [{ partitionKey: userId, command: ack }]);
-  }
   const [toDevice, lists] = await Promise.all([
-    toDeviceForSync(userId, deviceId, toDeviceSince),
+    (async () => {
+      const inbox = await inboxForSync(userId, deviceId, toDeviceSince);
+      if (inbox.delivered && toDeviceSince !== undefined) {
+        // The client has what the token's position names: those entries go (through the depot,
+        // without waiting; a lost ack only delays the deletion to a later sync).
+        const ack: KeysCommand = { kind: 'keys.toDeviceAck', userId, deviceId, upTo: toDeviceSince };
+        await appendCommands('users', [{ partitionKey: userId, command: ack }]);
+      }
+      return inbox;
+    })(),
     since ? changedDeviceLists(userId, since, watermarks, roomsSince, undefined, rooms) : Promise.resolve({ changed: [], left: [] }),
   ]);
   return {

@@ -38,20 +38,20 @@ export async function planToDeviceAck(c: KeysCommandOf<'keys.toDeviceAck'>): Pro
 
 export const TO_DEVICE_SYNC_LIMIT = 100;
 
-/** Whether entries at or below `upTo` are still stored (delivered, awaiting deletion). */
-export async function hasDelivered(userId: string, deviceId: string, upTo: string): Promise<boolean> {
-  const page = await toDeviceInbox.key(deviceKeyOwner(userId, deviceId)).range({ to: upTo, toInclusive: true, limit: 1 });
-  return page.entries.length > 0;
-}
-
-/** The device's entries after `after` (exclusive), oldest first, and the last one's key. */
-export async function toDeviceForSync(userId: string, deviceId: string, after: string | undefined) {
-  const page = await toDeviceInbox.key(deviceKeyOwner(userId, deviceId)).range({
-    ...(after ? { from: after, fromInclusive: false } : {}),
-    limit: TO_DEVICE_SYNC_LIMIT,
-    consistent: true,
-  });
-  const events = page.entries.map(([, e]) => ({ sender: e.sender ?? '', type: e.type ?? '', content: e.content ?? {} }));
-  const last = page.entries.at(-1)?.[0];
-  return { events, last };
+/**
+ * What a sync pass needs of the device's inbox, in one read: its entries after `after` (oldest
+ * first, at most TO_DEVICE_SYNC_LIMIT, and the last one's key) and whether entries at or below
+ * `after` are still stored (delivered to the client, awaiting the ack's deletion). Delivered
+ * entries are few (the next sync's ack deletes them), so one page from the inbox's start usually
+ * answers both; only when they share a full page with newer ones are the newer ones read again
+ * from `after`.
+ */
+export async function inboxForSync(userId: string, deviceId: string, after: string | undefined) {
+  const inbox = toDeviceInbox.key(deviceKeyOwner(userId, deviceId));
+  const page = await inbox.range({ limit: TO_DEVICE_SYNC_LIMIT, consistent: true });
+  const delivered = after !== undefined && page.entries.some(([key]) => key <= after);
+  let entries = after === undefined ? page.entries : page.entries.filter(([key]) => key > after);
+  if (delivered && page.cursor) entries = (await inbox.range({ from: after, fromInclusive: false, limit: TO_DEVICE_SYNC_LIMIT, consistent: true })).entries;
+  const events = entries.map(([, e]) => ({ sender: e.sender ?? '', type: e.type ?? '', content: e.content ?? {} }));
+  return { events, last: entries.at(-1)?.[0], delivered };
 }
