@@ -12,6 +12,7 @@ import { accountDataKey } from '../user-data/account-data.ts';
 import { furthest } from '../sync/assemble.ts';
 import { SyncTimelines } from '../sync/bundled-timelines.ts';
 import { readRoomsCut, type Membership, type RoomsCut } from '../sync/cut.ts';
+import { withoutIgnoredInvites } from '../sync/ignored-users.ts';
 import { NOTHING, type ShardPositions, type SyncPosition } from '../sync/token.ts';
 import { LISTED_MEMBERSHIPS, activityIndexKept } from '../rooms/activity-index.ts';
 import { ensureActivityIndex, indexedRoomCount, newestRooms } from './activity.ts';
@@ -134,10 +135,12 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
   const known = [...new Set([...Object.keys(sent), ...Object.keys(subs)])];
   const windowed = reach === undefined ? undefined : await windowedCut(userId, watermarks.rooms, reach, known);
   const cut = windowed?.cut ?? (await readRoomsCut(userId, watermarks.rooms));
-  const byRoom = new Map(cut.memberships.map((m) => [m.roomId, m]));
+  // Invites from users the user ignores are not shown at all, in lists or subscriptions (as /sync).
+  const memberships = await withoutIgnoredInvites(userId, cut.memberships);
+  const byRoom = new Map(memberships.map((m) => [m.roomId, m]));
 
   // The lists, over the rooms that may be listed, newest activity first.
-  const ordered = cut.memberships.filter((m) => listable(m, sent[m.roomId]?.m)).sort(byActivity);
+  const ordered = memberships.filter((m) => listable(m, sent[m.roomId]?.m)).sort(byActivity);
   const dm = await directRooms(userId);
   const facts: Map<string, RoomFacts> = needsStateFacts(request.lists.values())
     ? await stateFacts(ordered.map((m) => m.roomId), dm)
@@ -162,8 +165,8 @@ export async function slidingSyncOnce({ userId, deviceId, request, connection }:
     if (list !== undefined) entry.lists.push(list);
     wanted.set(m.roomId, entry);
   };
-  // A windowed list counts the indexed rooms and the left rooms it still shows (never indexed).
-  const total = windowed && windowed.indexed + ordered.filter((m) => !LISTED_MEMBERSHIPS.has(m.membership)).length;
+  // A windowed list counts the indexed rooms (but the ignored invites) and the left rooms it still shows (never indexed).
+  const total = windowed && windowed.indexed - (cut.memberships.length - memberships.length) + ordered.filter((m) => !LISTED_MEMBERSHIPS.has(m.membership)).length;
   for (const [name, list] of request.lists) {
     const outcome = evaluateList(list, ordered, facts, total, spaces);
     lists[name] = { count: outcome.count };

@@ -58,7 +58,10 @@ export function furthest(a: ShardPositions, b: ShardPositions): Record<string, s
  */
 export async function syncOnce(params: SyncParams, shared: { watermarks?: Watermarks } = {}): Promise<SyncPass> {
   const { userId, filter } = params;
-  const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter, timelines: new SyncTimelines() };
+  // The users the user ignores: read once, and only when an invite or a timeline is to be shown.
+  let ignoredRead: Promise<Set<string>> | undefined;
+  const ignored = () => (ignoredRead ??= ignoredUsers(userId));
+  const viewer: Viewer = { userId, deviceId: params.deviceId, now: Date.now(), filter, timelines: new SyncTimelines(), ignored };
   // Every stream's watermarks in one read, before anything they bound (see watermark.ts).
   const watermarks = shared.watermarks ?? (await readAllWatermarks());
   const since = params.since && sinceInLanes(params.since, watermarks);
@@ -76,10 +79,6 @@ export async function syncOnce(params: SyncParams, shared: { watermarks?: Waterm
   };
   const includeLeave = filter.room?.include_leave === true;
   const roomData = (roomId: string) => filterAccountData(accountData.get(roomId) ?? [], filter.room?.account_data);
-
-  // Read once, and only when an invite is to be shown.
-  let ignoredRead: Promise<Set<string>> | undefined;
-  const ignored = () => (ignoredRead ??= ignoredUsers(userId));
 
   const newlyJoinedRooms: string[] = [];
   // A forgotten room is left out, except for its leave in the incremental sync whose window holds

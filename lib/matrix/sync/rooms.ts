@@ -22,6 +22,8 @@ export interface Viewer {
   filter: FilterDefinition;
   /** The response's timelines, formatted together once assembled (bundled aggregations). */
   timelines: SyncTimelines;
+  /** The users the viewer ignores (`m.ignored_user_list`): their messages stay out of timelines. */
+  ignored?: () => Promise<Set<string>>;
 }
 
 export type { TimelineSection };
@@ -73,7 +75,9 @@ function timelineSection(m: Membership, window: TimelineWindow, viewer: Viewer, 
   return section;
 }
 
-function window(m: Membership, lo: string, hi: string, viewer: Viewer, maxPosition?: number): Promise<TimelineWindow> {
+async function window(m: Membership, lo: string, hi: string, viewer: Viewer, maxPosition?: number): Promise<TimelineWindow> {
+  const accept = roomEventPredicate(viewer.filter, 'timeline');
+  const ignored = viewer.ignored ? await viewer.ignored() : undefined;
   return readTimelineWindow({
     roomId: m.roomId,
     userId: viewer.userId,
@@ -81,7 +85,8 @@ function window(m: Membership, lo: string, hi: string, viewer: Viewer, maxPositi
     hi,
     limit: timelineLimit(viewer.filter),
     ...(maxPosition !== undefined ? { maxPosition } : {}),
-    accept: roomEventPredicate(viewer.filter, 'timeline'),
+    // Events (not state) of ignored users are left out, as Synapse's filter_events_for_client does.
+    accept: ignored?.size ? (e) => accept(e) && !(e.state_key === undefined && ignored.has(e.sender)) : accept,
     membership: { membership: m.membership, position: m.position },
   });
 }
