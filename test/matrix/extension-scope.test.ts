@@ -1,7 +1,7 @@
 // The reserved `lists`/`rooms` keys of room-scoped sliding sync extensions (MSC3575, Synapse's
 // find_relevant_room_ids_for_extension): which rooms of a response each covers, and stickiness.
 import { describe, expect, it } from 'vitest';
-import { scopedRooms, stickyScopes } from '../../lib/matrix/sliding-sync/extension-scope.ts';
+import { coveredToKeep, previouslyCovered, scopedRooms, stickyScopes } from '../../lib/matrix/sliding-sync/extension-scope.ts';
 
 const windows = new Map([
   ['dms', ['!d1', '!d2']],
@@ -27,5 +27,16 @@ describe('extension scope', () => {
     expect(stickyScopes(first, {})).toEqual(first);
     expect(stickyScopes(first, { receipts: { rooms: [] } })).toEqual({ receipts: { lists: ['dms'], rooms: [] } });
     expect(stickyScopes(first, { receipts: { lists: ['*'] } })).toEqual({});
+  });
+
+  it("knows what each extension covered last time: what a narrowed scope recorded, else every room the connection had, nothing when off", () => {
+    const rooms = { '!a': {}, '!b': {} };
+    const before = previouslyCovered({ ext: ['receipts', 'typing'], rooms, covered: { receipts: ['!a'] } });
+    expect(sorted(new Set(before.receipts))).toEqual(['!a']);
+    expect(sorted(new Set(before.typing))).toEqual(['!a', '!b']);
+    expect(sorted(new Set(before.account_data))).toEqual([]);
+    // Kept only for enabled extensions with a narrowed scope, and only joined rooms of this response.
+    const scope = { receipts: new Set(['!a', '!invite']), typing: new Set(['!a', '!b']), account_data: new Set(['!b']) };
+    expect(coveredToKeep({ receipts: { lists: ['dms'], rooms: [] }, account_data: { lists: [], rooms: ['*'] } }, ['receipts', 'typing'], scope, ['!a', '!b'])).toEqual({ receipts: ['!a'] });
   });
 });
