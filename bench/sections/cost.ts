@@ -117,7 +117,21 @@ export const costSection: BenchSection = {
     const wsFloor = idleWebSocketUserPerMonth({ perConnection: usage() });
     const label = webSocketServed() ? 'idle WebSocket user per month (API Gateway part)' : 'idle WebSocket user per month (API Gateway part only; channel not served yet)';
     ctx.figure(label, wsFloor.total, '$', 'idle long-poll');
-    for (const phase of ['room of 1', `room of ${MEMBERS}, none online`, onlinePhase]) {
+    // What sliding sync's activity index adds (lib/matrix/rooms/activity-index.ts): the same room once
+    // every member has made a sliding sync request (each is flagged and built), nobody online.
+    const slidingPhase = `room of ${MEMBERS}, all ${MEMBERS} use sliding sync`;
+    await ctx.phase('sliding sync first requests', async () => {
+      for (const member of [sender!, ...others]) {
+        await member.request('POST', '/_matrix/client/unstable/org.matrix.simplified_msc3575/sync', { lists: { all: { ranges: [[0, 9]], timeline_limit: 0, required_state: [] } } });
+      }
+    });
+    const inRoomSliding = await sendAll(ctx, slidingPhase, sender!, room);
+    const dynamoRequests = (phase: string) => (ctx.requests?.(phase) ?? []).filter((o) => o.service === 'DynamoDB').reduce((n, o) => n + o.requests, 0) / MESSAGES;
+    ctx.figure(`DynamoDB requests per message, room of ${MEMBERS}, none using sliding sync`, dynamoRequests(`room of ${MEMBERS}, none online`), 'requests', `room of ${MEMBERS}, none online`);
+    ctx.figure(`DynamoDB requests per message, ${slidingPhase}`, dynamoRequests(slidingPhase), 'requests', slidingPhase);
+    ctx.figure(`DynamoDB write units per message, room of ${MEMBERS}, none using sliding sync`, inRoomOf10.dynamoWriteUnits / MESSAGES, 'WCU', `room of ${MEMBERS}, none online`);
+    ctx.figure(`DynamoDB write units per message, ${slidingPhase}`, inRoomSliding.dynamoWriteUnits / MESSAGES, 'WCU', slidingPhase);
+    for (const phase of ['room of 1', `room of ${MEMBERS}, none online`, onlinePhase, slidingPhase]) {
       const top = (ctx.targets?.(phase) ?? []).slice(0, 40).map((t) => `${(t.requests / MESSAGES).toFixed(2)} ${t.target}`);
       ctx.log(`DynamoDB requests per message in "${phase}": ${top.join('; ')}`);
     }
