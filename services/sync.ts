@@ -2,7 +2,6 @@
 // once, woken by notices (lib/matrix/sync/service/). Enabled on AWS with `-c syncService=fargate`
 // (an ECS service on Fargate behind the HTTP API's sync route), always in `npm start`.
 import { sharedReads } from '../lib/core/pstate/index.ts';
-import type { DeclaredOperation } from '../lib/http/operation.ts';
 import type { ServiceDefinition } from '../lib/http/service-host.ts';
 import { axon } from '../lib/matrix/module.ts';
 import { matrixHooks } from '../lib/matrix/routes/operation.ts';
@@ -13,18 +12,16 @@ import { WaitingPolls } from '../lib/matrix/sync/service/waiting-polls.ts';
 /** A fresh instance of the service (each process, or each local runtime, runs one). */
 export function service(): ServiceDefinition {
   const polls = new WaitingPolls();
-  const sync = syncOperation(polls.wait);
   // The item reads of polls served together coalesce (lib/core/pstate/shared-reads.ts): the next
   // polls of many users woken by one message read their tokens, presence and filters in a few
-  // BatchGetItems. Nothing is shared between requests.
+  // BatchGetItems. The scope wraps the whole request, the HTTP layer's token read included.
+  // Nothing is shared between requests.
   const reads = sharedReads([], { coalesce: true });
-  // The operation is declared (its auth and query run in the HTTP layer): its handler runs in the
-  // coalescing scope, where the sync pass reads.
-  const operation: DeclaredOperation = sync.declaration ? { ...sync, handle: (input) => reads.run(async () => sync.handle(input)) } : { ...sync, run: (request) => reads.run(async () => sync.run(request)) };
   return {
     name: SYNC_SERVICE,
     module: axon,
-    operations: { sync: operation },
+    operations: { sync: syncOperation(polls.wait) },
+    around: (serve) => reads.run(serve),
     hooks: matrixHooks,
     onNotice: (data) => polls.wakeUsers(wokenBy(data)),
     onConnected: (connected) => polls.setConnected(connected),

@@ -30,6 +30,8 @@ export interface ServiceDefinition {
   openRequests(): number;
   /** The instance is stopping: answer what waits now, so the clients' next requests go elsewhere. */
   drain(): Promise<void>;
+  /** Runs each request's operation (its authentication included), e.g. in a scope of coalesced reads. */
+  around?<T>(serve: () => Promise<T>): Promise<T>;
 }
 
 export interface ServiceHostOptions {
@@ -143,7 +145,8 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
       remainingTimeMs: () => timeoutMs - (Date.now() - started),
     };
     options.onRequest?.(key);
-    send(res, await runOperation(match ? operations.get(key) : undefined, parts, definition.hooks));
+    const serve = () => runOperation(match ? operations.get(key) : undefined, parts, definition.hooks);
+    send(res, await (definition.around ? definition.around(serve) : serve()));
   }
 
   const server = createServer((req, res) => {
