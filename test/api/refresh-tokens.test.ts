@@ -215,6 +215,17 @@ describe('refresh tokens', () => {
     expect((await mustRefresh(next.refresh_token)).access_token).toBeTruthy();
   });
 
+  it('a redelivered login (with its refresh token) changes nothing twice and stops nothing', async () => {
+    const user = await registerUser(anon);
+    const session = await login(user);
+    const hash = hashAccessToken(session.access_token);
+    const before = await devices.key(user.userId).key(session.device_id).get({ consistent: true });
+    expect(await redeliverToUsersTopology((p) => p.kind === 'account.login' && (p.session as { tokenHash?: string } | undefined)?.tokenHash === hash)).toBe(1);
+    expect(await devices.key(user.userId).key(session.device_id).get({ consistent: true })).toEqual(before);
+    expect((await whoami(session.access_token)).status).toBe(200);
+    expect((await mustRefresh(session.refresh_token)).access_token).toBeTruthy();
+  });
+
   // Complement TestTxnIdWithRefreshToken: a refreshed access token is the same device, so the
   // transaction id of an event sent before still comes back in /sync and still deduplicates.
   it('transaction ids survive a refresh (Complement TestTxnIdWithRefreshToken)', async () => {

@@ -144,6 +144,10 @@ async function register(c: AccountCommandOf<'account.register'>): Promise<Accoun
 
 async function login(c: AccountCommandOf<'account.login'>): Promise<AccountPlan> {
   const user = await activeUser(c.userId);
+  // Its token there already: this very login, delivered again (a token's 256 random bits are no
+  // other's). Refused, so applyOnce answers with the outcome recorded when it was applied; planned
+  // again, the token's write would fail its ifAbsent and stop the user's lane.
+  if ((await accessTokens.key(c.session.tokenHash).get(consistent))?.userId !== undefined) throw forbidden('This login was applied already');
   return { ops: await sessionOps(c.userId, c.session, c.ts, undefined, user), value: { deviceId: c.session.deviceId } };
 }
 
