@@ -9,7 +9,7 @@ export const LAMBDA_SERVICE = 'Lambda';
 export const API_GATEWAY_SERVICE = 'ApiGateway';
 export const HTTP_API_REQUEST = 'HTTP API request';
 export const WEBSOCKET_MESSAGE = 'WebSocket message';
-import { HOURS_PER_MONTH, PRICES, WEBSOCKET_LIMITS, type PriceTable } from './pricing.ts';
+import { ALB_LCU, HOURS_PER_MONTH, PRICES, WEBSOCKET_LIMITS, type PriceTable } from './pricing.ts';
 
 /** Billed usage of something (one message, one poll, one connection…). */
 export interface Usage {
@@ -186,6 +186,59 @@ export function idleLongPollUsagePerMonth(options: IdleLongPollOptions): Usage {
 
 export function idleLongPollUserPerMonth(options: IdleLongPollOptions): Cost {
   return usageCost(idleLongPollUsagePerMonth(options), options);
+}
+
+export interface SyncServiceIdleOptions extends CostOptions {
+  /** Usage of one /sync long-poll through the sync service that times out empty (HTTP API request, reads). */
+  perPoll: Usage;
+  pollTimeoutSeconds: number;
+  /** Idle long-polling users the deployment serves. */
+  users: number;
+  /** Waiting polls one task holds (measured: `npm run bench -- longpoll-capacity`). */
+  pollsPerTask: number;
+  /** The service's floor of tasks (its scaling's minTasks). */
+  minTasks: number;
+  task: { vcpu: number; memoryGb: number };
+  /** Bytes through the load balancer per poll, request and response (an idle poll's are small). */
+  bytesPerPoll?: number;
+}
+
+export interface SyncServiceIdleCost {
+  /** Per user and month. */
+  total: number;
+  /** Per user and month: the polls' own usage (HTTP API requests, DynamoDB reads). */
+  perPolls: number;
+  /** Per user and month: the tasks' share. */
+  tasks: number;
+  /** Per user and month: the load balancer's share. */
+  loadBalancer: number;
+  taskCount: number;
+  loadBalancerCapacityUnits: number;
+}
+
+/**
+ * An idle long-polling user's month with /sync on the sync service (`-c syncService=fargate`): the
+ * polls' measured usage, plus the users' share of the tasks that hold their polls and of the load
+ * balancer in front of them. The balancer is priced as if each poll opened a new connection (API
+ * Gateway's VPC link does not document connection reuse), which is its dominant dimension here.
+ */
+export function idleSyncServiceUserPerMonth(options: SyncServiceIdleOptions): SyncServiceIdleCost {
+  const prices = options.prices ?? PRICES;
+  const users = Math.max(1, options.users);
+  const perPolls = idleLongPollUserPerMonth(options).total;
+  const taskCount = Math.max(options.minTasks, Math.ceil(users / options.pollsPerTask));
+  const taskHour = options.task.vcpu * prices.fargateArm64.perVcpuHour + options.task.memoryGb * prices.fargateArm64.perGbHour;
+  const pollsPerSecond = users / options.pollTimeoutSeconds;
+  const gbPerHour = (pollsPerSecond * 3600 * (options.bytesPerPoll ?? 2048)) / 1024 ** 3;
+  const lcu = Math.max(
+    pollsPerSecond / ALB_LCU.newConnectionsPerSecond,
+    users / ALB_LCU.activeConnections,
+    gbPerHour / ALB_LCU.processedGbPerHour,
+    pollsPerSecond / ALB_LCU.ruleEvaluationsPerSecond,
+  );
+  const tasks = (taskCount * taskHour * HOURS_PER_MONTH) / users;
+  const loadBalancer = ((prices.alb.perHour + lcu * prices.alb.perLcuHour) * HOURS_PER_MONTH) / users;
+  return { total: perPolls + tasks + loadBalancer, perPolls, tasks, loadBalancer, taskCount, loadBalancerCapacityUnits: lcu };
 }
 
 export interface AccountingOptions {

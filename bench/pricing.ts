@@ -18,6 +18,10 @@ export interface PriceTable {
   lambda: { perMillionRequests: number; perGbSecondArm64: number };
   apiGateway: { httpPerMillionRequests: number; websocketPerMillionMessages: number; websocketPerMillionConnectionMinutes: number };
   sqs: { standardPerMillionRequests: number };
+  /** Fargate on Graviton (arm64), Linux: per vCPU-hour and per GB-hour of a task's size. */
+  fargateArm64: { perVcpuHour: number; perGbHour: number };
+  /** Application Load Balancer: per hour, and per load balancer capacity unit-hour. */
+  alb: { perHour: number; perLcuHour: number };
 }
 
 export const PRICES: PriceTable = {
@@ -61,7 +65,15 @@ export const PRICES: PriceTable = {
   sqs: {
     standardPerMillionRequests: 0.4,
   },
+  fargateArm64: { perVcpuHour: 0.03238, perGbHour: 0.00356 },
+  alb: { perHour: 0.0225, perLcuHour: 0.008 },
 };
+
+/**
+ * What one ALB capacity unit covers per hour (the highest of the dimensions is billed): new
+ * connections per second, active connections (per minute), processed GB, rule evaluations per second.
+ */
+export const ALB_LCU = { newConnectionsPerSecond: 25, activeConnections: 3000, processedGbPerHour: 1, ruleEvaluationsPerSecond: 1000 } as const;
 
 /** API Gateway WebSocket limits that shape the idle cost (API Gateway quotas page). */
 export const WEBSOCKET_LIMITS = {

@@ -7,7 +7,7 @@ import type { OperationCount } from '../accounting.ts';
 import { LongPoller } from '../client/long-poller.ts';
 import { sleep, type BenchClient } from '../client/matrix-client.ts';
 import {
-  addUsage, dollarsPerMillionMessages, enhancedConsumerShards, fixedMonthlyConsumerCost, idleLongPollUserPerMonth, idleWebSocketUserPerMonth, LAMBDA_SERVICE, API_GATEWAY_SERVICE,
+  addUsage, dollarsPerMillionMessages, enhancedConsumerShards, fixedMonthlyConsumerCost, idleLongPollUserPerMonth, idleSyncServiceUserPerMonth, idleWebSocketUserPerMonth, LAMBDA_SERVICE, API_GATEWAY_SERVICE,
   scaleUsage, usage, usageFromAccounting, withEnhancedFanOut, type MessageProfile, type Usage,
 } from '../cost-model.ts';
 import { axon } from '../../lib/matrix/module.ts';
@@ -19,6 +19,8 @@ const MESSAGES = 40;
 const MEMBERS = 10;
 const ONLINE = 4;
 const ROOM_SIZES = [1, 10, 100, 1000, 10000];
+/** Waiting polls one sync service process held in `npm run bench -- longpoll-capacity` (README: sync service). */
+const MEASURED_POLLS_PER_TASK = 10_000;
 
 const nonNegative = (u: Usage): Usage => Object.fromEntries(Object.entries(u).map(([k, v]) => [k, Math.max(0, v)])) as unknown as Usage;
 
@@ -111,6 +113,24 @@ export const costSection: BenchSection = {
     ctx.figure('idle long-polling user per month', longPollMonth.total, '$', 'idle long-poll');
     ctx.figure('idle long-polling user per hour', longPollMonth.total / 730, '$', 'idle long-poll');
     ctx.figure('idle long-polling user per month: Lambda', longPollMonth.lambda, '$', 'idle long-poll');
+    // Served by the sync service (the runner's default, AXON_BENCH_SYNC=lambda for the function):
+    // the polls' own usage, plus the users' share of tasks and load balancer at each scale, with
+    // the waiting polls one task holds as longpoll-capacity measured them (README).
+    if (process.env.AXON_BENCH_SYNC !== 'lambda') {
+      const decl = Object.values(axon.services ?? {})[0];
+      if (decl) {
+        for (const users of [100, 10_000, 100_000]) {
+          const month = idleSyncServiceUserPerMonth({
+            perPoll, pollTimeoutSeconds: waited, users,
+            pollsPerTask: envNumber('AXON_BENCH_POLLS_PER_TASK', MEASURED_POLLS_PER_TASK),
+            minTasks: decl.scaling.minTasks,
+            task: { vcpu: decl.cpu / 1024, memoryGb: decl.memoryMb / 1024 },
+          });
+          ctx.figure(`idle long-polling user per month, sync service, ${users} users`, month.total, '$', 'idle long-poll');
+          ctx.log(`sync service, ${users} idle users: $${month.total.toFixed(4)} per user-month (polls $${month.perPolls.toFixed(4)}, ${month.taskCount} task(s) $${month.tasks.toFixed(4)}, load balancer ${month.loadBalancerCapacityUnits.toFixed(1)} LCU $${month.loadBalancer.toFixed(4)})`);
+        }
+      }
+    }
     // Without the WebSocket channel its connect/disconnect cannot be measured: what is priced here is
     // only what API Gateway bills whatever the handlers do (connection minutes, one keep-alive per
     // 9 minutes, a reconnect every 2 hours) — a lower bound, labelled as such.

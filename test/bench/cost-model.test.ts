@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dollarsPerMillionMessages, enhancedConsumerShards, fixedMonthlyConsumerCost, fixedMonthlyKinesisCost, withEnhancedFanOut, idleLongPollUserPerMonth, idleWebSocketUsagePerMonth,
+  dollarsPerMillionMessages, enhancedConsumerShards, idleSyncServiceUserPerMonth, fixedMonthlyConsumerCost, fixedMonthlyKinesisCost, withEnhancedFanOut, idleLongPollUserPerMonth, idleWebSocketUsagePerMonth,
   idleWebSocketUserPerMonth, lambdaGbSeconds, messageUsage, usage, usageCost, usageFromAccounting,
 } from '../../bench/cost-model.ts';
 import type { OperationCount } from '../../bench/accounting.ts';
@@ -79,5 +79,26 @@ describe('cost model', () => {
     const transaction = [{ ...base, service: 'DynamoDB', operation: 'TransactWriteItems', requests: 1, writeCapacityUnits: 2 }, ...ops];
     expect(usageFromAccounting(transaction).dynamoWriteUnits).toBe(5);
     expect(usageFromAccounting(transaction, { transactionalUnitsReportedOnce: true }).dynamoWriteUnits).toBe(7);
+  });
+
+  it("prices an idle user on the sync service: the polls, the users' share of tasks and of the load balancer", () => {
+    // One poll every 30 s: 87,600 a month, each one HTTP API request and 2 read units.
+    const perPoll = usage({ httpRequests: 1, dynamoReadUnits: 2 });
+    const task = { vcpu: 1, memoryGb: 2 };
+    const at = (users: number) => idleSyncServiceUserPerMonth({ perPoll, pollTimeoutSeconds: 30, users, pollsPerTask: 10_000, minTasks: 1, task });
+    // Polls: 0.0876 HTTP + 175,200 RRU × $0.125/M = 0.0219.
+    expect(at(10_000).perPolls).toBeCloseTo(0.0876 + 0.0219, 10);
+    // 10,000 users: one task ((0.03238 + 2 × 0.00356) × 730 = $28.8) and 10,000 / 30 / 25 = 13.3 LCU
+    // of new connections: (0.0225 + 13.33 × 0.008) × 730 = $94.3, shared by 10,000.
+    const tenThousand = at(10_000);
+    expect(tenThousand.taskCount).toBe(1);
+    expect(tenThousand.tasks).toBeCloseTo(((0.03238 + 2 * 0.00356) * 730) / 10_000, 10);
+    expect(tenThousand.loadBalancerCapacityUnits).toBeCloseTo(10_000 / 30 / 25, 10);
+    expect(tenThousand.loadBalancer).toBeCloseTo(((0.0225 + (10_000 / 30 / 25) * 0.008) * 730) / 10_000, 10);
+    // 100 users still pay the floor of one task and the balancer's hours: far more each.
+    expect(at(100).taskCount).toBe(1);
+    expect(at(100).total).toBeGreaterThan(0.3);
+    // 100,000 users need ten tasks.
+    expect(at(100_000).taskCount).toBe(10);
   });
 });
