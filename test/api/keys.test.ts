@@ -7,10 +7,9 @@ import { TestClient, expectError } from '../support/matrix-client.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { createRoom } from './rooms-support.ts';
 import { toDeviceInbox } from '../../lib/matrix/pstates.ts';
-import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, Pluggable } from '@smithy/types';
-import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
 import { inboxForSync } from '../../lib/matrix/keys/to-device.ts';
+import { countRequests, type SentRequest } from '../support/aws-requests.ts';
 
 const v3 = '/_matrix/client/v3';
 const ALG = 'signed_curve25519';
@@ -217,29 +216,15 @@ describe('to-device messages', () => {
     const first = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(initial.body.next_batch)}`);
     expect(first.body.to_device.events.map((e) => e.content)).toEqual([{ n: 1 }]);
     await alice.client.put(`${v3}/sendToDevice/m.dummy/once2`, { messages: { [bob.userId]: { [bob.deviceId]: { n: 2 } } } });
-    let inboxReads = 0;
-    const plugin: Pluggable<object, MetadataBearer> = {
-      applyToStack: (stack) =>
-        stack.add(
-          (next: InitializeHandler<object, MetadataBearer>) => (args: InitializeHandlerArguments<object>) => {
-            const input = JSON.stringify(args.input ?? {});
-            // Not the keys topology's read of the acknowledged entries it deletes (96: its page of 95
-            // and one), which may run while the sync answers.
-            const query = args.input as { KeyConditionExpression?: string; Limit?: number };
-            if (input.includes('toDeviceInbox#') && input.includes(bob.userId) && query.KeyConditionExpression && query.Limit !== 96) inboxReads++;
-            return next(args);
-          },
-          { step: 'initialize', name: 'countInboxReads' },
-        ),
-    };
-    addClientPlugin(plugin);
-    let second;
-    try {
+    // Not the keys topology's read of the acknowledged entries it deletes (96: its page of 95 and
+    // one), which may run while the sync answers.
+    const inboxQuery = ({ command, input }: SentRequest) =>
+      command === 'Query' && JSON.stringify(input).includes('toDeviceInbox#') && JSON.stringify(input).includes(bob.userId) && input.Limit !== 96;
+    let second: Awaited<ReturnType<typeof bob.client.get<ToDeviceSync>>> | undefined;
+    const inboxReads = await countRequests(inboxQuery, async () => {
       second = await bob.client.get<ToDeviceSync>(`${v3}/sync?timeout=0&since=${encodeURIComponent(first.body.next_batch)}`);
-    } finally {
-      removeClientPlugin(plugin);
-    }
-    expect(second.body.to_device.events.map((e) => e.content)).toEqual([{ n: 2 }]);
+    });
+    expect(second!.body.to_device.events.map((e) => e.content)).toEqual([{ n: 2 }]);
     expect(inboxReads).toBe(1);
     // The first message, delivered, was found in the same read and goes.
     await expect.poll(async () => (await inbox.entries({ consistent: true })).map(([, e]) => e.content)).toEqual([{ n: 2 }]);

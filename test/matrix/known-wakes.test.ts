@@ -2,44 +2,20 @@
 // a read confirmed is used without reading again for a while, with the counts notices said since;
 // a count told during a read is not lost; nothing is trusted after a notice without a count, after
 // the subscription dropped, or once the read that vouched for it is too old.
-import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, Pluggable } from '@smithy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addClientPlugin, removeClientPlugin } from '../../lib/core/aws-clients.ts';
 import { ensureTable } from '../../lib/core/table.ts';
 import { syncWake } from '../../lib/matrix/pstates.ts';
 import { KnownWakes } from '../../lib/matrix/sync/service/known-wakes.ts';
 import { wakeUsers } from '../../lib/matrix/sync/wake.ts';
 import { commit } from '../../lib/core/pstate/index.ts';
+import { countRequests } from '../support/aws-requests.ts';
 import { useTestEngines } from '../support/engines.ts';
 
 useTestEngines('known-wakes');
 
-/** The wake item reads sent while `fn` runs; `during` runs while each read is in flight. */
-async function wakeReads(fn: () => Promise<unknown>, during?: () => void): Promise<number> {
-  let reads = 0;
-  const plugin: Pluggable<object, MetadataBearer> = {
-    applyToStack: (stack) =>
-      stack.add(
-        (next: InitializeHandler<object, MetadataBearer>) => async (args: InitializeHandlerArguments<object>) => {
-          if (JSON.stringify(args.input).includes('syncWake')) {
-            reads++;
-            const out = await next(args);
-            during?.();
-            return out;
-          }
-          return next(args);
-        },
-        { step: 'initialize', name: 'countWakeReads' },
-      ),
-  };
-  addClientPlugin(plugin);
-  try {
-    await fn();
-  } finally {
-    removeClientPlugin(plugin);
-  }
-  return reads;
-}
+/** The wake item reads sent while `fn` runs; `during` runs as each one is answered. */
+const wakeReads = (fn: () => Promise<unknown>, during?: () => void) =>
+  countRequests((r) => JSON.stringify(r.input).includes('syncWake'), fn, during);
 
 describe('known wake states', () => {
   beforeAll(async () => {

@@ -111,3 +111,41 @@ export async function measureOwnAws<T>(run: () => Promise<T>): Promise<{ result:
     removeClientPlugin(counter);
   }
 }
+
+/** A request as a counting predicate sees it: the SDK command's name and its input. */
+export interface SentRequest {
+  command: string;
+  input: Record<string, unknown>;
+}
+
+/**
+ * The SDK calls made while `run` runs (by anyone in this process) that `matches` picks;
+ * `answered` sees each of them once its answer is in.
+ */
+export async function countRequests(
+  matches: (request: SentRequest) => boolean,
+  run: () => Promise<unknown>,
+  answered?: (request: SentRequest) => void,
+): Promise<number> {
+  let count = 0;
+  const counter: Pluggable<object, object> = {
+    applyToStack: (stack) => {
+      const middleware: InitializeMiddleware<object, object> = (next, context) => async (args) => {
+        const request = { command: ((context as { commandName?: string }).commandName ?? '').replace(/Command$/, ''), input: (args.input ?? {}) as Record<string, unknown> };
+        if (!matches(request)) return next(args);
+        count++;
+        const result = await next(args);
+        answered?.(request);
+        return result;
+      };
+      stack.add(middleware, { step: 'initialize', name: 'axonTestCountRequests', override: true });
+    },
+  };
+  addClientPlugin(counter);
+  try {
+    await run();
+  } finally {
+    removeClientPlugin(counter);
+  }
+  return count;
+}
