@@ -26,6 +26,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/(@aws-sdk|@smithy|aws-cdk-lib|constructs)/|^lib/(local|stacks)/|^functions/|^bin/' },
     },
     {
+      name: 'http-knows-no-matrix',
+      comment: 'lib/http turns requests into declared operations and back; what a token, a refusal or an error body means is injected (HttpHooks), so it imports nothing of Matrix.',
+      severity: 'error',
+      from: { path: '^lib/http/' },
+      to: { path: '^(lib/(matrix|local|stacks)|functions|services|bin|bench)/' },
+    },
+    {
       name: 'handlers-on-top',
       comment: 'Lambda handlers (functions/) are entry points: no library imports one.',
       severity: 'error',

@@ -1,6 +1,6 @@
 // The tree's import rules (.dependency-cruiser.cjs), checked on the real import graph of lib/,
 // functions/ and bin/: no file-level cycles, lib/core knows no Matrix, lib/matrix no AWS client or
-// stack, no library imports a handler. dependency-cruiser resolves imports as TypeScript does
+// stack, lib/http no Matrix, no library imports a handler. dependency-cruiser resolves imports as TypeScript does
 // (type-only imports included), so a rule broken anywhere fails here with the offending edge.
 import { createRequire } from 'node:module';
 import { cruise, type ICruiseResult, type IViolation } from 'dependency-cruiser';
