@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { localClientConfig } from '../core/aws-clients.ts';
+import { backOff } from '../core/backoff.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -63,7 +64,7 @@ function addressInUse(error: unknown): number | undefined {
 
 /** Resolves once `port` can be bound on the engine host again (backing off), or rejects at the deadline. */
 async function portReleased(port: number, deadline: number, attempt: number): Promise<void> {
-  for (let wait = Math.min(1000, 50 * 2 ** (attempt - 1)); ; wait = Math.min(1000, wait * 2)) {
+  for (let retry = attempt - 1; ; retry++) {
     const free = await new Promise<boolean>((done) => {
       const probe = createServer();
       probe.once('error', () => done(false));
@@ -71,7 +72,7 @@ async function portReleased(port: number, deadline: number, attempt: number): Pr
     });
     if (free) return;
     if (Date.now() > deadline) throw new Error(`port ${port} on ${ENGINE_HOST} stayed taken`);
-    await new Promise((r) => setTimeout(r, wait));
+    await backOff(retry, { baseMs: 50, maxMs: 1000, jitter: 'none' });
   }
 }
 

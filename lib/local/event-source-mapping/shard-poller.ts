@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { kinesisClient } from '../../core/aws-clients.ts';
+import { backoffDelay } from '../../core/backoff.ts';
 import type { TopologyDecl } from '../../core/module.ts';
 import { readCheckpoint, writeCheckpoint } from '../shard-checkpoints.ts';
 import { errorMessage } from './batch-outcome.ts';
@@ -180,7 +181,7 @@ export class ShardPoller {
   }
 
   private backoff(failures: number, base = 100): number {
-    return Math.min(this.options.maxBackoffMs, base * 2 ** Math.max(0, failures - 1));
+    return backoffDelay(failures - 1, { baseMs: base, maxMs: this.options.maxBackoffMs, jitter: 'none' });
   }
 
   /** Retry an engine call until it succeeds; `undefined` when stopped first. */
@@ -348,7 +349,7 @@ export class ShardPoller {
       // waits for a lane to finish; otherwise idle, backing off. Either way, do not spin.
       const { pollIntervalMs, maxPollIntervalMs } = this.options;
       const gathering = topology.batchingWindowMs > 0 && lanes.some((l) => l.queue.length > 0);
-      const idleFor = Math.min(maxPollIntervalMs, pollIntervalMs * 2 ** Math.min(16, Math.max(0, emptyPolls - 1)));
+      const idleFor = backoffDelay(emptyPolls - 1, { baseMs: pollIntervalMs, maxMs: maxPollIntervalMs, jitter: 'none' });
       const full = progress.pending >= capacity || closed;
       const wait = full ? maxPollIntervalMs : behind ? 0 : gathering ? pollIntervalMs : idleFor;
       this.waitingForRoom = full;
