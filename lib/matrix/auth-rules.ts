@@ -2,7 +2,6 @@
 // (no federation: no signatures, no third-party invites; restricted joins name a local authoriser).
 // Each rule is numbered after the spec's list (v10's numbering) so it can be checked against it;
 // where versions differ the rule reads the version's flags (room-versions.ts).
-import type { JsonObject } from './canonical-json.ts';
 import { MatrixError, type MatrixErrcode } from './errors.ts';
 import { domainOf, isValidUserId } from './ids.ts';
 import {
@@ -239,11 +238,3 @@ export function authorizeRedaction(
   return userLevel(levels, sender) >= levels.redact ? allow : refuse(`redacting others' events needs power level ${levels.redact}`);
 }
 
-/** The content a membership change needs from the target's current member event (displayname/avatar). */
-export function membershipContent(membership: string, profile: { displayname?: string | null; avatar_url?: string | null }, reason?: string): JsonObject {
-  const content: JsonObject = { membership };
-  if (profile.displayname) content.displayname = profile.displayname;
-  if (profile.avatar_url) content.avatar_url = profile.avatar_url;
-  if (reason !== undefined) content.reason = reason;
-  return content;
-}

@@ -120,10 +120,6 @@ export function buildEvent(draft: EventDraft, version: RoomVersion): RoomEvent {
   return { event_id, ...pdu, hashes, ...(draft.unsigned ? { unsigned: draft.unsigned } : {}) };
 }
 
-export function isStateEvent(event: { state_key?: string }): boolean {
-  return event.state_key !== undefined;
-}
-
 /** The event id a redaction event redacts, wherever the room version put it. */
 export function redactedEventId(event: RoomEvent): string | undefined {
   if (event.type !== 'm.room.redaction') return undefined;

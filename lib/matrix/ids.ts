@@ -3,19 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { invalidParam, invalidUsername } from './errors.ts';
 
-let configuredServerName: string | undefined;
-
 /**
  * The server name that every local id ends with (default `localhost`, env AXON_SERVER_NAME).
  * The env is read on each call: the local runtime sets it after modules are loaded.
  */
 export function serverName(): string {
-  return configuredServerName ?? process.env.AXON_SERVER_NAME ?? 'localhost';
-}
-
-export function setServerName(name: string): void {
-  if (!isValidServerName(name)) throw new Error(`invalid server name: ${name}`);
-  configuredServerName = name;
+  return process.env.AXON_SERVER_NAME ?? 'localhost';
 }
 
 // server_name = hostname [ ":" port ]; hostname = IPv4 / "[" IPv6 "]" / dns-name

@@ -101,7 +101,6 @@ export const createRoomRequest = z.looseObject({
   is_direct: z.boolean().optional(),
   power_level_content_override: jsonObject.optional(),
 });
-export type CreateRoomRequest = z.output<typeof createRoomRequest>;
 
 const userIdentifier = z.looseObject({ type: z.string(), user: z.string().optional() });
 
@@ -134,9 +133,6 @@ export const joinRequest = z.looseObject({
   avatar_url: z.string().max(MAX_AVATAR_URL_LENGTH).nullable().optional(),
 });
 export const targetMembershipRequest = z.looseObject({ user_id: z.string(), reason: z.string().optional() });
-
-export const displaynameRequest = z.looseObject({ displayname: z.string().nullable().optional() });
-export const avatarUrlRequest = z.looseObject({ avatar_url: z.string().nullable().optional() });
 
 export const redactRequest = z.looseObject({ reason: z.string().optional() });
 

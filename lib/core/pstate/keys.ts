@@ -21,9 +21,6 @@ export const MARK = '\u0002';
 const ESC = '\u0003';
 export const ROOT_SK = '.';
 
-/** The largest vector index that fits the fixed width (and is a safe integer). */
-export const MAX_VECTOR_INDEX = Number.MAX_SAFE_INTEGER;
-
 export function encodeString(raw: string): string {
   // Characters U+0000..U+0003 become ESC + U+0004..U+0007: below every unescaped character, above TERM.
   // eslint-disable-next-line no-control-regex -- the escaped characters are control characters

@@ -55,13 +55,6 @@ export async function submitPresence(userId: string, presence: PresenceState, op
   else await append(userId, command);
 }
 
-/** Where an event of the room is; M_NOT_FOUND when it is not one of the room's events. */
-async function positionInRoom(roomId: string, eventId: string): Promise<number> {
-  const location = await eventLocations.key(eventId).get();
-  if (location?.roomId !== roomId || location.position === undefined) throw notFound(`Event ${eventId} not found in room ${roomId}`);
-  return location.position;
-}
-
 /** Check a receipt/read-marker request before any of it is written: joined, events in the room. */
 export async function checkReadMarkers(userId: string, roomId: string, eventIds: readonly string[]): Promise<number[]> {
   await assertJoined(userId, roomId);
@@ -71,13 +64,6 @@ export async function checkReadMarkers(userId: string, roomId: string, eventIds:
     if (location?.roomId !== roomId || location.position === undefined) throw notFound(`Event ${eventId} not found in room ${roomId}`);
     return location.position;
   });
-}
-
-/** A read receipt; waits for the commit. */
-export async function submitReceipt(userId: string, roomId: string, receiptType: ReceiptType, eventId: string, threadId = ''): Promise<void> {
-  await assertJoined(userId, roomId);
-  const position = await positionInRoom(roomId, eventId);
-  await submitCheckedReceipt(userId, roomId, receiptType, eventId, position, threadId);
 }
 
 /** A receipt whose room membership and event were already checked (checkReadMarkers). */

@@ -20,8 +20,6 @@ export const registrationTokenCommand = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('registrationToken.delete'), ...base }),
 ]);
 export type RegistrationTokenCommand = z.infer<typeof registrationTokenCommand>;
-export type RegistrationTokenCommandOf<K extends RegistrationTokenCommand['kind']> = Extract<RegistrationTokenCommand, { kind: K }>;
-
 export const isRegistrationTokenCommandKind = (kind: string | undefined): boolean => kind?.startsWith('registrationToken.') ?? false;
 
 /** The partition of a token's commands in the users depot. */

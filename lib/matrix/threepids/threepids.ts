@@ -18,7 +18,6 @@ const clientSecret = z.string();
 const sendAttempt = z.number().int();
 const identityServer = { id_server: z.string().optional(), id_access_token: z.string().optional(), next_link: z.string().optional() };
 
-export const emailValidationRequest = z.looseObject({ client_secret: clientSecret, email: z.string(), send_attempt: sendAttempt, ...identityServer });
 export const msisdnValidationRequest = z.looseObject({
   client_secret: clientSecret,
   country: z.string(),
@@ -39,13 +38,6 @@ export function parseMsisdnValidation(body: unknown): z.output<typeof msisdnVali
   if (!/^\+?[0-9 ().-]{2,}$/.test(request.phone_number) || !/[0-9]/.test(request.phone_number)) {
     throw invalidParam('Unable to parse phone number');
   }
-  return request;
-}
-
-/** Parses a request for an email validation token (used only where Synapse reads the body first). */
-export function parseEmailValidation(body: unknown): z.output<typeof emailValidationRequest> {
-  const request = parseRequestBody(emailValidationRequest, body);
-  assertValidClientSecret(request.client_secret);
   return request;
 }
 
