@@ -9,6 +9,7 @@
 //   AXON_BENCH_CAPACITY_POLLS=10000     waiting polls held
 //   AXON_BENCH_CAPACITY_USERS=1000      users they come from (each with POLLS/USERS polls)
 //   AXON_BENCH_IDLE_WINDOW_S=60         idle window over which CPU is measured
+import { setMaxListeners } from 'node:events';
 import { LongPoller } from '../client/long-poller.ts';
 import { sleep, type BenchClient } from '../client/matrix-client.ts';
 import { ServiceProcess } from '../client/service-process.ts';
@@ -105,6 +106,8 @@ async function holdPolls(ctx: BenchContext, url: string, service: ServiceProcess
   const userCount = Math.min(count, envNumber('AXON_BENCH_CAPACITY_USERS', 1000));
   const users = await ctx.phase('capacity: users', () => pooledUsers(url, userCount));
   const controller = new AbortController();
+  // Every waiting poll listens on it.
+  setMaxListeners(0, controller.signal);
   let answered = 0;
   let errors = 0;
   const loops: Promise<void>[] = [];
@@ -126,16 +129,25 @@ async function holdPolls(ctx: BenchContext, url: string, service: ServiceProcess
     }
   };
   const perUser = Math.ceil(count / users.length);
+  // Every user's first token before any poll waits (an initial sync competing with thousands of
+  // polls being opened measures the opening, not the holding), then the polls in steps, each
+  // step waiting until the process holds what was opened so far.
+  const tokens = await ctx.phase('capacity: initial syncs', async () => {
+    const out: string[] = [];
+    for (let u = 0; u < users.length; u += 20) {
+      out.push(...(await Promise.all(users.slice(u, u + 20).map(async (user) => (await user.at(service.url).sync({ timeoutMs: 0, filter: FILTER })).next_batch))));
+    }
+    return out;
+  });
   await ctx.phase('capacity: open polls', async () => {
     let started = 0;
     for (let u = 0; u < users.length && started < count; u += 50) {
-      const chunk = users.slice(u, u + 50);
-      const tokens = await Promise.all(chunk.map(async (user) => (await user.at(service.url).sync({ timeoutMs: 0, filter: FILTER })).next_batch));
-      chunk.forEach((user, i) => {
-        for (let k = 0; k < perUser && started < count; k++, started++) loops.push(loop(user.at(service.url), tokens[i]!));
+      users.slice(u, u + 50).forEach((user, i) => {
+        for (let k = 0; k < perUser && started < count; k++, started++) loops.push(loop(user.at(service.url), tokens[u + i]!));
       });
+      const opened = started;
+      await service.until((h) => h.open >= opened * 0.95, 300_000, `holding ${opened} polls`);
     }
-    await service.until((h) => h.open >= count * 0.95, 300_000, `holding ${count} polls`);
   });
   const held = service.sample();
   const open = (await service.health()).open;
