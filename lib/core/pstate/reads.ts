@@ -9,6 +9,7 @@ import { decodeIndex, decodeKey, encodeIndex, rangeBounds, structurePrefix } fro
 import { countAttr, countAttrs, elementOf, itemId, leafAttrs, type ItemKey, type Location } from './location.ts';
 import { coalescingReads, shareItems, shareRead } from './shared-reads.ts';
 import { backOff } from '../backoff.ts';
+import { inPool } from '../concurrency.ts';
 
 export interface ReadOptions {
   /** Strongly consistent read (default: eventually consistent, half the read cost). */
@@ -172,6 +173,8 @@ export async function rangeOf(loc: Location, options: RangeOptions<string | numb
 }
 
 const BATCH_GET_MAX = 100;
+/** BatchGetItem requests one read sends at once. */
+const PARALLEL_BATCH_GETS = 4;
 
 /**
  * Read many items with BatchGetItem (100 keys a request, duplicates merged), retrying unprocessed
@@ -190,9 +193,12 @@ async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions)
   const table = tableName();
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < all.length; i += BATCH_GET_MAX) chunks.push(all.slice(i, i + BATCH_GET_MAX));
-  // The chunks at once: a coalesced batch of many readers should not take a round trip per hundred.
-  await Promise.all(
-    chunks.map(async (chunk) => {
+  // A few chunks at once: a coalesced batch of many readers should not take a round trip per
+  // hundred, nor one request (3,000 keys) a caller's share of the SDK's connections.
+  await inPool(
+    chunks,
+    PARALLEL_BATCH_GETS,
+    async (chunk) => {
       let pending = chunk;
       for (let attempt = 0; pending.length; attempt++) {
         if (attempt > 0) await backOff(attempt, { baseMs: 50, maxMs: 2000, jitter: 'half' });
@@ -203,7 +209,7 @@ async function batchGetFromTable(keys: readonly ItemKey[], options: ReadOptions)
         for (const item of out.Responses?.[table] ?? []) result.set(itemId(item as ItemKey), item);
         pending = (out.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }
-    }),
+    },
   );
   for (const id of unique.keys()) if (!result.has(id)) result.set(id, null);
   return result;
