@@ -19,8 +19,11 @@ const MESSAGES = 40;
 const MEMBERS = 10;
 const ONLINE = 4;
 const ROOM_SIZES = [1, 10, 100, 1000, 10000];
-/** Waiting polls one sync service process held in `npm run bench -- longpoll-capacity` (README: sync service). */
-const MEASURED_POLLS_PER_TASK = 10_000;
+/**
+ * Waiting polls one sync service process holds while staying responsive, as `npm run bench --
+ * longpoll-capacity` measured it on 2026-12-08 (README: 3,000 idle polls take half a core).
+ */
+const MEASURED_POLLS_PER_TASK = 3_000;
 
 const nonNegative = (u: Usage): Usage => Object.fromEntries(Object.entries(u).map(([k, v]) => [k, Math.max(0, v)])) as unknown as Usage;
 
