@@ -288,6 +288,10 @@ describe('simplified sliding sync (MSC4186)', () => {
     expect((await alice.client.put(path.room(subscribedRoom, `typing/${encodeURIComponent(alice.userId)}`), { typing: true, timeout: 60_000 })).status).toBe(200);
     const lists = { recent: { ranges: [[0, 0]], timeline_limit: 0, required_state: [] } };
     const room_subscriptions = { [subscribedRoom]: { timeline_limit: 0, required_state: [] } };
+    // Typing is applied by the ephemeral topology's next microbatch: wait until another connection sees it.
+    await expect
+      .poll(async () => (await slidingSync(dan.client, { conn_id: 'typing-probe', lists: {}, room_subscriptions, extensions: { typing: { enabled: true } } })).extensions?.typing?.rooms[subscribedRoom]?.content)
+      .toEqual({ user_ids: [alice.userId] });
     // Receipts cover the window only; typing is off.
     const first = await slidingSync(dan.client, { conn_id: 'later', lists, room_subscriptions, extensions: { receipts: { enabled: true, lists: ['recent'], rooms: [] } } });
     expect(Object.keys(first.rooms ?? {}).sort()).toEqual([subscribedRoom, windowRoom].sort());
