@@ -434,7 +434,14 @@ export function accessScenario(runtime: () => LocalRuntime, recorder: AccessReco
       [
         step('account data, filters, push rules', async (c) => {
           const user = (rest: string) => `${v3}/user/${enc(c.alice.userId)}/${rest}`;
-          await leaveGoneConnection(c.alice.userId);
+          // The user data topology forgets a gone connection it pushes to: a fresh user's, whom no
+          // other topology pushes to (alice's would race the other lanes' pushes to her).
+          const loner = await c.fresh();
+          const lonerSocket = await socketOf(loner);
+          await leaveGoneConnection(loner.userId);
+          ok(await loner.client.put(`${v3}/user/${enc(loner.userId)}/account_data/org.example.a`, { a: 1 }), 'account data of a user with a gone connection');
+          await eventually(async () => (await userConnections(loner.userId)).length === 1);
+          await lonerSocket.close();
           ok(await c.alice.client.put(user('account_data/org.example.a'), { a: 1 }), 'account data');
           ok(await c.alice.client.get(user('account_data/org.example.a')), 'get account data');
           ok(await c.alice.client.put(user(`rooms/${enc(c.aliceRoom)}/account_data/org.example.a`), { a: 1 }), 'room account data');
